@@ -1,0 +1,47 @@
+"""Pick, once at import, the best compiled variant of each kernel family for this CPU.
+
+ACTLOSS_ISA=baseline|avx2|avx512 forces a level (never above what the CPU supports); tests
+use it to run every level the machine has.
+"""
+import importlib
+import os
+
+from . import _ops
+from ._kernels import _cpu
+
+SUPPORTED = tuple(_cpu.supported_isa_levels())
+_BUILT = tuple(name for name, _ in _ops.ISA_LEVELS)
+
+
+def _available(family, isa):
+    try:
+        return importlib.import_module(f"actloss._kernels.{family}_{isa}")
+    except ImportError:
+        return None
+
+
+def choose_isa(requested=None):
+    """The highest level the CPU supports and the build has, capped at `requested`."""
+    requested = requested or os.environ.get("ACTLOSS_ISA") or SUPPORTED[-1]
+    if requested not in _BUILT:
+        raise ValueError(f"ACTLOSS_ISA must be one of {_BUILT}, got {requested!r}")
+    candidates = [isa for isa in SUPPORTED if _BUILT.index(isa) <= _BUILT.index(requested)]
+    for isa in reversed(candidates):
+        if all(_available(f, isa) for f in _ops.FAMILIES):
+            return isa
+    raise ImportError("actloss: no compiled kernel variant can run here; reinstall actloss")
+
+
+ISA = choose_isa()
+elementwise = _available("_elementwise", ISA)
+
+
+def kernels(family, isa=None):
+    """The kernel module of `family` compiled for `isa` (default: the chosen level)."""
+    isa = isa or ISA
+    if isa not in SUPPORTED:
+        raise ValueError(f"this CPU does not run {isa!r} kernels (it runs {SUPPORTED})")
+    module = _available(family, isa)
+    if module is None:
+        raise ValueError(f"no {isa!r} build of {family}")
+    return module

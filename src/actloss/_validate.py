@@ -1,0 +1,120 @@
+"""Argument checks shared by the API layer: dtype policy, shapes, out= and parameters.
+
+Dtype policy (DESIGN.md section 1): float32 and float64 are computed natively; float16 is
+computed in float32 and returned as float16; integer and bool inputs are promoted to float64
+as NumPy's ufuncs do; complex, object, string and other dtypes raise TypeError.
+"""
+import numbers
+import operator
+
+import numpy as np
+
+F32 = np.dtype(np.float32)
+F64 = np.dtype(np.float64)
+F16 = np.dtype(np.float16)
+KERNEL_DTYPES = (F32, F64)  # index = the kernels' dt argument (the order of _ops.DTYPES)
+KERNEL_INDEX = {F32: 0, F64: 1}
+
+
+def as_array(x, name="input"):
+    """x as an ndarray (array-likes are converted; nothing is copied for an ndarray)."""
+    if type(x) is np.ndarray:
+        return x
+    if isinstance(x, np.ndarray):
+        return x.view(np.ndarray)
+    try:
+        return np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
+
+
+def result_dtype(dtype, name="input"):
+    """(dtype of the result, dtype the kernels compute in) for an input dtype."""
+    if dtype.kind == "f" and not dtype.isnative:
+        dtype = dtype.newbyteorder("=")
+    if dtype == F32 or dtype == F64:
+        return dtype, dtype
+    if dtype == F16:
+        return F16, F32
+    if dtype.kind in "biu":
+        return F64, F64
+    raise TypeError(f"{name} must be a real floating, integer or bool array, got dtype {dtype}")
+
+
+def promoted_dtype(*arrays_and_names):
+    """Result and kernel dtype for several float arguments, promoted as np.result_type does."""
+    dtypes = []
+    for a, name in arrays_and_names:
+        dtypes.append(result_dtype(a.dtype, name)[0])
+    return result_dtype(np.result_type(*dtypes))
+
+
+def check_out(out, shape, dtype, name="out"):
+    """out must be a writeable ndarray of exactly this shape and dtype."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
+    if out.shape != shape:
+        raise ValueError(f"{name} has shape {out.shape}, expected {shape}")
+    if out.dtype != dtype:
+        raise ValueError(f"{name} has dtype {out.dtype}, expected {dtype}")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    return out
+
+
+def real_param(value, name):
+    """A real scalar parameter as a Python float."""
+    if isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(value, complex):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biuf":
+        return float(value)
+    raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+
+
+def dim_index(dim, ndim, name="dim"):
+    """A dimension in [-ndim, ndim) as a non-negative index."""
+    try:
+        d = operator.index(dim)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, got {type(dim).__name__}") from None
+    if not -ndim <= d < ndim:
+        raise ValueError(f"{name}={dim} is out of range for an input with {ndim} dimensions "
+                         f"(expected -{ndim} <= {name} < {ndim})")
+    return d % ndim
+
+
+def flat_view(a):
+    """(C-contiguous view, transposed?) of a dense array -- its transpose for Fortran order --
+    or (None, False) for any other layout."""
+    if a.flags.c_contiguous:
+        return a, False
+    if a.flags.f_contiguous:
+        return a.T, True
+    return None, False
+
+
+def run_elementwise(call, inputs, out, kernel_dtype):
+    """call(flat_inputs, flat_out) on C-contiguous arrays of kernel_dtype, writing into out.
+
+    Dense inputs of one layout (C or Fortran) are used as they are; other layouts are copied
+    once. out is written directly when its layout matches and it does not partially overlap
+    an input (exact aliasing, the in-place case, is fine); otherwise through a temporary.
+    """
+    srcs = [a if a.dtype == kernel_dtype else a.astype(kernel_dtype) for a in inputs]
+    views = [flat_view(a) for a in srcs]
+    transposed = views[0][1]
+    if any(v is None or t != transposed for v, t in views):
+        flat = [np.ascontiguousarray(a) for a in srcs]
+        transposed = False
+    else:
+        flat = [v for v, _ in views]
+    dst = out.T if transposed else out
+    direct = (dst.flags.c_contiguous and out.dtype == kernel_dtype
+              and not any(a is not out and np.may_share_memory(a, out) for a in inputs))
+    if direct:
+        call(flat, dst)
+    else:
+        tmp = np.empty(flat[0].shape, kernel_dtype)
+        call(flat, tmp)
+        np.copyto(dst, tmp, casting="same_kind")
+    return out

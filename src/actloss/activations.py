@@ -1,0 +1,674 @@
+"""Elementwise activations and their gradients, with torch.nn.functional's signatures.
+
+Every function here checks its arguments, settles dtype and layout, and makes one kernel
+call; the math lives in _kernels/al_math.h.tp. See DESIGN.md section 1 for the policies
+(dtypes, special values, out=/inplace=) that the docstrings refer to.
+"""
+import numpy as np
+
+from . import _dispatch, _ops, _threads
+from ._validate import (KERNEL_INDEX, as_array, check_out, dim_index, flat_view, promoted_dtype,
+                        real_param, result_dtype, run_elementwise)
+
+_K = _dispatch.elementwise
+_OP_INDEX = {op.name: i for i, op in enumerate(_ops.UNARY)}
+_OP = {op.name: op for op in _ops.UNARY}
+_FORWARD, _BACKWARD, _BACKWARD_FROM_OUTPUT = 0, 1, 2
+
+
+def _threads_for(n, name):
+    return _threads.threads_for(n, _OP[name].exact)
+
+
+def _unary(name, x, p0=0.0, p1=0.0, out=None, inplace=False):
+    """y = op(x) into out (or x itself with inplace=True, or a new array)."""
+    op = _OP_INDEX[name]
+    x = as_array(x)
+    # fast path: contiguous float32/float64 input, new output
+    if out is None and not inplace and x.flags.c_contiguous and x.dtype in KERNEL_INDEX:
+        y = np.empty_like(x)
+        _K.unary(_FORWARD, op, KERNEL_INDEX[x.dtype], x, x, y, p0, p1, 0.0,
+                 _threads_for(x.size, name))
+        return y
+    res_dtype, k_dtype = result_dtype(x.dtype)
+    if inplace:
+        if out is not None and out is not x:
+            raise ValueError("pass out= or inplace=True, not both")
+        if x.dtype != res_dtype:
+            raise ValueError(f"inplace=True needs a float16/32/64 input, got dtype {x.dtype}")
+        out = check_out(x, x.shape, res_dtype, "input (inplace=True)")
+    elif out is not None:
+        check_out(out, x.shape, res_dtype)
+    else:
+        out = np.empty_like(x, dtype=res_dtype) if flat_view(x)[0] is not None else \
+            np.empty(x.shape, res_dtype)
+    if x.size:
+        n_threads = _threads_for(x.size, name)
+        run_elementwise(lambda s, d: _K.unary(_FORWARD, op, KERNEL_INDEX[k_dtype], s[0], s[0], d,
+                                              p0, p1, 0.0, n_threads),
+                        [x], out, k_dtype)
+    return out
+
+
+def _unary_grad(name, grad_output, saved, p0=0.0, p1=0.0, out=None, kind=_BACKWARD,
+                saved_name="input"):
+    """Gradient of op at `saved` (the input, or the output for kind=2) times grad_output."""
+    op = _OP_INDEX[name]
+    gy = as_array(grad_output, "grad_output")
+    s = as_array(saved, saved_name)
+    if gy.shape != s.shape:
+        raise ValueError(f"grad_output has shape {gy.shape}, expected {s.shape} (the shape of "
+                         f"{saved_name})")
+    res_dtype, k_dtype = result_dtype(s.dtype, saved_name)
+    result_dtype(gy.dtype, "grad_output")
+    if out is not None:
+        check_out(out, s.shape, res_dtype)
+    else:
+        out = np.empty_like(s, dtype=res_dtype) if flat_view(s)[0] is not None else \
+            np.empty(s.shape, res_dtype)
+    if s.size:
+        n_threads = _threads_for(s.size, name)
+        run_elementwise(lambda f, d: _K.unary(kind, op, KERNEL_INDEX[k_dtype], f[0], f[1], d,
+                                              p0, p1, 0.0, n_threads),
+                        [gy, s], out, k_dtype)
+    return out
+
+
+def _doc(name, formula, params="", notes="", inplace=None, backward=None):
+    """Attach a numpydoc docstring built from the op's table row."""
+    op = _OP.get(name)
+    inplace = op.inplace if (inplace is None and op is not None) else inplace
+    inplace_doc = ("inplace : bool, default False\n    Write the result into `input` and "
+                   "return it (float input only).\n") if inplace else ""
+
+    def attach(func):
+        head = op.doc if op is not None else formula
+        func.__doc__ = f"""{head[0].upper() + head[1:]}, elementwise (torch.nn.functional.{func.__name__}).
+
+Parameters
+----------
+input : array_like
+    float32/float64 computed natively; float16 computed in float32; integer and bool promote
+    to float64. Any shape and strides.
+{params}{inplace_doc}out : ndarray, optional
+    Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+Returns
+-------
+ndarray
+    Same shape as `input`, float dtype as above.
+
+Raises
+------
+TypeError
+    For complex, object or string input, or a non-numeric parameter.
+ValueError
+    For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+Notes
+-----
+{formula}
+{notes}
+The gradient is ``{func.__name__}_backward``.
+"""
+        return func
+
+    return attach
+
+
+def _bwd_doc(name, formula):
+    def attach(func):
+        func.__doc__ = f"""Gradient of ``{name}`` with respect to its input: grad_output * {formula}.
+
+Takes ``grad_output`` (the shape of the input) and then ``{name}``'s own arguments; returns a
+new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+"""
+        return func
+
+    return attach
+
+
+# ---- relu family ---------------------------------------------------------------------------
+
+@_doc("relu", "relu(x) = x < 0 ? 0 : x. NaN stays NaN and relu(-0.0) is -0.0, as on torch's CPU.")
+def relu(input, inplace=False, *, out=None):
+    return _unary("relu", input, out=out, inplace=inplace)
+
+
+@_bwd_doc("relu", "(input > 0); 0 at input == 0")
+def relu_backward(grad_output, input, *, out=None):
+    return _unary_grad("relu", grad_output, input, out=out)
+
+
+@_doc("relu6", "relu6(x) = hardtanh(x, 0, 6); NaN stays NaN.")
+def relu6(input, inplace=False, *, out=None):
+    return _unary("relu6", input, out=out, inplace=inplace)
+
+
+@_bwd_doc("relu6", "(0 < input < 6); 0 at both boundaries")
+def relu6_backward(grad_output, input, *, out=None):
+    return _unary_grad("relu6", grad_output, input, out=out)
+
+
+@_doc("leaky_relu", "leaky_relu(x) = x > 0 ? x : negative_slope * x.",
+      "negative_slope : float, default 0.01\n")
+def leaky_relu(input, negative_slope=0.01, inplace=False, *, out=None):
+    return _unary("leaky_relu", input, real_param(negative_slope, "negative_slope"), out=out,
+                  inplace=inplace)
+
+
+@_bwd_doc("leaky_relu", "(input > 0 ? 1 : negative_slope); negative_slope at 0")
+def leaky_relu_backward(grad_output, input, negative_slope=0.01, *, out=None):
+    return _unary_grad("leaky_relu", grad_output, input,
+                       real_param(negative_slope, "negative_slope"), out=out)
+
+
+def _hardtanh_params(min_val, max_val):
+    lo, hi = real_param(min_val, "min_val"), real_param(max_val, "max_val")
+    if lo > hi:
+        raise ValueError(f"min_val ({lo}) cannot be greater than max_val ({hi})")
+    return lo, hi
+
+
+@_doc("hardtanh", "hardtanh(x) = min(max(x, min_val), max_val); NaN stays NaN.",
+      "min_val : float, default -1.0\nmax_val : float, default 1.0\n    Must be >= min_val.\n")
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False, *, out=None):
+    lo, hi = _hardtanh_params(min_val, max_val)
+    return _unary("hardtanh", input, lo, hi, out=out, inplace=inplace)
+
+
+@_bwd_doc("hardtanh", "(min_val < input < max_val); 0 at both bounds")
+def hardtanh_backward(grad_output, input, min_val=-1.0, max_val=1.0, *, out=None):
+    lo, hi = _hardtanh_params(min_val, max_val)
+    return _unary_grad("hardtanh", grad_output, input, lo, hi, out=out)
+
+
+@_doc("threshold", "threshold(x) = x > threshold ? x : value; NaN stays NaN.",
+      "threshold : float\n    Values at or below it are replaced.\nvalue : float\n"
+      "    The replacement.\n")
+def threshold(input, threshold, value, inplace=False, *, out=None):
+    return _unary("threshold", input, real_param(threshold, "threshold"),
+                  real_param(value, "value"), out=out, inplace=inplace)
+
+
+@_bwd_doc("threshold", "(input > threshold); `value` does not enter the gradient")
+def threshold_backward(grad_output, input, threshold, value, *, out=None):
+    real_param(value, "value")
+    return _unary_grad("threshold", grad_output, input, real_param(threshold, "threshold"),
+                       out=out)
+
+
+def _lambd(lambd, nonnegative):
+    v = real_param(lambd, "lambd")
+    if nonnegative and not v >= 0:
+        raise ValueError(f"lambd must be >= 0 for softshrink, got {v}")
+    return v
+
+
+@_doc("hardshrink", "hardshrink(x) = 0 for -lambd <= x <= lambd, else x.",
+      "lambd : float, default 0.5\n")
+def hardshrink(input, lambd=0.5, *, out=None):
+    return _unary("hardshrink", input, _lambd(lambd, False), out=out)
+
+
+@_bwd_doc("hardshrink", "(|input| > lambd)")
+def hardshrink_backward(grad_output, input, lambd=0.5, *, out=None):
+    return _unary_grad("hardshrink", grad_output, input, _lambd(lambd, False), out=out)
+
+
+@_doc("softshrink", "softshrink(x) = x - lambd above lambd, x + lambd below -lambd, else 0.",
+      "lambd : float, default 0.5\n    Must be >= 0.\n")
+def softshrink(input, lambd=0.5, *, out=None):
+    return _unary("softshrink", input, _lambd(lambd, True), out=out)
+
+
+@_bwd_doc("softshrink", "(|input| > lambd)")
+def softshrink_backward(grad_output, input, lambd=0.5, *, out=None):
+    return _unary_grad("softshrink", grad_output, input, _lambd(lambd, True), out=out)
+
+
+# ---- exponential family ----------------------------------------------------------------------
+
+@_doc("elu", "elu(x) = x > 0 ? x : alpha * (exp(x) - 1), with expm1 for accuracy near 0.",
+      "alpha : float, default 1.0\n")
+def elu(input, alpha=1.0, inplace=False, *, out=None):
+    return _unary("elu", input, real_param(alpha, "alpha"), out=out, inplace=inplace)
+
+
+@_bwd_doc("elu", "(input > 0 ? 1 : alpha * exp(input)); alpha at 0")
+def elu_backward(grad_output, input, alpha=1.0, *, out=None):
+    return _unary_grad("elu", grad_output, input, real_param(alpha, "alpha"), out=out)
+
+
+def _celu_alpha(alpha):
+    a = real_param(alpha, "alpha")
+    if a == 0:
+        raise ValueError("alpha cannot be 0 for celu")
+    return a
+
+
+@_doc("celu", "celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).",
+      "alpha : float, default 1.0\n    Must not be 0.\n")
+def celu(input, alpha=1.0, inplace=False, *, out=None):
+    return _unary("celu", input, _celu_alpha(alpha), out=out, inplace=inplace)
+
+
+@_bwd_doc("celu", "(input > 0 ? 1 : exp(input / alpha)); 1 at 0")
+def celu_backward(grad_output, input, alpha=1.0, *, out=None):
+    return _unary_grad("celu", grad_output, input, _celu_alpha(alpha), out=out)
+
+
+@_doc("selu", "selu(x) = scale * (x > 0 ? x : alpha * (exp(x) - 1)), alpha = "
+      "1.6732632423543772, scale = 1.0507009873554805 (torch's constants).")
+def selu(input, inplace=False, *, out=None):
+    return _unary("selu", input, out=out, inplace=inplace)
+
+
+@_bwd_doc("selu", "scale * (input > 0 ? 1 : alpha * exp(input))")
+def selu_backward(grad_output, input, *, out=None):
+    return _unary_grad("selu", grad_output, input, out=out)
+
+
+def _gelu_op(approximate):
+    if approximate == "none":
+        return "gelu"
+    if approximate == "tanh":
+        return "gelu_tanh"
+    raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+@_doc("gelu", "approximate='none': x * Phi(x) = 0.5 x erfc(-x / sqrt 2); approximate='tanh': "
+      "0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), computed as x * sigmoid(2u) so it does "
+      "not cancel for x < 0.", "approximate : {'none', 'tanh'}, default 'none'\n",
+      notes="gelu(-inf) is -0.0, the limit (torch returns NaN).", inplace=False)
+def gelu(input, approximate="none", *, out=None):
+    return _unary(_gelu_op(approximate), input, out=out)
+
+
+@_bwd_doc("gelu", "(Phi(input) + input * phi(input)) (or the tanh form's derivative)")
+def gelu_backward(grad_output, input, approximate="none", *, out=None):
+    return _unary_grad(_gelu_op(approximate), grad_output, input, out=out)
+
+
+@_doc("silu", "silu(x) = x * sigmoid(x).", notes="silu(-inf) is -0.0, the limit (torch: NaN).")
+def silu(input, inplace=False, *, out=None):
+    return _unary("silu", input, out=out, inplace=inplace)
+
+
+@_bwd_doc("silu", "s (1 + input (1 - s)), s = sigmoid(input)")
+def silu_backward(grad_output, input, *, out=None):
+    return _unary_grad("silu", grad_output, input, out=out)
+
+
+@_doc("mish", "mish(x) = x * tanh(softplus(x)), in a form that neither overflows nor cancels.",
+      notes="mish(-inf) is -0.0, the limit (torch: NaN).")
+def mish(input, inplace=False, *, out=None):
+    return _unary("mish", input, out=out, inplace=inplace)
+
+
+@_bwd_doc("mish", "(t + input sigmoid(input) (1 - t^2)), t = tanh(softplus(input))")
+def mish_backward(grad_output, input, *, out=None):
+    return _unary_grad("mish", grad_output, input, out=out)
+
+
+@_doc("softplus", "softplus(x) = log(1 + exp(beta x)) / beta, computed as (max(z, 0) + "
+      "log1p(exp(-|z|))) / beta, z = beta x; x itself where beta x > threshold.",
+      "beta : float, default 1.0\nthreshold : float, default 20.0\n")
+def softplus(input, beta=1.0, threshold=20.0, *, out=None):
+    return _unary("softplus", input, real_param(beta, "beta"),
+                  real_param(threshold, "threshold"), out=out)
+
+
+@_bwd_doc("softplus", "sigmoid(beta input) (1 where beta input > threshold)")
+def softplus_backward(grad_output, input, beta=1.0, threshold=20.0, *, out=None):
+    return _unary_grad("softplus", grad_output, input, real_param(beta, "beta"),
+                       real_param(threshold, "threshold"), out=out)
+
+
+@_doc("softsign", "softsign(x) = x / (1 + |x|).",
+      notes="softsign(+-inf) is +-1, the limit (torch: NaN).")
+def softsign(input, *, out=None):
+    return _unary("softsign", input, out=out)
+
+
+@_bwd_doc("softsign", "1 / (1 + |input|)^2")
+def softsign_backward(grad_output, input, *, out=None):
+    return _unary_grad("softsign", grad_output, input, out=out)
+
+
+@_doc("sigmoid", "sigmoid(x) = 1 / (1 + exp(-x)), as exp(x) / (1 + exp(x)) for x < 0.")
+def sigmoid(input, *, out=None):
+    return _unary("sigmoid", input, out=out)
+
+
+def _from_output(name, grad_output, input, output, out):
+    if output is not None:
+        return _unary_grad(name, grad_output, output, out=out, kind=_BACKWARD_FROM_OUTPUT,
+                           saved_name="output")
+    if input is None:
+        raise ValueError(f"{name}_backward needs input or output=")
+    return _unary_grad(name, grad_output, input, out=out)
+
+
+def sigmoid_backward(grad_output, input=None, *, output=None, out=None):
+    """Gradient of ``sigmoid``: grad_output * s (1 - s).
+
+    With ``output=`` (the forward result) it is computed from it as torch does,
+    ``grad_output * (1 - output) * output``, skipping the exponential; otherwise from `input`
+    as exp(-|x|) / (1 + exp(-|x|))^2, which keeps full relative accuracy in the tails.
+    """
+    return _from_output("sigmoid", grad_output, input, output, out)
+
+
+@_doc("tanh", "tanh(x), via expm1(2|x|) so it is accurate near 0 and saturates cleanly.")
+def tanh(input, *, out=None):
+    return _unary("tanh", input, out=out)
+
+
+def tanh_backward(grad_output, input=None, *, output=None, out=None):
+    """Gradient of ``tanh``: grad_output * (1 - tanh^2).
+
+    With ``output=`` it is ``grad_output * (1 - output^2)`` (torch's formula); otherwise from
+    `input` as 4 e / (1 + e)^2, e = exp(-2|x|), accurate in the tails.
+    """
+    return _from_output("tanh", grad_output, input, output, out)
+
+
+@_doc("logsigmoid", "logsigmoid(x) = min(x, 0) - log1p(exp(-|x|)).")
+def logsigmoid(input, *, out=None):
+    return _unary("logsigmoid", input, out=out)
+
+
+@_bwd_doc("logsigmoid", "sigmoid(-input)")
+def logsigmoid_backward(grad_output, input, *, out=None):
+    return _unary_grad("logsigmoid", grad_output, input, out=out)
+
+
+@_doc("hardsigmoid", "hardsigmoid(x) = min(max(x + 3, 0), 6) / 6.")
+def hardsigmoid(input, inplace=False, *, out=None):
+    return _unary("hardsigmoid", input, out=out, inplace=inplace)
+
+
+@_bwd_doc("hardsigmoid", "(1/6 for -3 < input < 3, else 0)")
+def hardsigmoid_backward(grad_output, input, *, out=None):
+    return _unary_grad("hardsigmoid", grad_output, input, out=out)
+
+
+@_doc("hardswish", "hardswish(x) = x * min(max(x + 3, 0), 6) / 6.",
+      notes="hardswish(-inf) is -0.0, the limit (torch: NaN).")
+def hardswish(input, inplace=False, *, out=None):
+    return _unary("hardswish", input, out=out, inplace=inplace)
+
+
+@_bwd_doc("hardswish", "(0 below -3, input/3 + 1/2 on [-3, 3], 1 above)")
+def hardswish_backward(grad_output, input, *, out=None):
+    return _unary_grad("hardswish", grad_output, input, out=out)
+
+
+@_doc("tanhshrink", "tanhshrink(x) = x - tanh(x), by a continued fraction for |x| <= 2 so "
+      "small inputs keep full relative accuracy.")
+def tanhshrink(input, *, out=None):
+    return _unary("tanhshrink", input, out=out)
+
+
+@_bwd_doc("tanhshrink", "tanh(input)^2")
+def tanhshrink_backward(grad_output, input, *, out=None):
+    return _unary_grad("tanhshrink", grad_output, input, out=out)
+
+
+# ---- activations with their own loops -----------------------------------------------------
+
+def _prelu_layout(x, w):
+    """(outer, n_ch, inner) of x for prelu's weight w (1 or x.shape[1] values)."""
+    if w.ndim > 1:
+        raise ValueError(f"weight must be a scalar or 1-D array, got {w.ndim} dimensions")
+    n_ch = x.shape[1] if x.ndim > 1 else 1
+    if w.size != 1 and w.size != n_ch:
+        raise ValueError(f"weight has {w.size} elements; expected 1 or input.shape[1] = {n_ch} "
+                         f"(input shape {x.shape})")
+    if x.size == 0:
+        return 0, 1, 1
+    if w.size == 1:
+        inner = x.shape[-1] if x.ndim else 1
+        return x.size // inner, 1, inner
+    inner = int(np.prod(x.shape[2:], dtype=np.int64))
+    return x.shape[0], n_ch, inner
+
+
+def prelu(input, weight, *, out=None):
+    """prelu(x) = x > 0 ? x : weight[c] * x, c the channel (dim 1) of x (torch.nn.functional.prelu).
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape; dim 1 is the channel dimension when input has 2 or more dimensions.
+    weight : array_like
+        A scalar or 1-D array of 1 or input.shape[1] slopes.
+    out : ndarray, optional
+        Where to write the result (shape of input, the promoted dtype).
+
+    Returns
+    -------
+    ndarray
+        The dtype of ``np.result_type(input, weight)`` under actloss's float policy.
+
+    Raises
+    ------
+    TypeError
+        Non-real input or weight.
+    ValueError
+        A weight of the wrong size or dimensions, or a wrong `out`.
+
+    Notes
+    -----
+    The gradient is ``prelu_backward``, returning ``(grad_input, grad_weight)``.
+    """
+    x, w = as_array(input), as_array(weight, "weight")
+    res_dtype, k_dtype = promoted_dtype((x, "input"), (w, "weight"))
+    outer, n_ch, inner = _prelu_layout(x, w)
+    if out is not None:
+        check_out(out, x.shape, res_dtype)
+    else:
+        out = np.empty(x.shape, res_dtype)
+    if x.size:
+        wk = np.ascontiguousarray(w.reshape(-1).astype(k_dtype))
+        n_threads = _threads.threads_for(x.size, True)
+        run_elementwise(lambda s, d: _K.prelu_fwd(KERNEL_INDEX[k_dtype], s[0], wk, d, outer,
+                                                  n_ch, inner, n_threads),
+                        [np.ascontiguousarray(x)], out, k_dtype)
+    return out
+
+
+def prelu_backward(grad_output, input, weight):
+    """Gradients of ``prelu``: ``(grad_input, grad_weight)``.
+
+    grad_input = grad_output * (input > 0 ? 1 : weight[c]) (the slope at 0, as torch);
+    grad_weight[c] = sum of grad_output * input over input <= 0 in channel c, accumulated in
+    float64 in a fixed order (the same for any thread count); it has weight's shape and dtype.
+    """
+    gy, x, w = as_array(grad_output, "grad_output"), as_array(input), as_array(weight, "weight")
+    if gy.shape != x.shape:
+        raise ValueError(f"grad_output has shape {gy.shape}, expected {x.shape}")
+    res_dtype, k_dtype = promoted_dtype((x, "input"), (w, "weight"))
+    result_dtype(gy.dtype, "grad_output")
+    outer, n_ch, inner = _prelu_layout(x, w)
+    gx = np.empty(x.shape, res_dtype)
+    w_res = result_dtype(w.dtype, "weight")[0]
+    if x.size == 0:
+        return gx, np.zeros(w.shape, w_res)
+    wk = np.ascontiguousarray(w.reshape(-1).astype(k_dtype))
+    wsum = np.empty(outer * n_ch, np.float64)
+    n_threads = _threads.threads_for(x.size, True)
+    xc = np.ascontiguousarray(x, dtype=k_dtype)
+    gyc = np.ascontiguousarray(gy, dtype=k_dtype)
+    run_elementwise(lambda s, d: _K.prelu_bwd(KERNEL_INDEX[k_dtype], s[0], s[1], wk, d, wsum,
+                                              outer, n_ch, inner, n_threads),
+                    [gyc, xc], gx, k_dtype)
+    gw = wsum.reshape(outer, n_ch).sum(axis=0)
+    return gx, gw.reshape(w.shape).astype(w_res)
+
+
+def _generator(generator):
+    if generator is None or isinstance(generator, (int, np.integer)):
+        return np.random.default_rng(generator)
+    if isinstance(generator, np.random.Generator):
+        return generator
+    raise TypeError(f"generator must be a numpy.random.Generator, an int seed or None, "
+                    f"got {type(generator).__name__}")
+
+
+def _rrelu_bounds(lower, upper):
+    lo, hi = real_param(lower, "lower"), real_param(upper, "upper")
+    if lo > hi:
+        raise ValueError(f"lower ({lo}) must be <= upper ({hi})")
+    return lo, hi
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
+          generator=None, noise=None, out=None):
+    """Randomized leaky ReLU (torch.nn.functional.rrelu).
+
+    In training, each element x <= 0 is multiplied by a slope drawn uniformly from
+    [lower, upper) (other elements by 1); in eval the slope is (lower + upper) / 2 everywhere
+    (a leaky_relu).
+
+    Parameters
+    ----------
+    input : array_like
+    lower, upper : float, default 1/8 and 1/3
+        Bounds of the slopes, lower <= upper.
+    training : bool, default False
+    inplace : bool, default False
+        Write the result into `input`.
+    generator : numpy.random.Generator or int, optional
+        Source of the slopes in training (an int seeds a new Generator; None draws fresh
+        entropy), so runs are reproducible.
+    noise : ndarray, optional
+        In training, receives the slope used for each element (1 where x > 0): same shape and
+        dtype as the result. Pass it to ``rrelu_backward`` to apply the same slopes.
+    out : ndarray, optional
+
+    Returns
+    -------
+    ndarray
+    """
+    lo, hi = _rrelu_bounds(lower, upper)
+    if not training:
+        return _unary("leaky_relu", input, (lo + hi) / 2, out=out, inplace=inplace)
+    x = as_array(input)
+    res_dtype, k_dtype = result_dtype(x.dtype)
+    if inplace:
+        if out is not None and out is not x:
+            raise ValueError("pass out= or inplace=True, not both")
+        if x.dtype != res_dtype:
+            raise ValueError(f"inplace=True needs a float16/32/64 input, got dtype {x.dtype}")
+        out = check_out(x, x.shape, res_dtype, "input (inplace=True)")
+    elif out is not None:
+        check_out(out, x.shape, res_dtype)
+    else:
+        out = np.empty(x.shape, res_dtype)
+    if noise is not None:
+        check_out(noise, x.shape, res_dtype, "noise")
+    u = _generator(generator).random(x.size)
+    xc = np.ascontiguousarray(x, dtype=k_dtype)
+    slopes = np.empty(x.shape, k_dtype)
+    y = np.empty(x.shape, k_dtype)
+    _K.rrelu_fwd(KERNEL_INDEX[k_dtype], xc, u, y, slopes, lo, hi)
+    if noise is not None:
+        np.copyto(noise, slopes, casting="same_kind")
+    np.copyto(out, y, casting="same_kind")
+    return out
+
+
+def rrelu_backward(grad_output, input, lower=1.0 / 8, upper=1.0 / 3, training=False, *,
+                   noise=None, out=None):
+    """Gradient of ``rrelu``: grad_output * noise in training (the slopes the forward drew,
+    passed as ``noise=``); in eval, or when upper - lower <= 1e-6 as in torch, the leaky_relu
+    gradient with slope (lower + upper) / 2."""
+    lo, hi = _rrelu_bounds(lower, upper)
+    if not (training and hi - lo > 1e-6):
+        return _unary_grad("leaky_relu", grad_output, input, (lo + hi) / 2, out=out)
+    if noise is None:
+        raise ValueError("rrelu_backward with training=True needs noise= (the slopes that "
+                         "rrelu(..., training=True, noise=...) wrote)")
+    gy, x, nz = as_array(grad_output, "grad_output"), as_array(input), as_array(noise, "noise")
+    if gy.shape != x.shape or nz.shape != x.shape:
+        raise ValueError(f"grad_output {gy.shape} and noise {nz.shape} must have input's shape "
+                         f"{x.shape}")
+    res_dtype, k_dtype = result_dtype(x.dtype)
+    result_dtype(gy.dtype, "grad_output")
+    result_dtype(nz.dtype, "noise")
+    if out is not None:
+        check_out(out, x.shape, res_dtype)
+    else:
+        out = np.empty(x.shape, res_dtype)
+    if x.size:
+        n_threads = _threads.threads_for(x.size, True)
+        run_elementwise(lambda s, d: _K.mul(KERNEL_INDEX[k_dtype], s[0], s[1], d, n_threads),
+                        [gy, nz], out, k_dtype)
+    return out
+
+
+def _glu_layout(x, dim):
+    if x.ndim == 0:
+        raise ValueError("glu does not support 0-d input")
+    d = dim_index(dim, x.ndim)
+    if x.shape[d] % 2:
+        raise ValueError(f"glu halves dimension {dim}, which must be even; got size {x.shape[d]} "
+                         f"(input shape {x.shape})")
+    outer = int(np.prod(x.shape[:d], dtype=np.int64))
+    half = x.shape[d] // 2 * int(np.prod(x.shape[d + 1:], dtype=np.int64))
+    return d, outer, half
+
+
+def glu(input, dim=-1, *, out=None):
+    """Gated linear unit: a * sigmoid(b), a and b the two halves of input along `dim`
+    (torch.nn.functional.glu).
+
+    Parameters
+    ----------
+    input : array_like
+        At least 1-D, with an even size along `dim`.
+    dim : int, default -1
+    out : ndarray, optional
+        Shape of input with `dim` halved.
+
+    Raises
+    ------
+    ValueError
+        0-d input, an odd size along `dim`, `dim` out of range, or a wrong `out`.
+    """
+    x = as_array(input)
+    res_dtype, k_dtype = result_dtype(x.dtype)
+    d, outer, half = _glu_layout(x, dim)
+    shape = x.shape[:d] + (x.shape[d] // 2,) + x.shape[d + 1:]
+    if out is not None:
+        check_out(out, shape, res_dtype)
+    else:
+        out = np.empty(shape, res_dtype)
+    if x.size:
+        xc = np.ascontiguousarray(x, dtype=k_dtype)
+        dst = out if out.flags.c_contiguous and out.dtype == k_dtype else np.empty(shape, k_dtype)
+        _K.glu_fwd(KERNEL_INDEX[k_dtype], xc, dst, outer, half,
+                   _threads.threads_for(x.size, False))
+        if dst is not out:
+            np.copyto(out, dst, casting="same_kind")
+    return out
+
+
+def glu_backward(grad_output, input, dim=-1):
+    """Gradient of ``glu``: the two halves of the result are grad_output * sigmoid(b) and
+    grad_output * a * sigmoid(b) * (1 - sigmoid(b)); the result has input's shape."""
+    gy, x = as_array(grad_output, "grad_output"), as_array(input)
+    res_dtype, k_dtype = result_dtype(x.dtype)
+    result_dtype(gy.dtype, "grad_output")
+    d, outer, half = _glu_layout(x, dim)
+    shape = x.shape[:d] + (x.shape[d] // 2,) + x.shape[d + 1:]
+    if gy.shape != shape:
+        raise ValueError(f"grad_output has shape {gy.shape}, expected {shape}")
+    gx = np.empty(x.shape, k_dtype)
+    if x.size:
+        _K.glu_bwd(KERNEL_INDEX[k_dtype], np.ascontiguousarray(gy, dtype=k_dtype),
+                   np.ascontiguousarray(x, dtype=k_dtype), gx, outer, half,
+                   _threads.threads_for(x.size, False))
+    return gx.astype(res_dtype, copy=False)

@@ -72,7 +72,7 @@ def extensions():
     render(os.path.join(k, "al_math.h.tp"), os.path.join(k, "al_math.h"), ctx)
     render(os.path.join(k, "al_loops.h.tp"), os.path.join(k, "al_loops.h"), ctx)
     omp_compile, omp_link = openmp_flags()
-    common = ["-O3", "-ffp-contract=off", "-fopenmp-simd", "-Wno-unused-parameter",
+    common = ["-O3", "-ffp-contract=off", "-fno-trapping-math", "-fopenmp-simd", "-Wno-unused-parameter",
               "-Wno-unused-function"] + omp_compile
     if os.environ.get("ACTLOSS_NATIVE") == "1":
         common.append("-march=native")

@@ -81,7 +81,7 @@ def assert_close_tol(actual, expected, dtype, ulps_rel, abs_eps=0.0, err_msg="")
     bad = bad_inf | (err > tol)
     if bad.any():
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(bad_inf, np.inf, err / tol)
+            ratio = np.where(bad_inf | (bad & (tol == 0)), np.inf, np.where(bad, err / tol, 0.0))
         i = int(np.argmax(ratio.ravel()))
         scale = max(abs(e.ravel()[i]), float(info.tiny))
         raise AssertionError(

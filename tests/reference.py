@@ -19,6 +19,7 @@ Conventions
   accurate side (log1p/expm1/expit/log_expit/erfc, sech^2 instead of 1 - tanh^2, a Taylor
   series for x - tanh(x) near 0); each place says why.
 """
+import inspect
 import math
 from fractions import Fraction
 
@@ -443,6 +444,25 @@ DERIVATIVE = {
     "softshrink": softshrink_grad, "tanhshrink": tanhshrink_grad,
     "threshold": threshold_grad, "rrelu": rrelu_grad,
 }
+def _with_defaults(func, params, dtype):
+    """params completed with func's defaults, then converted like torch (torch_params)."""
+    full = {name: p.default for name, p in inspect.signature(func).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+    full.update(params)
+    return torch_params(full, dtype)
+
+
+def forward(name, x, params, dtype):
+    """The op `name` (a FORWARD key) at x with the keyword parameters of a call on `dtype`."""
+    func = FORWARD[name]
+    return func(as_f64(x), **_with_defaults(func, params, dtype))
+
+
+def derivative(name, x, params, dtype):
+    func = DERIVATIVE[name]
+    return func(as_f64(x), **_with_defaults(func, params, dtype))
+
+
 # Activations that are not one-in one-out: (forward, backward returning the input gradient or
 # a tuple), called with actloss's own argument lists.
 SPECIAL = {

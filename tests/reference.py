@@ -284,26 +284,67 @@ def mish_grad(x):
     return _at_inf(x, d, 0.0, 1.0)
 
 
+def _square_exact(x):
+    """x*x as hi + lo exactly (Veltkamp/Dekker splitting: x = xh + xl with 26-bit halves,
+    whose products are exact in double)."""
+    c = 134217729.0 * x  # 2^27 + 1
+    with np.errstate(invalid="ignore", over="ignore"):
+        xh = c - (c - x)
+        xh = np.where(np.isfinite(xh), xh, x)
+        xl = x - xh
+        hi = x * x
+        lo = ((xh * xh - hi) + 2 * xh * xl) + xl * xl
+    return hi, np.nan_to_num(lo)
+
+
+def _exp_minus_half_square(x):
+    """exp(-x^2 / 2) with x^2 exact: rounding x^2 first would cost ~x^2/2 eps of relative
+    accuracy (197 eps at x = -16.6)."""
+    hi, lo = _square_exact(x)
+    return np.exp(-0.5 * hi) * (1 - 0.5 * lo)
+
+
+def _normal_cdf(x):
+    # Phi(x) = erfc(-x / sqrt 2) / 2. For x <= -1, as erfcx(z) exp(-z^2) / 2 with z^2 = x^2 / 2
+    # exact: erfcx varies slowly, so the rounding of z no longer matters (erfc(z) magnifies it
+    # by 2 z^2). For x > -1 erfc itself is accurate (its argument is < 0.71).
+    x = as_f64(x)
+    with np.errstate(invalid="ignore", over="ignore"):
+        tail = 0.5 * special.erfcx(-x / SQRT2) * _exp_minus_half_square(x)
+        direct = 0.5 * special.erfc(-x / SQRT2)
+    return np.where(x <= -1, tail, direct)
+
+
 def gelu(x):
-    # x Phi(x), Phi(x) = erfc(-x / sqrt 2) / 2: erfc keeps relative accuracy for x < 0 where
-    # (1 + erf(x / sqrt 2)) would cancel.
+    # x Phi(x), Phi the standard normal CDF (see _normal_cdf for the tail).
     x = as_f64(x)
     with np.errstate(invalid="ignore"):
-        y = 0.5 * x * special.erfc(-x / SQRT2)
+        y = x * _normal_cdf(x)
     return _at_inf(x, y, 0.0, np.inf)  # gelu(-inf) = 0, the limit (torch: NaN)
 
 
 def gelu_grad(x):
     x = as_f64(x)
-    cdf = 0.5 * special.erfc(-x / SQRT2)
     with np.errstate(invalid="ignore", over="ignore"):
-        pdf = np.exp(-0.5 * x * x) / SQRT_2PI
-        d = cdf + x * pdf
+        pdf = _exp_minus_half_square(x) / SQRT_2PI
+        d = _normal_cdf(x) + x * pdf
     return _at_inf(x, d, 0.0, 1.0)
 
 
+# The tanh form in extended precision: x sigmoid(2u) for u << 0 magnifies the rounding of u by
+# 2|u| (the relative condition of sigmoid there), ~600 eps at x = -18 in double. np.longdouble
+# (64-bit mantissa on x86-64) makes that 2^-11 as large. Where long double is double, the
+# reference is only that accurate: opspec's tolerance reads LONGDOUBLE_GAIN.
+_LD = np.longdouble
+LONGDOUBLE_GAIN = float(np.finfo(_LD).eps / np.finfo(np.float64).eps)
+_PI_LD = _LD("3.14159265358979323846264338327950288")
+_GELU_TANH_C_LD = np.sqrt(_LD(2) / _PI_LD)
+_GELU_TANH_K_LD = _LD(GELU_TANH_K)  # torch's and the library's constant is the double 0.044715
+
+
 def _gelu_tanh_u(x):
-    return GELU_TANH_C * (x + GELU_TANH_K * x ** 3)
+    x = x.astype(_LD)
+    return _GELU_TANH_C_LD * (x + _GELU_TANH_K_LD * x ** 3)
 
 
 def gelu_tanh(x):
@@ -311,7 +352,7 @@ def gelu_tanh(x):
     # x < 0.
     x = as_f64(x)
     with np.errstate(invalid="ignore", over="ignore"):
-        y = x * special.expit(2 * _gelu_tanh_u(x))
+        y = (x.astype(_LD) * special.expit(2 * _gelu_tanh_u(x))).astype(np.float64)
     return _at_inf(x, y, 0.0, np.inf)
 
 
@@ -321,8 +362,10 @@ def gelu_tanh_grad(x):
     x = as_f64(x)
     with np.errstate(invalid="ignore", over="ignore"):
         u = _gelu_tanh_u(x)
-        du = GELU_TANH_C * (1 + 3 * GELU_TANH_K * x * x)
-        d = special.expit(2 * u) + 2 * x * special.expit(2 * u) * special.expit(-2 * u) * du
+        xl = x.astype(_LD)
+        du = _GELU_TANH_C_LD * (1 + 3 * _GELU_TANH_K_LD * xl * xl)
+        d = special.expit(2 * u) + 2 * xl * special.expit(2 * u) * special.expit(-2 * u) * du
+        d = d.astype(np.float64)
     # beyond |x| = 1e10, u' or x^3 overflow (inf * 0); the derivative is its limit there
     d = np.where(x > 1e10, 1.0, np.where(x < -1e10, 0.0, d))
     return _keep_nan(x, d)

@@ -86,6 +86,11 @@ def main(m=9, k=10):
     print("NORMAL_T_SCALE =", T_SCALE)
     print("NORMAL_TAIL_P =", [float(v) for v in p])
     print("NORMAL_TAIL_Q =", [float(v) for v in q])
+    # float32 results need ~1e-12 only (computed in double, rounded once to float)
+    err32, p32, q32 = rational_fit(normal_tail_scaled, NORMAL_SPLIT / T_SCALE, NORMAL_MAX / T_SCALE, 6, 7)
+    print(f"# the same for float32 results, degrees (6, 7): max relative error {mp.nstr(err32, 3)}")
+    print("NORMAL_TAIL_F32_P =", [float(v) for v in p32])
+    print("NORMAL_TAIL_F32_Q =", [float(v) for v in q32])
     zmax2 = (NORMAL_SPLIT / mp.sqrt(2)) ** 2
     poly, perr = mp.chebyfit(lambda u: mp.erf(mp.sqrt(u)) / mp.sqrt(u) if u else 2 / mp.sqrt(mp.pi),
                              [0, zmax2], 13, error=True)

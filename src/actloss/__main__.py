@@ -21,8 +21,8 @@ def speed_table(file=None, repeats=7):
     actloss (allocating call), the plain NumPy formula and torch.nn.functional (if installed),
     and the ratios numpy/actloss and torch/actloss (above 1: actloss is faster)."""
     torch = _benchcases.torch_module()
-    print(f"\nSpeed: forward, {SPEED_SIZE:.0e} {SPEED_DTYPE} elements, 1 thread, median of "
-          f"{repeats} rounds (ms; ratio > 1: actloss faster)", file=file)
+    print(f"\nSpeed: forward, 10^{len(str(SPEED_SIZE)) - 1} {SPEED_DTYPE} elements, 1 thread, "
+          f"median of {repeats} rounds (ms; ratio > 1: actloss faster)", file=file)
     print(f"{'op':14}{'actloss':>10}{'numpy':>10}{'torch':>10}{'numpy/al':>10}{'torch/al':>10}",
           file=file)
     with _benchcases.num_threads(1):
@@ -43,8 +43,8 @@ def speed_table(file=None, repeats=7):
 
             print(f"{name:14}{ms('actloss-alloc')}{ms('numpy')}{ms('torch')}"
                   f"{ratio('numpy')}{ratio('torch')}", file=file)
-    if torch is None:
-        print("(torch is not installed: its column is '-')", file=file)
+    print("(numpy: the plain NumPy formula; gelu's takes erf from SciPy, '-' without it"
+          + ("; torch is not installed" if torch is None else "") + ")", file=file)
 
 
 def cmd_info(args):

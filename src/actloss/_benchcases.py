@@ -447,18 +447,23 @@ def traffic_bytes(name, direction, a):
     return sum(v.nbytes for v in ins + outs if v is not None)
 
 
-def median_time(fns, repeats=7, min_time=2e-3):
+def median_time(fns, repeats=7, min_time=2e-3, warmup_time=25e-3):
     """Median seconds per call of each zero-argument callable in `fns` (a dict).
 
-    Each is called once to warm up, then timed in `repeats` rounds of enough calls to last
-    `min_time`; the rounds of the different callables are interleaved, so that a slow
-    moment of the machine hits all of them alike.
+    Each is first called for `warmup_time` (at least 5 calls: the first few large
+    allocations of a process fault in fresh pages, ~2 ms per 4 MB here, until malloc
+    keeps the memory), then timed in `repeats` rounds of enough calls to last `min_time`;
+    the rounds of the different callables are interleaved, so that a slow moment of the
+    machine hits all of them alike.
     """
     loops = {}
     for key, fn in fns.items():
-        t0 = time.perf_counter()
-        fn()
-        dt = time.perf_counter() - t0
+        start, calls = time.perf_counter(), 0
+        while calls < 5 or (time.perf_counter() - start < warmup_time and calls < 1000):
+            t0 = time.perf_counter()
+            fn()
+            dt = time.perf_counter() - t0
+            calls += 1
         loops[key] = max(1, min(1000, int(min_time / max(dt, 1e-7))))
     samples = {key: [] for key in fns}
     for _ in range(repeats):

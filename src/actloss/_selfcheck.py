@@ -444,8 +444,8 @@ def report(results, file=None):
     names = list(dict.fromkeys(r.name for r in results))
     tol = {(r.direction, r.dtype): r.tolerance for r in results}
     width = max(len(n) for n in names) + 2
-    print(f"Self-check against float64 NumPy formulas: max error in units of eps "
-          f"(relative; backward relative to max(|ref|, |grad_output|))", file=file)
+    print("Self-check against float64 NumPy formulas: max error in units of eps\n"
+          "(forward: relative; backward: relative to max(|ref|, |grad_output|))", file=file)
     print(f"{'':{width}}{'forward':>20}{'backward':>22}", file=file)
     print(f"{'op':{width}}" + "".join(f"{t:>11}" for _, t in cols), file=file)
     print(f"{'tolerance':{width}}" + "".join(f"{tol.get(c, math.nan):>11g}" for c in cols),

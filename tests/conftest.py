@@ -76,17 +76,20 @@ def assert_close_tol(actual, expected, dtype, ulps_rel, abs_eps=0.0, err_msg="")
     bad_inf = inf_any & (a != e)
     with np.errstate(invalid="ignore"):
         err = np.where(nan_e | inf_any, 0.0, np.abs(a - e))
-    tol = info.eps * (ulps_rel * np.maximum(np.abs(np.where(inf_any | nan_e, 0, e)),
-                                            float(info.tiny)) + abs_eps)
+    with np.errstate(over="ignore"):  # a tolerance may overflow to inf: no constraint then
+        tol = (ulps_rel * info.eps) * np.maximum(np.abs(np.where(inf_any | nan_e, 0, e)),
+                                                 float(info.tiny)) + abs_eps * info.eps
     bad = bad_inf | (err > tol)
     if bad.any():
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ratio = np.where(bad_inf | (bad & (tol == 0)), np.inf, np.where(bad, err / tol, 0.0))
         i = int(np.argmax(ratio.ravel()))
         scale = max(abs(e.ravel()[i]), float(info.tiny))
+        with np.errstate(over="ignore", invalid="ignore"):
+            rel_err = err.ravel()[i] / scale / info.eps
         raise AssertionError(
             f"{err_msg}: {int(bad.sum())} of {a.size} elements out of tolerance; worst at flat "
             f"index {i}: got {a.ravel()[i]!r}, expected {e.ravel()[i]!r}, error "
-            f"{err.ravel()[i] / info.eps / scale:.3g} eps relative "
+            f"{rel_err:.3g} eps relative "
             f"(tolerance {ulps_rel.ravel()[i]:.3g} eps rel + {abs_eps.ravel()[i]:.3g} eps abs, "
             f"dtype {dtype})")

@@ -151,7 +151,7 @@ def hardsigmoid_grad(x):
 
 def hardswish(x):
     x = as_f64(x)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         y = np.where(x <= -3, 0.0, np.where(x >= 3, x, x * (x + 3) / 6))
     return _keep_nan(x, y)  # -inf gives the limit 0 (torch: NaN)
 
@@ -189,7 +189,8 @@ def celu_grad(x, alpha=1.0):
 
 
 def selu(x):
-    return SELU_SCALE * elu(x, SELU_ALPHA)
+    with np.errstate(over="ignore"):  # SCALE * finfo.max is inf, correctly
+        return SELU_SCALE * elu(x, SELU_ALPHA)
 
 
 def selu_grad(x):
@@ -229,13 +230,15 @@ def softplus(x, beta=1.0, threshold=20.0):
     # torch: x where beta x > threshold, else log(1 + exp(beta x)) / beta; logaddexp(0, z) is
     # that log without overflow or loss for large negative z.
     x = as_f64(x)
-    z = beta * x
-    return np.where(z > threshold, x, np.logaddexp(0.0, z) / beta)
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = beta * x
+        return np.where(z > threshold, x, np.logaddexp(0.0, z) / beta)
 
 
 def softplus_grad(x, beta=1.0, threshold=20.0):
     x = as_f64(x)
-    z = beta * x
+    with np.errstate(over="ignore"):
+        z = beta * x
     return np.where(z > threshold, 1.0, special.expit(z))
 
 

@@ -740,17 +740,20 @@ def test_any_floats_match_reference(spec, data):
 
 # ---- torch -----------------------------------------------------------------------------------
 
-# torch returns NaN where actloss returns the limit (DESIGN.md section 1): skipped inputs.
+# torch returns NaN where actloss returns the limit (DESIGN.md section 1): inputs left out.
+# hardswish: torch's float32 kernel computes x (x + 3) / 6 in float32, which overflows to inf
+# for x near finfo.max; the exact result is x (actloss computes in double).
 TORCH_DIFFERENT = {"gelu": (-math.inf,), "gelu_tanh": (-math.inf,), "silu": (-math.inf,),
-                   "mish": (-math.inf,), "hardswish": (-math.inf,),
+                   "mish": (-math.inf,), "hardswish": (-math.inf, "huge"),
                    "softsign": (-math.inf, math.inf)}
 
 
 def _torch_inputs(spec, params, rng, dtype):
     x = sample(spec, params, 2000, rng, dtype)
-    specials = [0.0, -0.0, math.inf, -math.inf, 1e4, -1e4, 40.0, -40.0, 1e-30, -1e-30]
-    specials += [float(np.finfo(dtype).max), -float(np.finfo(dtype).max)]
-    specials = [v for v in specials if v not in TORCH_DIFFERENT.get(spec.name, ())]
+    specials = [0.0, -0.0, math.inf, -math.inf, 1e4, -1e4, 40.0, -40.0, 1e-30, -1e-30,
+                "huge", "-huge", math.nan]
+    specials = [resolve_input(v, dtype) for v in specials
+                if not any(v is d or v == d for d in TORCH_DIFFERENT.get(spec.name, ()))]
     return np.concatenate([x, np.array(specials, dtype)])
 
 
@@ -760,8 +763,9 @@ def _torch_tol(spec, which, dtype, x):
     if table is not None:
         t = table[opspec.F64 if dtype == np.float64 else opspec.F32]
         rel, ab = np.maximum(rel, t.rel), np.maximum(ab, t.abs)
-    if spec.torch_abs_scales_with_x:
-        ab = ab * np.maximum(1.0, np.abs(np.nan_to_num(R.as_f64(x), posinf=0, neginf=0)))
+    if spec.torch_abs_scales_with_x and which == "fwd":
+        with np.errstate(over="ignore"):
+            ab = ab * np.maximum(1.0, np.abs(np.nan_to_num(R.as_f64(x), posinf=0, neginf=0)))
     return rel, ab
 
 
@@ -778,8 +782,12 @@ def test_matches_torch(spec, params, dtype, rng):
     y, g = fwd(spec, x, params), bwd(spec, gy, x, params)
     rel, ab = _torch_tol(spec, "fwd", dtype, x)
     assert_close_tol(y, y_torch, dtype, rel, ab, err_msg=f"{spec.name}{params} vs torch")
+    # torch's gradient is NaN at +-inf and, for gelu's tanh form, at huge |x| (inf * 0 in its
+    # formulas, x^3 overflowing); actloss returns the derivative's limit there (checked against
+    # the reference elsewhere). NaN input is left out too: a gradient at NaN is not specified.
+    keep = ~((np.abs(x) > 1e3) & np.isnan(g_torch)) & ~np.isnan(x)
     rel, ab = _torch_tol(spec, "bwd", dtype, x)
-    assert_close_tol(g, g_torch, dtype, rel, ab * np.abs(R.as_f64(gy)),
+    assert_close_tol(g[keep], g_torch[keep], dtype, rel[keep], (ab * np.abs(R.as_f64(gy)))[keep],
                      err_msg=f"{spec.name}{params} gradient vs torch autograd")
     zero = (x == 0)
     if spec.name == "relu":  # relu(-0.0) is -0.0 on torch's CPU and here

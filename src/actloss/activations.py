@@ -20,16 +20,31 @@ def _threads_for(n, name):
     return _threads.threads_for(n, _OP[name].exact)
 
 
+def _plain_out(out, x):
+    """out is a C-contiguous writeable array like x that is x itself or does not overlap it."""
+    return (type(out) is np.ndarray and out.dtype == x.dtype and out.shape == x.shape
+            and out.flags.c_contiguous and out.flags.writeable
+            and (out is x or not np.may_share_memory(out, x)))
+
+
 def _unary(name, x, p0=0.0, p1=0.0, out=None, inplace=False):
     """y = op(x) into out (or x itself with inplace=True, or a new array)."""
     op = _OP_INDEX[name]
     x = as_array(x)
-    # fast path: contiguous float32/float64 input, new output
-    if out is None and not inplace and x.flags.c_contiguous and x.dtype in KERNEL_INDEX:
-        y = np.empty_like(x)
-        _K.unary(_FORWARD, op, KERNEL_INDEX[x.dtype], x, x, y, p0, p1, 0.0,
+    # fast path: contiguous float32/float64 input, a new or a plain output
+    if not inplace and x.flags.c_contiguous and x.dtype in KERNEL_INDEX:
+        if out is None:
+            out = np.empty(x.shape, x.dtype)
+        elif not _plain_out(out, x):
+            return _unary_general(op, name, x, p0, p1, out, inplace)
+        _K.unary(_FORWARD, op, KERNEL_INDEX[x.dtype], x, x, out, p0, p1, 0.0,
                  _threads_for(x.size, name))
-        return y
+        return out
+    return _unary_general(op, name, x, p0, p1, out, inplace)
+
+
+def _unary_general(op, name, x, p0, p1, out, inplace):
+    """_unary for every dtype, layout, out= and inplace= case."""
     res_dtype, k_dtype = result_dtype(x.dtype)
     if inplace:
         if out is not None and out is not x:
@@ -56,6 +71,13 @@ def _unary_grad(name, grad_output, saved, p0=0.0, p1=0.0, out=None, kind=_BACKWA
     op = _OP_INDEX[name]
     gy = as_array(grad_output, "grad_output")
     s = as_array(saved, saved_name)
+    # fast path: both contiguous of one kernel dtype, a new output
+    if (out is None and s.dtype in KERNEL_INDEX and gy.dtype == s.dtype and gy.shape == s.shape
+            and s.flags.c_contiguous and gy.flags.c_contiguous):
+        out = np.empty(s.shape, s.dtype)
+        _K.unary(kind, op, KERNEL_INDEX[s.dtype], gy, s, out, p0, p1, 0.0,
+                 _threads_for(s.size, name))
+        return out
     if gy.shape != s.shape:
         raise ValueError(f"grad_output has shape {gy.shape}, expected {s.shape} (the shape of "
                          f"{saved_name})")

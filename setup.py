@@ -26,12 +26,21 @@ X86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
 
 
 def template_context():
+    """Every upper-case name of the op table and the coefficients, for the templates."""
     ops = runpy.run_path(OPS_FILE)
     coeffs = runpy.run_path(COEFFS_FILE)
-    ctx = {k: v for k, v in coeffs.items() if k.isupper()}
-    ctx.update(UNARY=ops["UNARY"], DTYPES=ops["DTYPES"],
-               DTYPES_IDX=[(i,) + tuple(d) for i, d in enumerate(ops["DTYPES"])])
+    ctx = {k: v for k, v in list(coeffs.items()) + list(ops.items()) if k.isupper()}
+    ctx["DTYPES_IDX"] = [(i,) + tuple(d) for i, d in enumerate(ops["DTYPES"])]
     return ops, ctx
+
+
+def families():
+    """Kernel families: _kernels/<family>.pyx.tp. ACTLOSS_FAMILIES=a,b limits a development
+    build to those families (the others must already be built)."""
+    k = os.path.join(HERE, KERNELS)
+    found = sorted(f[:-len(".pyx.tp")] for f in os.listdir(k) if f.endswith(".pyx.tp"))
+    only = os.environ.get("ACTLOSS_FAMILIES")
+    return [f for f in found if f in only.split(",")] if only else found
 
 
 def render(template, output, ctx):
@@ -69,8 +78,9 @@ def openmp_flags():
 def extensions():
     ops, ctx = template_context()
     k = os.path.join(HERE, KERNELS)
-    render(os.path.join(k, "al_math.h.tp"), os.path.join(k, "al_math.h"), ctx)
-    render(os.path.join(k, "al_loops.h.tp"), os.path.join(k, "al_loops.h"), ctx)
+    for header in sorted(os.listdir(k)):
+        if header.endswith(".h.tp"):
+            render(os.path.join(k, header), os.path.join(k, header[:-3]), ctx)
     omp_compile, omp_link = openmp_flags()
     common = ["-O3", "-ffp-contract=off", "-fno-trapping-math", "-fopenmp-simd", "-Wno-unused-parameter",
               "-Wno-unused-function"] + omp_compile
@@ -81,7 +91,7 @@ def extensions():
     exts = [Extension("actloss._kernels._cpu", [os.path.join(KERNELS, "_cpu.pyx")],
                       include_dirs=include, extra_compile_args=common, extra_link_args=omp_link)]
     levels = ops["ISA_LEVELS"] if X86 else ops["ISA_LEVELS"][:1]
-    for family in ops["FAMILIES"]:
+    for family in families():
         for isa, flags in levels:
             pyx = os.path.join(k, f"{family}_{isa}.pyx")
             render(os.path.join(k, f"{family}.pyx.tp"), pyx, dict(ctx, isa=isa))

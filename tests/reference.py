@@ -17,7 +17,10 @@ Conventions
   softsign at +-inf) the reference returns the limit. Derivatives at +-inf are their limits.
 * Stable textbook forms are used where the naive formula would make the reference the less
   accurate side (log1p/expm1/expit/log_expit/erfc, sech^2 instead of 1 - tanh^2, a Taylor
-  series for x - tanh(x) near 0); each place says why.
+  series for x - tanh(x) near 0, erfcx with an exact x^2 for the normal tail, long double for
+  the argument of the tanh form of gelu); each place says why. Measured against mpmath at 40
+  digits the forward references are within ~4 float64 eps (gelu 3.8, tanhshrink 1.6, the
+  rest <= 1.5), the derivatives too except near their roots, where only absolute accuracy holds.
 """
 import inspect
 import math
@@ -300,21 +303,28 @@ def _square_exact(x):
     return hi, np.nan_to_num(lo)
 
 
+# Long double (where it is wider than double) keeps the normal tail from underflowing before the
+# last operation: below x = -37.6 gelu's result is subnormal, and a subnormal intermediate would
+# lose digits that the final product then multiplies by |x|.
+_LD = np.longdouble
+LONGDOUBLE_GAIN = float(np.finfo(_LD).eps / np.finfo(np.float64).eps)
+
+
 def _exp_minus_half_square(x):
-    """exp(-x^2 / 2) with x^2 exact: rounding x^2 first would cost ~x^2/2 eps of relative
-    accuracy (197 eps at x = -16.6)."""
+    """exp(-x^2 / 2) (in long double) with x^2 exact: rounding x^2 first would cost ~x^2/2 eps
+    of relative accuracy (197 eps at x = -16.6)."""
     hi, lo = _square_exact(x)
-    return np.exp(-0.5 * hi) * (1 - 0.5 * lo)
+    return np.exp(-0.5 * hi.astype(_LD)) * (1 - 0.5 * lo.astype(_LD))
 
 
 def _normal_cdf(x):
-    # Phi(x) = erfc(-x / sqrt 2) / 2. For x <= -1, as erfcx(z) exp(-z^2) / 2 with z^2 = x^2 / 2
-    # exact: erfcx varies slowly, so the rounding of z no longer matters (erfc(z) magnifies it
-    # by 2 z^2). For x > -1 erfc itself is accurate (its argument is < 0.71).
+    # Phi(x) = erfc(-x / sqrt 2) / 2 (in long double). For x <= -1, as erfcx(z) exp(-z^2) / 2
+    # with z^2 = x^2 / 2 exact: erfcx varies slowly, so the rounding of z no longer matters
+    # (erfc(z) magnifies it by 2 z^2). For x > -1 erfc itself is accurate (its argument < 0.71).
     x = as_f64(x)
     with np.errstate(invalid="ignore", over="ignore"):
-        tail = 0.5 * special.erfcx(-x / SQRT2) * _exp_minus_half_square(x)
-        direct = 0.5 * special.erfc(-x / SQRT2)
+        tail = 0.5 * special.erfcx(-x / SQRT2).astype(_LD) * _exp_minus_half_square(x)
+        direct = 0.5 * special.erfc(-x / SQRT2).astype(_LD)
     return np.where(x <= -1, tail, direct)
 
 
@@ -322,15 +332,15 @@ def gelu(x):
     # x Phi(x), Phi the standard normal CDF (see _normal_cdf for the tail).
     x = as_f64(x)
     with np.errstate(invalid="ignore"):
-        y = x * _normal_cdf(x)
+        y = (x.astype(_LD) * _normal_cdf(x)).astype(np.float64)
     return _at_inf(x, y, 0.0, np.inf)  # gelu(-inf) = 0, the limit (torch: NaN)
 
 
 def gelu_grad(x):
     x = as_f64(x)
     with np.errstate(invalid="ignore", over="ignore"):
-        pdf = _exp_minus_half_square(x) / SQRT_2PI
-        d = _normal_cdf(x) + x * pdf
+        pdf = _exp_minus_half_square(x) / _LD(SQRT_2PI)
+        d = (_normal_cdf(x) + x.astype(_LD) * pdf).astype(np.float64)
     return _at_inf(x, d, 0.0, 1.0)
 
 
@@ -338,8 +348,6 @@ def gelu_grad(x):
 # 2|u| (the relative condition of sigmoid there), ~600 eps at x = -18 in double. np.longdouble
 # (64-bit mantissa on x86-64) makes that 2^-11 as large. Where long double is double, the
 # reference is only that accurate: opspec's tolerance reads LONGDOUBLE_GAIN.
-_LD = np.longdouble
-LONGDOUBLE_GAIN = float(np.finfo(_LD).eps / np.finfo(np.float64).eps)
 _PI_LD = _LD("3.14159265358979323846264338327950288")
 _GELU_TANH_C_LD = np.sqrt(_LD(2) / _PI_LD)
 _GELU_TANH_K_LD = _LD(GELU_TANH_K)  # torch's and the library's constant is the double 0.044715

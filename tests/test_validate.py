@@ -238,7 +238,8 @@ def test_glu_errors():
 
 
 def test_prelu_errors():
-    with pytest.raises(ValueError, match=r"weight has 3 elements; expected 1 or input.shape\[1\] = 4"):
+    with pytest.raises(ValueError,
+                       match=r"weight has 3 elements; expected 1 or input.shape\[1\] = 4"):
         F.prelu(np.ones((2, 4, 5)), np.ones(3))
     with pytest.raises(ValueError, match="weight"):
         F.prelu(np.ones(6), np.ones(6))  # 1-D input: one channel

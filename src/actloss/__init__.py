@@ -7,17 +7,13 @@ Speaks torch.nn.functional (same names, arguments and results) without PyTorch:
     array([-0.15880801,  0.        ,  0.84119199])
 """
 from . import _dispatch, _threads
+from . import activations, classification, embedding_losses, pointwise_losses, softmax
 from ._kernels import _cpu
-from .activations import (celu, celu_backward, elu, elu_backward, gelu, gelu_backward, glu,
-                          glu_backward, hardshrink, hardshrink_backward, hardsigmoid,
-                          hardsigmoid_backward, hardswish, hardswish_backward, hardtanh,
-                          hardtanh_backward, leaky_relu, leaky_relu_backward, logsigmoid,
-                          logsigmoid_backward, mish, mish_backward, prelu, prelu_backward, relu,
-                          relu6, relu6_backward, relu_backward, rrelu, rrelu_backward, selu,
-                          selu_backward, sigmoid, sigmoid_backward, silu, silu_backward,
-                          softplus, softplus_backward, softshrink, softshrink_backward,
-                          softsign, softsign_backward, tanh, tanh_backward, tanhshrink,
-                          tanhshrink_backward, threshold, threshold_backward)
+from .activations import *  # noqa: F401,F403
+from .classification import *  # noqa: F401,F403
+from .embedding_losses import *  # noqa: F401,F403
+from .pointwise_losses import *  # noqa: F401,F403
+from .softmax import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 
@@ -46,5 +42,6 @@ def show_config(file=None):
     return info
 
 
-__all__ = (list(ACTIVATIONS) + [f"{name}_backward" for name in ACTIVATIONS]
-           + ["get_num_threads", "set_num_threads", "show_config", "__version__"])
+__all__ = (list(activations.__all__) + list(softmax.__all__) + list(classification.__all__)
+           + list(pointwise_losses.__all__) + list(embedding_losses.__all__)
+           + ["ACTIVATIONS", "get_num_threads", "set_num_threads", "show_config", "__version__"])

@@ -27,17 +27,17 @@ def choose_isa(requested=None):
         raise ValueError(f"ACTLOSS_ISA must be one of {_BUILT}, got {requested!r}")
     candidates = [isa for isa in SUPPORTED if _BUILT.index(isa) <= _BUILT.index(requested)]
     for isa in reversed(candidates):
-        if all(_available(f, isa) for f in _ops.FAMILIES):
+        if _available("_elementwise", isa):
             return isa
     raise ImportError("actloss: no compiled kernel variant can run here; reinstall actloss")
 
 
 ISA = choose_isa()
-elementwise = _available("_elementwise", ISA)
 
 
 def kernels(family, isa=None):
-    """The kernel module of `family` compiled for `isa` (default: the chosen level)."""
+    """The kernel module of `family` (e.g. "_softmax") compiled for `isa` (default: the level
+    chosen at import)."""
     isa = isa or ISA
     if isa not in SUPPORTED:
         raise ValueError(f"this CPU does not run {isa!r} kernels (it runs {SUPPORTED})")
@@ -45,3 +45,6 @@ def kernels(family, isa=None):
     if module is None:
         raise ValueError(f"no {isa!r} build of {family}")
     return module
+
+
+elementwise = kernels("_elementwise")

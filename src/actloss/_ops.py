@@ -72,5 +72,5 @@ ISA_LEVELS = (
                 "-mprefer-vector-width=512")),
 )
 
-# Kernel families: one template per loop shape, compiled once per ISA level.
-FAMILIES = ("_elementwise",)
+# Kernel families are the templates _kernels/<family>.pyx.tp (one per loop shape), each
+# compiled once per ISA level; setup.py finds them, _dispatch loads them on first use.

@@ -118,3 +118,19 @@ def run_elementwise(call, inputs, out, kernel_dtype):
         call(flat, tmp)
         np.copyto(dst, tmp, casting="same_kind")
     return out
+
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def check_reduction(reduction, allowed=REDUCTIONS):
+    """reduction must be one of `allowed` (torch's names; size_average/reduce are not taken)."""
+    if not isinstance(reduction, str) or reduction not in allowed:
+        raise ValueError(f"reduction must be one of {', '.join(map(repr, allowed))}, "
+                         f"got {reduction!r}")
+    return reduction
+
+
+def loss_scalar(value, dtype):
+    """A reduced loss as a NumPy scalar of the result dtype."""
+    return np.dtype(dtype).type(value)

@@ -10,6 +10,13 @@ from . import _dispatch, _ops, _threads
 from ._validate import (KERNEL_INDEX, as_array, check_out, dim_index, flat_view, promoted_dtype,
                         real_param, result_dtype, run_elementwise)
 
+__all__ = [name for pair in (
+    (op, f"{op}_backward") for op in (
+        "relu", "relu6", "leaky_relu", "prelu", "rrelu", "elu", "celu", "selu", "gelu", "silu",
+        "mish", "softplus", "softsign", "sigmoid", "tanh", "logsigmoid", "hardtanh",
+        "hardsigmoid", "hardswish", "hardshrink", "softshrink", "tanhshrink", "threshold",
+        "glu")) for name in pair]
+
 _K = _dispatch.elementwise
 _OP_INDEX = {op.name: i for i, op in enumerate(_ops.UNARY)}
 _OP = {op.name: op for op in _ops.UNARY}

@@ -48,6 +48,11 @@ def _tol(f32, f64):
 EXACT = _tol(0, 0)                     # selects and one rounded product: bit-identical
 TRANSCENDENTAL = _tol(2, 4)            # 1 ULP (f32) / 2 ULP (f64) + the reference's rounding
 GRAD = _tol((2, 1), (4, 2))            # gradients computed in double, rounded once
+# float64 gradients that are sums of products of 3-5 rounded factors (the backward has no
+# double-double finishing steps): up to ~7 eps (mish) and ~11 eps (tanh-gelu, whose factor
+# 1 + 3 kappa x^2 and two sigmoid quotients each round) measured against mpmath
+GRAD_COMPOSITE = _tol((2, 1), (8, 2))
+GRAD_GELU_TANH = _tol((2, 1), (16, 2))
 
 
 @dataclass(frozen=True)
@@ -167,13 +172,13 @@ SPECS = (
            # cdf + x pdf is formed in the input dtype: ~1 eps absolute near the root x = -0.75.
            torch_fwd_tol=_tol((2, 2), (4, 2)), torch_bwd_tol=_tol((2, 3), (4, 3)),
            torch_abs_scales_with_x=True),
-    OpSpec("gelu_tanh", "gelu", (-10, 10), _tol(2, 4), GRAD,
+    OpSpec("gelu_tanh", "gelu", (-10, 10), _tol(2, 4), GRAD_GELU_TANH,
            fixed={"approximate": "tanh"}, ref_err=_gelu_tanh_ref_err,
            special=((0.0, 0.0), (-0.0, 0.0), (INF, INF), (-INF, 0.0), (HUGE, SAME),
                     (NHUGE, 0.0), (TINY, lambda x: x / 2), (NTINY, lambda x: x / 2),
                     (40.0, 40.0), (-40.0, 0.0), (-1e4, 0.0), (1e4, 1e4)),
            # torch's f32 gradient is computed in float32 (9 eps absolute near x = 5).
-           torch_fwd_tol=_tol((2, 2), (4, 2)), torch_bwd_tol=_tol((2, 12), (4, 2)),
+           torch_fwd_tol=_tol((2, 2), (4, 2)), torch_bwd_tol=_tol((2, 12), (16, 2)),
            torch_abs_scales_with_x=True),
     # gradient: its root at x = -1.28 needs the absolute part of GRAD
     OpSpec("silu", "silu", (-30, 30), TRANSCENDENTAL, GRAD, inplace=True,
@@ -184,12 +189,12 @@ SPECS = (
            # large x (8 eps absolute at x = 16.5)
            torch_bwd_tol=_tol((2, 12), (4, 2))),
     # gradient: its root at x = -1.19 needs the absolute part of GRAD
-    OpSpec("mish", "mish", (-30, 30), TRANSCENDENTAL, GRAD, inplace=True,
+    OpSpec("mish", "mish", (-30, 30), TRANSCENDENTAL, GRAD_COMPOSITE, inplace=True,
            special=((0.0, 0.0), (-0.0, 0.0), (INF, INF), (-INF, 0.0), (HUGE, SAME),
                     (NHUGE, 0.0), (TINY, lambda x: x * math.tanh(LOG2)), (-1e4, 0.0),
                     (1e4, 1e4)),
            # torch's float32 gradient is computed in float32 (8 eps absolute at x = 8.7)
-           torch_bwd_tol=_tol((2, 12), (4, 2))),
+           torch_bwd_tol=_tol((2, 12), (8, 2))),
     OpSpec("softplus", "softplus", (-30, 30), TRANSCENDENTAL, GRAD,
            params=({}, {"beta": 2.0}, {"beta": 0.5, "threshold": 5.0}, {"threshold": 1.0}),
            kinks=lambda p: (p.get("threshold", 20.0) / p.get("beta", 1.0),),

@@ -161,8 +161,9 @@ def hardswish(x):
 
 def hardswish_grad(x):
     x = as_f64(x)
-    # torch: 0 below -3, x/3 + 1/2 on the closed [-3, 3], 1 above
-    return np.where(x < -3, 0.0, np.where(x <= 3, x / 3 + 0.5, 1.0))
+    # torch >= 2.7: 0 at and below -3, x/3 + 1/2 strictly inside, 1 at and above 3 (and NaN)
+    with np.errstate(invalid="ignore"):
+        return np.where(x <= -3, 0.0, np.where(x < 3, x / 3 + 0.5, 1.0))
 
 
 # ---- exponential family ----------------------------------------------------------------------

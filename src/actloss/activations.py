@@ -447,6 +447,14 @@ def tanhshrink_backward(grad_output, input, *, out=None):
 
 # ---- activations with their own loops -----------------------------------------------------
 
+def _prelu_weight(weight, input):
+    """weight as an array; a Python scalar is weak, as in NumPy 2: it takes input's dtype."""
+    if isinstance(weight, (int, float)) and not isinstance(weight, bool):
+        x = as_array(input)
+        return np.asarray(weight, dtype=result_dtype(x.dtype)[0])
+    return as_array(weight, "weight")
+
+
 def _prelu_layout(x, w):
     """(outer, n_ch, inner) of x for prelu's weight w (1 or x.shape[1] values)."""
     if w.ndim > 1:
@@ -492,7 +500,7 @@ def prelu(input, weight, *, out=None):
     -----
     The gradient is ``prelu_backward``, returning ``(grad_input, grad_weight)``.
     """
-    x, w = as_array(input), as_array(weight, "weight")
+    x, w = as_array(input), _prelu_weight(weight, input)
     res_dtype, k_dtype = promoted_dtype((x, "input"), (w, "weight"))
     outer, n_ch, inner = _prelu_layout(x, w)
     if out is not None:
@@ -515,7 +523,7 @@ def prelu_backward(grad_output, input, weight):
     grad_weight[c] = sum of grad_output * input over input <= 0 in channel c, accumulated in
     float64 in a fixed order (the same for any thread count); it has weight's shape and dtype.
     """
-    gy, x, w = as_array(grad_output, "grad_output"), as_array(input), as_array(weight, "weight")
+    gy, x, w = as_array(grad_output, "grad_output"), as_array(input), _prelu_weight(weight, input)
     if gy.shape != x.shape:
         raise ValueError(f"grad_output has shape {gy.shape}, expected {x.shape}")
     res_dtype, k_dtype = promoted_dtype((x, "input"), (w, "weight"))

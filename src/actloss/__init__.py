@@ -7,7 +7,11 @@ Speaks torch.nn.functional (same names, arguments and results) without PyTorch:
     array([-0.15880801,  0.        ,  0.84119199])
 """
 from . import _dispatch, _threads
-from . import activations, classification, embedding_losses, pointwise_losses, softmax
+from . import activations as _activations
+from . import classification as _classification
+from . import embedding_losses as _embedding_losses
+from . import pointwise_losses as _pointwise_losses
+from . import softmax as _softmax
 from ._kernels import _cpu
 from .activations import *  # noqa: F401,F403
 from .classification import *  # noqa: F401,F403
@@ -42,6 +46,6 @@ def show_config(file=None):
     return info
 
 
-__all__ = (list(activations.__all__) + list(softmax.__all__) + list(classification.__all__)
-           + list(pointwise_losses.__all__) + list(embedding_losses.__all__)
+__all__ = (list(_activations.__all__) + list(_softmax.__all__) + list(_classification.__all__)
+           + list(_pointwise_losses.__all__) + list(_embedding_losses.__all__)
            + ["ACTIVATIONS", "get_num_threads", "set_num_threads", "show_config", "__version__"])

@@ -1,2 +1,207 @@
-"""(being written)"""
-__all__ = []
+"""softmax, log_softmax and softmin over any dim, with their gradients.
+
+Rows are computed by the row kernels of _kernels/al_softmax.h.tp: a stable max shift, sums in
+double, and log_softmax's log-sum-exp as m + log1p(sum of the others) so the largest entry
+keeps full accuracy. An optional `temperature` (beyond torch) divides the input first.
+"""
+import warnings
+
+import numpy as np
+
+from . import _dispatch, _threads
+from ._validate import (F16, F32, F64, KERNEL_INDEX, as_array, check_out, dim_index,
+                        real_param, result_dtype)
+
+__all__ = ["softmax", "log_softmax", "softmin", "softmax_backward", "log_softmax_backward",
+           "softmin_backward"]
+
+
+def _kernels():
+    return _dispatch.kernels("_softmax")
+
+
+def _implicit_dim(ndim, stacklevel):
+    """torch's legacy choice when dim is None (with its deprecation warning)."""
+    warnings.warn("Implicit dimension choice for softmax has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _cast_dtype(x, dtype):
+    """torch's dtype= argument: the input is cast to it before the operation."""
+    if dtype is None:
+        return x
+    dt = np.dtype(dtype)
+    if dt not in (F16, F32, F64):
+        raise TypeError(f"dtype must be a floating dtype (float16, float32, float64), got {dt}")
+    return x.astype(dt, copy=False)
+
+
+def _scale(temperature, sign):
+    t = real_param(temperature, "temperature")
+    if not t > 0:
+        raise ValueError(f"temperature must be > 0, got {t}")
+    return sign / t
+
+
+def _layout(shape, dim, stacklevel):
+    """(outer, n, inner) of the softmax axis; 0-d arrays are one row of one element."""
+    shape = shape if shape else (1,)
+    if dim is None:
+        dim = _implicit_dim(len(shape), stacklevel + 1)
+    d = dim_index(dim, len(shape))
+    outer = int(np.prod(shape[:d], dtype=np.int64))
+    inner = int(np.prod(shape[d + 1:], dtype=np.int64))
+    return outer, shape[d], inner
+
+
+def _into(out, shape, res_dtype, k_dtype, sources):
+    """A C-contiguous kernel-dtype destination for out (or a new array), and whether the result
+    must still be copied into out."""
+    if out is None:
+        return np.empty(shape, k_dtype), False
+    check_out(out, shape, res_dtype)
+    direct = (out.flags.c_contiguous and out.dtype == k_dtype
+              and not any(s is not out and np.may_share_memory(s, out) for s in sources))
+    return (out, False) if direct else (np.empty(shape, k_dtype), True)
+
+
+def _forward(input, dim, stacklevel, dtype, temperature, out, sign, log_mode):
+    x = _cast_dtype(as_array(input), dtype)
+    res_dtype, k_dtype = result_dtype(x.dtype)
+    outer, n, inner = _layout(x.shape, dim, stacklevel + 1)
+    scale = _scale(temperature, sign)
+    xk = np.ascontiguousarray(x, dtype=k_dtype)
+    dst, copy_back = _into(out, x.shape, res_dtype, k_dtype, [x, xk])
+    _kernels().softmax_fwd(KERNEL_INDEX[k_dtype], xk, dst, outer, n, inner, scale, log_mode,
+                           _threads.threads_for(x.size, False))
+    if copy_back:
+        np.copyto(out, dst, casting="same_kind")
+        return out
+    if out is not None:
+        return out
+    return dst if res_dtype == k_dtype else dst.astype(res_dtype)
+
+
+def _backward(grad_output, input, dim, stacklevel, dtype, output, temperature, out, sign,
+              log_mode, forward):
+    if output is None:
+        if input is None:
+            raise ValueError("pass input or output=")
+        output = forward(input, dim, stacklevel + 1, dtype, temperature=temperature)
+    y = as_array(output, "output")
+    gy = as_array(grad_output, "grad_output")
+    if gy.shape != y.shape:
+        raise ValueError(f"grad_output has shape {gy.shape}, expected {y.shape}")
+    res_dtype, k_dtype = result_dtype(y.dtype, "output")
+    result_dtype(gy.dtype, "grad_output")
+    outer, n, inner = _layout(y.shape, dim, stacklevel + 1)
+    scale = _scale(temperature, sign)
+    yk = np.ascontiguousarray(y, dtype=k_dtype)
+    gk = np.ascontiguousarray(gy, dtype=k_dtype)
+    dst, copy_back = _into(out, y.shape, res_dtype, k_dtype, [y, yk, gy, gk])
+    _kernels().softmax_bwd(KERNEL_INDEX[k_dtype], gk, yk, dst, outer, n, inner, scale, log_mode,
+                           _threads.threads_for(y.size, False))
+    if copy_back:
+        np.copyto(out, dst, casting="same_kind")
+        return out
+    if out is not None:
+        return out
+    return dst if res_dtype == k_dtype else dst.astype(res_dtype)
+
+
+_DOC = """{title} (torch.nn.functional.{name}).
+
+{formula}
+
+Parameters
+----------
+input : array_like
+    float32/float64 computed natively, float16 in float32, integers promote to float64.
+    Any strides (other layouts are copied once).
+dim : int
+    The axis to normalise over (negative counts from the end). None picks torch's legacy
+    implicit axis (0 for 0-, 1- and 3-d input, else 1) with torch's deprecation warning.
+_stacklevel : int, default 3
+    Stack level of that warning, as torch.
+dtype : dtype, optional
+    Cast the input to this floating dtype first (torch's `dtype=`).
+temperature : float, default 1.0
+    Beyond torch: the input is divided by it (> 0) first.
+out : ndarray, optional
+    Result destination of the input's shape and result dtype; may be the input.
+
+Returns
+-------
+ndarray
+
+Raises
+------
+ValueError
+    dim out of range, temperature <= 0, a wrong `out`.
+TypeError
+    Complex/object input, a non-float dtype.
+
+Notes
+-----
+Each row is shifted by its maximum; sums run in double. A row with NaN, with +inf, or of
+all -inf gives NaN (as torch). The gradient is ``{name}_backward(grad_output, input, dim,
+output=...)``.
+"""
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=None):
+    return _forward(input, dim, _stacklevel, dtype, temperature, out, 1.0, 0)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=None):
+    return _forward(input, dim, _stacklevel, dtype, temperature, out, 1.0, 1)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=None):
+    return _forward(input, dim, _stacklevel, dtype, temperature, out, -1.0, 0)
+
+
+softmax.__doc__ = _DOC.format(title="Softmax", name="softmax",
+                              formula="y_i = exp(x_i / T) / sum_j exp(x_j / T) along dim.")
+log_softmax.__doc__ = _DOC.format(
+    title="Log-softmax", name="log_softmax",
+    formula="y_i = x_i / T - logsumexp_j(x_j / T), computed as (z_i - m) - log1p(S), m the row "
+            "maximum and S the sum of exp(z_j - m) over the other entries: accurate at the "
+            "maximum even when the others are negligible.")
+softmin.__doc__ = _DOC.format(title="Softmin", name="softmin",
+                              formula="softmax(-x / T) along dim.")
+
+_BWD_DOC = """Gradient of ``{name}`` with respect to its input.
+
+``{name}_backward(grad_output, input, dim, ...)`` recomputes the forward from `input`;
+``{name}_backward(grad_output, dim=dim, output=y)`` uses the forward result y instead (cheaper).
+{formula} The arguments are ``{name}``'s (dim, dtype, temperature); returns an array of the
+input's shape (or writes `out`).
+"""
+
+
+def softmax_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=None, *,
+                     output=None, temperature=1.0, out=None):
+    return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out,
+                     1.0, 0, softmax)
+
+
+def log_softmax_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=None, *,
+                         output=None, temperature=1.0, out=None):
+    return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out,
+                     1.0, 1, log_softmax)
+
+
+def softmin_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=None, *,
+                     output=None, temperature=1.0, out=None):
+    return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out,
+                     -1.0, 0, softmin)
+
+
+softmax_backward.__doc__ = _BWD_DOC.format(
+    name="softmax", formula="grad = y (g - sum(g y)) / T along dim.")
+log_softmax_backward.__doc__ = _BWD_DOC.format(
+    name="log_softmax", formula="grad = (g - exp(y) sum(g)) / T along dim.")
+softmin_backward.__doc__ = _BWD_DOC.format(
+    name="softmin", formula="grad = -y (g - sum(g y)) / T along dim.")

@@ -216,7 +216,7 @@ REF_BACKWARD = {
     "logsigmoid": lambda g, x: g * _sigmoid(-x),
     "hardtanh": lambda g, x, min_val, max_val: _mask((x > min_val) & (x < max_val), g),
     "hardsigmoid": lambda g, x: _mask((x > -3) & (x < 3), g / 6.0),
-    "hardswish": lambda g, x: _mask(x < -3, 0.0, _mask(x <= 3, g * (x / 3.0 + 0.5), g)),
+    "hardswish": lambda g, x: _mask(x <= -3, 0.0, _mask(x < 3, g * (x / 3.0 + 0.5), g)),  # torch >= 2.7 kinks
     "hardshrink": lambda g, x, lambd: _mask(np.abs(x) > lambd, g),
     "softshrink": lambda g, x, lambd: _mask(np.abs(x) > lambd, g),
     "tanhshrink": lambda g, x: g * np.tanh(x) ** 2,

@@ -1,2 +1,766 @@
-"""(being written)"""
-__all__ = []
+"""Row-wise and embedding losses and their gradients, with torch.nn.functional's signatures.
+
+cosine_embedding_loss, triplet_margin_loss, multi_margin_loss and multilabel_margin_loss follow
+torch; contrastive_loss and info_nce / nt_xent (not in torch) are defined in their docstrings.
+Every function checks its arguments, settles dtypes and layout, and calls the _rowwise_loss
+kernels (one row per sample, row reductions in float64); info_nce's similarity matrices are
+NumPy matmuls (BLAS). Policies shared by all of them (DESIGN.md section 1):
+
+* float32 and float64 are computed natively, float16 in float32; mixed float dtypes promote as
+  ``np.result_type``; integer and bool embeddings promote to float64; complex, object and string
+  inputs raise TypeError.
+* ``reduction="none"`` returns an ndarray of the loss shape; ``"mean"`` and ``"sum"`` a NumPy
+  scalar of the result dtype. The batch sum is taken over per-row float64 losses in row order,
+  so it is the same for any thread count. ``"mean"`` of an empty batch is NaN.
+* ``<name>_backward(grad_output, <the loss's arguments>)`` returns the gradient(s) of the loss,
+  one per embedding argument, each in that argument's own dtype. ``grad_output`` is a scalar
+  for ``"mean"``/``"sum"`` and an array of the loss's shape for ``"none"``.
+* The inputs are never modified. The embedding arguments of one loss must have the same shape
+  (torch also broadcasts size-1 dimensions between them; actloss raises ValueError instead).
+"""
+import math
+import numbers
+
+import numpy as np
+
+from . import _dispatch, _threads
+from ._validate import (KERNEL_INDEX, as_array, check_reduction, loss_scalar, promoted_dtype,
+                        real_param, result_dtype)
+
+__all__ = [
+    "cosine_embedding_loss", "cosine_embedding_loss_backward",
+    "triplet_margin_loss", "triplet_margin_loss_backward",
+    "contrastive_loss", "contrastive_loss_backward",
+    "multi_margin_loss", "multi_margin_loss_backward",
+    "multilabel_margin_loss", "multilabel_margin_loss_backward",
+    "info_nce", "info_nce_backward", "nt_xent", "nt_xent_backward",
+]
+
+# torch.nn.functional.normalize's default eps: rows are divided by max(||x||, eps)
+_NORMALIZE_EPS = 1e-12
+
+_kernels = None
+
+
+def _K():
+    """The _rowwise_loss kernel module for this CPU (loaded on first use)."""
+    global _kernels
+    if _kernels is None:
+        _kernels = _dispatch.kernels("_rowwise_loss")
+    return _kernels
+
+
+# ---- shared argument handling ----------------------------------------------------------------
+
+def _floats(*pairs):
+    """Arrays of the named arguments, (result dtype, kernel dtype) promoted over all of them."""
+    arrays = [as_array(a, name) for a, name in pairs]
+    res_dtype, k_dtype = promoted_dtype(*zip(arrays, (name for _, name in pairs)))
+    return arrays, res_dtype, k_dtype
+
+
+def _same_shape(arrays, names):
+    for a, name in zip(arrays[1:], names[1:]):
+        if a.shape != arrays[0].shape:
+            raise ValueError(f"{name} has shape {a.shape}, expected {arrays[0].shape} (the shape "
+                             f"of {names[0]}; actloss does not broadcast embeddings)")
+
+
+def _rows(a, k_dtype):
+    """a as a C-contiguous (rows, last dim) array of the kernel dtype; 0-d is one 1-vector."""
+    d = a.shape[-1] if a.ndim else 1
+    n = math.prod(a.shape[:-1]) if a.ndim else 1
+    return np.ascontiguousarray(a, dtype=k_dtype).reshape(n, d)
+
+
+def _bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return bool(value)
+
+
+def _real_target(target, name="target"):
+    t = as_array(target, name)
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real array, got dtype {t.dtype}")
+    return t
+
+
+def _class_target(target, name="target"):
+    t = as_array(target, name)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be an integer array of class indices, got dtype {t.dtype}")
+    return t
+
+
+def _check_values(t, allowed, name="target"):
+    """Every value of t is one of `allowed` (NaN is not)."""
+    ok = np.zeros(t.shape, bool)
+    for v in allowed:
+        ok |= t == v
+    if not ok.all():
+        bad = t[~ok].flat[0]
+        raise ValueError(f"{name} values must be {' or '.join(map(str, allowed))}, got {bad}")
+
+
+def _pnorm(p, eps):
+    p = real_param(p, "p")
+    if not p >= 0:
+        raise ValueError(f"p must be >= 0 (or inf) for the pairwise distance, got {p}")
+    return p, real_param(eps, "eps")
+
+
+def _reduce(rows, total, reduction, shape, res_dtype):
+    """The loss from per-row float64 losses and their in-order sum."""
+    if reduction == "none":
+        return rows.reshape(shape).astype(res_dtype, copy=False)
+    if reduction == "sum":
+        return loss_scalar(total, res_dtype)
+    return loss_scalar(total / rows.size if rows.size else np.nan, res_dtype)
+
+
+def _grad_output(grad_output, reduction, shape):
+    """(float64 grad_output for the kernels, scale): one value for "mean"/"sum" (scale 1/N for
+    "mean"), one per loss element for "none"."""
+    gy = as_array(grad_output, "grad_output")
+    if gy.dtype.kind not in "biuf":
+        raise TypeError(f"grad_output must be real, got dtype {gy.dtype}")
+    if reduction == "none":
+        if gy.shape != shape:
+            raise ValueError(f"grad_output has shape {gy.shape}, expected {shape} (the loss's "
+                             f"shape with reduction='none')")
+        return np.ascontiguousarray(gy, np.float64).reshape(-1), 1.0
+    if gy.ndim != 0:
+        raise ValueError(f"grad_output must be a scalar for reduction={reduction!r}, got shape "
+                         f"{gy.shape}")
+    n = math.prod(shape)
+    scale = 1.0 / n if reduction == "mean" and n else 1.0
+    return np.array([float(gy)]), scale
+
+
+def _grads(grads, arrays):
+    """Each gradient shaped like its argument, in that argument's result dtype."""
+    return tuple(g.reshape(a.shape).astype(result_dtype(a.dtype)[0], copy=False)
+                 for g, a in zip(grads, arrays))
+
+
+# ---- cosine_embedding_loss -------------------------------------------------------------------
+
+def _cosine_args(input1, input2, target, margin, reduction):
+    check_reduction(reduction)
+    margin = real_param(margin, "margin")
+    (x1, x2), res_dtype, k_dtype = _floats((input1, "input1"), (input2, "input2"))
+    t = _real_target(target)
+    if t.ndim == 1:
+        if x1.ndim != 2 or x2.ndim != 2:
+            raise ValueError(f"a 1-D target expects 2-D input1 and input2, got shapes {x1.shape} "
+                             f"and {x2.shape}")
+    elif t.ndim == 0:
+        if x1.ndim != 1 or x2.ndim != 1:
+            raise ValueError(f"a 0-D target expects 1-D input1 and input2, got shapes {x1.shape} "
+                             f"and {x2.shape}")
+    else:
+        raise ValueError(f"target must be 0-D or 1-D (one 1/-1 per pair), got shape {t.shape}")
+    _same_shape([x1, x2], ["input1", "input2"])
+    if t.shape != x1.shape[:-1]:
+        raise ValueError(f"target has shape {t.shape}, expected {x1.shape[:-1]} (one per row of "
+                         f"input1)")
+    _check_values(t, (1, -1))
+    a, b = _rows(x1, k_dtype), _rows(x2, k_dtype)
+    t64 = np.ascontiguousarray(t, np.float64).reshape(-1)
+    return x1, x2, a, b, t64, margin, t.shape, res_dtype, k_dtype
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, *, reduction="mean"):
+    """Cosine embedding loss of pairs (torch.nn.functional.cosine_embedding_loss).
+
+    Parameters
+    ----------
+    input1, input2 : array_like
+        ``(N, D)`` embeddings with a 1-D target ``(N,)``, or ``(D,)`` with a 0-D target. Same
+        shape; float dtypes as in the module notes.
+    target : array_like
+        1 (similar pair) or -1 (dissimilar pair), any real or integer dtype.
+    margin : float, default 0
+        Dissimilar pairs cost ``max(0, cos - margin)``; torch suggests [-1, 1].
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        ``(N,)`` (or 0-D) for ``'none'``, else a scalar of the result dtype.
+
+    Raises
+    ------
+    TypeError
+        Non-real inputs or target, non-real margin.
+    ValueError
+        Shapes that do not match, target values other than 1 and -1 (torch silently gives 0
+        for them), an unknown reduction.
+
+    Notes
+    -----
+    As ATen, with ``EPS = 1e-12`` added to both squared norms::
+
+        cos  = <x1, x2> / sqrt((||x1||^2 + EPS) (||x2||^2 + EPS))
+        loss = 1 - cos                  if target == 1
+               max(0, cos - margin)     if target == -1
+
+    The dot product and the norms accumulate in float64. The gradient
+    (``cosine_embedding_loss_backward``) passes through the clamp where ``cos - margin >= 0``,
+    as torch's autograd does.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.cosine_embedding_loss(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), np.array([1]))
+    np.float64(1.0)
+    """
+    _, _, a, b, t, margin, shape, res_dtype, k_dtype = _cosine_args(input1, input2, target,
+                                                                   margin, reduction)
+    rows = np.empty(a.shape[0])
+    total = _K().cosine_fwd(KERNEL_INDEX[k_dtype], a, b, t, margin, rows,
+                            _threads.threads_for(a.size, True))
+    return _reduce(rows, total, reduction, shape, res_dtype)
+
+
+def cosine_embedding_loss_backward(grad_output, input1, input2, target, margin=0, *,
+                                   reduction="mean"):
+    """Gradients ``(grad_input1, grad_input2)`` of ``cosine_embedding_loss``.
+
+    With ``den = sqrt(m1 m2)``, ``m_i = ||x_i||^2 + 1e-12``: ``dcos/dx1 = x2 / den - cos x1 /
+    m1`` (symmetrically for x2); the loss's derivative is ``-dcos`` for target 1 and ``dcos``
+    where ``cos - margin >= 0`` for target -1, times ``grad_output`` (divided by N for
+    ``'mean'``).
+    """
+    x1, x2, a, b, t, margin, shape, res_dtype, k_dtype = _cosine_args(input1, input2, target,
+                                                                      margin, reduction)
+    gy, scale = _grad_output(grad_output, reduction, shape)
+    g1, g2 = np.empty_like(a), np.empty_like(b)
+    _K().cosine_bwd(KERNEL_INDEX[k_dtype], a, b, t, margin, gy, scale, g1, g2,
+                    _threads.threads_for(a.size, True))
+    return _grads((g1, g2), (x1, x2))
+
+
+# ---- triplet_margin_loss ---------------------------------------------------------------------
+
+_PDIST_DOC = """``d(x1, x2) = ||x1 - x2 + eps||_p`` along the last dimension, torch's
+    ``pairwise_distance``: the difference is rounded in the input dtype as torch rounds it, the
+    norm accumulates in float64. ``p = 2`` (default), 1, 0 (count of non-zeros), ``inf`` (max
+    ``|v|``) and any other ``p > 0`` (``(sum |v|^p)^(1/p)``). Gradients follow torch's norm
+    backward: 0 where the norm is 0 (``p >= 1``), ``sign(v)`` for ``p = 1`` (0 at 0), shared
+    evenly among tied maxima for ``p = inf``, 0 for ``p = 0``. Negative ``p`` (which torch
+    accepts) raises ValueError."""
+
+
+def _triplet_args(anchor, positive, negative, margin, p, eps, swap, reduction):
+    check_reduction(reduction)
+    margin = real_param(margin, "margin")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    p, eps = _pnorm(p, eps)
+    swap = _bool(swap, "swap")
+    names = ["anchor", "positive", "negative"]
+    xs, res_dtype, k_dtype = _floats(*zip((anchor, positive, negative), names))
+    if len({x.ndim for x in xs}) != 1:
+        raise ValueError(f"anchor, positive and negative must have the same number of "
+                         f"dimensions, got shapes {xs[0].shape}, {xs[1].shape}, {xs[2].shape}")
+    _same_shape(xs, names)
+    rows = [_rows(x, k_dtype) for x in xs]
+    return xs, rows, margin, p, eps, swap, xs[0].shape[:-1], res_dtype, k_dtype
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, *,
+                        reduction="mean"):
+    """Triplet margin loss (torch.nn.functional.triplet_margin_loss).
+
+    Parameters
+    ----------
+    anchor, positive, negative : array_like
+        Embeddings of one shape ``(..., D)``: one triplet per position of the leading
+        dimensions (``(N, D)`` the usual case; ``(D,)`` one triplet, 0-D a 1-vector).
+    margin : float, default 1.0
+        Must be > 0.
+    p : float, default 2
+        Norm of the pairwise distance, >= 0 or ``inf``.
+    eps : float, default 1e-6
+        Added to the difference before the norm (as torch).
+    swap : bool, default False
+        Use ``min(d(a, n), d(p, n))`` as the negative distance (Balntas et al. 2016).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        The leading shape for ``'none'``, else a scalar of the result dtype.
+
+    Raises
+    ------
+    TypeError
+        Non-real embeddings or parameters, a non-bool swap.
+    ValueError
+        Embeddings of different shapes, ``margin <= 0``, ``p < 0``, an unknown reduction.
+
+    Notes
+    -----
+    ``loss = max(margin + d(a, p) - d_neg, 0)``, ``d_neg = d(a, n)`` or, with ``swap``,
+    ``min(d(a, n), d(p, n))``. The distance is
+    {pdist}
+    At the hinge the gradient passes where ``margin + d(a, p) - d_neg >= 0`` (torch's
+    clamp_min); on a swap tie ``d(a, n) == d(p, n)`` each distance gets half (torch's min).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> a, p, n = np.zeros((1, 2)), np.zeros((1, 2)), np.ones((1, 2))
+    >>> float(F.triplet_margin_loss(a, p, n, eps=0.0))  # 1 + 0 - sqrt(2), clamped
+    0.0
+    """
+    _, (a, q, n), margin, p, eps, swap, shape, res_dtype, k_dtype = _triplet_args(
+        anchor, positive, negative, margin, p, eps, swap, reduction)
+    rows = np.empty(a.shape[0])
+    total = _K().triplet_fwd(KERNEL_INDEX[k_dtype], a, q, n, margin, p, eps, swap, rows,
+                             _threads.threads_for(a.size, p in (0.0, 1.0, 2.0, math.inf)))
+    return _reduce(rows, total, reduction, shape, res_dtype)
+
+
+triplet_margin_loss.__doc__ = triplet_margin_loss.__doc__.replace("{pdist}", _PDIST_DOC)
+
+
+def triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin=1.0, p=2,
+                                 eps=1e-6, swap=False, *, reduction="mean"):
+    """Gradients ``(grad_anchor, grad_positive, grad_negative)`` of ``triplet_margin_loss``.
+
+    Where the hinge is active (``margin + d(a, p) - d_neg >= 0``), ``+grad_output`` flows into
+    ``d(a, p)`` and ``-grad_output`` into ``d_neg`` (split in half on a swap tie), then through
+    the distances' gradients to the embeddings; inactive triplets get 0.
+    """
+    xs, (a, q, n), margin, p, eps, swap, shape, res_dtype, k_dtype = _triplet_args(
+        anchor, positive, negative, margin, p, eps, swap, reduction)
+    gy, scale = _grad_output(grad_output, reduction, shape)
+    ga, gq, gn = np.empty_like(a), np.empty_like(q), np.empty_like(n)
+    _K().triplet_bwd(KERNEL_INDEX[k_dtype], a, q, n, margin, p, eps, swap, gy, scale, ga, gq, gn,
+                     _threads.threads_for(a.size, p in (0.0, 1.0, 2.0, math.inf)))
+    return _grads((ga, gq, gn), xs)
+
+
+# ---- contrastive_loss ------------------------------------------------------------------------
+
+def _contrastive_args(x1, x2, target, margin, reduction, p, eps):
+    check_reduction(reduction)
+    margin = real_param(margin, "margin")
+    if not margin >= 0:
+        raise ValueError(f"margin must be >= 0, got {margin}")
+    p, eps = _pnorm(p, eps)
+    (a, b), res_dtype, k_dtype = _floats((x1, "x1"), (x2, "x2"))
+    _same_shape([a, b], ["x1", "x2"])
+    t = _real_target(target)
+    shape = a.shape[:-1]
+    if t.shape != shape:
+        raise ValueError(f"target has shape {t.shape}, expected {shape} (one per pair: x1's "
+                         f"shape without its last dimension)")
+    _check_values(t, (1, 0))
+    t64 = np.ascontiguousarray(t, np.float64).reshape(-1)
+    return (a, b), _rows(a, k_dtype), _rows(b, k_dtype), t64, margin, p, eps, shape, res_dtype, \
+        k_dtype
+
+
+def contrastive_loss(x1, x2, target, margin=1.0, *, reduction="mean", p=2, eps=1e-6):
+    """Contrastive loss of embedding pairs (Hadsell, Chopra & LeCun 2006); not in torch.
+
+    Parameters
+    ----------
+    x1, x2 : array_like
+        Embeddings of one shape ``(..., D)``: one pair per position of the leading dimensions.
+    target : array_like
+        1 for a similar pair, 0 for a dissimilar one (any real, integer or bool dtype), of the
+        leading shape.
+    margin : float, default 1.0
+        Dissimilar pairs closer than this are pushed apart; must be >= 0.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    p : float, default 2
+        Norm of the pair distance, >= 0 or ``inf``.
+    eps : float, default 1e-6
+        Added to the difference before the norm (as torch's pairwise_distance).
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        The leading shape for ``'none'``, else a scalar of the result dtype.
+
+    Raises
+    ------
+    TypeError
+        Non-real embeddings, target or parameters.
+    ValueError
+        Shapes that do not match, target values other than 0 and 1, ``margin < 0``, ``p < 0``,
+        an unknown reduction.
+
+    Notes
+    -----
+    With ``d = ||x1 - x2 + eps||_p`` and ``y`` the target (1 = similar)::
+
+        loss = 1/2 * y * d^2 + 1/2 * (1 - y) * max(0, margin - d)^2
+
+    the form of Hadsell et al. (their eq. 4, with their label convention flipped so that 1
+    means similar) and of Caffe's ContrastiveLoss, **with** the factor 1/2 (TensorFlow
+    Addons' ``contrastive_loss`` omits it and is twice this). ``'mean'`` divides the sum by the
+    number of pairs. The distance is
+    {pdist}
+    The gradient with respect to ``d`` is ``y d - (1 - y) max(0, margin - d)``; it is 0 for
+    dissimilar pairs at or beyond the margin.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x1, x2 = np.array([[0.0, 0.0], [0.0, 0.0]]), np.array([[3.0, 4.0], [0.6, 0.8]])
+    >>> F.contrastive_loss(x1, x2, np.array([1, 0]), eps=0.0, reduction="none")
+    array([12.5,  0. ])
+    """
+    _, a, b, t, margin, p, eps, shape, res_dtype, k_dtype = _contrastive_args(
+        x1, x2, target, margin, reduction, p, eps)
+    rows = np.empty(a.shape[0])
+    total = _K().contrastive_fwd(KERNEL_INDEX[k_dtype], a, b, t, margin, p, eps, rows,
+                                 _threads.threads_for(a.size, p in (0.0, 1.0, 2.0, math.inf)))
+    return _reduce(rows, total, reduction, shape, res_dtype)
+
+
+contrastive_loss.__doc__ = contrastive_loss.__doc__.replace("{pdist}", _PDIST_DOC)
+
+
+def contrastive_loss_backward(grad_output, x1, x2, target, margin=1.0, *, reduction="mean", p=2,
+                              eps=1e-6):
+    """Gradients ``(grad_x1, grad_x2)`` of ``contrastive_loss``: ``grad_output * (y d - (1 - y)
+    max(0, margin - d)) * dd/dx1``, and its negative for x2."""
+    xs, a, b, t, margin, p, eps, shape, res_dtype, k_dtype = _contrastive_args(
+        x1, x2, target, margin, reduction, p, eps)
+    gy, scale = _grad_output(grad_output, reduction, shape)
+    g1, g2 = np.empty_like(a), np.empty_like(b)
+    _K().contrastive_bwd(KERNEL_INDEX[k_dtype], a, b, t, margin, p, eps, gy, scale, g1, g2,
+                         _threads.threads_for(a.size, p in (0.0, 1.0, 2.0, math.inf)))
+    return _grads((g1, g2), xs)
+
+
+# ---- multi_margin_loss -----------------------------------------------------------------------
+
+def _scores(x):
+    """(rows, classes) of a multi-class score array: (C,), (N, C) or a 0-D single score."""
+    if x.ndim > 2 or (x.ndim >= 1 and x.shape[-1] == 0):
+        raise ValueError(f"input must be a non-empty vector (C,) or matrix (N, C) with C >= 1, "
+                         f"got shape {x.shape}")
+    return (x.shape[0] if x.ndim == 2 else 1), (x.shape[-1] if x.ndim else 1)
+
+
+def _class_range(t, n_classes, low=0):
+    """Every value of t in [low, n_classes)."""
+    if t.size and (t.min() < low or t.max() >= n_classes):
+        bad = t[(t < low) | (t >= n_classes)].flat[0]
+        raise ValueError(f"target values must be in [{low}, {n_classes}), got {bad}")
+
+
+def _multi_margin_args(input, target, p, margin, weight, reduction):
+    check_reduction(reduction)
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (numbers.Real, np.integer)):
+        raise TypeError(f"p must be 1 or 2, got {type(p).__name__}")
+    if p != 1 and p != 2:
+        raise ValueError(f"only p == 1 and p == 2 supported, got p={p}")
+    margin = real_param(margin, "margin")
+    pairs = [(input, "input")] + ([] if weight is None else [(weight, "weight")])
+    arrays, res_dtype, k_dtype = _floats(*pairs)
+    x = arrays[0]
+    n_rows, n_classes = _scores(x)
+    t = _class_target(target)
+    if t.ndim > 1 or t.size != n_rows:
+        raise ValueError(f"target must be 1-D with one class index per row of input ({n_rows}), "
+                         f"got shape {t.shape} for input of shape {x.shape}")
+    _class_range(t, n_classes)
+    if weight is None:
+        w = np.ones(1)
+    else:
+        w = arrays[1]
+        if w.ndim != 1:
+            raise ValueError(f"weight must be one-dimensional, got shape {w.shape}")
+        if w.size != n_classes:
+            raise ValueError(f"weight has {w.size} elements, expected {n_classes} (one per class)")
+        w = np.ascontiguousarray(w, np.float64)
+    xr = np.ascontiguousarray(x, k_dtype).reshape(n_rows, n_classes)
+    ti = np.ascontiguousarray(t, np.int64).reshape(-1)
+    return x, xr, ti, w, int(p), margin, t.shape, res_dtype, k_dtype
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction="mean"):
+    """Multi-class margin (hinge) loss (torch.nn.functional.multi_margin_loss).
+
+    Parameters
+    ----------
+    input : array_like
+        Scores ``(N, C)`` or ``(C,)`` (a 0-D input is one score, C = 1).
+    target : array_like
+        Class indices in ``[0, C)``, any integer dtype, shape ``(N,)`` (``(1,)`` or 0-D for a
+        1-D input).
+    p : {1, 2}, default 1
+    margin : float, default 1.0
+    weight : array_like, optional
+        ``(C,)`` class weights; it takes part in dtype promotion.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        The target's shape for ``'none'``, else a scalar of the result dtype.
+
+    Raises
+    ------
+    TypeError
+        Non-real input or weight, a non-integer target, a non-numeric p.
+    ValueError
+        ``p`` not 1 or 2, a target out of ``[0, C)``, wrong shapes, an unknown reduction.
+
+    Notes
+    -----
+    As ATen, for a row ``x`` with target ``y``::
+
+        loss = w[y] / C * sum_{j != y} max(0, margin - x[y] + x[j])^p
+
+    ``'mean'`` is the plain mean over rows (not weighted by ``w[y]``, as torch). An empty batch
+    gives NaN for ``'mean'`` (torch: 0). Terms with ``margin - x[y] + x[j]`` NaN are dropped,
+    as torch drops them.
+    """
+    _, xr, ti, w, p, margin, shape, res_dtype, k_dtype = _multi_margin_args(
+        input, target, p, margin, weight, reduction)
+    rows = np.empty(xr.shape[0])
+    total = _K().multi_margin_fwd(KERNEL_INDEX[k_dtype], xr, ti, w, p, margin, rows,
+                                  _threads.threads_for(xr.size, True))
+    return _reduce(rows, total, reduction, shape, res_dtype)
+
+
+def multi_margin_loss_backward(grad_output, input, target, p=1, margin=1.0, weight=None, *,
+                               reduction="mean"):
+    """Gradient of ``multi_margin_loss`` with respect to ``input`` (weight is not learned).
+
+    For ``j != y`` with ``z_j = margin - x[y] + x[j] > 0``: ``w[y] / C * (1 if p == 1 else
+    2 z_j)``; ``x[y]`` gets minus their sum; times ``grad_output`` (divided by N for 'mean').
+    """
+    x, xr, ti, w, p, margin, shape, res_dtype, k_dtype = _multi_margin_args(
+        input, target, p, margin, weight, reduction)
+    gy, scale = _grad_output(grad_output, reduction, shape)
+    gx = np.empty_like(xr)
+    _K().multi_margin_bwd(KERNEL_INDEX[k_dtype], xr, ti, w, p, margin, gy, scale, gx,
+                          _threads.threads_for(xr.size, True))
+    return gx.reshape(x.shape).astype(res_dtype, copy=False)
+
+
+# ---- multilabel_margin_loss ------------------------------------------------------------------
+
+def _multilabel_args(input, target, reduction):
+    check_reduction(reduction)
+    (x,), res_dtype, k_dtype = _floats((input, "input"))
+    n_rows, n_classes = _scores(x)
+    t = _class_target(target)
+    if x.ndim == 2:
+        if t.shape != x.shape:
+            raise ValueError(f"target must have input's shape {x.shape}, got {t.shape}")
+    elif t.ndim > 1 or t.size != n_classes:
+        raise ValueError(f"target must have {n_classes} entries (input's shape), got shape "
+                         f"{t.shape}")
+    _class_range(t, n_classes, low=-1)
+    xr = np.ascontiguousarray(x, k_dtype).reshape(n_rows, n_classes)
+    ti = np.ascontiguousarray(t, np.int64).reshape(n_rows, n_classes)
+    shape = (n_rows,) if x.ndim == 2 else ()
+    return x, xr, ti, shape, res_dtype, k_dtype
+
+
+def multilabel_margin_loss(input, target, *, reduction="mean"):
+    """Multi-label margin loss (torch.nn.functional.multilabel_margin_loss).
+
+    Parameters
+    ----------
+    input : array_like
+        Scores ``(N, C)`` or ``(C,)`` (0-D: one score).
+    target : array_like
+        Integer array of input's shape: each row lists its target classes, followed by -1;
+        entries after the first -1 are ignored. Every entry must lie in ``[-1, C)`` (torch
+        checks all of them too).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        ``(N,)`` (0-D for a 1-D input) for ``'none'``, else a scalar of the result dtype.
+
+    Raises
+    ------
+    TypeError
+        Non-real input, a non-integer target.
+    ValueError
+        Target entries outside ``[-1, C)``, wrong shapes, an unknown reduction.
+
+    Notes
+    -----
+    As ATen: with ``T`` the set of target classes of a row (before the first -1)::
+
+        loss = 1/C * sum_{k in targets} sum_{j not in T} max(0, 1 - x[k] + x[j])
+
+    a target listed twice counts twice, as in torch. An empty batch gives NaN for ``'mean'``
+    (torch returns an undefined value).
+    """
+    _, xr, ti, shape, res_dtype, k_dtype = _multilabel_args(input, target, reduction)
+    rows = np.empty(xr.shape[0])
+    total = _K().multilabel_fwd(KERNEL_INDEX[k_dtype], xr, ti, rows,
+                                _threads.threads_for(xr.size, True))
+    return _reduce(rows, total, reduction, shape, res_dtype)
+
+
+def multilabel_margin_loss_backward(grad_output, input, target, *, reduction="mean"):
+    """Gradient of ``multilabel_margin_loss`` with respect to ``input``: for every active pair
+    (target k, non-target j, ``1 - x[k] + x[j] > 0``), ``+1/C`` to ``x[j]`` and ``-1/C`` to
+    ``x[k]``, times ``grad_output`` (divided by N for 'mean')."""
+    x, xr, ti, shape, res_dtype, k_dtype = _multilabel_args(input, target, reduction)
+    gy, scale = _grad_output(grad_output, reduction, shape)
+    gx = np.empty_like(xr)
+    _K().multilabel_bwd(KERNEL_INDEX[k_dtype], xr, ti, gy, scale, gx,
+                        _threads.threads_for(xr.size, True))
+    return gx.reshape(x.shape).astype(res_dtype, copy=False)
+
+
+# ---- info_nce / nt_xent ----------------------------------------------------------------------
+
+def _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_negatives):
+    """Normalised embeddings Z = [q^; k^] and the similarity matrix S of the anchors."""
+    check_reduction(reduction)
+    tau = real_param(temperature, "temperature")
+    if not tau > 0:
+        raise ValueError(f"temperature must be > 0, got {tau}")
+    symmetric = _bool(symmetric, "symmetric")
+    intra = _bool(intra_view_negatives, "intra_view_negatives")
+    (q, k), res_dtype, k_dtype = _floats((query, "query"), (key, "key"))
+    if q.ndim != 2:
+        raise ValueError(f"query must be 2-D (N, D), got shape {q.shape}")
+    _same_shape([q, k], ["query", "key"])
+    n, d = q.shape
+    dt = KERNEL_INDEX[k_dtype]
+    qc, kc = np.ascontiguousarray(q, k_dtype), np.ascontiguousarray(k, k_dtype)
+    nt = _threads.threads_for(q.size, True)
+    z = np.empty((2 * n, d), k_dtype)
+    _K().normalize_fwd(dt, qc, _NORMALIZE_EPS, z[:n], nt)
+    _K().normalize_fwd(dt, kc, _NORMALIZE_EPS, z[n:], nt)
+    qh, kh = z[:n], z[n:]
+    if intra:
+        anchors = z if symmetric else qh
+        s = anchors @ z.T  # (anchors, 2N): target column r + N (mod 2N), own column masked
+        offset, mask = n, True
+    else:
+        anchors = None
+        s = qh @ kh.T      # (N, N): target the diagonal; symmetric adds its columns
+        offset, mask = 0, False
+    return dict(q=q, k=k, qc=qc, kc=kc, z=z, qh=qh, kh=kh, anchors=anchors, s=s, n=n, dt=dt,
+                scale=1.0 / tau, offset=offset, mask=mask, symmetric=symmetric, intra=intra,
+                columns=symmetric and not intra, nt=nt,
+                nt_s=_threads.threads_for(s.size, False), res_dtype=res_dtype)
+
+
+def info_nce(query, key, temperature=0.1, *, reduction="mean", symmetric=False,
+             intra_view_negatives=False):
+    """InfoNCE / NT-Xent: normalized temperature-scaled cross-entropy of paired embeddings.
+
+    Not in torch. ``nt_xent`` is the same function.
+
+    Parameters
+    ----------
+    query, key : array_like
+        ``(N, D)`` embeddings; row i of ``key`` is the positive of row i of ``query``, every
+        other row of ``key`` a negative.
+    temperature : float, default 0.1
+        tau > 0.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        ``'none'`` gives the ``(N,)`` per-pair losses.
+    symmetric : bool, default False
+        Average the query->key and key->query directions (CLIP's loss, and the two halves of
+        SimCLR's).
+    intra_view_negatives : bool, default False
+        Also contrast each anchor with the other embeddings of its own view (SimCLR's 2N-view
+        NT-Xent); see Notes.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        ``(N,)`` for ``'none'``, else a scalar of the result dtype.
+
+    Raises
+    ------
+    TypeError
+        Non-real embeddings or temperature, non-bool flags.
+    ValueError
+        Non-2-D or different shapes, ``temperature <= 0``, an unknown reduction.
+
+    Notes
+    -----
+    Rows are L2-normalised as ``torch.nn.functional.normalize`` does, ``u^ = u / max(||u||,
+    1e-12)``; ``s_ij = <q^_i, k^_j>`` (cosine similarities, a BLAS matmul) and the logits are
+    ``s_ij / tau``. Query->key loss of pair i, the cross-entropy with the diagonal as the target::
+
+        l_i(q->k) = -log( exp(s_ii / tau) / sum_j exp(s_ij / tau) )
+
+    ``symmetric=False``: ``loss_i = l_i(q->k)`` (``F.cross_entropy(q^ @ k^.T / tau, arange(N))``
+    of torch, with the default ``reduction``). ``symmetric=True``: ``loss_i = (l_i(q->k) +
+    l_i(k->q)) / 2``, ``l_i(k->q)`` the same with the roles swapped (the columns of the
+    logits): CLIP's loss.
+
+    ``intra_view_negatives=True`` adds the other rows of the anchor's own view to its
+    denominator, ``sum_j exp(<q^_i, k^_j> / tau) + sum_{j != i} exp(<q^_i, q^_j> / tau)`` (and
+    likewise for key anchors). With ``symmetric=True`` this is exactly SimCLR's NT-Xent (Chen
+    et al. 2020) over the 2N views ``[query; key]``: each of the 2N embeddings is the anchor
+    once, its positive the other view of the same sample, the remaining 2N - 2 its negatives,
+    and ``'mean'`` is the mean over the 2N anchors. Without it (the default), the loss contrasts
+    across views only (the InfoNCE of CPC/MoCo with in-batch negatives, CLIP when symmetric).
+
+    The log-sum-exps (of rows, and of columns for the key->query direction) are computed in
+    float64 with the maximum shifted out; similarity and gradient matrices take O(N^2) memory
+    (``2N x 2N`` for the symmetric SimCLR form).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> q = np.eye(3)
+    >>> round(float(F.info_nce(q, q, temperature=1.0)), 6)  # -log(e / (e + 2))
+    0.551445
+    """
+    c = _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_negatives)
+    n, s = c["n"], c["s"]
+    rows, loss = np.empty(s.shape[0] + (n if c["columns"] else 0)), np.empty(n)
+    total = _K().ce_fwd(c["dt"], s, c["scale"], c["offset"], c["mask"], c["columns"], rows, loss,
+                        c["nt_s"])
+    return _reduce(loss, total, reduction, (n,), c["res_dtype"])
+
+
+def info_nce_backward(grad_output, query, key, temperature=0.1, *, reduction="mean",
+                      symmetric=False, intra_view_negatives=False):
+    """Gradients ``(grad_query, grad_key)`` of ``info_nce``.
+
+    The logit gradient ``(softmax - onehot) / tau`` (a row kernel) goes back through the
+    similarity matmuls (BLAS) and the row normalisation: ``(g - u^ <u^, g>) / ||u||`` where
+    ``||u|| >= 1e-12``, ``g / 1e-12`` below (torch's normalize).
+    """
+    c = _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_negatives)
+    n, s, dt, nt = c["n"], c["s"], c["dt"], c["nt"]
+    gy, scale = _grad_output(grad_output, reduction, (n,))
+    fold = 2 if c["symmetric"] else 1  # each pair's loss is the mean of its `fold` directions
+    gs = np.empty_like(s)
+    _K().ce_bwd(dt, s, c["scale"], c["offset"], c["mask"], c["columns"], gy, scale / fold, n, gs,
+                c["nt_s"])
+    qh, kh, z = c["qh"], c["kh"], c["z"]
+    if c["intra"]:
+        d_anchor = gs @ z            # through the anchor rows of Z
+        d_all = gs.T @ c["anchors"]  # through Z as the right operand
+        gq1, gq2 = d_anchor[:n], d_all[:n]
+        gk1, gk2 = d_all[n:], (d_anchor[n:] if c["symmetric"] else None)
+    else:                            # gs holds both directions when symmetric
+        gq1, gq2, gk1, gk2 = gs @ kh, None, gs.T @ qh, None
+    gq, gk = np.empty_like(c["qc"]), np.empty_like(c["kc"])
+    _K().normalize_bwd(dt, c["qc"], gq1, gq2, _NORMALIZE_EPS, gq, nt)
+    _K().normalize_bwd(dt, c["kc"], gk1, gk2, _NORMALIZE_EPS, gk, nt)
+    return _grads((gq, gk), (c["q"], c["k"]))
+
+
+nt_xent = info_nce
+nt_xent_backward = info_nce_backward

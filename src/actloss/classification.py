@@ -96,11 +96,17 @@ class _Problem:
         return t64
 
     def denominator(self):
-        """What "mean" divides by (see the module docstring)."""
+        """What "mean" divides by (see the module docstring); the forward, the backward and
+        the fused call all take it from here, so they agree to the last bit."""
         if self.probs:
             return float(self.rows)
         kept = self.t[self.t != self.ignore_index]
-        return float(self.w[kept].sum()) if self.w is not None else float(kept.size)
+        if self.w is None:
+            return float(kept.size)
+        # summed left to right, in row order, like the kernels' sum of the row losses: a batch
+        # whose rows all lose the same amount then averages to exactly that amount (as torch)
+        sums = np.cumsum(self.w[kept])
+        return float(sums[-1]) if sums.size else 0.0
 
     def reduce(self, loss_rows, total, denominator):
         if self.reduction == "none":
@@ -153,9 +159,9 @@ def _ce_run(p, g=0.0, g_rows=None, gx=None):
         total = _kernels().cross_entropy_prob(p.dt, p.x, p.t, p.w, p.outer, p.n, p.inner, p.eps,
                                               loss_rows, g, g_rows, gx, p.n_threads)
     else:
-        total, _ = _kernels().cross_entropy(p.dt, p.x, p.t, p.w, p.outer, p.n, p.inner,
-                                            p.ignore_index, p.eps, loss_rows, g, g_rows, gx,
-                                            p.n_threads)
+        total = _kernels().cross_entropy(p.dt, p.x, p.t, p.w, p.outer, p.n, p.inner,
+                                         p.ignore_index, p.eps, loss_rows, g, g_rows, gx,
+                                         p.n_threads)
     return loss_rows, total
 
 
@@ -241,9 +247,9 @@ def cross_entropy_with_grad(input, target, weight=None, *, ignore_index=-100, re
 
 def _nll_run(p, g=0.0, g_rows=None, gx=None):
     loss_rows = np.empty(p.rows, np.float64)
-    total, wtotal = _kernels().nll(p.dt, p.x, p.t, p.w, p.outer, p.n, p.inner, p.ignore_index,
-                                   loss_rows, g, g_rows, gx)
-    return loss_rows, total, wtotal
+    total = _kernels().nll(p.dt, p.x, p.t, p.w, p.outer, p.n, p.inner, p.ignore_index,
+                           loss_rows, g, g_rows, gx)
+    return loss_rows, total
 
 
 def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
@@ -276,8 +282,8 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     """
     p = _Problem(input, target, weight, ignore_index, reduction, allow_probs=False,
                  name="nll_loss")
-    loss_rows, total, wtotal = _nll_run(p)
-    return p.reduce(loss_rows, total, wtotal)
+    loss_rows, total = _nll_run(p)
+    return p.reduce(loss_rows, total, p.denominator())
 
 
 def nll_loss_backward(grad_output, input, target, weight=None, *, ignore_index=-100,
@@ -300,5 +306,5 @@ def nll_loss_with_grad(input, target, weight=None, *, ignore_index=-100, reducti
     den = p.denominator()
     g, g_rows = p.grad_scale(grad_output, den)
     gx = p.grad_array()
-    loss_rows, total, _ = _nll_run(p, g, g_rows, gx)
+    loss_rows, total = _nll_run(p, g, g_rows, gx)
     return p.reduce(loss_rows, total, den), p.finish_grad(gx)

@@ -20,9 +20,9 @@ def _kernels():
     return _dispatch.kernels("_softmax")
 
 
-def _implicit_dim(ndim, stacklevel):
+def _implicit_dim(ndim, stacklevel, name):
     """torch's legacy choice when dim is None (with its deprecation warning)."""
-    warnings.warn("Implicit dimension choice for softmax has been deprecated. Change the call "
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
                   "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
     return 0 if ndim in (0, 1, 3) else 1
 
@@ -44,11 +44,11 @@ def _scale(temperature, sign):
     return sign / t
 
 
-def _layout(shape, dim, stacklevel):
+def _layout(shape, dim, stacklevel, name):
     """(outer, n, inner) of the softmax axis; 0-d arrays are one row of one element."""
     shape = shape if shape else (1,)
     if dim is None:
-        dim = _implicit_dim(len(shape), stacklevel + 1)
+        dim = _implicit_dim(len(shape), stacklevel + 1, name)
     d = dim_index(dim, len(shape))
     outer = int(np.prod(shape[:d], dtype=np.int64))
     inner = int(np.prod(shape[d + 1:], dtype=np.int64))
@@ -66,10 +66,13 @@ def _into(out, shape, res_dtype, k_dtype, sources):
     return (out, False) if direct else (np.empty(shape, k_dtype), True)
 
 
+_NAMES = {(1.0, 0): "softmax", (1.0, 1): "log_softmax", (-1.0, 0): "softmin"}
+
+
 def _forward(input, dim, stacklevel, dtype, temperature, out, sign, log_mode):
     x = _cast_dtype(as_array(input), dtype)
     res_dtype, k_dtype = result_dtype(x.dtype)
-    outer, n, inner = _layout(x.shape, dim, stacklevel + 1)
+    outer, n, inner = _layout(x.shape, dim, stacklevel + 1, _NAMES[sign, log_mode])
     scale = _scale(temperature, sign)
     xk = np.ascontiguousarray(x, dtype=k_dtype)
     dst, copy_back = _into(out, x.shape, res_dtype, k_dtype, [x, xk])
@@ -95,11 +98,13 @@ def _backward(grad_output, input, dim, stacklevel, dtype, output, temperature, o
         raise ValueError(f"grad_output has shape {gy.shape}, expected {y.shape}")
     res_dtype, k_dtype = result_dtype(y.dtype, "output")
     result_dtype(gy.dtype, "grad_output")
-    outer, n, inner = _layout(y.shape, dim, stacklevel + 1)
+    outer, n, inner = _layout(y.shape, dim, stacklevel + 1, _NAMES[sign, log_mode])
+    # the gradient of the input has the input's dtype (dtype= only set the computation's)
+    grad_dtype = result_dtype(as_array(input).dtype)[0] if input is not None else res_dtype
     scale = _scale(temperature, sign)
     yk = np.ascontiguousarray(y, dtype=k_dtype)
     gk = np.ascontiguousarray(gy, dtype=k_dtype)
-    dst, copy_back = _into(out, y.shape, res_dtype, k_dtype, [y, yk, gy, gk])
+    dst, copy_back = _into(out, y.shape, grad_dtype, k_dtype, [y, yk, gy, gk])
     _kernels().softmax_bwd(KERNEL_INDEX[k_dtype], gk, yk, dst, outer, n, inner, scale, log_mode,
                            _threads.threads_for(y.size, False))
     if copy_back:
@@ -107,7 +112,7 @@ def _backward(grad_output, input, dim, stacklevel, dtype, output, temperature, o
         return out
     if out is not None:
         return out
-    return dst if res_dtype == k_dtype else dst.astype(res_dtype)
+    return dst if grad_dtype == k_dtype else dst.astype(grad_dtype)
 
 
 _DOC = """{title} (torch.nn.functional.{name}).

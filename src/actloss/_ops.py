@@ -74,3 +74,60 @@ ISA_LEVELS = (
 
 # Kernel families are the templates _kernels/<family>.pyx.tp (one per loop shape), each
 # compiled once per ISA level; setup.py finds them, _dispatch loads them on first use.
+
+# ---- Pointwise losses: the _pointwise_loss family --------------------------------------------
+# Each row is one loss term l(x, t[, a]) -- x the input, t the target, a an optional third
+# operand -- with its scalar forward al_<name>_fwd_<sfx>(x, t, a, p0, p1, p2, f) and derivative
+# al_<name>_bwd_<sfx> (dl/dx) in _kernels/al_losses.h.tp, computed in double for both dtypes.
+# The kernels loop, weight, reduce (in double, in fixed chunks) and thread around them; the
+# public function `api` in pointwise_losses.py checks arguments and applies torch's shape and
+# reduction rules. Fields:
+#   params    Python names of the real parameters p0, p1, p2, in order
+#   extra     the third operand: (Python name, required, value when absent) or None
+#   weighted  an optional elementwise weight multiplies the term (and its gradient)
+#   flags     boolean options: bit k of f is flags[k]; a loop is generated per combination
+#             with f a constant, so the compiler drops the branches not taken
+#   grad2     the term also has al_<name>_bwd2_<sfx> = dl/da (the second learned argument)
+#   rows      the term is averaged over the last dimension, one loss per row
+#   fused     the term has al_<name>_fwdbwd_<sfx>: loss and dl/dx from one evaluation
+#   cheap     no transcendental: the serial cut-off of cheap elementwise loops applies
+PointwiseLoss = namedtuple("PointwiseLoss",
+                           "name api params extra weighted flags grad2 rows fused cheap doc")
+
+POINTWISE_LOSSES = (
+    PointwiseLoss("mse", "mse_loss", (), None, True, (), False, False, False, True,
+                  "(x - t)^2"),
+    PointwiseLoss("l1", "l1_loss", (), None, True, (), False, False, False, True,
+                  "|x - t|"),
+    PointwiseLoss("smooth_l1", "smooth_l1_loss", ("beta",), None, False, ("tiny_beta",), False,
+                  False, False, True,
+                  "0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta, d = x - t"),
+    PointwiseLoss("huber", "huber_loss", ("delta",), None, True, (), False, False, False, True,
+                  "0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta), d = x - t"),
+    PointwiseLoss("bce", "binary_cross_entropy", (), None, True, (), False, False, False, False,
+                  "-(t max(log x, -100) + (1 - t) max(log(1 - x), -100))"),
+    PointwiseLoss("bce_logits", "binary_cross_entropy_with_logits", (),
+                  ("pos_weight", False, 1.0), True, (), False, False, True, False,
+                  "(1 - t) softplus(x) + pos_weight t softplus(-x)"),
+    PointwiseLoss("kl_div", "kl_div", (), None, False, ("log_target",), False, False, False,
+                  False, "xlogy(t, t) - t x; exp(t) (t - x) with log_target"),
+    PointwiseLoss("gaussian_nll", "gaussian_nll_loss", ("eps",), ("var", True, None), False,
+                  ("full",), True, False, False, False,
+                  "0.5 (log v + (x - t)^2 / v) [+ 0.5 log(2 pi)], v = max(var, eps)"),
+    PointwiseLoss("poisson_nll", "poisson_nll_loss", ("eps",), None, False,
+                  ("log_input", "full"), False, False, False, False,
+                  "exp(x) - t x (log_input) or x - t log(x + eps) [+ Stirling term where t > 1]"),
+    PointwiseLoss("margin_ranking", "margin_ranking_loss", ("margin",), ("input2", True, None),
+                  False, (), True, False, False, True, "max(0, -t (x1 - x2) + margin)"),
+    PointwiseLoss("hinge_embedding", "hinge_embedding_loss", ("margin",), None, False, (), False,
+                  False, False, True,
+                  "(t != 1) max(0, margin - x) + (t != -1) x"),
+    PointwiseLoss("soft_margin", "soft_margin_loss", (), None, False, (), False, False, False,
+                  False, "log(1 + exp(-t x))"),
+    PointwiseLoss("multilabel_soft_margin", "multilabel_soft_margin_loss", (), None, True, (),
+                  False, True, False, False,
+                  "mean over classes of -(t log sigmoid(x) + (1 - t) log sigmoid(-x))"),
+    PointwiseLoss("sigmoid_focal", "sigmoid_focal_loss", ("alpha", "gamma"), None, False,
+                  ("gamma_two",), False, False, False, False,
+                  "alpha_t bce_with_logits(x, t) (1 - p_t)^gamma (torchvision)"),
+)

@@ -1,2 +1,1302 @@
-"""(being written)"""
-__all__ = []
+"""Pointwise losses and their gradients, with torch.nn.functional's signatures.
+
+One loss term per element (or per row, for multilabel_soft_margin_loss), weighted, then
+reduced: the terms are the rows of ``_ops.POINTWISE_LOSSES``, their math is in
+``_kernels/al_losses.h.tp`` and the loops in ``_kernels/_pointwise_loss.pyx.tp``. This module
+only checks arguments, applies torch's shape rules (broadcasting where torch broadcasts),
+settles dtypes, makes one kernel call and applies the reduction rule.
+
+Common rules (DESIGN.md section 1):
+
+* ``reduction="none"`` returns an ndarray of the loss's shape and the result dtype; ``"mean"``
+  and ``"sum"`` return a NumPy scalar of the result dtype. The kernels reduce in double, in
+  fixed chunks added in order, so results do not depend on the thread count. An empty
+  ``"mean"`` is NaN (0/0, as torch) and an empty ``"sum"`` is 0.
+* dtypes: float32/float64 computed natively, float16 computed in float32; integer and bool
+  arrays count as float64 and mixed dtypes promote as ``np.result_type`` does; complex,
+  object and string inputs raise TypeError. Python scalars (gaussian_nll_loss's ``var``) take
+  the arrays' dtype.
+* ``<loss>_backward(grad_output, <the loss's arguments>)`` returns the gradient with respect
+  to the first argument, in that argument's dtype and shape (summed over the dimensions it
+  was broadcast along, as autograd does); ``grad_output`` is a scalar for a reduced loss and
+  an array of the loss's shape for ``reduction="none"``.
+"""
+import math
+import numbers
+import re
+import textwrap
+import warnings
+
+import numpy as np
+
+from . import _dispatch, _ops, _threads
+from ._validate import (KERNEL_INDEX, as_array, check_reduction, loss_scalar, promoted_dtype,
+                        real_param, result_dtype)
+
+__all__ = [name for api in (
+    "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "kl_div", "gaussian_nll_loss", "poisson_nll_loss",
+    "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
+    "multilabel_soft_margin_loss", "sigmoid_focal_loss") for name in (api, f"{api}_backward")]
+__all__.append("binary_cross_entropy_with_logits_with_grad")
+
+_ROW = {row.name: row for row in _ops.POINTWISE_LOSSES}
+_TERM = {row.name: i for i, row in enumerate(_ops.POINTWISE_LOSSES)}
+_K = None
+
+
+def _kernels():
+    """The _pointwise_loss kernel module (loaded on first use)."""
+    global _K
+    if _K is None:
+        _K = _dispatch.kernels("_pointwise_loss")
+    return _K
+
+
+# ---- argument helpers ------------------------------------------------------------------------
+
+def _flag(value, name):
+    """A boolean option (bool, NumPy bool or integer) as a Python bool."""
+    if isinstance(value, (bool, np.bool_, numbers.Integral)):
+        return bool(value)
+    raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+
+
+def _broadcast(*named_shapes):
+    """The broadcast shape of (name, shape) pairs, or a ValueError naming all of them."""
+    try:
+        return np.broadcast_shapes(*(s for _, s in named_shapes))
+    except ValueError:
+        desc = ", ".join(f"{n} {s}" for n, s in named_shapes)
+        raise ValueError(f"shapes do not broadcast together: {desc}") from None
+
+
+def _same_shape(x, t, xname="input", tname="target"):
+    if x.shape != t.shape:
+        raise ValueError(f"{tname} size {t.shape} must be the same as {xname} size {x.shape}")
+
+
+def _broadcasts_to(a, shape, name, xname="input"):
+    """a must broadcast to exactly `shape` (the input's): torch writes the loss in its shape."""
+    try:
+        ok = np.broadcast_shapes(a.shape, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} of shape {a.shape} does not broadcast to the {xname} shape "
+                         f"{shape}")
+
+
+def _operand(a, shape, k):
+    """a broadcast to shape, as a C-contiguous array of dtype k (no copy when it already is)."""
+    if a.dtype == k and a.shape == shape and a.flags.c_contiguous:
+        return a
+    if a.shape != shape:
+        a = np.broadcast_to(a, shape)
+    return np.ascontiguousarray(a, dtype=k)
+
+
+def _dtypes(*named):
+    """(result dtype, kernel dtype) of (array, name) pairs: promoted_dtype, with a fast path
+    for arrays that all have one kernel dtype."""
+    d = named[0][0].dtype
+    if d in KERNEL_INDEX and all(a.dtype == d for a, _ in named):
+        return d, d
+    return promoted_dtype(*named)
+
+
+def _divide(s, d):
+    """s / d in double, IEEE style (0/0 is NaN, like torch's mean of nothing)."""
+    s, d = float(s), float(d)
+    if d != 0 or math.isnan(d):
+        return s / d
+    return math.nan if s == 0 or math.isnan(s) else math.copysign(math.inf, s) * \
+        math.copysign(1.0, d)
+
+
+def _grad_dtype(a, name):
+    """dtype of the gradient with respect to a: a's own float dtype (as autograd returns it)."""
+    return result_dtype(a.dtype, name)[0]
+
+
+def _sum_to(g, shape, dtype):
+    """g summed (in double) over the dimensions along which an operand of `shape` was
+    broadcast to g.shape, as autograd reduces a broadcast operand's gradient."""
+    if g.shape != shape:
+        lead = g.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                          if s == 1 and g.shape[lead + i] != 1)
+        g = np.sum(g, axis=axes, dtype=np.float64).reshape(shape)
+    return g if g.dtype == dtype else g.astype(dtype)
+
+
+class _Prep:
+    """What a loss and its backward share: the kernel row, the loss shape, dtypes, the
+    operands broadcast to the loss shape, parameters, flags and the divisor of "mean"."""
+    __slots__ = ("term", "shape", "res", "k", "x", "t", "a", "w", "params", "flags",
+                 "divisor", "n")
+
+    def __init__(self, term, shape, res, k, x, t, a=None, w=None, params=(), flags=0,
+                 divisor=None):
+        self.term, self.shape, self.res, self.k = term, shape, res, k
+        self.n = math.prod(shape)
+        self.x = _operand(x, shape, k)
+        self.t = _operand(t, shape, k)
+        self.a = None if a is None else _operand(a, shape, k)
+        self.w = None if w is None else _operand(w, shape, k)
+        # torch converts scalar parameters to the computing dtype: so do we (beta = 0.7 is
+        # float32(0.7) for float32 input, so kinks sit where torch has them)
+        self.flags = flags
+        if params:
+            self.params = tuple(float(k.type(p)) for p in params) + (0.0,) * (3 - len(params))
+            if term == "smooth_l1" and self.params[0] == 0:  # a beta that rounds to 0 is l1
+                self.term, self.flags = "l1", 0
+        else:
+            self.params = (0.0, 0.0, 0.0)
+        self.divisor = self.n if divisor is None else divisor
+
+    def args(self):
+        """(term, dt, has weight, has third operand, flags) of the kernel calls."""
+        return (_TERM[self.term], KERNEL_INDEX[self.k], self.w is not None,
+                self.a is not None, self.flags)
+
+    def threads(self):
+        return _threads.threads_for(self.n, _ROW[self.term].cheap)
+
+
+def _flags(term, **values):
+    """The flag bit set of a row from its named options."""
+    return sum(1 << i for i, name in enumerate(_ROW[term].flags) if values[name])
+
+
+def _forward(P, reduction):
+    """Run the loss: the per-element array ("none") or the reduced NumPy scalar."""
+    K = _kernels()
+    if reduction == "none":
+        y = np.empty(P.shape, P.k)
+        if P.n:
+            K.fwd(0, *P.args(), P.x, P.t, P.a, P.w, y, *P.params, P.threads())
+        return y if P.res == P.k else y.astype(P.res)
+    s = K.fwd(1, *P.args(), P.x, P.t, P.a, P.w, None, *P.params, P.threads()) if P.n else 0.0
+    if reduction == "sum":
+        return loss_scalar(s, P.res)
+    return loss_scalar(_divide(s, P.divisor), P.res)
+
+
+def _grad_output(grad_output, reduction, shape, k, divisor):
+    """(array or None, scalar) for the kernels: grad_output as an array of the loss shape for
+    "none", as a scalar (divided by the divisor for a mean) otherwise."""
+    g = as_array(grad_output, "grad_output")
+    result_dtype(g.dtype, "grad_output")
+    if reduction == "none":
+        if g.shape != shape:
+            raise ValueError(f"grad_output has shape {g.shape}, expected {shape} (the shape of "
+                             f"the loss with reduction='none')")
+        return _operand(g, shape, k), 0.0
+    if g.ndim != 0:
+        raise ValueError(f"grad_output must be a scalar for reduction={reduction!r}, got shape "
+                         f"{g.shape}")
+    c = float(g)
+    return None, (_divide(c, divisor) if reduction in ("mean", "batchmean") else c)
+
+
+def _backward(P, grad_output, reduction, grad2=False):
+    """(dL/dx, dL/da or None) over the loss shape, in the kernel dtype."""
+    g, c = _grad_output(grad_output, reduction, P.shape, P.k, P.divisor)
+    gx = np.empty(P.shape, P.k)
+    ga = np.empty(P.shape, P.k) if grad2 else None
+    if P.n:
+        _kernels().bwd(*P.args(), g, c, P.x, P.t, P.a, P.w, gx, ga, *P.params, P.threads())
+    return gx, ga
+
+
+def _arrays(*named):
+    """as_array for (value, name) pairs."""
+    return [as_array(v, n) for v, n in named]
+
+
+# ---- docstrings ------------------------------------------------------------------------------
+
+_REDUCTION_DOC = """reduction : {'none', 'mean', 'sum'}, default 'mean'
+    'none': the loss per element; 'mean': their mean; 'sum': their sum."""
+
+_RAISES_DOC = """Raises
+------
+TypeError
+    For complex, object or string arrays, or a non-numeric parameter.
+ValueError
+    For shapes that do not match as the loss requires (the message gives the shapes), an
+    unknown `reduction`, or a parameter out of its range."""
+
+_RETURNS_DOC = """Returns
+-------
+ndarray or NumPy scalar
+    reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+    (float32/float64, float16 for float16 inputs)."""
+
+
+def _doc(func):
+    """Fill the shared sections ({REDUCTION}, {RETURNS}, {RAISES}) of a loss docstring, at the
+    placeholder's indentation."""
+    def fill(match):
+        indent, key = match.group(1), match.group(2)
+        text = {"REDUCTION": _REDUCTION_DOC, "RETURNS": _RETURNS_DOC, "RAISES": _RAISES_DOC}[key]
+        return textwrap.indent(text, indent)
+    func.__doc__ = re.sub(r"^([ \t]*)\{(REDUCTION|RETURNS|RAISES)\}", fill, func.__doc__,
+                          flags=re.M)
+    return func
+
+
+def _bwd_doc(name, grad, returns="ndarray\n    The gradient with respect to `input`: its "
+             "shape and float dtype."):
+    """Docstring of <name>_backward."""
+    def attach(func):
+        func.__doc__ = f"""Gradient of ``{name}`` with respect to its input.
+
+Parameters
+----------
+grad_output : float or array_like
+    The gradient flowing into the loss: a scalar (or 0-d array) for reduction 'mean'/'sum'
+    (and 'batchmean'), an array of the loss shape for 'none'.
+input, target, ...
+    ``{name}``'s own arguments, in its order and with its defaults.
+
+Returns
+-------
+{returns}
+
+Raises
+------
+ValueError
+    A grad_output of the wrong shape, and everything ``{name}`` raises.
+
+Notes
+-----
+{textwrap.fill(grad, 92)}
+"""
+        return func
+    return attach
+
+
+# ---- regression losses: mse, l1, smooth_l1, huber ---------------------------------------------
+
+def _regression(term, input, target, weight, params=(), weighted_mean=True, flags=0):
+    """Prep of mse/l1/smooth_l1/huber: input and target broadcast (torch warns, then
+    broadcasts); a weight must have the input's shape and is broadcast with it."""
+    x, t = _arrays((input, "input"), (target, "target"))
+    named = [(x, "input"), (t, "target")]
+    w = None
+    if weight is not None:
+        w = as_array(weight, "weight")
+        named.append((w, "weight"))
+    res, k = _dtypes(*named)
+    shape = x.shape
+    if t.shape != x.shape:
+        shape = _broadcast(("input", x.shape), ("target", t.shape))
+        warnings.warn(f"Using a target size ({t.shape}) that is different to the input size "
+                      f"({x.shape}). This will likely lead to incorrect results due to "
+                      f"broadcasting. Please ensure they have the same size.", stacklevel=3)
+    divisor = None
+    if w is not None:
+        if w.shape != x.shape:
+            raise ValueError(f"weight and input must have the same size: weight {w.shape}, "
+                             f"input {x.shape}")
+        if weighted_mean:
+            divisor = float(np.sum(w, dtype=np.float64))
+    return x, _Prep(term, shape, res, k, x, t, w=w, params=params, flags=flags,
+                    divisor=divisor)
+
+
+def _regression_grad(x, P, grad_output, reduction):
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+
+
+@_doc
+def mse_loss(input, target, *, reduction="mean", weight=None):
+    """Mean squared error (torch.nn.functional.mse_loss).
+
+    Parameters
+    ----------
+    input, target : array_like
+        Broadcast together (torch warns about different sizes and then broadcasts; so does
+        this function, with the same UserWarning).
+    {REDUCTION}
+    weight : array_like, optional
+        Elementwise weight of the input's shape (torch requires exactly that), broadcast with
+        it. With 'mean' the result is sum(weight * loss) / sum(weight).
+
+    {RETURNS}
+
+    {RAISES}
+
+    Notes
+    -----
+    loss = (input - target)^2, times weight.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.mse_loss(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 1.0]))
+    np.float64(1.4166666666666667)
+    """
+    reduction = check_reduction(reduction)
+    _, P = _regression("mse", input, target, weight)
+    return _forward(P, reduction)
+
+
+@_bwd_doc("mse_loss", "2 (input - target) grad_output (times weight; divided by the element "
+          "count, or by sum(weight), for 'mean').")
+def mse_loss_backward(grad_output, input, target, *, reduction="mean", weight=None):
+    reduction = check_reduction(reduction)
+    x, P = _regression("mse", input, target, weight)
+    return _regression_grad(x, P, grad_output, reduction)
+
+
+@_doc
+def l1_loss(input, target, *, reduction="mean", weight=None):
+    """Mean absolute error (torch.nn.functional.l1_loss).
+
+    Parameters
+    ----------
+    input, target : array_like
+        Broadcast together (with torch's UserWarning when their sizes differ).
+    {REDUCTION}
+    weight : array_like, optional
+        Elementwise weight of the input's shape; 'mean' is then sum(weight * loss) /
+        sum(weight), as torch.
+
+    {RETURNS}
+
+    {RAISES}
+
+    Notes
+    -----
+    loss = |input - target|, times weight.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.l1_loss(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 1.0]), reduction="none")
+    array([0.5, 0. , 2. ])
+    """
+    reduction = check_reduction(reduction)
+    _, P = _regression("l1", input, target, weight)
+    return _forward(P, reduction)
+
+
+@_bwd_doc("l1_loss", "sign(input - target) grad_output: 0 where input == target (and for NaN), "
+          "as torch's autograd.")
+def l1_loss_backward(grad_output, input, target, *, reduction="mean", weight=None):
+    reduction = check_reduction(reduction)
+    x, P = _regression("l1", input, target, weight)
+    return _regression_grad(x, P, grad_output, reduction)
+
+
+def _beta(beta):
+    b = real_param(beta, "beta")
+    if not b >= 0:
+        raise ValueError(f"beta must be >= 0 (smooth_l1_loss does not support negative values "
+                         f"for beta), got {b}")
+    return b
+
+
+def _smooth_l1(input, target, beta):
+    """beta = 0 is l1_loss, as torch dispatches it; a subnormal-range beta takes the loop that
+    scales before dividing (flag tiny_beta)."""
+    if beta == 0:
+        return _regression("l1", input, target, None)
+    return _regression("smooth_l1", input, target, None, (beta,),
+                       flags=_flags("smooth_l1", tiny_beta=beta < 2.0 ** -960))
+
+
+@_doc
+def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
+    """Smooth L1 loss (torch.nn.functional.smooth_l1_loss).
+
+    Parameters
+    ----------
+    input, target : array_like
+        Broadcast together (with torch's UserWarning when their sizes differ).
+    {REDUCTION}
+    beta : float, default 1.0
+        Where the loss turns from quadratic to linear; >= 0. beta = 0 is exactly l1_loss
+        (torch dispatches it there too).
+
+    {RETURNS}
+
+    {RAISES}
+
+    Notes
+    -----
+    With z = |input - target|: 0.5 z^2 / beta if z < beta, else z - 0.5 beta.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.smooth_l1_loss(np.array([0.2, 3.0]), np.zeros(2), reduction="none")
+    array([0.02, 2.5 ])
+    """
+    reduction = check_reduction(reduction)
+    b = _beta(beta)
+    _, P = _smooth_l1(input, target, b)
+    return _forward(P, reduction)
+
+
+@_bwd_doc("smooth_l1_loss", "clamp((input - target) / beta, -1, 1) grad_output; at |d| = beta "
+          "that is +-1 (both sides agree); beta = 0 gives l1's sign, 0 at input == target.")
+def smooth_l1_loss_backward(grad_output, input, target, *, reduction="mean", beta=1.0):
+    reduction = check_reduction(reduction)
+    b = _beta(beta)
+    x, P = _smooth_l1(input, target, b)
+    return _regression_grad(x, P, grad_output, reduction)
+
+
+def _delta(delta):
+    d = real_param(delta, "delta")
+    if not d > 0:
+        raise ValueError(f"delta must be > 0 (huber_loss does not support non-positive values "
+                         f"for delta), got {d}")
+    return d
+
+
+@_doc
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """Huber loss (torch.nn.functional.huber_loss); positional order as torch's.
+
+    Parameters
+    ----------
+    input, target : array_like
+        Broadcast together (with torch's UserWarning when their sizes differ).
+    {REDUCTION}
+    delta : float, default 1.0
+        Where the loss turns from quadratic to linear; > 0.
+    weight : array_like, optional
+        Elementwise weight of the input's shape. Unlike mse/l1, torch's weighted Huber 'mean'
+        is the plain mean of weight * loss over the elements; so is this one.
+
+    {RETURNS}
+
+    {RAISES}
+
+    Notes
+    -----
+    With z = |input - target|: 0.5 z^2 if z < delta, else delta (z - 0.5 delta) -- delta times
+    smooth_l1_loss with beta = delta.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.huber_loss(np.array([0.2, 3.0]), np.zeros(2), reduction="none", delta=2.0)
+    array([0.02, 4.  ])
+    """
+    reduction = check_reduction(reduction)
+    _, P = _regression("huber", input, target, weight, (_delta(delta),), weighted_mean=False)
+    return _forward(P, reduction)
+
+
+@_bwd_doc("huber_loss", "clamp(input - target, -delta, delta) grad_output (times weight).")
+def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0, weight=None):
+    reduction = check_reduction(reduction)
+    x, P = _regression("huber", input, target, weight, (_delta(delta),), weighted_mean=False)
+    return _regression_grad(x, P, grad_output, reduction)
+
+
+# ---- binary cross-entropy --------------------------------------------------------------------
+
+def _in_unit_interval(a, name):
+    """Every element of a in [0, 1]; NaN fails (torch's check, as a ValueError)."""
+    if a.size:
+        lo, hi = np.minimum.reduce(a, axis=None), np.maximum.reduce(a, axis=None)
+        if not (lo >= 0 and hi <= 1):
+            raise ValueError(f"all elements of {name} should be between 0 and 1 (found values "
+                             f"in [{lo}, {hi}]{' or NaN' if np.isnan(lo) or np.isnan(hi) else ''})")
+
+
+def _bce(input, target, weight):
+    x, t = _arrays((input, "input"), (target, "target"))
+    _same_shape(x, t)
+    named = [(x, "input"), (t, "target")]
+    w = None
+    if weight is not None:
+        w = as_array(weight, "weight")
+        named.append((w, "weight"))
+        _broadcasts_to(w, x.shape, "weight")
+    res, k = _dtypes(*named)
+    _in_unit_interval(x, "input")
+    _in_unit_interval(t, "target")
+    return x, _Prep("bce", x.shape, res, k, x, t, w=w)
+
+
+@_doc
+def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
+    """Binary cross-entropy of probabilities (torch.nn.functional.binary_cross_entropy).
+
+    Parameters
+    ----------
+    input : array_like
+        Probabilities in [0, 1].
+    target : array_like
+        Same shape as input, values in [0, 1].
+    weight : array_like, optional
+        Broadcast to the input's shape; multiplies each element's loss ('mean' stays the plain
+        element mean, as torch).
+    {REDUCTION}
+
+    {RETURNS}
+
+    Raises
+    ------
+    ValueError
+        For input or target values outside [0, 1] or NaN (torch raises a RuntimeError there),
+        a target of another shape than input, a weight that does not broadcast to it, or an
+        unknown `reduction`.
+    TypeError
+        For complex, object or string arrays.
+
+    Notes
+    -----
+    loss = -(target max(log(input), -100) + (1 - target) max(log(1 - input), -100)), each log
+    clamped at -100 as torch does, so input 0 or 1 gives a finite loss.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.binary_cross_entropy(np.array([0.9, 0.2]), np.array([1.0, 0.0]))
+    np.float64(0.16425203348601802)
+    """
+    reduction = check_reduction(reduction)
+    _, P = _bce(input, target, weight)
+    return _forward(P, reduction)
+
+
+@_bwd_doc("binary_cross_entropy", "(input - target) / max((1 - input) input, 1e-12) "
+          "grad_output (times weight), torch's formula, including its float32 EPSILON 1e-12: it "
+          "ignores the -100 clamp of the forward, so input 0 or 1 gives a large finite gradient "
+          "where target differs.")
+def binary_cross_entropy_backward(grad_output, input, target, weight=None, *, reduction="mean"):
+    reduction = check_reduction(reduction)
+    x, P = _bce(input, target, weight)
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+
+
+def _bce_logits(input, target, weight, pos_weight):
+    x, t = _arrays((input, "input"), (target, "target"))
+    _same_shape(x, t)
+    named = [(x, "input"), (t, "target")]
+    w = pw = None
+    if weight is not None:
+        w = as_array(weight, "weight")
+        named.append((w, "weight"))
+        _broadcasts_to(w, x.shape, "weight")
+    if pos_weight is not None:
+        pw = as_array(pos_weight, "pos_weight")
+        named.append((pw, "pos_weight"))
+        _broadcasts_to(pw, x.shape, "pos_weight")
+    res, k = _dtypes(*named)
+    return x, _Prep("bce_logits", x.shape, res, k, x, t, a=pw, w=w)
+
+
+@_doc
+def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean",
+                                     pos_weight=None):
+    """Binary cross-entropy of logits (torch.nn.functional.binary_cross_entropy_with_logits).
+
+    Parameters
+    ----------
+    input : array_like
+        Logits, any shape.
+    target : array_like
+        Same shape as input (typically in [0, 1]; not checked, as torch).
+    weight : array_like, optional
+        Broadcast to the input's shape; multiplies each element's loss.
+    {REDUCTION}
+    pos_weight : array_like, optional
+        Weight of the positive term, broadcast to the input's shape along its last
+        dimensions (a (C,) pos_weight weighs class c of an (N, C) input).
+
+    {RETURNS}
+
+    {RAISES}
+
+    Notes
+    -----
+    loss = weight ((1 - target) softplus(input) + pos_weight target softplus(-input)), the
+    same function as torch's (1 - t) x + (1 + (pw - 1) t) (log1p(exp(-|x|)) + max(-x, 0)),
+    written so that no term overflows (|input| = 1000 is exact) and tiny losses keep their
+    relative accuracy. See also ``binary_cross_entropy_with_logits_with_grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.binary_cross_entropy_with_logits(np.array([2.0, -1000.0]), np.ones(2),
+    ...                                    reduction="none")
+    array([1.26928011e-01, 1.00000000e+03])
+    """
+    reduction = check_reduction(reduction)
+    _, P = _bce_logits(input, target, weight, pos_weight)
+    return _forward(P, reduction)
+
+
+@_bwd_doc("binary_cross_entropy_with_logits",
+          "((1 - target) sigmoid(input) - pos_weight target sigmoid(-input)) grad_output (times "
+          "weight), torch's (pw t + 1 - t) sigmoid(x) - pw t with both sigmoids accurate in the "
+          "tails.")
+def binary_cross_entropy_with_logits_backward(grad_output, input, target, weight=None, *,
+                                              reduction="mean", pos_weight=None):
+    reduction = check_reduction(reduction)
+    x, P = _bce_logits(input, target, weight, pos_weight)
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+
+
+def binary_cross_entropy_with_logits_with_grad(input, target, weight=None, *, reduction="mean",
+                                               pos_weight=None, grad_output=1.0):
+    """Loss and input gradient of ``binary_cross_entropy_with_logits`` in one pass.
+
+    Reads the logits once and evaluates exp(-|x|) once per element for both results -- what a
+    training step needs, at about the cost of the forward alone.
+
+    Parameters
+    ----------
+    input, target, weight, reduction, pos_weight
+        As ``binary_cross_entropy_with_logits``.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for 'mean'/'sum'; for 'none' an array of
+        the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``binary_cross_entropy_with_logits`` returns.
+    grad_input : ndarray
+        What ``binary_cross_entropy_with_logits_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    The reduced loss is summed in the same fixed chunks as the forward alone, so both
+    functions return the same value for any thread count.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.binary_cross_entropy_with_logits_with_grad(np.array([2.0, -1.0]), np.array([1.0, 0.0]))
+    (np.float64(0.2200948492805977), array([-0.05960146,  0.13447071]))
+    """
+    reduction = check_reduction(reduction)
+    x, P = _bce_logits(input, target, weight, pos_weight)
+    g = as_array(grad_output, "grad_output")
+    result_dtype(g.dtype, "grad_output")
+    if reduction == "none" and g.ndim == 0:
+        g, c = None, float(g)
+    else:
+        g, c = _grad_output(g, reduction, P.shape, P.k, P.divisor)
+    gx = np.empty(P.shape, P.k)
+    y = np.empty(P.shape, P.k) if reduction == "none" else None
+    s = 0.0
+    if P.n:
+        s = _kernels().fused(*P.args(), g, c, P.x, P.t, P.a, P.w, y, gx, *P.params,
+                             P.threads())
+    gx = _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+    if reduction == "none":
+        return (y if P.res == P.k else y.astype(P.res)), gx
+    if reduction == "mean":
+        s = _divide(s, P.divisor)
+    return loss_scalar(s, P.res), gx
+
+
+# ---- kl_div --------------------------------------------------------------------------------
+
+def _kl_div(input, target, reduction, log_target):
+    reduction = check_reduction(reduction, ("none", "batchmean", "sum", "mean"))
+    lt = _flag(log_target, "log_target")
+    x, t = _arrays((input, "input"), (target, "target"))
+    res, k = _dtypes((x, "input"), (t, "target"))
+    shape = _broadcast(("input", x.shape), ("target", t.shape))
+    divisor = None
+    if reduction == "batchmean":
+        divisor = x.shape[0] if x.ndim else 1
+    P = _Prep("kl_div", shape, res, k, x, t, flags=_flags("kl_div", log_target=lt),
+              divisor=divisor)
+    return reduction, x, P
+
+
+@_doc
+def kl_div(input, target, *, reduction="mean", log_target=False):
+    """Kullback-Leibler divergence loss (torch.nn.functional.kl_div).
+
+    Parameters
+    ----------
+    input : array_like
+        Log-probabilities.
+    target : array_like
+        Probabilities, or log-probabilities with ``log_target=True``; broadcast with input.
+    reduction : {'none', 'batchmean', 'sum', 'mean'}, default 'mean'
+        'batchmean' divides the sum by input.shape[0] (the KL divergence per sample; a 0-d
+        input is just summed, as torch); 'mean' divides by the number of elements (torch's
+        default, which warns about it; this function does not warn).
+    log_target : bool, default False
+
+    {RETURNS}
+
+    {RAISES}
+
+    Notes
+    -----
+    loss = xlogy(target, target) - target input (0 where target == 0; NaN for target < 0, as
+    torch); with log_target: exp(target) (target - input).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.kl_div(np.log([[0.5, 0.5]]), np.array([[0.9, 0.1]]), reduction="batchmean")
+    np.float64(0.368064207168497)
+    """
+    reduction, _, P = _kl_div(input, target, reduction, log_target)
+    return _forward(P, "mean" if reduction == "batchmean" else reduction)
+
+
+@_bwd_doc("kl_div", "-target grad_output, or -exp(target) grad_output with log_target; "
+          "'batchmean' divides by input.shape[0].")
+def kl_div_backward(grad_output, input, target, *, reduction="mean", log_target=False):
+    reduction, x, P = _kl_div(input, target, reduction, log_target)
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+
+
+# ---- gaussian_nll_loss -----------------------------------------------------------------------
+
+def _gaussian(input, target, var, full, eps, reduction):
+    reduction = check_reduction(reduction)
+    full = _flag(full, "full")
+    eps = real_param(eps, "eps")
+    x, t = _arrays((input, "input"), (target, "target"))
+    scalar_var = not isinstance(var, np.ndarray) and isinstance(var, numbers.Real)
+    if scalar_var:  # a Python/NumPy scalar: weak, it takes the arrays' dtype
+        res, k = _dtypes((x, "input"), (t, "target"))
+        if float(var) < 0:
+            raise ValueError(f"var has negative entry/entries (var = {float(var)})")
+        v = np.asarray(float(var), dtype=res)
+        v_shape = x.shape
+    else:
+        v = as_array(var, "var")
+        res, k = _dtypes((x, "input"), (t, "target"), (v, "var"))
+        if v.size and np.fmin.reduce(v, axis=None) < 0:
+            raise ValueError("var has negative entry/entries")
+        v_shape = v.shape
+        if v.shape != x.shape:
+            if x.shape[:-1] == v.shape:    # one dimension short: homoscedastic, var[..., None]
+                v_shape = v.shape + (1,)
+            elif not (x.ndim == v.ndim and sum(b for a, b in zip(x.shape, v.shape) if a != b)
+                      == 1):
+                raise ValueError(f"var is of incorrect size: var {v.shape} for input {x.shape} "
+                                 f"(expected the input's shape, the input's shape without its "
+                                 f"last dimension, or the input's with one dimension of size 1)")
+        v = v.reshape(v_shape)
+    shape = _broadcast(("input", x.shape), ("target", t.shape), ("var", v_shape))
+    P = _Prep("gaussian_nll", shape, res, k, x, t, a=v, params=(eps,),
+              flags=_flags("gaussian_nll", full=full))
+    return reduction, x, v, scalar_var, P
+
+
+@_doc
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """Gaussian negative log-likelihood (torch.nn.functional.gaussian_nll_loss).
+
+    Parameters
+    ----------
+    input : array_like
+        Expectations.
+    target : array_like
+        Samples; broadcast with input (as torch's arithmetic does).
+    var : array_like or float
+        Variances, >= 0: the input's shape; or the input's shape without its last dimension
+        (then one variance per row, as torch's unsqueeze(-1)); or the input's number of
+        dimensions with exactly one mismatched dimension of size 1; or a scalar.
+    full : bool, default False
+        Add the constant 0.5 log(2 pi).
+    eps : float, default 1e-6
+        var is clamped to at least eps.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+
+    {RETURNS}
+
+    Raises
+    ------
+    ValueError
+        A negative var entry, a var of a shape other than the above, shapes that do not
+        broadcast (message with the shapes), or an unknown `reduction`.
+    TypeError
+        For complex, object or string arrays.
+
+    Notes
+    -----
+    loss = 0.5 (log(max(var, eps)) + (input - target)^2 / max(var, eps)) [+ 0.5 log(2 pi)].
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.gaussian_nll_loss(np.array([1.0, 2.0]), np.array([1.5, 2.0]), np.array([0.5, 1.0]))
+    np.float64(-0.04828679513998632)
+    """
+    reduction, _, _, _, P = _gaussian(input, target, var, full, eps, reduction)
+    return _forward(P, reduction)
+
+
+def gaussian_nll_loss_backward(grad_output, input, target, var, full=False, eps=1e-6,
+                               reduction="mean"):
+    """Gradient of ``gaussian_nll_loss`` with respect to input and var.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for reduction 'mean'/'sum',
+        an array of the loss shape for 'none'.
+    input, target, var, full, eps, reduction
+        ``gaussian_nll_loss``'s own arguments, in its order and with its defaults.
+
+    Returns
+    -------
+    grad_input : ndarray
+        (input - target) / v grad_output, v = max(var, eps); input's shape and dtype.
+    grad_var : ndarray
+        (0.5 / v - 0.5 (input - target)^2 / v^2) grad_output, summed over the dimensions var
+        was broadcast along, in var's shape and dtype (a 0-d array of the result dtype for a
+        scalar var).
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``gaussian_nll_loss`` raises.
+
+    Notes
+    -----
+    torch clamps a clone of var in place under ``no_grad``, so its autograd hands the
+    gradient at the clamped value to every entry of var -- the clamped ones included
+    (var < eps gets the gradient at v = eps, not 0). This function returns the same.
+    """
+    reduction, x, v, scalar_var, P = _gaussian(input, target, var, full, eps, reduction)
+    gx, gv = _backward(P, grad_output, reduction, grad2=True)
+    gv_dtype = P.res if scalar_var else _grad_dtype(np.asarray(var), "var")
+    gv = _sum_to(gv, v.shape, gv_dtype)
+    gv = np.asarray(gv).reshape(() if scalar_var else np.shape(var))
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input")), gv
+
+
+# ---- poisson_nll_loss ------------------------------------------------------------------------
+
+def _poisson(input, target, log_input, full, eps, reduction):
+    reduction = check_reduction(reduction)
+    flags = _flags("poisson_nll", log_input=_flag(log_input, "log_input"),
+                   full=_flag(full, "full"))
+    eps = real_param(eps, "eps")
+    x, t = _arrays((input, "input"), (target, "target"))
+    res, k = _dtypes((x, "input"), (t, "target"))
+    shape = _broadcast(("input", x.shape), ("target", t.shape))
+    return reduction, x, _Prep("poisson_nll", shape, res, k, x, t, params=(eps,), flags=flags)
+
+
+@_doc
+def poisson_nll_loss(input, target, log_input=True, full=False, *, eps=1e-8, reduction="mean"):
+    """Poisson negative log-likelihood (torch.nn.functional.poisson_nll_loss).
+
+    Parameters
+    ----------
+    input : array_like
+        The rate's logarithm (log_input=True) or the rate itself.
+    target : array_like
+        Counts; broadcast with input.
+    log_input : bool, default True
+    full : bool, default False
+        Add Stirling's approximation target log(target) - target + 0.5 log(2 pi target) of
+        log(target!), where target > 1 (0 elsewhere, as torch).
+    eps : float, default 1e-8
+        Added to input inside the log when log_input=False.
+    {REDUCTION}
+
+    {RETURNS}
+
+    {RAISES}
+
+    Notes
+    -----
+    loss = exp(input) - target input (log_input), or input - target log(input + eps).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.poisson_nll_loss(np.array([0.0, 1.0]), np.array([1.0, 2.0]))
+    np.float64(0.8591409142295225)
+    """
+    reduction, _, P = _poisson(input, target, log_input, full, eps, reduction)
+    return _forward(P, reduction)
+
+
+@_bwd_doc("poisson_nll_loss", "(exp(input) - target) grad_output with log_input, else "
+          "(1 - target / (input + eps)) grad_output; the Stirling term has no input gradient.")
+def poisson_nll_loss_backward(grad_output, input, target, log_input=True, full=False, *,
+                              eps=1e-8, reduction="mean"):
+    reduction, x, P = _poisson(input, target, log_input, full, eps, reduction)
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+
+
+# ---- margin losses ---------------------------------------------------------------------------
+
+def _margin_ranking(input1, input2, target, margin, reduction):
+    reduction = check_reduction(reduction)
+    m = real_param(margin, "margin")
+    x1, x2, t = _arrays((input1, "input1"), (input2, "input2"), (target, "target"))
+    if not x1.ndim == x2.ndim == t.ndim:
+        raise ValueError(f"margin_ranking_loss: all input arrays should have the same number "
+                         f"of dimensions but got input1 {x1.shape}, input2 {x2.shape}, target "
+                         f"{t.shape}")
+    res, k = _dtypes((x1, "input1"), (x2, "input2"), (t, "target"))
+    shape = _broadcast(("input1", x1.shape), ("input2", x2.shape), ("target", t.shape))
+    return reduction, x1, x2, _Prep("margin_ranking", shape, res, k, x1, t, a=x2, params=(m,))
+
+
+@_doc
+def margin_ranking_loss(input1, input2, target, margin=0, *, reduction="mean"):
+    """Margin ranking loss (torch.nn.functional.margin_ranking_loss).
+
+    Parameters
+    ----------
+    input1, input2 : array_like
+        The two scores to rank.
+    target : array_like
+        1 where input1 should rank higher, -1 where input2 should. The three arrays must have
+        the same number of dimensions (as torch) and broadcast together.
+    margin : float, default 0
+    {REDUCTION}
+
+    {RETURNS}
+
+    {RAISES}
+
+    Notes
+    -----
+    loss = max(0, -target (input1 - input2) + margin).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.margin_ranking_loss(np.array([0.3, 1.0]), np.array([0.5, 0.0]), np.ones(2),
+    ...                       reduction="none")
+    array([0.2, 0. ])
+    """
+    reduction, _, _, P = _margin_ranking(input1, input2, target, margin, reduction)
+    return _forward(P, reduction)
+
+
+def margin_ranking_loss_backward(grad_output, input1, input2, target, margin=0, *,
+                                 reduction="mean"):
+    """Gradient of ``margin_ranking_loss`` with respect to input1 and input2.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for reduction 'mean'/'sum',
+        an array of the loss shape for 'none'.
+    input1, input2, target, margin, reduction
+        ``margin_ranking_loss``'s own arguments, in its order and with its defaults.
+
+    Returns
+    -------
+    grad_input1, grad_input2 : ndarray
+        -target grad_output and target grad_output where -target (input1 - input2) + margin
+        >= 0, else 0 -- the boundary passes the gradient, as torch's clamp_min -- each summed
+        to its input's shape and in its dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``margin_ranking_loss`` raises.
+    """
+    reduction, x1, x2, P = _margin_ranking(input1, input2, target, margin, reduction)
+    g1, g2 = _backward(P, grad_output, reduction, grad2=True)
+    return (_sum_to(g1, x1.shape, _grad_dtype(x1, "input1")),
+            _sum_to(g2, x2.shape, _grad_dtype(x2, "input2")))
+
+
+def _hinge(input, target, margin, reduction):
+    reduction = check_reduction(reduction)
+    m = real_param(margin, "margin")
+    x, t = _arrays((input, "input"), (target, "target"))
+    res, k = _dtypes((x, "input"), (t, "target"))
+    shape = _broadcast(("input", x.shape), ("target", t.shape))
+    return reduction, x, _Prep("hinge_embedding", shape, res, k, x, t, params=(m,))
+
+
+@_doc
+def hinge_embedding_loss(input, target, margin=1.0, *, reduction="mean"):
+    """Hinge embedding loss (torch.nn.functional.hinge_embedding_loss).
+
+    Parameters
+    ----------
+    input : array_like
+        Distances (or other non-negative scores).
+    target : array_like
+        1 (similar) or -1 (dissimilar); broadcast with input.
+    margin : float, default 1.0
+    {REDUCTION}
+
+    {RETURNS}
+
+    {RAISES}
+
+    Notes
+    -----
+    torch's definition: max(0, margin - input) where target != 1, plus input where
+    target != -1 (so targets other than +-1 get both terms).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.hinge_embedding_loss(np.array([0.3, 2.0]), np.array([-1.0, 1.0]), reduction="none")
+    array([0.7, 2. ])
+    """
+    reduction, _, P = _hinge(input, target, margin, reduction)
+    return _forward(P, reduction)
+
+
+@_bwd_doc("hinge_embedding_loss", "(-1 where target != 1 and margin - input >= 0, the boundary "
+          "included as torch's clamp_min) + (1 where target != -1), times grad_output.")
+def hinge_embedding_loss_backward(grad_output, input, target, margin=1.0, *, reduction="mean"):
+    reduction, x, P = _hinge(input, target, margin, reduction)
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+
+
+def _soft_margin(input, target, reduction):
+    reduction = check_reduction(reduction)
+    x, t = _arrays((input, "input"), (target, "target"))
+    _broadcasts_to(t, x.shape, "target")
+    res, k = _dtypes((x, "input"), (t, "target"))
+    return reduction, _Prep("soft_margin", x.shape, res, k, x, t)
+
+
+@_doc
+def soft_margin_loss(input, target, *, reduction="mean"):
+    """Soft margin loss (torch.nn.functional.soft_margin_loss).
+
+    Parameters
+    ----------
+    input : array_like
+    target : array_like
+        1 or -1; must broadcast to the input's shape (torch writes the loss in it).
+    {REDUCTION}
+
+    {RETURNS}
+
+    {RAISES}
+
+    Notes
+    -----
+    loss = log(1 + exp(-target input)), as softplus(-target input): finite for any input
+    (torch's log1p(exp(.)) overflows to inf once -target input passes exp's range).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.soft_margin_loss(np.array([2.0, -1.0]), np.ones(2), reduction="none")
+    array([0.12692801, 1.31326169])
+    """
+    reduction, P = _soft_margin(input, target, reduction)
+    return _forward(P, reduction)
+
+
+@_bwd_doc("soft_margin_loss", "-target sigmoid(-target input) grad_output (torch divides exp "
+          "by 1 + exp and gets NaN once exp overflows; this gives the limit -target).")
+def soft_margin_loss_backward(grad_output, input, target, *, reduction="mean"):
+    reduction, P = _soft_margin(input, target, reduction)
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, P.shape, _grad_dtype(as_array(input), "input"))
+
+
+# ---- multilabel_soft_margin_loss -------------------------------------------------------------
+
+def _multilabel(input, target, weight, reduction):
+    """(reduction, x, t, w, weight row stride, n_rows, C, res, k) of the row loss."""
+    reduction = check_reduction(reduction)
+    x, t = _arrays((input, "input"), (target, "target"))
+    if x.ndim == 0:
+        raise ValueError("multilabel_soft_margin_loss needs an input with a class dimension "
+                         "(the last), got a 0-d input")
+    _broadcasts_to(t, x.shape, "target")
+    named = [(x, "input"), (t, "target")]
+    w = None
+    if weight is not None:
+        w = as_array(weight, "weight")
+        named.append((w, "weight"))
+        _broadcasts_to(w, x.shape, "weight")
+    res, k = _dtypes(*named)
+    C = x.shape[-1]
+    n_rows = math.prod(x.shape[:-1])
+    xk, tk = _operand(x, x.shape, k), _operand(t, x.shape, k)
+    ws = 0
+    if w is not None:
+        if all(s == 1 for s in w.shape[:-1]):  # one weight per class: a single row, stride 0
+            w = _operand(w.reshape(w.shape[-1:]), (C,), k)
+        else:
+            w = _operand(w, x.shape, k)
+            ws = C
+    return reduction, x, xk, tk, w, ws, n_rows, C, res, k
+
+
+@_doc
+def multilabel_soft_margin_loss(input, target, weight=None, *, reduction="mean"):
+    """Multi-label one-versus-all soft margin loss
+    (torch.nn.functional.multilabel_soft_margin_loss).
+
+    Parameters
+    ----------
+    input : array_like
+        Logits of shape (..., C): the last dimension holds the classes.
+    target : array_like
+        0/1 labels, broadcast to the input's shape.
+    weight : array_like, optional
+        Broadcast to the input's shape (typically (C,), a weight per class).
+    {REDUCTION}
+
+    {RETURNS}
+
+    {RAISES}
+
+    Notes
+    -----
+    Exactly torch's: the per-element loss -w (t log sigmoid(x) + (1 - t) log sigmoid(-x)) is
+    summed over the class dimension and divided by C, giving one loss per row (shape
+    input.shape[:-1], a 0-d array for a 1-D input); 'mean'/'sum' then reduce over the rows.
+    C = 0 gives NaN rows (0/0), as torch.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.multilabel_soft_margin_loss(np.array([[2.0, -1.0, 0.5]]), np.array([[1.0, 0.0, 1.0]]),
+    ...                               reduction="none")
+    array([0.30475556])
+    """
+    reduction, _, xk, tk, w, ws, n_rows, C, res, k = _multilabel(input, target, weight,
+                                                                 reduction)
+    K = _kernels()
+    args = (_TERM["multilabel_soft_margin"], KERNEL_INDEX[k], w is not None)
+    nt = _threads.threads_for(n_rows * C, False)
+    shape = np.shape(input)[:-1]
+    if reduction == "none":
+        y = np.empty(shape, k)
+        if n_rows:
+            K.rows_fwd(*args, xk, tk, w, ws, y, n_rows, C, 0.0, 0.0, 0.0, nt)
+        return y if res == k else y.astype(res)
+    s = K.rows_fwd(*args, xk, tk, w, ws, None, n_rows, C, 0.0, 0.0, 0.0, nt) if n_rows else 0.0
+    return loss_scalar(s if reduction == "sum" else _divide(s, n_rows), res)
+
+
+@_bwd_doc("multilabel_soft_margin_loss", "((1 - target) sigmoid(input) - target "
+          "sigmoid(-input)) weight g / C, g the grad_output of the element's row.")
+def multilabel_soft_margin_loss_backward(grad_output, input, target, weight=None, *,
+                                         reduction="mean"):
+    reduction, x, xk, tk, w, ws, n_rows, C, res, k = _multilabel(input, target, weight,
+                                                                 reduction)
+    g, c = _grad_output(grad_output, reduction, x.shape[:-1], k, n_rows)
+    gx = np.empty(x.shape, k)
+    if x.size:
+        _kernels().rows_bwd(_TERM["multilabel_soft_margin"], KERNEL_INDEX[k], w is not None, g,
+                            c, xk, tk, w, ws, gx, n_rows, C, 0.0, 0.0, 0.0,
+                            _threads.threads_for(x.size, False))
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+
+
+# ---- sigmoid_focal_loss (torchvision) --------------------------------------------------------
+
+def _focal(inputs, targets, alpha, gamma, reduction):
+    reduction = check_reduction(reduction)
+    a = real_param(alpha, "alpha")
+    g = real_param(gamma, "gamma")
+    if not (0 <= a <= 1) and a != -1:
+        raise ValueError(f"Invalid alpha value: {a}. alpha must be in the range [0,1] or -1 for "
+                         f"ignore.")
+    x, t = _arrays((inputs, "inputs"), (targets, "targets"))
+    _same_shape(x, t, "inputs", "targets")
+    res, k = _dtypes((x, "inputs"), (t, "targets"))
+    P = _Prep("sigmoid_focal", x.shape, res, k, x, t, params=(a, g),
+              flags=_flags("sigmoid_focal", gamma_two=(g == 2)))
+    return reduction, x, P
+
+
+@_doc
+def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2, reduction="none"):
+    """Sigmoid focal loss of RetinaNet (torchvision.ops.sigmoid_focal_loss).
+
+    Parameters
+    ----------
+    inputs : array_like
+        Logits, any shape.
+    targets : array_like
+        Same shape; 1 for the positive class, 0 for the negative.
+    alpha : float, default 0.25
+        Weight of the positives (1 - alpha for the negatives), in [0, 1]; -1 switches the
+        weighting off.
+    gamma : float, default 2
+        Exponent of the modulating factor (1 - p_t).
+    reduction : {'none', 'mean', 'sum'}, default 'none'
+        torchvision's default is 'none'.
+
+    {RETURNS}
+
+    {RAISES}
+
+    Notes
+    -----
+    torchvision's definition: p = sigmoid(x), ce = binary_cross_entropy_with_logits(x, t),
+    p_t = p t + (1 - p)(1 - t), loss = alpha_t ce (1 - p_t)^gamma with alpha_t = alpha t +
+    (1 - alpha)(1 - t). 1 - p_t is formed as t sigmoid(-x) + (1 - t) sigmoid(x), without the
+    cancellation of 1 - p_t, so confident predictions get their tiny loss (and gradient)
+    where torchvision's float arithmetic gives 0 (or, for gamma < 1, a NaN gradient).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.sigmoid_focal_loss(np.array([3.0, -0.5]), np.ones(2))
+    array([2.73208311e-05, 9.43529002e-02])
+    """
+    reduction, _, P = _focal(inputs, targets, alpha, gamma, reduction)
+    return _forward(P, reduction)
+
+
+def sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha=0.25, gamma=2,
+                                reduction="none"):
+    """Gradient of ``sigmoid_focal_loss`` with respect to its inputs (the logits).
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for reduction 'mean'/'sum',
+        an array of the loss shape for 'none'.
+    inputs, targets, alpha, gamma, reduction
+        ``sigmoid_focal_loss``'s own arguments, in its order and with its defaults.
+
+    Returns
+    -------
+    ndarray
+        alpha_t ((s - t) q^gamma + ce gamma q^(gamma - 1) (1 - 2t) s (1 - s)) grad_output,
+        s = sigmoid(inputs), q = 1 - p_t; the shape and dtype of `inputs`.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``sigmoid_focal_loss`` raises.
+
+    Notes
+    -----
+    gamma = 0 drops the second term (torch's pow backward is 0 for a zero exponent).
+    """
+    reduction, x, P = _focal(inputs, targets, alpha, gamma, reduction)
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, x.shape, _grad_dtype(x, "inputs"))

@@ -429,12 +429,12 @@ def hardswish(input, inplace=False, *, out=None):
     return _unary("hardswish", input, out=out, inplace=inplace)
 
 
-@_bwd_doc("hardswish", "(0 below -3, input/3 + 1/2 on [-3, 3], 1 above)")
+@_bwd_doc("hardswish", "(0 up to -3, input/3 + 1/2 strictly inside, 1 from 3 on; torch >= 2.7)")
 def hardswish_backward(grad_output, input, *, out=None):
     return _unary_grad("hardswish", grad_output, input, out=out)
 
 
-@_doc("tanhshrink", "tanhshrink(x) = x - tanh(x), by a continued fraction for |x| <= 2 so "
+@_doc("tanhshrink", "tanhshrink(x) = x - tanh(x), by a continued fraction for |x| <= 4 so "
       "small inputs keep full relative accuracy.")
 def tanhshrink(input, *, out=None):
     return _unary("tanhshrink", input, out=out)

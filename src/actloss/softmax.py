@@ -69,6 +69,16 @@ def _into(out, shape, res_dtype, k_dtype, sources):
 _NAMES = {(1.0, 0): "softmax", (1.0, 1): "log_softmax", (-1.0, 0): "softmin"}
 
 
+def _finish(out, dst, copy_back, res_dtype):
+    """The result: out (filled from dst if the kernel could not write it directly) or dst in
+    the result dtype."""
+    if copy_back:
+        np.copyto(out, dst, casting="same_kind")
+    if out is not None:
+        return out
+    return dst if dst.dtype == res_dtype else dst.astype(res_dtype)
+
+
 def _forward(input, dim, stacklevel, dtype, temperature, out, sign, log_mode):
     x = _cast_dtype(as_array(input), dtype)
     res_dtype, k_dtype = result_dtype(x.dtype)
@@ -78,12 +88,7 @@ def _forward(input, dim, stacklevel, dtype, temperature, out, sign, log_mode):
     dst, copy_back = _into(out, x.shape, res_dtype, k_dtype, [x, xk])
     _kernels().softmax_fwd(KERNEL_INDEX[k_dtype], xk, dst, outer, n, inner, scale, log_mode,
                            _threads.threads_for(x.size, False))
-    if copy_back:
-        np.copyto(out, dst, casting="same_kind")
-        return out
-    if out is not None:
-        return out
-    return dst if res_dtype == k_dtype else dst.astype(res_dtype)
+    return _finish(out, dst, copy_back, res_dtype)
 
 
 def _backward(grad_output, input, dim, stacklevel, dtype, output, temperature, out, sign,
@@ -107,12 +112,7 @@ def _backward(grad_output, input, dim, stacklevel, dtype, output, temperature, o
     dst, copy_back = _into(out, y.shape, grad_dtype, k_dtype, [y, yk, gy, gk])
     _kernels().softmax_bwd(KERNEL_INDEX[k_dtype], gk, yk, dst, outer, n, inner, scale, log_mode,
                            _threads.threads_for(y.size, False))
-    if copy_back:
-        np.copyto(out, dst, casting="same_kind")
-        return out
-    if out is not None:
-        return out
-    return dst if grad_dtype == k_dtype else dst.astype(grad_dtype)
+    return _finish(out, dst, copy_back, grad_dtype)
 
 
 _DOC = """{title} (torch.nn.functional.{name}).

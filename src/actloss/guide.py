@@ -1,0 +1,663 @@
+"""Which last activation and which loss for which task, and checks for the usual mismatches.
+
+* :func:`recommend` maps a task ("binary", "multiclass", "multilabel", "regression",
+  "imbalanced", "pairs", "ranking", "retrieval", "generation") and a few options to a
+  :class:`Recommendation`: what the network's last layer should output, which actloss loss
+  takes it, what to apply at inference, and why.
+* :func:`check` warns (:class:`GuideWarning`) when a last activation and a loss do not fit
+  together, e.g. softmax output fed to ``cross_entropy``, which expects logits.
+* :func:`check_input` looks at an actual array and warns when it looks like probabilities or
+  log-probabilities where the loss expects logits, or the reverse.
+* :func:`table` renders the whole guide as text::
+
+      python -c "import actloss.guide as g; print(g.table())"
+
+Not re-exported by ``actloss``; import it as ``actloss.guide``. Plain Python: nothing here runs
+in a training loop except, optionally, the O(size) scan of :func:`check_input`.
+"""
+import dataclasses
+import importlib
+import inspect
+import textwrap
+import warnings
+
+import numpy as np
+
+
+__all__ = ["TASKS", "GuideWarning", "Recommendation", "recommend", "check", "check_input",
+           "table"]
+
+# The public functions, by name. The modules are imported by full name: in the package
+# namespace, ``actloss.softmax`` is the function, not the module.
+_MODULES = {m: importlib.import_module(f"{__package__}.{m}")
+            for m in ("activations", "softmax", "classification", "pointwise_losses",
+                      "embedding_losses")}
+_PUBLIC = {name: getattr(module, name)
+           for module in _MODULES.values() for name in module.__all__}
+
+TASKS = ("binary", "multiclass", "multilabel", "regression", "imbalanced", "pairs", "ranking",
+         "retrieval", "generation")
+
+# Vocabulary size from which the guide points to the adaptive softmax: there the output layer
+# (hidden x V matmul + an N x V softmax) dominates a step's cost, and Grave et al. (2017, "Efficient
+# softmax approximation for GPUs") report their 2-5x speed-ups on vocabularies of 44k-800k words.
+LARGE_VOCABULARY = 50_000
+
+
+class GuideWarning(UserWarning):
+    """A last activation, an input array and a loss that do not fit together."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Recommendation:
+    """What :func:`recommend` returns.
+
+    Attributes
+    ----------
+    task : str
+        The task asked for.
+    activation : str or None
+        The activation applied to the network's output before the loss; None means none: the
+        loss takes the raw output of the last linear layer (logits, scores or embeddings).
+    activation_fn : callable or None
+        The actloss function of `activation` (None when `activation` is None).
+    loss : str
+        Name of the actloss loss function.
+    loss_fn : callable
+        The actloss loss function.
+    predict : str or None
+        What turns the raw output into a prediction at inference ("softmax", "sigmoid",
+        "exp", ...); None when the raw output is the prediction.
+    predict_fn : callable or None
+        The actloss function of `predict`, when actloss has one (None for "exp").
+    reason : str
+        One sentence: why this pair.
+    notes : tuple of str
+        Further advice (options of the loss, related tools, alternatives).
+    """
+
+    task: str
+    activation: object
+    activation_fn: object
+    loss: str
+    loss_fn: object
+    predict: object
+    predict_fn: object
+    reason: str
+    notes: tuple = ()
+
+    def __str__(self):
+        lines = [f"task        : {self.task}",
+                 f"activation  : {self.activation or 'none (raw output / logits)'}",
+                 f"loss        : {self.loss}",
+                 f"at inference: {self.predict or 'raw output'}",
+                 f"reason      : {self.reason}"]
+        lines += [f"note        : {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def _make(task, activation, loss, predict, reason, notes=()):
+    return Recommendation(task=task, activation=activation,
+                          activation_fn=None if activation is None else _PUBLIC[activation],
+                          loss=loss, loss_fn=_PUBLIC[loss], predict=predict,
+                          predict_fn=_PUBLIC.get(predict) if predict else None,
+                          reason=reason, notes=tuple(notes))
+
+
+def _flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__} ({value!r})")
+    return bool(value)
+
+
+def _choice(value, name, allowed):
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+    return value
+
+
+# ---- one function per task; its keyword arguments are the task's options ----------------------
+
+def _binary(*, logits=True):
+    if _flag(logits, "logits"):
+        return _make("binary", None, "binary_cross_entropy_with_logits", "sigmoid",
+                     "The loss applies the sigmoid itself in a stable form (log1p(exp(-|x|))), "
+                     "which neither saturates nor overflows for large logits.",
+                     ["pos_weight=n_neg/n_pos rebalances rare positives",
+                      "predict: sigmoid(logit) > 0.5, i.e. logit > 0"])
+    return _make("binary", "sigmoid", "binary_cross_entropy", "sigmoid",
+                 "For a model that must output probabilities: binary_cross_entropy takes them "
+                 "(log clamped at -100), but loses precision when sigmoid saturates; prefer "
+                 "logits=True.")
+
+
+def _multiclass(*, log_probs=False):
+    if _flag(log_probs, "log_probs"):
+        return _make("multiclass", "log_softmax", "nll_loss", "exp",
+                     "For a model that must output log-probabilities: nll_loss on log_softmax "
+                     "is cross_entropy split in two steps.",
+                     ["predict: argmax of the log-probabilities; exp gives probabilities"])
+    return _make("multiclass", None, "cross_entropy", "softmax",
+                 "cross_entropy fuses log_softmax and the negative log-likelihood over raw "
+                 "logits in one stable pass (max-shifted log-sum-exp).",
+                 ["cross_entropy_with_grad gives the loss and its gradient in one pass",
+                  "label_smoothing=0.1 regularises over-confident models; class-probability "
+                  "targets (input's shape) are accepted too",
+                  "predict: argmax of the logits (softmax only for probabilities)"])
+
+
+def _multilabel():
+    return _make("multilabel", None, "binary_cross_entropy_with_logits", "sigmoid",
+                 "Labels are not exclusive, so each class is its own binary problem: one "
+                 "sigmoid per class, not a softmax across classes.",
+                 ["targets: (N, C) array of 0/1",
+                  "multilabel_soft_margin_loss is the same loss averaged over classes per "
+                  "sample",
+                  "pos_weight (C,) rebalances rare labels; sigmoid_focal_loss for extreme "
+                  "rarity"])
+
+
+def _regression(*, noise="normal", distribution=False, counts=False):
+    _choice(noise, "noise", ("normal", "outliers"))
+    distribution, counts = _flag(distribution, "distribution"), _flag(counts, "counts")
+    if counts:
+        return _make("regression", None, "poisson_nll_loss", "exp",
+                     "Counts are Poisson-like: the network predicts the log-rate, and "
+                     "poisson_nll_loss(log_input=True) exponentiates it safely.",
+                     ["predict: rate = exp(output)",
+                      "full=True adds the Stirling term (constant in the parameters)"])
+    if distribution:
+        if noise == "outliers":
+            raise ValueError("noise='outliers' with distribution=True: gaussian_nll_loss "
+                             "assumes Gaussian noise; use noise='outliers' alone (huber_loss) "
+                             "or clean the outliers first")
+        return _make("regression", None, "gaussian_nll_loss", None,
+                     "A second output head predicts the variance, and gaussian_nll_loss fits "
+                     "both mean and uncertainty by maximum likelihood.",
+                     ["variance head: var = softplus(raw) (positive); eps clamps it from below",
+                      "gaussian_nll_loss_backward returns (grad_input, grad_var)"])
+    if noise == "outliers":
+        return _make("regression", None, "huber_loss", None,
+                     "huber_loss is quadratic near zero and linear beyond delta, so a few "
+                     "gross errors do not dominate the gradient as they do with mse_loss.",
+                     ["delta in the units of the target (about the noise scale)",
+                      "smooth_l1_loss(beta) = huber_loss(delta=beta) / beta; l1_loss for the "
+                      "median"])
+    return _make("regression", None, "mse_loss", None,
+                 "With Gaussian noise the maximum-likelihood fit of the mean is least squares: "
+                 "mse_loss on the linear output.",
+                 ["standardise the targets; bound targets may use sigmoid/tanh outputs"])
+
+
+def _imbalanced(*, kind="multiclass"):
+    _choice(kind, "kind", ("multiclass", "binary", "multilabel"))
+    if kind == "multiclass":
+        return _make("imbalanced", None, "cross_entropy", "softmax",
+                     "Rare classes are swamped by frequent ones under plain cross_entropy; "
+                     "class weights or class-balanced batches give them an equal say.",
+                     ["weight=actloss.sampling.class_weights(y, 'balanced' or 'effective')",
+                      "or actloss.sampling.BalancedBatchSampler(y, batch_size, "
+                      "final_phase_batches=...) (the final phase restores the true priors)",
+                      "report per-class recall, not only accuracy"])
+    return _make("imbalanced", None, "sigmoid_focal_loss", "sigmoid",
+                 "Focal loss down-weights the many easy negatives by (1 - p_t)**gamma so the "
+                 "few hard and rare positives drive the gradient.",
+                 ["alpha=0.25, gamma=2 (torchvision's defaults); reduction defaults to 'none'",
+                  "initialise the output bias to log(pi / (1 - pi)), pi the positive rate",
+                  "alternatives: binary_cross_entropy_with_logits(pos_weight=...), "
+                  "actloss.sampling.BalancedBatchSampler"])
+
+
+def _pairs(*, similarity="distance"):
+    _choice(similarity, "similarity", ("distance", "cosine"))
+    if similarity == "cosine":
+        return _make("pairs", None, "cosine_embedding_loss", None,
+                     "cosine_embedding_loss pulls similar pairs to cosine 1 and pushes "
+                     "dissimilar ones below the margin, ignoring the embeddings' norms.",
+                     ["targets: 1 similar, -1 dissimilar; margin in [-1, 1] (0 to 0.5)"])
+    return _make("pairs", None, "contrastive_loss", None,
+                 "contrastive_loss pulls similar pairs together and pushes dissimilar ones "
+                 "until their distance exceeds the margin.",
+                 ["targets: 1 similar, 0 dissimilar",
+                  "L2-normalise the embeddings when the margin should not depend on scale"])
+
+
+def _ranking(*, triplets=False):
+    if _flag(triplets, "triplets"):
+        return _make("ranking", None, "triplet_margin_loss", None,
+                     "triplet_margin_loss makes each anchor closer to its positive than to its "
+                     "negative by a margin, learning a metric from relative similarity.",
+                     ["mine hard or semi-hard negatives; swap=True uses the harder of the two "
+                      "negative distances"])
+    return _make("ranking", None, "margin_ranking_loss", None,
+                 "margin_ranking_loss asks score(x1) > score(x2) + margin whenever x1 ranks "
+                 "above x2 (target 1, else -1), which is all a ranking needs.",
+                 ["scores are the raw outputs; for whole ranked lists, use pairs of items"])
+
+
+def _retrieval():
+    return _make("retrieval", None, "info_nce", None,
+                 "info_nce is a cross-entropy over the in-batch similarity matrix: each query "
+                 "must pick its own key among all keys of the batch.",
+                 ["temperature 0.05-0.1; larger batches give more negatives",
+                  "symmetric=True for two towers (CLIP); nt_xent(intra_view_negatives=True) "
+                  "for SimCLR-style self-supervision"])
+
+
+def _generation(*, vocab_size=None):
+    notes = ["targets: next-token ids with padding set to ignore_index (-100)",
+             "decode: log_softmax for beam search (sums of log-probabilities), softmax with a "
+             "temperature for sampling"]
+    reason = ("Next-token prediction is multiclass over the vocabulary: cross_entropy on the "
+              "raw logits of every position, (N, V) or (N, V, T).")
+    if vocab_size is not None:
+        if isinstance(vocab_size, (bool, np.bool_)) or not isinstance(vocab_size,
+                                                                      (int, np.integer)):
+            raise TypeError(f"vocab_size must be an integer, got {type(vocab_size).__name__}")
+        if vocab_size < 2:
+            raise ValueError(f"vocab_size must be >= 2, got {vocab_size}")
+        if vocab_size >= LARGE_VOCABULARY:
+            reason = (f"With {vocab_size} tokens the output layer dominates the cost: an "
+                      f"adaptive softmax (actloss.nn.AdaptiveLogSoftmaxWithLoss) computes the "
+                      f"frequent-token head fully and rare-token clusters only when needed, "
+                      f"cross_entropy being the exact reference.")
+            notes.insert(0, "actloss.nn.AdaptiveLogSoftmaxWithLoss(in_features, n_classes, "
+                            "cutoffs, div_value=4.0): sort the vocabulary by frequency")
+    return _make("generation", None, "cross_entropy", "log_softmax", reason, notes)
+
+
+_TASK_FN = {"binary": _binary, "multiclass": _multiclass, "multilabel": _multilabel,
+            "regression": _regression, "imbalanced": _imbalanced, "pairs": _pairs,
+            "ranking": _ranking, "retrieval": _retrieval, "generation": _generation}
+
+
+def _options(task):
+    return [p.name for p in inspect.signature(_TASK_FN[task]).parameters.values()]
+
+
+def recommend(task, **options):
+    """The last activation and the loss for a task.
+
+    Parameters
+    ----------
+    task : str
+        One of :data:`TASKS`:
+
+        ========== ================================================ ===========================
+        task       options (defaults first)                         loss
+        ========== ================================================ ===========================
+        binary     logits=True | False                              bce_with_logits | bce
+        multiclass log_probs=False | True                           cross_entropy | nll_loss
+        multilabel                                                  bce_with_logits
+        regression noise="normal" | "outliers"; distribution=False  mse | huber |
+                   | True; counts=False | True                      gaussian_nll | poisson_nll
+        imbalanced kind="multiclass" | "binary" | "multilabel"      cross_entropy + weights or
+                                                                    sampler | sigmoid_focal
+        pairs      similarity="distance" | "cosine"                 contrastive | cosine_emb.
+        ranking    triplets=False | True                            margin_ranking | triplet
+        retrieval                                                   info_nce
+        generation vocab_size=None | int                            cross_entropy (adaptive
+                                                                    softmax when >= 50 000)
+        ========== ================================================ ===========================
+
+    **options
+        The task's options above.
+
+    Returns
+    -------
+    Recommendation
+        Frozen dataclass: task, activation (+ activation_fn), loss (+ loss_fn), predict (+
+        predict_fn), reason, notes.
+
+    Raises
+    ------
+    ValueError
+        Unknown task (the message lists the tasks), an option value not among those allowed,
+        contradictory options (``noise="outliers"`` with ``distribution=True``).
+    TypeError
+        An option the task does not have (the message lists the task's options); a flag that
+        is not a bool.
+
+    Examples
+    --------
+    >>> import actloss.guide as g
+    >>> r = g.recommend("multiclass")
+    >>> r.activation, r.loss, r.predict
+    (None, 'cross_entropy', 'softmax')
+    >>> g.recommend("regression", noise="outliers").loss
+    'huber_loss'
+    """
+    if not isinstance(task, str) or task not in _TASK_FN:
+        raise ValueError(f"unknown task {task!r}; the tasks are: {', '.join(TASKS)}")
+    accepted = _options(task)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise TypeError(f"task {task!r} has no option {', '.join(map(repr, unknown))}; its "
+                        f"options are: {', '.join(accepted) if accepted else '(none)'}")
+    return _TASK_FN[task](**options)
+
+
+# ---- mismatch checks --------------------------------------------------------------------------
+
+# What a loss's first argument must be. Losses absent from this table (regression, embedding
+# and ranking losses) take raw outputs of any range and are never warned about.
+_EXPECTS = {
+    "cross_entropy": "logits", "multi_margin_loss": "logits",
+    "binary_cross_entropy_with_logits": "logits", "sigmoid_focal_loss": "logits",
+    "multilabel_soft_margin_loss": "logits", "soft_margin_loss": "logits",
+    "binary_cross_entropy": "probs", "nll_loss": "log_probs", "kl_div": "log_probs",
+}
+_ROWWISE = {"cross_entropy", "multi_margin_loss", "nll_loss"}  # classes along dim 1 (or 0 if 1-D)
+
+# What a last activation produces. Everything else in actloss.ACTIVATIONS is a hidden-layer
+# activation ("hidden").
+_PRODUCES = {None: "logits", "softmax": "probs", "softmin": "probs", "sigmoid": "probs",
+             "hardsigmoid": "probs", "log_softmax": "log_probs",
+             "logsigmoid": "log_sigmoid"}  # elementwise log-probabilities, not normalised
+_IDENTITY_NAMES = {"none", "identity", "linear", "logits"}
+
+_ACTIVATION_NAMES = set(_MODULES["activations"].__all__) | {"softmax", "log_softmax", "softmin"}
+_ACTIVATION_NAMES = {n for n in _ACTIVATION_NAMES if not n.endswith("_backward")}
+
+
+def _name(obj, what, allowed):
+    """Normalise a function or name to a known name; ValueError otherwise."""
+    if callable(obj):
+        name = getattr(obj, "__name__", None)
+        if name in allowed and _PUBLIC.get(name) is obj:
+            return name
+        raise ValueError(f"{what} {obj!r} is not an actloss {what}")
+    if isinstance(obj, str) and obj in allowed:
+        return obj
+    raise ValueError(f"unknown {what} {obj!r}; expected an actloss {what} (function or name)")
+
+
+_LOSS_NAMES = {n for n in _PUBLIC if not n.endswith(("_backward", "_with_grad"))
+               and n not in _ACTIVATION_NAMES}
+
+
+def _activation_name(last_activation):
+    if last_activation is None:
+        return None
+    if isinstance(last_activation, str) and last_activation.lower() in _IDENTITY_NAMES:
+        return None
+    return _name(last_activation, "activation", _ACTIVATION_NAMES)
+
+
+def _mismatch(act, loss):
+    """The message for (activation, loss) if they do not fit, else None."""
+    expects = _EXPECTS.get(loss)
+    if expects is None:
+        return None
+    produces = _PRODUCES.get(act, "hidden")
+    if expects == produces:
+        return None
+    if expects == "logits":
+        if loss == "cross_entropy":
+            if produces == "probs" and act in ("softmax", "softmin"):
+                return (f"cross_entropy expects logits and applies log_softmax itself: "
+                        f"{act} output gets a second softmax, which flattens it (the loss "
+                        f"saturates near log(C) and the gradients shrink). Drop the {act}, "
+                        f"or use log_softmax + nll_loss.")
+            if produces == "log_probs" and act == "log_softmax":
+                return ("cross_entropy expects logits: on log_softmax output it computes "
+                        "log_softmax twice (same value, wasted work). Use nll_loss on "
+                        "log_softmax output, or pass the logits to cross_entropy.")
+        if produces == "probs" and loss not in ("cross_entropy", "multi_margin_loss"):
+            return (f"{loss} expects logits and applies the sigmoid itself: {act} output "
+                    f"lies in [0, 1], so the predicted probability sigmoid({act}(x)) is stuck "
+                    f"in [0.5, 0.73] and the loss cannot fit. Drop the {act} (or use "
+                    f"binary_cross_entropy on the probabilities).")
+        what = {"probs": "probabilities", "log_probs": "log-probabilities",
+                "log_sigmoid": "log-probabilities",
+                "hidden": "a hidden-layer activation's output"}[produces]
+        return (f"{loss} expects logits (unbounded raw scores) but gets {what} from {act}: "
+                f"their restricted range keeps the loss from reaching confident predictions "
+                f"and shrinks the gradients. Drop the {act} and pass the raw logits.")
+    if expects == "probs":
+        if produces == "logits":
+            return ("binary_cross_entropy expects probabilities in [0, 1] but gets logits "
+                    "(no activation): it raises on values outside [0, 1], or silently "
+                    "mis-scores values inside. Use binary_cross_entropy_with_logits on the "
+                    "logits (stabler), or add a sigmoid.")
+        if act in ("softmax", "softmin"):
+            return None  # valid probabilities (one-hot targets); not flagged
+        what = ("log-probabilities (<= 0)" if produces in ("log_probs", "log_sigmoid")
+                else f"{act} output")
+        return (f"binary_cross_entropy expects probabilities in [0, 1] but gets {what}. "
+                f"Use sigmoid as the last activation, or binary_cross_entropy_with_logits on "
+                f"the logits.")
+    # log_probs: nll_loss, kl_div
+    if produces == "logits":
+        return (f"{loss} expects log-probabilities but gets logits (no activation): the loss "
+                f"is then unbounded below and training diverges. Add log_softmax"
+                f"{', or use cross_entropy on the logits' if loss == 'nll_loss' else ''}.")
+    if produces == "probs":
+        return (f"{loss} expects log-probabilities but gets probabilities from {act}: it "
+                f"then optimises -p instead of -log p, a different objective with vanishing "
+                f"gradients. Use log_softmax instead of {act}.")
+    if act == "logsigmoid":
+        return (f"{loss} expects log-probabilities normalised over the classes (log_softmax); "
+                f"logsigmoid gives independent per-class log-probabilities that do not sum to "
+                f"one. Use log_softmax.")
+    return (f"{loss} expects log-probabilities but gets {act} output. Use log_softmax as the "
+            f"last activation.")
+
+
+def check(last_activation, loss, *, stacklevel=2):
+    """Warn if the last activation and the loss do not fit together.
+
+    Parameters
+    ----------
+    last_activation : str, callable or None
+        The activation applied to the network's output before the loss: an actloss function
+        or its name ("softmax", "log_softmax", "sigmoid", "relu", ...); None, "none",
+        "identity", "linear" or "logits" for none (raw logits).
+    loss : str or callable
+        An actloss loss function or its name.
+    stacklevel : int, default 2
+        Passed to ``warnings.warn`` (2 points at the caller of ``check``).
+
+    Returns
+    -------
+    list of str
+        The warnings issued (empty when the pair fits).
+
+    Warns
+    -----
+    GuideWarning
+        For a known mismatch:
+
+        * cross_entropy, multi_margin_loss, binary_cross_entropy_with_logits,
+          sigmoid_focal_loss, multilabel_soft_margin_loss, soft_margin_loss expect logits:
+          softmax/softmin/sigmoid/hardsigmoid, log_softmax/logsigmoid or a hidden-layer
+          activation (relu, tanh, ...) before them are flagged;
+        * binary_cross_entropy expects probabilities: logits, log-probabilities and
+          hidden-layer activations are flagged (softmax is not: valid with one-hot targets);
+        * nll_loss and kl_div expect log-probabilities (log_softmax): logits, probabilities,
+          logsigmoid and hidden-layer activations are flagged.
+
+        Regression, ranking and embedding losses accept any last activation.
+
+    Raises
+    ------
+    ValueError
+        An activation or a loss that is not actloss's.
+
+    Examples
+    --------
+    >>> import warnings, actloss.guide as g
+    >>> g.check(None, "cross_entropy")
+    []
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     _ = g.check("softmax", "cross_entropy")
+    >>> w[0].category.__name__
+    'GuideWarning'
+    """
+    act = _activation_name(last_activation)
+    loss_name = _name(loss, "loss", _LOSS_NAMES)
+    message = _mismatch(act, loss_name)
+    if message is None:
+        return []
+    warnings.warn(message, GuideWarning, stacklevel=stacklevel)
+    return [message]
+
+
+# Below this many values, a batch of genuine logits can all fall in [0, 1] by chance; the
+# elementwise probability test of check_input is skipped.
+_MIN_ELEMENTWISE = 8
+# Rows "sum to 1" within this tolerance: loose enough for float16/float32 softmax output,
+# tight enough that unnormalised scores almost never pass.
+_SUM_TOL = 1e-3
+
+
+def _class_axis(x):
+    """torch's class dimension: 0 for a (C,) input, else 1."""
+    return 0 if x.ndim == 1 else 1
+
+
+def check_input(input, loss, *, stacklevel=2):
+    """Warn if an array given to a loss looks like the wrong kind of output.
+
+    Parameters
+    ----------
+    input : array_like
+        What is about to be passed as the loss's first argument.
+    loss : str or callable
+        An actloss loss function or its name.
+    stacklevel : int, default 2
+
+    Returns
+    -------
+    list of str
+        The warnings issued (empty when nothing looks wrong).
+
+    Warns
+    -----
+    GuideWarning
+        * loss expecting class logits (cross_entropy, multi_margin_loss): every row along the
+          class axis (dim 1, or 0 for a 1-D input) with at least 2 classes is nonnegative and
+          sums to 1 (probabilities), or is <= 0 with exp summing to 1 (log-probabilities);
+        * loss expecting elementwise logits (binary_cross_entropy_with_logits,
+          sigmoid_focal_loss, multilabel_soft_margin_loss, soft_margin_loss): at least 8
+          values and all in [0, 1];
+        * binary_cross_entropy: any value outside [0, 1] (logits?);
+        * nll_loss, kl_div: any value > 0 (logits?), or nonnegative rows summing to 1
+          (probabilities; along dim 1 for nll_loss, the last axis for kl_div).
+
+        Sums are compared with a tolerance of 1e-3. NaN values make a test inconclusive (no
+        warning). Other losses are not checked.
+
+    Notes
+    -----
+    A debugging aid: it reads the whole array and allocates temporaries of its size; call it
+    once on the first batch, not at every step.
+    """
+    loss_name = _name(loss, "loss", _LOSS_NAMES)
+    expects = _EXPECTS.get(loss_name)
+    x = np.asarray(input)
+    if expects is None or x.size == 0 or x.dtype.kind not in "biuf":
+        return []
+    x = x.astype(np.float64, copy=False)
+    message = None
+    finite = np.isfinite(x).all()
+    if not finite and np.isnan(x).any():
+        return []
+    if loss_name in _ROWWISE or loss_name == "kl_div":
+        axis = -1 if loss_name == "kl_div" else _class_axis(x)
+        n_classes = x.shape[axis]
+        rows_are_probs = (n_classes >= 2 and (x >= 0).all() and
+                          np.allclose(x.sum(axis=axis), 1.0, rtol=0, atol=_SUM_TOL))
+    else:
+        rows_are_probs = False
+    if expects == "logits":
+        if loss_name in _ROWWISE:
+            if rows_are_probs:
+                message = (f"{loss_name} expects logits, but every row of the input is "
+                           f"nonnegative and sums to 1: it looks like softmax output. Pass the "
+                           f"logits (before softmax).")
+            elif (n_classes >= 2 and (x <= 0).all() and finite and
+                  np.allclose(np.exp(x).sum(axis=axis), 1.0, rtol=0, atol=_SUM_TOL)):
+                message = (f"{loss_name} expects logits, but the input's rows look like "
+                           f"log_softmax output (<= 0, exp sums to 1). Use nll_loss on them, "
+                           f"or pass the logits.")
+        elif x.size >= _MIN_ELEMENTWISE and (x >= 0).all() and (x <= 1).all():
+            message = (f"{loss_name} expects logits, but all {x.size} input values lie in "
+                       f"[0, 1]: they look like sigmoid output. Pass the logits, or use "
+                       f"binary_cross_entropy on probabilities.")
+    elif expects == "probs":
+        if not ((x >= 0).all() and (x <= 1).all()):
+            message = (f"binary_cross_entropy expects probabilities in [0, 1], but the input "
+                       f"spans [{x.min():g}, {x.max():g}]: logits? Use "
+                       f"binary_cross_entropy_with_logits.")
+    else:
+        if rows_are_probs:
+            message = (f"{loss_name} expects log-probabilities, but the input's rows are "
+                       f"probabilities (nonnegative, summing to 1). Use log_softmax instead "
+                       f"of softmax.")
+        elif (x > 1e-6).any():
+            message = (f"{loss_name} expects log-probabilities (<= 0), but the input has "
+                       f"values up to {x.max():g}: logits? Apply log_softmax first"
+                       f"{' or use cross_entropy' if loss_name == 'nll_loss' else ''}.")
+    if message is None:
+        return []
+    warnings.warn(message, GuideWarning, stacklevel=stacklevel)
+    return [message]
+
+
+# ---- the printable guide ----------------------------------------------------------------------
+
+_TABLE_CASES = (
+    ("binary", {}), ("binary", {"logits": False}),
+    ("multiclass", {}), ("multiclass", {"log_probs": True}),
+    ("multilabel", {}),
+    ("regression", {}), ("regression", {"noise": "outliers"}),
+    ("regression", {"distribution": True}), ("regression", {"counts": True}),
+    ("imbalanced", {}), ("imbalanced", {"kind": "binary"}),
+    ("pairs", {}), ("pairs", {"similarity": "cosine"}),
+    ("ranking", {}), ("ranking", {"triplets": True}),
+    ("retrieval", {}),
+    ("generation", {}), ("generation", {"vocab_size": 100_000}),
+)
+
+_MISMATCH_PAIRS = (
+    ("softmax", "cross_entropy"), ("log_softmax", "cross_entropy"),
+    ("sigmoid", "binary_cross_entropy_with_logits"), (None, "binary_cross_entropy"),
+    (None, "nll_loss"), ("softmax", "nll_loss"), ("relu", "cross_entropy"),
+)
+
+
+def table(width=100):
+    """The whole guide as printable text: every task and option, then the checked mismatches.
+
+    Parameters
+    ----------
+    width : int, default 100
+        Line width of the wrapped reasons and notes.
+
+    Returns
+    -------
+    str
+    """
+    out = ["actloss task guide: last activation -> loss (actloss.guide.recommend)", ""]
+    header = f"{'task (options)':34} {'last activation':18} {'loss':34} at inference"
+    out += [header, "-" * len(header)]
+    wrap = textwrap.TextWrapper(width=width, initial_indent="    ", subsequent_indent="    ")
+    note_wrap = textwrap.TextWrapper(width=width, initial_indent="    - ",
+                                     subsequent_indent="      ")
+    for task, opts in _TABLE_CASES:
+        r = recommend(task, **opts)
+        label = task + (" (" + ", ".join(f"{k}={v!r}" for k, v in opts.items()) + ")"
+                        if opts else "")
+        out.append(f"{label:34} {r.activation or '(none)':18} {r.loss:34} "
+                   f"{r.predict or '-'}")
+        out.extend(wrap.wrap(r.reason))
+        for note in r.notes:
+            out.extend(note_wrap.wrap(note))
+    out += ["", "Mismatches warned about (actloss.guide.check, GuideWarning), for example:", ""]
+    for act, loss in _MISMATCH_PAIRS:
+        out.append(f"  {act or '(none: logits)'} -> {loss}")
+        out.extend(wrap.wrap(_mismatch(act, loss)))
+    out += ["", "actloss.guide.check_input(x, loss) inspects an actual batch the same way."]
+    return "\n".join(out)

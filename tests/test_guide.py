@@ -1,0 +1,309 @@
+"""actloss.guide: recommendations point at real actloss functions; mismatches warn."""
+import dataclasses
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import actloss as F
+import actloss.guide as g
+from actloss.guide import GuideWarning
+
+# Every option variant of every task (the guide's own table enumerates the same ones).
+CASES = [
+    ("binary", {}), ("binary", {"logits": False}),
+    ("multiclass", {}), ("multiclass", {"log_probs": True}),
+    ("multilabel", {}),
+    ("regression", {}), ("regression", {"noise": "outliers"}),
+    ("regression", {"distribution": True}), ("regression", {"counts": True}),
+    ("regression", {"distribution": True, "counts": True}),
+    ("imbalanced", {}), ("imbalanced", {"kind": "binary"}), ("imbalanced", {"kind": "multilabel"}),
+    ("pairs", {}), ("pairs", {"similarity": "cosine"}),
+    ("ranking", {}), ("ranking", {"triplets": True}),
+    ("retrieval", {}),
+    ("generation", {}), ("generation", {"vocab_size": 1000}),
+    ("generation", {"vocab_size": 250_000}),
+]
+
+
+@pytest.fixture
+def no_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def _id(case):
+    task, opts = case
+    return task + "".join(f"-{k}={v}" for k, v in opts.items())
+
+
+# ---- recommend ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_recommend_returns_existing_actloss_functions(case):
+    task, opts = case
+    r = g.recommend(task, **opts)
+    assert isinstance(r, g.Recommendation) and r.task == task
+    assert r.loss in F.__all__ and r.loss_fn is getattr(F, r.loss)
+    if r.activation is None:
+        assert r.activation_fn is None
+    else:
+        assert r.activation in F.__all__ and r.activation_fn is getattr(F, r.activation)
+    if r.predict in F.__all__:
+        assert r.predict_fn is getattr(F, r.predict)
+    else:
+        assert r.predict_fn is None and r.predict in (None, "exp")
+    assert isinstance(r.reason, str) and r.reason.endswith(".") and len(r.reason) > 30
+    assert all(isinstance(n, str) and n for n in r.notes)
+    assert str(r).startswith(f"task        : {task}")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_recommended_pairs_pass_check(case, no_warnings):
+    r = g.recommend(case[0], **case[1])
+    assert g.check(r.activation, r.loss) == []
+
+
+def test_recommend_every_task_is_covered():
+    assert set(g.TASKS) == {c[0] for c in CASES}
+    assert set(g.TASKS) == {"binary", "multiclass", "multilabel", "regression", "imbalanced",
+                            "pairs", "ranking", "retrieval", "generation"}
+
+
+@pytest.mark.parametrize("task,opts,activation,loss,predict", [
+    ("binary", {}, None, "binary_cross_entropy_with_logits", "sigmoid"),
+    ("binary", {"logits": False}, "sigmoid", "binary_cross_entropy", "sigmoid"),
+    ("multiclass", {}, None, "cross_entropy", "softmax"),
+    ("multiclass", {"log_probs": True}, "log_softmax", "nll_loss", "exp"),
+    ("multilabel", {}, None, "binary_cross_entropy_with_logits", "sigmoid"),
+    ("regression", {}, None, "mse_loss", None),
+    ("regression", {"noise": "outliers"}, None, "huber_loss", None),
+    ("regression", {"distribution": True}, None, "gaussian_nll_loss", None),
+    ("regression", {"counts": True}, None, "poisson_nll_loss", "exp"),
+    ("imbalanced", {}, None, "cross_entropy", "softmax"),
+    ("imbalanced", {"kind": "binary"}, None, "sigmoid_focal_loss", "sigmoid"),
+    ("pairs", {}, None, "contrastive_loss", None),
+    ("pairs", {"similarity": "cosine"}, None, "cosine_embedding_loss", None),
+    ("ranking", {}, None, "margin_ranking_loss", None),
+    ("ranking", {"triplets": True}, None, "triplet_margin_loss", None),
+    ("retrieval", {}, None, "info_nce", None),
+    ("generation", {}, None, "cross_entropy", "log_softmax"),
+])
+def test_recommend_mapping(task, opts, activation, loss, predict):
+    r = g.recommend(task, **opts)
+    assert (r.activation, r.loss, r.predict) == (activation, loss, predict)
+
+
+def test_recommend_imbalanced_points_to_sampling_tools():
+    text = " ".join(g.recommend("imbalanced").notes)
+    assert "class_weights" in text and "BalancedBatchSampler" in text
+    import actloss.sampling as sampling
+    assert hasattr(sampling, "class_weights") and hasattr(sampling, "BalancedBatchSampler")
+
+
+def test_recommend_generation_large_vocabulary_mentions_adaptive_softmax():
+    small, large = g.recommend("generation", vocab_size=1000), g.recommend(
+        "generation", vocab_size=g.LARGE_VOCABULARY)
+    assert "Adaptive" not in small.reason + " ".join(small.notes)
+    assert "AdaptiveLogSoftmaxWithLoss" in large.reason
+    assert large.loss == "cross_entropy"
+
+
+def test_recommendation_is_frozen():
+    r = g.recommend("binary")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.loss = "mse_loss"
+
+
+def test_recommend_unknown_task_lists_tasks():
+    with pytest.raises(ValueError, match="unknown task 'segmentation'") as e:
+        g.recommend("segmentation")
+    for task in g.TASKS:
+        assert task in str(e.value)
+    with pytest.raises(ValueError, match="unknown task"):
+        g.recommend(None)
+
+
+@pytest.mark.parametrize("task,opts,exc,match", [
+    ("binary", {"noise": "normal"}, TypeError, "task 'binary' has no option 'noise'; its "
+                                               "options are: logits"),
+    ("retrieval", {"symmetric": True}, TypeError, r"options are: \(none\)"),
+    ("regression", {"noise": "laplace"}, ValueError, "noise must be one of 'normal', 'outliers'"),
+    ("regression", {"noise": "outliers", "distribution": True}, ValueError, "gaussian_nll_loss"),
+    ("regression", {"distribution": 1}, TypeError, "distribution must be a bool"),
+    ("imbalanced", {"kind": "regression"}, ValueError, "kind must be one of"),
+    ("pairs", {"similarity": "dot"}, ValueError, "similarity must be one of"),
+    ("generation", {"vocab_size": 1}, ValueError, "vocab_size must be >= 2"),
+    ("generation", {"vocab_size": 5e4}, TypeError, "vocab_size must be an integer"),
+])
+def test_recommend_option_errors(task, opts, exc, match):
+    with pytest.raises(exc, match=match):
+        g.recommend(task, **opts)
+
+
+# ---- check ----------------------------------------------------------------------------------
+
+MISMATCHES = [
+    ("softmax", "cross_entropy", "applies log_softmax itself"),
+    ("softmin", "cross_entropy", "second softmax"),
+    ("log_softmax", "cross_entropy", "log_softmax twice"),
+    ("sigmoid", "cross_entropy", "expects logits"),
+    ("relu", "cross_entropy", "hidden-layer"),
+    ("softmax", "multi_margin_loss", "expects logits"),
+    ("sigmoid", "binary_cross_entropy_with_logits", r"sigmoid\(sigmoid\(x\)\) is stuck"),
+    ("hardsigmoid", "binary_cross_entropy_with_logits", r"\[0.5, 0.73\]"),
+    ("softmax", "binary_cross_entropy_with_logits", "applies the sigmoid itself"),
+    ("sigmoid", "sigmoid_focal_loss", "applies the sigmoid itself"),
+    ("sigmoid", "multilabel_soft_margin_loss", "applies the sigmoid itself"),
+    ("logsigmoid", "binary_cross_entropy_with_logits", "log-probabilities"),
+    ("tanh", "soft_margin_loss", "hidden-layer"),
+    (None, "binary_cross_entropy", "Use binary_cross_entropy_with_logits"),
+    ("log_softmax", "binary_cross_entropy", "log-probabilities"),
+    ("tanh", "binary_cross_entropy", "tanh output"),
+    (None, "nll_loss", "unbounded below"),
+    ("softmax", "nll_loss", "probabilities from softmax"),
+    ("sigmoid", "nll_loss", "log_softmax instead of sigmoid"),
+    ("logsigmoid", "nll_loss", "do not sum to one"),
+    ("gelu", "nll_loss", "gelu output"),
+    (None, "kl_div", "expects log-probabilities"),
+    ("softmax", "kl_div", "log_softmax instead"),
+]
+
+
+@pytest.mark.parametrize("act,loss,match", MISMATCHES)
+def test_check_warns_on_mismatch(act, loss, match):
+    with pytest.warns(GuideWarning, match=match) as record:
+        messages = g.check(act, loss)
+    assert len(messages) == 1 and len(record) == 1
+    assert record[0].filename == __file__  # stacklevel points at the caller
+
+
+CORRECT = [
+    (None, "cross_entropy"), ("none", "cross_entropy"), ("identity", "multi_margin_loss"),
+    ("linear", "binary_cross_entropy_with_logits"), (None, "sigmoid_focal_loss"),
+    (None, "multilabel_soft_margin_loss"), (None, "soft_margin_loss"),
+    ("sigmoid", "binary_cross_entropy"), ("hardsigmoid", "binary_cross_entropy"),
+    ("softmax", "binary_cross_entropy"),
+    ("log_softmax", "nll_loss"), ("log_softmax", "kl_div"),
+    (None, "mse_loss"), ("sigmoid", "mse_loss"), ("tanh", "huber_loss"),
+    ("softplus", "gaussian_nll_loss"), (None, "poisson_nll_loss"),
+    (None, "info_nce"), ("relu", "contrastive_loss"), (None, "triplet_margin_loss"),
+    (None, "cosine_embedding_loss"), (None, "margin_ranking_loss"),
+]
+
+
+@pytest.mark.parametrize("act,loss", CORRECT)
+def test_check_silent_on_correct_pairs(act, loss, no_warnings):
+    assert g.check(act, loss) == []
+
+
+def test_check_accepts_functions():
+    with pytest.warns(GuideWarning, match="cross_entropy expects logits"):
+        g.check(F.softmax, F.cross_entropy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert g.check(F.log_softmax, F.nll_loss) == []
+        assert g.check(F.sigmoid, F.binary_cross_entropy) == []
+
+
+@pytest.mark.parametrize("act,loss,match", [
+    ("swish", "cross_entropy", "unknown activation 'swish'"),
+    ("softmax", "crossentropy", "unknown loss 'crossentropy'"),
+    ("relu", "relu", "unknown loss 'relu'"),
+    ("cross_entropy", "cross_entropy", "unknown activation"),
+    (np.exp, "cross_entropy", "is not an actloss activation"),
+    (None, lambda x, y: 0.0, "is not an actloss loss"),
+    (None, F.cross_entropy_backward, "is not an actloss loss"),
+])
+def test_check_errors(act, loss, match):
+    with pytest.raises(ValueError, match=match):
+        g.check(act, loss)
+
+
+# ---- check_input ----------------------------------------------------------------------------
+
+@pytest.fixture
+def logits(rng):
+    return 3.0 * rng.standard_normal((16, 5))
+
+
+def test_check_input_probabilities_to_cross_entropy(logits, no_warnings):
+    assert g.check_input(logits, "cross_entropy") == []
+    warnings.simplefilter("default")
+    with pytest.warns(GuideWarning, match="looks like softmax output"):
+        g.check_input(F.softmax(logits, dim=1), F.cross_entropy)
+    with pytest.warns(GuideWarning, match="look like log_softmax output"):
+        g.check_input(F.log_softmax(logits, dim=1), "cross_entropy")
+    with pytest.warns(GuideWarning, match="softmax output"):  # (C,) and (N, C, d) layouts
+        g.check_input(F.softmax(logits[0], dim=0), "cross_entropy")
+    k_dim = F.softmax(logits.reshape(4, 5, 4).astype(np.float32), dim=1)
+    with pytest.warns(GuideWarning, match="softmax output"):
+        g.check_input(k_dim, "multi_margin_loss")
+
+
+def test_check_input_elementwise_logits(rng, no_warnings):
+    z = rng.standard_normal((8, 3))
+    assert g.check_input(z, "binary_cross_entropy_with_logits") == []
+    assert g.check_input(np.array([0.2, 0.7]), "sigmoid_focal_loss") == []  # too few to tell
+    warnings.simplefilter("default")
+    with pytest.warns(GuideWarning, match="look like sigmoid output"):
+        g.check_input(F.sigmoid(z), "binary_cross_entropy_with_logits")
+
+
+def test_check_input_bce_and_nll(logits, no_warnings):
+    probs = F.sigmoid(logits)
+    assert g.check_input(probs, "binary_cross_entropy") == []
+    assert g.check_input(F.log_softmax(logits, dim=1), "nll_loss") == []
+    assert g.check_input(F.log_softmax(logits, dim=1), "kl_div") == []
+    warnings.simplefilter("default")
+    with pytest.warns(GuideWarning, match="binary_cross_entropy_with_logits"):
+        g.check_input(logits, "binary_cross_entropy")
+    with pytest.warns(GuideWarning, match="logits\\? Apply log_softmax first or use cross"):
+        g.check_input(logits, "nll_loss")
+    with pytest.warns(GuideWarning, match="rows are probabilities"):
+        g.check_input(F.softmax(logits, dim=1), "nll_loss")
+    with pytest.warns(GuideWarning, match="kl_div expects log-probabilities"):
+        g.check_input(F.softmax(logits, dim=1), "kl_div")
+
+
+def test_check_input_silent_cases(logits, no_warnings):
+    assert g.check_input(logits, "mse_loss") == []           # not checked
+    assert g.check_input(np.empty((0, 5)), "cross_entropy") == []
+    p = F.softmax(logits, dim=1)
+    p[0, 0] = np.nan
+    assert g.check_input(p, "cross_entropy") == []           # NaN: inconclusive
+    assert g.check_input(np.full((4, 1), 1.0), "cross_entropy") == []  # one class: no test
+
+
+# ---- table ----------------------------------------------------------------------------------
+
+def test_table_lists_every_task_and_loss():
+    text = g.table()
+    assert isinstance(text, str)
+    for task in g.TASKS:
+        assert f"\n{task}" in text
+    for task, opts in CASES:
+        assert g.recommend(task, **opts).loss in text
+    assert "GuideWarning" in text
+    assert max(len(line) for line in g.table(width=80).splitlines()) <= 110
+
+
+def test_table_command_line():
+    env = dict(os.environ)
+    out = subprocess.run([sys.executable, "-c", "import actloss.guide as g; print(g.table())"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "multiclass" in out.stdout and "info_nce" in out.stdout
+
+
+def test_adaptive_softmax_named_by_the_guide_exists():
+    try:
+        import actloss.nn as nn
+    except Exception as exc:  # the module classes are optional for the guide
+        pytest.skip(f"actloss.nn not importable: {exc}")
+    assert hasattr(nn, "AdaptiveLogSoftmaxWithLoss")
+    assert "AdaptiveLogSoftmaxWithLoss" in g.recommend("generation", vocab_size=10 ** 6).reason

@@ -1,0 +1,1878 @@
+"""torch.nn-style module classes on top of the functional API.
+
+Every activation and loss of ``actloss`` has a class named as in ``torch.nn`` (plus
+``SigmoidFocalLoss``, ``ContrastiveLoss`` and ``InfoNCELoss`` for the losses torch lacks), with
+torch's constructor arguments and defaults (the deprecated ``size_average``/``reduce`` dropped),
+and ``AdaptiveLogSoftmaxWithLoss`` with torch's parameter layout. The classes are thin: the
+numerics are the functional calls (and NumPy matrix products for the linear layers).
+
+Conventions of every class:
+
+* ``m(...)`` is ``m.forward(...)``: it returns what the functional call returns and keeps what
+  the gradient needs -- the input (by reference, not copied), or the output for Sigmoid, Tanh,
+  Softmax, LogSoftmax and Softmin (their backward is computed from it).
+* ``m.backward(grad_output=1.0)`` returns the gradient of the last forward's first argument,
+  or a tuple in the functional backward's order where that returns one (PReLU's weight
+  gradient goes to ``m.weight.grad`` instead). For a loss with ``reduction="none"`` a scalar
+  ``grad_output`` is broadcast to the loss's shape.
+* Learnable arrays are :class:`Parameter` objects (an ndarray subclass with a ``grad``
+  attribute). ``backward`` *accumulates* into ``grad`` (adds to it; it starts at None), as
+  torch's autograd does; ``zero_grad()`` resets it.
+* ``train()``/``eval()`` set the ``training`` flag (RReLU draws slopes only in training; the
+  fused losses compute their gradient eagerly only in training, see ``CrossEntropyLoss``).
+* ``state_dict()``/``load_state_dict()`` use torch's key names, so weights move between
+  ``{k: v.detach().numpy() for k, v in torch_module.state_dict().items()}`` and these classes.
+* Inputs are not modified unless ``inplace=True``. Like torch, modifying an array after the
+  forward that saved it (the input, or the output where that is kept) changes the gradient.
+"""
+import collections
+import importlib
+import math
+import numbers
+import operator
+
+import numpy as np
+
+from ._validate import as_array, result_dtype
+
+# the API modules (the package attribute `softmax` is the function, hence import_module)
+_act, _cls, _emb, _pw, _sm = (importlib.import_module(f".{name}", __package__) for name in (
+    "activations", "classification", "embedding_losses", "pointwise_losses", "softmax"))
+
+__all__ = [
+    "Module", "Parameter", "Linear", "Sequential", "ModuleList",
+    # activations
+    "ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "CELU", "SELU", "GELU", "SiLU",
+    "Mish", "Softplus", "Softsign", "Sigmoid", "Tanh", "LogSigmoid", "Hardtanh", "Hardsigmoid",
+    "Hardswish", "Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "GLU", "Softmax",
+    "LogSoftmax", "Softmin",
+    # losses
+    "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
+    "BCEWithLogitsLoss", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss", "MarginRankingLoss",
+    "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "SoftMarginLoss",
+    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "SigmoidFocalLoss",
+    "ContrastiveLoss", "InfoNCELoss",
+    "AdaptiveLogSoftmaxWithLoss",
+]
+
+_IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys",
+                                                                "unexpected_keys"])
+_ASMoutput = collections.namedtuple("_ASMoutput", ["output", "loss"])
+
+
+# ---- parameters and the base class ------------------------------------------------------------
+
+class Parameter(np.ndarray):
+    """A learnable array: an ndarray with a ``grad`` attribute (None until a backward fills it).
+
+    ``Parameter(data, dtype=None)`` copies `data`. Views and arithmetic results of a Parameter
+    are Parameters too, each with its own ``grad`` (None); the functional API sees it as a
+    plain ndarray.
+    """
+
+    def __new__(cls, data, dtype=None):
+        return np.array(data, dtype=dtype).view(cls)
+
+    def __array_finalize__(self, obj):
+        self.grad = None
+
+
+def _as_parameter(value):
+    """value as a Parameter sharing its memory (a Parameter is returned as it is)."""
+    if isinstance(value, Parameter):
+        return value
+    return np.asarray(value).view(Parameter)
+
+
+def _accumulate(param, grad):
+    """param.grad += grad (param.grad = grad the first time), in param's dtype and shape."""
+    g = np.asarray(grad).astype(param.dtype, copy=False).reshape(param.shape)
+    param.grad = g if param.grad is None else param.grad + g
+
+
+def _rng(generator):
+    """A numpy Generator from None (fresh entropy), an int seed or a Generator."""
+    if isinstance(generator, np.random.Generator):
+        return generator
+    if generator is None or isinstance(generator, (numbers.Integral, np.integer)):
+        return np.random.default_rng(generator)
+    raise TypeError(f"generator must be a numpy.random.Generator, an int seed or None, got "
+                    f"{type(generator).__name__}")
+
+
+def _grad_like(grad_output, shape, dtype):
+    """A scalar grad_output as a full array of the output's shape and dtype (the default 1.0
+    means "the gradient of sum(output)"); arrays are passed on unchanged."""
+    if np.ndim(grad_output) == 0 and shape != ():
+        return np.full(shape, grad_output, dtype=dtype)
+    return grad_output
+
+
+def _addindent(s, n):
+    lines = s.split("\n")
+    if len(lines) == 1:
+        return s
+    return lines[0] + "\n" + "\n".join((n * " ") + line if line.strip() else ""
+                                       for line in lines[1:])
+
+
+class Module:
+    """Base class of the actloss modules (torch.nn.Module's small core).
+
+    Subclasses set ``_param_names`` / ``_buffer_names`` / ``_module_names`` (the attributes
+    that hold parameters, buffers such as a loss's class weights, and child modules, in
+    ``state_dict`` order) and implement ``forward`` and ``backward``. Assigning an array to a
+    parameter attribute wraps it in a :class:`Parameter` (sharing its memory).
+    """
+
+    _param_names = ()
+    _buffer_names = ()
+    _module_names = ()
+    training = True
+    _ctx = None
+
+    def __init_subclass__(cls, **kwargs):
+        # m(...) is m.forward(...): bind __call__ to forward directly (no extra frame)
+        super().__init_subclass__(**kwargs)
+        if "__call__" not in cls.__dict__:
+            cls.__call__ = cls.forward
+
+    def __setattr__(self, name, value):
+        if name in self._param_names and value is not None:
+            value = _as_parameter(value)
+        object.__setattr__(self, name, value)
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        """Compute the module's result (and keep what backward needs)."""
+        raise NotImplementedError(f"{type(self).__name__} has no forward")
+
+    def backward(self, grad_output=1.0):
+        """Gradient of the last forward's input(s) for `grad_output`."""
+        raise NotImplementedError(f"{type(self).__name__} has no backward")
+
+    def _saved(self):
+        if self._ctx is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward (or a "
+                               f"second time, where the saved arrays were freed)")
+        return self._ctx
+
+    # -- modes and traversal
+
+    def train(self, mode=True):
+        """Set the training flag of this module and its children; returns self."""
+        self.training = bool(mode)
+        for child in self.children():
+            child.train(mode)
+        return self
+
+    def eval(self):
+        """``train(False)``."""
+        return self.train(False)
+
+    def children(self):
+        """The direct child modules."""
+        for name in self._module_names:
+            yield getattr(self, name)
+
+    def named_parameters(self, prefix=""):
+        """(dotted name, Parameter) pairs, recursively, in state_dict order."""
+        for name in self._param_names:
+            p = getattr(self, name)
+            if p is not None:
+                yield prefix + name, p
+        for name in self._module_names:
+            yield from getattr(self, name).named_parameters(prefix + name + ".")
+
+    def parameters(self):
+        """The Parameters of this module and its children."""
+        for _, p in self.named_parameters():
+            yield p
+
+    def zero_grad(self, set_to_none=True):
+        """Reset the ``grad`` of every parameter to None (or to zeros with set_to_none=False)."""
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = np.zeros_like(p.grad)
+
+    # -- state
+
+    def _state_entries(self, prefix=""):
+        """(key, owner, attribute, is_parameter) of every state_dict entry, torch's order."""
+        for name in self._param_names:
+            if getattr(self, name) is not None:
+                yield prefix + name, self, name, True
+        for name in self._buffer_names:
+            if getattr(self, name) is not None:
+                yield prefix + name, self, name, False
+        for name in self._module_names:
+            yield from getattr(self, name)._state_entries(prefix + name + ".")
+
+    def state_dict(self):
+        """An ordered dict of torch's keys (``weight``, ``head.weight``, ``tail.0.1.weight``,
+        ...) to plain ndarrays that share memory with the parameters and buffers (as torch's
+        tensors do); copy them to keep a snapshot."""
+        out = collections.OrderedDict()
+        for key, owner, name, _ in self._state_entries():
+            out[key] = np.asarray(getattr(owner, name)).view(np.ndarray)
+        return out
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy arrays (or anything ``np.asarray`` takes) into the parameters and buffers.
+
+        Parameters keep their identity and dtype (values are cast); buffers are replaced by a
+        copy in their dtype. All checks run before anything is written.
+
+        Returns
+        -------
+        IncompatibleKeys
+            ``(missing_keys, unexpected_keys)``, as torch.
+
+        Raises
+        ------
+        ValueError
+            A shape mismatch; with ``strict=True`` also missing or unexpected keys.
+        """
+        entries = list(self._state_entries())
+        known = {key for key, *_ in entries}
+        missing, errors, pending = [], [], []
+        for key, owner, name, is_param in entries:
+            if key not in state_dict:
+                missing.append(key)
+                continue
+            value = np.asarray(state_dict[key])
+            current = getattr(owner, name)
+            if value.shape != current.shape:
+                errors.append(f"size mismatch for {key}: copying an array of shape "
+                              f"{value.shape} from the state dict, the shape in the current "
+                              f"module is {current.shape}.")
+                continue
+            pending.append((owner, name, is_param, value))
+        unexpected = [key for key in state_dict if key not in known]
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in unexpected) + ".")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in missing) + ".")
+        if errors:
+            raise ValueError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                             + "\n\t".join(errors))
+        for owner, name, is_param, value in pending:
+            current = getattr(owner, name)
+            if is_param:
+                np.copyto(current, value, casting="unsafe")
+            else:
+                object.__setattr__(owner, name, np.array(value, dtype=current.dtype))
+        return _IncompatibleKeys(missing, unexpected)
+
+    # -- repr
+
+    def extra_repr(self):
+        """The text inside the parentheses of the repr (torch's convention)."""
+        return ""
+
+    def __repr__(self):
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + _addindent(repr(getattr(self, name)), 2)
+                       for name in self._module_names]
+        lines = extra_lines + child_lines
+        body = ""
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                body = extra_lines[0]
+            else:
+                body = "\n  " + "\n  ".join(lines) + "\n"
+        return f"{type(self).__name__}({body})"
+
+
+def _inplace_str(inplace, first=False):
+    if not inplace:
+        return ""
+    return "inplace=True" if first else ", inplace=True"
+
+
+# ---- containers and the linear layer ------------------------------------------------------------
+
+class Linear(Module):
+    """y = x @ weight.T + bias (torch.nn.Linear), as the building block of
+    AdaptiveLogSoftmaxWithLoss.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    bias : bool, default True
+    generator : numpy.random.Generator or int, optional
+        Source of the initial values (an int seeds a new Generator).
+    dtype : dtype, default float32
+
+    Notes
+    -----
+    Initialised as torch's ``reset_parameters``: weight and bias uniform in
+    ``[-1/sqrt(in_features), 1/sqrt(in_features)]`` (kaiming-uniform with a = sqrt(5)); bias 0
+    bound when in_features is 0. ``weight`` has shape (out_features, in_features).
+    ``backward`` returns the input gradient and accumulates ``weight.grad``/``bias.grad``.
+    """
+
+    _param_names = ("weight", "bias")
+
+    def __init__(self, in_features, out_features, bias=True, *, generator=None,
+                 dtype=np.float32):
+        self.in_features = operator.index(in_features)
+        self.out_features = operator.index(out_features)
+        if self.in_features < 0 or self.out_features < 0:
+            raise ValueError(f"in_features and out_features must be >= 0, got "
+                             f"{self.in_features} and {self.out_features}")
+        self.weight = Parameter(np.zeros((self.out_features, self.in_features), dtype))
+        self.bias = Parameter(np.zeros(self.out_features, dtype)) if bias else None
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator=None):
+        """Draw weight (then bias) from U(-1/sqrt(in_features), 1/sqrt(in_features))."""
+        rng = _rng(generator)
+        bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
+        self.weight[...] = rng.uniform(-bound, bound, self.weight.shape)
+        if self.bias is not None:
+            self.bias[...] = rng.uniform(-bound, bound, self.bias.shape)
+
+    def forward(self, input):
+        x = as_array(input)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(f"input has shape {x.shape}; its last dimension must be "
+                             f"in_features = {self.in_features}")
+        y = x @ self.weight.view(np.ndarray).T
+        if self.bias is not None:
+            y += self.bias.view(np.ndarray)
+        self._ctx = x
+        return y
+
+    def backward(self, grad_output=1.0):
+        x = self._saved()
+        w = self.weight.view(np.ndarray)
+        gy = np.broadcast_to(as_array(grad_output, "grad_output"),
+                             x.shape[:-1] + (self.out_features,))
+        g2, x2 = gy.reshape(-1, self.out_features), x.reshape(-1, self.in_features)
+        _accumulate(self.weight, g2.T @ x2)
+        if self.bias is not None:
+            _accumulate(self.bias, g2.sum(axis=0))
+        return (g2 @ w).reshape(x.shape)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class _Container(Module):
+    """Children stored under the attribute names "0", "1", ..."""
+
+    def __init__(self, modules=()):
+        self._module_names = ()
+        for m in modules:
+            self.append(m)
+
+    def append(self, module):
+        """Add a module at the end; returns self."""
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__} holds Modules, got {type(module).__name__}")
+        name = str(len(self._module_names))
+        object.__setattr__(self, name, module)
+        self._module_names = self._module_names + (name,)
+        return self
+
+    def __len__(self):
+        return len(self._module_names)
+
+    def __iter__(self):
+        return iter(self.children())
+
+    def __getitem__(self, index):
+        return getattr(self, self._module_names[operator.index(index)])
+
+
+class Sequential(_Container):
+    """Modules applied in order (torch.nn.Sequential); ``backward`` runs them in reverse.
+
+    Parameters
+    ----------
+    *modules : Module
+    """
+
+    def __init__(self, *modules):
+        super().__init__(modules)
+
+    def forward(self, input):
+        for m in self:
+            input = m(input)
+        return input
+
+    def backward(self, grad_output=1.0):
+        for m in reversed(list(self)):
+            grad_output = m.backward(grad_output)
+        return grad_output
+
+
+class ModuleList(_Container):
+    """A list of modules (torch.nn.ModuleList): indexing, ``len``, iteration, ``append``.
+
+    Parameters
+    ----------
+    modules : iterable of Module, optional
+    """
+
+    def __init__(self, modules=None):
+        super().__init__(() if modules is None else modules)
+
+    def __repr__(self):
+        # consecutive equal children are shown once, as torch: "(0-2): 3 x Linear(...)"
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return "ModuleList()"
+        blocks = []  # [start, end, repr]
+        for i, r in enumerate(reprs):
+            if blocks and blocks[-1][2] == r:
+                blocks[-1][1] = i
+            else:
+                blocks.append([i, i, r])
+        lines = [_addindent(f"({s}): {r}" if s == e else f"({s}-{e}): {e - s + 1} x {r}", 2)
+                 for s, e, r in blocks]
+        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+
+
+# ---- activations --------------------------------------------------------------------------------
+
+class _Activation(Module):
+    """An elementwise activation: forward = _fn(input, *params), backward =
+    _grad(grad_output, saved, *params), saved = the input (or the output, _from_output).
+
+    With inplace=True the input is overwritten, so the class keeps the output when
+    ``_output_suffices()`` says the gradient read at the output equals the gradient at the
+    input, and a copy of the input otherwise."""
+
+    _fn = None
+    _grad = None
+    _from_output = False
+    inplace = False
+
+    def _params(self):
+        return ()
+
+    def _output_suffices(self):
+        return False
+
+    def forward(self, input):
+        params = self._params()
+        if self.inplace:
+            keep_output = self._output_suffices()
+            saved = None if keep_output else np.array(input, copy=True)
+            y = type(self)._fn(input, *params, inplace=True)
+            self._ctx = (y if keep_output else saved, y.shape, y.dtype)
+            return y
+        y = type(self)._fn(input, *params)
+        # (object.__setattr__: _ctx is never a parameter; skips Module.__setattr__)
+        object.__setattr__(self, "_ctx", (y if self._from_output else input, y.shape, y.dtype))
+        return y
+
+    def backward(self, grad_output=1.0):
+        saved, shape, dtype = self._saved()
+        grad_output = _grad_like(grad_output, shape, dtype)
+        if self._from_output:
+            return type(self)._grad(grad_output, output=saved)
+        return type(self)._grad(grad_output, saved, *self._params())
+
+
+class ReLU(_Activation):
+    """relu (torch.nn.ReLU).
+
+    Parameters
+    ----------
+    inplace : bool, default False
+        Overwrite the input. Backward then reads the output (``output > 0`` iff
+        ``input > 0``, so the gradient is exact) -- no copy is kept.
+    """
+
+    _fn, _grad = _act.relu, _act.relu_backward
+
+    def __init__(self, inplace=False):
+        self.inplace = inplace
+
+    def _output_suffices(self):
+        return True
+
+    def extra_repr(self):
+        return _inplace_str(self.inplace, True)
+
+
+class ReLU6(_Activation):
+    """relu6 = hardtanh(x, 0, 6) (torch.nn.ReLU6).
+
+    Parameters
+    ----------
+    inplace : bool, default False
+        Overwrite the input; backward reads the output (``0 < y < 6`` iff ``0 < x < 6``).
+    """
+
+    _fn, _grad = _act.relu6, _act.relu6_backward
+
+    def __init__(self, inplace=False):
+        self.inplace = inplace
+
+    def _output_suffices(self):
+        return True
+
+    def extra_repr(self):
+        return _inplace_str(self.inplace, True)
+
+
+class LeakyReLU(_Activation):
+    """leaky_relu (torch.nn.LeakyReLU).
+
+    Parameters
+    ----------
+    negative_slope : float, default 0.01
+    inplace : bool, default False
+        Overwrite the input. With ``negative_slope >= 0`` backward reads the output (its sign
+        is the input's); with a negative slope a copy of the input is kept.
+    """
+
+    _fn, _grad = _act.leaky_relu, _act.leaky_relu_backward
+
+    def __init__(self, negative_slope=0.01, inplace=False):
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def _params(self):
+        return (self.negative_slope,)
+
+    def _output_suffices(self):
+        return self.negative_slope >= 0
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}{_inplace_str(self.inplace)}"
+
+
+class Hardtanh(_Activation):
+    """hardtanh (torch.nn.Hardtanh).
+
+    Parameters
+    ----------
+    min_val : float, default -1.0
+    max_val : float, default 1.0
+    inplace : bool, default False
+        Overwrite the input; backward reads the output (``min < y < max`` iff
+        ``min < x < max``).
+    """
+
+    _fn, _grad = _act.hardtanh, _act.hardtanh_backward
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        self.min_val, self.max_val = min_val, max_val
+        self.inplace = inplace
+        if max_val <= min_val:
+            raise ValueError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
+
+    def _params(self):
+        return (self.min_val, self.max_val)
+
+    def _output_suffices(self):
+        return True
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}{_inplace_str(self.inplace)}"
+
+
+class Threshold(_Activation):
+    """threshold: x > threshold ? x : value (torch.nn.Threshold).
+
+    Parameters
+    ----------
+    threshold : float
+    value : float
+    inplace : bool, default False
+        Overwrite the input. When ``value <= threshold`` backward reads the output
+        (``y > threshold`` iff ``x > threshold``); otherwise a copy of the input is kept.
+    """
+
+    _fn, _grad = _act.threshold, _act.threshold_backward
+
+    def __init__(self, threshold, value, inplace=False):
+        self.threshold, self.value = threshold, value
+        self.inplace = inplace
+
+    def _params(self):
+        return (self.threshold, self.value)
+
+    def _output_suffices(self):
+        return self.value <= self.threshold
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}{_inplace_str(self.inplace)}"
+
+
+class ELU(_Activation):
+    """elu (torch.nn.ELU).
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+    inplace : bool, default False
+        Overwrite the input; a copy of the input is kept for backward (``elu_backward``
+        takes the input only).
+    """
+
+    _fn, _grad = _act.elu, _act.elu_backward
+
+    def __init__(self, alpha=1.0, inplace=False):
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def _params(self):
+        return (self.alpha,)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}{_inplace_str(self.inplace)}"
+
+
+class CELU(_Activation):
+    """celu (torch.nn.CELU).
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+    inplace : bool, default False
+        Overwrite the input; a copy of the input is kept for backward.
+    """
+
+    _fn, _grad = _act.celu, _act.celu_backward
+
+    def __init__(self, alpha=1.0, inplace=False):
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def _params(self):
+        return (self.alpha,)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}{_inplace_str(self.inplace)}"
+
+
+def _simple_activation(name, fn, grad, doc, inplace_arg=False, from_output=False):
+    """A parameterless activation class (with an optional inplace argument)."""
+    namespace = {"_fn": fn, "_grad": grad, "_from_output": from_output, "__doc__": doc,
+                 "__module__": __name__}
+    if inplace_arg:
+        def __init__(self, inplace=False):
+            self.inplace = inplace
+
+        def extra_repr(self):
+            return _inplace_str(self.inplace, True)
+        namespace.update(__init__=__init__, extra_repr=extra_repr)
+    return type(name, (_Activation,), namespace)
+
+
+_INPLACE_COPY_DOC = """
+    Parameters
+    ----------
+    inplace : bool, default False
+        Overwrite the input; a copy of the input is kept for backward (the functional
+        backward takes the input only).
+    """
+
+SELU = _simple_activation("SELU", _act.selu, _act.selu_backward,
+                          "selu (torch.nn.SELU).\n" + _INPLACE_COPY_DOC, inplace_arg=True)
+SiLU = _simple_activation("SiLU", _act.silu, _act.silu_backward,
+                          "silu, x * sigmoid(x) (torch.nn.SiLU).\n" + _INPLACE_COPY_DOC,
+                          inplace_arg=True)
+Mish = _simple_activation("Mish", _act.mish, _act.mish_backward,
+                          "mish (torch.nn.Mish).\n" + _INPLACE_COPY_DOC, inplace_arg=True)
+Softsign = _simple_activation("Softsign", _act.softsign, _act.softsign_backward,
+                              "softsign (torch.nn.Softsign). Keeps the input for backward.")
+Sigmoid = _simple_activation("Sigmoid", _act.sigmoid, _act.sigmoid_backward,
+                             "sigmoid (torch.nn.Sigmoid). Keeps the output; backward is "
+                             "``sigmoid_backward(grad_output, output=y)``.", from_output=True)
+Tanh = _simple_activation("Tanh", _act.tanh, _act.tanh_backward,
+                          "tanh (torch.nn.Tanh). Keeps the output; backward is "
+                          "``tanh_backward(grad_output, output=y)``.", from_output=True)
+LogSigmoid = _simple_activation("LogSigmoid", _act.logsigmoid, _act.logsigmoid_backward,
+                                "logsigmoid (torch.nn.LogSigmoid). Keeps the input.")
+Tanhshrink = _simple_activation("Tanhshrink", _act.tanhshrink, _act.tanhshrink_backward,
+                                "tanhshrink, x - tanh(x) (torch.nn.Tanhshrink). Keeps the input.")
+
+
+class Hardsigmoid(_Activation):
+    """hardsigmoid (torch.nn.Hardsigmoid).
+
+    Parameters
+    ----------
+    inplace : bool, default False
+        Overwrite the input; a copy of the input is kept for backward. (torch's repr does not
+        show it, nor does this one.)
+    """
+
+    _fn, _grad = _act.hardsigmoid, _act.hardsigmoid_backward
+
+    def __init__(self, inplace=False):
+        self.inplace = inplace
+
+
+class Hardswish(_Activation):
+    """hardswish (torch.nn.Hardswish).
+
+    Parameters
+    ----------
+    inplace : bool, default False
+        Overwrite the input; a copy of the input is kept for backward (not shown in the repr,
+        as torch).
+    """
+
+    _fn, _grad = _act.hardswish, _act.hardswish_backward
+
+    def __init__(self, inplace=False):
+        self.inplace = inplace
+
+
+class GELU(_Activation):
+    """gelu (torch.nn.GELU).
+
+    Parameters
+    ----------
+    approximate : {'none', 'tanh'}, default 'none'
+    """
+
+    _fn, _grad = _act.gelu, _act.gelu_backward
+
+    def __init__(self, approximate="none"):
+        self.approximate = approximate
+
+    def _params(self):
+        return (self.approximate,)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(_Activation):
+    """softplus (torch.nn.Softplus).
+
+    Parameters
+    ----------
+    beta : float, default 1.0
+    threshold : float, default 20.0
+    """
+
+    _fn, _grad = _act.softplus, _act.softplus_backward
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        self.beta, self.threshold = beta, threshold
+
+    def _params(self):
+        return (self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Hardshrink(_Activation):
+    """hardshrink (torch.nn.Hardshrink).
+
+    Parameters
+    ----------
+    lambd : float, default 0.5
+    """
+
+    _fn, _grad = _act.hardshrink, _act.hardshrink_backward
+
+    def __init__(self, lambd=0.5):
+        self.lambd = lambd
+
+    def _params(self):
+        return (self.lambd,)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Softshrink(Hardshrink):
+    """softshrink (torch.nn.Softshrink).
+
+    Parameters
+    ----------
+    lambd : float, default 0.5
+        Must be >= 0.
+    """
+
+    _fn, _grad = _act.softshrink, _act.softshrink_backward
+
+
+class GLU(_Activation):
+    """Gated linear unit over `dim` (torch.nn.GLU); backward returns the input's shape.
+
+    Parameters
+    ----------
+    dim : int, default -1
+    """
+
+    _fn, _grad = _act.glu, _act.glu_backward
+
+    def __init__(self, dim=-1):
+        self.dim = dim
+
+    def _params(self):
+        return (self.dim,)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+def _legacy_softmax_dim(ndim):
+    """torch's implicit softmax dim (the functional API's rule, which also warns)."""
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+class _SoftmaxFamily(Module):
+    """softmax-like over `dim`; keeps the output, backward uses ``output=``."""
+
+    _fn = None
+    _grad = None
+
+    def __init__(self, dim=None):
+        self.dim = dim
+
+    def forward(self, input):
+        y = type(self)._fn(input, self.dim, _stacklevel=5)
+        dim = self.dim if self.dim is not None else _legacy_softmax_dim(np.ndim(y))
+        self._ctx = (y, dim)
+        return y
+
+    def backward(self, grad_output=1.0):
+        y, dim = self._saved()
+        return type(self)._grad(_grad_like(grad_output, y.shape, y.dtype), dim=dim, output=y)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_SoftmaxFamily):
+    """softmax over `dim` (torch.nn.Softmax).
+
+    Parameters
+    ----------
+    dim : int, optional
+        None picks torch's legacy implicit dim, with its deprecation warning.
+
+    Notes
+    -----
+    Keeps the output; backward is ``softmax_backward(grad_output, dim=dim, output=y)``.
+    """
+
+    _fn, _grad = _sm.softmax, _sm.softmax_backward
+
+
+class LogSoftmax(_SoftmaxFamily):
+    """log_softmax over `dim` (torch.nn.LogSoftmax).
+
+    Parameters
+    ----------
+    dim : int, optional
+        None picks torch's legacy implicit dim, with its deprecation warning.
+
+    Notes
+    -----
+    Keeps the output; backward is ``log_softmax_backward(grad_output, dim=dim, output=y)``.
+    """
+
+    _fn, _grad = _sm.log_softmax, _sm.log_softmax_backward
+
+
+class Softmin(_SoftmaxFamily):
+    """softmin over `dim` (torch.nn.Softmin).
+
+    Parameters
+    ----------
+    dim : int, optional
+        None picks torch's legacy implicit dim, with its deprecation warning.
+
+    Notes
+    -----
+    Keeps the output; backward is ``softmin_backward(grad_output, dim=dim, output=y)``.
+    """
+
+    _fn, _grad = _sm.softmin, _sm.softmin_backward
+
+
+class PReLU(Module):
+    """prelu with a learnable slope per channel (torch.nn.PReLU).
+
+    Parameters
+    ----------
+    num_parameters : int, default 1
+        1 (one slope for all channels) or the number of channels (dim 1 of the input).
+    init : float, default 0.25
+        Initial value of every slope.
+    dtype : dtype, default float32
+        dtype of ``weight``.
+
+    Attributes
+    ----------
+    weight : Parameter
+        Shape (num_parameters,); ``backward`` accumulates ``weight.grad``.
+
+    Notes
+    -----
+    backward returns the input gradient of ``prelu_backward`` and adds its weight gradient to
+    ``weight.grad``.
+    """
+
+    _param_names = ("weight",)
+
+    def __init__(self, num_parameters=1, init=0.25, *, dtype=np.float32):
+        self.num_parameters = operator.index(num_parameters)
+        self.init = init
+        self.weight = Parameter(np.full(self.num_parameters, init, dtype=dtype))
+
+    def forward(self, input):
+        y = _act.prelu(input, self.weight)
+        self._ctx = (input, y.shape, y.dtype)
+        return y
+
+    def backward(self, grad_output=1.0):
+        x, shape, dtype = self._saved()
+        gx, gw = _act.prelu_backward(_grad_like(grad_output, shape, dtype), x, self.weight)
+        _accumulate(self.weight, gw)
+        return gx
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU (torch.nn.RReLU).
+
+    Parameters
+    ----------
+    lower : float, default 1/8
+    upper : float, default 1/3
+    inplace : bool, default False
+        Overwrite the input. With ``lower >= 0`` backward reads the output (every slope is
+        non-negative, so the output's sign is the input's); otherwise a copy is kept.
+    generator : numpy.random.Generator or int, optional
+        Source of the training slopes; an int seeds a Generator that this module keeps, so a
+        seeded module draws a reproducible sequence of slopes over successive calls.
+
+    Notes
+    -----
+    In training mode (the default) every element x <= 0 gets a slope drawn from
+    U(lower, upper), recorded in the ``noise=`` array of ``rrelu``; backward multiplies by the
+    same slopes. In eval mode it is leaky_relu with slope (lower + upper) / 2.
+    """
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False, *, generator=None):
+        self.lower, self.upper = lower, upper
+        self.inplace = inplace
+        self.generator = _rng(generator)
+
+    def forward(self, input):
+        training = self.training
+        noise = None
+        if training:
+            x = as_array(input)
+            noise = np.empty(x.shape, result_dtype(x.dtype)[0])
+        if self.inplace:
+            keep_output = self.lower >= 0
+            saved = None if keep_output else np.array(input, copy=True)
+        y = _act.rrelu(input, self.lower, self.upper, training, self.inplace,
+                       generator=self.generator, noise=noise)
+        if self.inplace:
+            saved = y if keep_output else saved
+        else:
+            saved = input
+        self._ctx = (saved, training, noise, y.shape, y.dtype)
+        return y
+
+    def backward(self, grad_output=1.0):
+        x, training, noise, shape, dtype = self._saved()
+        return _act.rrelu_backward(_grad_like(grad_output, shape, dtype), x, self.lower,
+                                   self.upper, training, noise=noise)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}{_inplace_str(self.inplace)}"
+
+
+# ---- losses -------------------------------------------------------------------------------------
+
+def _check_reduction(reduction, allowed=("none", "mean", "sum")):
+    if not isinstance(reduction, str) or reduction not in allowed:
+        raise ValueError(f"reduction must be one of {', '.join(map(repr, allowed))}, got "
+                         f"{reduction!r}")
+    return reduction
+
+
+def _is_one(value):
+    """value is the scalar 1 (the default grad_output)."""
+    try:
+        return np.ndim(value) == 0 and float(value) == 1.0
+    except (TypeError, ValueError):
+        return False
+
+
+class _Loss(Module):
+    """A loss: forward(*arrays) = _fn(*arrays, **options), backward(g) = _grad(g, *arrays,
+    **options), options from ``_options()`` at forward time."""
+
+    _fn = None
+    _grad = None
+    _reductions = ("none", "mean", "sum")
+
+    def __init__(self, reduction="mean"):
+        self.reduction = _check_reduction(reduction, self._reductions)
+
+    def _options(self):
+        return {"reduction": self.reduction}
+
+    def _run(self, *arrays):
+        options = self._options()
+        loss = type(self)._fn(*arrays, **options)
+        self._ctx = (arrays, options, np.shape(loss), None)
+        return loss
+
+    def _grad_output(self, grad_output, options, shape):
+        if options.get("reduction") == "none" and np.ndim(grad_output) == 0 and shape != ():
+            return np.broadcast_to(as_array(grad_output, "grad_output"), shape)
+        return grad_output
+
+    def backward(self, grad_output=1.0):
+        arrays, options, shape, fused_grad = self._saved()
+        if fused_grad is not None and _is_one(grad_output):
+            self._ctx = (arrays, options, shape, None)  # handed out once; recomputed after
+            return fused_grad
+        return type(self)._grad(self._grad_output(grad_output, options, shape), *arrays,
+                                **options)
+
+
+class _FusedLoss(_Loss):
+    """A loss with a ``<name>_with_grad`` call: in training mode the forward runs it with
+    grad_output=1 and keeps the gradient, which ``backward(1.0)`` returns without a second pass
+    over the input (the first call; later calls and other grad_output values run the functional
+    backward). In eval mode the forward computes the loss only."""
+
+    _fused = None
+
+    def _run(self, *arrays):
+        if not self.training:
+            return super()._run(*arrays)
+        options = self._options()
+        loss, grad = type(self)._fused(*arrays, **options)
+        self._ctx = (arrays, options, np.shape(loss), grad)
+        return loss
+
+
+class _WeightedLoss(_Loss):
+    """A loss with a ``weight`` buffer (state_dict key ``weight`` when it is not None)."""
+
+    _buffer_names = ("weight",)
+
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__(reduction)
+        self.weight = None if weight is None else as_array(weight, "weight")
+
+
+class L1Loss(_Loss):
+    """l1_loss (torch.nn.L1Loss).
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    """
+
+    _fn, _grad = _pw.l1_loss, _pw.l1_loss_backward
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class MSELoss(_Loss):
+    """mse_loss (torch.nn.MSELoss).
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    """
+
+    _fn, _grad = _pw.mse_loss, _pw.mse_loss_backward
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class SmoothL1Loss(_Loss):
+    """smooth_l1_loss (torch.nn.SmoothL1Loss).
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    beta : float, default 1.0
+    """
+
+    _fn, _grad = _pw.smooth_l1_loss, _pw.smooth_l1_loss_backward
+
+    def __init__(self, reduction="mean", beta=1.0):
+        super().__init__(reduction)
+        self.beta = beta
+
+    def _options(self):
+        return {"reduction": self.reduction, "beta": self.beta}
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class HuberLoss(_Loss):
+    """huber_loss (torch.nn.HuberLoss).
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    delta : float, default 1.0
+    """
+
+    _fn, _grad = _pw.huber_loss, _pw.huber_loss_backward
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__(reduction)
+        self.delta = delta
+
+    def _options(self):
+        return {"reduction": self.reduction, "delta": self.delta}
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class NLLLoss(_WeightedLoss, _FusedLoss):
+    """nll_loss (torch.nn.NLLLoss).
+
+    Parameters
+    ----------
+    weight : array_like, optional
+        C class weights (the ``weight`` buffer).
+    ignore_index : int, default -100
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Notes
+    -----
+    In training mode the forward runs ``nll_loss_with_grad`` and keeps the gradient for
+    ``backward(1.0)`` (eager); in eval mode only the loss is computed.
+    """
+
+    _fn, _grad, _fused = _cls.nll_loss, _cls.nll_loss_backward, _cls.nll_loss_with_grad
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+        super().__init__(weight, reduction)
+        self.ignore_index = ignore_index
+
+    def _options(self):
+        return {"weight": self.weight, "ignore_index": self.ignore_index,
+                "reduction": self.reduction}
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class CrossEntropyLoss(_WeightedLoss, _FusedLoss):
+    """cross_entropy (torch.nn.CrossEntropyLoss): class indices or class probabilities.
+
+    Parameters
+    ----------
+    weight : array_like, optional
+        C class weights (the ``weight`` buffer).
+    ignore_index : int, default -100
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    label_smoothing : float, default 0.0
+
+    Notes
+    -----
+    The gradient is computed eagerly in training mode (the default): the forward runs
+    ``cross_entropy_with_grad`` -- one pass over the logits gives the loss and the gradient
+    for grad_output=1 -- and ``backward()`` / ``backward(1.0)`` returns that array (once).
+    Other grad_output values, a second backward, or a forward in eval mode (which computes
+    the loss only) use ``cross_entropy_backward``.
+    """
+
+    _fn, _grad = _cls.cross_entropy, _cls.cross_entropy_backward
+    _fused = _cls.cross_entropy_with_grad
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        super().__init__(weight, reduction)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def _options(self):
+        return {"weight": self.weight, "ignore_index": self.ignore_index,
+                "reduction": self.reduction, "label_smoothing": self.label_smoothing}
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class BCELoss(_WeightedLoss):
+    """binary_cross_entropy on probabilities (torch.nn.BCELoss).
+
+    Parameters
+    ----------
+    weight : array_like, optional
+        Broadcasts to the input (the ``weight`` buffer).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    """
+
+    _fn, _grad = _pw.binary_cross_entropy, _pw.binary_cross_entropy_backward
+
+    def _options(self):
+        return {"weight": self.weight, "reduction": self.reduction}
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class BCEWithLogitsLoss(_WeightedLoss, _FusedLoss):
+    """binary_cross_entropy_with_logits (torch.nn.BCEWithLogitsLoss).
+
+    Parameters
+    ----------
+    weight : array_like, optional
+        Broadcasts to the input (buffer ``weight``).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    pos_weight : array_like, optional
+        Weight of the positive term, broadcast along the last dimension (buffer
+        ``pos_weight``).
+
+    Notes
+    -----
+    In training mode the forward runs ``binary_cross_entropy_with_logits_with_grad`` and keeps
+    the gradient for ``backward(1.0)``, as ``CrossEntropyLoss``.
+    """
+
+    _buffer_names = ("weight", "pos_weight")
+    _fn = _pw.binary_cross_entropy_with_logits
+    _grad = _pw.binary_cross_entropy_with_logits_backward
+    _fused = _pw.binary_cross_entropy_with_logits_with_grad
+
+    def __init__(self, weight=None, reduction="mean", pos_weight=None):
+        super().__init__(weight, reduction)
+        self.pos_weight = None if pos_weight is None else as_array(pos_weight, "pos_weight")
+
+    def _options(self):
+        return {"weight": self.weight, "reduction": self.reduction,
+                "pos_weight": self.pos_weight}
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class KLDivLoss(_Loss):
+    """kl_div (torch.nn.KLDivLoss).
+
+    Parameters
+    ----------
+    reduction : {'mean', 'batchmean', 'sum', 'none'}, default 'mean'
+    log_target : bool, default False
+    """
+
+    _fn, _grad = _pw.kl_div, _pw.kl_div_backward
+    _reductions = ("none", "batchmean", "sum", "mean")
+
+    def __init__(self, reduction="mean", log_target=False):
+        super().__init__(reduction)
+        self.log_target = log_target
+
+    def _options(self):
+        return {"reduction": self.reduction, "log_target": self.log_target}
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class GaussianNLLLoss(_Loss):
+    """gaussian_nll_loss (torch.nn.GaussianNLLLoss).
+
+    Parameters
+    ----------
+    full : bool, default False
+    eps : float, default 1e-6
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Notes
+    -----
+    ``forward(input, target, var)``; ``backward`` returns ``(grad_input, grad_var)``.
+    """
+
+    _fn, _grad = _pw.gaussian_nll_loss, _pw.gaussian_nll_loss_backward
+
+    def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
+        super().__init__(reduction)
+        self.full, self.eps = full, eps
+
+    def _options(self):
+        return {"full": self.full, "eps": self.eps, "reduction": self.reduction}
+
+    def forward(self, input, target, var):
+        return self._run(input, target, var)
+
+
+class PoissonNLLLoss(_Loss):
+    """poisson_nll_loss (torch.nn.PoissonNLLLoss).
+
+    Parameters
+    ----------
+    log_input : bool, default True
+    full : bool, default False
+    eps : float, default 1e-8
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Notes
+    -----
+    ``forward(log_input, target)`` (torch's argument names); backward returns the gradient of
+    the first argument.
+    """
+
+    _fn, _grad = _pw.poisson_nll_loss, _pw.poisson_nll_loss_backward
+
+    def __init__(self, log_input=True, full=False, eps=1e-8, reduction="mean"):
+        super().__init__(reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def _options(self):
+        return {"log_input": self.log_input, "full": self.full, "eps": self.eps,
+                "reduction": self.reduction}
+
+    def forward(self, log_input, target):
+        return self._run(log_input, target)
+
+
+class MarginRankingLoss(_Loss):
+    """margin_ranking_loss (torch.nn.MarginRankingLoss).
+
+    Parameters
+    ----------
+    margin : float, default 0.0
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Notes
+    -----
+    ``forward(input1, input2, target)``; ``backward`` returns ``(grad_input1, grad_input2)``.
+    """
+
+    _fn, _grad = _pw.margin_ranking_loss, _pw.margin_ranking_loss_backward
+
+    def __init__(self, margin=0.0, reduction="mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def _options(self):
+        return {"margin": self.margin, "reduction": self.reduction}
+
+    def forward(self, input1, input2, target):
+        return self._run(input1, input2, target)
+
+
+class HingeEmbeddingLoss(_Loss):
+    """hinge_embedding_loss (torch.nn.HingeEmbeddingLoss).
+
+    Parameters
+    ----------
+    margin : float, default 1.0
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    """
+
+    _fn, _grad = _pw.hinge_embedding_loss, _pw.hinge_embedding_loss_backward
+
+    def __init__(self, margin=1.0, reduction="mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def _options(self):
+        return {"margin": self.margin, "reduction": self.reduction}
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """cosine_embedding_loss (torch.nn.CosineEmbeddingLoss).
+
+    Parameters
+    ----------
+    margin : float, default 0.0
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Notes
+    -----
+    ``forward(input1, input2, target)``; ``backward`` returns ``(grad_input1, grad_input2)``.
+    """
+
+    _fn, _grad = _emb.cosine_embedding_loss, _emb.cosine_embedding_loss_backward
+
+    def __init__(self, margin=0.0, reduction="mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def _options(self):
+        return {"margin": self.margin, "reduction": self.reduction}
+
+    def forward(self, input1, input2, target):
+        return self._run(input1, input2, target)
+
+
+class TripletMarginLoss(_Loss):
+    """triplet_margin_loss (torch.nn.TripletMarginLoss).
+
+    Parameters
+    ----------
+    margin : float, default 1.0
+    p : float, default 2.0
+    eps : float, default 1e-6
+    swap : bool, default False
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Notes
+    -----
+    ``forward(anchor, positive, negative)``; ``backward`` returns ``(grad_anchor,
+    grad_positive, grad_negative)``.
+    """
+
+    _fn, _grad = _emb.triplet_margin_loss, _emb.triplet_margin_loss_backward
+
+    def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction="mean"):
+        super().__init__(reduction)
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def _options(self):
+        return {"margin": self.margin, "p": self.p, "eps": self.eps, "swap": self.swap,
+                "reduction": self.reduction}
+
+    def forward(self, anchor, positive, negative):
+        return self._run(anchor, positive, negative)
+
+
+class SoftMarginLoss(_Loss):
+    """soft_margin_loss (torch.nn.SoftMarginLoss).
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    """
+
+    _fn, _grad = _pw.soft_margin_loss, _pw.soft_margin_loss_backward
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """multilabel_soft_margin_loss (torch.nn.MultiLabelSoftMarginLoss).
+
+    Parameters
+    ----------
+    weight : array_like, optional
+        C class weights (the ``weight`` buffer).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    """
+
+    _fn, _grad = _pw.multilabel_soft_margin_loss, _pw.multilabel_soft_margin_loss_backward
+
+    def _options(self):
+        return {"weight": self.weight, "reduction": self.reduction}
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """multi_margin_loss (torch.nn.MultiMarginLoss).
+
+    Parameters
+    ----------
+    p : {1, 2}, default 1
+    margin : float, default 1.0
+    weight : array_like, optional
+        C class weights (the ``weight`` buffer).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    """
+
+    _fn, _grad = _emb.multi_margin_loss, _emb.multi_margin_loss_backward
+
+    def __init__(self, p=1, margin=1.0, weight=None, reduction="mean"):
+        super().__init__(weight, reduction)
+        self.p, self.margin = p, margin
+
+    def _options(self):
+        return {"p": self.p, "margin": self.margin, "weight": self.weight,
+                "reduction": self.reduction}
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """multilabel_margin_loss (torch.nn.MultiLabelMarginLoss).
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    """
+
+    _fn, _grad = _emb.multilabel_margin_loss, _emb.multilabel_margin_loss_backward
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class SigmoidFocalLoss(_Loss):
+    """sigmoid_focal_loss, torchvision.ops.sigmoid_focal_loss as a module (not in torch.nn).
+
+    Parameters
+    ----------
+    alpha : float, default 0.25
+    gamma : float, default 2
+    reduction : {'none', 'mean', 'sum'}, default 'none'
+        torchvision's default.
+
+    Notes
+    -----
+    ``forward(inputs, targets)`` (logits and 0/1 targets).
+    """
+
+    _fn, _grad = _pw.sigmoid_focal_loss, _pw.sigmoid_focal_loss_backward
+
+    def __init__(self, alpha=0.25, gamma=2, reduction="none"):
+        super().__init__(reduction)
+        self.alpha, self.gamma = alpha, gamma
+
+    def _options(self):
+        return {"alpha": self.alpha, "gamma": self.gamma, "reduction": self.reduction}
+
+    def forward(self, inputs, targets):
+        return self._run(inputs, targets)
+
+
+class ContrastiveLoss(_Loss):
+    """contrastive_loss on pair distances (not in torch.nn).
+
+    Parameters
+    ----------
+    margin : float, default 1.0
+    p : float, default 2
+        Norm of the pairwise distance.
+    eps : float, default 1e-6
+        Added to the difference, as torch's pairwise_distance.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Notes
+    -----
+    ``forward(x1, x2, target)``; ``backward`` returns ``(grad_x1, grad_x2)``.
+    """
+
+    _fn, _grad = _emb.contrastive_loss, _emb.contrastive_loss_backward
+
+    def __init__(self, margin=1.0, p=2, eps=1e-6, reduction="mean"):
+        super().__init__(reduction)
+        self.margin, self.p, self.eps = margin, p, eps
+
+    def _options(self):
+        return {"margin": self.margin, "reduction": self.reduction, "p": self.p,
+                "eps": self.eps}
+
+    def forward(self, x1, x2, target):
+        return self._run(x1, x2, target)
+
+
+class InfoNCELoss(_Loss):
+    """info_nce / nt_xent of paired embeddings (not in torch.nn).
+
+    Parameters
+    ----------
+    temperature : float, default 0.1
+    symmetric : bool, default False
+        Average both directions (CLIP).
+    intra_view_negatives : bool, default False
+        Also contrast within each view; with symmetric=True this is SimCLR's NT-Xent.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Notes
+    -----
+    ``forward(query, key)``; ``backward`` returns ``(grad_query, grad_key)``.
+    """
+
+    _fn, _grad = _emb.info_nce, _emb.info_nce_backward
+
+    def __init__(self, temperature=0.1, symmetric=False, intra_view_negatives=False,
+                 reduction="mean"):
+        super().__init__(reduction)
+        self.temperature = temperature
+        self.symmetric = symmetric
+        self.intra_view_negatives = intra_view_negatives
+
+    def _options(self):
+        return {"temperature": self.temperature, "reduction": self.reduction,
+                "symmetric": self.symmetric,
+                "intra_view_negatives": self.intra_view_negatives}
+
+    def forward(self, query, key):
+        return self._run(query, key)
+
+
+# ---- adaptive softmax ---------------------------------------------------------------------------
+
+class AdaptiveLogSoftmaxWithLoss(Module):
+    """Efficient softmax approximation of Grave et al. (torch.nn.AdaptiveLogSoftmaxWithLoss).
+
+    Parameters
+    ----------
+    in_features : int
+    n_classes : int
+    cutoffs : sequence of int
+        Sorted, unique, positive, each < n_classes; classes [0, cutoffs[0]) form the head's
+        shortlist, [cutoffs[i], cutoffs[i+1]) (the last ending at n_classes) cluster i.
+    div_value : float, default 4.0
+        Cluster i projects to ``int(in_features // div_value ** (i + 1))`` features.
+    head_bias : bool, default False
+    generator : numpy.random.Generator or int, optional
+        Source of the initial weights (torch's nn.Linear initialisation, drawn in state_dict
+        order: head.weight, head.bias, tail.0.0.weight, tail.0.1.weight, ...).
+    dtype : dtype, default float32
+
+    Attributes
+    ----------
+    head : Linear
+        in_features -> shortlist_size + n_clusters (``head.weight``, ``head.bias``).
+    tail : ModuleList of Sequential(Linear, Linear)
+        Per cluster, no bias (``tail.{i}.0.weight``, ``tail.{i}.1.weight``).
+
+    Raises
+    ------
+    ValueError
+        Empty cutoffs, or cutoffs that are not unique positive integers in increasing order
+        below n_classes (torch's check).
+
+    Notes
+    -----
+    ``forward(input, target)`` returns ``_ASMoutput(output, loss)``: ``output`` the log-
+    probability of each row's target ((N,) for (N, in_features) input and (N,) targets, a 0-d
+    array for (in_features,) input and a 0-d target) and ``loss`` the mean of ``-output`` (a
+    NumPy scalar, NaN for an empty batch). Matrix products are NumPy's (``@``); the head's and
+    every cluster's log-softmax and their gradients are ``actloss.log_softmax`` /
+    ``log_softmax_backward``. Only the rows whose target falls into a cluster go through
+    that cluster, as in torch.
+
+    ``backward(grad_output=1.0, *, output_grad=None)`` takes the gradient of ``loss`` (and,
+    optionally, of ``output``, with its shape), returns the input gradient and accumulates
+    ``.grad`` of the head and of every cluster that had rows in the batch (a cluster no row
+    used keeps ``grad`` unchanged -- None at first -- as torch's autograd leaves it). The
+    saved arrays are freed by backward: one backward per forward.
+
+    Computation is in ``np.result_type`` of the input and the weights; gradients of the
+    weights are in their own dtype. The matrix products run on NumPy's BLAS threads (set them
+    with threadpoolctl), the log-softmaxes on actloss's (``actloss.set_num_threads``). Errors that torch raises as RuntimeError (shapes, targets
+    outside [0, n_classes)) are ValueError here, as everywhere in actloss.
+    """
+
+    _module_names = ("head", "tail")
+
+    def __init__(self, in_features, n_classes, cutoffs, div_value=4.0, head_bias=False, *,
+                 generator=None, dtype=np.float32):
+        cutoffs = list(cutoffs)
+        if len(cutoffs) == 0:
+            raise ValueError("cutoffs should be a sequence of length larger than 0")
+        if (cutoffs != sorted(cutoffs) or min(cutoffs) <= 0 or max(cutoffs) > n_classes - 1
+                or len(set(cutoffs)) != len(cutoffs) or any(int(c) != c for c in cutoffs)):
+            raise ValueError("cutoffs should be a sequence of unique, positive integers sorted "
+                             "in an increasing order, where each value is between 1 and "
+                             "n_classes-1")
+        self.in_features = operator.index(in_features)
+        self.n_classes = operator.index(n_classes)
+        self.cutoffs = [int(c) for c in cutoffs] + [self.n_classes]
+        self.div_value = div_value
+        self.head_bias = head_bias
+        self.shortlist_size = self.cutoffs[0]
+        self.n_clusters = len(self.cutoffs) - 1
+        self.head_size = self.shortlist_size + self.n_clusters
+        rng = _rng(generator)
+        self.head = Linear(self.in_features, self.head_size, bias=head_bias, generator=rng,
+                           dtype=dtype)
+        self.tail = ModuleList()
+        for i in range(self.n_clusters):
+            hsz = int(self.in_features // (self.div_value ** (i + 1)))
+            osz = self.cutoffs[i + 1] - self.cutoffs[i]
+            self.tail.append(Sequential(
+                Linear(self.in_features, hsz, bias=False, generator=rng, dtype=dtype),
+                Linear(hsz, osz, bias=False, generator=rng, dtype=dtype)))
+
+    def reset_parameters(self, generator=None):
+        """Redraw every weight as in the constructor."""
+        rng = _rng(generator)
+        self.head.reset_parameters(rng)
+        for i2h, h2o in self.tail:
+            i2h.reset_parameters(rng)
+            h2o.reset_parameters(rng)
+
+    # -- helpers
+
+    def _weights(self):
+        """(head weight, head bias or None, [(W0, W1) per cluster]) as plain ndarrays."""
+        b = self.head.bias
+        return (self.head.weight.view(np.ndarray), None if b is None else b.view(np.ndarray),
+                [(seq[0].weight.view(np.ndarray), seq[1].weight.view(np.ndarray))
+                 for seq in self.tail])
+
+    def _matrix(self, input, name="input"):
+        """input as a C-contiguous (N, in_features) array of the computing dtype."""
+        x = as_array(input, name)
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise ValueError(f"{name} must have shape (N, in_features={self.in_features}), got "
+                             f"{x.shape}")
+        dtype = self._dtype(x)
+        return np.ascontiguousarray(x, dtype=dtype)
+
+    def _dtype(self, x):
+        res = result_dtype(x.dtype)[0]
+        return np.result_type(res, *(p.dtype for p in self.parameters()))
+
+    def _head_logits(self, x, wh, bh):
+        h = x @ wh.T.astype(x.dtype, copy=False)
+        if bh is not None:
+            h += bh.astype(x.dtype, copy=False)
+        return h
+
+    def _full_log_prob(self, x, head_logits):
+        """(N, n_classes) log-probabilities; head_logits is consumed."""
+        wh, bh, tails = self._weights()
+        lh = _sm.log_softmax(head_logits, 1, out=head_logits)
+        out = np.empty((x.shape[0], self.n_classes), x.dtype)
+        out[:, :self.shortlist_size] = lh[:, :self.shortlist_size]
+        for i, (w0, w1) in enumerate(tails):
+            start, stop = self.cutoffs[i], self.cutoffs[i + 1]
+            o = (x @ w0.T.astype(x.dtype, copy=False)) @ w1.T.astype(x.dtype, copy=False)
+            lo = _sm.log_softmax(o, 1, out=o)
+            np.add(lo, lh[:, self.shortlist_size + i, None], out=out[:, start:stop])
+        return out
+
+    # -- the module API
+
+    def forward(self, input, target):
+        self._ctx = None  # the previous batch's arrays go before this batch's are made
+        x = as_array(input)
+        t = as_array(target, "target")
+        if t.dtype.kind not in "iu":
+            raise TypeError(f"target must hold integer class indices, got dtype {t.dtype}")
+        if t.ndim == 1:
+            if x.ndim != 2:
+                raise ValueError(f"1D target array expects 2D input arrays, but found input of "
+                                 f"shape {x.shape}")
+            if x.shape[0] != t.shape[0]:
+                raise ValueError(f"Input and target should have the same size in the batch "
+                                 f"dimension: input {x.shape}, target {t.shape}")
+        elif t.ndim == 0:
+            if x.ndim != 1:
+                raise ValueError(f"0D target array expects 1D input arrays, but found input of "
+                                 f"shape {x.shape}")
+        else:
+            raise ValueError(f"0D or 1D target array expected, multi-target not supported "
+                             f"(target shape {t.shape})")
+        batched = t.ndim > 0
+        x2 = self._matrix(x if batched else x[None, :])
+        t64 = t.reshape(-1).astype(np.int64)
+        n = t64.shape[0]
+        if n and (t64.min() < 0 or t64.max() >= self.n_classes):
+            raise ValueError(f"Target values should be in [0, {self.n_classes - 1}], but "
+                             f"values in range [{t.min()}, {t.max()}] were found.")
+        wh, bh, tails = self._weights()
+        dt = x2.dtype
+        # bucket 0: the shortlist; bucket i + 1: cluster i
+        bucket = np.searchsorted(np.asarray(self.cutoffs[:-1]), t64, side="right")
+        gather = np.where(bucket == 0, t64, self.shortlist_size + bucket - 1)
+        rows_all = np.arange(n)
+        h = self._head_logits(x2, wh, bh)
+        lh = _sm.log_softmax(h, 1, out=h)
+        output = lh[rows_all, gather]
+        clusters = []
+        for i, (w0, w1) in enumerate(tails):
+            rows = np.flatnonzero(bucket == i + 1)
+            if rows.size == 0:
+                continue
+            xs = x2[rows]
+            hs = xs @ w0.T.astype(dt, copy=False)
+            o = hs @ w1.T.astype(dt, copy=False)
+            lo = _sm.log_softmax(o, 1, out=o)
+            rel = t64[rows] - self.cutoffs[i]
+            output[rows] += lo[np.arange(rows.size), rel]
+            clusters.append((i, rows, xs, hs, lo, rel))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            loss = dt.type(-np.sum(output, dtype=np.float64) / n if n else np.nan)
+        self._ctx = (x.shape, x.dtype, x2, lh, gather, clusters, batched)
+        return _ASMoutput(output if batched else output.reshape(()), loss)
+
+    def backward(self, grad_output=1.0, *, output_grad=None):
+        """Input gradient for grad_output (the gradient of ``loss``) and, optionally,
+        output_grad (of ``output``); accumulates the weights' ``.grad``."""
+        x_shape, x_dtype, x2, lh, gather, clusters, batched = self._saved()
+        self._ctx = None
+        g = as_array(grad_output, "grad_output")
+        if g.ndim != 0:
+            raise ValueError(f"grad_output (of the scalar loss) must be a scalar, got shape "
+                             f"{g.shape}")
+        n, dt = x2.shape[0], x2.dtype
+        with np.errstate(invalid="ignore", divide="ignore"):
+            c = np.full(n, -float(g) / n if n else 0.0, dtype=np.float64)
+        if output_grad is not None:
+            go = as_array(output_grad, "output_grad")
+            expected = (n,) if batched else ()
+            if go.shape != expected:
+                raise ValueError(f"output_grad has shape {go.shape}, expected {expected}")
+            c += go.reshape(-1)
+        c = c.astype(dt)
+        wh, bh, tails = self._weights()
+        rows_all = np.arange(n)
+        d = np.zeros(lh.shape, lh.dtype)
+        d[rows_all, gather] = c
+        dh = _sm.log_softmax_backward(d, dim=1, output=lh, out=d)
+        _accumulate(self.head.weight, dh.T @ x2)
+        if self.head.bias is not None:
+            _accumulate(self.head.bias, dh.sum(axis=0))
+        gx = dh @ wh.astype(dt, copy=False)
+        for i, rows, xs, hs, lo, rel in clusters:
+            w0, w1 = tails[i]
+            d = np.zeros(lo.shape, lo.dtype)
+            d[np.arange(rows.size), rel] = c[rows]
+            do = _sm.log_softmax_backward(d, dim=1, output=lo, out=d)
+            _accumulate(self.tail[i][1].weight, do.T @ hs)
+            dhs = do @ w1.astype(dt, copy=False)
+            _accumulate(self.tail[i][0].weight, dhs.T @ xs)
+            gx[rows] += dhs @ w0.astype(dt, copy=False)
+        gx = gx.astype(result_dtype(x_dtype)[0], copy=False)
+        return gx.reshape(x_shape)
+
+    def log_prob(self, input):
+        """Log-probabilities of all classes, (N, n_classes), for (N, in_features) input."""
+        x = self._matrix(input)
+        wh, bh, _ = self._weights()
+        return self._full_log_prob(x, self._head_logits(x, wh, bh))
+
+    def predict(self, input):
+        """The most probable class of each row (int64, (N,)): ``log_prob(input).argmax(1)``,
+        computed as torch does -- the head's argmax where it is a shortlist class, the full
+        distribution only for the rows where the head picks a cluster."""
+        x = self._matrix(input)
+        wh, bh, _ = self._weights()
+        h = self._head_logits(x, wh, bh)
+        pred = np.argmax(h, axis=1).astype(np.int64)
+        outside = pred >= self.shortlist_size
+        if not outside.any():
+            return pred
+        if outside.all():
+            return np.argmax(self._full_log_prob(x, h), axis=1).astype(np.int64)
+        pred[outside] = np.argmax(self._full_log_prob(x[outside], h[outside]), axis=1)
+        return pred

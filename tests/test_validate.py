@@ -281,3 +281,20 @@ def test_special_backward_shapes():
             back(np.ones(3), output=np.ones(4))
         with pytest.raises(TypeError, match="output"):
             back(np.ones(2), output=np.array([1j, 2j]))
+
+
+def test_inplace_needs_an_ndarray():
+    """inplace=True on a list would write into a temporary: refused (torch raises too)."""
+    with pytest.raises(TypeError, match="inplace=True needs a numpy.ndarray"):
+        F.relu([1.0, -1.0], inplace=True)
+    with pytest.raises(TypeError, match="inplace=True needs a numpy.ndarray"):
+        F.rrelu([1.0, -1.0], training=True, inplace=True, generator=0)
+
+
+@pytest.mark.parametrize("name", ["elu", "celu", "selu"])
+def test_exponential_family_gradient_at_nan_is_torchs(name):
+    """torch's elu_backward takes the x > 0 branch for NaN (x <= 0 is false): grad_output
+    (times scale for selu)."""
+    g = getattr(F, name + "_backward")(np.array([2.0]), np.array([np.nan]))
+    scale = 1.0507009873554804934193349852946 if name == "selu" else 1.0
+    assert g[0] == 2.0 * scale

@@ -34,9 +34,15 @@ def _plain_out(out, x):
             and (out is x or not np.may_share_memory(out, x)))
 
 
+def _check_inplace(x, inplace):
+    if inplace and not isinstance(x, np.ndarray):
+        raise TypeError(f"inplace=True needs a numpy.ndarray input, got {type(x).__name__}")
+
+
 def _unary(name, x, p0=0.0, p1=0.0, out=None, inplace=False):
     """y = op(x) into out (or x itself with inplace=True, or a new array)."""
     op = _OP_INDEX[name]
+    _check_inplace(x, inplace)
     x = as_array(x)
     # fast path: contiguous float32/float64 input, a new or a plain output
     if not inplace and x.flags.c_contiguous and x.dtype in KERNEL_INDEX:
@@ -592,6 +598,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
     lo, hi = _rrelu_bounds(lower, upper)
     if not training:
         return _unary("leaky_relu", input, (lo + hi) / 2, out=out, inplace=inplace)
+    _check_inplace(input, inplace)
     x = as_array(input)
     res_dtype, k_dtype = result_dtype(x.dtype)
     if inplace:

@@ -17,7 +17,8 @@ def rows(path):
         data = json.load(f)
     groups = defaultdict(dict)
     for b in data["benchmarks"]:
-        impl = b["params"].get("impl") or b["params"].get("activation_case", "").split("-")[-1]
+        case = b["params"].get("activation_case")
+        impl = b["params"].get("impl") or (case[-1] if case else None)
         groups[b["group"]][impl] = b["stats"]["median"]
     return groups
 

@@ -12,6 +12,7 @@ reduced loss; this module checks arguments and applies the reduction rule:
 * "mean" over probability targets divides by the number of rows N * d1 * ... * dk;
 * an empty batch gives NaN for "mean" and 0 for "sum".
 """
+import math
 import operator
 
 import numpy as np
@@ -85,9 +86,11 @@ class _Problem:
                              f"of shape {x.shape} (class indices), or {x.shape} (probabilities)")
         if t.dtype.kind not in "iu":
             raise TypeError(f"target must hold integer class indices, got dtype {t.dtype}")
-        t64 = np.ascontiguousarray(t, dtype=np.int64).reshape(-1)
         if t.dtype.kind == "u" and t.size and t.max() > np.iinfo(np.int64).max:
             raise ValueError("target holds class indices beyond int64")
+        t64 = np.ascontiguousarray(t, dtype=np.int64).reshape(-1)
+        if t64.size and 0 <= t64.min() and t64.max() < self.n:
+            return t64  # the common case, checked with two reductions
         bad = (t64 != self.ignore_index) & ((t64 < 0) | (t64 >= self.n))
         if bad.any():
             value = t64[np.argmax(bad)]
@@ -100,9 +103,9 @@ class _Problem:
         the fused call all take it from here, so they agree to the last bit."""
         if self.probs:
             return float(self.rows)
-        kept = self.t[self.t != self.ignore_index]
         if self.w is None:
-            return float(kept.size)
+            return float(np.count_nonzero(self.t != self.ignore_index))
+        kept = self.t[self.t != self.ignore_index]
         # summed left to right, in row order, like the kernels' sum of the row losses: a batch
         # whose rows all lose the same amount then averages to exactly that amount (as torch)
         sums = np.cumsum(self.w[kept])
@@ -113,8 +116,8 @@ class _Problem:
             return loss_rows.reshape(self.loss_shape).astype(self.res_dtype)
         if self.reduction == "sum":
             return loss_scalar(total, self.res_dtype)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return loss_scalar(np.float64(total) / np.float64(denominator), self.res_dtype)
+        # all targets ignored, or no rows: 0 / 0, NaN as torch
+        return loss_scalar(total / denominator if denominator else math.nan, self.res_dtype)
 
     def grad_scale(self, grad_output, denominator):
         """(g, g_rows): the gradient factor of every row, a scalar or a float64 array."""
@@ -133,8 +136,8 @@ class _Problem:
                              f"{gy.shape}")
         g = float(gy.reshape(()))
         if self.reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                g = float(np.float64(g) / np.float64(denominator))
+            # no row counts when the denominator is 0, so its gradient factor is never used
+            g = g / denominator if denominator else math.nan
         return g, None
 
     def grad_array(self):

@@ -934,7 +934,8 @@ def test_fused_bce_with_logits_equals_separate_calls(dtype, rng):
 
 @pytest.mark.parametrize("isa", _dispatch.SUPPORTED)
 def test_every_isa_level(isa, dtype, rng, monkeypatch):
-    monkeypatch.setattr(PL, "_K", _dispatch.kernels("_pointwise_loss", isa))
+    module = _dispatch.kernels("_pointwise_loss", isa)
+    monkeypatch.setattr(PL, "_kernels", lambda: module)
     for case in CASES:
         args, kw = make(case, dtype, rng, shape=(3, 45))
         kwr = rparams(kw, dtype)

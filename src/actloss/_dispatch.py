@@ -3,6 +3,7 @@
 ACTLOSS_ISA=baseline|avx2|avx512 forces a level (never above what the CPU supports); tests
 use it to run every level the machine has.
 """
+import functools
 import importlib
 import os
 
@@ -35,6 +36,7 @@ def choose_isa(requested=None):
 ISA = choose_isa()
 
 
+@functools.lru_cache(maxsize=None)
 def kernels(family, isa=None):
     """The kernel module of `family` (e.g. "_softmax") compiled for `isa` (default: the level
     chosen at import)."""

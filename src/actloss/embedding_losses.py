@@ -39,15 +39,9 @@ __all__ = [
 # torch.nn.functional.normalize's default eps: rows are divided by max(||x||, eps)
 _NORMALIZE_EPS = 1e-12
 
-_kernels = None
-
-
 def _K():
-    """The _rowwise_loss kernel module for this CPU (loaded on first use)."""
-    global _kernels
-    if _kernels is None:
-        _kernels = _dispatch.kernels("_rowwise_loss")
-    return _kernels
+    """The _rowwise_loss kernel module for this CPU (loaded on first use, then cached)."""
+    return _dispatch.kernels("_rowwise_loss")
 
 
 # ---- shared argument handling ----------------------------------------------------------------

@@ -42,15 +42,9 @@ __all__.append("binary_cross_entropy_with_logits_with_grad")
 
 _ROW = {row.name: row for row in _ops.POINTWISE_LOSSES}
 _TERM = {row.name: i for i, row in enumerate(_ops.POINTWISE_LOSSES)}
-_K = None
-
-
 def _kernels():
-    """The _pointwise_loss kernel module (loaded on first use)."""
-    global _K
-    if _K is None:
-        _K = _dispatch.kernels("_pointwise_loss")
-    return _K
+    """The _pointwise_loss kernel module (loaded on first use, then cached)."""
+    return _dispatch.kernels("_pointwise_loss")
 
 
 # ---- argument helpers ------------------------------------------------------------------------

@@ -298,3 +298,21 @@ def test_exponential_family_gradient_at_nan_is_torchs(name):
     g = getattr(F, name + "_backward")(np.array([2.0]), np.array([np.nan]))
     scale = 1.0507009873554804934193349852946 if name == "selu" else 1.0
     assert g[0] == 2.0 * scale
+
+
+def test_scalar_grad_output_applies_to_every_element_of_an_unreduced_loss():
+    """reduction='none' with a scalar grad_output: the same rule in every loss family."""
+    x, t = np.array([1.0, -2.0]), np.zeros(2)
+    assert np.array_equal(F.mse_loss_backward(1.5, x, t, reduction="none"),
+                          F.mse_loss_backward(np.full(2, 1.5), x, t, reduction="none"))
+    a, b, y = np.ones((2, 3)), np.arange(6.0).reshape(2, 3), np.array([1.0, -1.0])
+    for g_scalar, g_array in zip(
+            F.cosine_embedding_loss_backward(0.5, a, b, y, reduction="none"),
+            F.cosine_embedding_loss_backward(np.full(2, 0.5), a, b, y, reduction="none")):
+        assert np.array_equal(g_scalar, g_array)
+    logits, classes = np.arange(6.0).reshape(2, 3), np.array([0, 2])
+    assert np.array_equal(F.cross_entropy_backward(2.0, logits, classes, reduction="none"),
+                          F.cross_entropy_backward(np.full(2, 2.0), logits, classes,
+                                                   reduction="none"))
+    with pytest.raises(ValueError, match="grad_output has shape"):
+        F.mse_loss_backward(np.ones(3), x, t, reduction="none")

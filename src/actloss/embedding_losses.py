@@ -120,6 +120,8 @@ def _grad_output(grad_output, reduction, shape):
     if gy.dtype.kind not in "biuf":
         raise TypeError(f"grad_output must be real, got dtype {gy.dtype}")
     if reduction == "none":
+        if gy.ndim == 0:  # a scalar applies to every element, as in cross_entropy_backward
+            gy = np.broadcast_to(gy, shape)
         if gy.shape != shape:
             raise ValueError(f"grad_output has shape {gy.shape}, expected {shape} (the loss's "
                              f"shape with reduction='none')")

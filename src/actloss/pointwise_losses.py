@@ -183,6 +183,8 @@ def _grad_output(grad_output, reduction, shape, k, divisor):
     g = as_array(grad_output, "grad_output")
     result_dtype(g.dtype, "grad_output")
     if reduction == "none":
+        if g.ndim == 0:  # a scalar applies to every element, as in cross_entropy_backward
+            g = np.broadcast_to(g, shape)
         if g.shape != shape:
             raise ValueError(f"grad_output has shape {g.shape}, expected {shape} (the shape of "
                              f"the loss with reduction='none')")

@@ -1,8 +1,8 @@
 """Build actloss: render the kernel templates, probe OpenMP, compile one extension per kernel
 family and ISA level.
 
-Environment knobs: ACTLOSS_NO_OPENMP=1 builds without OpenMP (serial kernels);
-ACTLOSS_NATIVE=1 adds -march=native (never the default: a wheel must run on any x86-64).
+Environment knob: ACTLOSS_NO_OPENMP=1 builds without OpenMP (serial kernels). No build targets
+the build machine's CPU: every ISA level is compiled and the best one is chosen at import.
 """
 import os
 import platform
@@ -84,8 +84,6 @@ def extensions():
     omp_compile, omp_link = openmp_flags()
     common = ["-O3", "-ffp-contract=off", "-fno-trapping-math", "-fopenmp-simd", "-Wno-unused-parameter",
               "-Wno-unused-function"] + omp_compile
-    if os.environ.get("ACTLOSS_NATIVE") == "1":
-        common.append("-march=native")
     macros = [("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")]
     include = [np.get_include(), KERNELS]
     exts = [Extension("actloss._kernels._cpu", [os.path.join(KERNELS, "_cpu.pyx")],

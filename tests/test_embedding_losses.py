@@ -540,7 +540,7 @@ ERRORS = [
      ValueError, "grad_output has shape (3,), expected (4,)"),
     (lambda: F.triplet_margin_loss_backward(np.ones(4), X, Y, X), ValueError,
      "grad_output must be a scalar"),
-    (lambda: F.info_nce_backward(1j, X, Y), TypeError, "grad_output must be real"),
+    (lambda: F.info_nce_backward(1j, X, Y), TypeError, "grad_output must be a real floating"),
     (lambda: F.multilabel_margin_loss_backward(np.ones(2), X, np.full((4, 5), -1),
                                                reduction="none"),
      ValueError, "grad_output has shape (2,)"),

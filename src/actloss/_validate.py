@@ -131,6 +131,24 @@ def check_reduction(reduction, allowed=REDUCTIONS):
     return reduction
 
 
+def loss_grad_output(grad_output, reduction, loss_shape):
+    """grad_output of a loss's backward: an ndarray of loss_shape for reduction="none" (a
+    scalar applies to every element), a Python float otherwise."""
+    gy = as_array(grad_output, "grad_output")
+    result_dtype(gy.dtype, "grad_output")
+    if reduction == "none":
+        if gy.ndim == 0:
+            gy = np.broadcast_to(gy, loss_shape)
+        if gy.shape != tuple(loss_shape):
+            raise ValueError(f"grad_output has shape {gy.shape}, expected {tuple(loss_shape)} "
+                             f"(the shape of the loss with reduction='none')")
+        return gy
+    if gy.size != 1:
+        raise ValueError(f"grad_output must be a scalar for reduction={reduction!r}, got shape "
+                         f"{gy.shape}")
+    return float(gy.reshape(()))
+
+
 def loss_scalar(value, dtype):
     """A reduced loss as a NumPy scalar of the result dtype."""
     return np.dtype(dtype).type(value)

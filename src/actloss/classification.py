@@ -18,8 +18,8 @@ import operator
 import numpy as np
 
 from . import _dispatch, _threads
-from ._validate import (KERNEL_INDEX, as_array, check_reduction, loss_scalar, promoted_dtype,
-                        real_param, result_dtype)
+from ._validate import (KERNEL_INDEX, as_array, check_reduction, loss_grad_output, loss_scalar,
+                        promoted_dtype, real_param, result_dtype)
 
 __all__ = ["nll_loss", "nll_loss_backward", "nll_loss_with_grad", "cross_entropy",
            "cross_entropy_backward", "cross_entropy_with_grad"]
@@ -121,20 +121,10 @@ class _Problem:
 
     def grad_scale(self, grad_output, denominator):
         """(g, g_rows): the gradient factor of every row, a scalar or a float64 array."""
-        gy = as_array(grad_output, "grad_output")
-        result_dtype(gy.dtype, "grad_output")
+        gy = loss_grad_output(grad_output, self.reduction, self.loss_shape)
         if self.reduction == "none":
-            if gy.shape != self.loss_shape:
-                if gy.ndim == 0:
-                    gy = np.broadcast_to(gy, self.loss_shape)
-                else:
-                    raise ValueError(f"grad_output has shape {gy.shape}, expected the loss "
-                                     f"shape {self.loss_shape} (reduction='none')")
             return 0.0, np.ascontiguousarray(gy, dtype=np.float64).reshape(-1)
-        if gy.ndim != 0 and gy.size != 1:
-            raise ValueError(f"grad_output of a reduced loss must be a scalar, got shape "
-                             f"{gy.shape}")
-        g = float(gy.reshape(()))
+        g = gy
         if self.reduction == "mean":
             # no row counts when the denominator is 0, so its gradient factor is never used
             g = g / denominator if denominator else math.nan

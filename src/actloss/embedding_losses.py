@@ -24,8 +24,8 @@ import numbers
 import numpy as np
 
 from . import _dispatch, _threads
-from ._validate import (KERNEL_INDEX, as_array, check_reduction, loss_scalar, promoted_dtype,
-                        real_param, result_dtype)
+from ._validate import (KERNEL_INDEX, as_array, check_reduction, loss_grad_output, loss_scalar,
+                        promoted_dtype, real_param, result_dtype)
 
 __all__ = [
     "cosine_embedding_loss", "cosine_embedding_loss_backward",
@@ -116,22 +116,12 @@ def _reduce(rows, total, reduction, shape, res_dtype):
 def _grad_output(grad_output, reduction, shape):
     """(float64 grad_output for the kernels, scale): one value for "mean"/"sum" (scale 1/N for
     "mean"), one per loss element for "none"."""
-    gy = as_array(grad_output, "grad_output")
-    if gy.dtype.kind not in "biuf":
-        raise TypeError(f"grad_output must be real, got dtype {gy.dtype}")
+    gy = loss_grad_output(grad_output, reduction, shape)
     if reduction == "none":
-        if gy.ndim == 0:  # a scalar applies to every element, as in cross_entropy_backward
-            gy = np.broadcast_to(gy, shape)
-        if gy.shape != shape:
-            raise ValueError(f"grad_output has shape {gy.shape}, expected {shape} (the loss's "
-                             f"shape with reduction='none')")
         return np.ascontiguousarray(gy, np.float64).reshape(-1), 1.0
-    if gy.ndim != 0:
-        raise ValueError(f"grad_output must be a scalar for reduction={reduction!r}, got shape "
-                         f"{gy.shape}")
     n = math.prod(shape)
     scale = 1.0 / n if reduction == "mean" and n else 1.0
-    return np.array([float(gy)]), scale
+    return np.array([gy]), scale
 
 
 def _grads(grads, arrays):

@@ -121,7 +121,8 @@ class Module:
 
     Subclasses set ``_param_names`` / ``_buffer_names`` / ``_module_names`` (the attributes
     that hold parameters, buffers such as a loss's class weights, and child modules, in
-    ``state_dict`` order) and implement ``forward`` and ``backward``. Assigning an array to a
+    ``state_dict`` order) and define ``forward`` and ``backward``; containers that only hold
+    modules (ModuleList) define neither and are not callable. Assigning an array to a
     parameter attribute wraps it in a :class:`Parameter` (sharing its memory).
     """
 
@@ -134,7 +135,7 @@ class Module:
     def __init_subclass__(cls, **kwargs):
         # m(...) is m.forward(...): bind __call__ to forward directly (no extra frame)
         super().__init_subclass__(**kwargs)
-        if "__call__" not in cls.__dict__:
+        if "__call__" not in cls.__dict__ and hasattr(cls, "forward"):
             cls.__call__ = cls.forward
 
     def __setattr__(self, name, value):
@@ -143,15 +144,9 @@ class Module:
         object.__setattr__(self, name, value)
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
-
-    def forward(self, *args, **kwargs):
-        """Compute the module's result (and keep what backward needs)."""
-        raise NotImplementedError(f"{type(self).__name__} has no forward")
-
-    def backward(self, grad_output=1.0):
-        """Gradient of the last forward's input(s) for `grad_output`."""
-        raise NotImplementedError(f"{type(self).__name__} has no backward")
+        """Run ``forward`` (every module but the pure containers defines it)."""
+        raise TypeError(f"{type(self).__name__} only holds modules and is not callable; call "
+                        f"the modules it holds")
 
     def _saved(self):
         if self._ctx is None:

@@ -30,8 +30,8 @@ import warnings
 import numpy as np
 
 from . import _dispatch, _ops, _threads
-from ._validate import (KERNEL_INDEX, as_array, check_reduction, loss_scalar, promoted_dtype,
-                        real_param, result_dtype)
+from ._validate import (KERNEL_INDEX, as_array, check_reduction, loss_grad_output, loss_scalar,
+                        promoted_dtype, real_param, result_dtype)
 
 __all__ = [name for api in (
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
@@ -180,20 +180,10 @@ def _forward(P, reduction):
 def _grad_output(grad_output, reduction, shape, k, divisor):
     """(array or None, scalar) for the kernels: grad_output as an array of the loss shape for
     "none", as a scalar (divided by the divisor for a mean) otherwise."""
-    g = as_array(grad_output, "grad_output")
-    result_dtype(g.dtype, "grad_output")
+    g = loss_grad_output(grad_output, reduction, shape)
     if reduction == "none":
-        if g.ndim == 0:  # a scalar applies to every element, as in cross_entropy_backward
-            g = np.broadcast_to(g, shape)
-        if g.shape != shape:
-            raise ValueError(f"grad_output has shape {g.shape}, expected {shape} (the shape of "
-                             f"the loss with reduction='none')")
         return _operand(g, shape, k), 0.0
-    if g.ndim != 0:
-        raise ValueError(f"grad_output must be a scalar for reduction={reduction!r}, got shape "
-                         f"{g.shape}")
-    c = float(g)
-    return None, (_divide(c, divisor) if reduction in ("mean", "batchmean") else c)
+    return None, (_divide(g, divisor) if reduction in ("mean", "batchmean") else g)
 
 
 def _backward(P, grad_output, reduction, grad2=False):

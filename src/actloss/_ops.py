@@ -50,6 +50,38 @@ UNARY = (
             "x if x > threshold else value"),
 )
 
+# Float-lane float32 kernels (_kernels/al_mathf.h.tp): (op, kind) -> the C test on v (the input
+# element, or the saved input/output of a backward) and the parameters p0, p1, p2 under which
+# al_<op>_<kind>_f32l is valid, or None where it is valid everywhere (NaN included). A block of
+# elements with any failing v runs the double-lane al_<op>_<kind>_f32 instead; ISAs without FMA
+# always do (the exact pairs need a fused multiply-add). kind: fwd, bwd (from the input) or
+# bwdo (from the output). glu's forward, a loop of its own, uses the same scheme.
+_NORMAL_EXP = "al_absf(v) <= 87.0f"               # e^-|v| is a normal float
+_SANE = "(al_absf((float)p0) >= 0x1p-60f && al_absf((float)p0) <= 0x1p60f)"
+_NOT_TINY = "(al_absf(v) >= 0x1p-100f || v == 0.0f)"  # products with a constant's low part stay normal
+F32_LANES = {
+    ("sigmoid", "fwd"): _NORMAL_EXP,
+    ("sigmoid", "bwd"): _NORMAL_EXP,
+    ("sigmoid", "bwdo"): None,
+    ("silu", "fwd"): _NORMAL_EXP,
+    ("silu", "bwd"): _NORMAL_EXP,
+    ("tanh", "fwd"): None,
+    ("tanh", "bwd"): None,
+    ("tanh", "bwdo"): None,
+    ("tanhshrink", "bwd"): None,
+    ("elu", "fwd"): _NOT_TINY + " && " + _SANE,
+    ("elu", "bwd"): "v >= -87.0f && " + _SANE,
+    ("celu", "fwd"): _NOT_TINY + " && (v > 0.0f || (v * (float)(1.0 / p0) >= -87.0f && v * (float)(1.0 / p0) <= 0.0f)) && " + _SANE,
+    ("celu", "bwd"): "(v > 0.0f || (v * (float)(1.0 / p0) >= -87.0f && v * (float)(1.0 / p0) <= 0.0f)) && " + _SANE,
+    ("selu", "fwd"): _NOT_TINY,
+    ("selu", "bwd"): "v >= -87.0f",
+    ("softplus", "bwd"): "al_absf(v * (float)p0) <= 87.0f && " + _SANE,
+    ("logsigmoid", "bwd"): _NORMAL_EXP,
+    ("hardsigmoid", "fwd"): None,
+    ("hardswish", "fwd"): None,
+    ("hardswish", "bwd"): None,
+}
+
 # Activations whose loops are not one-in one-out; each has its own kernel in _elementwise.
 SPECIAL = (
     "prelu",   # per-channel slope along dim 1; backward also reduces the weight gradient

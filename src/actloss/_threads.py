@@ -38,6 +38,11 @@ def set_num_threads(n):
     _num_threads = n
 
 
+def large_call_threads():
+    """Threads for a call above the serial cut-off."""
+    return get_num_threads() if _cpu.openmp_enabled() else 1
+
+
 def threads_for(n_elements, cheap):
     """Threads for a call over n_elements: 1 below the serial cut-off."""
     cutoff = SERIAL_CUTOFF_CHEAP if cheap else SERIAL_CUTOFF_TRANSCENDENTAL

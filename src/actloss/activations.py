@@ -27,33 +27,29 @@ def _threads_for(n, name):
     return _threads.threads_for(n, _OP[name].exact)
 
 
-def _plain_out(out, x):
-    """out is a C-contiguous writeable array like x that is x itself or does not overlap it."""
-    return (type(out) is np.ndarray and out.dtype == x.dtype and out.shape == x.shape
-            and out.flags.c_contiguous and out.flags.writeable
-            and (out is x or not np.may_share_memory(out, x)))
-
-
 def _check_inplace(x, inplace):
     if inplace and not isinstance(x, np.ndarray):
         raise TypeError(f"inplace=True needs a numpy.ndarray input, got {type(x).__name__}")
 
 
+# op name -> (kernel index, serial cut-off) for _K.unary_fast
+_FAST = {op.name: (i, _threads.SERIAL_CUTOFF_CHEAP if op.exact else
+                   _threads.SERIAL_CUTOFF_TRANSCENDENTAL) for i, op in enumerate(_ops.UNARY)}
+_LARGE_THREADS = _threads.large_call_threads
+
+
 def _unary(name, x, p0=0.0, p1=0.0, out=None, inplace=False):
     """y = op(x) into out (or x itself with inplace=True, or a new array)."""
+    # fast path, all in C: a plain float32/float64 ndarray, a new or a plain output
+    if not inplace or out is None:
+        op, cutoff = _FAST[name]
+        y = _K.unary_fast(_FORWARD, op, x, x, x if inplace else out, p0, p1, cutoff,
+                          _LARGE_THREADS)
+        if y is not None:
+            return y
     op = _OP_INDEX[name]
     _check_inplace(x, inplace)
-    x = as_array(x)
-    # fast path: contiguous float32/float64 input, a new or a plain output
-    if not inplace and x.flags.c_contiguous and x.dtype in KERNEL_INDEX:
-        if out is None:
-            out = np.empty(x.shape, x.dtype)
-        elif not _plain_out(out, x):
-            return _unary_general(op, name, x, p0, p1, out, inplace)
-        _K.unary(_FORWARD, op, KERNEL_INDEX[x.dtype], x, x, out, p0, p1, 0.0,
-                 _threads_for(x.size, name))
-        return out
-    return _unary_general(op, name, x, p0, p1, out, inplace)
+    return _unary_general(op, name, as_array(x), p0, p1, out, inplace)
 
 
 def _unary_general(op, name, x, p0, p1, out, inplace):
@@ -81,16 +77,13 @@ def _unary_general(op, name, x, p0, p1, out, inplace):
 def _unary_grad(name, grad_output, saved, p0=0.0, p1=0.0, out=None, kind=_BACKWARD,
                 saved_name="input"):
     """Gradient of op at `saved` (the input, or the output for kind=2) times grad_output."""
-    op = _OP_INDEX[name]
+    op, cutoff = _FAST[name]
+    # fast path, all in C: plain float32/float64 ndarrays of one shape, a new or a plain output
+    g = _K.unary_fast(kind, op, grad_output, saved, out, p0, p1, cutoff, _LARGE_THREADS)
+    if g is not None:
+        return g
     gy = as_array(grad_output, "grad_output")
     s = as_array(saved, saved_name)
-    # fast path: both contiguous of one kernel dtype, a new output
-    if (out is None and s.dtype in KERNEL_INDEX and gy.dtype == s.dtype and gy.shape == s.shape
-            and s.flags.c_contiguous and gy.flags.c_contiguous):
-        out = np.empty(s.shape, s.dtype)
-        _K.unary(kind, op, KERNEL_INDEX[s.dtype], gy, s, out, p0, p1, 0.0,
-                 _threads_for(s.size, name))
-        return out
     if gy.shape != s.shape:
         raise ValueError(f"grad_output has shape {gy.shape}, expected {s.shape} (the shape of "
                          f"{saved_name})")

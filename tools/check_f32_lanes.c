@@ -25,6 +25,12 @@ static double ref_tanh(double x, double a) { (void)a; return tanh(x); }
 static double ref_elu(double x, double a) { return x > 0 ? x : a * expm1(x); }
 static double ref_celu(double x, double a) { return x > 0 ? x : a * expm1(x / a); }
 static double ref_selu(double x, double a) { (void)a; return SELU_S * (x > 0 ? x : SELU_A * expm1(x)); }
+static double ref_gelu_tanh(double x, double a)
+{
+    (void)a; /* x sigmoid(2u) in long double: 2u is large where it matters */
+    long double u = 0.79788456080286535587989211986876L * ((long double)x + 0.044715L * (long double)x * x * x);
+    return (double)((long double)x / (1.0L + expl(-2.0L * u)));
+}
 static double ref_hardsigmoid(double x, double a) { (void)a; return x <= -3 ? 0 : (x >= 3 ? 1 : (x + 3) / 6); }
 static double ref_hardswish(double x, double a) { (void)a; return x <= -3 ? 0 : (x >= 3 ? x : x * (x + 3) / 6); }
 
@@ -39,6 +45,7 @@ static const struct fn FNS[] = {
     {"celu(alpha=0.3)", al_celu_fwd_f32_loop, ref_celu, 0.3},
     {"celu(alpha=2.5)", al_celu_fwd_f32_loop, ref_celu, 2.5},
     {"selu", al_selu_fwd_f32_loop, ref_selu, 0},
+    {"gelu_tanh", al_gelu_tanh_fwd_f32_loop, ref_gelu_tanh, 0},
     {"hardsigmoid", al_hardsigmoid_fwd_f32_loop, ref_hardsigmoid, 0},
     {"hardswish", al_hardswish_fwd_f32_loop, ref_hardswish, 0},
 };

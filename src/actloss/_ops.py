@@ -65,6 +65,8 @@ F32_LANES = {
     ("sigmoid", "bwdo"): None,
     ("silu", "fwd"): _NORMAL_EXP,
     ("silu", "bwd"): _NORMAL_EXP,
+    ("gelu_tanh", "fwd"): None,
+    ("gelu_tanh", "bwd"): None,
     ("tanh", "fwd"): None,
     ("tanh", "bwd"): None,
     ("tanh", "bwdo"): None,

@@ -31,6 +31,12 @@ static double ref_gelu_tanh(double x, double a)
     long double u = 0.79788456080286535587989211986876L * ((long double)x + 0.044715L * (long double)x * x * x);
     return (double)((long double)x / (1.0L + expl(-2.0L * u)));
 }
+static double ref_softplus(double x, double b)
+{
+    double z = b * x;
+    return x * b > 20.0 ? x : (fmax(z, 0.0) + log1p(exp(-fabs(z)))) / b;
+}
+static double ref_logsigmoid(double x, double a) { (void)a; return fmin(x, 0.0) - log1p(exp(-fabs(x))); }
 static double ref_hardsigmoid(double x, double a) { (void)a; return x <= -3 ? 0 : (x >= 3 ? 1 : (x + 3) / 6); }
 static double ref_hardswish(double x, double a) { (void)a; return x <= -3 ? 0 : (x >= 3 ? x : x * (x + 3) / 6); }
 
@@ -46,6 +52,9 @@ static const struct fn FNS[] = {
     {"celu(alpha=2.5)", al_celu_fwd_f32_loop, ref_celu, 2.5},
     {"selu", al_selu_fwd_f32_loop, ref_selu, 0},
     {"gelu_tanh", al_gelu_tanh_fwd_f32_loop, ref_gelu_tanh, 0},
+    {"softplus", al_softplus_fwd_f32_loop, ref_softplus, 1.0},
+    {"softplus(beta=0.7)", al_softplus_fwd_f32_loop, ref_softplus, 0.7},
+    {"logsigmoid", al_logsigmoid_fwd_f32_loop, ref_logsigmoid, 0},
     {"hardsigmoid", al_hardsigmoid_fwd_f32_loop, ref_hardsigmoid, 0},
     {"hardswish", al_hardswish_fwd_f32_loop, ref_hardswish, 0},
 };
@@ -68,7 +77,7 @@ int main(int argc, char **argv)
     #pragma omp parallel for schedule(dynamic)
     for (size_t f = 0; f < sizeof FNS / sizeof FNS[0]; f++) {
         float x[BLOCK], y[BLOCK];
-        double p[3] = {FNS[f].param, 0, 0}, worst = 0;
+        double p[3] = {FNS[f].param, 20.0, 0}, worst = 0;
         float at = 0;
         for (uint64_t base = 0; base < (1ULL << 32); base += (uint64_t)BLOCK * step) {
             for (int i = 0; i < BLOCK; i++) {

@@ -1,13 +1,11 @@
-"""Benchmark set-up: what is measured (ops x directions x dtype/size x threads x
-implementations), cached deterministic inputs, thread settings, machine info.
-
-The cases themselves -- the actloss call, the NumPy formula and the torch call of every
-activation -- live in ``actloss._benchcases`` (shared with ``python -m actloss``). This file
-parametrises every test that takes the ``activation_case`` fixture.
+"""Benchmark set-up: every test of a ``bench_<family>.py`` file is parametrised from the shared
+case table (``actloss._benchcases``, also behind ``python -m actloss bench``) -- every case of
+the file's ``FAMILY`` x direction x dtype x size x threads (1 and every core) x
+implementation -- with inputs cached across the rows of a group and built outside the timed
+call, thread settings, and the machine info of saved runs.
 """
 import functools
 import io
-import math
 from collections import namedtuple
 
 import numpy as np
@@ -16,100 +14,97 @@ import pytest
 import actloss
 from actloss import _benchcases as bc
 
-# (dtype, elements): float32 at three sizes, float64 at the largest.
-SIZES = (("float32", 10**3), ("float32", 10**5), ("float32", 10**6), ("float64", 10**6))
-THREADS = ("1", "max")          # "max": every core the process may use (bc.max_threads())
 
-
-class ActivationCase(namedtuple("ActivationCase", "op direction dtype n threads impl")):
-    """One benchmark: op/direction/dtype/size/threads is its group, impl one row of it."""
-
-    @property
-    def size_label(self):
-        return f"1e{round(math.log10(self.n))}"
-
-    @property
-    def group(self):
-        return f"{self.op}/{self.direction}/{self.dtype}/{self.size_label}/t{self.threads}"
+class BenchCase(namedtuple("BenchCase", "key impl")):
+    """One benchmark: its key (case/direction/dtype/size/threads) is the group, impl a row."""
 
     @property
     def id(self):
-        return (f"{self.op}-{self.direction}-{self.dtype}-{self.size_label}-t{self.threads}-"
+        k = self.key
+        return (f"{k.case.name}-{k.direction}-{k.dtype}-{bc.size_label(k.size)}-t{k.threads}-"
                 f"{self.impl}")
 
-    @property
-    def n_threads(self):
-        return bc.max_threads() if self.threads == "max" else int(self.threads)
 
-
-def activation_cases():
-    """Every case, ordered so that the cases sharing inputs run one after the other."""
-    for op in bc.op_names():
-        for direction in bc.DIRECTIONS:
-            for dtype, n in SIZES:
-                for threads in THREADS:
-                    for impl in bc.IMPLEMENTATIONS:
-                        yield ActivationCase(op, direction, dtype, n, threads, impl)
+def bench_cases(family):
+    """Every benchmark of a family, the rows of a group (and the groups sharing inputs) one
+    after the other."""
+    return [BenchCase(k, impl) for k in bc.select() if k.case.family == family
+            for impl in bc.implementations(k.case, k.direction)]
 
 
 def pytest_generate_tests(metafunc):
-    if "activation_case" in metafunc.fixturenames:
-        cases = list(activation_cases())
-        metafunc.parametrize("activation_case", cases, ids=[c.id for c in cases])
+    if "bench_case" in metafunc.fixturenames:
+        cases = bench_cases(metafunc.module.FAMILY)
+        metafunc.parametrize("bench_case", cases, ids=[c.id for c in cases])
 
 
-# Inputs are built once per (op, dtype, size) and kept while the cases using them run; a small
-# cache, since 10^6 float64 inputs of every op would not fit in memory together.
-@functools.lru_cache(maxsize=2)
-def _arrays(op, n, dtype):
-    return bc.make_arrays(op, n, dtype)
-
-
-@functools.lru_cache(maxsize=2)
-def _tensors(op, n, dtype):
-    return bc.make_tensors(_arrays(op, n, dtype))
-
-
-@functools.lru_cache(maxsize=2)
-def _expected(op, direction, n, dtype):
-    """actloss's result, the reference the other implementations are checked against."""
-    fn = bc.bind(op, direction, "actloss-alloc", _arrays(op, n, dtype))
-    return tuple(r.copy() for r in bc.as_numpy(fn()))
+# Inputs are built once per (case, size, dtype) and kept while the benchmarks using them run;
+# a small cache, since 10^7 float64 inputs of every case would not fit in memory together.
+@functools.lru_cache(maxsize=1)
+def _inputs(name, size, dtype):
+    return bc.inputs(bc.case(name), size, dtype)
 
 
 @functools.lru_cache(maxsize=1)
-def _actloss_config():
-    return actloss.show_config(file=io.StringIO())
+def _tensors(name, size, dtype):
+    return bc.tensors(_inputs(name, size, dtype))
 
 
-@pytest.fixture(scope="session")
-def actloss_config():
-    """actloss.show_config() as a dict (without printing it)."""
-    return _actloss_config()
+@functools.lru_cache(maxsize=2)
+def _expected(name, direction, size, dtype):
+    """actloss's result, the reference the other implementations are checked against."""
+    return bc.expected(bc.case(name), direction, _inputs(name, size, dtype))
+
+
+# actloss.show_config() as a dict, taken before any benchmark changes the thread count
+ACTLOSS_CONFIG = actloss.show_config(file=io.StringIO())
+
+
+class Prepared:
+    """A benchmark ready to time: the bound call, its inputs and actloss's result."""
+
+    def __init__(self, bench_case, fn, arrays, expected):
+        self.bench_case, self.fn, self.arrays, self.expected = bench_case, fn, arrays, expected
+
+    def run(self, benchmark):
+        """Check the result against actloss's (a wrong formula would make the comparison
+        meaningless; also the warm-up), time it, store the counters in extra_info."""
+        k, impl = self.bench_case
+        c = k.case
+        benchmark.group = k.id
+        bc.check_agreement(c, k.direction, impl, self.fn(), self.expected)
+        benchmark(self.fn)
+        n_elements = bc.elements(c, self.arrays)
+        n_bytes = bc.traffic_bytes(c, k.direction, self.arrays, self.expected)
+        info = {"function": c.name, "api": c.api, "direction": k.direction, "dtype": k.dtype,
+                "size": bc.size_label(k.size), "elements": n_elements, "threads": k.threads,
+                "impl": impl, "bytes": n_bytes, "actloss_config": ACTLOSS_CONFIG}
+        stats = getattr(benchmark.stats, "stats", None)      # None with --benchmark-disable
+        if stats is not None and stats.median > 0:
+            info["elements_per_s"] = n_elements / stats.median
+            info["bytes_per_s"] = n_bytes / stats.median
+        benchmark.extra_info.update(info)
 
 
 @pytest.fixture
-def activation_bench(activation_case):
-    """(callable, arrays, expected result) of a case, run at its thread count; skips a case
-    whose implementation does not exist here (no torch, no SciPy erf, no out=)."""
-    c = activation_case
-    if c.impl == "torch" and bc.torch_module() is None:
-        pytest.skip("torch is not installed")
-    a = _arrays(c.op, c.n, c.dtype)
-    t = _tensors(c.op, c.n, c.dtype) if c.impl == "torch" else None
-    fn = bc.bind(c.op, c.direction, c.impl, a, t)
-    if fn is None:
-        reason = {"actloss": f"{c.op}_backward has no out=",
-                  "numpy": "NumPy has no erf and SciPy is not installed"}
-        pytest.skip(reason.get(c.impl, "not available"))
-    expected = _expected(c.op, c.direction, c.n, c.dtype)
-    with bc.num_threads(c.n_threads):
-        yield fn, a, expected
+def bench(bench_case):
+    """The Prepared benchmark of a case, run at its thread count; skips an implementation
+    that cannot run here (no torch, no SciPy)."""
+    k, impl = bench_case
+    reason = bc.missing_dependency(k.case, impl)
+    if reason:
+        pytest.skip(reason)
+    name, size, dtype = k.case.name, k.size, k.dtype
+    a = _inputs(name, size, dtype)
+    t = _tensors(name, size, dtype) if impl == "torch" else None
+    fn = bc.bind(k.case, k.direction, impl, a, t)
+    with bc.num_threads(k.threads):
+        yield Prepared(bench_case, fn, a, _expected(name, k.direction, size, dtype))
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):
     torch = bc.torch_module()
-    machine_info["actloss"] = _actloss_config()
+    machine_info["actloss"] = ACTLOSS_CONFIG
     machine_info["numpy"] = np.__version__
     machine_info["torch"] = torch.__version__ if torch is not None else None
     machine_info["max_threads"] = bc.max_threads()

@@ -1,11 +1,12 @@
 """Turn a pytest-benchmark JSON file into a markdown table of medians and ratios per group.
 
-    pytest benchmarks/bench_losses.py --benchmark-only --benchmark-json=/tmp/b.json
+    pytest benchmarks --benchmark-only -k "float32-1e6-t1" --benchmark-json=/tmp/b.json
     python benchmarks/ratios.py /tmp/b.json
 
-Columns: the median of each implementation (ms) and torch/actloss, numpy/actloss (above 1:
-actloss is faster). The implementation is the test's `impl` parameter ("actloss", "torch",
-"numpy"; "actloss-alloc" counts as actloss when there is no preallocated row).
+One row per group (function/direction/dtype/size/threads); columns: the median of actloss
+(with out= where the API has it), torch and NumPy (ms), and torch/actloss, numpy/actloss
+(above 1: actloss is faster). The implementation of a benchmark is its extra_info "impl".
+``python -m actloss bench`` prints the same table without pytest.
 """
 import json
 import sys
@@ -13,13 +14,12 @@ from collections import defaultdict
 
 
 def rows(path):
+    """{group: {impl: median seconds}}."""
     with open(path) as f:
         data = json.load(f)
     groups = defaultdict(dict)
     for b in data["benchmarks"]:
-        case = b["params"].get("activation_case")
-        impl = b["params"].get("impl") or (case[-1] if case else None)
-        groups[b["group"]][impl] = b["stats"]["median"]
+        groups[b["group"]][b["extra_info"]["impl"]] = b["stats"]["median"]
     return groups
 
 
@@ -27,10 +27,9 @@ def main(path):
     groups = rows(path)
     print("| case | actloss ms | torch ms | numpy ms | torch/actloss | numpy/actloss |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for group in sorted(groups):
-        g = groups[group]
-        al = g.get("actloss", g.get("actloss-alloc"))
-        if al is None:
+    for group, g in groups.items():
+        al = g.get("actloss")
+        if al is None:          # the np.copyto reference has no actloss row
             continue
         cells = [f"{g[k] * 1e3:.3f}" if k in g else "-" for k in ("torch", "numpy")]
         ratios = [f"{g[k] / al:.2f}" if k in g else "-" for k in ("torch", "numpy")]

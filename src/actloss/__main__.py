@@ -2,15 +2,17 @@
 
     python -m actloss              show_config(), the self-check, the speed table
     python -m actloss --no-speed   show_config() and the self-check only
+    python -m actloss bench ...    actloss vs torch vs NumPy, every function (see --help)
 
-The exit status is 1 if any self-check fails, so the command doubles as an install test.
+The exit status is 1 if any self-check fails, so the command doubles as an install test
+(``bench``: 1 if a ``--check-floors`` floor is not met).
 Subcommands hang off ``_COMMANDS``/``_parser()``; with none given, ``info`` runs.
 """
 import argparse
 import sys
 
 import actloss
-from actloss import _benchcases, _selfcheck
+from actloss import _bench, _benchcases, _selfcheck
 
 SPEED_SIZE = 10**6
 SPEED_DTYPE = "float32"
@@ -26,10 +28,12 @@ def speed_table(file=None, repeats=7):
     print(f"{'op':14}{'actloss':>10}{'numpy':>10}{'torch':>10}{'numpy/al':>10}{'torch/al':>10}",
           file=file)
     with _benchcases.num_threads(1):
-        for name in _benchcases.op_names():
-            a = _benchcases.make_arrays(name, SPEED_SIZE, SPEED_DTYPE)
-            t = _benchcases.make_tensors(a) if torch is not None else None
-            fns = {impl: _benchcases.bind(name, "forward", impl, a, t)
+        for case in _benchcases.cases("activation"):
+            if case.api is None:
+                continue
+            a = _benchcases.inputs(case, SPEED_SIZE, SPEED_DTYPE)
+            t = _benchcases.tensors(a) if torch is not None else None
+            fns = {impl: _benchcases.bind(case, "forward", impl, a, t)
                    for impl in ("actloss-alloc", "numpy", "torch")}
             times = _benchcases.median_time({k: f for k, f in fns.items() if f is not None},
                                             repeats=repeats)
@@ -41,7 +45,7 @@ def speed_table(file=None, repeats=7):
             def ratio(impl):
                 return f"{times[impl] / base:10.2f}" if impl in times else f"{'-':>10}"
 
-            print(f"{name:14}{ms('actloss-alloc')}{ms('numpy')}{ms('torch')}"
+            print(f"{case.name:14}{ms('actloss-alloc')}{ms('numpy')}{ms('torch')}"
                   f"{ratio('numpy')}{ratio('torch')}", file=file)
     print("(numpy: the plain NumPy formula; gelu's takes erf from SciPy, '-' without it"
           + ("; torch is not installed" if torch is None else "") + ")", file=file)
@@ -57,7 +61,12 @@ def cmd_info(args):
     return 0 if ok else 1
 
 
-_COMMANDS = {"info": cmd_info}
+def cmd_bench(args):
+    """actloss vs torch vs NumPy on every function; 1 if a --check-floors floor is not met."""
+    return _bench.run(args)
+
+
+_COMMANDS = {"info": cmd_info, "bench": cmd_bench}
 
 
 def _parser():
@@ -72,6 +81,12 @@ def _parser():
     info = sub.add_parser("info", help="the default: configuration, self-check, speed table")
     info.add_argument("--no-speed", action="store_true", default=argparse.SUPPRESS,
                       help="skip the speed table")
+    bench = sub.add_parser(
+        "bench", help="time every function: actloss vs torch vs NumPy, medians and ratios",
+        description="Time every public function of actloss, forward, backward and fused, "
+                    "against torch (if installed) and the plain NumPy formula, side by side in "
+                    "one process; print a table of medians and ratios (> 1: actloss faster).")
+    _bench.add_arguments(bench)
     return parser
 
 

@@ -1,50 +1,117 @@
-"""Side-by-side timing cases: every activation, forward and backward, as actloss, as the
-plain NumPy formula a user would otherwise write, and as torch.nn.functional.
+"""The benchmark case table: every public function of actloss, forward, backward and (where
+there is one) the fused ``*_with_grad``, as actloss, as torch and as the plain NumPy formula a
+user would otherwise write.
 
-One table shared by ``benchmarks/bench_activations.py``, the speed table of
-``python -m actloss`` and the ``bench`` subcommand to come, so that they all time the same
-calls. torch is optional: without it, ``torch_module()`` is None and torch cases are
-unavailable. Nothing here is imported by the public API.
+One table shared by ``python -m actloss bench`` (``_bench.py``), the speed table of
+``python -m actloss``, the pytest-benchmark suite in ``benchmarks/`` and
+``tests/test_bench.py``, so that all of them time the same calls and a formula is checked in
+one place. The cases are written in ``_bench_activations.py`` (the activations and the
+``np.copyto`` reference) and ``_bench_losses.py`` (the softmax family and the losses); this
+module holds what they share: the ``Case`` type, the sizes, inputs, binding of the
+implementations, the agreement check, bytes moved, timing and thread settings. torch and SciPy
+are optional: without them their implementations are unavailable (``bind`` returns None).
+Nothing here is imported by the public API.
 
-Implementations of a case:
+Implementations of a case (``IMPLEMENTATIONS``):
 
-``actloss``        the API call writing into a preallocated ``out=`` (None where the function
-                   has no ``out=``: ``prelu_backward``, ``glu_backward``)
-``actloss-alloc``  the same call returning a new array
-``numpy``          the plain NumPy formula (``x * (1 / (1 + np.exp(-x)))`` for silu; the
-                   derivative's formula times grad_output for backward). gelu needs ``erf``,
-                   which NumPy lacks: it comes from SciPy, and without SciPy there is none.
-``torch``          ``torch.nn.functional`` forward; backward the autograd-free functional
-                   derivative ``torch.ops.aten.<op>_backward`` (elu's for celu and selu,
-                   threshold's for relu, hardtanh's for relu6); autograd on a graph built once
-                   (``torch.autograd.grad(..., retain_graph=True)``) for softsign and
-                   tanhshrink, which have none.
+``actloss``        the API call, writing into a preallocated ``out=`` where the API has one
+``actloss-alloc``  the same call returning a new array (only where ``actloss`` uses ``out=``)
+``numpy``          the plain NumPy formula (forward; backward: the derivative times
+                   grad_output; fused: both)
+``torch``          torch's call: ``torch.nn.functional`` forward; backward the autograd-free
+                   ``torch.ops.aten.<op>_backward`` where one exists, else
+                   ``torch.autograd.grad(..., retain_graph=True)`` on a graph built once; fused:
+                   forward plus ``torch.autograd.grad`` on a fresh graph, as a training step
 
-Inputs are deterministic (seeded), ``x`` ~ 3 N(0, 1) so every branch is taken, built once
-per (op, dtype, size) and shared by all implementations (torch tensors via
-``torch.from_numpy``, the same memory).
+Inputs are deterministic (seeded), built once per (case, dtype, size) outside the timed region
+and shared by all implementations (torch tensors via ``torch.from_numpy``: the same memory).
+Before a case is timed, every implementation's result is compared with actloss's
+(``check_agreement``): a wrong formula would make its ratio meaningless.
 """
+from __future__ import annotations
+
 import contextlib
+import fnmatch
+import functools
 import math
 import os
 import time
 import types
 from collections import namedtuple
+from dataclasses import dataclass, field
 
 import numpy as np
 
 IMPLEMENTATIONS = ("actloss", "actloss-alloc", "numpy", "torch")
-DIRECTIONS = ("forward", "backward")
+DIRECTIONS = ("forward", "backward", "fused")
+DTYPES = ("float32", "float64")
 
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)   # Python floats: they keep float32 float32
-_INV_SQRT2 = math.sqrt(0.5)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
-_PRELU_CHANNELS = 8
+# Sizes per kind of case: elements of a 1-D input (elementwise functions and pointwise
+# losses), (rows, classes) of the row-wise ones, (batch, dimension) of the embedding losses.
+# The smallest of each shows the per-call overhead.
+SIZES = {
+    "elementwise": (10**3, 10**5, 10**6, 10**7),
+    "rowwise": ((100, 10), (4096, 10), (1000, 1000), (64, 32000)),
+    "embedding": ((16, 64), (256, 128), (4096, 512)),
+}
+# The quick slice (python -m actloss bench --quick, the CI floors): the overhead size and one
+# where the kernels dominate, float32, one thread.
+QUICK = {
+    "sizes": {"elementwise": (10**3, 10**5), "rowwise": ((100, 10), (4096, 10)),
+              "embedding": ((16, 64), (256, 128))},
+    "dtypes": ("float32",),
+    "threads": (1,),
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One function (with one set of parameters) of the table.
+
+    The actloss call is ``actloss.<api>(*args, **params)`` (plus ``out=``, plus the arrays
+    named in ``fwd_kw`` as keywords); its backward ``<api>_backward(grad_output, *args,
+    **params)`` (``output=y`` instead of the inputs when ``saves == "y"``); its fused form
+    ``<api>_with_grad(*args, grad_output=..., **params)``. torch's defaults to
+    ``torch.nn.functional.<api>(*args, **params)`` and autograd over ``grads``.
+    """
+    name: str                  # unique: "gelu_tanh", "cross_entropy_probs", "copy"
+    api: str | None            # the actloss function; None for the np.copyto reference
+    family: str                # "activation", "softmax", "loss": benchmarks/bench_<family>.py
+    kind: str                  # a key of SIZES
+    make: object               # (shape, dtype, rng) -> {name: array} of the inputs
+    np_fwd: object             # a -> the NumPy forward result
+    np_bwd: object = None      # a -> the NumPy gradient(s), grad_output a.gy
+    args: tuple = ("x",)       # the positional array arguments, in order
+    params: dict = field(default_factory=dict)   # keyword arguments for actloss and torch
+    shape: object = None       # size -> input shape; default (n,) or the (rows, cols) size
+    grads: tuple = ("x",)      # the arguments the backward returns gradients of, in order
+    saves: str = "x"           # "y": the backward takes the forward result as output=
+    out: tuple = ()            # directions whose API takes out=
+    fused: bool = False        # <api>_with_grad exists
+    fwd_kw: tuple = ()         # inputs passed to the forward as keywords (rrelu's noise)
+    bwd_kw: tuple = ()         # inputs passed to the backward as keywords
+    torch_fwd: object = None   # t -> torch's result; default F.<api>(*args, **params)
+    torch_bwd: object = None   # t -> zero-argument callable; default autograd over grads
+    needs_scipy: bool = False  # the NumPy formula needs scipy.special (gelu's erf)
+    rtol32: float = 1e-4       # float32 relative tolerance of check_agreement
+    note: str = ""             # what the torch/NumPy side is, where not obvious
+
+    @property
+    def directions(self):
+        if self.api is None:
+            return ("forward",)
+        return ("forward", "backward") + (("fused",) if self.fused else ())
+
+    def input_shape(self, size):
+        if self.shape is not None:
+            return self.shape(size)
+        return (size,) if isinstance(size, int) else tuple(size)
+
+
+# ---- optional dependencies --------------------------------------------------------------------
 
 _torch = None
-_scipy_erf = None
+_scipy_special = None
 
 
 def torch_module():
@@ -59,15 +126,16 @@ def torch_module():
     return _torch or None
 
 
-def _erf():
-    global _scipy_erf
-    if _scipy_erf is None:
+def scipy_special():
+    """scipy.special, or None when SciPy is not installed."""
+    global _scipy_special
+    if _scipy_special is None:
         try:
-            from scipy.special import erf
+            from scipy import special
         except ImportError:
-            erf = False
-        _scipy_erf = erf
-    return _scipy_erf or None
+            special = False
+        _scipy_special = special
+    return _scipy_special or None
 
 
 def max_threads():
@@ -78,9 +146,25 @@ def max_threads():
         return os.cpu_count() or 1
 
 
+def thread_counts():
+    """The thread settings of a full run: 1 and every core (one entry on a 1-core machine)."""
+    return tuple(sorted({1, max_threads()}))
+
+
+def _blas_limit(n):
+    """Limit NumPy's BLAS (used by matmul, e.g. in info_nce and its NumPy formula) to n
+    threads with threadpoolctl if it is installed; a no-op otherwise."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=n, user_api="blas")
+
+
 @contextlib.contextmanager
 def num_threads(n):
-    """Run actloss (and torch, if imported) on n threads; restore both afterwards."""
+    """Run actloss, torch (if imported) and NumPy's BLAS (with threadpoolctl) on n threads;
+    restore all of them afterwards."""
     import actloss
     old = actloss._threads._num_threads
     torch = _torch or None
@@ -89,388 +173,363 @@ def num_threads(n):
     if torch:
         torch.set_num_threads(n)
     try:
-        yield
+        with _blas_limit(n):
+            yield
     finally:
         actloss.set_num_threads(old)
         if torch:
             torch.set_num_threads(old_torch)
 
 
-# ---- the op table ---------------------------------------------------------------------------
-# api: the actloss/torch function name; params: keyword arguments given to both (torch's
-# defaults); shape(n); saves: what the backward takes besides grad_output ("x" or "y" = the
-# forward result); np_fwd(a) / np_bwd(a): NumPy formulas on the arrays of make_arrays.
+# ---- the table --------------------------------------------------------------------------------
 
-OpSpec = namedtuple("OpSpec", "name api params shape saves np_fwd np_bwd")
-
-
-def _shape_1d(n):
-    return (n,)
-
-
-def _shape_prelu(n):
-    """(N, C, L) with 8 channels: a weight per channel, as in a conv net."""
-    return (5, _PRELU_CHANNELS, n // (5 * _PRELU_CHANNELS))
+@functools.lru_cache(maxsize=1)
+def _table():
+    from . import _bench_activations, _bench_losses
+    table = {}
+    for case in _bench_activations.CASES + _bench_losses.CASES:
+        assert case.name not in table, f"two bench cases named {case.name}"
+        table[case.name] = case
+    return table
 
 
-def _shape_glu(n):
-    """(rows, 1000), halved along the last dim."""
-    return (max(1, n // 1000), min(n, 1000))
+def cases(family=None):
+    """Every case of the table in order (of one family if given)."""
+    return [c for c in _table().values() if family is None or c.family == family]
 
 
-def _sig(x):
-    return 1 / (1 + np.exp(-x))
+def case(name):
+    return _table()[name]
 
 
-def _np_gelu(a):
-    erf = _erf()
-    return 0.5 * a.x * (1 + erf(a.x * _INV_SQRT2))
-
-
-def _np_gelu_bwd(a):
-    erf, x = _erf(), a.x
-    return a.gy * (0.5 * (1 + erf(x * _INV_SQRT2)) + x * np.exp(-0.5 * x * x) * _INV_SQRT_2PI)
-
-
-def _np_gelu_tanh(a):
-    x = a.x
-    return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
-
-
-def _np_gelu_tanh_bwd(a):
-    x = a.x
-    t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
-    du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-    return a.gy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
-
-
-def _np_silu_bwd(a):
-    s = _sig(a.x)
-    return a.gy * (s * (1 + a.x * (1 - s)))
-
-
-def _np_mish_bwd(a):
-    x = a.x
-    t = np.tanh(np.log1p(np.exp(x)))
-    return a.gy * (t + x * _sig(x) * (1 - t * t))
-
-
-def _np_prelu(a):
-    return np.where(a.x > 0, a.x, a.x * a.w[:, None])
-
-
-def _np_prelu_bwd(a):
-    w = a.w[:, None]
-    gx = np.where(a.x > 0, a.gy, a.gy * w)
-    gw = np.where(a.x > 0, 0, a.gy * a.x).sum(axis=(0, 2))
-    return gx, gw
-
-
-def _np_rrelu(a):
-    lo, hi = 1 / 8, 1 / 3
-    slopes = lo + (hi - lo) * a.rng.random(a.x.shape, dtype=a.x.dtype)
-    return np.where(a.x > 0, a.x, a.x * slopes)
-
-
-def _np_glu(a):
-    h = a.x.shape[-1] // 2
-    return a.x[..., :h] * _sig(a.x[..., h:])
-
-
-def _np_glu_bwd(a):
-    h = a.x.shape[-1] // 2
-    u, v = a.x[..., :h], a.x[..., h:]
-    s = _sig(v)
-    return np.concatenate([a.gy * s, a.gy * u * s * (1 - s)], axis=-1)
-
-
-def _np_softshrink(a):
-    return np.sign(a.x) * np.maximum(np.abs(a.x) - 0.5, 0)
-
-
-OPS = {spec.name: spec for spec in (
-    OpSpec("relu", "relu", {}, _shape_1d, "x",
-           lambda a: np.maximum(a.x, 0), lambda a: a.gy * (a.x > 0)),
-    OpSpec("relu6", "relu6", {}, _shape_1d, "x",
-           lambda a: np.clip(a.x, 0, 6), lambda a: a.gy * ((a.x > 0) & (a.x < 6))),
-    OpSpec("leaky_relu", "leaky_relu", {"negative_slope": 0.01}, _shape_1d, "x",
-           lambda a: np.where(a.x > 0, a.x, a.x * 0.01),
-           lambda a: np.where(a.x > 0, a.gy, a.gy * 0.01)),
-    OpSpec("prelu", "prelu", {}, _shape_prelu, "x", _np_prelu, _np_prelu_bwd),
-    OpSpec("rrelu", "rrelu", {"lower": 1 / 8, "upper": 1 / 3, "training": True}, _shape_1d,
-           "x", _np_rrelu, lambda a: a.gy * a.noise),
-    OpSpec("elu", "elu", {"alpha": 1.0}, _shape_1d, "x",
-           lambda a: np.where(a.x > 0, a.x, np.expm1(a.x)),
-           lambda a: np.where(a.x > 0, a.gy, a.gy * np.exp(a.x))),
-    OpSpec("celu", "celu", {"alpha": 1.0}, _shape_1d, "x",
-           lambda a: np.where(a.x > 0, a.x, 1.0 * np.expm1(a.x / 1.0)),
-           lambda a: np.where(a.x > 0, a.gy, a.gy * np.exp(a.x / 1.0))),
-    OpSpec("selu", "selu", {}, _shape_1d, "x",
-           lambda a: _SELU_SCALE * np.where(a.x > 0, a.x, _SELU_ALPHA * np.expm1(a.x)),
-           lambda a: a.gy * np.where(a.x > 0, _SELU_SCALE,
-                                     _SELU_SCALE * _SELU_ALPHA * np.exp(a.x))),
-    OpSpec("gelu", "gelu", {"approximate": "none"}, _shape_1d, "x", _np_gelu, _np_gelu_bwd),
-    OpSpec("gelu_tanh", "gelu", {"approximate": "tanh"}, _shape_1d, "x",
-           _np_gelu_tanh, _np_gelu_tanh_bwd),
-    OpSpec("silu", "silu", {}, _shape_1d, "x",
-           lambda a: a.x * (1 / (1 + np.exp(-a.x))), _np_silu_bwd),
-    OpSpec("mish", "mish", {}, _shape_1d, "x",
-           lambda a: a.x * np.tanh(np.log1p(np.exp(a.x))), _np_mish_bwd),
-    OpSpec("softplus", "softplus", {"beta": 1.0, "threshold": 20.0}, _shape_1d, "x",
-           lambda a: np.where(a.x > 20, a.x, np.log1p(np.exp(a.x))),
-           lambda a: np.where(a.x > 20, a.gy, a.gy / (1 + np.exp(-a.x)))),
-    OpSpec("softsign", "softsign", {}, _shape_1d, "x",
-           lambda a: a.x / (1 + np.abs(a.x)), lambda a: a.gy / (1 + np.abs(a.x)) ** 2),
-    OpSpec("sigmoid", "sigmoid", {}, _shape_1d, "y",
-           lambda a: 1 / (1 + np.exp(-a.x)), lambda a: a.gy * a.y * (1 - a.y)),
-    OpSpec("tanh", "tanh", {}, _shape_1d, "y",
-           lambda a: np.tanh(a.x), lambda a: a.gy * (1 - a.y * a.y)),
-    OpSpec("logsigmoid", "logsigmoid", {}, _shape_1d, "x",
-           lambda a: -np.logaddexp(0, -a.x), lambda a: a.gy / (1 + np.exp(a.x))),
-    OpSpec("hardtanh", "hardtanh", {"min_val": -1.0, "max_val": 1.0}, _shape_1d, "x",
-           lambda a: np.clip(a.x, -1, 1), lambda a: a.gy * ((a.x > -1) & (a.x < 1))),
-    OpSpec("hardsigmoid", "hardsigmoid", {}, _shape_1d, "x",
-           lambda a: np.clip(a.x / 6 + 0.5, 0, 1),
-           lambda a: np.where((a.x > -3) & (a.x < 3), a.gy / 6, 0)),
-    OpSpec("hardswish", "hardswish", {}, _shape_1d, "x",
-           lambda a: a.x * np.clip(a.x + 3, 0, 6) / 6,
-           lambda a: np.where(a.x < -3, 0, np.where(a.x <= 3, a.gy * (a.x / 3 + 0.5), a.gy))),
-    OpSpec("hardshrink", "hardshrink", {"lambd": 0.5}, _shape_1d, "x",
-           lambda a: np.where(np.abs(a.x) > 0.5, a.x, 0),
-           lambda a: a.gy * (np.abs(a.x) > 0.5)),
-    OpSpec("softshrink", "softshrink", {"lambd": 0.5}, _shape_1d, "x", _np_softshrink,
-           lambda a: a.gy * (np.abs(a.x) > 0.5)),
-    OpSpec("tanhshrink", "tanhshrink", {}, _shape_1d, "x",
-           lambda a: a.x - np.tanh(a.x), lambda a: a.gy * np.tanh(a.x) ** 2),
-    OpSpec("threshold", "threshold", {"threshold": 0.1, "value": 20.0}, _shape_1d, "x",
-           lambda a: np.where(a.x > 0.1, a.x, 20.0), lambda a: a.gy * (a.x > 0.1)),
-    OpSpec("glu", "glu", {"dim": -1}, _shape_glu, "x", _np_glu, _np_glu_bwd),
-)}
-
-
-def op_names():
-    """Every bench op: actloss.ACTIVATIONS, with gelu's tanh form right after gelu."""
+def public_functions():
+    """The public forward functions the table must cover: every function of actloss.__all__
+    other than the ``_backward``/``_with_grad`` forms and the thread/config helpers."""
     import actloss
-    names = []
-    for name in actloss.ACTIVATIONS:
-        names.append(name)
-        if name == "gelu":
-            names.append("gelu_tanh")
-    assert set(names) == set(OPS), "the bench table and actloss.ACTIVATIONS disagree"
-    return names
+    skip = {"get_num_threads", "set_num_threads", "show_config"}
+    return [n for n in actloss.__all__ if callable(getattr(actloss, n)) and n not in skip
+            and not n.endswith(("_backward", "_with_grad"))]
 
 
-# ---- inputs ---------------------------------------------------------------------------------
+def uncovered_functions():
+    """Public functions no case times (aliases such as nt_xent = info_nce count as covered)."""
+    import actloss
+    timed = {id(getattr(actloss, c.api)) for c in cases() if c.api}
+    return [n for n in public_functions() if id(getattr(actloss, n)) not in timed]
 
-def make_arrays(name, n, dtype, seed=0):
-    """The NumPy inputs of op `name` at n elements: x, gy (the forward result's shape), y
-    (the forward result), w (prelu), noise (rrelu), rng, out_fwd / out_bwd (out= buffers)."""
-    spec, dtype = OPS[name], np.dtype(dtype)
+
+def size_label(size):
+    """'1e6' for 10^6 elements, '1000x1000' for a shape; other counts as plain integers."""
+    if isinstance(size, int):
+        k = round(math.log10(size)) if size > 0 else 0
+        return f"1e{k}" if 10**k == size else str(size)
+    return "x".join(map(str, size))
+
+
+def parse_size(text):
+    """A size label back to a size: '1e6', '10^6', '1000000' -> 1000000; '64x32000' -> (64,
+    32000). Raises ValueError on anything else."""
+    t = text.strip().lower().replace("*", "x").replace(",", "x")
+    if "x" in t:
+        dims = tuple(int(p) for p in t.split("x"))
+        if len(dims) != 2 or min(dims) < 1:
+            raise ValueError(f"a shape is ROWSxCOLS, got {text!r}")
+        return dims
+    if "^" in t:
+        base, exp = t.split("^")
+        return int(base) ** int(exp)
+    value = float(t) if "e" in t else int(t)
+    if value != int(value) or value < 1:
+        raise ValueError(f"a size is a positive integer, got {text!r}")
+    return int(value)
+
+
+def all_size_labels():
+    return sorted({size_label(s) for sizes in SIZES.values() for s in sizes},
+                  key=lambda s: (len(s), s))
+
+
+class Key(namedtuple("Key", "case direction dtype size threads")):
+    """One measurement: a case, a direction, a dtype, a size, a thread count."""
+
+    @property
+    def id(self):
+        """'gelu/forward/float32/1e6/t1': the JSON key, the floors key, the pytest group."""
+        return (f"{self.case.name}/{self.direction}/{self.dtype}/{size_label(self.size)}/"
+                f"t{self.threads}")
+
+
+def select(functions=None, directions=None, dtypes=None, sizes=None, threads=None,
+           quick=False):
+    """The keys matching every filter, in table order, grouped so that the keys sharing
+    inputs (same case, dtype and size) are adjacent, every forward before the backward (rrelu's
+    training forward rewrites the noise its backward reads).
+
+    functions: fnmatch globs on the case name or the actloss function name; sizes: labels
+    (``size_label``) or sizes; threads: counts. ``quick`` narrows sizes, dtypes and threads
+    to ``QUICK`` where the corresponding filter is not given.
+    """
+    dtypes = tuple(dtypes or (QUICK["dtypes"] if quick else DTYPES))
+    threads = tuple(threads or (QUICK["threads"] if quick else thread_counts()))
+    wanted_sizes = {size_label(s) if not isinstance(s, str) else s for s in sizes or ()}
+    keys = []
+    for c in cases():
+        if functions and not any(fnmatch.fnmatchcase(c.name, g) or
+                                 (c.api and fnmatch.fnmatchcase(c.api, g)) for g in functions):
+            continue
+        kind_sizes = QUICK["sizes"][c.kind] if quick and not sizes else SIZES[c.kind]
+        for dtype in dtypes:
+            for size in kind_sizes:
+                if wanted_sizes and size_label(size) not in wanted_sizes:
+                    continue
+                for direction in c.directions:
+                    if not directions or direction in directions:
+                        keys.extend(Key(c, direction, dtype, size, n) for n in threads)
+    return keys
+
+
+# ---- inputs -----------------------------------------------------------------------------------
+
+def inputs(c, size, dtype, seed=0):
+    """The arrays of case c at `size`: its named inputs, y (actloss's forward result), gy (a
+    grad_output of y's shape: a 0-d array for a reduced loss), out_fwd / out_bwd (out=
+    buffers, where the API has out=)."""
+    dtype = np.dtype(dtype)
     rng = np.random.default_rng(seed)
-    x = (3 * rng.standard_normal(spec.shape(n))).astype(dtype)
-    a = types.SimpleNamespace(x=x, rng=np.random.default_rng(seed + 1), w=None, noise=None)
-    if name == "prelu":
-        a.w = np.full(_PRELU_CHANNELS, 0.25, dtype)
-    if name == "rrelu":
-        a.noise = np.empty_like(x)
-    a.out_fwd = _actloss_forward(spec, a, None)
-    a.y = a.out_fwd.copy()
-    a.gy = rng.standard_normal(a.y.shape).astype(dtype)
-    a.out_bwd = np.empty_like(x)
+    a = types.SimpleNamespace(**c.make(c.input_shape(size), dtype, rng))
+    a.out_fwd = a.out_bwd = None
+    y = _actloss_partial(c, "forward", a, None)() if c.api else getattr(a, c.args[0])
+    a.y = np.array(y)
+    a.gy = np.asarray(rng.standard_normal(a.y.shape)).astype(a.y.dtype)
+    if "forward" in c.out:
+        a.out_fwd = np.empty_like(a.y)
+    if "backward" in c.out:
+        a.out_bwd = np.empty_like(getattr(a, c.args[0]))
     return a
 
 
-def make_tensors(a):
+def tensors(a):
     """The same data as torch tensors (torch.from_numpy: shared memory)."""
     torch = torch_module()
-    t = types.SimpleNamespace()
-    for key in ("x", "gy", "y", "w", "noise"):
-        v = getattr(a, key)
-        setattr(t, key, torch.from_numpy(v) if v is not None else None)
-    return t
+    return types.SimpleNamespace(**{k: torch.from_numpy(v) for k, v in vars(a).items()
+                                    if isinstance(v, np.ndarray)})
+
+
+def _arrays(a, names):
+    return [getattr(a, k) for k in names]
+
+
+def elements(c, a):
+    """Elements of the case's first input: what elements/s counts."""
+    return getattr(a, c.args[0]).size
 
 
 # ---- the calls --------------------------------------------------------------------------------
 
-def _actloss_forward(spec, a, out):
+def _actloss_partial(c, direction, a, out):
+    """The actloss call of a case as a functools.partial: no Python frame of ours in the timed
+    call, so a 10^3-element timing shows actloss's own per-call overhead."""
     import actloss as F
-    p = spec.params
-    if spec.name == "prelu":
-        return F.prelu(a.x, a.w, out=out)
-    if spec.name == "rrelu":
-        return F.rrelu(a.x, generator=a.rng, noise=a.noise, out=out, **p)
-    return getattr(F, spec.api)(a.x, out=out, **p)
+    kw = dict(c.params)
+    if out is not None:
+        kw["out"] = out
+    if direction == "forward":
+        kw.update(zip(c.fwd_kw, _arrays(a, c.fwd_kw)))
+        return functools.partial(getattr(F, c.api), *_arrays(a, c.args), **kw)
+    if direction == "fused":
+        return functools.partial(getattr(F, c.api + "_with_grad"), *_arrays(a, c.args),
+                                 grad_output=a.gy, **kw)
+    kw.update(zip(c.bwd_kw, _arrays(a, c.bwd_kw)))
+    bwd = getattr(F, c.api + "_backward")
+    if c.saves == "y":
+        return functools.partial(bwd, a.gy, output=a.y, **kw)
+    return functools.partial(bwd, a.gy, *_arrays(a, c.args), **kw)
 
 
-def _actloss_backward(spec, a, out):
-    import actloss as F
-    p = spec.params
-    if spec.name == "prelu":
-        return F.prelu_backward(a.gy, a.x, a.w)
-    if spec.name == "glu":
-        return F.glu_backward(a.gy, a.x, **p)
-    if spec.name == "rrelu":
-        return F.rrelu_backward(a.gy, a.x, noise=a.noise, out=out, **p)
-    bwd = getattr(F, spec.api + "_backward")
-    if spec.saves == "y":
-        return bwd(a.gy, output=a.y, out=out)
-    return bwd(a.gy, a.x, out=out, **p)
+def _torch_forward(c, t):
+    if c.torch_fwd is not None:
+        return c.torch_fwd(t)
+    return getattr(torch_module().nn.functional, c.api)(*_arrays(t, c.args), **c.params)
 
 
-_NO_OUT = {("backward", "prelu"), ("backward", "glu")}  # API without out=
+def _with_leaves(c, t, clone):
+    """t with the differentiated inputs replaced by leaf tensors requiring grad."""
+    leaves = {k: (getattr(t, k).detach().clone() if clone else getattr(t, k).detach())
+              .requires_grad_(True) for k in c.grads}
+    return types.SimpleNamespace(**{**vars(t), **leaves}), tuple(leaves.values())
 
 
-def _torch_forward(spec, t):
+def _torch_autograd(c, t):
+    """torch's backward without a functional derivative: autograd over a graph built once."""
     torch = torch_module()
-    TF = torch.nn.functional
-    p = spec.params
-    if spec.name == "prelu":
-        return lambda: TF.prelu(t.x, t.w)
-    if spec.name in ("sigmoid", "tanh"):
-        fn = getattr(torch, spec.api)
-        return lambda: fn(t.x)
-    fn = getattr(TF, spec.api)
-    return lambda: fn(t.x, **p)
+    tl, leaves = _with_leaves(c, t, clone=True)
+    y = _torch_forward(c, tl)
+    return lambda: torch.autograd.grad(y, leaves, t.gy, retain_graph=True)
 
 
-def _torch_backward(spec, t):
-    """The functional derivative torch's autograd itself calls (no graph), or autograd."""
+def _torch_fused(c, t):
+    """Forward, then autograd's backward on the fresh graph: one torch training step."""
     torch = torch_module()
-    aten, TF, name, p = torch.ops.aten, torch.nn.functional, spec.name, spec.params
-    gy, x = t.gy, t.x
-    simple = {
-        "relu": lambda: aten.threshold_backward(gy, x, 0),
-        "relu6": lambda: aten.hardtanh_backward(gy, x, 0.0, 6.0),
-        "leaky_relu": lambda: aten.leaky_relu_backward(gy, x, p.get("negative_slope"), False),
-        "elu": lambda: aten.elu_backward(gy, p.get("alpha"), 1.0, 1.0, False, x),
-        "celu": lambda: aten.elu_backward(gy, p.get("alpha"), 1.0, 1.0 / p.get("alpha", 1),
-                                          False, x),
-        "selu": lambda: aten.elu_backward(gy, _SELU_ALPHA, _SELU_SCALE, 1.0, False, x),
-        "gelu": lambda: aten.gelu_backward(gy, x, approximate="none"),
-        "gelu_tanh": lambda: aten.gelu_backward(gy, x, approximate="tanh"),
-        "silu": lambda: aten.silu_backward(gy, x),
-        "mish": lambda: aten.mish_backward(gy, x),
-        "softplus": lambda: aten.softplus_backward(gy, x, p.get("beta"), p.get("threshold")),
-        "sigmoid": lambda: aten.sigmoid_backward(gy, t.y),
-        "tanh": lambda: aten.tanh_backward(gy, t.y),
-        "hardtanh": lambda: aten.hardtanh_backward(gy, x, p.get("min_val"), p.get("max_val")),
-        "hardsigmoid": lambda: aten.hardsigmoid_backward(gy, x),
-        "hardswish": lambda: aten.hardswish_backward(gy, x),
-        "hardshrink": lambda: aten.hardshrink_backward(gy, x, p.get("lambd")),
-        "softshrink": lambda: aten.softshrink_backward(gy, x, p.get("lambd")),
-        "threshold": lambda: aten.threshold_backward(gy, x, p.get("threshold")),
-        "glu": lambda: aten.glu_backward(gy, x, p.get("dim")),
-        "rrelu": lambda: aten.rrelu_with_noise_backward(gy, x, t.noise, p["lower"], p["upper"],
-                                                        True, False),
-    }
-    if name in simple:
-        return simple[name]
-    if name == "logsigmoid":
-        buffer = aten.log_sigmoid_forward(x)[1]   # what autograd saves from the forward
-        return lambda: aten.log_sigmoid_backward(gy, x, buffer)
-    if name == "prelu":
-        w = t.w.view(1, -1, 1)
 
-        def prelu_backward():
-            gx, gw = aten._prelu_kernel_backward(gy, x, w)
-            return gx, gw.sum(dim=(0, 2))       # autograd's reduction to weight's shape
-        return prelu_backward
-    # softsign, tanhshrink: no functional derivative; autograd over a graph built once
-    xr = x.detach().clone().requires_grad_(True)
-    y = getattr(TF, spec.api)(xr, **p)
-    return lambda: torch.autograd.grad(y, xr, gy, retain_graph=True)[0]
+    def fused():
+        tl, leaves = _with_leaves(c, t, clone=False)
+        loss = _torch_forward(c, tl)
+        return (loss.detach(),) + torch.autograd.grad(loss, leaves, t.gy)
+    return fused
 
 
-def bind(name, direction, impl, a, t=None):
-    """A zero-argument callable running one implementation on the prepared inputs, or None
-    where the implementation does not exist (no out=, no torch, no SciPy erf)."""
-    spec = OPS[name]
+def _torch_call(c, direction, t):
+    if direction == "forward":
+        if c.torch_fwd is None:
+            return functools.partial(getattr(torch_module().nn.functional, c.api),
+                                     *_arrays(t, c.args), **c.params)
+        return lambda: c.torch_fwd(t)
+    if direction == "fused":
+        return _torch_fused(c, t)
+    return (c.torch_bwd or functools.partial(_torch_autograd, c))(t)
+
+
+def _numpy_call(c, direction, a):
+    if direction == "forward":
+        return lambda: c.np_fwd(a)
+    if direction == "backward":
+        return lambda: c.np_bwd(a)
+    return lambda: (c.np_fwd(a),) + as_tuple(c.np_bwd(a))
+
+
+def implementations(c, direction):
+    """The implementations case c has in `direction` where every optional package is
+    installed: actloss-alloc only beside an out= call, only numpy for the copy reference."""
+    if c.api is None:
+        return ("numpy",)
+    alloc = ("actloss-alloc",) if direction in c.out else ()
+    return ("actloss",) + alloc + ("numpy", "torch")
+
+
+def missing_dependency(c, impl):
+    """Why an implementation of c cannot run here (torch or SciPy missing), or None."""
+    if impl == "torch" and torch_module() is None:
+        return "torch is not installed"
+    if impl == "numpy" and c.needs_scipy and scipy_special() is None:
+        return "NumPy has no erf and SciPy is not installed"
+    return None
+
+
+def bind(c, direction, impl, a, t=None):
+    """A zero-argument callable running one implementation of case c on the prepared inputs
+    `a` (tensors `t`, made from `a` if not given), or None where that implementation does not
+    exist (see implementations) or cannot run here (see missing_dependency)."""
+    if direction not in c.directions:
+        raise ValueError(f"{c.name} has no {direction} direction")
+    if impl not in IMPLEMENTATIONS:
+        raise ValueError(f"unknown implementation {impl!r}; expected one of {IMPLEMENTATIONS}")
+    if impl not in implementations(c, direction) or missing_dependency(c, impl):
+        return None
     if impl == "actloss":
-        if (direction, name) in _NO_OUT:
-            return None
-        out = a.out_fwd if direction == "forward" else a.out_bwd
-        call = _actloss_forward if direction == "forward" else _actloss_backward
-        return lambda: call(spec, a, out)
+        out = {"forward": a.out_fwd, "backward": a.out_bwd}.get(direction)
+        return _actloss_partial(c, direction, a, out)
     if impl == "actloss-alloc":
-        call = _actloss_forward if direction == "forward" else _actloss_backward
-        return lambda: call(spec, a, None)
+        return _actloss_partial(c, direction, a, None)
     if impl == "numpy":
-        if spec.api == "gelu" and spec.params["approximate"] == "none" and _erf() is None:
-            return None
-        fn = spec.np_fwd if direction == "forward" else spec.np_bwd
-        return lambda: fn(a)
-    if impl == "torch":
-        if torch_module() is None:
-            return None
-        if t is None:
-            t = make_tensors(a)
-        return _torch_forward(spec, t) if direction == "forward" else _torch_backward(spec, t)
-    raise ValueError(f"unknown implementation {impl!r}; expected one of {IMPLEMENTATIONS}")
+        return _numpy_call(c, direction, a)
+    return _torch_call(c, direction, t if t is not None else tensors(a))
+
+
+def bind_all(c, direction, a, t=None):
+    """{impl: callable} of the implementations that exist here."""
+    if t is None and torch_module() is not None and c.api is not None:
+        t = tensors(a)
+    fns = {impl: bind(c, direction, impl, a, t) for impl in IMPLEMENTATIONS}
+    return {impl: fn for impl, fn in fns.items() if fn is not None}
+
+
+def as_tuple(result):
+    return result if isinstance(result, tuple) else (result,)
 
 
 def as_numpy(result):
-    """A result (array, tensor or tuple of them) as a tuple of NumPy arrays."""
-    items = result if isinstance(result, tuple) else (result,)
-    return tuple(np.asarray(r.numpy() if hasattr(r, "numpy") else r) for r in items)
+    """A result (array, scalar, tensor or tuple of them) as a tuple of NumPy arrays."""
+    return tuple(np.asarray(r.detach().numpy() if hasattr(r, "detach") else r)
+                 for r in as_tuple(result))
 
 
-def check_agreement(name, direction, impl, got, expected):
-    """Raise AssertionError unless an implementation's result matches actloss's (same dtype,
-    loose tolerance): a wrong formula would make its timing meaningless. The float64
-    tolerance admits torch's hardsigmoid_backward, which multiplies by 1.0f / 6.0f (a float32
-    constant) in float64 too. rrelu's forward draws its own random slopes, so only its
-    positive part is compared."""
-    got, expected = as_numpy(got), as_numpy(expected)
-    assert len(got) == len(expected), f"{name} {direction} {impl}: {len(got)} results"
-    for g, e in zip(got, expected):
-        assert g.dtype == e.dtype, f"{name} {direction} {impl}: dtype {g.dtype} != {e.dtype}"
-        f32 = e.dtype == np.float32
-        rtol, atol = (1e-4, 1e-5) if f32 else (1e-7, 1e-10)
-        if name == "prelu" and direction == "backward" and g.ndim == 1:
-            rtol, atol = (1e-3, 1e-2) if f32 else (1e-7, 1e-9)   # a sum over many terms
-        if name == "rrelu" and direction == "forward":
-            keep = e > 0
-            g, e = g[keep], e[keep]
-        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol,
-                                   err_msg=f"{name} {direction} {impl}")
+def expected(c, direction, a):
+    """The reference result the implementations are checked against: actloss's (the input
+    itself for the copy reference), copied so that later out= calls cannot change it."""
+    if c.api is None:
+        return (getattr(a, c.args[0]).copy(),)
+    return tuple(r.copy() for r in as_numpy(_actloss_partial(c, direction, a, None)()))
 
 
-def traffic_bytes(name, direction, a):
-    """Bytes a call must read and write: its array inputs and its result(s)."""
-    spec = OPS[name]
+def check_agreement(c, direction, impl, got, expect):
+    """Raise AssertionError unless an implementation's result matches actloss's: same number
+    of results, dtype and shape, |got - expect| <= rtol |expect| + atol max|expect| (loose:
+    the formulas differ in rounding, and a mean's gradient is tiny; the float32 rtol is per
+    case, Case.rtol32). The float64 tolerance admits torch's hardsigmoid_backward, which
+    multiplies by 1.0f / 6.0f (a float32 constant) in float64 too. rrelu's forward draws its
+    own random slopes: only its positive part is compared."""
+    got = as_numpy(got)
+    label = f"{c.name} {direction} {impl}"
+    assert len(got) == len(expect), f"{label}: {len(got)} results, expected {len(expect)}"
+    for g, e in zip(got, expect):
+        assert g.dtype == e.dtype, f"{label}: dtype {g.dtype} != {e.dtype}"
+        assert g.shape == e.shape, f"{label}: shape {g.shape} != {e.shape}"
+        rtol, atol = (c.rtol32, 1e-5) if e.dtype == np.float32 else (1e-7, 1e-10)
+        if c.name == "rrelu" and direction == "forward":
+            g, e = g[e > 0], e[e > 0]
+        scale = float(np.max(np.abs(e))) if e.size else 0.0
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol * max(scale, 1e-30),
+                                   err_msg=label)
+
+
+def traffic_bytes(c, direction, a, result):
+    """Bytes a call must move: every array it is given (read; rrelu's forward noise is
+    written instead) plus its result(s) (written)."""
     if direction == "forward":
-        ins = [a.x, a.w] + ([a.noise] if name == "rrelu" else [])  # rrelu writes noise
-        outs = [a.out_fwd]
+        given = _arrays(a, c.args + c.fwd_kw)
+    elif direction == "backward":
+        given = [a.gy] + ([a.y] if c.saves == "y" else _arrays(a, c.args)) + _arrays(a, c.bwd_kw)
     else:
-        ins = [a.gy, a.y if spec.saves == "y" else a.x, a.w, a.noise]
-        outs = [a.out_bwd] + ([a.w] if name == "prelu" else [])
-    return sum(v.nbytes for v in ins + outs if v is not None)
+        given = [a.gy] + _arrays(a, c.args)
+    given = [v for v in given if isinstance(v, np.ndarray)]
+    return sum(v.nbytes for v in given) + sum(np.asarray(r).nbytes for r in result)
 
 
-def median_time(fns, repeats=7, min_time=2e-3, warmup_time=25e-3):
-    """Median seconds per call of each zero-argument callable in `fns` (a dict).
+# ---- timing -----------------------------------------------------------------------------------
 
-    Each is first called for `warmup_time` (at least 5 calls: the first few large
-    allocations of a process fault in fresh pages, ~2 ms per 4 MB here, until malloc
-    keeps the memory), then timed in `repeats` rounds of enough calls to last `min_time`;
-    the rounds of the different callables are interleaved, so that a slow moment of the
-    machine hits all of them alike.
+def clock_for(n_threads):
+    """The clock of a timing at n_threads: the process's CPU time on one thread (equal to
+    wall time on an idle machine, but time spent preempted by other work on a shared machine
+    does not count; helper threads' work still does), wall time on several (CPU time would
+    add the threads up)."""
+    return time.process_time if n_threads == 1 else time.perf_counter
+
+
+def median_time(fns, repeats=7, min_time=2e-3, warmup_time=25e-3, clock=time.perf_counter):
+    """Median seconds per call, by `clock`, of each zero-argument callable in `fns` (a dict).
+
+    Each is first called for `warmup_time` (at least 2 calls: the first large allocations of
+    a process fault in fresh pages, ~2 ms per 4 MB here, until malloc keeps the memory), then
+    timed in `repeats` rounds of enough calls to last `min_time` (calibrated from the fastest
+    warm-up call: a preempted one would make the rounds too short); the rounds of the
+    different callables are interleaved, so that a slow moment of a shared machine hits all
+    of them alike.
     """
     loops = {}
     for key, fn in fns.items():
-        start, calls = time.perf_counter(), 0
-        while calls < 5 or (time.perf_counter() - start < warmup_time and calls < 1000):
-            t0 = time.perf_counter()
+        start, calls, fastest = clock(), 0, math.inf
+        while calls < 2 or (clock() - start < warmup_time and calls < 10000):
+            t0 = clock()
             fn()
-            dt = time.perf_counter() - t0
+            fastest = min(fastest, clock() - t0)
             calls += 1
-        loops[key] = max(1, min(1000, int(min_time / max(dt, 1e-7))))
+        loops[key] = max(1, min(10000, int(min_time / max(fastest, 1e-8))))
     samples = {key: [] for key in fns}
     for _ in range(repeats):
         for key, fn in fns.items():
             k = loops[key]
-            t0 = time.perf_counter()
+            t0 = clock()
             for _ in range(k):
                 fn()
-            samples[key].append((time.perf_counter() - t0) / k)
+            samples[key].append((clock() - t0) / k)
     return {key: float(np.median(v)) for key, v in samples.items()}

@@ -1,0 +1,494 @@
+"""``python -m actloss bench``: actloss, torch and NumPy side by side, in one process.
+
+Every case of the shared table (``_benchcases``) that the filters select is measured at each
+thread count: the implementations' rounds are interleaved (a slow moment of a shared machine
+hits all of them alike), each round calibrated to a minimum time, and the median of the
+rounds is reported; on one thread by the process's CPU time, which time spent preempted by
+other work does not inflate (``_benchcases.clock_for``). Output: a table to paste into an
+issue (stdout), every record as JSON (``--json``), and the CI regression guard:
+``--check-floors`` compares each case's numpy/actloss ratio with a committed floor (ratios,
+not absolute times, so a shared and noisy machine does not matter), ``--write-floors``
+regenerates the floors from a measurement.
+"""
+import argparse
+import datetime
+import fnmatch
+import itertools
+import json
+import math
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+from . import _benchcases as bc
+
+JSON_SCHEMA = "actloss-bench/1"
+FLOOR_MARGIN = 0.5       # floor = margin * measured ratio: noise passes, a 2x regression fails
+FLOOR_RUNS = 3           # --write-floors: the lowest ratio of this many measurements
+FLOOR_RETRIES = 2        # --check-floors: a case below is measured again, up to this often
+BANDWIDTH_SIZE = 10**7   # elementwise size whose bytes/s is compared with np.copyto's
+ROUNDS, QUICK_ROUNDS = 7, 5
+MIN_TIME, WARMUP_TIME = 2e-3, 25e-3
+QUICK_WARMUP_TIME = 10e-3
+
+
+# ---- command line -------------------------------------------------------------------------------
+
+def _function_glob(text):
+    if not any(fnmatch.fnmatchcase(c.name, text) or (c.api and fnmatch.fnmatchcase(c.api, text))
+               for c in bc.cases()):
+        raise argparse.ArgumentTypeError(
+            f"no bench case matches {text!r} (python -m actloss bench --list shows them)")
+    return text
+
+
+def _size(text):
+    try:
+        label = bc.size_label(bc.parse_size(text))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    if label not in bc.all_size_labels():
+        raise argparse.ArgumentTypeError(
+            f"no case has size {text!r}; sizes: {', '.join(bc.all_size_labels())}")
+    return label
+
+
+def _threads(text):
+    if text == "max":
+        return bc.max_threads()
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"threads is a positive integer or 'max', got {text!r}")
+    return n
+
+
+def add_arguments(parser):
+    """The options of ``python -m actloss bench``."""
+    parser.add_argument("--quick", action="store_true",
+                        help="a small slice: the two smaller sizes of each kind, float32, 1 "
+                             "thread, fewer rounds (the slice the CI floors cover)")
+    parser.add_argument("-f", "--function", action="append", type=_function_glob,
+                        metavar="GLOB", help="case or function name, fnmatch glob "
+                        "(repeatable): -f 'gelu*' -f cross_entropy")
+    parser.add_argument("--size", action="append", type=_size, metavar="SIZE",
+                        help="elements (1e6, 10^6, 1000000) or ROWSxCOLS (1000x1000); "
+                             "repeatable")
+    parser.add_argument("--dtype", action="append", choices=bc.DTYPES,
+                        help="repeatable; default both (float32 with --quick)")
+    parser.add_argument("--threads", action="append", type=_threads, metavar="N",
+                        help="thread count or 'max' (repeatable); default 1 and max "
+                             "(1 with --quick)")
+    parser.add_argument("--direction", action="append", choices=bc.DIRECTIONS,
+                        help="repeatable; default all (fused: the *_with_grad functions)")
+    parser.add_argument("--rounds", type=int, metavar="N",
+                        help=f"timed rounds per case (default {ROUNDS}, {QUICK_ROUNDS} with "
+                             "--quick)")
+    parser.add_argument("--json", metavar="PATH", help="write every record and the machine "
+                                                       "info as JSON")
+    floors = parser.add_mutually_exclusive_group()
+    floors.add_argument("--check-floors", metavar="PATH",
+                        help="exit 1 if a case's numpy/actloss ratio is below its floor in "
+                             f"PATH (a case below is measured up to {FLOOR_RETRIES} more times "
+                             "first; the best ratio counts)")
+    floors.add_argument("--write-floors", metavar="PATH",
+                        help=f"measure {FLOOR_RUNS} times and write floors = {FLOOR_MARGIN} "
+                             "x the lowest numpy/actloss ratio of each case to PATH")
+    parser.add_argument("--list", action="store_true",
+                        help="list the selected cases without measuring")
+    parser.set_defaults(parser=parser)
+
+
+def plan(args):
+    """The keys the options select; for each 10^7 elementwise key, the np.copyto reference
+    at the same dtype and thread count too (the bandwidth fraction needs it)."""
+    keys = bc.select(args.function, args.direction, args.dtype, args.size, args.threads,
+                     args.quick)
+    have = {(k.dtype, k.size, k.threads) for k in keys if k.case.api is None}
+    extra = []
+    for k in keys:
+        ref = (k.dtype, k.size, k.threads)
+        if (k.case.kind == "elementwise" and k.size == BANDWIDTH_SIZE and k.case.api
+                and ref not in have):
+            have.add(ref)
+            extra.append(bc.Key(bc.case("copy"), "forward", *ref))
+    return extra + keys
+
+
+# ---- measuring ----------------------------------------------------------------------------------
+
+class _Progress:
+    """A progress bar on stderr while measuring (tqdm if installed, else a one-line counter);
+    silent when stderr is not a terminal (CI logs)."""
+
+    def __init__(self, total, enabled=None):
+        self.total, self.done = total, 0
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.bar = None
+        if self.enabled:
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                tqdm = None
+            if tqdm is not None:
+                self.bar = tqdm(total=total, file=sys.stderr, unit="case", leave=False)
+
+    def update(self, label):
+        self.done += 1
+        if self.bar is not None:
+            self.bar.set_postfix_str(label, refresh=False)
+            self.bar.update()
+        elif self.enabled:
+            sys.stderr.write(f"\r[{self.done}/{self.total}] {label[:60]:60}")
+            sys.stderr.flush()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+        elif self.enabled:
+            sys.stderr.write("\r" + " " * 80 + "\r")
+            sys.stderr.flush()
+
+
+def _prepare(c, direction, a, t):
+    """{impl: callable} of the implementations that agree with actloss, the bytes a call
+    moves, and {impl: message} of those that do not (left out of the timing)."""
+    fns = bc.bind_all(c, direction, a, t)
+    expect = bc.expected(c, direction, a)
+    disagree = {}
+    for impl, fn in list(fns.items()):
+        try:
+            bc.check_agreement(c, direction, impl, fn(), expect)
+        except AssertionError as e:
+            disagree[impl] = " ".join(str(e).split())[:300]
+            del fns[impl]
+    return fns, bc.traffic_bytes(c, direction, a, expect), disagree
+
+
+def _record(key, shape, n_elements, n_bytes, times, disagree):
+    base = times.get("actloss")
+    rec = {
+        "id": key.id, "function": key.case.name, "api": key.case.api,
+        "family": key.case.family, "direction": key.direction, "dtype": key.dtype,
+        "size": bc.size_label(key.size), "shape": list(shape), "elements": n_elements,
+        "threads": key.threads, "bytes": n_bytes,
+        "median_s": times,
+        "elements_per_s": {k: n_elements / v for k, v in times.items()},
+        "bytes_per_s": {k: n_bytes / v for k, v in times.items()},
+        "torch_over_actloss": times["torch"] / base if base and "torch" in times else None,
+        "numpy_over_actloss": times["numpy"] / base if base and "numpy" in times else None,
+        "bandwidth_fraction": None,
+    }
+    if disagree:
+        rec["disagree"] = disagree
+    return rec
+
+
+def measure(keys, rounds=ROUNDS, min_time=MIN_TIME, warmup_time=WARMUP_TIME, progress=None):
+    """One record (a dict, see README) per key, in order. Inputs are built once per (case,
+    dtype, size) and each implementation checked against actloss once per direction."""
+    progress = progress or _Progress(len(keys), enabled=False)
+    torch = bc.torch_module()
+    records = []
+    for _, group in itertools.groupby(keys, lambda k: (k.case.name, k.dtype, k.size)):
+        group = list(group)
+        c, dtype, size = group[0].case, group[0].dtype, group[0].size
+        a = bc.inputs(c, size, dtype)
+        t = bc.tensors(a) if torch is not None and c.api else None
+        prepared = {}
+        for key in group:
+            if key.direction not in prepared:
+                prepared[key.direction] = _prepare(c, key.direction, a, t)
+            fns, n_bytes, disagree = prepared[key.direction]
+            with bc.num_threads(key.threads):
+                times = bc.median_time(fns, rounds, min_time, warmup_time,
+                                       bc.clock_for(key.threads))
+            records.append(_record(key, c.input_shape(size), bc.elements(c, a), n_bytes,
+                                   times, disagree))
+            progress.update(key.id)
+        del a, t, prepared
+    _bandwidth_fractions(records)
+    return records
+
+
+def _bandwidth_fractions(records):
+    """actloss's bytes/s over np.copyto's at the same dtype, size and threads (10^7 only)."""
+    copy = {(r["dtype"], r["size"], r["threads"]): r["bytes_per_s"].get("numpy")
+            for r in records if r["api"] is None}
+    for r in records:
+        ref = copy.get((r["dtype"], r["size"], r["threads"]))
+        if (r["api"] and ref and r["size"] == bc.size_label(BANDWIDTH_SIZE)
+                and "actloss" in r["bytes_per_s"]):
+            r["bandwidth_fraction"] = r["bytes_per_s"]["actloss"] / ref
+
+
+# ---- machine info and output ----------------------------------------------------------------
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_info():
+    """What a reader of the numbers needs to know about where they were measured."""
+    import io
+
+    import actloss
+    torch, special = bc.torch_module(), bc.scipy_special()
+    scipy = sys.modules.get("scipy") if special is not None else None
+    return {
+        "cpu": _cpu_model(), "logical_cpus": os.cpu_count(), "usable_cpus": bc.max_threads(),
+        "actloss": actloss.show_config(file=io.StringIO()),
+        "numpy": np.__version__, "torch": torch.__version__ if torch is not None else None,
+        "scipy": scipy.__version__ if scipy is not None else None,
+        "python": platform.python_version(), "platform": platform.platform(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _micro():
+    """'µs', or 'us' where stdout cannot encode it."""
+    try:
+        "µ".encode(sys.stdout.encoding or "ascii")
+        return "µs"
+    except (UnicodeEncodeError, LookupError):
+        return "us"
+
+
+def _duration(seconds, micro):
+    if seconds is None:
+        return "-"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.2f} {micro}"
+    return f"{seconds * 1e3:.3f} ms"
+
+
+def _ratio(value):
+    return "-" if value is None else f"{value:.2f}"
+
+
+_COLUMNS = (("function", 32, "<"), ("direction", 9, "<"), ("dtype", 7, "<"), ("size", 9, "<"),
+            ("thr", 3, ">"), ("actloss", 10, ">"), ("torch", 10, ">"), ("numpy", 10, ">"),
+            ("torch/al", 8, ">"), ("numpy/al", 8, ">"), ("bw", 4, ">"))
+
+
+def _row(cells):
+    return " ".join(f"{cell:{align}{width}}" for cell, (_, width, align) in zip(cells, _COLUMNS))
+
+
+def format_table(records, machine, rounds):
+    """The table to paste into an issue: a header naming the machine, one row per record."""
+    cfg, micro = machine["actloss"], _micro()
+    lines = [
+        f"actloss {cfg['version']} bench: {machine['cpu']}, {machine['usable_cpus']} usable "
+        f"cores; kernels {cfg['isa']} (CPU supports {', '.join(cfg['isa_supported'])}), "
+        f"OpenMP {'yes' if cfg['openmp'] else 'no'}",
+        f"numpy {machine['numpy']}, torch {machine['torch'] or 'not installed'}, "
+        f"scipy {machine['scipy'] or 'not installed'}, python {machine['python']}",
+        f"median time per call over {rounds} interleaved rounds (1 thread: process CPU time, "
+        f"more: wall time); ratios > 1: actloss faster; bw: bytes/s / np.copyto's (10^7)",
+        "",
+        _row([name for name, _, _ in _COLUMNS]),
+    ]
+    notes = []
+    for r in records:
+        t = r["median_s"]
+        bw = r["bandwidth_fraction"]
+        lines.append(_row([
+            r["function"], r["direction"], r["dtype"], r["size"], str(r["threads"]),
+            _duration(t.get("actloss"), micro), _duration(t.get("torch"), micro),
+            _duration(t.get("numpy"), micro), _ratio(r["torch_over_actloss"]),
+            _ratio(r["numpy_over_actloss"]), "-" if bw is None else f"{bw:.2f}"]))
+        for impl, msg in r.get("disagree", {}).items():
+            notes.append(f"! {r['id']}: {impl} disagrees with actloss, not timed: {msg}")
+    if machine["torch"] is None:
+        notes.append("torch is not installed: its columns show '-'")
+    if machine["scipy"] is None:
+        notes.append("SciPy is not installed: the NumPy gelu (erf) shows '-'")
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def format_list(keys):
+    """One line per selected case: its directions, dtypes, sizes, threads and what its torch
+    or NumPy side is where not obvious."""
+    by_case = {}
+    for k in keys:
+        seen = by_case.setdefault(k.case.name, (k.case, {}, {}, {}, {}))
+        for d, value in zip(seen[1:], (k.direction, k.dtype, bc.size_label(k.size), k.threads)):
+            d[value] = None                        # an ordered set
+    row = "{:32} {:22} {:15} {:34} {:7} {}"
+    lines = [row.format("case", "directions", "dtypes", "sizes", "threads", "note")]
+    for name, (c, *values) in by_case.items():
+        lines.append(row.format(name, *(",".join(map(str, v)) for v in values), c.note).rstrip())
+    lines.append(f"{len(keys)} measurements")
+    return "\n".join(lines)
+
+
+# ---- floors -------------------------------------------------------------------------------------
+
+def floors_from(runs, margin=FLOOR_MARGIN):
+    """({id: floor}, {id: lowest ratio}) from several measurements of the same keys: floor =
+    margin x the lowest numpy/actloss ratio, rounded down to 2 decimals. The lowest, because
+    a moment of load on the machine can inflate one measurement's ratio, and a floor set from
+    it would then fail on a quiet machine."""
+    lowest = {}
+    for records in runs:
+        for r in records:
+            ratio = r["numpy_over_actloss"]
+            if ratio is not None:
+                lowest[r["id"]] = min(ratio, lowest.get(r["id"], math.inf))
+    floors = {i: math.floor(margin * ratio * 100) / 100 for i, ratio in lowest.items()}
+    return floors, lowest
+
+
+def write_floors(path, runs, machine, settings):
+    """Write the floors file (see floors_from) and return its floors."""
+    floors, lowest = floors_from(runs)
+    data = {
+        "about": "Minimum numpy_time/actloss_time per case of `python -m actloss bench "
+                 "--quick`, checked in CI by `python -m actloss bench --quick --check-floors "
+                 f"{path}`. floor = {FLOOR_MARGIN} x the lowest of {len(runs)} ratios measured "
+                 "on the machine below; regenerate with `python -m actloss bench --quick "
+                 f"--write-floors {path}` on an otherwise idle machine.",
+        "margin": FLOOR_MARGIN, "machine": machine, "settings": settings,
+        "floors": floors,
+        "measured": {i: round(ratio, 3) for i, ratio in lowest.items()},
+    }
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1)
+        f.write("\n")
+    return floors
+
+
+def check_floors(records, floors):
+    """(ids checked, [(id, ratio or None, floor)] below their floor). A case with a floor but
+    no numpy ratio (NumPy disagreed with actloss) fails too; cases without a floor pass."""
+    checked, failed = [], []
+    for r in records:
+        floor = floors.get(r["id"])
+        if floor is None:
+            continue
+        checked.append(r["id"])
+        ratio = r["numpy_over_actloss"]
+        if ratio is None or ratio < floor:
+            failed.append((r["id"], ratio, floor))
+    return checked, failed
+
+
+def _remeasure(records, keys, failed, settings):
+    """Measure the failing cases once more and keep the better of the two ratios, so that a
+    noisy moment of a shared machine does not fail CI; a real regression fails every time."""
+    by_id = {k.id: k for k in keys}
+    again = measure([by_id[i] for i, _, _ in failed], settings["rounds"],
+                    settings["min_time_s"], settings["warmup_time_s"])
+    best = {r["id"]: r for r in again}
+    for n, r in enumerate(records):
+        new = best.get(r["id"])
+        if new is not None and (r["numpy_over_actloss"] or 0) < (new["numpy_over_actloss"] or 0):
+            records[n] = new
+
+
+# ---- the command -------------------------------------------------------------------------------
+
+def _settings(args):
+    return {
+        "quick": args.quick,
+        "rounds": args.rounds or (QUICK_ROUNDS if args.quick else ROUNDS),
+        "min_time_s": MIN_TIME,
+        "clock": "process CPU time (time.process_time) at 1 thread, wall time "
+                 "(time.perf_counter) at more",
+        "warmup_time_s": QUICK_WARMUP_TIME if args.quick else WARMUP_TIME,
+        "filters": {"function": args.function, "size": args.size, "dtype": args.dtype,
+                    "threads": args.threads, "direction": args.direction},
+    }
+
+
+def _measure_with_progress(keys, settings):
+    progress = _Progress(len(keys))
+    try:
+        return measure(keys, settings["rounds"], settings["min_time_s"],
+                       settings["warmup_time_s"], progress)
+    finally:
+        progress.close()
+
+
+def _check(records, keys, floors, settings, path):
+    """The floors report of records, after measuring the failing cases again (records keeps
+    the better measurement of each)."""
+    checked, failed = check_floors(records, floors)
+    for _ in range(FLOOR_RETRIES):
+        if not failed:
+            break
+        _remeasure(records, keys, failed, settings)
+        checked, failed = check_floors(records, floors)
+    return {"path": path, "checked": len(checked),
+            "failed": [{"id": i, "numpy_over_actloss": r, "floor": f} for i, r, f in failed]}
+
+
+def run(args):
+    """Measure, (check the floors,) print the table, write --json / --write-floors. The exit
+    status is 1 if a --check-floors floor is not met or no measured case has one."""
+    keys = plan(args)
+    if not keys:
+        args.parser.error("the filters select no case")
+    if args.list:
+        print(format_list(keys))
+        return 0
+    floors = None
+    if args.check_floors:
+        try:
+            with open(args.check_floors) as f:
+                floors = json.load(f)["floors"]
+        except (OSError, ValueError, KeyError) as e:
+            args.parser.error(f"cannot read floors from {args.check_floors}: {e}")
+    settings, machine = _settings(args), machine_info()
+    start = time.perf_counter()
+    records = _measure_with_progress(keys, settings)
+    settings["seconds"] = round(time.perf_counter() - start, 1)
+    report = None
+    if floors is not None:
+        report = _check(records, keys, floors, settings, args.check_floors)
+    print(format_table(records, machine, settings["rounds"]))
+    print(f"\n{len(records)} measurements in {settings['seconds']} s")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"schema": JSON_SCHEMA, "machine": machine, "settings": settings,
+                       "records": records, "floors": report}, f, indent=1)
+            f.write("\n")
+    if args.write_floors:
+        runs = [records] + [_measure_with_progress(keys, settings)
+                            for _ in range(FLOOR_RUNS - 1)]
+        written = write_floors(args.write_floors, runs, machine, settings)
+        print(f"wrote {len(written)} floors ({FLOOR_MARGIN} x the lowest of {len(runs)} "
+              f"measured numpy/actloss ratios) to {args.write_floors}")
+    if report is None:
+        return 0
+    _print_floor_report(report)
+    return 1 if report["failed"] or not report["checked"] else 0
+
+
+def _print_floor_report(report):
+    if not report["checked"]:
+        print(f"\nFLOORS: none of the measured cases has a floor in {report['path']}")
+        return
+    if not report["failed"]:
+        print(f"\nfloors: all {report['checked']} cases at or above their floor "
+              f"({report['path']})")
+        return
+    print(f"\nFLOORS FAILED: {len(report['failed'])} of {report['checked']} cases below their "
+          f"numpy/actloss floor ({report['path']}):")
+    for f in report["failed"]:
+        ratio = "no NumPy timing" if f["numpy_over_actloss"] is None else \
+            f"{f['numpy_over_actloss']:.2f}"
+        print(f"  {f['id']}: numpy/actloss {ratio} < floor {f['floor']:.2f}")

@@ -1,0 +1,489 @@
+"""Bench cases of the softmax family and of every loss; the framework is ``_benchcases``.
+
+Every loss runs with torch's defaults (``reduction="mean"``; ``kl_div`` with ``"batchmean"``,
+the reduction torch recommends; ``sigmoid_focal_loss`` with torchvision's ``"none"``), so its
+backward takes a scalar grad_output. The NumPy side is the vectorised formula a user would
+write, its gradient by hand. torch's side is ``torch.nn.functional`` where torch has the
+function, else the few torch lines a user would write (contrastive_loss, info_nce,
+torchvision's sigmoid_focal_loss); its backward is the autograd-free ATen derivative where
+one exists (``_softmax_backward_data``, ``nll_loss_backward``, ``mse_loss_backward``, ...),
+else autograd over a graph built once.
+
+Inputs: logits ~ 3 N(0, 1); class targets uniform; embeddings scaled per row so that the
+distances straddle the margins (both branches of every loss are taken).
+"""
+import numpy as np
+
+from ._benchcases import Case, torch_module
+
+_MEAN = 1           # ATen's Reduction::Mean
+_IGNORE = -100      # torch's default ignore_index
+_LABELS = 3         # target classes per row of multilabel_margin_loss
+
+
+# ---- inputs ---------------------------------------------------------------------------------
+
+def _normal(rng, shape, dtype, scale=1.0):
+    return (scale * rng.standard_normal(shape)).astype(dtype)
+
+
+def _np_softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _np_log_softmax(x):
+    z = x - x.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+def _logits(shape, dtype, rng):
+    return {"x": _normal(rng, shape, dtype, 3)}
+
+
+def _logits_classes(shape, dtype, rng):
+    return dict(_logits(shape, dtype, rng), t=rng.integers(0, shape[1], shape[0]))
+
+
+def _logprobs_classes(shape, dtype, rng):
+    a = _logits_classes(shape, dtype, rng)
+    return dict(a, x=_np_log_softmax(a["x"]))
+
+
+def _logits_probs(shape, dtype, rng):
+    return dict(_logits(shape, dtype, rng), t=_np_softmax(_normal(rng, shape, dtype)))
+
+
+def _scores_classes(shape, dtype, rng):
+    return {"x": _normal(rng, shape, dtype), "t": rng.integers(0, shape[1], shape[0])}
+
+
+def _scores_labels(shape, dtype, rng):
+    """multilabel_margin_loss's target: 3 distinct classes per row, then -1."""
+    t = np.full(shape, -1, np.int64)
+    t[:, :_LABELS] = np.argsort(rng.random(shape), axis=1)[:, :_LABELS]
+    return {"x": _normal(rng, shape, dtype), "t": t}
+
+
+def _binary(rng, shape, dtype):
+    return (rng.random(shape) < 0.3).astype(dtype)
+
+
+def _signs(rng, shape, dtype):
+    return np.where(rng.random(shape) < 0.5, -1, 1).astype(dtype)
+
+
+def _logits_binary(shape, dtype, rng):
+    return dict(_logits(shape, dtype, rng), t=_binary(rng, shape, dtype))
+
+
+def _regression(shape, dtype, rng):
+    return {"x": _normal(rng, shape, dtype), "t": _normal(rng, shape, dtype)}
+
+
+def _probs_binary(shape, dtype, rng):
+    return {"x": rng.uniform(0.01, 0.99, shape).astype(dtype), "t": _binary(rng, shape, dtype)}
+
+
+def _logprobs_probs(shape, dtype, rng):
+    return {"x": _normal(rng, shape, dtype), "t": rng.uniform(0.01, 1, shape).astype(dtype)}
+
+
+def _log_rates_counts(shape, dtype, rng):
+    return {"x": _normal(rng, shape, dtype), "t": rng.poisson(2.0, shape).astype(dtype)}
+
+
+def _gaussian(shape, dtype, rng):
+    return dict(_regression(shape, dtype, rng), var=rng.uniform(0.5, 2, shape).astype(dtype))
+
+
+def _scores_signs(shape, dtype, rng):
+    return {"x": _normal(rng, shape, dtype, 3), "t": _signs(rng, shape, dtype)}
+
+
+def _pairs_signs(shape, dtype, rng):
+    return {"x1": _normal(rng, shape, dtype), "x2": _normal(rng, shape, dtype),
+            "t": _signs(rng, shape, dtype)}
+
+
+def _embeddings(rng, shape, dtype):
+    """Rows of norm ~ 0.2 to 1.2: pair distances straddle a margin of 1."""
+    scale = rng.uniform(0.2, 1.2, (shape[0], 1)) / np.sqrt(shape[1])
+    return (scale * rng.standard_normal(shape)).astype(dtype)
+
+
+def _embedding_pairs(target):
+    def make(shape, dtype, rng):
+        return {"x1": _embeddings(rng, shape, dtype), "x2": _embeddings(rng, shape, dtype),
+                "t": target(rng, shape[:1], dtype)}
+    return make
+
+
+def _triplets(shape, dtype, rng):
+    """Positives near the anchor, negatives at any distance up to ~2.5: a third or so of the
+    triplets violate the margin of 1."""
+    anchor = _embeddings(rng, shape, dtype)
+    return {"anchor": anchor, "positive": anchor + 0.5 * _embeddings(rng, shape, dtype),
+            "negative": 2.0 * _embeddings(rng, shape, dtype)}
+
+
+def _views(shape, dtype, rng):
+    q = _embeddings(rng, shape, dtype)
+    return {"q": q, "k": q + _embeddings(rng, shape, dtype), "labels": np.arange(shape[0])}
+
+
+# ---- NumPy formulas -------------------------------------------------------------------------
+
+def _rows(a):
+    return np.arange(len(a.t))
+
+
+def _np_nll(a):
+    return -a.x[_rows(a), a.t].mean()
+
+
+def _np_nll_bwd(a):
+    g = np.zeros_like(a.x)
+    g[_rows(a), a.t] = -a.gy / len(a.t)
+    return g
+
+
+def _np_ce(a):
+    return -_np_log_softmax(a.x)[_rows(a), a.t].mean()
+
+
+def _np_ce_bwd(a):
+    p = _np_softmax(a.x)
+    p[_rows(a), a.t] -= 1
+    return p * (a.gy / len(a.t))
+
+
+def _np_ce_probs(a):
+    return -(a.t * _np_log_softmax(a.x)).sum(axis=-1).mean()
+
+
+def _np_ce_probs_bwd(a):
+    return (_np_softmax(a.x) * a.t.sum(axis=-1, keepdims=True) - a.t) * (a.gy / len(a.x))
+
+
+def _np_multi_margin_terms(a):
+    rows = _rows(a)
+    m = np.maximum(0, 1 - a.x[rows, a.t][:, None] + a.x)
+    m[rows, a.t] = 0
+    return m
+
+
+def _np_multi_margin(a):
+    return _np_multi_margin_terms(a).sum(axis=1).mean() / a.x.shape[1]
+
+
+def _np_multi_margin_bwd(a):
+    g = (_np_multi_margin_terms(a) > 0).astype(a.x.dtype)
+    g[_rows(a), a.t] = -g.sum(axis=1)
+    return g * (a.gy / a.x.size)
+
+
+def _np_multilabel_terms(a):
+    """max(0, 1 - x[k] + x[j]) for each row's labels k (up to its first -1) and non-labels j:
+    shape (rows, labels, classes)."""
+    listed = np.cumprod(a.t >= 0, axis=1).astype(bool)
+    width = int(listed.sum(axis=1).max())
+    k, valid = np.where(listed[:, :width], a.t[:, :width], 0), listed[:, :width]
+    rows = np.arange(len(a.x))[:, None]
+    is_label = np.zeros(a.x.shape, bool)
+    is_label[rows, k] = valid
+    m = np.maximum(0, 1 - a.x[rows, k][:, :, None] + a.x[:, None, :])
+    m *= valid[:, :, None] & ~is_label[:, None, :]
+    return m, rows, k
+
+
+def _np_multilabel(a):
+    m, _, _ = _np_multilabel_terms(a)
+    return m.sum(axis=(1, 2)).mean() / a.x.shape[1]
+
+
+def _np_multilabel_bwd(a):
+    m, rows, k = _np_multilabel_terms(a)
+    active = m > 0
+    g = active.sum(axis=1).astype(a.x.dtype)
+    np.subtract.at(g, (np.broadcast_to(rows, k.shape), k), active.sum(axis=2))
+    return g * (a.gy / a.x.size)
+
+
+def _np_multilabel_soft(a):
+    return (a.t * np.logaddexp(0, -a.x) + (1 - a.t) * np.logaddexp(0, a.x)).mean(axis=1).mean()
+
+
+def _sig(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _mean_scale(a):
+    """d mean / d term, times grad_output."""
+    return a.gy / a.x.size
+
+
+def _np_bce_logits(a):
+    x = a.x
+    return np.mean(np.maximum(x, 0) - x * a.t + np.log1p(np.exp(-np.abs(x))))
+
+
+def _np_smooth_l1(a):
+    d = np.abs(a.x - a.t)
+    return np.mean(np.where(d < 1, 0.5 * d * d, d - 0.5))
+
+
+def _np_gaussian_nll(a):
+    v = np.maximum(a.var, 1e-6)
+    return np.mean(0.5 * (np.log(v) + (a.x - a.t) ** 2 / v))
+
+
+def _np_gaussian_nll_bwd(a):
+    v, d, s = np.maximum(a.var, 1e-6), a.x - a.t, _mean_scale(a)
+    return d / v * s, 0.5 * (1 / v - d * d / (v * v)) * s
+
+
+def _np_hinge_bwd(a):
+    g = (a.t == 1).astype(a.x.dtype) - ((a.t != 1) & (a.x < 1))
+    return g * _mean_scale(a)
+
+
+def _np_margin_ranking_bwd(a):
+    g1 = -a.t * (-a.t * (a.x1 - a.x2) > 0) * (a.gy / a.x1.size)
+    return g1, -g1
+
+
+def _focal_parts(a):
+    p = _sig(a.x)
+    ce = np.maximum(a.x, 0) - a.x * a.t + np.log1p(np.exp(-np.abs(a.x)))
+    q = 1 - (p * a.t + (1 - p) * (1 - a.t))             # 1 - p_t
+    return p, ce, q, 0.25 * a.t + 0.75 * (1 - a.t)      # alpha_t
+
+
+def _np_focal(a):
+    p, ce, q, at = _focal_parts(a)
+    return at * ce * q ** 2
+
+
+def _np_focal_bwd(a):
+    p, ce, q, at = _focal_parts(a)
+    return a.gy * at * ((p - a.t) * q ** 2 + ce * 2 * q * p * (1 - p) * (1 - 2 * a.t))
+
+
+def _np_cosine_parts(a):
+    n1, n2 = np.linalg.norm(a.x1, axis=1), np.linalg.norm(a.x2, axis=1)
+    cos = (a.x1 * a.x2).sum(axis=1) / (n1 * n2)
+    return n1, n2, cos
+
+
+def _np_cosine(a):
+    _, _, cos = _np_cosine_parts(a)
+    return np.mean(np.where(a.t == 1, 1 - cos, np.maximum(0, cos)))
+
+
+def _np_cosine_bwd(a):
+    n1, n2, cos = _np_cosine_parts(a)
+    dcos = (np.where(a.t == 1, -1, cos > 0) * (a.gy / len(a.t))).astype(a.x1.dtype)[:, None]
+    g1 = dcos * (a.x2 / (n1 * n2)[:, None] - cos[:, None] * a.x1 / (n1 * n1)[:, None])
+    g2 = dcos * (a.x1 / (n1 * n2)[:, None] - cos[:, None] * a.x2 / (n2 * n2)[:, None])
+    return g1, g2
+
+
+def _np_triplet_parts(a):
+    u_pos, u_neg = a.anchor - a.positive + 1e-6, a.anchor - a.negative + 1e-6
+    d_pos, d_neg = np.linalg.norm(u_pos, axis=1), np.linalg.norm(u_neg, axis=1)
+    return u_pos, u_neg, d_pos, d_neg
+
+
+def _np_triplet(a):
+    _, _, d_pos, d_neg = _np_triplet_parts(a)
+    return np.mean(np.maximum(1 + d_pos - d_neg, 0))
+
+
+def _np_triplet_bwd(a):
+    u_pos, u_neg, d_pos, d_neg = _np_triplet_parts(a)
+    s = ((1 + d_pos - d_neg > 0) * (a.gy / len(a.anchor)))[:, None]
+    g_pos, g_neg = s * u_pos / d_pos[:, None], s * u_neg / d_neg[:, None]
+    return g_pos - g_neg, -g_pos, g_neg
+
+
+def _np_contrastive(a):
+    d = np.linalg.norm(a.x1 - a.x2 + 1e-6, axis=1)
+    return np.mean(0.5 * a.t * d ** 2 + 0.5 * (1 - a.t) * np.maximum(0, 1 - d) ** 2)
+
+
+def _np_contrastive_bwd(a):
+    u = a.x1 - a.x2 + 1e-6
+    d = np.linalg.norm(u, axis=1)
+    gd = a.t * d - (1 - a.t) * np.maximum(0, 1 - d)
+    g1 = (gd / d * (a.gy / len(d)))[:, None] * u
+    return g1, -g1
+
+
+def _np_info_nce_parts(a):
+    nq = np.linalg.norm(a.q, axis=1, keepdims=True)
+    nk = np.linalg.norm(a.k, axis=1, keepdims=True)
+    qh, kh = a.q / nq, a.k / nk
+    return qh, kh, nq, nk, qh @ kh.T / 0.1
+
+
+def _np_info_nce(a):
+    *_, logits = _np_info_nce_parts(a)
+    return -_np_log_softmax(logits).diagonal().mean()
+
+
+def _np_info_nce_bwd(a):
+    qh, kh, nq, nk, logits = _np_info_nce_parts(a)
+    g = _np_softmax(logits)
+    g[np.diag_indices_from(g)] -= 1
+    g *= a.gy / (len(g) * 0.1)
+    g_qh, g_kh = g @ kh, g.T @ qh
+    return ((g_qh - qh * (qh * g_qh).sum(axis=1, keepdims=True)) / nq,
+            (g_kh - kh * (kh * g_kh).sum(axis=1, keepdims=True)) / nk)
+
+
+# ---- torch: ATen derivatives and compositions -----------------------------------------------
+
+def _aten(make_call):
+    """torch_bwd from `make_call(aten, t)`, the derivative autograd itself would call."""
+    return lambda t: make_call(torch_module().ops.aten, t)
+
+
+def _torch_softmin_bwd(aten, t):
+    return lambda: aten.neg(aten._softmax_backward_data(t.gy, t.y, -1, t.y.dtype))
+
+
+def _torch_nll_bwd(aten, t):
+    total_weight = aten.nll_loss_forward(t.x, t.t, None, _MEAN, _IGNORE)[1]
+    return lambda: aten.nll_loss_backward(t.gy, t.x, t.t, None, _MEAN, _IGNORE, total_weight)
+
+
+def _torch_ce_bwd(aten, t):
+    """What autograd runs for cross_entropy: nll_loss's derivative, then log_softmax's."""
+    logp = aten._log_softmax(t.x, 1, False)
+    total_weight = aten.nll_loss_forward(logp, t.t, None, _MEAN, _IGNORE)[1]
+    return lambda: aten._log_softmax_backward_data(
+        aten.nll_loss_backward(t.gy, logp, t.t, None, _MEAN, _IGNORE, total_weight),
+        logp, 1, t.x.dtype)
+
+
+def _torch_multilabel_bwd(aten, t):
+    is_target = aten.multilabel_margin_loss_forward(t.x, t.t, _MEAN)[1]
+    return lambda: aten.multilabel_margin_loss_backward(t.gy, t.x, t.t, _MEAN, is_target)
+
+
+def _torch_focal(t):
+    """torchvision.ops.sigmoid_focal_loss, alpha 0.25, gamma 2, reduction 'none'."""
+    torch = torch_module()
+    p = torch.sigmoid(t.x)
+    ce = torch.nn.functional.binary_cross_entropy_with_logits(t.x, t.t, reduction="none")
+    p_t = p * t.t + (1 - p) * (1 - t.t)
+    return (0.25 * t.t + 0.75 * (1 - t.t)) * (ce * (1 - p_t) ** 2)
+
+
+def _torch_contrastive(t):
+    torch = torch_module()
+    d = torch.nn.functional.pairwise_distance(t.x1, t.x2, p=2.0, eps=1e-6)
+    return (0.5 * t.t * d ** 2 + 0.5 * (1 - t.t) * torch.clamp(1 - d, min=0) ** 2).mean()
+
+
+def _torch_info_nce(t):
+    TF = torch_module().nn.functional
+    qh, kh = TF.normalize(t.q, dim=1), TF.normalize(t.k, dim=1)
+    return TF.cross_entropy(qh @ kh.T / 0.1, t.labels)
+
+
+# ---- the cases ------------------------------------------------------------------------------
+
+def _softmax_case(name, np_fwd, np_bwd, torch_bwd):
+    return Case(name=name, api=name, family="softmax", kind="rowwise", make=_logits,
+                np_fwd=np_fwd, np_bwd=np_bwd, params={"dim": -1}, saves="y",
+                out=("forward", "backward"), torch_bwd=_aten(torch_bwd))
+
+
+def _loss(name, kind, make, np_fwd, np_bwd, args=("x", "t"), **kw):
+    return Case(name=name, api=kw.pop("api", name), family="loss", kind=kind, make=make,
+                np_fwd=np_fwd, np_bwd=np_bwd, args=args, **kw)
+
+
+def _pointwise(name, make, np_fwd, grad, **kw):
+    """A loss over 1-D inputs whose gradient is grad(a) per element, times d mean."""
+    return _loss(name, "elementwise", make, np_fwd, lambda a: grad(a) * _mean_scale(a), **kw)
+
+
+CASES = [
+    _softmax_case("softmax", lambda a: _np_softmax(a.x),
+                  lambda a: a.y * (a.gy - (a.gy * a.y).sum(axis=-1, keepdims=True)),
+                  lambda aten, t: lambda: aten._softmax_backward_data(t.gy, t.y, -1,
+                                                                      t.y.dtype)),
+    _softmax_case("log_softmax", lambda a: _np_log_softmax(a.x),
+                  lambda a: a.gy - np.exp(a.y) * a.gy.sum(axis=-1, keepdims=True),
+                  lambda aten, t: lambda: aten._log_softmax_backward_data(t.gy, t.y, -1,
+                                                                          t.y.dtype)),
+    _softmax_case("softmin", lambda a: _np_softmax(-a.x),
+                  lambda a: -(a.y * (a.gy - (a.gy * a.y).sum(axis=-1, keepdims=True))),
+                  _torch_softmin_bwd),
+    _loss("nll_loss", "rowwise", _logprobs_classes, _np_nll, _np_nll_bwd, fused=True,
+          torch_bwd=_aten(_torch_nll_bwd), note="input: log-probabilities"),
+    _loss("cross_entropy", "rowwise", _logits_classes, _np_ce, _np_ce_bwd, fused=True,
+          torch_bwd=_aten(_torch_ce_bwd), note="class-index target"),
+    _loss("cross_entropy_probs", "rowwise", _logits_probs, _np_ce_probs, _np_ce_probs_bwd,
+          api="cross_entropy", fused=True, note="class-probability target"),
+    # rtol32: the gradient at a target class sums a row's hinge terms; torch does so in
+    # float32, ~2e-4 off at 32000 classes (actloss accumulates in float64)
+    _loss("multi_margin_loss", "rowwise", _scores_classes, _np_multi_margin,
+          _np_multi_margin_bwd, rtol32=1e-3,
+          torch_bwd=_aten(lambda aten, t: lambda: aten.multi_margin_loss_backward(
+              t.gy, t.x, t.t, 1, 1.0, None, _MEAN))),
+    _loss("multilabel_margin_loss", "rowwise", _scores_labels, _np_multilabel,
+          _np_multilabel_bwd, torch_bwd=_aten(_torch_multilabel_bwd), rtol32=1e-3,
+          note="3 target classes per row"),
+    _loss("multilabel_soft_margin_loss", "rowwise", _logits_binary, _np_multilabel_soft,
+          lambda a: (_sig(a.x) - a.t) * _mean_scale(a)),
+    _pointwise("mse_loss", _regression, lambda a: np.mean((a.x - a.t) ** 2),
+               lambda a: 2 * (a.x - a.t),
+               torch_bwd=_aten(lambda aten, t: lambda: aten.mse_loss_backward(t.gy, t.x, t.t,
+                                                                              _MEAN))),
+    _pointwise("l1_loss", _regression, lambda a: np.mean(np.abs(a.x - a.t)),
+               lambda a: np.sign(a.x - a.t)),
+    _pointwise("smooth_l1_loss", _regression, _np_smooth_l1, lambda a: np.clip(a.x - a.t, -1, 1),
+               torch_bwd=_aten(lambda aten, t: lambda: aten.smooth_l1_loss_backward(
+                   t.gy, t.x, t.t, _MEAN, 1.0))),
+    _pointwise("huber_loss", _regression, _np_smooth_l1, lambda a: np.clip(a.x - a.t, -1, 1),
+               torch_bwd=_aten(lambda aten, t: lambda: aten.huber_loss_backward(
+                   t.gy, t.x, t.t, _MEAN, 1.0))),
+    _pointwise("binary_cross_entropy", _probs_binary,
+               lambda a: -np.mean(a.t * np.log(a.x) + (1 - a.t) * np.log1p(-a.x)),
+               lambda a: (a.x - a.t) / (a.x * (1 - a.x)),
+               torch_bwd=_aten(lambda aten, t: lambda: aten.binary_cross_entropy_backward(
+                   t.gy, t.x, t.t, None, _MEAN))),
+    _pointwise("binary_cross_entropy_with_logits", _logits_binary, _np_bce_logits,
+               lambda a: _sig(a.x) - a.t, fused=True),
+    _pointwise("kl_div", _logprobs_probs, lambda a: np.sum(a.t * (np.log(a.t) - a.x)) / a.x.size,
+               lambda a: -a.t, params={"reduction": "batchmean"}),
+    _pointwise("poisson_nll_loss", _log_rates_counts, lambda a: np.mean(np.exp(a.x) - a.t * a.x),
+               lambda a: np.exp(a.x) - a.t, note="log_input=True"),
+    _loss("gaussian_nll_loss", "elementwise", _gaussian, _np_gaussian_nll, _np_gaussian_nll_bwd,
+          args=("x", "t", "var"), grads=("x", "var")),
+    _pointwise("soft_margin_loss", _scores_signs, lambda a: np.mean(np.logaddexp(0, -a.t * a.x)),
+               lambda a: -a.t / (1 + np.exp(a.t * a.x)),
+               torch_bwd=_aten(lambda aten, t: lambda: aten.soft_margin_loss_backward(
+                   t.gy, t.x, t.t, _MEAN))),
+    _loss("hinge_embedding_loss", "elementwise", _scores_signs,
+          lambda a: np.mean(np.where(a.t == 1, a.x, np.maximum(0, 1 - a.x))), _np_hinge_bwd),
+    _loss("margin_ranking_loss", "elementwise", _pairs_signs,
+          lambda a: np.mean(np.maximum(0, -a.t * (a.x1 - a.x2))), _np_margin_ranking_bwd,
+          args=("x1", "x2", "t"), grads=("x1", "x2")),
+    _loss("sigmoid_focal_loss", "elementwise", _logits_binary, _np_focal, _np_focal_bwd,
+          torch_fwd=_torch_focal, note="reduction='none'; torch: torchvision's formula"),
+    _loss("cosine_embedding_loss", "embedding", _embedding_pairs(_signs), _np_cosine,
+          _np_cosine_bwd, args=("x1", "x2", "t"), grads=("x1", "x2")),
+    _loss("triplet_margin_loss", "embedding", _triplets, _np_triplet, _np_triplet_bwd,
+          args=("anchor", "positive", "negative"), grads=("anchor", "positive", "negative")),
+    _loss("contrastive_loss", "embedding", _embedding_pairs(_binary), _np_contrastive,
+          _np_contrastive_bwd, args=("x1", "x2", "t"), grads=("x1", "x2"),
+          torch_fwd=_torch_contrastive, note="torch: pairwise_distance and clamp"),
+    _loss("info_nce", "embedding", _views, _np_info_nce, _np_info_nce_bwd, args=("q", "k"),
+          grads=("q", "k"), params={"temperature": 0.1}, torch_fwd=_torch_info_nce,
+          note="torch: cross_entropy of normalize(q) @ normalize(k).T / 0.1"),
+]

@@ -1,0 +1,276 @@
+"""The benchmark machinery: the shared case table (every public function, formulas that agree
+with actloss), ``python -m actloss bench`` (runs, JSON fields, filters, bad input), the CI
+floors check, and the paths without torch or SciPy. No timing asserts: tiny filters, 1 round.
+"""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import actloss
+from actloss import _bench
+from actloss import _benchcases as bc
+from actloss.__main__ import _parser, main
+
+FLOORS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                      "benchmarks", "floors.json")
+
+# every (case, direction, dtype) of the table, at the smallest size of its kind
+TABLE = [(c.name, d, dtype) for c in bc.cases() for d in c.directions for dtype in bc.DTYPES]
+
+
+def _run(capsys, *argv):
+    """python -m actloss bench --quick --rounds 1 <argv>: (exit status, stdout)."""
+    status = main(["bench", "--quick", "--rounds", "1", *argv])
+    return status, capsys.readouterr().out
+
+
+# ---- the table ----------------------------------------------------------------------------------
+
+def test_table_covers_every_public_function():
+    assert bc.uncovered_functions() == []
+    fused = {c.api + "_with_grad" for c in bc.cases() if c.fused}
+    assert fused == {n for n in actloss.__all__ if n.endswith("_with_grad")}
+    for c in bc.cases():
+        assert c.api is None or c.np_bwd is not None, c.name
+        assert c.kind in bc.SIZES and c.family in ("activation", "softmax", "loss"), c.name
+
+
+def test_table_has_gelu_tanh_and_the_copy_reference():
+    assert bc.case("gelu_tanh").params == {"approximate": "tanh"}
+    assert bc.case("copy").api is None and bc.case("copy").directions == ("forward",)
+
+
+@pytest.mark.parametrize("name,direction,dtype", TABLE)
+def test_numpy_formula_and_alloc_agree_with_actloss(name, direction, dtype):
+    """Guards the table: a wrong formula would give a meaningless ratio."""
+    c = bc.case(name)
+    a = bc.inputs(c, bc.SIZES[c.kind][0], dtype)
+    expect = bc.expected(c, direction, a)
+    for impl in ("actloss", "actloss-alloc", "numpy"):
+        fn = bc.bind(c, direction, impl, a)
+        if impl in bc.implementations(c, direction) and not bc.missing_dependency(c, impl):
+            bc.check_agreement(c, direction, impl, fn(), expect)
+        else:
+            assert fn is None
+
+
+@pytest.mark.parametrize("name,direction,dtype", [k for k in TABLE if bc.case(k[0]).api])
+def test_torch_call_agrees_with_actloss(name, direction, dtype):
+    pytest.importorskip("torch")
+    c = bc.case(name)
+    a = bc.inputs(c, bc.SIZES[c.kind][0], dtype)
+    bc.check_agreement(c, direction, "torch", bc.bind(c, direction, "torch", a)(),
+                       bc.expected(c, direction, a))
+
+
+def test_check_agreement_rejects_a_wrong_result():
+    c = bc.case("silu")
+    a = bc.inputs(c, 1000, "float32")
+    expect = bc.expected(c, "forward", a)
+    with pytest.raises(AssertionError, match="silu forward numpy"):
+        bc.check_agreement(c, "forward", "numpy", expect[0] * 1.001, expect)
+    with pytest.raises(AssertionError, match="dtype"):
+        bc.check_agreement(c, "forward", "numpy", expect[0].astype(np.float64), expect)
+
+
+def test_traffic_bytes_counts_inputs_and_results():
+    relu = bc.case("relu")
+    a = bc.inputs(relu, 1000, "float32")
+    assert bc.traffic_bytes(relu, "forward", a, bc.expected(relu, "forward", a)) == 8000
+    assert bc.traffic_bytes(relu, "backward", a, bc.expected(relu, "backward", a)) == 12000
+    mse = bc.case("mse_loss")
+    a = bc.inputs(mse, 1000, "float64")
+    assert bc.traffic_bytes(mse, "forward", a, bc.expected(mse, "forward", a)) == 16008
+
+
+def test_sizes_round_trip():
+    for label in bc.all_size_labels():
+        assert bc.size_label(bc.parse_size(label)) == label
+    assert bc.parse_size("10^6") == bc.parse_size("1000000") == 10**6
+    assert bc.parse_size("64*32000") == (64, 32000)
+    for bad in ("1.5", "2.5e0", "0", "1x2x3"):
+        with pytest.raises(ValueError):
+            bc.parse_size(bad)
+
+
+def test_num_threads_restores():
+    before = actloss.get_num_threads()
+    with bc.num_threads(1):
+        assert actloss.get_num_threads() == 1
+    assert actloss.get_num_threads() == before
+
+
+def test_median_time_times_every_callable():
+    times = bc.median_time({"a": lambda: None, "b": lambda: sum(range(100))}, repeats=3,
+                           min_time=1e-4, warmup_time=1e-3)
+    assert set(times) == {"a", "b"} and all(0 < t < 1e-3 for t in times.values())
+
+
+# ---- selection ----------------------------------------------------------------------------------
+
+def _plan(*argv):
+    return _bench.plan(_parser().parse_args(["bench", *argv]))
+
+
+def test_full_selection_is_every_case_size_dtype_thread_count():
+    keys = bc.select()
+    expected = sum(len(c.directions) * len(bc.SIZES[c.kind]) for c in bc.cases())
+    assert len(keys) == expected * len(bc.DTYPES) * len(bc.thread_counts())
+    assert len({k.id for k in keys}) == len(keys)
+
+
+def test_filters_select_what_they_say():
+    # (the np.copyto reference joins where a 10^7 case needs its bandwidth)
+    assert {k.case.name for k in _plan("-f", "gelu*")} == {"gelu", "gelu_tanh", "copy"}
+    assert {k.case.name for k in _plan("-f", "gelu_tanh", "--quick")} == {"gelu_tanh"}
+    # a glob matches the function name too: cross_entropy_probs calls cross_entropy
+    assert {k.case.name for k in _plan("-f", "cross_entropy")} == {"cross_entropy",
+                                                                   "cross_entropy_probs"}
+    keys = _plan("-f", "softmax", "--size", "1000x1000", "--dtype", "float64", "--threads", "1",
+                 "--direction", "backward")
+    assert [k.id for k in keys] == ["softmax/backward/float64/1000x1000/t1"]
+    assert {k.size for k in _plan("--size", "10^5")} == {10**5}
+
+
+def test_quick_is_a_small_slice_that_filters_override():
+    quick = _plan("--quick")
+    assert {k.dtype for k in quick} == {"float32"} and {k.threads for k in quick} == {1}
+    assert {k.size for k in quick} == {s for sizes in bc.QUICK["sizes"].values() for s in sizes}
+    assert {k.case.name for k in quick} == {c.name for c in bc.cases()}
+    assert {k.threads for k in _plan("--quick", "--threads", "2")} == {2}
+    assert {k.size for k in _plan("--quick", "--size", "1e6")} == {10**6}
+
+
+def test_copy_reference_added_for_bandwidth():
+    keys = _plan("-f", "relu", "--size", "1e7", "--dtype", "float32", "--threads", "1")
+    assert [k.id for k in keys] == ["copy/forward/float32/1e7/t1", "relu/forward/float32/1e7/t1",
+                                    "relu/backward/float32/1e7/t1"]
+
+
+def test_bandwidth_fraction_is_relative_to_copy():
+    def rec(function, api, bytes_per_s, impl):
+        return {"function": function, "api": api, "dtype": "float32", "size": "1e7",
+                "elements": 10**7, "shape": [10**7], "threads": 1,
+                "bytes_per_s": {impl: bytes_per_s}, "bandwidth_fraction": None}
+    records = [rec("copy", None, 20e9, "numpy"), rec("relu", "relu", 15e9, "actloss")]
+    _bench._bandwidth_fractions(records)
+    assert records[0]["bandwidth_fraction"] is None
+    assert records[1]["bandwidth_fraction"] == pytest.approx(0.75)
+
+
+@pytest.mark.parametrize("argv", [["-f", "nosuch"], ["--size", "7x7"], ["--size", "big"],
+                                  ["--threads", "0"], ["--dtype", "float16"],
+                                  ["--direction", "sideways"], ["-f", "relu", "--size", "100x10"],
+                                  ["--check-floors", "a", "--write-floors", "b"]])
+def test_bad_input_is_an_argparse_error(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["bench", *argv])
+    assert e.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+# ---- the command --------------------------------------------------------------------------------
+
+RECORD_FIELDS = {"id", "function", "api", "family", "direction", "dtype", "size", "shape",
+                 "elements", "threads", "bytes", "median_s", "elements_per_s", "bytes_per_s",
+                 "torch_over_actloss", "numpy_over_actloss", "bandwidth_fraction"}
+
+
+def test_bench_runs_and_writes_json(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    status, out = _run(capsys, "-f", "relu", "-f", "mse_loss", "--size", "1e3", "--json",
+                       str(path))
+    assert status == 0
+    assert "function" in out and "numpy/al" in out and "kernels" in out
+    rows = [line.split()[:2] for line in out.splitlines() if line.startswith(("relu ", "mse"))]
+    assert rows == [["relu", "forward"], ["relu", "backward"], ["mse_loss", "forward"],
+                    ["mse_loss", "backward"]]
+    data = json.loads(path.read_text())
+    assert data["schema"] == _bench.JSON_SCHEMA
+    assert {"cpu", "usable_cpus", "actloss", "numpy", "torch", "scipy"} <= set(data["machine"])
+    assert data["settings"]["quick"] and data["settings"]["rounds"] == 1
+    assert [r["id"] for r in data["records"]] == ["relu/forward/float32/1e3/t1",
+                                                 "relu/backward/float32/1e3/t1",
+                                                 "mse_loss/forward/float32/1e3/t1",
+                                                 "mse_loss/backward/float32/1e3/t1"]
+    for r in data["records"]:
+        assert RECORD_FIELDS <= set(r)
+        assert {"actloss", "numpy"} <= set(r["median_s"])
+        assert r["numpy_over_actloss"] == pytest.approx(r["median_s"]["numpy"] /
+                                                        r["median_s"]["actloss"])
+        assert r["bytes_per_s"]["actloss"] == pytest.approx(r["bytes"] /
+                                                            r["median_s"]["actloss"])
+    relu_fwd = data["records"][0]
+    assert set(relu_fwd["median_s"]) >= {"actloss", "actloss-alloc"}
+    assert relu_fwd["elements"] == 1000 and relu_fwd["bytes"] == 8000
+
+
+def test_list_does_not_measure(capsys):
+    assert main(["bench", "--quick", "-f", "glu", "--list"]) == 0
+    header, glu, count = capsys.readouterr().out.splitlines()
+    assert header.split() == ["case", "directions", "dtypes", "sizes", "threads", "note"]
+    assert glu.split()[:5] == ["glu", "forward,backward", "float32", "1e3,1e5", "1"]
+    assert "halved along the last axis" in glu and count == "4 measurements"
+
+
+def test_without_torch_and_scipy(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(bc, "_torch", False)           # torch_module() -> None
+    monkeypatch.setattr(bc, "_scipy_special", False)   # scipy_special() -> None
+    path = tmp_path / "b.json"
+    status, out = _run(capsys, "-f", "gelu", "--direction", "forward", "--size", "1e3",
+                       "--json", str(path))
+    assert status == 0
+    assert "torch is not installed" in out and "SciPy is not installed" in out
+    gelu, gelu_tanh = json.loads(path.read_text())["records"]   # -f gelu matches both
+    assert set(gelu["median_s"]) == {"actloss", "actloss-alloc"}
+    assert gelu["torch_over_actloss"] is None and gelu["numpy_over_actloss"] is None
+    assert set(gelu_tanh["median_s"]) == {"actloss", "actloss-alloc", "numpy"}
+
+
+# ---- floors -------------------------------------------------------------------------------------
+
+def _floors(tmp_path, value):
+    path = tmp_path / "floors.json"
+    path.write_text(json.dumps({"floors": {"relu/forward/float32/1e3/t1": value}}))
+    return str(path)
+
+
+def test_floors_pass_on_a_trivial_floor(tmp_path, capsys):
+    status, out = _run(capsys, "-f", "relu", "--size", "1e3", "--direction", "forward",
+                       "--check-floors", _floors(tmp_path, 0.0))
+    assert status == 0 and "all 1 cases at or above their floor" in out
+
+
+def test_floors_fail_on_an_impossible_floor(tmp_path, capsys):
+    status, out = _run(capsys, "-f", "relu", "--size", "1e3", "--direction", "forward",
+                       "--check-floors", _floors(tmp_path, 1e9))
+    assert status == 1
+    assert "FLOORS FAILED" in out and "relu/forward/float32/1e3/t1" in out
+
+
+def test_floors_fail_when_no_case_has_one(tmp_path, capsys):
+    status, out = _run(capsys, "-f", "silu", "--size", "1e3", "--direction", "forward",
+                       "--check-floors", _floors(tmp_path, 0.0))
+    assert status == 1 and "none of the measured cases has a floor" in out
+
+
+def test_write_floors_then_check(tmp_path, capsys):
+    path = str(tmp_path / "floors.json")
+    status, out = _run(capsys, "-f", "tanh", "--size", "1e3", "--write-floors", path)
+    assert status == 0 and "wrote 2 floors" in out
+    data = json.loads(open(path).read())
+    assert set(data["floors"]) == {"tanh/forward/float32/1e3/t1", "tanh/backward/float32/1e3/t1"}
+    for key, floor in data["floors"].items():
+        assert 0 <= floor <= _bench.FLOOR_MARGIN * data["measured"][key] + 0.01
+    assert _run(capsys, "-f", "tanh", "--size", "1e3", "--check-floors", path)[0] == 0
+
+
+def test_committed_floors_cover_the_quick_slice():
+    """A case added to the table without regenerating benchmarks/floors.json fails here."""
+    with open(FLOORS) as f:
+        floors = json.load(f)["floors"]
+    quick = {k.id for k in bc.select(quick=True) if k.case.api is not None}
+    assert set(floors) == quick
+    assert all(v >= 0 for v in floors.values())

@@ -4,6 +4,8 @@ Every function here checks its arguments, settles dtype and layout, and makes on
 call; the math lives in _kernels/al_math.h.tp. See DESIGN.md section 1 for the policies
 (dtypes, special values, out=/inplace=) that the docstrings refer to.
 """
+import math
+
 import numpy as np
 
 from . import _dispatch, _ops, _threads
@@ -467,7 +469,7 @@ def _prelu_layout(x, w):
     if w.size == 1:
         inner = x.shape[-1] if x.ndim else 1
         return x.size // inner, 1, inner
-    inner = int(np.prod(x.shape[2:], dtype=np.int64))
+    inner = math.prod(x.shape[2:])
     return x.shape[0], n_ch, inner
 
 
@@ -500,7 +502,10 @@ def prelu(input, weight, *, out=None):
     The gradient is ``prelu_backward``, returning ``(grad_input, grad_weight)``.
     """
     x, w = as_array(input), _prelu_weight(weight, input)
-    res_dtype, k_dtype = promoted_dtype((x, "input"), (w, "weight"))
+    if x.dtype == w.dtype and x.dtype in KERNEL_INDEX:  # the common case: skip the promotion
+        res_dtype = k_dtype = x.dtype
+    else:
+        res_dtype, k_dtype = promoted_dtype((x, "input"), (w, "weight"))
     outer, n_ch, inner = _prelu_layout(x, w)
     if out is not None:
         check_out(out, x.shape, res_dtype)
@@ -525,8 +530,11 @@ def prelu_backward(grad_output, input, weight):
     gy, x, w = as_array(grad_output, "grad_output"), as_array(input), _prelu_weight(weight, input)
     if gy.shape != x.shape:
         raise ValueError(f"grad_output has shape {gy.shape}, expected {x.shape}")
-    res_dtype, k_dtype = promoted_dtype((x, "input"), (w, "weight"))
-    result_dtype(gy.dtype, "grad_output")
+    if x.dtype == w.dtype == gy.dtype and x.dtype in KERNEL_INDEX:
+        res_dtype = k_dtype = x.dtype
+    else:
+        res_dtype, k_dtype = promoted_dtype((x, "input"), (w, "weight"))
+        result_dtype(gy.dtype, "grad_output")
     outer, n_ch, inner = _prelu_layout(x, w)
     gx = np.empty(x.shape, res_dtype)
     w_res = result_dtype(w.dtype, "weight")[0]
@@ -653,8 +661,8 @@ def _glu_layout(x, dim):
     if x.shape[d] % 2:
         raise ValueError(f"glu halves dimension {dim}, which must be even; got size {x.shape[d]} "
                          f"(input shape {x.shape})")
-    outer = int(np.prod(x.shape[:d], dtype=np.int64))
-    half = x.shape[d] // 2 * int(np.prod(x.shape[d + 1:], dtype=np.int64))
+    outer = math.prod(x.shape[:d])
+    half = x.shape[d] // 2 * math.prod(x.shape[d + 1:])
     return d, outer, half
 
 

@@ -6,7 +6,8 @@
  *   python setup.py build_ext --inplace          # renders src/actloss/_kernels/al_*.h
  *   gcc -O3 -mavx2 -mfma -fopenmp-simd -fopenmp -ffp-contract=off -fno-trapping-math \
  *       -Isrc/actloss/_kernels tools/check_f32_lanes.c -o /tmp/check_f32_lanes -lm
- *   /tmp/check_f32_lanes [step]                  # step > 1 samples every step-th pattern
+ *   /tmp/check_f32_lanes [step [name]]           # step > 1 samples every step-th pattern;
+ *                                                # name: only functions whose name starts so
  *
  * Prints the worst error in ULP (of the float32 spacing at the reference value, subnormal
  * spacing below 2^-126) and where; exits 1 if any exceeds 1 ULP or a NaN/inf differs.
@@ -20,7 +21,7 @@
 #define SELU_A 1.6732632423543772848170429916717
 
 static double ref_sigmoid(double x, double a) { (void)a; return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)); }
-static double ref_silu(double x, double a) { return x * ref_sigmoid(x, a); }
+static double ref_silu(double x, double a) { return x == -INFINITY ? -0.0 : x * ref_sigmoid(x, a); }
 static double ref_tanh(double x, double a) { (void)a; return tanh(x); }
 static double ref_elu(double x, double a) { return x > 0 ? x : a * expm1(x); }
 static double ref_celu(double x, double a) { return x > 0 ? x : a * expm1(x / a); }
@@ -29,7 +30,7 @@ static double ref_gelu_tanh(double x, double a)
 {
     (void)a; /* x sigmoid(2u) in long double: 2u is large where it matters */
     long double u = 0.79788456080286535587989211986876L * ((long double)x + 0.044715L * (long double)x * x * x);
-    return (double)((long double)x / (1.0L + expl(-2.0L * u)));
+    return x == -INFINITY ? -0.0 : (double)((long double)x / (1.0L + expl(-2.0L * u)));
 }
 static double ref_softplus(double x, double b)
 {
@@ -76,6 +77,8 @@ int main(int argc, char **argv)
     int failed = 0;
     #pragma omp parallel for schedule(dynamic)
     for (size_t f = 0; f < sizeof FNS / sizeof FNS[0]; f++) {
+        if (argc > 2 && strncmp(FNS[f].name, argv[2], strlen(argv[2])) != 0)
+            continue;
         float x[BLOCK], y[BLOCK];
         double p[3] = {FNS[f].param, 20.0, 0}, worst = 0;
         float at = 0;

@@ -264,6 +264,7 @@ def test_write_floors_then_check(tmp_path, capsys):
     assert set(data["floors"]) == {"tanh/forward/float32/1e3/t1", "tanh/backward/float32/1e3/t1"}
     for key, floor in data["floors"].items():
         assert 0 <= floor <= _bench.FLOOR_MARGIN * data["measured"][key] + 0.01
+        assert floor <= _bench.FLOOR_CAP
     assert _run(capsys, "-f", "tanh", "--size", "1e3", "--check-floors", path)[0] == 0
 
 

@@ -27,6 +27,9 @@ from . import _benchcases as bc
 
 JSON_SCHEMA = "actloss-bench/1"
 FLOOR_MARGIN = 0.5       # floor = margin * measured ratio: noise passes, a 2x regression fails
+# ... but never above this: a ratio against NumPy moves with the CPU and NumPy's own SIMD paths
+# (CI may run elsewhere), so a floor demands at most parity with the NumPy formula.
+FLOOR_CAP = 1.0
 FLOOR_RUNS = 3           # --write-floors: the lowest ratio of this many measurements
 FLOOR_RETRIES = 2        # --check-floors: a case below is measured again, up to this often
 BANDWIDTH_SIZE = 10**7   # elementwise size whose bytes/s is compared with np.copyto's
@@ -339,16 +342,17 @@ def format_list(keys):
 
 def floors_from(runs, margin=FLOOR_MARGIN):
     """({id: floor}, {id: lowest ratio}) from several measurements of the same keys: floor =
-    margin x the lowest numpy/actloss ratio, rounded down to 2 decimals. The lowest, because
-    a moment of load on the machine can inflate one measurement's ratio, and a floor set from
-    it would then fail on a quiet machine."""
+    margin x the lowest numpy/actloss ratio, rounded down to 2 decimals, at most FLOOR_CAP.
+    The lowest, because a moment of load on the machine can inflate one measurement's ratio,
+    and a floor set from it would then fail on a quiet machine."""
     lowest = {}
     for records in runs:
         for r in records:
             ratio = r["numpy_over_actloss"]
             if ratio is not None:
                 lowest[r["id"]] = min(ratio, lowest.get(r["id"], math.inf))
-    floors = {i: math.floor(margin * ratio * 100) / 100 for i, ratio in lowest.items()}
+    floors = {i: min(FLOOR_CAP, math.floor(margin * ratio * 100) / 100)
+              for i, ratio in lowest.items()}
     return floors, lowest
 
 
@@ -359,7 +363,8 @@ def write_floors(path, runs, machine, settings):
         "about": "Minimum numpy_time/actloss_time per case of `python -m actloss bench "
                  "--quick`, checked in CI by `python -m actloss bench --quick --check-floors "
                  f"{path}`. floor = {FLOOR_MARGIN} x the lowest of {len(runs)} ratios measured "
-                 "on the machine below; regenerate with `python -m actloss bench --quick "
+                 f"on the machine below, at most {FLOOR_CAP}; regenerate with "
+                 "`python -m actloss bench --quick "
                  f"--write-floors {path}` on an otherwise idle machine.",
         "margin": FLOOR_MARGIN, "machine": machine, "settings": settings,
         "floors": floors,

@@ -46,8 +46,11 @@ INT_DTYPES = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uin
               np.uint64]
 
 # (input shape): (N, C), K-dim (N, C, d1, d2) and (C,) with a 0-d target
-SHAPES = [(37, 5), (6, 4, 3, 5), (7,)]
-SHAPE_IDS = ["NxC", "NxCxd1xd2", "C"]
+# (37, 5) and (300, 7): rows shorter than 32 classes, done a block of 512 elements (whole rows)
+# at a time -- one block, and several with a partial last one; (9, 300): one row at a time,
+# with partial vector blocks
+SHAPES = [(37, 5), (300, 7), (9, 300), (6, 4, 3, 5), (7,)]
+SHAPE_IDS = ["NxC", "NxC-blocks", "NxC-long", "NxCxd1xd2", "C"]
 
 
 # ---- helpers -------------------------------------------------------------------------------
@@ -194,7 +197,9 @@ class Bounds:
             with np.errstate(invalid="ignore", divide="ignore"):
                 g0 = abs(np.float64(grad_output)) / np.float64(den if reduction == "mean" else 1.0)
             g = np.full(self.n_rows, np.nan_to_num(g0))
-        return self.rnd + 2.0 * self.u, R.unrows(g[:, None] * self.gerr, self.shape)
+        # a mean divides by a sum of n_rows weights, added in row order (as torch)
+        den_err = self.n_rows * self.e64 if reduction == "mean" else 0.0
+        return self.rnd + 2.0 * self.u + den_err, R.unrows(g[:, None] * self.gerr, self.shape)
 
     def plus(self, other):
         """Bounds of both sides' errors (a comparison with torch)."""
@@ -942,11 +947,15 @@ def test_nan_only_where_it_is_read(dtype):
 # ---- threads -------------------------------------------------------------------------------
 
 def test_threads_bit_identical(rng):
-    """(4096, 1000) float32: every row is computed by one thread and the batch sums are taken
-    in row order afterwards, so 1 and 2 threads give the same bits (loss and gradient)."""
+    """(4096, 1000) and (5000, 10) float32: every row is computed by one thread and the batch
+    sums are taken in row order afterwards, so 1 and 2 threads give the same bits (loss and
+    gradient)."""
     x = make_logits(rng, (4096, 1000), F32)
     t = make_targets(rng, x.shape, ignore_frac=0.1)
     w = make_weight(rng, 1000, F32)
+    xs = make_logits(rng, (5000, 10), F32)  # short rows: blocks of rows over threads
+    ts = make_targets(rng, xs.shape, ignore_frac=0.1)
+    ws = make_weight(rng, 10, F32)
     xk = make_logits(rng, (64, 50, 80), F32)
     tk = make_targets(rng, xk.shape)
     qk = make_probs(rng, xk.shape, F32)
@@ -961,6 +970,10 @@ def test_threads_bit_identical(rng):
                                                    grad_output=go))
                 r.append((F.cross_entropy(x, t, reduction=red),
                           F.nll_loss_backward(go, x, t, w, reduction=red)))
+                r.append(F.cross_entropy_with_grad(xs, ts, ws, reduction=red, label_smoothing=0.1,
+                                                   grad_output=make_grad_output(
+                                                       np.random.default_rng(2), (5000,), red)))
+                r.append(F.cross_entropy_with_grad(xs, ts, reduction=red))
                 r.append(F.cross_entropy_with_grad(xk, tk, reduction=red))
                 r.append(F.cross_entropy_with_grad(xk, qk, reduction=red, label_smoothing=0.1))
             res[n] = r
@@ -972,6 +985,23 @@ def test_threads_bit_identical(rng):
     check_loss(F.cross_entropy(x[:200], t[:200], w, reduction="none", label_smoothing=0.1),
                R.cross_entropy(x[:200], t[:200], w, reduction="none", label_smoothing=0.1),
                F32, b.loss_tol("none"), "none", "large C")
+
+
+def test_common_forward_path_matches_general_path(dtype, rng):
+    """A C-contiguous (N, C) float32/float64 input with contiguous int64 targets, no weight and
+    a reduced loss takes a shorter argument path (one kernel call): the same bits as the
+    general path (int32 targets take that), ignored rows and label smoothing included."""
+    for shape in ((64, 10), (300, 7), (9, 300), (0, 5)):
+        x = make_logits(rng, shape, dtype)
+        t = make_targets(rng, shape) if shape[0] else np.zeros(0, np.int64)
+        for red in ("mean", "sum"):
+            for ls in (0.0, 0.2):
+                fast = F.cross_entropy(x, t, reduction=red, label_smoothing=ls)
+                slow = F.cross_entropy(x, t.astype(np.int32), reduction=red, label_smoothing=ls)
+                assert bits_equal(fast, slow) and type(fast) is type(slow), (shape, red, ls)
+            fast = F.nll_loss(x, t, reduction=red)
+            slow = F.nll_loss(x, t.astype(np.int32), reduction=red)
+            assert bits_equal(fast, slow) and type(fast) is type(slow), (shape, red)
 
 
 # ---- errors --------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ log_softmax at the row maximum, hypothesis properties, thread independence and e
 
 Tolerances are in units of eps of the result dtype (assert_close_tol). float64 is computed in
 double; float32 (and float16, via float32) compute their exponentials and the elementwise
-arithmetic in float lanes, the sums in double (al_softmax.h.tp), so the working precision
-is eps_k = eps64 or eps32 and, in units of eps(dtype), u = eps_k / eps(dtype) (1, except
+arithmetic in float lanes, the row sums in float lanes in partial sums of 8 terms added in
+double (al_softmax.h.tp; sum_error below), so the working precision is eps_k = eps64 or eps32 and, in units of eps(dtype), u = eps_k / eps(dtype) (1, except
 float16: eps32/eps16). The error of a result is then
   + a few eps_k for exp (al_expf_lanes: ~1-2 ULP), the row sum and the division: 4 u;
   + the absolute error of the exp argument, which is the rounding of z - m (eps_k |z - m|)
@@ -77,6 +77,14 @@ def _round(dtype):
     return 1.0 if np.dtype(dtype) == F16 else 0.0
 
 
+def sum_error(n, dtype):
+    """Relative error bound of a row sum (of sum |terms| for mixed signs), in eps(dtype): the
+    partial sums are added in double (n eps64 in the worst case); in float32 each partial sum
+    first takes AL_SUM_TERMS = 8 terms in float: <= 7 roundings of eps32 / 2."""
+    summ = n * EPS64 / float(np.finfo(dtype).eps)
+    return summ + (0.0 if np.dtype(dtype) == F64 else 3.5 * _units(dtype))
+
+
 def _rows(a, dim):
     """a (float64) with the softmax axis last; 0-d as one row of one element."""
     a = R.as_f64(a)
@@ -109,7 +117,7 @@ def _fwd_tol_rows(name, x, dim, dtype, temperature):
     u = _units(dtype)
     # S is summed in double, in sequence in the worst case: n eps64 relative (recursive
     # summation of positive terms); for float32 this is ~1e-9 n eps32
-    summ = n * EPS64 / float(np.finfo(dtype).eps)
+    summ = sum_error(n, dtype)
     if name == "log_softmax":
         # y = (z - m) - log1p(S): the own argument error and S's error are absolute (S's
         # error divided by 1 + S, i.e. row); log1p and the rounding are relative (log1p(S)
@@ -150,7 +158,7 @@ def bwd_tol(name, gy, x, dim, dtype, temperature=1.0):
     gs = _rows(gy, dim)
     n = y.shape[-1]
     u = _units(dtype)
-    summ = n * EPS64 / float(np.finfo(dtype).eps)
+    summ = sum_error(n, dtype)
     tiny = float(np.finfo(dtype).tiny)
     s = 1.0 / temperature
     with np.errstate(invalid="ignore", over="ignore"):
@@ -523,6 +531,57 @@ SPECIAL_ROWS = [
     [3e38, 2e38, -3e38, 0.0],
     [1000.0, 0.0, -1000.0, 999.0],
 ]
+
+
+@pytest.mark.parametrize("shape", [(2000, 10), (1100, 31), (9000, 1), (5000, 2), (600, 17)])
+@pytest.mark.parametrize("name", NAMES)
+def test_short_rows_in_blocks(name, shape, dtype, rng):
+    """Rows shorter than 32 values are done a block of 512 elements (whole rows) at a time:
+    many blocks and a partial last one, with rows of ties, -inf entries and NaN inside them,
+    forward (also in place) and backward, agree with the reference and are bit-identical on
+    1 and 2 threads (every shape is above the serial cut-off)."""
+    x = logits(rng, shape, dtype)
+    x[5] = 2.0                 # every value the maximum: S = n - 1 exactly
+    if shape[1] > 1:           # -inf after the sign (a row of -inf alone is a NaN row)
+        x[7, ::2] = np.inf if name == "softmin" else -np.inf
+    x[-2, -1] = np.nan
+    gy = grad_output(rng, shape, dtype)
+    res = {}
+    try:
+        for nt in (1, 2):
+            F.set_num_threads(nt)
+            y = fwd(name, x, 1)
+            res[nt] = (y, bwd(name, gy, x, 1), getattr(F, name + "_backward")(gy, dim=1, output=y))
+    finally:
+        F.set_num_threads(None)
+    for a, b in zip(res[1], res[2]):
+        assert bits_equal(a, b)
+    y, g, go = res[1]
+    check_fwd(name, x, 1, y, dtype, what=f"{shape}")
+    assert np.isnan(y[-2]).all() and not np.isnan(np.delete(y, -2, axis=0)).any()
+    fin = np.delete(np.arange(shape[0]), [7, shape[0] - 2])  # -inf entries have NaN gradients
+    check_bwd(name, gy[fin], x[fin], 1, g[fin], dtype, what=f"{shape}")
+    assert bits_equal(go, g)
+    xi = x.copy()
+    assert bits_equal(fwd(name, xi, 1, out=xi), y)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_common_call_path_matches_general_path(name, dtype, rng):
+    """A C-contiguous float32/float64 ndarray with an int dim and no dtype=/temperature takes a
+    shorter argument path: the same bits as the general path (taken with dtype=), with out=
+    a separate array, the input itself, or a view of it (which takes the general path)."""
+    for shape, dim in (((64, 10), 1), ((5, 40, 3), 1), ((7,), 0), ((3, 4), -2)):
+        x = logits(rng, shape, dtype)
+        ref = fwd(name, x, dim, dtype=dtype)
+        assert bits_equal(fwd(name, x, dim), ref)
+        out = np.empty_like(x)
+        assert fwd(name, x, dim, out=out) is out and bits_equal(out, ref)
+        xi = x.copy()
+        assert fwd(name, xi, dim, out=xi) is xi and bits_equal(xi, ref)
+        big = np.concatenate([x.reshape(-1), x.reshape(-1)])
+        view = big[:x.size].reshape(shape)
+        assert bits_equal(fwd(name, view, dim, out=big[x.size:].reshape(shape)), ref)
 
 
 @pytest.mark.parametrize("name", NAMES)

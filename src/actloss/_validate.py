@@ -64,6 +64,8 @@ def check_out(out, shape, dtype, name="out"):
 
 def real_param(value, name):
     """A real scalar parameter as a Python float."""
+    if type(value) is float:
+        return value
     if isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(value, complex):
         return float(value)
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biuf":
@@ -73,6 +75,8 @@ def real_param(value, name):
 
 def dim_index(dim, ndim, name="dim"):
     """A dimension in [-ndim, ndim) as a non-negative index."""
+    if type(dim) is int and -ndim <= dim < ndim:
+        return dim % ndim
     try:
         d = operator.index(dim)
     except TypeError:

@@ -18,7 +18,7 @@ import operator
 import numpy as np
 
 from . import _dispatch, _threads
-from ._validate import (KERNEL_INDEX, as_array, check_reduction, loss_grad_output, loss_scalar,
+from ._validate import (KERNEL_INDEX, as_array, check_reduction, loss_grad_output,
                         promoted_dtype, real_param, result_dtype)
 
 __all__ = ["nll_loss", "nll_loss_backward", "nll_loss_with_grad", "cross_entropy",
@@ -31,110 +31,159 @@ def _kernels():
 
 class _Problem:
     """Checked arguments of one call: kernel-ready arrays, layout and reduction data."""
+    __slots__ = ("reduction", "ignore_index", "eps", "probs", "res_dtype", "k_dtype", "dt", "n",
+                 "outer", "inner", "loss_shape", "rows", "x", "shape", "w", "t", "n_threads")
 
     def __init__(self, input, target, weight, ignore_index, reduction, label_smoothing=0.0,
                  allow_probs=True, name="cross_entropy"):
         x = as_array(input)
-        if x.ndim == 0:
+        shape = x.shape
+        if not shape:
             raise ValueError(f"{name}: input must have at least 1 dimension (C,), got a 0-d array")
         t = as_array(target, "target")
         self.reduction = check_reduction(reduction)
-        self.ignore_index = _int_param(ignore_index, "ignore_index")
-        self.eps = real_param(label_smoothing, "label_smoothing")
-        if not 0.0 <= self.eps <= 1.0:
-            raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {self.eps}")
-        self.probs = allow_probs and t.shape == x.shape
+        self.ignore_index = ii = _int_param(ignore_index, "ignore_index")
+        self.eps = eps = real_param(label_smoothing, "label_smoothing")
+        if not 0.0 <= eps <= 1.0:
+            raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {eps}")
+        self.probs = probs = allow_probs and t.shape == shape
         w = None if weight is None else as_array(weight, "weight")
-        operands = [(x, "input")] + ([(w, "weight")] if w is not None else [])
-        if self.probs:
+        if probs:
             if t.dtype.kind not in "f":
-                raise TypeError(f"{name}: a target of the input's shape {x.shape} holds class "
+                raise TypeError(f"{name}: a target of the input's shape {shape} holds class "
                                 f"probabilities and must be floating, got dtype {t.dtype}")
-            if self.ignore_index >= 0:
+            if ii >= 0:
                 raise ValueError("ignore_index is not supported for class-probability targets")
-            operands.append((t, "target"))
-        self.res_dtype, self.k_dtype = promoted_dtype(*operands)
-        self.dt = KERNEL_INDEX[self.k_dtype]
-        n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
-        self.n = n_classes
-        if x.ndim == 1:
-            self.outer, self.inner, self.loss_shape = 1, 1, ()
+        k = x.dtype
+        if w is None and k in KERNEL_INDEX and (not probs or t.dtype == k):
+            self.res_dtype = k   # the common case, without promotion
         else:
-            self.outer = x.shape[0]
-            self.inner = int(np.prod(x.shape[2:], dtype=np.int64))
-            self.loss_shape = (x.shape[0],) + x.shape[2:]
-        self.rows = self.outer * self.inner
-        self.x = np.ascontiguousarray(x, dtype=self.k_dtype)
-        self.shape = x.shape
+            operands = [(x, "input")] + ([(w, "weight")] if w is not None else [])
+            if probs:
+                operands.append((t, "target"))
+            self.res_dtype, k = promoted_dtype(*operands)
+        self.k_dtype = k
+        self.dt = KERNEL_INDEX[k]
+        if len(shape) == 1:
+            self.n = n = shape[0]
+            self.outer, self.inner, self.loss_shape, self.rows = 1, 1, (), 1
+        else:
+            self.n = n = shape[1]
+            self.outer = shape[0]
+            self.inner = math.prod(shape[2:])
+            self.loss_shape = (shape[0],) + shape[2:]
+            self.rows = shape[0] * self.inner
+        self.x = np.ascontiguousarray(x, dtype=k)
+        self.shape = shape
         if w is not None:
-            if w.ndim != 1 or w.shape[0] != n_classes:
-                raise ValueError(f"weight must be a 1-D array of C = {n_classes} class weights, "
+            if w.ndim != 1 or w.shape[0] != n:
+                raise ValueError(f"weight must be a 1-D array of C = {n} class weights, "
                                  f"got shape {w.shape}")
             result_dtype(w.dtype, "weight")
             w = np.ascontiguousarray(w, dtype=np.float64)
         self.w = w
-        if self.probs:
-            self.t = np.ascontiguousarray(t, dtype=self.k_dtype)
+        if probs:
+            self.t = np.ascontiguousarray(t, dtype=k)
         else:
             self.t = self._class_targets(x, t, name)
-        self.n_threads = _threads.threads_for(self.rows * self.n, False)
+        self.n_threads = _threads.threads_for(self.rows * n, False)
 
     def _class_targets(self, x, t, name):
-        expected = self.loss_shape
-        if t.shape != expected:
-            raise ValueError(f"{name}: target has shape {t.shape}, expected {expected} for input "
-                             f"of shape {x.shape} (class indices), or {x.shape} (probabilities)")
-        if t.dtype.kind not in "iu":
+        """The targets as int64 (the kernels check their range and sum the denominator)."""
+        if t.shape != self.loss_shape:
+            raise ValueError(f"{name}: target has shape {t.shape}, expected {self.loss_shape} for "
+                             f"input of shape {x.shape} (class indices), or {x.shape} "
+                             f"(probabilities)")
+        kind = t.dtype.kind
+        if kind not in "iu":
             raise TypeError(f"target must hold integer class indices, got dtype {t.dtype}")
-        if t.dtype.kind == "u" and t.size and t.max() > np.iinfo(np.int64).max:
+        if kind == "u" and t.dtype.itemsize == 8 and t.size and t.max() > np.iinfo(np.int64).max:
             raise ValueError("target holds class indices beyond int64")
-        t64 = np.ascontiguousarray(t, dtype=np.int64).reshape(-1)
-        if t64.size and 0 <= t64.min() and t64.max() < self.n:
-            return t64  # the common case, checked with two reductions
-        bad = (t64 != self.ignore_index) & ((t64 < 0) | (t64 >= self.n))
-        if bad.any():
-            value = t64[np.argmax(bad)]
-            raise ValueError(f"target {value} is out of bounds: class indices must be in "
-                             f"[0, {self.n}) or equal ignore_index={self.ignore_index}")
-        return t64
+        t64 = np.ascontiguousarray(t, dtype=np.int64)
+        return t64 if t64.ndim == 1 else t64.reshape(-1)
 
-    def denominator(self):
-        """What "mean" divides by (see the module docstring); the forward, the backward and
-        the fused call all take it from here, so they agree to the last bit."""
+    def run(self, kernel, grad_output=None, with_grad=False):
+        """One kernel call ("cross_entropy", "cross_entropy_prob" or "nll"): (the loss as the
+        reduction returns it, the gradient or None). For class indices the kernel checks the
+        targets and sums what "mean" divides by -- w_t over the rows not ignored, in row order
+        like its sum of the row losses, so a batch whose rows all lose the same amount
+        averages to exactly that amount (as torch) --; for probabilities that is the row
+        count."""
+        g, g_rows, gx = 0.0, None, None
+        if with_grad:
+            if self.reduction != "none" and type(grad_output) is float:
+                g = grad_output   # the common case: a Python float for a reduced loss
+            else:
+                gy = loss_grad_output(grad_output, self.reduction, self.loss_shape)
+                if self.reduction == "none":
+                    g_rows = np.ascontiguousarray(gy, dtype=np.float64).reshape(-1)
+                else:
+                    g = gy
+            gx = np.empty(self.x.shape, self.k_dtype)
+        mean = self.reduction == "mean"
+        none = self.reduction == "none"
+        loss_rows = np.empty(self.rows, np.float64) if none or kernel != "nll" else None
+        K = _kernels()
         if self.probs:
-            return float(self.rows)
-        if self.w is None:
-            return float(np.count_nonzero(self.t != self.ignore_index))
-        kept = self.t[self.t != self.ignore_index]
-        # summed left to right, in row order, like the kernels' sum of the row losses: a batch
-        # whose rows all lose the same amount then averages to exactly that amount (as torch)
-        sums = np.cumsum(self.w[kept])
-        return float(sums[-1]) if sums.size else 0.0
+            den = float(self.rows)
+            if mean:
+                g = g / den if den else math.nan
+            total = K.cross_entropy_prob(self.dt, self.x, self.t, self.w, self.outer, self.n,
+                                         self.inner, self.eps, loss_rows, g, g_rows, gx,
+                                         self.n_threads)
+        else:
+            args = (self.dt, self.x, self.t, self.w, self.outer, self.n, self.inner,
+                    self.ignore_index)
+            if kernel == "nll":
+                total, den, bad = K.nll(*args, loss_rows, g, g_rows, mean, gx)
+            else:
+                total, den, bad = K.cross_entropy(*args, self.eps, loss_rows, g, g_rows, mean,
+                                                  gx, self.n_threads)
+            if bad >= 0:
+                raise ValueError(f"target {self.t[bad]} is out of bounds: class indices must be "
+                                 f"in [0, {self.n}) or equal ignore_index={self.ignore_index}")
+        if gx is not None:
+            gx = gx.reshape(self.shape).astype(self.res_dtype, copy=False)
+        if none:
+            return loss_rows.reshape(self.loss_shape).astype(self.res_dtype), gx
+        if mean:
+            # all targets ignored, or no rows: 0 / 0, NaN as torch
+            total = total / den if den else math.nan
+        return self.res_dtype.type(total), gx
 
-    def reduce(self, loss_rows, total, denominator):
-        if self.reduction == "none":
-            return loss_rows.reshape(self.loss_shape).astype(self.res_dtype)
-        if self.reduction == "sum":
-            return loss_scalar(total, self.res_dtype)
-        # all targets ignored, or no rows: 0 / 0, NaN as torch
-        return loss_scalar(total / denominator if denominator else math.nan, self.res_dtype)
 
-    def grad_scale(self, grad_output, denominator):
-        """(g, g_rows): the gradient factor of every row, a scalar or a float64 array."""
-        gy = loss_grad_output(grad_output, self.reduction, self.loss_shape)
-        if self.reduction == "none":
-            return 0.0, np.ascontiguousarray(gy, dtype=np.float64).reshape(-1)
-        g = gy
-        if self.reduction == "mean":
-            # no row counts when the denominator is 0, so its gradient factor is never used
-            g = g / denominator if denominator else math.nan
-        return g, None
+_I64 = np.dtype(np.int64)
 
-    def grad_array(self):
-        return np.empty(self.x.shape, self.k_dtype)
 
-    def finish_grad(self, gx):
-        return gx.reshape(self.shape).astype(self.res_dtype, copy=False)
+def _fast_forward(nll, input, target, weight, ignore_index, reduction, label_smoothing=0.0):
+    """The common forward call -- a C-contiguous (N, C) float32/float64 ndarray, a contiguous
+    int64 (N,) target, no weight, a reduced loss -- in one kernel call, without _Problem's
+    general checks (the kernel checks the targets); None for anything else, and for a target
+    out of range, so that _Problem decides (and raises)."""
+    if (weight is not None or type(input) is not np.ndarray or type(target) is not np.ndarray
+            or type(reduction) is not str or (reduction != "mean" and reduction != "sum")
+            or type(ignore_index) is not int
+            or type(label_smoothing) is not float or not 0.0 <= label_smoothing <= 1.0):
+        return None
+    shape = input.shape
+    dt = KERNEL_INDEX.get(input.dtype)
+    if (dt is None or len(shape) != 2 or target.shape != shape[:1] or target.dtype is not _I64
+            or not input.flags.c_contiguous or not target.flags.c_contiguous):
+        return None
+    K = _kernels()
+    if nll:
+        total, den, bad = K.nll(dt, input, target, None, shape[0], shape[1], 1, ignore_index,
+                                None, 0.0, None, 0, None)
+    else:
+        total, den, bad = K.cross_entropy(dt, input, target, None, shape[0], shape[1], 1,
+                                          ignore_index, label_smoothing,
+                                          np.empty(shape[0], np.float64), 0.0, None, 0, None,
+                                          _threads.threads_for(input.size, False))
+    if bad >= 0:
+        return None
+    if reduction == "mean":
+        total = total / den if den else math.nan
+    return input.dtype.type(total)
 
 
 def _int_param(value, name):
@@ -146,16 +195,8 @@ def _int_param(value, name):
 
 # ---- cross_entropy -----------------------------------------------------------------------
 
-def _ce_run(p, g=0.0, g_rows=None, gx=None):
-    loss_rows = np.empty(p.rows, np.float64)
-    if p.probs:
-        total = _kernels().cross_entropy_prob(p.dt, p.x, p.t, p.w, p.outer, p.n, p.inner, p.eps,
-                                              loss_rows, g, g_rows, gx, p.n_threads)
-    else:
-        total = _kernels().cross_entropy(p.dt, p.x, p.t, p.w, p.outer, p.n, p.inner,
-                                         p.ignore_index, p.eps, loss_rows, g, g_rows, gx,
-                                         p.n_threads)
-    return loss_rows, total
+def _ce_kernel(p):
+    return "cross_entropy_prob" if p.probs else "cross_entropy"
 
 
 def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",
@@ -199,9 +240,11 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     divides by the number of rows. Every lse - x_c is formed as (max - x_c) + log1p(S), so no
     term cancels; the logits are read row by row, no N x C temporary is made.
     """
+    loss = _fast_forward(False, input, target, weight, ignore_index, reduction, label_smoothing)
+    if loss is not None:
+        return loss
     p = _Problem(input, target, weight, ignore_index, reduction, label_smoothing)
-    loss_rows, total = _ce_run(p)
-    return p.reduce(loss_rows, total, p.denominator())
+    return p.run(_ce_kernel(p))[0]
 
 
 def cross_entropy_backward(grad_output, input, target, weight=None, *, ignore_index=-100,
@@ -214,10 +257,7 @@ def cross_entropy_backward(grad_output, input, target, weight=None, *, ignore_in
     softmax, W the sum of the weights; for probabilities g * (p_j sum_c w_c q'_c - w_j q'_j).
     """
     p = _Problem(input, target, weight, ignore_index, reduction, label_smoothing)
-    g, g_rows = p.grad_scale(grad_output, p.denominator())
-    gx = p.grad_array()
-    _ce_run(p, g, g_rows, gx)
-    return p.finish_grad(gx)
+    return p.run(_ce_kernel(p), grad_output, True)[1]
 
 
 def cross_entropy_with_grad(input, target, weight=None, *, ignore_index=-100, reduction="mean",
@@ -229,21 +269,10 @@ def cross_entropy_with_grad(input, target, weight=None, *, ignore_index=-100, re
     reduction="none" it is broadcast to the loss's shape.
     """
     p = _Problem(input, target, weight, ignore_index, reduction, label_smoothing)
-    den = p.denominator()
-    g, g_rows = p.grad_scale(grad_output, den)
-    gx = p.grad_array()
-    loss_rows, total = _ce_run(p, g, g_rows, gx)
-    return p.reduce(loss_rows, total, den), p.finish_grad(gx)
+    return p.run(_ce_kernel(p), grad_output, True)
 
 
 # ---- nll_loss -------------------------------------------------------------------------------
-
-def _nll_run(p, g=0.0, g_rows=None, gx=None):
-    loss_rows = np.empty(p.rows, np.float64)
-    total = _kernels().nll(p.dt, p.x, p.t, p.w, p.outer, p.n, p.inner, p.ignore_index,
-                           loss_rows, g, g_rows, gx)
-    return loss_rows, total
-
 
 def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of log-probabilities (torch.nn.functional.nll_loss).
@@ -273,10 +302,12 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     loss = -w_t x_t per row; "mean" divides the sum by the sum of w_t over targets that are
     not ignored (NaN when all are ignored, as torch).
     """
+    loss = _fast_forward(True, input, target, weight, ignore_index, reduction)
+    if loss is not None:
+        return loss
     p = _Problem(input, target, weight, ignore_index, reduction, allow_probs=False,
                  name="nll_loss")
-    loss_rows, total = _nll_run(p)
-    return p.reduce(loss_rows, total, p.denominator())
+    return p.run("nll")[0]
 
 
 def nll_loss_backward(grad_output, input, target, weight=None, *, ignore_index=-100,
@@ -285,10 +316,7 @@ def nll_loss_backward(grad_output, input, target, weight=None, *, ignore_index=-
     elsewhere (and on ignored rows)."""
     p = _Problem(input, target, weight, ignore_index, reduction, allow_probs=False,
                  name="nll_loss")
-    g, g_rows = p.grad_scale(grad_output, p.denominator())
-    gx = p.grad_array()
-    _nll_run(p, g, g_rows, gx)
-    return p.finish_grad(gx)
+    return p.run("nll", grad_output, True)[1]
 
 
 def nll_loss_with_grad(input, target, weight=None, *, ignore_index=-100, reduction="mean",
@@ -296,8 +324,4 @@ def nll_loss_with_grad(input, target, weight=None, *, ignore_index=-100, reducti
     """``(nll_loss(...), nll_loss_backward(grad_output, ...))`` in one pass over the rows."""
     p = _Problem(input, target, weight, ignore_index, reduction, allow_probs=False,
                  name="nll_loss")
-    den = p.denominator()
-    g, g_rows = p.grad_scale(grad_output, den)
-    gx = p.grad_array()
-    loss_rows, total = _nll_run(p, g, g_rows, gx)
-    return p.reduce(loss_rows, total, den), p.finish_grad(gx)
+    return p.run("nll", grad_output, True)

@@ -58,6 +58,9 @@ def _flag(value, name):
 
 def _broadcast(*named_shapes):
     """The broadcast shape of (name, shape) pairs, or a ValueError naming all of them."""
+    first = named_shapes[0][1]
+    if all(s == first for _, s in named_shapes):  # the common case, without NumPy's cost
+        return first
     try:
         return np.broadcast_shapes(*(s for _, s in named_shapes))
     except ValueError:

@@ -4,6 +4,7 @@ Rows are computed by the row kernels of _kernels/al_softmax.h.tp: a stable max s
 double, and log_softmax's log-sum-exp as m + log1p(sum of the others) so the largest entry
 keeps full accuracy. An optional `temperature` (beyond torch) divides the input first.
 """
+import math
 import warnings
 
 import numpy as np
@@ -38,21 +39,21 @@ def _cast_dtype(x, dtype):
 
 
 def _scale(temperature, sign):
+    if type(temperature) in (float, int) and temperature == 1.0:
+        return sign
     t = real_param(temperature, "temperature")
     if not t > 0:
         raise ValueError(f"temperature must be > 0, got {t}")
     return sign / t
 
 
-def _layout(shape, dim, stacklevel, name):
+def _layout(shape, dim, stacklevel, sign, log_mode):
     """(outer, n, inner) of the softmax axis; 0-d arrays are one row of one element."""
     shape = shape if shape else (1,)
     if dim is None:
-        dim = _implicit_dim(len(shape), stacklevel + 1, name)
+        dim = _implicit_dim(len(shape), stacklevel + 1, _NAMES[sign, log_mode])
     d = dim_index(dim, len(shape))
-    outer = int(np.prod(shape[:d], dtype=np.int64))
-    inner = int(np.prod(shape[d + 1:], dtype=np.int64))
-    return outer, shape[d], inner
+    return math.prod(shape[:d]), shape[d], math.prod(shape[d + 1:])
 
 
 def _into(out, shape, res_dtype, k_dtype, sources):
@@ -62,8 +63,16 @@ def _into(out, shape, res_dtype, k_dtype, sources):
         return np.empty(shape, k_dtype), False
     check_out(out, shape, res_dtype)
     direct = (out.flags.c_contiguous and out.dtype == k_dtype
-              and not any(s is not out and np.may_share_memory(s, out) for s in sources))
+              and not any(_overlap(s, out) for s in sources))
     return (out, False) if direct else (np.empty(shape, k_dtype), True)
+
+
+def _overlap(a, out):
+    """a and out (not a itself: in place is fine) may share memory; two arrays that both own
+    their data do not (the common case, without np.may_share_memory's cost)."""
+    if a is out or (a.base is None and out.base is None):
+        return False
+    return np.may_share_memory(a, out)
 
 
 _NAMES = {(1.0, 0): "softmax", (1.0, 1): "log_softmax", (-1.0, 0): "softmin"}
@@ -79,10 +88,38 @@ def _finish(out, dst, copy_back, res_dtype):
     return dst if dst.dtype == res_dtype else dst.astype(res_dtype)
 
 
+def _fast_forward(input, dim, temperature, out, sign, log_mode):
+    """The common call -- a C-contiguous float32/float64 ndarray, an int dim, no dtype= or
+    temperature, out= None or a C-contiguous array of the input's dtype that is the input or
+    owns its memory -- without the general checks; None for anything else."""
+    if type(input) is not np.ndarray or type(dim) is not int or type(temperature) is not float \
+            or temperature != 1.0:
+        return None
+    shape = input.shape
+    dt = KERNEL_INDEX.get(input.dtype)
+    if dt is None or not -len(shape) <= dim < len(shape) or not input.flags.c_contiguous:
+        return None
+    if out is None:
+        out = np.empty(shape, input.dtype)
+    elif (type(out) is not np.ndarray or out.shape != shape or out.dtype is not input.dtype
+          or not out.flags.c_contiguous or not out.flags.writeable
+          or not (out is input or (out.base is None and input.base is None))):
+        return None
+    d = dim % len(shape)
+    _kernels().softmax_fwd(dt, input, out, math.prod(shape[:d]), shape[d],
+                           math.prod(shape[d + 1:]), sign, log_mode,
+                           _threads.threads_for(input.size, False))
+    return out
+
+
 def _forward(input, dim, stacklevel, dtype, temperature, out, sign, log_mode):
+    if dtype is None:
+        y = _fast_forward(input, dim, temperature, out, sign, log_mode)
+        if y is not None:
+            return y
     x = _cast_dtype(as_array(input), dtype)
     res_dtype, k_dtype = result_dtype(x.dtype)
-    outer, n, inner = _layout(x.shape, dim, stacklevel + 1, _NAMES[sign, log_mode])
+    outer, n, inner = _layout(x.shape, dim, stacklevel + 1, sign, log_mode)
     scale = _scale(temperature, sign)
     xk = np.ascontiguousarray(x, dtype=k_dtype)
     dst, copy_back = _into(out, x.shape, res_dtype, k_dtype, [x, xk])
@@ -103,7 +140,7 @@ def _backward(grad_output, input, dim, stacklevel, dtype, output, temperature, o
         raise ValueError(f"grad_output has shape {gy.shape}, expected {y.shape}")
     res_dtype, k_dtype = result_dtype(y.dtype, "output")
     result_dtype(gy.dtype, "grad_output")
-    outer, n, inner = _layout(y.shape, dim, stacklevel + 1, _NAMES[sign, log_mode])
+    outer, n, inner = _layout(y.shape, dim, stacklevel + 1, sign, log_mode)
     # the gradient of the input has the input's dtype (dtype= only set the computation's)
     grad_dtype = result_dtype(as_array(input).dtype)[0] if input is not None else res_dtype
     scale = _scale(temperature, sign)

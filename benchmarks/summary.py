@@ -6,8 +6,8 @@
 One row per function and direction, one column per dtype/size/threads; a cell is torch's
 median time over actloss's (above 1: actloss is faster), both calls allocating their result
 (actloss-alloc where the API also has out=, so neither side is spared an allocation), or
-numpy's with --numpy. A last column gives, for 10^7-element float32 cases on one thread, the
-bandwidth actloss reaches as a fraction of np.copyto's on the same bytes.
+numpy's with --numpy. The last columns give, for 10^7-element float32 cases on 1 and 2
+threads, the bandwidth actloss reaches as a fraction of np.copyto's on the same bytes.
 """
 import argparse
 import json
@@ -39,9 +39,8 @@ def tables(records, other="torch"):
             if ratio is not None:
                 rows[key][_column(r)] = ratio
                 cols.add(_column(r))
-            if r.get("bandwidth_fraction") is not None and r["threads"] == 1 \
-                    and r["dtype"] == "float32":
-                bandwidth[key] = r["bandwidth_fraction"]
+            if r.get("bandwidth_fraction") is not None and r["dtype"] == "float32":
+                bandwidth.setdefault(key, {})[r["threads"]] = r["bandwidth_fraction"]
         if rows:
             order = sorted(cols, key=lambda c: (c[0] != "float32", c[1], c[2], c[3]))
             out[kind] = (order, rows, bandwidth)
@@ -50,14 +49,15 @@ def tables(records, other="torch"):
 
 def markdown(columns, rows, bandwidth):
     head = [f"{d.replace('float', 'f')} {s} t{t}" for d, _, s, t in columns]
-    lines = ["| function | direction | " + " | ".join(head)
-             + (" | bw/copy 1e7 |" if bandwidth else " |"),
-             "| --- | --- |" + " ---: |" * (len(head) + bool(bandwidth))]
-    for (fn, direction), cells in rows.items():
+    bw_threads = sorted({t for per in bandwidth.values() for t in per})
+    head += [f"bw/copy 1e7 t{t}" for t in bw_threads]
+    lines = ["| function | direction | " + " | ".join(head) + " |",
+             "| --- | --- |" + " ---: |" * len(head)]
+    for key, cells in rows.items():
         vals = [f"{cells[c]:.2f}" if c in cells else "-" for c in columns]
-        bw = [f"{bandwidth[(fn, direction)]:.2f}" if (fn, direction) in bandwidth else "-"]
-        lines.append(f"| {fn} | {direction} | " + " | ".join(vals + (bw if bandwidth else []))
-                     + " |")
+        per = bandwidth.get(key, {})
+        vals += [f"{per[t]:.2f}" if t in per else "-" for t in bw_threads]
+        lines.append(f"| {key[0]} | {key[1]} | " + " | ".join(vals) + " |")
     return "\n".join(lines)
 
 

@@ -274,4 +274,5 @@ def test_committed_floors_cover_the_quick_slice():
         floors = json.load(f)["floors"]
     quick = {k.id for k in bc.select(quick=True) if k.case.api is not None}
     assert set(floors) == quick
+    assert max(floors.values()) <= _bench.FLOOR_CAP
     assert all(v >= 0 for v in floors.values())

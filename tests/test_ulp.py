@@ -198,10 +198,31 @@ def test_float64_within_2_ulp(name):
     assert worst <= 2.0, f"{name}: {worst:.3f} ULP at x = {at!r}"
 
 
+def max_ulp_torch_float32(name):
+    """torch's max float32 error on the dense part of float32_inputs() ([-30, 30]), or None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    tf = {"sigmoid": torch.sigmoid, "tanh": torch.tanh,
+          "gelu_tanh": lambda t: torch.nn.functional.gelu(t, approximate="tanh")}
+    f = tf.get(name) or getattr(torch.nn.functional, name, None)
+    if f is None:
+        return None
+    x = np.linspace(-30, 30, 1_000_001, dtype=np.float64).astype(np.float32)
+    with np.errstate(all="ignore"):
+        return float(np.max(ulp_error(f(torch.from_numpy(x)).numpy(), REF64[name](x.astype(
+            np.float64)), np.float32)))
+
+
 if __name__ == "__main__":
-    n64 = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
-    print("| function | max ULP float32 (10^6+ inputs) | max ULP float64 (%d samples) |" % n64)
-    print("| --- | --- | --- |")
+    # python tests/test_ulp.py [float64 samples] [--torch]
+    args = [a for a in sys.argv[1:] if a != "--torch"]
+    with_torch = "--torch" in sys.argv[1:]
+    n64 = int(args[0]) if args else 20000
+    print("| function | max ULP float32 (10^6+ inputs) | max ULP float64 (%d samples) |" % n64
+          + (" torch float32 on [-30, 30] |" if with_torch else ""))
+    print("| --- | --- | --- |" + (" --- |" if with_torch else ""))
     for name in FLOAT32_OPS:
         e32, at32 = max_ulp_float32(name)
         if name in FLOAT64_OPS:
@@ -209,4 +230,9 @@ if __name__ == "__main__":
             c64 = f"{e64:.2f}"
         else:
             c64 = "exact (0.00)" if name in EXACT else "-"
-        print(f"| {name} | {e32:.2f} | {c64} |", flush=True)
+        ct = ""
+        if with_torch:
+            et = max_ulp_torch_float32(name)
+            ct = " -" if et is None else f" {et:.2f}" if et < 1e4 else f" {et:.1e}"
+            ct += " |"
+        print(f"| {name} | {e32:.2f} | {c64} |{ct}", flush=True)

@@ -4,7 +4,13 @@ cases of `python -m actloss bench` stop at 64 x 32000, so issue 5's 10^7 figure 
 
     python benchmarks/log_softmax_bandwidth.py
 """
-import time, numpy as np, torch, actloss as F
+import time
+
+import numpy as np
+import torch
+
+import actloss as F
+
 x = (np.random.default_rng(0).standard_normal((10000, 1000)) * 3).astype(np.float32)
 o = np.empty_like(x); t = torch.from_numpy(x)
 for nt in (1, 2):

@@ -77,9 +77,9 @@ F32_LANES = {
     ("celu", "bwd"): "(v > 0.0f || (v * (float)(1.0 / p0) >= -87.0f && v * (float)(1.0 / p0) <= 0.0f)) && " + _SANE,
     ("selu", "fwd"): _NOT_TINY,
     ("selu", "bwd"): "v >= -87.0f",
-    ("softplus", "fwd"): "v * (float)p0 >= -87.0f && " + _SANE,
+    ("softplus", "fwd"): "v * (float)p0 >= -80.0f && " + _SANE,  # t = e / (2 + e) stays normal
     ("softplus", "bwd"): "al_absf(v * (float)p0) <= 87.0f && " + _SANE,
-    ("logsigmoid", "fwd"): "v <= 87.0f && v >= -0x1p100f",
+    ("logsigmoid", "fwd"): "v <= 80.0f && v >= -0x1p100f",
     ("logsigmoid", "bwd"): _NORMAL_EXP,
     ("hardsigmoid", "fwd"): None,
     ("hardswish", "fwd"): None,

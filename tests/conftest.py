@@ -97,3 +97,16 @@ def assert_close_tol(actual, expected, dtype, ulps_rel, abs_eps=0.0, err_msg="")
             f"{rel_err:.3g} eps relative "
             f"(tolerance {ulps_rel.ravel()[i]:.3g} eps rel + {abs_eps.ravel()[i]:.3g} eps abs, "
             f"dtype {dtype})")
+
+
+def hypothesis_property(func):
+    """func(data) as a hypothesis test drawing from st.data(); a clean skip without hypothesis
+    (a test extra)."""
+    try:
+        from hypothesis import given, strategies as st
+    except ImportError:
+        def skipped(*args, **kwargs):
+            pytest.skip("hypothesis is not installed")
+        skipped.__name__ = func.__name__
+        return skipped
+    return given(data=st.data())(func)

@@ -427,6 +427,40 @@ def test_threads_bit_identical(spec, dtype, rng):
     check_fwd(spec, x, params, y2, dtype, "2 threads")
 
 
+_LANE_SPECS = [s for s in SPECS if s.name in ROW
+               and any((ROW[s.name].name, k) in _ops.F32_LANES for k in ("fwd", "bwd", "bwdo"))]
+
+
+@pytest.mark.parametrize("spec", _LANE_SPECS, ids=[s.name for s in _LANE_SPECS])
+def test_float_lane_fallback_stays_in_its_block(spec, rng):
+    """A NaN sends its block of 256 float32 elements to the double-lane kernel (al_loops.h):
+    every other element keeps the bits it has without the NaN, the block's other elements stay
+    within tolerance, and so at 1 and 2 threads."""
+    params, block = spec.params[0], 256
+    n = max(CUTOFFS) + 4 * block + 37
+    f32 = np.dtype(np.float32)
+    x = sample(spec, params, n, rng, f32).reshape(-1)
+    gy = grad_output(rng, x.shape, f32)
+    hit = n - 2 * block + 5
+    xn = x.copy()
+    xn[hit] = np.nan
+    first = hit - hit % block
+    outside = np.ones(n, bool)
+    outside[first:first + block] = False
+    keep = np.arange(n) != hit
+    try:
+        for threads in (1, 2):
+            F.set_num_threads(threads)
+            y, yn = fwd(spec, x, params), fwd(spec, xn, params)
+            g, gn = bwd(spec, gy, x, params), bwd(spec, gy, xn, params)
+            assert bits_equal(y[outside], yn[outside]), f"{spec.name} forward, {threads} threads"
+            assert bits_equal(g[outside], gn[outside]), f"{spec.name} backward, {threads} threads"
+            assert np.isnan(yn[hit])
+            check_fwd(spec, xn[keep], params, yn[keep], f32, "NaN block")
+    finally:
+        F.set_num_threads(None)
+
+
 def _kernel_params(spec, params):
     """p0, p1, p2 of the op's row, from `params` or the row's defaults."""
     p = [float(params.get(name, default)) for name, default in ROW[spec.name].params]

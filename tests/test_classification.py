@@ -35,7 +35,7 @@ import pytest
 import actloss as F
 
 import reference_classification as R
-from conftest import assert_close_tol
+from conftest import assert_close_tol, hypothesis_property
 
 REDUCTIONS = ("none", "mean", "sum")
 F16 = np.dtype(np.float16)
@@ -571,22 +571,12 @@ def test_fused_equals_nll_of_log_softmax(shape, dtype, rng):
 # ---- hypothesis: any shape, weights, ignore pattern, smoothing ------------------------------
 
 try:
-    from hypothesis import given, strategies as st
-except ImportError:  # a test extra: without it the property test skips
-    given = None
+    from hypothesis import strategies as st
+except ImportError:  # a test extra: without it the property test skips (hypothesis_property)
+    st = None
 
 
-def _property(func):
-    if given is not None:
-        return given(data=st.data())(func)
-
-    def skipped(*args, **kwargs):
-        pytest.skip("hypothesis is not installed")
-    skipped.__name__ = func.__name__
-    return skipped
-
-
-@_property
+@hypothesis_property
 def test_property_cross_entropy_any_case(data):
     """Random (N, C[, d]) or (C,) problems, C >= 1, N >= 0, with or without weights, any
     ignore pattern (ignore_index -100 or a valid class), smoothing in [0, 1] and every

@@ -23,7 +23,7 @@ import pytest
 import actloss as F
 
 import reference_classification as R
-from conftest import assert_close_tol
+from conftest import assert_close_tol, hypothesis_property
 
 NAMES = ("softmax", "log_softmax", "softmin")
 F16 = np.dtype(np.float16)
@@ -653,20 +653,10 @@ def test_log_softmax_accurate_at_row_maximum():
 # ---- hypothesis properties ---------------------------------------------------------------
 
 try:
-    from hypothesis import given, strategies as st
+    from hypothesis import strategies as st
     from hypothesis.extra import numpy as hnp
-except ImportError:  # a test extra: without it the property tests skip
-    given = None
-
-
-def _property(func):
-    if given is not None:
-        return given(data=st.data())(func)
-
-    def skipped(*args, **kwargs):
-        pytest.skip("hypothesis is not installed")
-    skipped.__name__ = func.__name__
-    return skipped
+except ImportError:  # a test extra: without it the property tests skip (hypothesis_property)
+    st = hnp = None
 
 
 def _draw_case(data, lo=-80.0, hi=80.0):
@@ -677,7 +667,7 @@ def _draw_case(data, lo=-80.0, hi=80.0):
     return dt, x, dim
 
 
-@_property
+@hypothesis_property
 def test_property_softmax_rows_sum_to_one(data):
     """The row sum is self-normalising: the same exp(z_j - m) values (argument errors and all)
     make the numerator and the sum S, so sum_j y_j = (1 + S) * fl(1 / (1 + S)) up to the
@@ -694,7 +684,7 @@ def test_property_softmax_rows_sum_to_one(data):
         assert np.all(y >= 0) and np.all(y <= 1)
 
 
-@_property
+@hypothesis_property
 def test_property_shift_invariance(data):
     """softmax(x + c) == softmax(x): with x and c multiples of 1/16 below 2^10 the shift is
     exact in float32 and float64, so z - m is the same and the results are bit-identical.
@@ -716,7 +706,7 @@ def test_property_shift_invariance(data):
     assert_close_tol(y, R.softmax(x, dim), dt, rel + arg + 2.0, 0, err_msg=f"shift {cf}")
 
 
-@_property
+@hypothesis_property
 def test_property_log_softmax_nonpositive_and_exp_is_softmax(data):
     dt, x, dim = _draw_case(data)
     T = data.draw(st.sampled_from([1.0, 0.25, 2.0]), label="T")
@@ -733,7 +723,7 @@ def test_property_log_softmax_nonpositive_and_exp_is_softmax(data):
                      err_msg="exp(log_softmax) != softmax")
 
 
-@_property
+@hypothesis_property
 def test_property_reference_agreement_any_floats(data):
     """Arbitrary floats (NaN, inf, extremes) agree with the reference, forward."""
     dt = np.dtype(data.draw(st.sampled_from([np.float32, np.float64])))

@@ -802,21 +802,19 @@ def test_any_floats_match_reference(spec, data):
 
 # ---- torch -----------------------------------------------------------------------------------
 
-# torch returns NaN where actloss returns the limit (DESIGN.md section 1): inputs left out.
-# hardswish: torch's float32 kernel computes x (x + 3) / 6 in float32, which overflows to inf
-# for x near finfo.max; the exact result is x (actloss computes in double).
-TORCH_DIFFERENT = {"gelu": (-math.inf,), "gelu_tanh": (-math.inf,), "silu": (-math.inf,),
-                   "mish": (-math.inf,), "hardswish": (-math.inf, "huge"),
-                   "softsign": (-math.inf, math.inf)}
+# torch's results at special values depend on the host: its vectorised float32 kernels give
+# NaN for gelu(+inf) on AVX-512 but +inf on AVX2, and actloss deliberately returns the limit
+# where torch gives NaN (DESIGN.md section 1). So torch is compared on ordinary finite inputs
+# only; infinities, NaN, huge values, subnormals and signed zeros are actloss's documented contract,
+# checked against the reference (test_special_values, test_backward_special_inputs).
+TORCH_ORDINARY = (0.0, 1e4, -1e4, 40.0, -40.0, 1e-30, -1e-30)
 
 
 def _torch_inputs(spec, params, rng, dtype):
     x = sample(spec, params, 2000, rng, dtype)
-    specials = [0.0, -0.0, math.inf, -math.inf, 1e4, -1e4, 40.0, -40.0, 1e-30, -1e-30,
-                "huge", "-huge", math.nan]
-    specials = [resolve_input(v, dtype) for v in specials
-                if not any(v is d or v == d for d in TORCH_DIFFERENT.get(spec.name, ()))]
-    return np.concatenate([x, np.array(specials, dtype)])
+    ordinary = (np.abs(x) <= 1e4) & ((np.abs(x) >= np.finfo(dtype).tiny) | (x == 0))
+    x = x[ordinary]
+    return np.concatenate([x, np.array(TORCH_ORDINARY, dtype)])
 
 
 def _torch_tol(spec, which, dtype, x):
@@ -859,9 +857,6 @@ def test_matches_torch(spec, params, dtype, rng):
         keep &= ~(np.abs(R.as_f64(g_torch) - g_ref) > tol_ref)
     assert_close_tol(g[keep], g_torch[keep], dtype, rel[keep], (ab * np.abs(R.as_f64(gy)))[keep],
                      err_msg=f"{spec.name}{params} gradient vs torch autograd")
-    zero = (x == 0)
-    if spec.name == "relu":  # relu(-0.0) is -0.0 on torch's CPU and here
-        assert bits_equal(np.signbit(y[zero]), np.signbit(y_torch[zero]))
 
 
 def test_matches_torch_prelu(dtype, rng):

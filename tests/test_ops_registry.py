@@ -1,6 +1,10 @@
 """Completeness: the op table (_ops.py) <-> the public API <-> the kernels of every ISA level
 <-> the test reference <-> the test spec. A row added without one of its parts fails here
 (STYLE.md section 4)."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -75,8 +79,11 @@ def test_chosen_isa_is_supported():
     assert set(_dispatch.SUPPORTED) <= {name for name, _ in _ops.ISA_LEVELS}
     assert _dispatch.elementwise is _dispatch.kernels("_elementwise")
     assert _dispatch.choose_isa("baseline") == "baseline"
-    with pytest.raises(ValueError, match="ACTLOSS_ISA"):
+    with pytest.raises(ValueError, match="ACTLOSS_ISA must be one of baseline, avx2, avx512"):
         _dispatch.choose_isa("sse9")
+    assert _dispatch.choose_isa("BASELINE") == _dispatch.choose_isa(" Baseline ") == "baseline"
+    if "avx2" in _dispatch.SUPPORTED:
+        assert _dispatch.choose_isa("AVX2") == "avx2"
     unsupported = [name for name, _ in _ops.ISA_LEVELS if name not in _dispatch.SUPPORTED]
     for isa in unsupported:
         with pytest.raises(ValueError, match=isa):
@@ -126,3 +133,22 @@ def test_kernels_check_their_arrays(isa):
         k.glu_fwd(1, np.ones(8), np.empty(4), 3, 2, 1)  # blocks
     with pytest.raises(ValueError):
         k.prelu_fwd(1, np.ones(8), np.ones(3), np.empty(8), 2, 2, 2, 1)  # weight size
+
+
+def _isa_at_import(value):
+    env = dict(os.environ, ACTLOSS_ISA=value)
+    return subprocess.run([sys.executable, "-c", "import actloss; print(actloss._dispatch.ISA)"],
+                          env=env, capture_output=True, text=True)
+
+
+def test_actloss_isa_environment_variable():
+    """ACTLOSS_ISA caps the level chosen at import, in any case; an unknown value fails the
+    import with a message listing the valid ones."""
+    run = _isa_at_import("Baseline")
+    assert run.returncode == 0 and run.stdout.strip() == "baseline", run.stderr
+    if "avx2" in _dispatch.SUPPORTED:
+        run = _isa_at_import("AVX2")
+        assert run.returncode == 0 and run.stdout.strip() == "avx2", run.stderr
+    run = _isa_at_import("sse9")
+    assert run.returncode != 0
+    assert "ACTLOSS_ISA must be one of baseline, avx2, avx512 (any case), got 'sse9'" in run.stderr

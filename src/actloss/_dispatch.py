@@ -1,7 +1,7 @@
 """Pick, once at import, the best compiled variant of each kernel family for this CPU.
 
-ACTLOSS_ISA=baseline|avx2|avx512 forces a level (never above what the CPU supports); tests
-use it to run every level the machine has.
+ACTLOSS_ISA=baseline|avx2|avx512 (any case) caps the level (never above what the CPU
+supports); CI runs the suite once per level the machine has.
 """
 import functools
 import importlib
@@ -24,8 +24,10 @@ def _available(family, isa):
 def choose_isa(requested=None):
     """The highest level the CPU supports and the build has, capped at `requested`."""
     requested = requested or os.environ.get("ACTLOSS_ISA") or SUPPORTED[-1]
-    if requested not in _BUILT:
-        raise ValueError(f"ACTLOSS_ISA must be one of {_BUILT}, got {requested!r}")
+    if requested.strip().lower() not in _BUILT:
+        raise ValueError(f"ACTLOSS_ISA must be one of {', '.join(_BUILT)} (any case), "
+                         f"got {requested!r}")
+    requested = requested.strip().lower()
     candidates = [isa for isa in SUPPORTED if _BUILT.index(isa) <= _BUILT.index(requested)]
     for isa in reversed(candidates):
         if _available("_elementwise", isa):

@@ -16,13 +16,15 @@ from actloss.guide import GuideWarning
 CASES = [
     ("binary", {}), ("binary", {"logits": False}),
     ("multiclass", {}), ("multiclass", {"log_probs": True}),
-    ("multilabel", {}),
+    ("multilabel", {}), ("multilabel", {"logits": False}),
     ("regression", {}), ("regression", {"noise": "outliers"}),
     ("regression", {"distribution": True}), ("regression", {"counts": True}),
     ("regression", {"distribution": True, "counts": True}),
     ("imbalanced", {}), ("imbalanced", {"kind": "binary"}), ("imbalanced", {"kind": "multilabel"}),
+    ("imbalanced", {"focal": False}), ("imbalanced", {"kind": "binary", "focal": False}),
+    ("imbalanced", {"kind": "multilabel", "focal": False}),
     ("pairs", {}), ("pairs", {"similarity": "cosine"}),
-    ("ranking", {}), ("ranking", {"triplets": True}),
+    ("ranking", {}), ("ranking", {"triplets": True}), ("ranking", {"triplets": False}),
     ("retrieval", {}),
     ("generation", {}), ("generation", {"vocab_size": 1000}),
     ("generation", {"vocab_size": 250_000}),
@@ -76,19 +78,24 @@ def test_recommend_every_task_is_covered():
 
 @pytest.mark.parametrize("task,opts,activation,loss,predict", [
     ("binary", {}, None, "binary_cross_entropy_with_logits", "sigmoid"),
-    ("binary", {"logits": False}, "sigmoid", "binary_cross_entropy", "sigmoid"),
+    ("binary", {"logits": False}, "sigmoid", "binary_cross_entropy", None),
     ("multiclass", {}, None, "cross_entropy", "softmax"),
     ("multiclass", {"log_probs": True}, "log_softmax", "nll_loss", "exp"),
     ("multilabel", {}, None, "binary_cross_entropy_with_logits", "sigmoid"),
+    ("multilabel", {"logits": False}, "sigmoid", "binary_cross_entropy", None),
     ("regression", {}, None, "mse_loss", None),
     ("regression", {"noise": "outliers"}, None, "huber_loss", None),
     ("regression", {"distribution": True}, None, "gaussian_nll_loss", None),
     ("regression", {"counts": True}, None, "poisson_nll_loss", "exp"),
-    ("imbalanced", {}, None, "cross_entropy", "softmax"),
+    ("imbalanced", {}, None, "sigmoid_focal_loss", "sigmoid"),
     ("imbalanced", {"kind": "binary"}, None, "sigmoid_focal_loss", "sigmoid"),
+    ("imbalanced", {"focal": False}, None, "cross_entropy", "softmax"),
+    ("imbalanced", {"kind": "binary", "focal": False}, None, "binary_cross_entropy_with_logits",
+     "sigmoid"),
     ("pairs", {}, None, "contrastive_loss", None),
     ("pairs", {"similarity": "cosine"}, None, "cosine_embedding_loss", None),
-    ("ranking", {}, None, "margin_ranking_loss", None),
+    ("ranking", {}, None, "triplet_margin_loss", None),
+    ("ranking", {"triplets": False}, None, "margin_ranking_loss", None),
     ("ranking", {"triplets": True}, None, "triplet_margin_loss", None),
     ("retrieval", {}, None, "info_nce", None),
     ("generation", {}, None, "cross_entropy", "log_softmax"),
@@ -96,6 +103,95 @@ def test_recommend_every_task_is_covered():
 def test_recommend_mapping(task, opts, activation, loss, predict):
     r = g.recommend(task, **opts)
     assert (r.activation, r.loss, r.predict) == (activation, loss, predict)
+
+
+def test_predict_step_matches_what_the_model_outputs(rng):
+    # Where the model itself ends in sigmoid/softmax/log_softmax, the inference step applied to
+    # its output must give the probabilities of the logits, not squash them a second time.
+    z = 4.0 * rng.standard_normal((32, 3))
+    seen = set()
+    for task, opts in CASES:
+        r = g.recommend(task, **opts)
+        if r.activation is None:
+            continue
+        out = r.activation_fn(z) if r.activation == "sigmoid" else r.activation_fn(z, dim=1)
+        to_probs = {None: lambda a: a, "exp": np.exp}.get(r.predict, r.predict_fn)
+        expected = F.sigmoid(z) if r.activation == "sigmoid" else F.softmax(z, dim=1)
+        np.testing.assert_allclose(to_probs(out), expected, rtol=1e-12, atol=1e-15)
+        seen.add((task, r.activation))
+    assert seen == {("binary", "sigmoid"), ("multilabel", "sigmoid"),
+                    ("multiclass", "log_softmax")}
+    r = g.recommend("binary", logits=False)
+    assert (r.predict, r.predict_fn) == (None, None)
+    assert "at inference: the output as is" in str(r)
+    assert any("output > 0.5" in n for n in r.notes)
+
+
+TABLE_WORDS = [
+    ("classification", "multiclass", {}),
+    ("Token generation", "generation", {}),
+    ("extreme class imbalance", "imbalanced", {}),
+    ("Ranked similarity", "ranking", {}),
+    ("binary classification", "binary", {}),
+    ("multi-label", "multilabel", {}),
+    ("outliers present", "regression", {"noise": "outliers"}),
+    ("distribution prediction", "regression", {"distribution": True}),
+    ("dense_retrieval", "retrieval", {}),
+    ("similarity learning", "pairs", {}),
+    ("  Language   Modelling ", "generation", {}),
+]
+
+
+@pytest.mark.parametrize("words,task,opts", TABLE_WORDS)
+def test_recommend_understands_decision_table_words(words, task, opts):
+    r = g.recommend(words)
+    assert r == g.recommend(task, **opts) and r.task == task
+
+
+def test_recommend_alias_takes_options():
+    r = g.recommend("token generation", vocab_size=g.LARGE_VOCABULARY)
+    assert r.loss == "cross_entropy" and "AdaptiveLogSoftmaxWithLoss" in r.reason
+    assert g.recommend("extreme class imbalance", kind="binary", focal=False).loss == \
+        "binary_cross_entropy_with_logits"
+    assert g.recommend("Outliers present").loss == "huber_loss"
+    assert g.recommend("outliers present", noise="normal").loss == "mse_loss"  # explicit wins
+    with pytest.raises(TypeError, match="task 'multiclass' has no option 'noise'"):
+        g.recommend("classification", noise="outliers")
+
+
+def test_recommend_unknown_task_lists_accepted_names():
+    with pytest.raises(ValueError, match="unknown task 'segmentation'") as e:
+        g.recommend("segmentation")
+    for name in g.TASKS + ("classification", "token generation", "extreme class imbalance",
+                           "ranked similarity", "dense retrieval"):
+        assert name in str(e.value)
+    with pytest.raises(ValueError, match="also understood: classification"):
+        g.recommend(3)
+
+
+def test_extreme_imbalance_defaults_to_focal_loss_with_alternatives():
+    r = g.recommend("imbalanced")
+    assert (r.activation, r.loss, r.predict) == (None, "sigmoid_focal_loss", "sigmoid")
+    notes = " ".join(r.notes)
+    assert "cross_entropy(weight=actloss.sampling.class_weights(y" in notes
+    assert "BalancedBatchSampler" in notes and "focal=False" in notes
+    assert "one-hot" in notes  # multiclass targets for a sigmoid focal loss
+    binary = " ".join(g.recommend("imbalanced", kind="binary").notes)
+    assert "binary_cross_entropy_with_logits(pos_weight=" in binary
+    alternative = g.recommend("imbalanced", focal=False)
+    assert alternative.loss == "cross_entropy" and "sigmoid_focal_loss" in " ".join(
+        alternative.notes)
+
+
+def test_ranked_similarity_defaults_to_triplet_loss_with_alternatives():
+    r = g.recommend("ranking")
+    assert (r.activation, r.loss, r.predict) == (None, "triplet_margin_loss", None)
+    notes = " ".join(r.notes)
+    for alternative in ("margin_ranking_loss", "contrastive_loss", "info_nce"):
+        assert alternative in notes
+    pairwise = g.recommend("ranking", triplets=False)
+    assert pairwise.loss == "margin_ranking_loss"
+    assert "triplet_margin_loss" in " ".join(pairwise.notes)
 
 
 def test_recommend_imbalanced_points_to_sampling_tools():
@@ -210,6 +306,91 @@ def test_check_accepts_functions():
         assert g.check(F.sigmoid, F.binary_cross_entropy) == []
 
 
+def test_check_accepts_torch_class_names(logits, no_warnings):
+    assert g.check("LogSoftmax", "NLLLoss") == []
+    assert g.check("Sigmoid", "BCELoss") == []
+    assert g.check("Identity", "BCEWithLogitsLoss") == []
+    assert g.check(None, "CrossEntropyLoss") == []
+    assert g.check("LeakyReLU", "MSELoss") == []
+    warnings.simplefilter("default")
+    with pytest.warns(GuideWarning, match="applies log_softmax itself"):
+        assert len(g.check("Softmax", "CrossEntropyLoss")) == 1
+    with pytest.warns(GuideWarning, match=r"sigmoid\(sigmoid\(x\)\) is stuck"):
+        g.check("Sigmoid", "BCEWithLogitsLoss")
+    with pytest.warns(GuideWarning, match="nll_loss expects log-probabilities"):
+        g.check("Softmax", "NLLLoss")
+    with pytest.warns(GuideWarning, match="looks like softmax output"):
+        g.check_input(F.softmax(logits, dim=1), "CrossEntropyLoss")
+    with pytest.raises(ValueError, match="unknown loss 'Softmax'"):
+        g.check(None, "Softmax")
+    with pytest.raises(ValueError, match="unknown activation 'CrossEntropyLoss'"):
+        g.check("CrossEntropyLoss", "cross_entropy")
+
+
+def test_check_accepts_actloss_nn_modules(logits, no_warnings):
+    import actloss.nn as nn
+    assert g.check(nn.LogSoftmax(dim=1), nn.NLLLoss()) == []
+    assert g.check(nn.Sigmoid(), nn.BCELoss()) == []
+    assert g.check(nn.Linear(4, 3), nn.CrossEntropyLoss(weight=np.ones(3))) == []
+    assert g.check(nn.PReLU(), nn.HuberLoss()) == []
+    warnings.simplefilter("default")
+    with pytest.warns(GuideWarning, match="applies log_softmax itself") as record:
+        assert len(g.check(nn.Softmax(dim=1), nn.CrossEntropyLoss())) == 1
+    assert record[0].filename == __file__
+    with pytest.warns(GuideWarning, match="applies the sigmoid itself"):
+        g.check(nn.Sigmoid, nn.SigmoidFocalLoss)  # the classes themselves
+    with pytest.warns(GuideWarning, match="looks like softmax output"):
+        g.check_input(F.softmax(logits, dim=1), nn.CrossEntropyLoss())
+    with pytest.raises(ValueError, match="is not an actloss loss"):
+        g.check(None, nn.Softmax(dim=1))
+
+
+def test_every_actloss_nn_class_maps_to_its_function():
+    import actloss.nn as nn
+    checked = 0
+    for name in nn.__all__:
+        fn = getattr(getattr(nn, name), "_fn", None)
+        if fn is None:
+            continue
+        cls = getattr(nn, name)
+        if fn.__name__ in g._ACTIVATION_NAMES:
+            assert g._activation_name(cls) == fn.__name__, name
+        else:
+            assert g._name(cls, "loss", g._LOSS_NAMES) == fn.__name__, name
+        checked += 1
+    assert checked >= 45
+
+
+def test_check_accepts_torch_nn_modules(logits, no_warnings):
+    nn = pytest.importorskip("torch.nn")
+    assert g.check(nn.LogSoftmax(dim=1), nn.NLLLoss()) == []
+    assert g.check(nn.Identity(), nn.BCEWithLogitsLoss()) == []
+    assert g.check(nn.Linear(4, 3), nn.CrossEntropyLoss()) == []
+    assert g.check(nn.Sigmoid(), nn.BCELoss()) == []
+    assert g.check(nn.GELU(), nn.TripletMarginLoss()) == []
+    warnings.simplefilter("default")
+    with pytest.warns(GuideWarning, match="applies log_softmax itself") as record:
+        messages = g.check(nn.Softmax(dim=1), nn.CrossEntropyLoss())
+    assert len(messages) == 1 and record[0].filename == __file__
+    with pytest.warns(GuideWarning, match=r"sigmoid\(sigmoid\(x\)\) is stuck"):
+        g.check(nn.Sigmoid(), nn.BCEWithLogitsLoss())
+
+    class LabelSmoothedLoss(nn.CrossEntropyLoss):  # a user's subclass is still one
+        pass
+    with pytest.warns(GuideWarning, match="log_softmax twice"):
+        g.check(nn.LogSoftmax(dim=-1), LabelSmoothedLoss(label_smoothing=0.1))
+    with pytest.warns(GuideWarning, match="rows are probabilities"):
+        g.check_input(F.softmax(logits, dim=1), nn.NLLLoss())
+    with pytest.raises(ValueError, match="CTCLoss.*is not an actloss loss"):
+        g.check(None, nn.CTCLoss())
+
+    class Softmax:  # same name, not torch.nn's: not taken for it
+        def __call__(self, x):
+            return x
+    with pytest.raises(ValueError, match="is not an actloss activation"):
+        g.check(Softmax(), nn.CrossEntropyLoss())
+
+
 @pytest.mark.parametrize("act,loss,match", [
     ("swish", "cross_entropy", "unknown activation 'swish'"),
     ("softmax", "crossentropy", "unknown loss 'crossentropy'"),
@@ -290,6 +471,13 @@ def test_table_lists_every_task_and_loss():
         assert g.recommend(task, **opts).loss in text
     assert "GuideWarning" in text
     assert max(len(line) for line in g.table(width=80).splitlines()) <= 110
+
+
+def test_table_lists_task_names_understood():
+    text = " ".join(g.table(width=1000).split())
+    for words, task, _ in TABLE_WORDS[:4]:
+        assert f"'{words.lower()}' ({task}" in text
+    assert "'outliers present' (regression, noise='outliers')" in text
 
 
 def test_table_command_line():

@@ -1,11 +1,14 @@
 """Which last activation and which loss for which task, and checks for the usual mismatches.
 
 * :func:`recommend` maps a task ("binary", "multiclass", "multilabel", "regression",
-  "imbalanced", "pairs", "ranking", "retrieval", "generation") and a few options to a
-  :class:`Recommendation`: what the network's last layer should output, which actloss loss
-  takes it, what to apply at inference, and why.
+  "imbalanced", "pairs", "ranking", "retrieval", "generation", or the words of the usual
+  decision table: "classification", "extreme class imbalance", "token generation", ...) and a
+  few options to a :class:`Recommendation`: what the network's last layer should output,
+  which actloss loss takes it, what to apply at inference, and why.
 * :func:`check` warns (:class:`GuideWarning`) when a last activation and a loss do not fit
-  together, e.g. softmax output fed to ``cross_entropy``, which expects logits.
+  together, e.g. softmax output fed to ``cross_entropy``, which expects logits. Both may be
+  actloss functions, their names, torch.nn class names ("CrossEntropyLoss") or module objects
+  of actloss.nn or torch.nn (``check(nn.Softmax(dim=1), nn.CrossEntropyLoss())``).
 * :func:`check_input` looks at an actual array and warns when it looks like probabilities or
   log-probabilities where the loss expects logits, or the reverse.
 * :func:`table` renders the whole guide as text::
@@ -66,8 +69,9 @@ class Recommendation:
     loss_fn : callable
         The actloss loss function.
     predict : str or None
-        What turns the raw output into a prediction at inference ("softmax", "sigmoid",
-        "exp", ...); None when the raw output is the prediction.
+        What turns the model's output (after `activation`, if any) into probabilities or
+        values at inference ("softmax", "sigmoid", "exp", ...); None when that output already
+        is the prediction: values of a regression, probabilities of a sigmoid-output model.
     predict_fn : callable or None
         The actloss function of `predict`, when actloss has one (None for "exp").
     reason : str
@@ -90,7 +94,7 @@ class Recommendation:
         lines = [f"task        : {self.task}",
                  f"activation  : {self.activation or 'none (raw output / logits)'}",
                  f"loss        : {self.loss}",
-                 f"at inference: {self.predict or 'raw output'}",
+                 f"at inference: {self.predict or 'the output as is'}",
                  f"reason      : {self.reason}"]
         lines += [f"note        : {n}" for n in self.notes]
         return "\n".join(lines)
@@ -125,10 +129,14 @@ def _binary(*, logits=True):
                      "which neither saturates nor overflows for large logits.",
                      ["pos_weight=n_neg/n_pos rebalances rare positives",
                       "predict: sigmoid(logit) > 0.5, i.e. logit > 0"])
-    return _make("binary", "sigmoid", "binary_cross_entropy", "sigmoid",
+    # The model already outputs the probability: a sigmoid at inference would map every
+    # output into (0.5, 0.73] and the 0.5 threshold would always pass.
+    return _make("binary", "sigmoid", "binary_cross_entropy", None,
                  "For a model that must output probabilities: binary_cross_entropy takes them "
                  "(log clamped at -100), but loses precision when sigmoid saturates; prefer "
-                 "logits=True.")
+                 "logits=True.",
+                 ["predict: output > 0.5; the output already is the probability (no sigmoid "
+                  "at inference)"])
 
 
 def _multiclass(*, log_probs=False):
@@ -146,7 +154,15 @@ def _multiclass(*, log_probs=False):
                   "predict: argmax of the logits (softmax only for probabilities)"])
 
 
-def _multilabel():
+def _multilabel(*, logits=True):
+    if not _flag(logits, "logits"):
+        return _make("multilabel", "sigmoid", "binary_cross_entropy", None,
+                     "For a model that must output one probability per class: "
+                     "binary_cross_entropy on the sigmoid outputs, each class its own binary "
+                     "problem; prefer logits=True (stabler when sigmoid saturates).",
+                     ["targets: (N, C) array of 0/1",
+                      "predict: output > 0.5 per class; the output already is the "
+                      "probabilities (no sigmoid at inference)"])
     return _make("multilabel", None, "binary_cross_entropy_with_logits", "sigmoid",
                  "Labels are not exclusive, so each class is its own binary problem: one "
                  "sigmoid per class, not a softmax across classes.",
@@ -189,23 +205,40 @@ def _regression(*, noise="normal", distribution=False, counts=False):
                  ["standardise the targets; bound targets may use sigmoid/tanh outputs"])
 
 
-def _imbalanced(*, kind="multiclass"):
+def _imbalanced(*, kind="multiclass", focal=True):
     _choice(kind, "kind", ("multiclass", "binary", "multilabel"))
+    sampler = "actloss.sampling.BalancedBatchSampler(y, batch_size, final_phase_batches=...)"
+    if kind == "multiclass":
+        reweighted = "cross_entropy(weight=actloss.sampling.class_weights(y, 'balanced'))"
+    else:
+        reweighted = "binary_cross_entropy_with_logits(pos_weight=n_neg / n_pos)"
+    if _flag(focal, "focal"):
+        targets = {"binary": "targets: 0/1 of the input's shape",
+                   "multilabel": "targets: (N, C) array of 0/1",
+                   "multiclass": "targets: one-hot (N, C) (one sigmoid per class, as in "
+                                 "RetinaNet); predict: argmax of the logits"}[kind]
+        return _make("imbalanced", None, "sigmoid_focal_loss", "sigmoid",
+                     "Focal loss down-weights the many easy examples by (1 - p_t)**gamma so "
+                     "the few hard and rare ones drive the gradient.",
+                     [targets,
+                      "alpha=0.25, gamma=2 (torchvision's defaults); reduction defaults to "
+                      "'none'",
+                      "initialise the output bias to log(pi / (1 - pi)), pi the positive rate",
+                      f"alternatives (focal=False): {reweighted}, or {sampler}"])
     if kind == "multiclass":
         return _make("imbalanced", None, "cross_entropy", "softmax",
                      "Rare classes are swamped by frequent ones under plain cross_entropy; "
                      "class weights or class-balanced batches give them an equal say.",
                      ["weight=actloss.sampling.class_weights(y, 'balanced' or 'effective')",
-                      "or actloss.sampling.BalancedBatchSampler(y, batch_size, "
-                      "final_phase_batches=...) (the final phase restores the true priors)",
-                      "report per-class recall, not only accuracy"])
-    return _make("imbalanced", None, "sigmoid_focal_loss", "sigmoid",
-                 "Focal loss down-weights the many easy negatives by (1 - p_t)**gamma so the "
-                 "few hard and rare positives drive the gradient.",
-                 ["alpha=0.25, gamma=2 (torchvision's defaults); reduction defaults to 'none'",
-                  "initialise the output bias to log(pi / (1 - pi)), pi the positive rate",
-                  "alternatives: binary_cross_entropy_with_logits(pos_weight=...), "
-                  "actloss.sampling.BalancedBatchSampler"])
+                      f"or {sampler} (the final phase restores the true priors)",
+                      "report per-class recall, not only accuracy",
+                      "alternative for extreme imbalance (focal=True): sigmoid_focal_loss"])
+    return _make("imbalanced", None, "binary_cross_entropy_with_logits", "sigmoid",
+                 "pos_weight multiplies the loss of the rare positives so that they weigh as "
+                 "much as the many negatives.",
+                 ["pos_weight=n_neg / n_pos (per class for multilabel)",
+                  f"or {sampler}",
+                  "alternative for extreme imbalance (focal=True): sigmoid_focal_loss"])
 
 
 def _pairs(*, similarity="distance"):
@@ -222,17 +255,21 @@ def _pairs(*, similarity="distance"):
                   "L2-normalise the embeddings when the margin should not depend on scale"])
 
 
-def _ranking(*, triplets=False):
+def _ranking(*, triplets=True):
     if _flag(triplets, "triplets"):
         return _make("ranking", None, "triplet_margin_loss", None,
                      "triplet_margin_loss makes each anchor closer to its positive than to its "
                      "negative by a margin, learning a metric from relative similarity.",
                      ["mine hard or semi-hard negatives; swap=True uses the harder of the two "
-                      "negative distances"])
+                      "negative distances",
+                      "alternatives: margin_ranking_loss on scores of item pairs "
+                      "(triplets=False), contrastive_loss on labelled pairs, info_nce with "
+                      "in-batch negatives"])
     return _make("ranking", None, "margin_ranking_loss", None,
                  "margin_ranking_loss asks score(x1) > score(x2) + margin whenever x1 ranks "
                  "above x2 (target 1, else -1), which is all a ranking needs.",
-                 ["scores are the raw outputs; for whole ranked lists, use pairs of items"])
+                 ["scores are the raw outputs; for whole ranked lists, use pairs of items",
+                  "alternative (triplets=True): triplet_margin_loss on embeddings"])
 
 
 def _retrieval():
@@ -271,6 +308,47 @@ _TASK_FN = {"binary": _binary, "multiclass": _multiclass, "multilabel": _multila
             "ranking": _ranking, "retrieval": _retrieval, "generation": _generation}
 
 
+# Task names as users write them (the words of the usual decision table: "Classification? ->
+# Extreme class imbalance", "Embeddings / Similarity? -> Ranked similarity", ...) -> (task,
+# preset options). Keys are normalised as _task_key does.
+_ALIASES = {
+    "classification": ("multiclass", {}),  # the general case: binary is its C = 2
+    "binary classification": ("binary", {}), "binary output": ("binary", {}),
+    "multiclass classification": ("multiclass", {}), "multi class": ("multiclass", {}),
+    "multilabel classification": ("multilabel", {}), "multi label": ("multilabel", {}),
+    "normal noise": ("regression", {}),
+    "outliers": ("regression", {"noise": "outliers"}),
+    "outliers present": ("regression", {"noise": "outliers"}),
+    "distribution prediction": ("regression", {"distribution": True}),
+    "counts": ("regression", {"counts": True}),
+    "class imbalance": ("imbalanced", {}), "extreme class imbalance": ("imbalanced", {}),
+    "imbalanced classification": ("imbalanced", {}),
+    "similarity learning": ("pairs", {}),
+    "ranked similarity": ("ranking", {}), "embeddings": ("ranking", {}),
+    "metric learning": ("ranking", {}),
+    "dense retrieval": ("retrieval", {}),
+    "token generation": ("generation", {}), "language modeling": ("generation", {}),
+    "language modelling": ("generation", {}), "next token prediction": ("generation", {}),
+}
+
+
+def _task_key(task):
+    """Case, hyphens, underscores and runs of spaces do not matter in a task name."""
+    return " ".join(task.lower().replace("-", " ").replace("_", " ").split())
+
+
+def _resolve_task(task):
+    """(task, preset options) for a task name or alias; ValueError listing the names."""
+    if isinstance(task, str):
+        key = _task_key(task)
+        if key in _TASK_FN:
+            return key, {}
+        if key in _ALIASES:
+            return _ALIASES[key]
+    raise ValueError(f"unknown task {task!r}; the tasks are: {', '.join(TASKS)}; also "
+                     f"understood: {', '.join(_ALIASES)}")
+
+
 def _options(task):
     return [p.name for p in inspect.signature(_TASK_FN[task]).parameters.values()]
 
@@ -288,32 +366,40 @@ def recommend(task, **options):
         ========== ================================================ ===========================
         binary     logits=True | False                              bce_with_logits | bce
         multiclass log_probs=False | True                           cross_entropy | nll_loss
-        multilabel                                                  bce_with_logits
+        multilabel logits=True | False                              bce_with_logits | bce
         regression noise="normal" | "outliers"; distribution=False  mse | huber |
                    | True; counts=False | True                      gaussian_nll | poisson_nll
-        imbalanced kind="multiclass" | "binary" | "multilabel"      cross_entropy + weights or
-                                                                    sampler | sigmoid_focal
+        imbalanced kind="multiclass" | "binary" | "multilabel";     sigmoid_focal | (focal=
+                   focal=True | False                               False) cross_entropy +
+                                                                    weights | bce_with_logits
+                                                                    + pos_weight
         pairs      similarity="distance" | "cosine"                 contrastive | cosine_emb.
-        ranking    triplets=False | True                            margin_ranking | triplet
+        ranking    triplets=True | False                            triplet | margin_ranking
         retrieval                                                   info_nce
         generation vocab_size=None | int                            cross_entropy (adaptive
                                                                     softmax when >= 50 000)
         ========== ================================================ ===========================
 
+        or a name users write for one, in any case, with spaces, hyphens or underscores:
+        the decision table's words ("classification" -> multiclass, "extreme class
+        imbalance", "ranked similarity", "dense retrieval", "token generation", "outliers
+        present" -> regression with noise="outliers", "distribution prediction", ...). The
+        error message for an unknown name lists them all.
     **options
-        The task's options above.
+        The task's options above; they override those an alias sets.
 
     Returns
     -------
     Recommendation
-        Frozen dataclass: task, activation (+ activation_fn), loss (+ loss_fn), predict (+
-        predict_fn), reason, notes.
+        Frozen dataclass: task (the name in :data:`TASKS`), activation (+ activation_fn), loss
+        (+ loss_fn), predict (+ predict_fn), reason, notes. Alternatives are in the notes.
 
     Raises
     ------
     ValueError
-        Unknown task (the message lists the tasks), an option value not among those allowed,
-        contradictory options (``noise="outliers"`` with ``distribution=True``).
+        Unknown task (the message lists the tasks and the names understood), an option value
+        not among those allowed, contradictory options (``noise="outliers"`` with
+        ``distribution=True``).
     TypeError
         An option the task does not have (the message lists the task's options); a flag that
         is not a bool.
@@ -326,15 +412,19 @@ def recommend(task, **options):
     (None, 'cross_entropy', 'softmax')
     >>> g.recommend("regression", noise="outliers").loss
     'huber_loss'
+    >>> g.recommend("Extreme class imbalance").loss
+    'sigmoid_focal_loss'
+    >>> r = g.recommend("binary", logits=False)      # the model outputs probabilities
+    >>> r.activation, r.loss, r.predict
+    ('sigmoid', 'binary_cross_entropy', None)
     """
-    if not isinstance(task, str) or task not in _TASK_FN:
-        raise ValueError(f"unknown task {task!r}; the tasks are: {', '.join(TASKS)}")
+    task, preset = _resolve_task(task)
     accepted = _options(task)
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise TypeError(f"task {task!r} has no option {', '.join(map(repr, unknown))}; its "
                         f"options are: {', '.join(accepted) if accepted else '(none)'}")
-    return _TASK_FN[task](**options)
+    return _TASK_FN[task](**{**preset, **options})
 
 
 # ---- mismatch checks --------------------------------------------------------------------------
@@ -360,16 +450,62 @@ _ACTIVATION_NAMES = set(_MODULES["activations"].__all__) | {"softmax", "log_soft
 _ACTIVATION_NAMES = {n for n in _ACTIVATION_NAMES if not n.endswith("_backward")}
 
 
+# torch.nn class names (which actloss.nn shares) -> functional names. Most activation classes
+# are their function's name in CamelCase; Identity and Linear mean no activation (logits).
+_CLASS_NAMES = {c: c.lower() for c in (
+    "ReLU", "ReLU6", "PReLU", "RReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish",
+    "Softplus", "Softsign", "Sigmoid", "Tanh", "LogSigmoid", "Hardtanh", "Hardsigmoid",
+    "Hardswish", "Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "GLU", "Softmax",
+    "Softmin")}
+_CLASS_NAMES.update({
+    "LeakyReLU": "leaky_relu", "LogSoftmax": "log_softmax", "Softmax2d": "softmax",
+    "Identity": "none", "Linear": "none",
+    "L1Loss": "l1_loss", "MSELoss": "mse_loss", "SmoothL1Loss": "smooth_l1_loss",
+    "HuberLoss": "huber_loss", "NLLLoss": "nll_loss", "CrossEntropyLoss": "cross_entropy",
+    "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss": "binary_cross_entropy_with_logits",
+    "KLDivLoss": "kl_div", "GaussianNLLLoss": "gaussian_nll_loss",
+    "PoissonNLLLoss": "poisson_nll_loss", "MarginRankingLoss": "margin_ranking_loss",
+    "HingeEmbeddingLoss": "hinge_embedding_loss",
+    "CosineEmbeddingLoss": "cosine_embedding_loss", "TripletMarginLoss": "triplet_margin_loss",
+    "SoftMarginLoss": "soft_margin_loss",
+    "MultiLabelSoftMarginLoss": "multilabel_soft_margin_loss",
+    "MultiMarginLoss": "multi_margin_loss", "MultiLabelMarginLoss": "multilabel_margin_loss",
+    # actloss.nn only (torchvision has no focal-loss class)
+    "SigmoidFocalLoss": "sigmoid_focal_loss", "ContrastiveLoss": "contrastive_loss",
+    "InfoNCELoss": "info_nce",
+})
+
+
+def _module_name(obj):
+    """The functional name of an actloss.nn or torch.nn module (instance or class), else None."""
+    # By class name and defining module, so that torch is never imported here; walking up the
+    # class hierarchy also covers a user's subclass of, say, nn.CrossEntropyLoss.
+    cls = obj if isinstance(obj, type) else type(obj)
+    for klass in cls.__mro__:
+        origin = getattr(klass, "__module__", None) or ""
+        if klass.__name__ in _CLASS_NAMES and (origin == f"{__package__}.nn"
+                                               or origin.startswith("torch.nn.")):
+            return _CLASS_NAMES[klass.__name__]
+    return None
+
+
 def _name(obj, what, allowed):
-    """Normalise a function or name to a known name; ValueError otherwise."""
-    if callable(obj):
-        name = getattr(obj, "__name__", None)
-        if name in allowed and _PUBLIC.get(name) is obj:
+    """Normalise a function, name, class name or module to a known name; ValueError otherwise."""
+    if isinstance(obj, str):
+        name = _CLASS_NAMES.get(obj, obj)
+        if name in allowed:
             return name
-        raise ValueError(f"{what} {obj!r} is not an actloss {what}")
-    if isinstance(obj, str) and obj in allowed:
-        return obj
-    raise ValueError(f"unknown {what} {obj!r}; expected an actloss {what} (function or name)")
+        raise ValueError(f"unknown {what} {obj!r}; expected an actloss {what} (function or "
+                         f"name) or a torch.nn / actloss.nn module or class name")
+    name = _module_name(obj)
+    if name is None and callable(obj):
+        name = getattr(obj, "__name__", None)
+        if _PUBLIC.get(name) is not obj:
+            name = None
+    if name in allowed:
+        return name
+    raise ValueError(f"{what} {obj!r} is not an actloss {what} (function or name) or a "
+                     f"torch.nn / actloss.nn {what} module")
 
 
 _LOSS_NAMES = {n for n in _PUBLIC if not n.endswith(("_backward", "_with_grad"))
@@ -381,7 +517,8 @@ def _activation_name(last_activation):
         return None
     if isinstance(last_activation, str) and last_activation.lower() in _IDENTITY_NAMES:
         return None
-    return _name(last_activation, "activation", _ACTIVATION_NAMES)
+    name = _name(last_activation, "activation", _ACTIVATION_NAMES | {"none"})
+    return None if name == "none" else name  # nn.Identity(), nn.Linear(...): raw logits
 
 
 def _mismatch(act, loss):
@@ -449,12 +586,16 @@ def check(last_activation, loss, *, stacklevel=2):
 
     Parameters
     ----------
-    last_activation : str, callable or None
+    last_activation : str, callable, module or None
         The activation applied to the network's output before the loss: an actloss function
-        or its name ("softmax", "log_softmax", "sigmoid", "relu", ...); None, "none",
-        "identity", "linear" or "logits" for none (raw logits).
-    loss : str or callable
-        An actloss loss function or its name.
+        or its name ("softmax", "log_softmax", "sigmoid", "relu", ...), a torch.nn class name
+        ("Softmax", "LogSoftmax", ...), or an actloss.nn or torch.nn module (an instance such
+        as ``nn.Softmax(dim=1)``, or its class); None, "none", "identity", "linear", "logits",
+        ``nn.Identity()`` or ``nn.Linear(...)`` for none (raw logits).
+    loss : str, callable or module
+        An actloss loss function or its name, a torch.nn class name ("CrossEntropyLoss",
+        "BCEWithLogitsLoss", ...), or an actloss.nn or torch.nn loss module (instance or
+        class).
     stacklevel : int, default 2
         Passed to ``warnings.warn`` (2 points at the caller of ``check``).
 
@@ -482,7 +623,8 @@ def check(last_activation, loss, *, stacklevel=2):
     Raises
     ------
     ValueError
-        An activation or a loss that is not actloss's.
+        An activation or a loss that actloss does not have (or an object that is none of the
+        above).
 
     Examples
     --------
@@ -494,6 +636,8 @@ def check(last_activation, loss, *, stacklevel=2):
     ...     _ = g.check("softmax", "cross_entropy")
     >>> w[0].category.__name__
     'GuideWarning'
+    >>> g.check("LogSoftmax", "NLLLoss")
+    []
     """
     act = _activation_name(last_activation)
     loss_name = _name(loss, "loss", _LOSS_NAMES)
@@ -524,8 +668,9 @@ def check_input(input, loss, *, stacklevel=2):
     ----------
     input : array_like
         What is about to be passed as the loss's first argument.
-    loss : str or callable
-        An actloss loss function or its name.
+    loss : str, callable or module
+        As for :func:`check`: an actloss loss function, its name, a torch.nn class name or
+        a loss module.
     stacklevel : int, default 2
 
     Returns
@@ -611,12 +756,13 @@ def check_input(input, loss, *, stacklevel=2):
 _TABLE_CASES = (
     ("binary", {}), ("binary", {"logits": False}),
     ("multiclass", {}), ("multiclass", {"log_probs": True}),
-    ("multilabel", {}),
+    ("multilabel", {}), ("multilabel", {"logits": False}),
     ("regression", {}), ("regression", {"noise": "outliers"}),
     ("regression", {"distribution": True}), ("regression", {"counts": True}),
-    ("imbalanced", {}), ("imbalanced", {"kind": "binary"}),
+    ("imbalanced", {}), ("imbalanced", {"kind": "binary"}), ("imbalanced", {"focal": False}),
+    ("imbalanced", {"kind": "binary", "focal": False}),
     ("pairs", {}), ("pairs", {"similarity": "cosine"}),
-    ("ranking", {}), ("ranking", {"triplets": True}),
+    ("ranking", {}), ("ranking", {"triplets": False}),
     ("retrieval", {}),
     ("generation", {}), ("generation", {"vocab_size": 100_000}),
 )
@@ -641,7 +787,7 @@ def table(width=100):
     str
     """
     out = ["actloss task guide: last activation -> loss (actloss.guide.recommend)", ""]
-    header = f"{'task (options)':34} {'last activation':18} {'loss':34} at inference"
+    header = f"{'task (options)':40} {'last activation':16} {'loss':33} at inference"
     out += [header, "-" * len(header)]
     wrap = textwrap.TextWrapper(width=width, initial_indent="    ", subsequent_indent="    ")
     note_wrap = textwrap.TextWrapper(width=width, initial_indent="    - ",
@@ -650,11 +796,14 @@ def table(width=100):
         r = recommend(task, **opts)
         label = task + (" (" + ", ".join(f"{k}={v!r}" for k, v in opts.items()) + ")"
                         if opts else "")
-        out.append(f"{label:34} {r.activation or '(none)':18} {r.loss:34} "
-                   f"{r.predict or '-'}")
+        out.append(f"{label:40} {r.activation or '(none)':16} {r.loss:33} "
+                   f"{r.predict or '(output as is)'}")
         out.extend(wrap.wrap(r.reason))
         for note in r.notes:
             out.extend(note_wrap.wrap(note))
+    aliases = ", ".join(f"{name!r} ({task}" + "".join(f", {k}={v!r}" for k, v in opts.items())
+                        + ")" for name, (task, opts) in _ALIASES.items())
+    out += [""] + textwrap.wrap("Task names also understood: " + aliases, width=width)
     out += ["", "Mismatches warned about (actloss.guide.check, GuideWarning), for example:", ""]
     for act, loss in _MISMATCH_PAIRS:
         out.append(f"  {act or '(none: logits)'} -> {loss}")

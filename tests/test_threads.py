@@ -52,7 +52,7 @@ def test_small_inputs_stay_serial():
                           (False, _threads.SERIAL_CUTOFF_TRANSCENDENTAL)):
         assert _threads.threads_for(0, cheap) == 1
         assert _threads.threads_for(cutoff - 1, cheap) == 1
-        expected = 2 if _cpu.openmp_enabled() else 1
+        expected = 2 if _dispatch.OPENMP else 1
         assert _threads.threads_for(cutoff, cheap) == expected
         assert _threads.threads_for(10 * cutoff, cheap) == expected
     assert _threads.SERIAL_CUTOFF_TRANSCENDENTAL < _threads.SERIAL_CUTOFF_CHEAP
@@ -79,7 +79,7 @@ def _num_threads_in_subprocess(env_update):
     return int(res.stdout.strip())
 
 
-@pytest.mark.skipif(not _cpu.openmp_enabled(), reason="built without OpenMP")
+@pytest.mark.skipif(not _dispatch.OPENMP, reason="built without OpenMP")
 def test_omp_num_threads_is_honoured():
     assert _num_threads_in_subprocess({"OMP_NUM_THREADS": "1"}) == 1
     assert _num_threads_in_subprocess({"OMP_NUM_THREADS": "3"}) == 3
@@ -87,7 +87,7 @@ def test_omp_num_threads_is_honoured():
 
 def test_threadpoolctl_limits():
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    if not _cpu.openmp_enabled():
+    if not _dispatch.OPENMP:
         pytest.skip("built without OpenMP")
     F.set_num_threads(None)
     with threadpoolctl.threadpool_limits(1, user_api="openmp"):
@@ -104,7 +104,7 @@ def test_show_config(capsys):
     assert {"version", "isa", "openmp", "num_threads"} <= set(info)
     assert info["version"] == F.__version__
     assert info["isa"] == _dispatch.ISA and info["isa"] in _dispatch.SUPPORTED
-    assert info["openmp"] is _cpu.openmp_enabled()
+    assert info["openmp"] is _dispatch.OPENMP
     assert info["num_threads"] == F.get_num_threads()
     printed = capsys.readouterr().out
     assert F.__version__ in printed and info["isa"] in printed

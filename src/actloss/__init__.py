@@ -31,18 +31,31 @@ ACTIVATIONS = ("relu", "relu6", "leaky_relu", "prelu", "rrelu", "elu", "celu", "
 
 
 def show_config(file=None):
-    """Print (and return as a dict) the version, kernel ISA level, OpenMP and thread count."""
+    """Print (and return as a dict) the version, kernel ISA level, how the kernels were built
+    (compiler, OpenMP: what the compiled modules report, not what was asked for) and the
+    thread count."""
+    build = _dispatch.BUILD
+    stale = _dispatch.stale_modules()
     info = {
         "version": __version__,
         "isa": _dispatch.ISA,
         "isa_supported": list(_dispatch.SUPPORTED),
-        "openmp": _cpu.openmp_enabled(),
+        "compiler": build["compiler"],
+        "openmp": build["openmp"],
+        "openmp_note": build["openmp_note"],
+        "built_with_numpy": build["numpy"],
+        "stale_modules": stale,
         "num_threads": get_num_threads(),
     }
+    openmp = "yes" if info["openmp"] else f"no, serial kernels ({info['openmp_note']})"
     print(f"actloss {info['version']}\n"
           f"  kernels     : {info['isa']} (CPU supports {', '.join(info['isa_supported'])})\n"
-          f"  OpenMP      : {'yes' if info['openmp'] else 'no (serial kernels)'}\n"
+          f"  compiler    : {info['compiler']} (NumPy {info['built_with_numpy']} headers)\n"
+          f"  OpenMP      : {openmp}\n"
           f"  threads     : {info['num_threads']}", file=file)
+    if stale:
+        print(f"  WARNING     : modules built with other settings: {', '.join(stale)}; "
+              "rebuild actloss", file=file)
     return info
 
 

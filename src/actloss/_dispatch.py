@@ -52,3 +52,28 @@ def kernels(family, isa=None):
 
 
 elementwise = kernels("_elementwise")
+
+# What the kernels were really compiled with (each module reports its own compilation).
+BUILD = elementwise.build_info()
+OPENMP = BUILD["openmp"]
+
+
+def families():
+    """Names of the kernel families this installation has."""
+    import pkgutil
+    from . import _kernels
+    names = {m.name.rsplit("_", 1)[0] for m in pkgutil.iter_modules(_kernels.__path__)
+             if m.name.rsplit("_", 1)[-1] in _BUILT}
+    return sorted(names)
+
+
+def stale_modules():
+    """Kernel modules (every family, every ISA level this CPU runs, and _cpu) compiled with
+    other settings than the chosen elementwise module: a sign of a partial rebuild."""
+    found = {"_cpu": _cpu.build_info()}
+    for family in families():
+        for isa in SUPPORTED:
+            module = _available(family, isa)
+            if module is not None:
+                found[f"{family}_{isa}"] = module.build_info()
+    return sorted(name for name, info in found.items() if info != BUILD)

@@ -4,6 +4,7 @@ None (the default) follows OpenMP's own default, so OMP_NUM_THREADS and threadpo
 limits apply; set_num_threads(n) overrides it for actloss alone. Small inputs always run on
 one thread: starting a team costs more than it saves below these sizes.
 """
+from . import _dispatch
 from ._kernels import _cpu
 
 # Elements below which a call stays on one thread, measured on a 2-core AVX2 machine (the
@@ -40,7 +41,7 @@ def set_num_threads(n):
 
 def large_call_threads():
     """Threads for a call above the serial cut-off."""
-    return get_num_threads() if _cpu.openmp_enabled() else 1
+    return get_num_threads() if _dispatch.OPENMP else 1
 
 
 def threads_for(n_elements, cheap):
@@ -48,4 +49,4 @@ def threads_for(n_elements, cheap):
     cutoff = SERIAL_CUTOFF_CHEAP if cheap else SERIAL_CUTOFF_TRANSCENDENTAL
     if n_elements < cutoff:
         return 1
-    return get_num_threads() if _cpu.openmp_enabled() else 1
+    return get_num_threads() if _dispatch.OPENMP else 1

@@ -1,17 +1,13 @@
 # cython: language_level=3
 """What the CPU and the build offer: ISA levels, OpenMP, the OpenMP thread default."""
 
+include "_build_info.pxi"
+
 cdef extern from "al_cpu.h":
-    int al_openmp_enabled()
     int al_omp_max_threads()
     int al_cpu_has_avx2()
     int al_cpu_has_avx512()
     int al_is_x86()
-
-
-def openmp_enabled():
-    """True when the kernels were built with OpenMP."""
-    return bool(al_openmp_enabled())
 
 
 def omp_max_threads():

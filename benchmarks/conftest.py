@@ -25,11 +25,26 @@ class BenchCase(namedtuple("BenchCase", "key impl")):
                 f"{self.impl}")
 
 
+def pytest_configure(config):
+    if not config.pluginmanager.hasplugin("benchmark"):
+        raise pytest.UsageError("the benchmarks need pytest-benchmark: pip install -e '.[bench]' "
+                                "(the bench extra)")
+
+
 def bench_cases(family):
-    """Every benchmark of a family, the rows of a group (and the groups sharing inputs) one
-    after the other."""
+    """Every benchmark of a family that can run here, the rows of a group (and the groups
+    sharing inputs) one after the other. The rows of a missing optional package are left out
+    (pytest_terminal_summary says so once), not skipped one by one."""
     return [BenchCase(k, impl) for k in bc.select() if k.case.family == family
-            for impl in bc.implementations(k.case, k.direction)]
+            for impl in bc.implementations(k.case, k.direction)
+            if not bc.missing_dependency(k.case, impl)]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per missing optional package whose rows bench_cases left out."""
+    reasons = {bc.missing_dependency(c, impl) for c in bc.cases() for impl in bc.IMPLEMENTATIONS}
+    for reason in sorted(reasons - {None}):
+        terminalreporter.write_line(f"actloss benchmarks: {reason}: those rows are left out")
 
 
 def pytest_generate_tests(metafunc):
@@ -88,12 +103,8 @@ class Prepared:
 
 @pytest.fixture
 def bench(bench_case):
-    """The Prepared benchmark of a case, run at its thread count; skips an implementation
-    that cannot run here (no torch, no SciPy)."""
+    """The Prepared benchmark of a case, run at its thread count."""
     k, impl = bench_case
-    reason = bc.missing_dependency(k.case, impl)
-    if reason:
-        pytest.skip(reason)
     name, size, dtype = k.case.name, k.size, k.dtype
     a = _inputs(name, size, dtype)
     t = _tensors(name, size, dtype) if impl == "torch" else None

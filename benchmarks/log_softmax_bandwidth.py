@@ -3,25 +3,37 @@ the same buffers, and torch/actloss (both allocating); interleaved rounds, media
 cases of `python -m actloss bench` stop at 64 x 32000, so issue 5's 10^7 figure comes from here:
 
     python benchmarks/log_softmax_bandwidth.py
-"""
-import time
 
+Without torch it leaves torch's figures out (and says so).
+"""
 import numpy as np
-import torch
 
 import actloss as F
+from actloss._benchcases import median_time, torch_module
 
-x = (np.random.default_rng(0).standard_normal((10000, 1000)) * 3).astype(np.float32)
-o = np.empty_like(x); t = torch.from_numpy(x)
-for nt in (1, 2):
-    F.set_num_threads(nt); torch.set_num_threads(nt)
+
+def main(rows=10000, rounds=11, threads=(1, 2)):
+    torch = torch_module()
+    if torch is None:
+        print("torch is not installed: actloss and np.copyto only")
+    x = (np.random.default_rng(0).standard_normal((rows, 1000)) * 3).astype(np.float32)
+    o = np.empty_like(x)
     fns = {"copy": lambda: np.copyto(o, x), "actloss": lambda: F.log_softmax(x, 1, out=o),
-           "actloss-alloc": lambda: F.log_softmax(x, 1), "torch": lambda: torch.log_softmax(t, 1)}
-    times = {k: [] for k in fns}
-    for f in fns.values(): f()
-    for _ in range(11):
-        for k, f in fns.items():
-            t0 = time.perf_counter(); f(); times[k].append(time.perf_counter() - t0)
-    med = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
-    print(f"t{nt}: " + ", ".join(f"{k} {v*1e3:.2f} ms" for k, v in med.items())
-          + f"; bw/copy {med['copy'] / med['actloss']:.2f}; torch/actloss-alloc {med['torch'] / med['actloss-alloc']:.2f}")
+           "actloss-alloc": lambda: F.log_softmax(x, 1)}
+    if torch is not None:
+        t = torch.from_numpy(x)
+        fns["torch"] = lambda: torch.log_softmax(t, 1)
+    for nt in threads:
+        F.set_num_threads(nt)
+        if torch is not None:
+            torch.set_num_threads(nt)
+        med = median_time(fns, rounds, min_time=0, warmup_time=0)   # one call per round
+        line = (f"t{nt}: " + ", ".join(f"{k} {v * 1e3:.2f} ms" for k, v in med.items())
+                + f"; bw/copy {med['copy'] / med['actloss']:.2f}")
+        if "torch" in med:
+            line += f"; torch/actloss-alloc {med['torch'] / med['actloss-alloc']:.2f}"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -34,6 +34,9 @@ def main(path):
         cells = [f"{g[k] * 1e3:.3f}" if k in g else "-" for k in ("torch", "numpy")]
         ratios = [f"{g[k] / al:.2f}" if k in g else "-" for k in ("torch", "numpy")]
         print(f"| {group} | {al * 1e3:.3f} | {cells[0]} | {cells[1]} | {ratios[0]} | {ratios[1]} |")
+    if not any("torch" in g for g in groups.values()):
+        print("\n(no torch timings in the file (torch not installed where it was measured): "
+              "its columns show '-')")
 
 
 if __name__ == "__main__":

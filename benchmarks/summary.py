@@ -6,11 +6,13 @@
 One row per function and direction, one column per dtype/size/threads; a cell is torch's
 median time over actloss's (above 1: actloss is faster), both calls allocating their result
 (actloss-alloc where the API also has out=, so neither side is spared an allocation), or
-numpy's with --numpy. The last columns give, for 10^7-element float32 cases on 1 and 2
+numpy's with --numpy, or when the files hold no torch timing (measured without torch; a
+note on stderr says so). The last columns give, for 10^7-element float32 cases on 1 and 2
 threads, the bandwidth actloss reaches as a fraction of np.copyto's on the same bytes.
 """
 import argparse
 import json
+import sys
 from collections import defaultdict
 
 
@@ -70,8 +72,12 @@ def main(argv=None):
     for path in args.json:
         with open(path) as f:
             records += json.load(f)["records"]
-    for kind, (columns, rows, bandwidth) in tables(records, "numpy" if args.numpy else
-                                                   "torch").items():
+    other = "numpy" if args.numpy else "torch"
+    if other == "torch" and not any("torch" in r["median_s"] for r in records):
+        other = "numpy"
+        print("summary.py: no torch timings (torch not installed where measured): ratios "
+              "numpy/actloss instead", file=sys.stderr)
+    for kind, (columns, rows, bandwidth) in tables(records, other).items():
         print(markdown(columns, rows, bandwidth))
         print()
 

@@ -2,8 +2,13 @@
 with actloss), ``python -m actloss bench`` (runs, JSON fields, filters, bad input), the CI
 floors check, and the paths without torch or SciPy. No timing asserts: tiny filters, 1 round.
 """
+import functools
+import io
 import json
 import os
+import runpy
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -11,10 +16,10 @@ import pytest
 import actloss
 from actloss import _bench
 from actloss import _benchcases as bc
-from actloss.__main__ import _parser, main
+from actloss.__main__ import EXIT_BROKEN_PIPE, _parser, main
 
-FLOORS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                      "benchmarks", "floors.json")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FLOORS = os.path.join(REPO, "benchmarks", "floors.json")
 
 # every (case, direction, dtype) of the table, at the smallest size of its kind
 TABLE = [(c.name, d, dtype) for c in bc.cases() for d in c.directions for dtype in bc.DTYPES]
@@ -276,3 +281,164 @@ def test_committed_floors_cover_the_quick_slice():
     assert set(floors) == quick
     assert max(floors.values()) <= _bench.FLOOR_CAP
     assert all(v >= 0 for v in floors.values())
+
+
+# ---- the command line as a shell runs it (issue 9, section 5) -----------------------------------
+
+# where actloss was imported from, so that a child process imports the same one
+ACTLOSS_PATH = os.path.dirname(os.path.dirname(os.path.abspath(actloss.__file__)))
+# as if torch were not installed: `import torch` raises ImportError
+HIDE_TORCH = "import sys; sys.modules['torch'] = None; "
+
+
+def _python(*argv, stdout=subprocess.PIPE, cwd=None, unbuffered=None):
+    """`python *argv` in a child process importing this actloss: (status, stdout, stderr).
+    unbuffered: PYTHONUNBUFFERED set or unset (default: as here)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (ACTLOSS_PATH, os.environ.get("PYTHONPATH")) if p))
+    if unbuffered is not None:
+        env.pop("PYTHONUNBUFFERED", None)
+        env.update({"PYTHONUNBUFFERED": "1"} if unbuffered else {})
+    proc = subprocess.run([sys.executable, *argv], stdout=stdout, stderr=subprocess.PIPE,
+                          text=True, timeout=300, cwd=cwd, env=env)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _without_torch(module, *argv, cwd=None):
+    """`python -m module *argv` with torch hidden."""
+    code = (HIDE_TORCH + "import runpy; sys.argv = sys.argv[1:]; "
+            "runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)")
+    return _python("-c", code, module, *argv, cwd=cwd)
+
+
+@pytest.mark.parametrize("argv,unbuffered", [
+    (["--no-speed"], False), (["--no-speed"], True), (["bench", "--list", "--quick"], False),
+    (["bench", "--help"], False), (["bench", "--help"], True),
+    (["bench", "--quick", "--rounds", "1", "-f", "relu", "--size", "1e3", "--direction",
+      "forward", "--json", "{json}"], False),
+], ids=["info", "info-unbuffered", "bench-list", "bench-help", "bench-help-unbuffered",
+        "bench-json"])
+def test_closed_stdout_exits_quietly(argv, unbuffered, tmp_path):
+    """`python -m actloss ... | head`: the reader of stdout goes away (here before the first
+    write, so the test does not depend on timing). No traceback and no "Exception ignored"
+    on stderr, the status of a command killed by SIGPIPE (or 0 where argparse ignores the
+    failed write of --help itself), the --json file still written."""
+    path = tmp_path / "b.json"
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        status, _, err = _python("-m", "actloss", *(a.format(json=path) for a in argv),
+                                 stdout=write, unbuffered=unbuffered)
+    finally:
+        os.close(write)
+    assert not any(s in err for s in ("Traceback", "Exception ignored", "BrokenPipe")), err
+    assert status == EXIT_BROKEN_PIPE or (status == 0 and "--help" in argv)
+    if "--json" in argv:
+        assert json.loads(path.read_text())["records"][0]["id"] == "relu/forward/float32/1e3/t1"
+
+
+@pytest.mark.parametrize("rounds", ["0", "-2", "two"])
+def test_rounds_below_one_is_an_argparse_error_naming_it(rounds, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["bench", "--list", "-f", "relu", "--rounds", rounds])
+    assert e.value.code == 2
+    assert "argument --rounds: expected a positive integer" in capsys.readouterr().err
+
+
+def test_threads_above_the_usable_cores_warn_on_stderr(monkeypatch, capsys):
+    if hasattr(os, "sched_getaffinity"):
+        assert bc.max_threads() == len(os.sched_getaffinity(0))
+    monkeypatch.setattr(bc, "max_threads", lambda: 2)
+    assert main(["bench", "--list", "-f", "relu", "--threads", "3", "--threads", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert "--threads 3: more threads than the 2 usable cores" in err
+    assert "warning" not in out
+    for threads in ("2", "max"):
+        assert main(["bench", "--list", "-f", "relu", "--threads", threads]) == 0
+        assert capsys.readouterr().err == ""
+
+
+# ---- every benchmark command without torch (issue 9, section 5) ---------------------------------
+
+def test_bench_command_without_torch(tmp_path):
+    path = tmp_path / "b.json"
+    status, out, err = _without_torch("actloss", "bench", "--quick", "--rounds", "1", "-f",
+                                      "relu", "--size", "1e3", "--json", str(path))
+    assert status == 0, err
+    assert out.count("torch is not installed") == 1
+    data = json.loads(path.read_text())
+    assert data["machine"]["torch"] is None
+    assert all("torch" not in r["median_s"] for r in data["records"])
+
+
+def test_speed_table_without_torch(monkeypatch):
+    import actloss.__main__ as cli
+    monkeypatch.setitem(sys.modules, "torch", None)
+    monkeypatch.setattr(bc, "_torch", None)              # forget a torch imported before
+    monkeypatch.setattr(cli, "SPEED_SIZE", 1000)
+    monkeypatch.setattr(bc, "median_time", functools.partial(bc.median_time, min_time=0,
+                                                             warmup_time=0))
+    out = io.StringIO()
+    cli.speed_table(file=out, repeats=1)
+    assert out.getvalue().count("torch is not installed") == 1
+    relu = next(line.split() for line in out.getvalue().splitlines() if line.startswith("relu "))
+    assert relu[3] == "-" and relu[5] == "-"             # the torch time and torch/al
+
+
+@pytest.mark.parametrize("script,kwargs", [
+    ("preallocated_1e7.py", "n=10**4, rounds=1"),
+    ("log_softmax_bandwidth.py", "rows=10, rounds=1, threads=(1,)"),
+])
+def test_benchmark_script_without_torch(script, kwargs):
+    path = os.path.join(REPO, "benchmarks", script)
+    status, out, err = _python("-c", HIDE_TORCH + f"import runpy; "
+                               f"runpy.run_path({path!r})['main']({kwargs})")
+    assert status == 0, err
+    assert out.count("torch is not installed") == 1 and "actloss" in out
+
+
+def test_pytest_benchmarks_without_torch():
+    """`pytest benchmarks` leaves the torch rows out and says so once."""
+    pytest.importorskip("pytest_benchmark")
+    status, out, err = _without_torch(
+        "pytest", "-q", "-p", "no:cacheprovider", "benchmarks/bench_activations.py",
+        "--benchmark-disable",
+        "-k", "[relu-forward-float32-1e3-t1-", cwd=REPO)
+    assert status == 0, out + err
+    assert out.count("torch is not installed") == 1
+    assert "3 passed" in out                 # actloss, actloss-alloc, numpy; no torch row
+
+
+def test_pytest_benchmarks_without_pytest_benchmark_names_the_extra():
+    status, out, err = _python("-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
+                               "no:benchmark", "benchmarks/bench_softmax.py", cwd=REPO)
+    assert status == pytest.ExitCode.USAGE_ERROR, out + err
+    assert "pytest-benchmark" in err and "pip install -e '.[bench]'" in err
+
+
+def _script(name):
+    return runpy.run_path(os.path.join(REPO, "benchmarks", name))
+
+
+def test_summary_without_torch_timings(tmp_path, capsys):
+    """A bench --json measured without torch: the ratios against NumPy, and a note."""
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps({"records": [
+        {"function": "relu", "direction": "forward", "dtype": "float32", "elements": 1000,
+         "size": "1e3", "threads": 1, "median_s": {"actloss": 1e-6, "numpy": 3e-6},
+         "bandwidth_fraction": None}]}))
+    _script("summary.py")["main"]([str(path)])
+    out, err = capsys.readouterr()
+    assert "| relu | forward | 3.00 |" in out
+    assert err.count("no torch timings") == 1
+
+
+def test_ratios_without_torch_timings(tmp_path, capsys):
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps({"benchmarks": [
+        {"group": "relu/forward/float32/1e3/t1", "extra_info": {"impl": impl},
+         "stats": {"median": t}} for impl, t in (("actloss", 1e-6), ("numpy", 2e-6))]}))
+    _script("ratios.py")["main"](str(path))
+    out = capsys.readouterr().out
+    assert "| relu/forward/float32/1e3/t1 | 0.001 | - | 0.002 | - | 2.00 |" in out
+    assert out.count("no torch timings") == 1

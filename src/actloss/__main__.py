@@ -5,10 +5,12 @@
     python -m actloss bench ...    actloss vs torch vs NumPy, every function (see --help)
 
 The exit status is 1 if any self-check fails, so the command doubles as an install test
-(``bench``: 1 if a ``--check-floors`` floor is not met).
+(``bench``: 1 if a ``--check-floors`` floor is not met); 141 (128 + SIGPIPE, as a shell
+reports a command killed by SIGPIPE) if the reader of stdout went away early (``| head``).
 Subcommands hang off ``_COMMANDS``/``_parser()``; with none given, ``info`` runs.
 """
 import argparse
+import os
 import sys
 
 import actloss
@@ -95,5 +97,28 @@ def main(argv=None):
     return _COMMANDS[args.command or "info"](args)
 
 
+# what a shell reports for a command killed by SIGPIPE (13 on every POSIX system; Windows
+# has no SIGPIPE)
+EXIT_BROKEN_PIPE = 128 + 13
+
+
+def _command_line():
+    """main() for the command line. A reader that closes stdout early (``| head``) ends the
+    command quietly: Python ignores SIGPIPE, so the next write raises BrokenPipeError, which
+    would print a traceback (the idiom of the Python docs' signal module notes)."""
+    try:
+        try:
+            return main()
+        finally:
+            # the buffered rest fails here, inside the try, also after argparse's
+            # SystemExit (--help: argparse itself ignores a failed write)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes stdout once more at exit, which would fail again ("Exception
+        # ignored ... BrokenPipeError"): point it at devnull first
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_command_line())

@@ -59,16 +59,18 @@ def _size(text):
     return label
 
 
-def _threads(text):
-    if text == "max":
-        return bc.max_threads()
+def _positive(text, expected="a positive integer"):
     try:
         n = int(text)
     except ValueError:
         n = 0
     if n < 1:
-        raise argparse.ArgumentTypeError(f"threads is a positive integer or 'max', got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return n
+
+
+def _threads(text):
+    return bc.max_threads() if text == "max" else _positive(text, "a positive integer or 'max'")
 
 
 def add_arguments(parser):
@@ -85,11 +87,11 @@ def add_arguments(parser):
     parser.add_argument("--dtype", action="append", choices=bc.DTYPES,
                         help="repeatable; default both (float32 with --quick)")
     parser.add_argument("--threads", action="append", type=_threads, metavar="N",
-                        help="thread count or 'max' (repeatable); default 1 and max "
-                             "(1 with --quick)")
+                        help="thread count or 'max' (the usable cores; repeatable); default "
+                             "1 and max (1 with --quick); more than max: a warning")
     parser.add_argument("--direction", action="append", choices=bc.DIRECTIONS,
                         help="repeatable; default all (fused: the *_with_grad functions)")
-    parser.add_argument("--rounds", type=int, metavar="N",
+    parser.add_argument("--rounds", type=_positive, metavar="N",
                         help=f"timed rounds per case (default {ROUNDS}, {QUICK_ROUNDS} with "
                              "--quick)")
     parser.add_argument("--json", metavar="PATH", help="write every record and the machine "
@@ -447,6 +449,7 @@ def run(args):
     keys = plan(args)
     if not keys:
         args.parser.error("the filters select no case")
+    _warn_oversubscribed(args.threads)
     if args.list:
         print(format_list(keys))
         return 0
@@ -464,8 +467,7 @@ def run(args):
     report = None
     if floors is not None:
         report = _check(records, keys, floors, settings, args.check_floors)
-    print(format_table(records, machine, settings["rounds"]))
-    print(f"\n{len(records)} measurements in {settings['seconds']} s")
+    # the files before stdout: a reader that stops early (| head) must not cost them
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"schema": JSON_SCHEMA, "machine": machine, "settings": settings,
@@ -475,12 +477,26 @@ def run(args):
         runs = [records] + [_measure_with_progress(keys, settings)
                             for _ in range(FLOOR_RUNS - 1)]
         written = write_floors(args.write_floors, runs, machine, settings)
+    print(format_table(records, machine, settings["rounds"]))
+    print(f"\n{len(records)} measurements in {settings['seconds']} s")
+    if args.write_floors:
         print(f"wrote {len(written)} floors ({FLOOR_MARGIN} x the lowest of {len(runs)} "
               f"measured numpy/actloss ratios) to {args.write_floors}")
     if report is None:
         return 0
     _print_floor_report(report)
     return 1 if report["failed"] or not report["checked"] else 0
+
+
+def _warn_oversubscribed(threads):
+    """Warn (stderr) about thread counts above the usable cores: the threads would share
+    cores, and such a timing measures the scheduler, not the kernels."""
+    usable = bc.max_threads()
+    over = sorted({n for n in threads or () if n > usable})
+    if over:
+        print(f"warning: --threads {', '.join(map(str, over))}: more threads than the "
+              f"{usable} usable cores of this machine; they share cores, and so do their "
+              "timings", file=sys.stderr)
 
 
 def _print_floor_report(report):

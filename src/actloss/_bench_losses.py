@@ -133,6 +133,9 @@ def _views(shape, dtype, rng):
 
 
 # ---- NumPy formulas -------------------------------------------------------------------------
+# The result keeps the input's dtype on NumPy 1.x and 2.x alike: a float32 scalar (or 0-d
+# array, such as a loss's grad_output) combined with a Python number is float64 on NumPy 1.x
+# and float32 under NEP 50 (2.x), so a count divides an array, never a reduced scalar alone.
 
 def _rows(a):
     return np.arange(len(a.t))
@@ -174,7 +177,7 @@ def _np_multi_margin_terms(a):
 
 
 def _np_multi_margin(a):
-    return _np_multi_margin_terms(a).sum(axis=1).mean() / a.x.shape[1]
+    return (_np_multi_margin_terms(a).sum(axis=1) / a.x.shape[1]).mean()
 
 
 def _np_multi_margin_bwd(a):
@@ -199,7 +202,7 @@ def _np_multilabel_terms(a):
 
 def _np_multilabel(a):
     m, _, _ = _np_multilabel_terms(a)
-    return m.sum(axis=(1, 2)).mean() / a.x.shape[1]
+    return (m.sum(axis=(1, 2)) / a.x.shape[1]).mean()
 
 
 def _np_multilabel_bwd(a):
@@ -302,7 +305,7 @@ def _np_triplet(a):
 
 def _np_triplet_bwd(a):
     u_pos, u_neg, d_pos, d_neg = _np_triplet_parts(a)
-    s = ((1 + d_pos - d_neg > 0) * (a.gy / len(a.anchor)))[:, None]
+    s = ((1 + d_pos - d_neg > 0) * a.gy / len(a.anchor))[:, None]
     g_pos, g_neg = s * u_pos / d_pos[:, None], s * u_neg / d_neg[:, None]
     return g_pos - g_neg, -g_pos, g_neg
 
@@ -459,7 +462,8 @@ CASES = [
                    t.gy, t.x, t.t, None, _MEAN))),
     _pointwise("binary_cross_entropy_with_logits", _logits_binary, _np_bce_logits,
                lambda a: _sig(a.x) - a.t, fused=True),
-    _pointwise("kl_div", _logprobs_probs, lambda a: np.sum(a.t * (np.log(a.t) - a.x)) / a.x.size,
+    # "batchmean" of a 1-D input: the sum over its length, the mean
+    _pointwise("kl_div", _logprobs_probs, lambda a: np.mean(a.t * (np.log(a.t) - a.x)),
                lambda a: -a.t, params={"reduction": "batchmean"}),
     _pointwise("poisson_nll_loss", _log_rates_counts, lambda a: np.mean(np.exp(a.x) - a.t * a.x),
                lambda a: np.exp(a.x) - a.t, note="log_input=True"),

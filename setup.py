@@ -2,7 +2,8 @@
 family and ISA level.
 
 Environment knobs: ACTLOSS_NO_OPENMP=1 builds without OpenMP (serial kernels); CC picks the
-compiler (the OpenMP probe uses the same one). No build targets the build machine's CPU: every
+compiler (the OpenMP probe uses the same one); ACTLOSS_BUILD_JOBS=n compiles n modules at once
+(default: the usable cores). No build targets the build machine's CPU: every
 ISA level is compiled and the best one is chosen at import.
 
 The settings every module is compiled with (compiler, flags, OpenMP, NumPy) are written to the
@@ -24,6 +25,7 @@ import numpy as np
 from Cython.Build import cythonize
 from Cython.Tempita import sub as tempita_sub
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KERNELS = os.path.join("src", "actloss", "_kernels")
@@ -158,5 +160,20 @@ def extensions():
     return cythonize(exts, compiler_directives={"language_level": 3}, quiet=True)
 
 
+def build_jobs():
+    """Modules compiled at once: the usable cores (pip gives build_ext no -j of its own)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, int(os.environ.get("ACTLOSS_BUILD_JOBS") or cores or 1))
+
+
+class BuildExt(build_ext):
+    """build_ext compiling build_jobs() modules at once unless told otherwise (-j)."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        if not self.parallel:
+            self.parallel = build_jobs()
+
+
 if __name__ == "__main__":  # setuptools runs this file as __main__; tests load its helpers
-    setup(ext_modules=extensions())
+    setup(ext_modules=extensions(), cmdclass={"build_ext": BuildExt})

@@ -1,12 +1,12 @@
-"""Build actloss: render the kernel templates, probe OpenMP, compile one extension per kernel
-family and ISA level.
+"""Build actloss: render the kernel templates, compile one extension per kernel family and ISA
+level.
 
-Environment knobs: ACTLOSS_NO_OPENMP=1 builds without OpenMP (serial kernels); CC picks the
-compiler (the OpenMP probe uses the same one); ACTLOSS_BUILD_JOBS=n compiles n modules at once
-(default: the usable cores). No build targets the build machine's CPU: every
-ISA level is compiled and the best one is chosen at import.
+Environment knobs: ACTLOSS_NO_THREADS=1 builds serial kernels (no worker pool); CC picks the
+compiler; ACTLOSS_BUILD_JOBS=n compiles n modules at once (default: the usable cores). No
+build targets the build machine's CPU: every ISA level is compiled and the best one is chosen
+at import.
 
-The settings every module is compiled with (compiler, flags, OpenMP, NumPy) are written to the
+The settings every module is compiled with (compiler, flags, threads, NumPy) are written to the
 generated header _kernels/al_build.h, which every module includes and depends on: when a
 setting changes, the header changes and every module is rebuilt (a rebuild in the same
 checkout never keeps a module compiled otherwise), and each module reports the settings it
@@ -15,11 +15,8 @@ was really compiled with (build_info(), shown by actloss.show_config()).
 import os
 import platform
 import runpy
-import shlex
-import subprocess
 import sys
 import sysconfig
-import tempfile
 
 import numpy as np
 from Cython.Build import cythonize
@@ -70,32 +67,14 @@ def compiler():
     return os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
 
 
-def openmp_flags(cc):
-    """(flags, note): ["-fopenmp"] if `cc` compiles and links an OpenMP program, else [] and
-    why not (the build goes on with serial kernels and says so)."""
-    if os.environ.get("ACTLOSS_NO_OPENMP") == "1":
-        return [], "disabled by ACTLOSS_NO_OPENMP=1"
+def thread_flags():
+    """(compile flags, link flags, note): the worker pool (al_pool.h) uses POSIX threads;
+    ACTLOSS_NO_THREADS=1 (and Windows) build it serial."""
+    if os.environ.get("ACTLOSS_NO_THREADS") == "1":
+        return ["-DAL_POOL_SERIAL"], [], "serial: ACTLOSS_NO_THREADS=1"
     if sys.platform == "win32":
-        return [], "not probed on Windows"
-    src = ("#include <omp.h>\nint main(void){int n = 0;\n#pragma omp parallel reduction(+:n)\n"
-           "n += 1;\nreturn n > 0 && omp_get_max_threads() > 0 ? 0 : 1;}\n")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "probe.c")
-        with open(path, "w") as f:
-            f.write(src)
-        try:
-            subprocess.run(shlex.split(cc) + ["-fopenmp", path, "-o", os.path.join(tmp, "probe")],
-                           check=True, capture_output=True, text=True)
-        except OSError as exc:
-            why = f"{cc} could not run ({exc.strerror})"
-        except subprocess.CalledProcessError as exc:
-            first = next((line for line in exc.stderr.splitlines() if "error" in line), "")
-            why = f"{cc} -fopenmp failed: {first.strip() or 'exit status %d' % exc.returncode}"
-        else:
-            return ["-fopenmp"], "on"
-    print(f"actloss: WARNING: OpenMP is not available ({why}); building serial kernels "
-          "(clang needs libomp, e.g. apt-get install libomp-dev)", file=sys.stderr)
-    return [], why
+        return [], [], "serial: no POSIX threads on Windows"
+    return ["-pthread"], ["-pthread"], "worker pool (POSIX threads)"
 
 
 def c_string(text):
@@ -133,14 +112,15 @@ def extensions():
         if header.endswith(".h.tp"):
             render(os.path.join(k, header), os.path.join(k, header[:-3]), ctx)
     cc = compiler()
-    omp, omp_note = openmp_flags(cc)
+    threads_compile, threads_link, threads_note = thread_flags()
     strip_compile, strip_link = strip_flags()
+    # -fopenmp-simd: `#pragma omp simd` only, no OpenMP runtime (threads are al_pool.h's)
     common = (["-O3", "-ffp-contract=off", "-fno-trapping-math", "-fopenmp-simd",
-               "-Wno-unused-parameter", "-Wno-unused-function"] + strip_compile + omp)
-    link = strip_link + omp
+               "-Wno-unused-parameter", "-Wno-unused-function"] + strip_compile + threads_compile)
+    link = strip_link + threads_link
     write_build_header(os.path.join(k, "al_build.h"), [
         ("compiler", cc), ("flags", " ".join(common)), ("link_flags", " ".join(link)),
-        ("openmp_note", omp_note), ("numpy", np.__version__)])
+        ("threads_note", threads_note), ("numpy", np.__version__)])
     headers = [os.path.join(KERNELS, h) for h in sorted(os.listdir(k)) if h.endswith(".h")]
     macros = [("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")]
     include = [np.get_include(), KERNELS]
@@ -157,7 +137,9 @@ def extensions():
                                   include_dirs=include, define_macros=macros,
                                   extra_compile_args=common + list(flags),
                                   extra_link_args=link, depends=headers))
-    return cythonize(exts, compiler_directives={"language_level": 3}, quiet=True)
+    # include_path: the kernel modules cimport actloss._kernels._cpu (the worker pool)
+    return cythonize(exts, compiler_directives={"language_level": 3}, quiet=True,
+                     include_path=[os.path.join(HERE, "src")])
 
 
 def build_jobs():

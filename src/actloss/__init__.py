@@ -32,27 +32,35 @@ ACTIVATIONS = ("relu", "relu6", "leaky_relu", "prelu", "rrelu", "elu", "celu", "
 
 def show_config(file=None):
     """Print (and return as a dict) the version, kernel ISA level, how the kernels were built
-    (compiler, OpenMP: what the compiled modules report, not what was asked for) and the
-    thread count."""
+    (compiler and threads, as the compiled modules report them), and the thread count with
+    the rule that gave it and the pool's spin time."""
     build = _dispatch.BUILD
     stale = _dispatch.stale_modules()
+    threads, source = _threads.thread_source()
     info = {
         "version": __version__,
         "isa": _dispatch.ISA,
         "isa_supported": list(_dispatch.SUPPORTED),
         "compiler": build["compiler"],
-        "openmp": build["openmp"],
-        "openmp_note": build["openmp_note"],
+        "threads_built": build["threads"],
+        "threads_note": build["threads_note"],
         "built_with_numpy": build["numpy"],
         "stale_modules": stale,
-        "num_threads": get_num_threads(),
+        "num_threads": threads if build["threads"] else 1,
+        "num_threads_source": source if build["threads"] else "serial build",
+        "usable_cores": _threads.usable_cores(),
+        "spin_us": _threads.SPIN_NS / 1000,
+        "spin_source": _threads.SPIN_SOURCE,
+        "threadpoolctl": _threads.THREADPOOLCTL,
     }
-    openmp = "yes" if info["openmp"] else f"no, serial kernels ({info['openmp_note']})"
     print(f"actloss {info['version']}\n"
           f"  kernels     : {info['isa']} (CPU supports {', '.join(info['isa_supported'])})\n"
           f"  compiler    : {info['compiler']} (NumPy {info['built_with_numpy']} headers)\n"
-          f"  OpenMP      : {openmp}\n"
-          f"  threads     : {info['num_threads']}", file=file)
+          f"  threads     : {info['num_threads']} ({info['num_threads_source']}; "
+          f"{info['usable_cores']} usable cores; {info['threads_note']})\n"
+          f"  idle spin   : {info['spin_us']:g} us ({info['spin_source']}), then sleep\n"
+          f"  threadpoolctl: {'sees actloss' if info['threadpoolctl'] else 'not installed'}",
+          file=file)
     if stale:
         print(f"  WARNING     : modules built with other settings: {', '.join(stale)}; "
               "rebuild actloss", file=file)

@@ -298,7 +298,7 @@ def format_table(records, machine, rounds):
     lines = [
         f"actloss {cfg['version']} bench: {machine['cpu']}, {machine['usable_cpus']} usable "
         f"cores; kernels {cfg['isa']} (CPU supports {', '.join(cfg['isa_supported'])}), "
-        f"OpenMP {'yes' if cfg['openmp'] else 'no'}",
+        f"threads: {cfg['num_threads']} ({cfg['num_threads_source']})",
         f"numpy {machine['numpy']}, torch {machine['torch'] or 'not installed'}, "
         f"scipy {machine['scipy'] or 'not installed'}, python {machine['python']}",
         f"median time per call over {rounds} interleaved rounds (1 thread: process CPU time, "

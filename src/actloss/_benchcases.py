@@ -166,7 +166,7 @@ def num_threads(n):
     """Run actloss, torch (if imported) and NumPy's BLAS (with threadpoolctl) on n threads;
     restore all of them afterwards."""
     import actloss
-    old = actloss._threads._num_threads
+    old = actloss._threads._explicit
     torch = _torch or None
     old_torch = torch.get_num_threads() if torch else None
     actloss.set_num_threads(n)

@@ -55,7 +55,7 @@ elementwise = kernels("_elementwise")
 
 # What the kernels were really compiled with (each module reports its own compilation).
 BUILD = elementwise.build_info()
-OPENMP = BUILD["openmp"]
+THREADS = BUILD["threads"]
 
 
 def families():

@@ -1,18 +1,60 @@
 # cython: language_level=3
-"""What the CPU and the build offer: ISA levels, OpenMP, the OpenMP thread default."""
+"""What the CPU and the build offer (ISA levels), and the process's worker pool."""
 
 include "_build_info.pxi"
 
 cdef extern from "al_cpu.h":
-    int al_omp_max_threads()
     int al_cpu_has_avx2()
     int al_cpu_has_avx512()
     int al_is_x86()
 
+cdef extern from "al_pool.h" nogil:
+    int al_pool_threaded()
+    int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads)
+    void al_pool_set_spin_ns(long long ns)
+    long long al_pool_spin_ns()
+    int al_pool_workers()
+    double al_pool_pause_ns()
+    int AL_POOL_MAX_THREADS
 
-def omp_max_threads():
-    """OpenMP's default team size: OMP_NUM_THREADS, or what threadpoolctl set, or the cores."""
-    return al_omp_max_threads()
+
+cdef int parallel_for(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads) noexcept nogil:
+    """fn(ctx, begin, end) over n_threads contiguous parts of [0, n); the parts run at once."""
+    return al_pool_run(fn, ctx, n, n_threads)
+
+
+cdef public int actloss_pool_marker() noexcept:
+    """A symbol threadpoolctl's controller for actloss checks for (see _threads.py)."""
+    return 1
+
+
+def threaded():
+    """True when the pool runs parts on worker threads (False: a serial build)."""
+    return bool(al_pool_threaded())
+
+
+def max_threads():
+    """The most threads one call can use."""
+    return AL_POOL_MAX_THREADS
+
+
+def workers():
+    """Worker threads started so far in this process."""
+    return al_pool_workers()
+
+
+def spin_ns():
+    """How long an idle worker (or a caller waiting for its workers) spins before it sleeps."""
+    return al_pool_spin_ns()
+
+
+def set_spin_ns(long long ns):
+    al_pool_set_spin_ns(ns if ns > 0 else 0)
+
+
+def pause_ns():
+    """Nanoseconds one pause instruction of the spin loop takes on this CPU."""
+    return al_pool_pause_ns()
 
 
 def supported_isa_levels():

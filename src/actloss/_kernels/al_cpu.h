@@ -1,14 +1,12 @@
-/* CPU feature and OpenMP queries for the import-time kernel choice (compiled for baseline). */
+/* CPU feature queries for the import-time kernel choice, and whether the build is threaded. */
 #ifndef AL_CPU_H
 #define AL_CPU_H
 
-#if defined(_OPENMP)
-#include <omp.h>
-static int al_openmp_enabled(void) { return 1; }
-static int al_omp_max_threads(void) { return omp_get_max_threads(); }
+/* Whether al_pool.h runs parts on worker threads in this compilation. */
+#if defined(_WIN32) || defined(AL_POOL_SERIAL)
+static int al_threads_enabled(void) { return 0; }
 #else
-static int al_openmp_enabled(void) { return 0; }
-static int al_omp_max_threads(void) { return 1; }
+static int al_threads_enabled(void) { return 1; }
 #endif
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)

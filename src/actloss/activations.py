@@ -9,8 +9,8 @@ import math
 import numpy as np
 
 from . import _dispatch, _ops, _threads
-from ._validate import (KERNEL_INDEX, as_array, check_out, dim_index, flat_view, promoted_dtype,
-                        real_param, result_dtype, run_elementwise)
+from ._validate import (KERNEL_INDEX, as_array, bool_option, check_out, dim_index, flat_view,
+                        promoted_dtype, real_param, result_dtype, run_elementwise)
 
 __all__ = [name for pair in (
     (op, f"{op}_backward") for op in (
@@ -42,6 +42,8 @@ _LARGE_THREADS = _threads.large_call_threads
 
 def _unary(name, x, p0=0.0, p1=0.0, out=None, inplace=False):
     """y = op(x) into out (or x itself with inplace=True, or a new array)."""
+    if type(inplace) is not bool:
+        inplace = bool_option(inplace, "inplace")
     # fast path, all in C: a plain float32/float64 ndarray, a new or a plain output
     if not inplace or out is None:
         op, cutoff = _FAST[name]
@@ -595,8 +597,18 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
     Returns
     -------
     ndarray
+
+    Raises
+    ------
+    TypeError
+        A training or inplace that is not a bool (True/False or numpy.bool_), a non-real
+        input or bound.
+    ValueError
+        lower > upper, a wrong `out` or `noise`.
     """
     lo, hi = _rrelu_bounds(lower, upper)
+    training = bool_option(training, "training")
+    inplace = bool_option(inplace, "inplace")
     if not training:
         return _unary("leaky_relu", input, (lo + hi) / 2, out=out, inplace=inplace)
     _check_inplace(input, inplace)
@@ -631,6 +643,7 @@ def rrelu_backward(grad_output, input, lower=1.0 / 8, upper=1.0 / 3, training=Fa
     passed as ``noise=``); in eval, or when upper - lower <= 1e-6 as in torch, the leaky_relu
     gradient with slope (lower + upper) / 2."""
     lo, hi = _rrelu_bounds(lower, upper)
+    training = bool_option(training, "training")
     if not (training and hi - lo > 1e-6):
         return _unary_grad("leaky_relu", grad_output, input, (lo + hi) / 2, out=out)
     if noise is None:

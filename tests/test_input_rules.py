@@ -6,7 +6,8 @@
 * boolean options take True/False and numpy.bool_ only, everywhere (torch's argument parser);
 * kl_div_backward's gradient with respect to the target;
 * nt_xent's 2N-view form returns one loss per view;
-* class_weights takes the labels BalancedBatchSampler takes.
+* class_weights takes the labels BalancedBatchSampler takes;
+* a scalar (or 0-d array) into an elementwise activation gives a NumPy scalar, as a ufunc.
 
 The public functions and their valid calls come from the benchmark case table (which covers
 every public function), so a new function or a new option is checked without a new entry here.
@@ -595,3 +596,63 @@ def test_class_weights_label_errors():
     with pytest.raises(ValueError, match="1-D"):
         class_weights(np.array([["a", "b"], ["b", "a"]]))
 
+
+# ---- a scalar in gives a NumPy scalar out, as NumPy's ufuncs -------------------------------------
+
+from opspec import SPECS  # noqa: E402  (the activations' specs: function, fixed arguments)
+
+
+def _fwd(spec, x, **kw):
+    return getattr(F, spec.func)(x, **spec.fixed, **spec.params[0], **kw)
+
+
+def _bwd(spec, gy, x, **kw):
+    return getattr(F, spec.func + "_backward")(gy, x, **spec.fixed, **spec.params[0], **kw)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+def test_scalar_input_gives_numpy_scalar(spec):
+    for v, want in ((0.75, np.float64), (-2.0, np.float64), (3, np.float64),
+                    (np.float32(-1.5), np.float32), (np.float64(0.5), np.float64),
+                    (np.float16(2.0), np.float16), (np.array(-0.25), np.float64),
+                    (np.array(1.25, np.float32), np.float32), (np.int8(2), np.float64),
+                    (True, np.float64)):
+        y = _fwd(spec, v)
+        assert type(y) is want, (spec.name, v, type(y))
+        # the value is the 1-element array's
+        assert np.array_equal(y, _fwd(spec, np.array([v]))[0], equal_nan=True)
+        if isinstance(v, (float, np.float32, np.float64)) or (
+                isinstance(v, np.ndarray) and v.dtype.kind == "f"):
+            assert type(y) is type(np.exp(v)), (spec.name, v)  # what NumPy's ufuncs give
+        g = _bwd(spec, want(1.5), v)
+        assert type(g) is want, (spec.name, v, type(g))
+        assert np.array_equal(g, _bwd(spec, np.array([1.5], want), np.array([v]))[0],
+                              equal_nan=True)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+def test_scalar_input_with_out_or_inplace_returns_the_array(spec):
+    out = np.full((), np.nan)
+    assert _fwd(spec, 0.5, out=out) is out and out == _fwd(spec, 0.5)
+    gout = np.full((), np.nan)
+    assert _bwd(spec, 1.0, 0.5, out=gout) is gout and gout == _bwd(spec, 1.0, 0.5)
+    if spec.inplace:
+        x = np.array(-0.5)
+        assert _fwd(spec, x, inplace=True) is x
+    # arrays stay arrays, 1-element ones included
+    assert type(_fwd(spec, np.array([0.5]))) is np.ndarray
+
+
+def test_scalar_rules_of_the_other_activations():
+    assert type(F.relu(2.0)) is np.float64 and F.relu(2.0) == 2.0
+    assert type(F.relu(np.float32(2))) is np.float32
+    assert type(F.sigmoid_backward(1.0, output=0.5)) is np.float64
+    assert type(F.tanh_backward(np.float32(1), output=np.float32(0.5))) is np.float32
+    assert type(F.prelu(-2.0, 0.25)) is np.float64 and F.prelu(-2.0, 0.25) == -0.5
+    gx, gw = F.prelu_backward(1.0, -2.0, 0.25)
+    assert type(gx) is np.float64 and gx == 0.25 and type(gw) is np.float64 and gw == -2.0
+    noise = np.empty(())
+    y = F.rrelu(-2.0, training=True, generator=0, noise=noise)
+    assert type(y) is np.float64 and y == -2.0 * noise
+    g = F.rrelu_backward(1.0, -2.0, training=True, noise=noise)
+    assert type(g) is np.float64 and g == noise

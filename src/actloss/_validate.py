@@ -198,3 +198,9 @@ def loss_grad_output(grad_output, reduction, loss_shape):
 def loss_scalar(value, dtype):
     """A reduced loss as a NumPy scalar of the result dtype."""
     return np.dtype(dtype).type(value)
+
+def ufunc_result(y):
+    """An elementwise result as NumPy's ufuncs return it when out= is not given: a 0-d result
+    (from a Python or NumPy scalar, or from 0-d arrays) becomes a NumPy scalar of its dtype
+    (np.exp(2.0) is np.float64), any other result stays the array."""
+    return y[()] if y.ndim == 0 else y

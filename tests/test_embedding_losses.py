@@ -95,8 +95,15 @@ def _torch_info_nce(q, k, temperature=0.1, symmetric=False, intra_view_negatives
         eye = torch.eye(2 * n, dtype=torch.bool)
         logits = (z @ z.T / temperature).masked_fill(eye, float("-inf"))
         every = tf.cross_entropy(logits, torch.cat([idx + n, idx]), reduction="none")
-        loss = 0.5 * (every[:n] + every[n:]) if symmetric else every[:n]
+        loss = every if symmetric else every[:n]  # the 2N-view form: one loss per view
     return _torch_reduce(loss, reduction)
+
+
+def _ref_nt_xent_views(query, key, temperature=0.1, symmetric=True, intra_view_negatives=True):
+    """The 2N per-view losses of the 2N-view NT-Xent: the query anchors', then the key's."""
+    assert symmetric and intra_view_negatives
+    return np.concatenate([ref.info_nce(query, key, temperature, False, True),
+                           ref.info_nce(key, query, temperature, False, True)])
 
 
 def _torch_reduce(loss, reduction):
@@ -125,7 +132,7 @@ CASES = {
                                F.multilabel_margin_loss_backward, ref.multilabel_margin,
                                _torch_native("multilabel_margin_loss"), 1),
     "info_nce": (_make_info_nce, F.info_nce, F.info_nce_backward, ref.info_nce, _torch_info_nce, 2),
-    "nt_xent_simclr": (_make_nt_xent, F.nt_xent, F.nt_xent_backward, ref.info_nce,
+    "nt_xent_simclr": (_make_nt_xent, F.nt_xent, F.nt_xent_backward, _ref_nt_xent_views,
                        _torch_info_nce, 2),
 }
 
@@ -160,8 +167,8 @@ def test_forward_matches_reference(name, reduction, dtype, rng):
     args, kw = make(rng, 33, dtype)
     got = fwd(*args, reduction=reduction, **kw)
     want = ref.reduce(reference(*_to64(args, kw)[0], **_to64(args, kw)[1]), reduction)
-    if reduction == "none":
-        assert isinstance(got, np.ndarray) and got.shape == (33,)
+    if reduction == "none":  # (33,), (66,) per view in the 2N-view form
+        assert isinstance(got, np.ndarray) and got.shape == want.shape
     else:
         assert isinstance(got, np.generic) and not isinstance(got, np.ndarray)
     assert got.dtype == dtype
@@ -178,7 +185,7 @@ def test_sum_is_none_sum_and_mean_is_sum_over_n(name, dtype, rng):
     mean = fwd(*args, reduction="mean", **kw)
     rtol = 1e-6 if dtype == np.float32 else 1e-13
     np.testing.assert_allclose(total, none.astype(np.float64).sum(), rtol=rtol)
-    np.testing.assert_allclose(mean, np.float64(total) / 40, rtol=rtol)
+    np.testing.assert_allclose(mean, np.float64(total) / none.size, rtol=rtol)
 
 
 # ---- against torch ---------------------------------------------------------------------------
@@ -269,7 +276,7 @@ def test_info_nce_variants_match_torch_formula(symmetric, intra, rng):
     tl = _torch_info_nce(*targs, reduction="none", **kw)
     np.testing.assert_allclose(F.info_nce(q, k, reduction="none", **kw), tl.detach().numpy(),
                                rtol=1e-12)
-    go = rng.standard_normal(12)
+    go = rng.standard_normal(tl.shape)
     tl.backward(torch.tensor(go))
     for g, ta in zip(F.info_nce_backward(go, q, k, reduction="none", **kw), targs):
         np.testing.assert_allclose(g, ta.grad.numpy(), rtol=1e-9, atol=1e-12)
@@ -297,7 +304,7 @@ def test_nt_xent_is_simclr_over_2n_views(rng):
 def test_gradient_matches_central_differences(name, rng):
     make, fwd, bwd, _, _, n_grads = CASES[name]
     args, kw = make(rng, 10, np.float64)
-    go = rng.standard_normal(10)
+    go = rng.standard_normal(fwd(*args, reduction="none", **kw).shape)
     grads = _as_tuple(bwd(go, *args, reduction="none", **kw))
     h = 1e-5
     for i in range(n_grads):
@@ -458,15 +465,14 @@ def test_inputs_not_modified(name, rng):
     args, kw = make(rng, 9, np.float32)
     copies = [a.copy() for a in args]
     kw_copies = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in kw.items()}
-    fwd(*args, reduction="none", **kw)
-    go = np.ones(9, np.float32)
+    go = np.ones(fwd(*args, reduction="none", **kw).shape, np.float32)
     bwd(go, *args, reduction="none", **kw)
     for a, c in zip(args, copies):
         np.testing.assert_array_equal(a, c)
     for k, v in kw.items():
         if isinstance(v, np.ndarray):
             np.testing.assert_array_equal(v, kw_copies[k])
-    np.testing.assert_array_equal(go, np.ones(9, np.float32))
+    np.testing.assert_array_equal(go, np.ones(go.shape, np.float32))
 
 
 # ---- errors ----------------------------------------------------------------------------------

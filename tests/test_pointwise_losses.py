@@ -1045,8 +1045,10 @@ def test_signature_matches_torch(name):
     assert tuple(pos) == TORCH_POSITIONAL[name]
     bparams = list(inspect.signature(getattr(F, name + "_backward")).parameters.values())
     assert bparams[0].name == "grad_output"
-    assert [(p.name, p.default, p.kind) for p in bparams[1:]] == \
+    assert [(p.name, p.default, p.kind) for p in bparams[1:len(params) + 1]] == \
         [(p.name, p.default, p.kind) for p in params]
+    # options of the backward alone (kl_div's target_requires_grad) come last, keyword-only
+    assert all(p.kind == p.KEYWORD_ONLY for p in bparams[len(params) + 1:])
     torch = pytest.importorskip("torch")
     tsig = inspect.signature(getattr(torch.nn.functional, name)).parameters
     for p in params:  # every name and default is torch's

@@ -318,8 +318,8 @@ def test_class_weights_balanced_make_every_class_weigh_the_same():
 
 @pytest.mark.parametrize("args,kw,exc,match", [
     ((Y, "sqrt"), {}, ValueError, "scheme must be"),
-    (([0.0, 1.0],), {}, TypeError, "integer class indices"),
-    (([],), {}, TypeError, "integer class indices"),
+    (([{0}, {1}],), {}, TypeError, "hashable"),  # float labels are classes, as the sampler's
+    (([],), {}, ValueError, "no class index"),
     ((np.array([], int),), {}, ValueError, "no class index"),
     (([-100, -100],), {}, ValueError, "no class index"),
     (([0, -1],), {}, ValueError, "class indices >= 0"),

@@ -123,7 +123,10 @@ ISA_LEVELS = (
 #   weighted  an optional elementwise weight multiplies the term (and its gradient)
 #   flags     boolean options: bit k of f is flags[k]; a loop is generated per combination
 #             with f a constant, so the compiler drops the branches not taken
-#   grad2     the term also has al_<name>_bwd2_<sfx> = dl/da (the second learned argument)
+#   grad2     the term also has al_<name>_bwd2_<sfx>, the derivative with respect to its second
+#             learned argument, which the backward loops write to ga: True, dl/da, written by
+#             every backward loop; or the name of one of the row's flags, an optional gradient
+#             (kl_div's dl/dt), written only by the loops generated with that flag set
 #   rows      the term is averaged over the last dimension, one loss per row
 #   fused     the term has al_<name>_fwdbwd_<sfx>: loss and dl/dx from one evaluation
 #   cheap     no transcendental: the serial cut-off of cheap elementwise loops applies
@@ -145,8 +148,9 @@ POINTWISE_LOSSES = (
     PointwiseLoss("bce_logits", "binary_cross_entropy_with_logits", (),
                   ("pos_weight", False, 1.0), True, (), False, False, True, False,
                   "(1 - t) softplus(x) + pos_weight t softplus(-x)"),
-    PointwiseLoss("kl_div", "kl_div", (), None, False, ("log_target",), False, False, False,
-                  False, "xlogy(t, t) - t x; exp(t) (t - x) with log_target"),
+    PointwiseLoss("kl_div", "kl_div", (), None, False, ("log_target", "target_grad"),
+                  "target_grad", False, False, False,
+                  "xlogy(t, t) - t x; exp(t) (t - x) with log_target"),
     PointwiseLoss("gaussian_nll", "gaussian_nll_loss", ("eps",), ("var", True, None), False,
                   ("full",), True, False, False, False,
                   "0.5 (log v + (x - t)^2 / v) [+ 0.5 log(2 pi)], v = max(var, eps)"),

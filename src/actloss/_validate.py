@@ -2,10 +2,14 @@
 
 Dtype policy (DESIGN.md section 1): float32 and float64 are computed natively; float16 is
 computed in float32 and returned as float16; integer and bool inputs are promoted to float64
-as NumPy's ufuncs do; complex, object, string and other dtypes raise TypeError.
+as NumPy's ufuncs do, but integer and bool targets and weights of a loss never change its
+result dtype (promoted_dtype); complex, object, string and other dtypes raise TypeError.
+numpy.ma masked arrays raise TypeError (reject_masked); boolean options take True/False and
+numpy.bool_ only (bool_option).
 """
 import numbers
 import operator
+import sys
 
 import numpy as np
 
@@ -16,11 +20,25 @@ KERNEL_DTYPES = (F32, F64)  # index = the kernels' dt argument (the order of _op
 KERNEL_INDEX = {F32: 0, F64: 1}
 
 
+def reject_masked(x, name):
+    """A numpy.ma.MaskedArray raises TypeError: viewing or converting it to an ndarray would
+    compute on its masked data without a word. (Masked arrays will work through
+    __array_ufunc__ later; until then they are refused, never silently unmasked.)"""
+    # numpy.ma is only in sys.modules once something imported it -- and no masked array can
+    # exist before that -- so plain calls never pay for importing it here
+    ma = sys.modules.get("numpy.ma")
+    if ma is not None and isinstance(x, ma.MaskedArray):
+        raise TypeError(f"{name} is a numpy.ma.MaskedArray; its mask would be ignored: pass a "
+                        f"plain ndarray, e.g. {name}.filled(value) or {name}.compressed()")
+
+
 def as_array(x, name="input"):
-    """x as an ndarray (array-likes are converted; nothing is copied for an ndarray)."""
+    """x as an ndarray (array-likes are converted; nothing is copied for an ndarray). A
+    masked array raises TypeError (reject_masked)."""
     if type(x) is np.ndarray:
         return x
     if isinstance(x, np.ndarray):
+        reject_masked(x, name)
         return x.view(np.ndarray)
     try:
         return np.asarray(x)
@@ -41,18 +59,29 @@ def result_dtype(dtype, name="input"):
     raise TypeError(f"{name} must be a real floating, integer or bool array, got dtype {dtype}")
 
 
-def promoted_dtype(*arrays_and_names):
-    """Result and kernel dtype for several float arguments, promoted as np.result_type does."""
-    dtypes = []
-    for a, name in arrays_and_names:
-        dtypes.append(result_dtype(a.dtype, name)[0])
+def promoted_dtype(*arrays_and_names, aux=()):
+    """Result and kernel dtype for several arguments, promoted as np.result_type does.
+
+    aux: (array, name) pairs of a loss's targets and weights. They take part in the promotion
+    only when they are floating: an integer or bool target (class labels, +-1, 0/1) or weight
+    never changes the result dtype -- float32 logits with int64 labels compute in float32, as
+    in torch, where an integer tensor does not promote a floating one. Their dtype is still
+    checked (complex, object and string raise TypeError).
+    """
+    dtypes = [result_dtype(a.dtype, name)[0] for a, name in arrays_and_names]
+    for a, name in aux:
+        d = result_dtype(a.dtype, name)[0]
+        if a.dtype.kind == "f":
+            dtypes.append(d)
     return result_dtype(np.result_type(*dtypes))
 
 
 def check_out(out, shape, dtype, name="out"):
-    """out must be a writeable ndarray of exactly this shape and dtype."""
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
+    """out must be a writeable ndarray (not a masked one) of exactly this shape and dtype."""
+    if type(out) is not np.ndarray:
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
+        reject_masked(out, name)
     if out.shape != shape:
         raise ValueError(f"{name} has shape {out.shape}, expected {shape}")
     if out.dtype != dtype:
@@ -69,8 +98,21 @@ def real_param(value, name):
     if isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(value, complex):
         return float(value)
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biuf":
+        reject_masked(value, name)
         return float(value)
     raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+
+
+def bool_option(value, name):
+    """A boolean option as a Python bool: True/False or numpy.bool_ only, as torch's argument
+    parser takes them. Anything else (1, 0, None, "yes", a float) is a TypeError naming the
+    option: truthiness would let inplace="no" or log_target=0.5 pass unnoticed."""
+    if type(value) is bool:
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be a bool (True/False or numpy.bool_), got "
+                    f"{type(value).__name__} {value!r}")
 
 
 def dim_index(dim, ndim, name="dim"):
@@ -156,3 +198,9 @@ def loss_grad_output(grad_output, reduction, loss_shape):
 def loss_scalar(value, dtype):
     """A reduced loss as a NumPy scalar of the result dtype."""
     return np.dtype(dtype).type(value)
+
+def ufunc_result(y):
+    """An elementwise result as NumPy's ufuncs return it when out= is not given: a 0-d result
+    (from a Python or NumPy scalar, or from 0-d arrays) becomes a NumPy scalar of its dtype
+    (np.exp(2.0) is np.float64), any other result stays the array."""
+    return y[()] if y.ndim == 0 else y

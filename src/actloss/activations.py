@@ -9,8 +9,8 @@ import math
 import numpy as np
 
 from . import _dispatch, _ops, _threads
-from ._validate import (KERNEL_INDEX, as_array, check_out, dim_index, flat_view, promoted_dtype,
-                        real_param, result_dtype, run_elementwise)
+from ._validate import (KERNEL_INDEX, as_array, bool_option, check_out, dim_index, flat_view,
+                        promoted_dtype, real_param, result_dtype, run_elementwise, ufunc_result)
 
 __all__ = [name for pair in (
     (op, f"{op}_backward") for op in (
@@ -41,17 +41,21 @@ _LARGE_THREADS = _threads.large_call_threads
 
 
 def _unary(name, x, p0=0.0, p1=0.0, out=None, inplace=False):
-    """y = op(x) into out (or x itself with inplace=True, or a new array)."""
+    """y = op(x) into out (or x itself with inplace=True, or a new array; a NumPy scalar for
+    a scalar or 0-d input without out=, as NumPy's ufuncs return)."""
+    if type(inplace) is not bool:
+        inplace = bool_option(inplace, "inplace")
     # fast path, all in C: a plain float32/float64 ndarray, a new or a plain output
     if not inplace or out is None:
         op, cutoff = _FAST[name]
         y = _K.unary_fast(_FORWARD, op, x, x, x if inplace else out, p0, p1, cutoff,
                           _LARGE_THREADS)
         if y is not None:
-            return y
+            return y if y.ndim or inplace or out is not None else y[()]
     op = _OP_INDEX[name]
     _check_inplace(x, inplace)
-    return _unary_general(op, name, as_array(x), p0, p1, out, inplace)
+    y = _unary_general(op, name, as_array(x), p0, p1, out, inplace)
+    return y if inplace or out is not None else ufunc_result(y)
 
 
 def _unary_general(op, name, x, p0, p1, out, inplace):
@@ -83,7 +87,7 @@ def _unary_grad(name, grad_output, saved, p0=0.0, p1=0.0, out=None, kind=_BACKWA
     # fast path, all in C: plain float32/float64 ndarrays of one shape, a new or a plain output
     g = _K.unary_fast(kind, op, grad_output, saved, out, p0, p1, cutoff, _LARGE_THREADS)
     if g is not None:
-        return g
+        return g if g.ndim or out is not None else g[()]
     gy = as_array(grad_output, "grad_output")
     s = as_array(saved, saved_name)
     if gy.shape != s.shape:
@@ -93,15 +97,16 @@ def _unary_grad(name, grad_output, saved, p0=0.0, p1=0.0, out=None, kind=_BACKWA
     result_dtype(gy.dtype, "grad_output")
     if out is not None:
         check_out(out, s.shape, res_dtype)
+        y = out
     else:
-        out = np.empty_like(s, dtype=res_dtype) if flat_view(s)[0] is not None else \
+        y = np.empty_like(s, dtype=res_dtype) if flat_view(s)[0] is not None else \
             np.empty(s.shape, res_dtype)
     if s.size:
         n_threads = _threads_for(s.size, name)
         run_elementwise(lambda f, d: _K.unary(kind, op, KERNEL_INDEX[k_dtype], f[0], f[1], d,
                                               p0, p1, 0.0, n_threads),
-                        [gy, s], out, k_dtype)
-    return out
+                        [gy, s], y, k_dtype)
+    return y if out is not None else ufunc_result(y)
 
 
 def _doc(name, formula, params="", notes="", inplace=None, backward=None):
@@ -509,15 +514,16 @@ def prelu(input, weight, *, out=None):
     outer, n_ch, inner = _prelu_layout(x, w)
     if out is not None:
         check_out(out, x.shape, res_dtype)
+        y = out
     else:
-        out = np.empty(x.shape, res_dtype)
+        y = np.empty(x.shape, res_dtype)
     if x.size:
         wk = np.ascontiguousarray(w.reshape(-1).astype(k_dtype))
         n_threads = _threads.threads_for(x.size, True)
         run_elementwise(lambda s, d: _K.prelu_fwd(KERNEL_INDEX[k_dtype], s[0], wk, d, outer,
                                                   n_ch, inner, n_threads),
-                        [np.ascontiguousarray(x)], out, k_dtype)
-    return out
+                        [np.ascontiguousarray(x)], y, k_dtype)
+    return y if out is not None else ufunc_result(y)
 
 
 def prelu_backward(grad_output, input, weight):
@@ -526,6 +532,7 @@ def prelu_backward(grad_output, input, weight):
     grad_input = grad_output * (input > 0 ? 1 : weight[c]) (the slope at 0, as torch);
     grad_weight[c] = sum of grad_output * input over input <= 0 in channel c, accumulated in
     float64 in a fixed order (the same for any thread count); it has weight's shape and dtype.
+    A 0-d result (scalar input, scalar weight) is a NumPy scalar, as from ``prelu``.
     """
     gy, x, w = as_array(grad_output, "grad_output"), as_array(input), _prelu_weight(weight, input)
     if gy.shape != x.shape:
@@ -539,7 +546,7 @@ def prelu_backward(grad_output, input, weight):
     gx = np.empty(x.shape, res_dtype)
     w_res = result_dtype(w.dtype, "weight")[0]
     if x.size == 0:
-        return gx, np.zeros(w.shape, w_res)
+        return gx, ufunc_result(np.zeros(w.shape, w_res))
     wk = np.ascontiguousarray(w.reshape(-1).astype(k_dtype))
     wsum = np.empty(outer * n_ch, np.float64)
     n_threads = _threads.threads_for(x.size, True)
@@ -549,7 +556,7 @@ def prelu_backward(grad_output, input, weight):
                                               outer, n_ch, inner, n_threads),
                     [gyc, xc], gx, k_dtype)
     gw = wsum.reshape(outer, n_ch).sum(axis=0)
-    return gx, gw.reshape(w.shape).astype(w_res)
+    return ufunc_result(gx), ufunc_result(gw.reshape(w.shape).astype(w_res))
 
 
 def _generator(generator):
@@ -595,8 +602,20 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
     Returns
     -------
     ndarray
+        (A NumPy scalar for a scalar or 0-d input without out= or inplace, as from the
+        elementwise activations.)
+
+    Raises
+    ------
+    TypeError
+        A training or inplace that is not a bool (True/False or numpy.bool_), a non-real
+        input or bound.
+    ValueError
+        lower > upper, a wrong `out` or `noise`.
     """
     lo, hi = _rrelu_bounds(lower, upper)
+    training = bool_option(training, "training")
+    inplace = bool_option(inplace, "inplace")
     if not training:
         return _unary("leaky_relu", input, (lo + hi) / 2, out=out, inplace=inplace)
     _check_inplace(input, inplace)
@@ -610,8 +629,6 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
         out = check_out(x, x.shape, res_dtype, "input (inplace=True)")
     elif out is not None:
         check_out(out, x.shape, res_dtype)
-    else:
-        out = np.empty(x.shape, res_dtype)
     if noise is not None:
         check_out(noise, x.shape, res_dtype, "noise")
     u = _generator(generator).random(x.size)
@@ -621,8 +638,10 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
     _K.rrelu_fwd(KERNEL_INDEX[k_dtype], xc, u, y, slopes, lo, hi)
     if noise is not None:
         np.copyto(noise, slopes, casting="same_kind")
-    np.copyto(out, y, casting="same_kind")
-    return out
+    if out is not None:  # out= or, with inplace=True, the input
+        np.copyto(out, y, casting="same_kind")
+        return out
+    return ufunc_result(y if y.dtype == res_dtype else y.astype(res_dtype))
 
 
 def rrelu_backward(grad_output, input, lower=1.0 / 8, upper=1.0 / 3, training=False, *,
@@ -631,6 +650,7 @@ def rrelu_backward(grad_output, input, lower=1.0 / 8, upper=1.0 / 3, training=Fa
     passed as ``noise=``); in eval, or when upper - lower <= 1e-6 as in torch, the leaky_relu
     gradient with slope (lower + upper) / 2."""
     lo, hi = _rrelu_bounds(lower, upper)
+    training = bool_option(training, "training")
     if not (training and hi - lo > 1e-6):
         return _unary_grad("leaky_relu", grad_output, input, (lo + hi) / 2, out=out)
     if noise is None:
@@ -645,13 +665,14 @@ def rrelu_backward(grad_output, input, lower=1.0 / 8, upper=1.0 / 3, training=Fa
     result_dtype(nz.dtype, "noise")
     if out is not None:
         check_out(out, x.shape, res_dtype)
+        g = out
     else:
-        out = np.empty(x.shape, res_dtype)
+        g = np.empty(x.shape, res_dtype)
     if x.size:
         n_threads = _threads.threads_for(x.size, True)
         run_elementwise(lambda s, d: _K.mul(KERNEL_INDEX[k_dtype], s[0], s[1], d, n_threads),
-                        [gy, nz], out, k_dtype)
-    return out
+                        [gy, nz], g, k_dtype)
+    return g if out is not None else ufunc_result(g)
 
 
 def _glu_layout(x, dim):

@@ -58,10 +58,11 @@ class _Problem:
         if w is None and k in KERNEL_INDEX and (not probs or t.dtype == k):
             self.res_dtype = k   # the common case, without promotion
         else:
-            operands = [(x, "input")] + ([(w, "weight")] if w is not None else [])
+            aux = [(w, "weight")] if w is not None else []
             if probs:
-                operands.append((t, "target"))
-            self.res_dtype, k = promoted_dtype(*operands)
+                aux.append((t, "target"))
+            # an integer weight does not promote the logits (promoted_dtype's aux rule)
+            self.res_dtype, k = promoted_dtype((x, "input"), aux=aux)
         self.k_dtype = k
         self.dt = KERNEL_INDEX[k]
         if len(shape) == 1:

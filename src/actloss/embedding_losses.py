@@ -24,8 +24,8 @@ import numbers
 import numpy as np
 
 from . import _dispatch, _threads
-from ._validate import (KERNEL_INDEX, as_array, check_reduction, loss_grad_output, loss_scalar,
-                        promoted_dtype, real_param, result_dtype)
+from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, loss_grad_output,
+                        loss_scalar, promoted_dtype, real_param, result_dtype)
 
 __all__ = [
     "cosine_embedding_loss", "cosine_embedding_loss_backward",
@@ -46,10 +46,12 @@ def _K():
 
 # ---- shared argument handling ----------------------------------------------------------------
 
-def _floats(*pairs):
-    """Arrays of the named arguments, (result dtype, kernel dtype) promoted over all of them."""
-    arrays = [as_array(a, name) for a, name in pairs]
-    res_dtype, k_dtype = promoted_dtype(*zip(arrays, (name for _, name in pairs)))
+def _floats(*pairs, aux=()):
+    """Arrays of the named arguments and of the weights in `aux` (which promote only when
+    floating, see promoted_dtype), (result dtype, kernel dtype) promoted over all of them."""
+    arrays = [as_array(a, name) for a, name in pairs + aux]
+    named = list(zip(arrays, (name for _, name in pairs + aux)))
+    res_dtype, k_dtype = promoted_dtype(*named[:len(pairs)], aux=named[len(pairs):])
     return arrays, res_dtype, k_dtype
 
 
@@ -65,12 +67,6 @@ def _rows(a, k_dtype):
     d = a.shape[-1] if a.ndim else 1
     n = math.prod(a.shape[:-1]) if a.ndim else 1
     return np.ascontiguousarray(a, dtype=k_dtype).reshape(n, d)
-
-
-def _bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-    return bool(value)
 
 
 def _real_target(target, name="target"):
@@ -245,7 +241,7 @@ def _triplet_args(anchor, positive, negative, margin, p, eps, swap, reduction):
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     p, eps = _pnorm(p, eps)
-    swap = _bool(swap, "swap")
+    swap = bool_option(swap, "swap")
     names = ["anchor", "positive", "negative"]
     xs, res_dtype, k_dtype = _floats(*zip((anchor, positive, negative), names))
     if len({x.ndim for x in xs}) != 1:
@@ -451,8 +447,8 @@ def _multi_margin_args(input, target, p, margin, weight, reduction):
     if p != 1 and p != 2:
         raise ValueError(f"only p == 1 and p == 2 supported, got p={p}")
     margin = real_param(margin, "margin")
-    pairs = [(input, "input")] + ([] if weight is None else [(weight, "weight")])
-    arrays, res_dtype, k_dtype = _floats(*pairs)
+    arrays, res_dtype, k_dtype = _floats((input, "input"),
+                                         aux=() if weight is None else ((weight, "weight"),))
     x = arrays[0]
     n_rows, n_classes = _scores(x)
     t = _class_target(target)
@@ -617,8 +613,8 @@ def _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_ne
     tau = real_param(temperature, "temperature")
     if not tau > 0:
         raise ValueError(f"temperature must be > 0, got {tau}")
-    symmetric = _bool(symmetric, "symmetric")
-    intra = _bool(intra_view_negatives, "intra_view_negatives")
+    symmetric = bool_option(symmetric, "symmetric")
+    intra = bool_option(intra_view_negatives, "intra_view_negatives")
     (q, k), res_dtype, k_dtype = _floats((query, "query"), (key, "key"))
     if q.ndim != 2:
         raise ValueError(f"query must be 2-D (N, D), got shape {q.shape}")
@@ -642,10 +638,15 @@ def _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_ne
         anchors = None
         s = qh @ kh.T      # (N, N): target the diagonal; symmetric adds its columns
         offset, mask = 0, False
+    # SimCLR's 2N-view form (symmetric and intra_view_negatives) has one loss per anchor, i.e.
+    # per view (2N); the other forms one per pair (N), a symmetric pair's being the mean of
+    # its two directions
+    views = symmetric and intra
     return dict(q=q, k=k, qc=qc, kc=kc, z=z, qh=qh, kh=kh, anchors=anchors, s=s, n=n, dt=dt,
                 scale=1.0 / tau, offset=offset, mask=mask, symmetric=symmetric, intra=intra,
-                columns=symmetric and not intra, nt=nt,
-                nt_s=1, res_dtype=res_dtype)
+                columns=symmetric and not intra, n_loss=2 * n if views else n,
+                fold=2 if symmetric and not views else 1, nt=nt, nt_s=1,
+                res_dtype=res_dtype)
 
 
 def info_nce(query, key, temperature=0.1, *, reduction="mean", symmetric=False,
@@ -662,7 +663,9 @@ def info_nce(query, key, temperature=0.1, *, reduction="mean", symmetric=False,
     temperature : float, default 0.1
         tau > 0.
     reduction : {'mean', 'sum', 'none'}, default 'mean'
-        ``'none'`` gives the ``(N,)`` per-pair losses.
+        ``'none'`` gives the ``(N,)`` per-pair losses -- in the 2N-view form
+        (``symmetric=True, intra_view_negatives=True``) the ``(2N,)`` per-view losses, the
+        query views' then the key views'. ``'sum'`` is their sum, ``'mean'`` their mean.
     symmetric : bool, default False
         Average the query->key and key->query directions (CLIP's loss, and the two halves of
         SimCLR's).
@@ -673,7 +676,8 @@ def info_nce(query, key, temperature=0.1, *, reduction="mean", symmetric=False,
     Returns
     -------
     ndarray or NumPy scalar
-        ``(N,)`` for ``'none'``, else a scalar of the result dtype.
+        ``(N,)`` for ``'none'`` (``(2N,)`` in the 2N-view form), else a scalar of the result
+        dtype.
 
     Raises
     ------
@@ -699,9 +703,11 @@ def info_nce(query, key, temperature=0.1, *, reduction="mean", symmetric=False,
     denominator, ``sum_j exp(<q^_i, k^_j> / tau) + sum_{j != i} exp(<q^_i, q^_j> / tau)`` (and
     likewise for key anchors). With ``symmetric=True`` this is exactly SimCLR's NT-Xent (Chen
     et al. 2020) over the 2N views ``[query; key]``: each of the 2N embeddings is the anchor
-    once, its positive the other view of the same sample, the remaining 2N - 2 its negatives,
-    and ``'mean'`` is the mean over the 2N anchors. Without it (the default), the loss contrasts
-    across views only (the InfoNCE of CPC/MoCo with in-batch negatives, CLIP when symmetric).
+    once, its positive the other view of the same sample, the remaining 2N - 2 its negatives;
+    ``'none'`` returns the 2N anchors' losses ``l_1 .. l_2N`` (anchor i < N is query row i,
+    anchor N + i key row i), ``'mean'`` is their mean (SimCLR's loss) and ``'sum'`` their sum.
+    Without it (the default), the loss contrasts across views only (the InfoNCE of CPC/MoCo
+    with in-batch negatives, CLIP when symmetric).
 
     The log-sum-exps (of rows, and of columns for the key->query direction) are computed in
     float64 with the maximum shifted out; similarity and gradient matrices take O(N^2) memory
@@ -715,28 +721,31 @@ def info_nce(query, key, temperature=0.1, *, reduction="mean", symmetric=False,
     0.551445
     """
     c = _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_negatives)
-    n, s = c["n"], c["s"]
-    rows, loss = np.empty(s.shape[0] + (n if c["columns"] else 0)), np.empty(n)
+    n, s, n_loss = c["n"], c["s"], c["n_loss"]
+    rows, loss = np.empty(s.shape[0] + (n if c["columns"] else 0)), np.empty(n_loss)
     total = _K().ce_fwd(c["dt"], s, c["scale"], c["offset"], c["mask"], c["columns"], rows, loss,
                         c["nt_s"])
-    return _reduce(loss, total, reduction, (n,), c["res_dtype"])
+    return _reduce(loss, total, reduction, (n_loss,), c["res_dtype"])
 
 
 def info_nce_backward(grad_output, query, key, temperature=0.1, *, reduction="mean",
                       symmetric=False, intra_view_negatives=False):
     """Gradients ``(grad_query, grad_key)`` of ``info_nce``.
 
-    The logit gradient ``(softmax - onehot) / tau`` (a row kernel) goes back through the
-    similarity matmuls (BLAS) and the row normalisation: ``(g - u^ <u^, g>) / ||u||`` where
-    ``||u|| >= 1e-12``, ``g / 1e-12`` below (torch's normalize).
+    ``grad_output`` is a scalar for 'mean'/'sum', else an array of the loss's shape: ``(N,)``,
+    or ``(2N,)`` (one per view) in the 2N-view form. The logit gradient ``(softmax - onehot) /
+    tau`` (a row kernel) goes back through the similarity matmuls (BLAS) and the row
+    normalisation: ``(g - u^ <u^, g>) / ||u||`` where ``||u|| >= 1e-12``, ``g / 1e-12`` below
+    (torch's normalize).
     """
     c = _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_negatives)
-    n, s, dt, nt = c["n"], c["s"], c["dt"], c["nt"]
-    gy, scale = _grad_output(grad_output, reduction, (n,))
-    fold = 2 if c["symmetric"] else 1  # each pair's loss is the mean of its `fold` directions
+    n, s, dt, nt, n_loss = c["n"], c["s"], c["dt"], c["nt"], c["n_loss"]
+    gy, scale = _grad_output(grad_output, reduction, (n_loss,))
+    # a pair's loss is the mean of its `fold` directions; row r of the kernel's row (and
+    # column) losses belongs to loss r % n_loss
     gs = np.empty_like(s)
-    _K().ce_bwd(dt, s, c["scale"], c["offset"], c["mask"], c["columns"], gy, scale / fold, n, gs,
-                c["nt_s"])
+    _K().ce_bwd(dt, s, c["scale"], c["offset"], c["mask"], c["columns"], gy, scale / c["fold"],
+                n_loss, gs, c["nt_s"])
     qh, kh, z = c["qh"], c["kh"], c["z"]
     if c["intra"]:
         d_anchor = gs @ z            # through the anchor rows of Z

@@ -33,7 +33,7 @@ import operator
 
 import numpy as np
 
-from ._validate import as_array, result_dtype
+from ._validate import as_array, bool_option, reject_masked, result_dtype
 
 # the API modules (the package attribute `softmax` is the function, hence import_module)
 _act, _cls, _emb, _pw, _sm = (importlib.import_module(f".{name}", __package__) for name in (
@@ -71,17 +71,18 @@ class Parameter(np.ndarray):
     """
 
     def __new__(cls, data, dtype=None):
+        reject_masked(data, "data")
         return np.array(data, dtype=dtype).view(cls)
 
     def __array_finalize__(self, obj):
         self.grad = None
 
 
-def _as_parameter(value):
+def _as_parameter(value, name):
     """value as a Parameter sharing its memory (a Parameter is returned as it is)."""
     if isinstance(value, Parameter):
         return value
-    return np.asarray(value).view(Parameter)
+    return as_array(value, name).view(Parameter)
 
 
 def _accumulate(param, grad):
@@ -102,7 +103,9 @@ def _rng(generator):
 
 def _grad_like(grad_output, shape, dtype):
     """A scalar grad_output as a full array of the output's shape and dtype (the default 1.0
-    means "the gradient of sum(output)"); arrays are passed on unchanged."""
+    means "the gradient of sum(output)"); arrays are passed on unchanged (a masked one
+    raises)."""
+    reject_masked(grad_output, "grad_output")
     if np.ndim(grad_output) == 0 and shape != ():
         return np.full(shape, grad_output, dtype=dtype)
     return grad_output
@@ -140,7 +143,7 @@ class Module:
 
     def __setattr__(self, name, value):
         if name in self._param_names and value is not None:
-            value = _as_parameter(value)
+            value = _as_parameter(value, name)
         object.__setattr__(self, name, value)
 
     def __call__(self, *args, **kwargs):
@@ -157,8 +160,10 @@ class Module:
     # -- modes and traversal
 
     def train(self, mode=True):
-        """Set the training flag of this module and its children; returns self."""
-        self.training = bool(mode)
+        """Set the training flag of this module and its children; returns self. `mode` must be
+        a bool (True/False or numpy.bool_), else TypeError."""
+        mode = bool_option(mode, "mode")
+        self.training = mode
         for child in self.children():
             child.train(mode)
         return self
@@ -188,6 +193,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Reset the ``grad`` of every parameter to None (or to zeros with set_to_none=False)."""
+        set_to_none = bool_option(set_to_none, "set_to_none")
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
@@ -231,7 +237,10 @@ class Module:
         ------
         ValueError
             A shape mismatch; with ``strict=True`` also missing or unexpected keys.
+        TypeError
+            A `strict` that is not a bool, a masked array among the values.
         """
+        strict = bool_option(strict, "strict")
         entries = list(self._state_entries())
         known = {key for key, *_ in entries}
         missing, errors, pending = [], [], []
@@ -239,7 +248,7 @@ class Module:
             if key not in state_dict:
                 missing.append(key)
                 continue
-            value = np.asarray(state_dict[key])
+            value = as_array(state_dict[key], f"state_dict[{key!r}]")
             current = getattr(owner, name)
             if value.shape != current.shape:
                 errors.append(f"size mismatch for {key}: copying an array of shape "
@@ -325,6 +334,7 @@ class Linear(Module):
             raise ValueError(f"in_features and out_features must be >= 0, got "
                              f"{self.in_features} and {self.out_features}")
         self.weight = Parameter(np.zeros((self.out_features, self.in_features), dtype))
+        bias = bool_option(bias, "bias")
         self.bias = Parameter(np.zeros(self.out_features, dtype)) if bias else None
         self.reset_parameters(generator)
 
@@ -494,7 +504,7 @@ class ReLU(_Activation):
     _fn, _grad = _act.relu, _act.relu_backward
 
     def __init__(self, inplace=False):
-        self.inplace = inplace
+        self.inplace = bool_option(inplace, "inplace")
 
     def _output_suffices(self):
         return True
@@ -515,7 +525,7 @@ class ReLU6(_Activation):
     _fn, _grad = _act.relu6, _act.relu6_backward
 
     def __init__(self, inplace=False):
-        self.inplace = inplace
+        self.inplace = bool_option(inplace, "inplace")
 
     def _output_suffices(self):
         return True
@@ -539,7 +549,7 @@ class LeakyReLU(_Activation):
 
     def __init__(self, negative_slope=0.01, inplace=False):
         self.negative_slope = negative_slope
-        self.inplace = inplace
+        self.inplace = bool_option(inplace, "inplace")
 
     def _params(self):
         return (self.negative_slope,)
@@ -567,7 +577,7 @@ class Hardtanh(_Activation):
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
         self.min_val, self.max_val = min_val, max_val
-        self.inplace = inplace
+        self.inplace = bool_option(inplace, "inplace")
         if max_val <= min_val:
             raise ValueError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
 
@@ -597,7 +607,7 @@ class Threshold(_Activation):
 
     def __init__(self, threshold, value, inplace=False):
         self.threshold, self.value = threshold, value
-        self.inplace = inplace
+        self.inplace = bool_option(inplace, "inplace")
 
     def _params(self):
         return (self.threshold, self.value)
@@ -624,7 +634,7 @@ class ELU(_Activation):
 
     def __init__(self, alpha=1.0, inplace=False):
         self.alpha = alpha
-        self.inplace = inplace
+        self.inplace = bool_option(inplace, "inplace")
 
     def _params(self):
         return (self.alpha,)
@@ -647,7 +657,7 @@ class CELU(_Activation):
 
     def __init__(self, alpha=1.0, inplace=False):
         self.alpha = alpha
-        self.inplace = inplace
+        self.inplace = bool_option(inplace, "inplace")
 
     def _params(self):
         return (self.alpha,)
@@ -662,7 +672,7 @@ def _simple_activation(name, fn, grad, doc, inplace_arg=False, from_output=False
                  "__module__": __name__}
     if inplace_arg:
         def __init__(self, inplace=False):
-            self.inplace = inplace
+            self.inplace = bool_option(inplace, "inplace")
 
         def extra_repr(self):
             return _inplace_str(self.inplace, True)
@@ -712,7 +722,7 @@ class Hardsigmoid(_Activation):
     _fn, _grad = _act.hardsigmoid, _act.hardsigmoid_backward
 
     def __init__(self, inplace=False):
-        self.inplace = inplace
+        self.inplace = bool_option(inplace, "inplace")
 
 
 class Hardswish(_Activation):
@@ -728,7 +738,7 @@ class Hardswish(_Activation):
     _fn, _grad = _act.hardswish, _act.hardswish_backward
 
     def __init__(self, inplace=False):
-        self.inplace = inplace
+        self.inplace = bool_option(inplace, "inplace")
 
 
 class GELU(_Activation):
@@ -968,7 +978,7 @@ class RReLU(Module):
 
     def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False, *, generator=None):
         self.lower, self.upper = lower, upper
-        self.inplace = inplace
+        self.inplace = bool_option(inplace, "inplace")
         self.generator = _rng(generator)
 
     def forward(self, input):
@@ -1282,7 +1292,7 @@ class KLDivLoss(_Loss):
 
     def __init__(self, reduction="mean", log_target=False):
         super().__init__(reduction)
-        self.log_target = log_target
+        self.log_target = bool_option(log_target, "log_target")
 
     def _options(self):
         return {"reduction": self.reduction, "log_target": self.log_target}
@@ -1309,7 +1319,7 @@ class GaussianNLLLoss(_Loss):
 
     def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
         super().__init__(reduction)
-        self.full, self.eps = full, eps
+        self.full, self.eps = bool_option(full, "full"), eps
 
     def _options(self):
         return {"full": self.full, "eps": self.eps, "reduction": self.reduction}
@@ -1338,7 +1348,8 @@ class PoissonNLLLoss(_Loss):
 
     def __init__(self, log_input=True, full=False, eps=1e-8, reduction="mean"):
         super().__init__(reduction)
-        self.log_input, self.full, self.eps = log_input, full, eps
+        self.log_input = bool_option(log_input, "log_input")
+        self.full, self.eps = bool_option(full, "full"), eps
 
     def _options(self):
         return {"log_input": self.log_input, "full": self.full, "eps": self.eps,
@@ -1443,7 +1454,8 @@ class TripletMarginLoss(_Loss):
 
     def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction="mean"):
         super().__init__(reduction)
-        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+        self.margin, self.p, self.eps = margin, p, eps
+        self.swap = bool_option(swap, "swap")
 
     def _options(self):
         return {"margin": self.margin, "p": self.p, "eps": self.eps, "swap": self.swap,
@@ -1608,8 +1620,8 @@ class InfoNCELoss(_Loss):
                  reduction="mean"):
         super().__init__(reduction)
         self.temperature = temperature
-        self.symmetric = symmetric
-        self.intra_view_negatives = intra_view_negatives
+        self.symmetric = bool_option(symmetric, "symmetric")
+        self.intra_view_negatives = bool_option(intra_view_negatives, "intra_view_negatives")
 
     def _options(self):
         return {"temperature": self.temperature, "reduction": self.reduction,
@@ -1691,7 +1703,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         self.n_classes = operator.index(n_classes)
         self.cutoffs = [int(c) for c in cutoffs] + [self.n_classes]
         self.div_value = div_value
-        self.head_bias = head_bias
+        self.head_bias = head_bias = bool_option(head_bias, "head_bias")
         self.shortlist_size = self.cutoffs[0]
         self.n_clusters = len(self.cutoffs) - 1
         self.head_size = self.shortlist_size + self.n_clusters

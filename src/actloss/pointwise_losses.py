@@ -30,8 +30,8 @@ import warnings
 import numpy as np
 
 from . import _dispatch, _ops, _threads
-from ._validate import (KERNEL_INDEX, as_array, check_reduction, loss_grad_output, loss_scalar,
-                        promoted_dtype, real_param, result_dtype)
+from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, loss_grad_output,
+                        loss_scalar, promoted_dtype, real_param, result_dtype)
 
 __all__ = [name for api in (
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
@@ -48,13 +48,6 @@ def _kernels():
 
 
 # ---- argument helpers ------------------------------------------------------------------------
-
-def _flag(value, name):
-    """A boolean option (bool, NumPy bool or integer) as a Python bool."""
-    if isinstance(value, (bool, np.bool_, numbers.Integral)):
-        return bool(value)
-    raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-
 
 def _broadcast(*named_shapes):
     """The broadcast shape of (name, shape) pairs, or a ValueError naming all of them."""
@@ -93,13 +86,14 @@ def _operand(a, shape, k):
     return np.ascontiguousarray(a, dtype=k)
 
 
-def _dtypes(*named):
-    """(result dtype, kernel dtype) of (array, name) pairs: promoted_dtype, with a fast path
-    for arrays that all have one kernel dtype."""
+def _dtypes(*named, aux=()):
+    """(result dtype, kernel dtype) of (array, name) pairs and of the targets and weights in
+    `aux` (whose integer and bool dtypes do not promote): promoted_dtype, with a fast path for
+    arrays that all have one kernel dtype."""
     d = named[0][0].dtype
-    if d in KERNEL_INDEX and all(a.dtype == d for a, _ in named):
+    if d in KERNEL_INDEX and all(a.dtype == d for a, _ in named + aux):
         return d, d
-    return promoted_dtype(*named)
+    return promoted_dtype(*named, aux=aux)
 
 
 def _divide(s, d):
@@ -273,12 +267,12 @@ def _regression(term, input, target, weight, params=(), weighted_mean=True, flag
     """Prep of mse/l1/smooth_l1/huber: input and target broadcast (torch warns, then
     broadcasts); a weight must have the input's shape and is broadcast with it."""
     x, t = _arrays((input, "input"), (target, "target"))
-    named = [(x, "input"), (t, "target")]
+    aux = ((t, "target"),)
     w = None
     if weight is not None:
         w = as_array(weight, "weight")
-        named.append((w, "weight"))
-    res, k = _dtypes(*named)
+        aux += ((w, "weight"),)
+    res, k = _dtypes((x, "input"), aux=aux)
     shape = x.shape
     if t.shape != x.shape:
         shape = _broadcast(("input", x.shape), ("target", t.shape))
@@ -505,13 +499,13 @@ def _in_unit_interval(a, name):
 def _bce(input, target, weight):
     x, t = _arrays((input, "input"), (target, "target"))
     _same_shape(x, t)
-    named = [(x, "input"), (t, "target")]
+    aux = ((t, "target"),)
     w = None
     if weight is not None:
         w = as_array(weight, "weight")
-        named.append((w, "weight"))
+        aux += ((w, "weight"),)
         _broadcasts_to(w, x.shape, "weight")
-    res, k = _dtypes(*named)
+    res, k = _dtypes((x, "input"), aux=aux)
     _in_unit_interval(x, "input")
     _in_unit_interval(t, "target")
     return x, _Prep("bce", x.shape, res, k, x, t, w=w)
@@ -573,17 +567,17 @@ def binary_cross_entropy_backward(grad_output, input, target, weight=None, *, re
 def _bce_logits(input, target, weight, pos_weight):
     x, t = _arrays((input, "input"), (target, "target"))
     _same_shape(x, t)
-    named = [(x, "input"), (t, "target")]
+    aux = ((t, "target"),)
     w = pw = None
     if weight is not None:
         w = as_array(weight, "weight")
-        named.append((w, "weight"))
+        aux += ((w, "weight"),)
         _broadcasts_to(w, x.shape, "weight")
     if pos_weight is not None:
         pw = as_array(pos_weight, "pos_weight")
-        named.append((pw, "pos_weight"))
+        aux += ((pw, "pos_weight"),)
         _broadcasts_to(pw, x.shape, "pos_weight")
-    res, k = _dtypes(*named)
+    res, k = _dtypes((x, "input"), aux=aux)
     return x, _Prep("bce_logits", x.shape, res, k, x, t, a=pw, w=w)
 
 
@@ -702,18 +696,18 @@ def binary_cross_entropy_with_logits_with_grad(input, target, weight=None, *, re
 
 # ---- kl_div --------------------------------------------------------------------------------
 
-def _kl_div(input, target, reduction, log_target):
+def _kl_div(input, target, reduction, log_target, target_grad=False):
     reduction = check_reduction(reduction, ("none", "batchmean", "sum", "mean"))
-    lt = _flag(log_target, "log_target")
+    lt = bool_option(log_target, "log_target")
     x, t = _arrays((input, "input"), (target, "target"))
-    res, k = _dtypes((x, "input"), (t, "target"))
+    res, k = _dtypes((x, "input"), aux=((t, "target"),))
     shape = _broadcast(("input", x.shape), ("target", t.shape))
     divisor = None
     if reduction == "batchmean":
         divisor = x.shape[0] if x.ndim else 1
-    P = _Prep("kl_div", shape, res, k, x, t, flags=_flags("kl_div", log_target=lt),
-              divisor=divisor)
-    return reduction, x, P
+    P = _Prep("kl_div", shape, res, k, x, t,
+              flags=_flags("kl_div", log_target=lt, target_grad=target_grad), divisor=divisor)
+    return reduction, x, t, P
 
 
 @_doc
@@ -747,35 +741,84 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
     >>> F.kl_div(np.log([[0.5, 0.5]]), np.array([[0.9, 0.1]]), reduction="batchmean")
     np.float64(0.368064207168497)
     """
-    reduction, _, P = _kl_div(input, target, reduction, log_target)
+    reduction, _, _, P = _kl_div(input, target, reduction, log_target)
     return _forward(P, "mean" if reduction == "batchmean" else reduction)
 
 
-@_bwd_doc("kl_div", "-target grad_output, or -exp(target) grad_output with log_target; "
-          "'batchmean' divides by input.shape[0].")
-def kl_div_backward(grad_output, input, target, *, reduction="mean", log_target=False):
-    reduction, x, P = _kl_div(input, target, reduction, log_target)
-    gx, _ = _backward(P, grad_output, reduction)
-    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+def kl_div_backward(grad_output, input, target, *, reduction="mean", log_target=False,
+                    target_requires_grad=False):
+    """Gradient of ``kl_div`` with respect to its input, and optionally its target.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for reduction 'mean',
+        'batchmean' and 'sum', an array of the loss shape for 'none'.
+    input, target, reduction, log_target
+        ``kl_div``'s own arguments, with its defaults.
+    target_requires_grad : bool, default False
+        The target is learned too (torch: ``target.requires_grad``, e.g. a distillation
+        target from a model being trained): return ``(grad_input, grad_target)``.
+
+    Returns
+    -------
+    grad_input : ndarray
+        -target grad_output, or -exp(target) grad_output with log_target; the input's shape
+        and float dtype.
+    grad_target : ndarray
+        Only with ``target_requires_grad=True``: (log(target) + 1 - input) grad_output, or
+        exp(target) (target - input + 1) grad_output with log_target; the target's shape and
+        float dtype (float64 for an integer target).
+
+    Raises
+    ------
+    TypeError
+        A target_requires_grad that is not a bool, and everything ``kl_div`` raises.
+    ValueError
+        A grad_output of the wrong shape, and everything ``kl_div`` raises.
+
+    Notes
+    -----
+    'batchmean' divides by input.shape[0], 'mean' by the element count. Both gradients are
+    summed over the dimensions their argument was broadcast along, as autograd does. The
+    target gradient is torch's autograd through ``xlogy(target, target) - target * input``:
+    at target == 0 it is NaN (torch's 0 / 0; the one-sided limit is -inf), and NaN for a
+    negative target, where the loss is NaN too.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> gx, gt = F.kl_div_backward(1.0, np.log([0.5, 0.5]), np.array([0.9, 0.1]),
+    ...                            reduction="sum", target_requires_grad=True)
+    >>> gx, gt.round(6)
+    (array([-0.9, -0.1]), array([ 1.587787, -0.609438]))
+    """
+    tg = bool_option(target_requires_grad, "target_requires_grad")
+    reduction, x, t, P = _kl_div(input, target, reduction, log_target, tg)
+    gx, gt = _backward(P, grad_output, reduction, grad2=tg)
+    gx = _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+    if not tg:
+        return gx
+    return gx, _sum_to(gt, t.shape, _grad_dtype(t, "target"))
 
 
 # ---- gaussian_nll_loss -----------------------------------------------------------------------
 
 def _gaussian(input, target, var, full, eps, reduction):
     reduction = check_reduction(reduction)
-    full = _flag(full, "full")
+    full = bool_option(full, "full")
     eps = real_param(eps, "eps")
     x, t = _arrays((input, "input"), (target, "target"))
     scalar_var = not isinstance(var, np.ndarray) and isinstance(var, numbers.Real)
     if scalar_var:  # a Python/NumPy scalar: weak, it takes the arrays' dtype
-        res, k = _dtypes((x, "input"), (t, "target"))
+        res, k = _dtypes((x, "input"), aux=((t, "target"),))
         if float(var) < 0:
             raise ValueError(f"var has negative entry/entries (var = {float(var)})")
         v = np.asarray(float(var), dtype=res)
         v_shape = x.shape
     else:
         v = as_array(var, "var")
-        res, k = _dtypes((x, "input"), (t, "target"), (v, "var"))
+        res, k = _dtypes((x, "input"), (v, "var"), aux=((t, "target"),))
         if v.size and np.fmin.reduce(v, axis=None) < 0:
             raise ValueError("var has negative entry/entries")
         v_shape = v.shape
@@ -882,11 +925,11 @@ def gaussian_nll_loss_backward(grad_output, input, target, var, full=False, eps=
 
 def _poisson(input, target, log_input, full, eps, reduction):
     reduction = check_reduction(reduction)
-    flags = _flags("poisson_nll", log_input=_flag(log_input, "log_input"),
-                   full=_flag(full, "full"))
+    flags = _flags("poisson_nll", log_input=bool_option(log_input, "log_input"),
+                   full=bool_option(full, "full"))
     eps = real_param(eps, "eps")
     x, t = _arrays((input, "input"), (target, "target"))
-    res, k = _dtypes((x, "input"), (t, "target"))
+    res, k = _dtypes((x, "input"), aux=((t, "target"),))
     shape = _broadcast(("input", x.shape), ("target", t.shape))
     return reduction, x, _Prep("poisson_nll", shape, res, k, x, t, params=(eps,), flags=flags)
 
@@ -946,7 +989,7 @@ def _margin_ranking(input1, input2, target, margin, reduction):
         raise ValueError(f"margin_ranking_loss: all input arrays should have the same number "
                          f"of dimensions but got input1 {x1.shape}, input2 {x2.shape}, target "
                          f"{t.shape}")
-    res, k = _dtypes((x1, "input1"), (x2, "input2"), (t, "target"))
+    res, k = _dtypes((x1, "input1"), (x2, "input2"), aux=((t, "target"),))
     shape = _broadcast(("input1", x1.shape), ("input2", x2.shape), ("target", t.shape))
     return reduction, x1, x2, _Prep("margin_ranking", shape, res, k, x1, t, a=x2, params=(m,))
 
@@ -1018,7 +1061,7 @@ def _hinge(input, target, margin, reduction):
     reduction = check_reduction(reduction)
     m = real_param(margin, "margin")
     x, t = _arrays((input, "input"), (target, "target"))
-    res, k = _dtypes((x, "input"), (t, "target"))
+    res, k = _dtypes((x, "input"), aux=((t, "target"),))
     shape = _broadcast(("input", x.shape), ("target", t.shape))
     return reduction, x, _Prep("hinge_embedding", shape, res, k, x, t, params=(m,))
 
@@ -1067,7 +1110,7 @@ def _soft_margin(input, target, reduction):
     reduction = check_reduction(reduction)
     x, t = _arrays((input, "input"), (target, "target"))
     _broadcasts_to(t, x.shape, "target")
-    res, k = _dtypes((x, "input"), (t, "target"))
+    res, k = _dtypes((x, "input"), aux=((t, "target"),))
     return reduction, _Prep("soft_margin", x.shape, res, k, x, t)
 
 
@@ -1119,13 +1162,13 @@ def _multilabel(input, target, weight, reduction):
         raise ValueError("multilabel_soft_margin_loss needs an input with a class dimension "
                          "(the last), got a 0-d input")
     _broadcasts_to(t, x.shape, "target")
-    named = [(x, "input"), (t, "target")]
+    aux = ((t, "target"),)
     w = None
     if weight is not None:
         w = as_array(weight, "weight")
-        named.append((w, "weight"))
+        aux += ((w, "weight"),)
         _broadcasts_to(w, x.shape, "weight")
-    res, k = _dtypes(*named)
+    res, k = _dtypes((x, "input"), aux=aux)
     C = x.shape[-1]
     n_rows = math.prod(x.shape[:-1])
     xk, tk = _operand(x, x.shape, k), _operand(t, x.shape, k)
@@ -1213,7 +1256,7 @@ def _focal(inputs, targets, alpha, gamma, reduction):
                          f"ignore.")
     x, t = _arrays((inputs, "inputs"), (targets, "targets"))
     _same_shape(x, t, "inputs", "targets")
-    res, k = _dtypes((x, "inputs"), (t, "targets"))
+    res, k = _dtypes((x, "inputs"), aux=((t, "targets"),))
     P = _Prep("sigmoid_focal", x.shape, res, k, x, t, params=(a, g),
               flags=_flags("sigmoid_focal", gamma_two=(g == 2)))
     return reduction, x, P

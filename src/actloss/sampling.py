@@ -31,6 +31,8 @@ import operator
 
 import numpy as np
 
+from ._validate import bool_option, reject_masked
+
 __all__ = ["BalancedBatchSampler", "class_weights"]
 
 
@@ -50,6 +52,7 @@ def _count(value, name, minimum):
 
 def _encode(labels):
     """(classes, codes): the distinct labels and each sample's position among them."""
+    reject_masked(labels, "labels")
     if isinstance(labels, np.ndarray) and labels.ndim != 1:
         raise ValueError(f"labels must be 1-D, got an array of shape {labels.shape}")
     if not isinstance(labels, np.ndarray):
@@ -198,14 +201,13 @@ class BalancedBatchSampler:
                              f"e.g. {batch_size - batch_size % n_classes} or "
                              f"{batch_size - batch_size % n_classes + n_classes}")
         self.final_phase_batches = _count(final_phase_batches, "final_phase_batches", 0)
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise TypeError(f"shuffle must be a bool, got {type(shuffle).__name__}")
+        shuffle = bool_option(shuffle, "shuffle")
         if seed is None:
             self._entropy = np.random.SeedSequence().entropy
         else:
             self._entropy = _count(seed, "seed", 0)
         self.seed = seed
-        self.shuffle = bool(shuffle)
+        self.shuffle = shuffle
         self.batch_size = batch_size
         self.classes_ = classes
         self.labels_ = codes
@@ -305,14 +307,21 @@ class BalancedBatchSampler:
 
 
 def class_weights(labels, scheme="balanced", *, n_classes=None, beta=0.999, dtype=np.float64,
-                  ignore_index=-100):
+                  ignore_index=-100, return_classes=False):
     """Per-class weights from label counts, for ``cross_entropy(..., weight=w)``.
 
     Parameters
     ----------
-    labels : array_like of int
-        Class indices of the training samples (any integer dtype, any shape; flattened).
-        Entries equal to `ignore_index` are not counted, as ``cross_entropy`` ignores them.
+    labels : array_like or iterable of hashables
+        The labels of the training samples, of any type ``BalancedBatchSampler`` takes.
+        Integer arrays (any integer dtype, any shape; flattened) and flat sequences of ints
+        are class indices: weight c is class index c's, as ``cross_entropy`` indexes its
+        weights, and entries equal to `ignore_index` are not counted, as ``cross_entropy``
+        ignores them. Any other labels
+        (strings, floats, bools, any hashables; 1-D) are classes as the sampler sees them:
+        the distinct labels, in the order of ``BalancedBatchSampler(labels, ...).classes_``
+        -- sorted as ``np.unique`` sorts them (in order of first appearance when they do not
+        compare) -- which ``return_classes=True`` returns alongside.
     scheme : {"balanced", "inverse", "effective"}, default "balanced"
         "inverse": ``w_c = 1 / n_c``.
         "balanced": ``w_c = n / (K * n_c)`` (scikit-learn's ``class_weight="balanced"``):
@@ -322,29 +331,37 @@ def class_weights(labels, scheme="balanced", *, n_classes=None, beta=0.999, dtyp
         Based on Effective Number of Samples", CVPR 2019), ``w_c ∝ (1 - beta) /
         (1 - beta**n_c)``, scaled so that the weights sum to K.
     n_classes : int, optional
-        Number of classes C (length of the result); default ``max(labels) + 1``.
+        Number of classes C (length of the result) of integer class indices; default
+        ``max(labels) + 1``. Other labels have exactly their distinct values as classes.
     beta : float in [0, 1), default 0.999
         Only for "effective": 0 gives equal weights, beta -> 1 tends to "inverse" (normalised).
     dtype : float dtype, default float64
         dtype of the result (use the logits' dtype to avoid a promotion in ``cross_entropy``).
     ignore_index : int, default -100
-        Label value not counted (``cross_entropy``'s default); any other negative label raises.
+        Class index not counted (``cross_entropy``'s default); any other negative index
+        raises. Integer class indices only.
+    return_classes : bool, default False
+        Also return the class of each weight.
 
     Returns
     -------
-    ndarray, shape (C,)
+    weights : ndarray, shape (C,)
         The weights. Here n is the number of counted labels, n_c the count of class c and K the
-        number of classes with ``n_c > 0``. A class with no sample gets weight 0: it has no
-        target to weight, and 0 keeps it out of the normalisations (a nonzero value would be
-        arbitrary).
+        number of classes with ``n_c > 0``. A class index with no sample gets weight 0: it has
+        no target to weight, and 0 keeps it out of the normalisations (a nonzero value would
+        be arbitrary).
+    classes : ndarray, shape (C,)
+        Only with ``return_classes=True``: ``weights[i]`` is the weight of ``classes[i]`` --
+        ``arange(C)`` for class indices, the sampler's ``classes_`` for other labels.
 
     Raises
     ------
     ValueError
-        Unknown scheme, no counted label, a label < 0 (other than `ignore_index`) or
-        >= `n_classes`, `n_classes` < 1, beta outside [0, 1).
+        Unknown scheme, no counted label, a class index < 0 (other than `ignore_index`) or
+        >= `n_classes`, `n_classes` < 1 or given for labels that are not class indices, beta
+        outside [0, 1), labels that are not 1-D (other than class indices) or contain NaN.
     TypeError
-        Non-integer labels, a non-floating dtype.
+        Unhashable labels, a masked array, a non-floating dtype, a non-bool return_classes.
 
     Notes
     -----
@@ -363,15 +380,46 @@ def class_weights(labels, scheme="balanced", *, n_classes=None, beta=0.999, dtyp
     array([0.66666667, 1.33333333, 1.33333333])
     >>> class_weights(y, "effective", beta=0.9).round(4)
     array([0.6494, 1.1753, 1.1753])
+    >>> class_weights(["dog", "cat", "cat", "cat"], "inverse", return_classes=True)
+    (array([0.33333333, 1.        ]), array(['cat', 'dog'], dtype='<U3'))
     """
     if scheme not in ("balanced", "inverse", "effective"):
         raise ValueError(f"scheme must be 'balanced', 'inverse' or 'effective', got {scheme!r}")
     dt = np.dtype(dtype)
     if dt.kind != "f":
         raise TypeError(f"dtype must be a floating dtype, got {dt}")
-    y = np.asarray(labels)
-    if y.dtype.kind not in "iu":
-        raise TypeError(f"labels must be integer class indices, got dtype {y.dtype}")
+    return_classes = bool_option(return_classes, "return_classes")
+    b = None
+    if scheme == "effective":
+        if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
+            raise TypeError(f"beta must be a real number, got {type(beta).__name__}")
+        b = float(beta)
+        if not 0.0 <= b < 1.0:
+            raise ValueError(f"beta must be in [0, 1), got {beta}")
+    reject_masked(labels, "labels")
+    try:
+        y = labels if isinstance(labels, np.ndarray) else np.asarray(labels)
+    except (ValueError, TypeError):  # ragged sequences and the like: labels, not indices
+        y = None
+    # integer arrays are class indices; a sequence of integer tuples is not (it converts to a
+    # 2-D array): its labels are the tuples, as the sampler sees them
+    if y is not None and y.dtype.kind in "iu" and (isinstance(labels, np.ndarray) or y.ndim <= 1):
+        counts, n = _index_counts(y, n_classes, ignore_index)
+        classes = np.arange(len(counts))
+    else:
+        if n_classes is not None:
+            raise ValueError("n_classes applies to integer class indices; the classes of other "
+                             "labels are their distinct values")
+        if y is not None and y.size == 0:
+            raise ValueError("labels holds no class index to count (empty)")
+        classes, codes = _encode(labels)
+        counts, n = np.bincount(codes, minlength=len(classes)).astype(np.float64), len(codes)
+    w = _weights(counts, n, scheme, b).astype(dt)
+    return (w, classes) if return_classes else w
+
+
+def _index_counts(y, n_classes, ignore_index):
+    """(float64 count of every class index in [0, C), number counted) of integer labels."""
     y = y.ravel()
     ignore_index = _count(ignore_index, "ignore_index", -(1 << 62))
     y = y[y != ignore_index]
@@ -387,22 +435,19 @@ def class_weights(labels, scheme="balanced", *, n_classes=None, beta=0.999, dtyp
         n_classes = _count(n_classes, "n_classes", 1)
         if high >= n_classes:
             raise ValueError(f"labels must be < n_classes ({n_classes}), got {high}")
-    b = None
-    if scheme == "effective":
-        if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
-            raise TypeError(f"beta must be a real number, got {type(beta).__name__}")
-        b = float(beta)
-        if not 0.0 <= b < 1.0:
-            raise ValueError(f"beta must be in [0, 1), got {beta}")
-    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    return np.bincount(y, minlength=n_classes).astype(np.float64), y.size
+
+
+def _weights(counts, n, scheme, b):
+    """The weights of `scheme` from the class counts (n of them in all; b: beta)."""
     present = counts > 0
     k = int(present.sum())
-    w = np.zeros(n_classes, np.float64)
+    w = np.zeros(len(counts), np.float64)
     nc = counts[present]
     if scheme == "inverse":
         w[present] = 1.0 / nc
     elif scheme == "balanced":
-        w[present] = y.size / (k * nc)
+        w[present] = n / (k * nc)
     else:
         if b == 0.0:
             w[present] = 1.0
@@ -411,4 +456,4 @@ def class_weights(labels, scheme="balanced", *, n_classes=None, beta=0.999, dtyp
             # (1 - b) / (1 - b**n) = expm1(log b) / expm1(n log b), both factors negative
             w[present] = math.expm1(lb) / np.expm1(nc * lb)
         w[present] *= k / w[present].sum()
-    return w.astype(dt)
+    return w

@@ -162,14 +162,15 @@ def _blas_limit(n):
 
 
 @contextlib.contextmanager
-def num_threads(n):
-    """Run actloss, torch (if imported) and NumPy's BLAS (with threadpoolctl) on n threads;
-    restore all of them afterwards."""
+def num_threads(n, actloss_too=True):
+    """Run actloss (unless not actloss_too), torch (if imported) and NumPy's BLAS (with
+    threadpoolctl) on n threads; restore all of them afterwards."""
     import actloss
     old = actloss._threads._explicit
     torch = _torch or None
     old_torch = torch.get_num_threads() if torch else None
-    actloss.set_num_threads(n)
+    if actloss_too:
+        actloss.set_num_threads(n)
     if torch:
         torch.set_num_threads(n)
     try:

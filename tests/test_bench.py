@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import actloss
+from actloss import _dispatch
 from actloss import _bench
 from actloss import _benchcases as bc
 from actloss.__main__ import EXIT_BROKEN_PIPE, _parser, main
@@ -265,22 +266,47 @@ def test_write_floors_then_check(tmp_path, capsys):
     path = str(tmp_path / "floors.json")
     status, out = _run(capsys, "-f", "tanh", "--size", "1e3", "--write-floors", path)
     assert status == 0 and "wrote 2 floors" in out
-    data = json.loads(open(path).read())
-    assert set(data["floors"]) == {"tanh/forward/float32/1e3/t1", "tanh/backward/float32/1e3/t1"}
-    for key, floor in data["floors"].items():
-        assert 0 <= floor <= _bench.FLOOR_MARGIN * data["measured"][key] + 0.01
+    section = json.loads(open(path).read())["hosts"][_dispatch.ISA]
+    assert set(section["floors"]) == {"tanh/forward/float32/1e3/t1",
+                                      "tanh/backward/float32/1e3/t1"}
+    for key, floor in section["floors"].items():
+        assert 0 <= floor <= _bench.FLOOR_MARGIN * section["measured"][key] + 0.01
         assert floor <= _bench.FLOOR_CAP
     assert _run(capsys, "-f", "tanh", "--size", "1e3", "--check-floors", path)[0] == 0
 
 
+def test_floors_are_kept_per_host_class(tmp_path, monkeypatch):
+    """NumPy's vector loops differ between AVX2 and AVX-512 hosts as much as ours: each host
+    class has its floors; writing one keeps the others; a class without floors of its own gets
+    each case's lowest floor."""
+    path = str(tmp_path / "floors.json")
+    machine = {"actloss": {"isa": "avx2"}}
+    run = [[{"id": "a", "numpy_over_actloss": 1.0}, {"id": "b", "numpy_over_actloss": 0.4}]]
+    _bench.write_floors(path, run, machine, {})
+    run = [[{"id": "a", "numpy_over_actloss": 0.6}, {"id": "b", "numpy_over_actloss": 3.0}]]
+    _bench.write_floors(path, run, {"actloss": {"isa": "avx512"}}, {})
+    data = _bench.read_floors_file(path)
+    assert _bench.floors_for(data, "avx2") == {"a": 0.5, "b": 0.2}
+    assert _bench.floors_for(data, "avx512") == {"a": 0.3, "b": 1.0}
+    assert _bench.floors_for(data, "baseline") == {"a": 0.3, "b": 0.2}
+    # the one-host format of earlier files still reads
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"machine": machine, "floors": {"a": 0.7}}))
+    assert _bench.floors_for(_bench.read_floors_file(str(old)), "avx512") == {"a": 0.7}
+
+
 def test_committed_floors_cover_the_quick_slice():
-    """A case added to the table without regenerating benchmarks/floors.json fails here."""
-    with open(FLOORS) as f:
-        floors = json.load(f)["floors"]
+    """A case added to the table without regenerating benchmarks/floors.json fails here, for
+    every host class that has floors; the AVX2 and AVX-512 classes both do."""
+    hosts = _bench.read_floors_file(FLOORS)["hosts"]
+    assert {"avx2", "avx512"} <= set(hosts)
     quick = {k.id for k in bc.select(quick=True) if k.case.api is not None}
-    assert set(floors) == quick
-    assert max(floors.values()) <= _bench.FLOOR_CAP
-    assert all(v >= 0 for v in floors.values())
+    for key, section in hosts.items():
+        floors = section["floors"]
+        assert set(floors) == quick, key
+        assert max(floors.values()) <= _bench.FLOOR_CAP
+        assert all(v >= 0 for v in floors.values())
+        assert section["machine"]["actloss"]["isa"] == key
 
 
 # ---- the command line as a shell runs it (issue 9, section 5) -----------------------------------

@@ -358,19 +358,56 @@ def floors_from(runs, margin=FLOOR_MARGIN):
     return floors, lowest
 
 
+def host_key(machine):
+    """Floors are kept per host class, the kernel ISA level: NumPy's own vector loops differ
+    as much between AVX2 and AVX-512 hosts (its AVX-512 tanh is 2x its AVX2 one) as ours."""
+    return machine["actloss"]["isa"]
+
+
+def read_floors_file(path):
+    """The floors file as {"hosts": {key: section}}; a file of the one-host format (floors at
+    the top) becomes the section of the host it names."""
+    with open(path) as f:
+        data = json.load(f)
+    if "hosts" not in data:
+        data = {"hosts": {host_key(data["machine"]) if "machine" in data else "any": data}}
+    return data
+
+
+def floors_for(data, key):
+    """{id: floor} for host class `key`; a host class without floors of its own gets, per
+    case, the lowest floor of the classes measured (never stricter than any of them)."""
+    hosts = data["hosts"]
+    if key in hosts:
+        return hosts[key]["floors"]
+    merged = {}
+    for section in hosts.values():
+        for i, floor in section["floors"].items():
+            merged[i] = min(floor, merged.get(i, math.inf))
+    return merged
+
+
 def write_floors(path, runs, machine, settings):
-    """Write the floors file (see floors_from) and return its floors."""
+    """Write this host class's floors (see floors_from) into the floors file, keeping the
+    other classes' floors; return them."""
     floors, lowest = floors_from(runs)
+    try:
+        hosts = read_floors_file(path)["hosts"]
+    except (OSError, ValueError, KeyError):
+        hosts = {}
+    hosts[host_key(machine)] = {
+        "machine": machine, "settings": settings, "floors": floors,
+        "measured": {i: round(ratio, 3) for i, ratio in lowest.items()},
+    }
     data = {
         "about": "Minimum numpy_time/actloss_time per case of `python -m actloss bench "
-                 "--quick`, checked in CI by `python -m actloss bench --quick --check-floors "
-                 f"{path}`. floor = {FLOOR_MARGIN} x the lowest of {len(runs)} ratios measured "
-                 f"on the machine below, at most {FLOOR_CAP}; regenerate with "
-                 "`python -m actloss bench --quick "
-                 f"--write-floors {path}` on an otherwise idle machine.",
-        "margin": FLOOR_MARGIN, "machine": machine, "settings": settings,
-        "floors": floors,
-        "measured": {i: round(ratio, 3) for i, ratio in lowest.items()},
+                 "--quick`, per host class (the kernel ISA level), checked in CI by "
+                 f"`python -m actloss bench --quick --check-floors {path}`. floor = "
+                 f"{FLOOR_MARGIN} x the lowest of {len(runs)} ratios measured on the machine "
+                 f"of that class, at most {FLOOR_CAP}; a class without floors gets the lowest "
+                 "of each case's floors. Regenerate a class with `python -m actloss bench "
+                 f"--quick --write-floors {path}` on an otherwise idle machine of that class.",
+        "margin": FLOOR_MARGIN, "hosts": dict(sorted(hosts.items())),
     }
     with open(path, "w") as f:
         json.dump(data, f, indent=1)
@@ -454,13 +491,12 @@ def run(args):
         print(format_list(keys))
         return 0
     floors = None
+    settings, machine = _settings(args), machine_info()
     if args.check_floors:
         try:
-            with open(args.check_floors) as f:
-                floors = json.load(f)["floors"]
+            floors = floors_for(read_floors_file(args.check_floors), host_key(machine))
         except (OSError, ValueError, KeyError) as e:
             args.parser.error(f"cannot read floors from {args.check_floors}: {e}")
-    settings, machine = _settings(args), machine_info()
     start = time.perf_counter()
     records = _measure_with_progress(keys, settings)
     settings["seconds"] = round(time.perf_counter() - start, 1)

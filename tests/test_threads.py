@@ -70,7 +70,7 @@ def test_results_do_not_depend_on_threads():
     for n in (1, 2, 3):
         F.set_num_threads(n)
         out[n] = (F.gelu(x), F.relu6(x), F.silu_backward(np.ones_like(x), x),
-                  F.mse_loss(x, np.zeros_like(x)), F.softmax(x[:-1].reshape(-1, 5), 1))
+                  F.mse_loss(x, np.zeros_like(x)), F.softmax(x[:x.size // 5 * 5].reshape(-1, 5), 1))
     for n in (2, 3):
         for a, b in zip(out[1], out[n]):
             assert np.array_equal(np.asarray(a).view(np.uint64), np.asarray(b).view(np.uint64))

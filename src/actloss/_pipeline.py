@@ -107,6 +107,30 @@ def cases(quick=False):
     return list(itertools.product(("train", "infer"), BATCHES, ACTIVATIONS, threads))
 
 
+def _alternating(fns, rounds, min_time, warmup_time):
+    """Median seconds per call of each callable; rounds alternate the order of the callables
+    (forward, then backward), each round of enough calls to last min_time."""
+    import time
+    calls = {}
+    for key, fn in fns.items():
+        start, n, fastest = time.perf_counter(), 0, float("inf")
+        while n < 2 or time.perf_counter() - start < warmup_time:
+            t0 = time.perf_counter()
+            fn()
+            fastest = min(fastest, time.perf_counter() - t0)
+            n += 1
+        calls[key] = max(1, int(min_time / max(fastest, 1e-7)))
+    samples = {key: [] for key in fns}
+    order = list(fns)
+    for r in range(2 * rounds):
+        for key in (order if r % 2 == 0 else order[::-1]):
+            t0 = time.perf_counter()
+            for _ in range(calls[key]):
+                fns[key]()
+            samples[key].append((time.perf_counter() - t0) / calls[key])
+    return {key: float(np.median(v)) for key, v in samples.items()}
+
+
 def measure(quick=False, rounds=7, min_time=0.05, warmup_time=0.05, progress=None):
     """One record per case: median ms/step of actloss at its default threads, at one thread,
     and torch (None without it), and the ratios."""
@@ -137,8 +161,14 @@ def measure(quick=False, rounds=7, min_time=0.05, warmup_time=0.05, progress=Non
                             if step == "train" else
                             (lambda: torch_infer_step(torch, params, act, xt)))
         with bc.num_threads(threads, actloss_too=False):
-            times = bc.median_time(fns, repeats=rounds, min_time=min_time,
-                                   warmup_time=warmup_time)
+            # the two actloss runs alternate their order round by round (each inherits the
+            # state the other leaves: OpenBLAS's workers spin ~100 ms after a matmul); torch
+            # is timed apart, since its own OpenMP workers keep spinning after its steps
+            torch_fn = fns.pop("torch", None)
+            times = _alternating(fns, rounds, min_time, warmup_time)
+            if torch_fn is not None:
+                times.update(bc.median_time({"torch": torch_fn}, repeats=rounds,
+                                            min_time=min_time, warmup_time=warmup_time))
         ms = {k: v * 1e3 for k, v in times.items()}
         records.append({
             "id": f"pipeline/{step}/b{batch}/{act}/t{threads}",
@@ -148,7 +178,7 @@ def measure(quick=False, rounds=7, min_time=0.05, warmup_time=0.05, progress=Non
             "torch_over_actloss": ms["torch"] / ms["actloss"] if "torch" in ms else None,
         })
         if progress is not None:
-            progress()
+            progress(records[-1]["id"])
     return records
 
 

@@ -34,11 +34,14 @@ from ._kernels import _cpu
 # at 2^13 (1.86x). The transcendental cut-off sits at 2^13, not 2^10: on a loaded machine (or
 # between BLAS calls in a training loop) waking the team costs tens of microseconds, and
 # examples/imbalanced.py ran 7x slower with small layers split over two threads.
-SERIAL_CUTOFF_CHEAP = 1 << 15
+SERIAL_CUTOFF_CHEAP = 1 << 18
 SERIAL_CUTOFF_TRANSCENDENTAL = 1 << 13
 
-# How long an idle worker spins before it sleeps; see the module docstring and README.
-DEFAULT_SPIN_NS = 50_000
+# How long an idle worker spins before it sleeps. Issue 10's study (2-vCPU KVM host, 256x256
+# matmul + gelu 2^17 per iteration): a 12.5 us spin then sleep made the loop 6-9% faster than
+# one thread while back-to-back calls kept the speed of an always-spinning team; 125 us and
+# longer spins lost up to 3x in the loop (the spinner takes the core the matmul needs).
+DEFAULT_SPIN_NS = 20_000
 ACTIVE_SPIN_NS = 1_000_000_000
 
 

@@ -10,17 +10,20 @@ cdef extern from "al_cpu.h":
 
 cdef extern from "al_pool.h" nogil:
     int al_pool_threaded()
-    int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads)
+    int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, size_t key)
     void al_pool_set_spin_ns(long long ns)
     long long al_pool_spin_ns()
     int al_pool_workers()
     double al_pool_pause_ns()
+    long long al_pool_stat(int i)
     int AL_POOL_MAX_THREADS
 
 
-cdef int parallel_for(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads) noexcept nogil:
-    """fn(ctx, begin, end) over n_threads contiguous parts of [0, n); the parts run at once."""
-    return al_pool_run(fn, ctx, n, n_threads)
+cdef int parallel_for(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads,
+                      size_t key) noexcept nogil:
+    """fn(ctx, begin, end) over the n pieces [0, n), on up to n_threads threads; key names the
+    operation (its loop's address), for the pool's record of whether threads pay for it."""
+    return al_pool_run(fn, ctx, n, n_threads, key)
 
 
 cdef public int actloss_pool_marker() noexcept:
@@ -50,6 +53,14 @@ def spin_ns():
 
 def set_spin_ns(long long ns):
     al_pool_set_spin_ns(ns if ns > 0 else 0)
+
+
+def pool_stats():
+    """Counts since the process started (or forked): runs on threads, runs the pool kept
+    serial because threads had not paid just before, runs in which threads did not pay."""
+    return {"threaded": al_pool_stat(0), "held_serial": al_pool_stat(1),
+            "not_paid": al_pool_stat(2), "worker_units": al_pool_stat(3),
+            "units": al_pool_stat(4)}
 
 
 def pause_ns():

@@ -34,7 +34,7 @@ from ._kernels import _cpu
 # at 2^13 (1.86x). The transcendental cut-off sits at 2^13, not 2^10: on a loaded machine (or
 # between BLAS calls in a training loop) waking the team costs tens of microseconds, and
 # examples/imbalanced.py ran 7x slower with small layers split over two threads.
-SERIAL_CUTOFF_CHEAP = 1 << 18
+SERIAL_CUTOFF_CHEAP = 1 << 15
 SERIAL_CUTOFF_TRANSCENDENTAL = 1 << 13
 
 # How long an idle worker spins before it sleeps. Issue 10's study (2-vCPU KVM host, 256x256

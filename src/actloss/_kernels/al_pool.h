@@ -105,8 +105,11 @@ static struct {
         int bad_runs;              /* runs in a row the threads did not speed up */
         long long backoff_ns;      /* how long runs of this key stay serial after that */
         long long serial_until;
+        int useless_wakes;         /* runs in a row whose sleeping workers came too late */
+        unsigned skipped;
     } pay[64];
-    atomic_llong published_ns;     /* when the current run was published */
+    long long published_ns;        /* when the current run was published ... */
+    long long last_end_ns;         /* ... and when the run before it ended */
     long long stats[5];            /* runs on threads, runs held serial by the backoff, bad runs */
     int atfork_registered;
 } al_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
@@ -142,16 +145,15 @@ static void *al_worker(void *arg)
 {
     int id = (int)(size_t)arg;
     uint64_t seen = AL_GEN(atomic_load(&al_pool.word));
-    int spin = 0;
-    long long idle_since = 0, now;  /* now: when the run this worker woke for was published */
+    int spin = 1;
     sigset_t all;
     sigfillset(&all);  /* signals go to Python's main thread, never to a worker */
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     for (;;) {
         /* Spin for the spin time (by the clock: a pause is 3-140 cycles by CPU), then sleep.
-           Spin only while it pays: after a run this worker helped with, that began within a
-           spin time of the one before (back-to-back calls). Calls between BLAS calls come
-           further apart; spinning then only takes the core the next matmul needs. */
+           Spin only while calls come back to back (the last run began within a spin time of
+           the end of the one before); calls between BLAS calls come further apart, and
+           spinning then only takes the core the next matmul needs. */
         long long budget = spin ? atomic_load_explicit(&al_pool.spin_ns, memory_order_relaxed)
                                 : 0;
         long long start = al_now_ns();
@@ -169,11 +171,10 @@ static void *al_worker(void *arg)
             pthread_mutex_unlock(&al_pool.lock);
         }
         seen = AL_GEN(atomic_load(&al_pool.word));
-        now = atomic_load(&al_pool.published_ns);
-        spin = now - idle_since <= atomic_load_explicit(&al_pool.spin_ns, memory_order_relaxed);
-        /* a stale read of helpers only lets one more worker help */
-        spin = id < al_pool.helpers && al_pool_work(seen) > 0 && spin;
-        idle_since = al_now_ns();
+        spin = al_pool.published_ns - al_pool.last_end_ns
+               <= atomic_load_explicit(&al_pool.spin_ns, memory_order_relaxed);
+        if (id < al_pool.helpers)  /* a stale read of helpers only lets one more help */
+            al_pool_work(seen);
     }
     return NULL;
 }
@@ -239,6 +240,7 @@ static int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, u
     uint64_t gen;
     long long start, own, end;
     long mine;
+    int asleep;
     int helpers = n_threads < AL_POOL_MAX_THREADS ? n_threads - 1 : AL_POOL_MAX_THREADS - 1;
     if (helpers > n - 1)
         helpers = (int)(n - 1);
@@ -255,11 +257,13 @@ static int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, u
         pay->key = key;
         pay->bad_runs = 0;
         pay->backoff_ns = pay->serial_until = 0;
+        pay->useless_wakes = 0;
     }
     start = al_now_ns();
     if (start < pay->serial_until) {
         al_pool.stats[1]++;
         fn(ctx, 0, n);
+        al_pool.last_end_ns = al_now_ns();
         pthread_mutex_unlock(&al_pool.run_lock);
         return 1;
     }
@@ -277,10 +281,22 @@ static int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, u
     units = (n + al_pool.grain - 1) / al_pool.grain;
     atomic_store(&al_pool.done, 0);
     gen = (AL_GEN(atomic_load(&al_pool.word)) + 1) & ((UINT64_C(1) << 24) - 1);
+    /* Waking a sleeping worker costs a system call, and the worker's wake-up takes its core
+       for a moment (tens of microseconds on a VM) from whoever needs it, BLAS mostly: after
+       two runs of this key in a row whose woken workers came too late to claim anything, its
+       runs no longer wake them (every 8th still tries). Awake workers are always used. */
+    asleep = atomic_load(&al_pool.sleepers) >= helpers;
+    if (asleep && pay->useless_wakes >= 2 && ++pay->skipped % 8) {
+        al_pool.stats[1]++;
+        fn(ctx, 0, n);
+        al_pool.last_end_ns = al_now_ns();
+        pthread_mutex_unlock(&al_pool.run_lock);
+        return 1;
+    }
     /* publish under the lock: a worker between its spin and its sleep rechecks the word
        there, so it cannot miss this run */
     pthread_mutex_lock(&al_pool.lock);
-    atomic_store(&al_pool.published_ns, start);
+    al_pool.published_ns = start;
     atomic_store(&al_pool.word, AL_WORD(gen, 0, units));
     if (atomic_load(&al_pool.sleepers) > 0)
         pthread_cond_broadcast(&al_pool.wake);
@@ -297,7 +313,7 @@ static int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, u
        microseconds) or share its core with another busy thread (OpenBLAS's workers spin for
        ~100 ms after every BLAS call and never yield) and hold the caller up. When a run took
        more than 0.85 of what the caller alone would have taken (its own time per unit times
-       all units) twice in a row, the next runs go serial for a while: 1 ms, doubling while
+       all units) twice in a row while a worker ran some of it, the next runs go serial for a while: 1 ms, doubling while
        it repeats, at most 64 ms. This is kept per operation (the caller's key) and size
        class (log2 of the pieces): a loop of BLAS calls and actloss calls is never much
        slower than with one thread, an operation that pays keeps its threads beside one that
@@ -306,7 +322,11 @@ static int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, u
     al_pool.stats[0]++;
     al_pool.stats[3] += units - mine;
     al_pool.stats[4] += units;
-    if (mine > 0 && (double)(end - start) * mine > 0.85 * (double)(own - start) * units) {
+    al_pool.last_end_ns = end;
+    if (asleep)
+        pay->useless_wakes = mine == units ? pay->useless_wakes + 1 : 0;
+    /* a worker that came too late to claim anything cost only its wake-up: no verdict */
+    if (mine < units && (double)(end - start) * mine > 0.85 * (double)(own - start) * units) {
         al_pool.stats[2]++;
         if (++pay->bad_runs >= 2) {
             pay->backoff_ns = pay->backoff_ns ? 2 * pay->backoff_ns : 1000000;
@@ -314,7 +334,7 @@ static int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, u
                 pay->backoff_ns = 64000000;
             pay->serial_until = end + pay->backoff_ns;
         }
-    } else {
+    } else if (mine < units) {
         pay->bad_runs = 0;
         pay->backoff_ns = 0;
     }

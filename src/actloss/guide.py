@@ -19,6 +19,7 @@ Not re-exported by ``actloss``; import it as ``actloss.guide``. Plain Python: no
 in a training loop except, optionally, the O(size) scan of :func:`check_input`.
 """
 import dataclasses
+import functools
 import importlib
 import inspect
 import textwrap
@@ -452,28 +453,16 @@ _ACTIVATION_NAMES = {n for n in _ACTIVATION_NAMES if not n.endswith("_backward")
 
 # torch.nn class names (which actloss.nn shares) -> functional names. Most activation classes
 # are their function's name in CamelCase; Identity and Linear mean no activation (logits).
-_CLASS_NAMES = {c: c.lower() for c in (
-    "ReLU", "ReLU6", "PReLU", "RReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish",
-    "Softplus", "Softsign", "Sigmoid", "Tanh", "LogSigmoid", "Hardtanh", "Hardsigmoid",
-    "Hardswish", "Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "GLU", "Softmax",
-    "Softmin")}
-_CLASS_NAMES.update({
-    "LeakyReLU": "leaky_relu", "LogSoftmax": "log_softmax", "Softmax2d": "softmax",
-    "Identity": "none", "Linear": "none",
-    "L1Loss": "l1_loss", "MSELoss": "mse_loss", "SmoothL1Loss": "smooth_l1_loss",
-    "HuberLoss": "huber_loss", "NLLLoss": "nll_loss", "CrossEntropyLoss": "cross_entropy",
-    "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss": "binary_cross_entropy_with_logits",
-    "KLDivLoss": "kl_div", "GaussianNLLLoss": "gaussian_nll_loss",
-    "PoissonNLLLoss": "poisson_nll_loss", "MarginRankingLoss": "margin_ranking_loss",
-    "HingeEmbeddingLoss": "hinge_embedding_loss",
-    "CosineEmbeddingLoss": "cosine_embedding_loss", "TripletMarginLoss": "triplet_margin_loss",
-    "SoftMarginLoss": "soft_margin_loss",
-    "MultiLabelSoftMarginLoss": "multilabel_soft_margin_loss",
-    "MultiMarginLoss": "multi_margin_loss", "MultiLabelMarginLoss": "multilabel_margin_loss",
-    # actloss.nn only (torchvision has no focal-loss class)
-    "SigmoidFocalLoss": "sigmoid_focal_loss", "ContrastiveLoss": "contrastive_loss",
-    "InfoNCELoss": "info_nce",
-})
+@functools.lru_cache(maxsize=None)
+def _class_names():
+    """torch.nn / actloss.nn class name -> the function it computes: read off actloss.nn's
+    classes (each names its function), plus the classes that compute none of their own."""
+    from . import nn
+    names = {name: cls._fn.__name__ for name, cls in vars(nn).items()
+             if isinstance(cls, type) and getattr(cls, "_fn", None) is not None}
+    names.update({"PReLU": "prelu", "RReLU": "rrelu", "Softmax2d": "softmax",
+                  "Identity": "none", "Linear": "none"})
+    return names
 
 
 def _module_name(obj):
@@ -483,16 +472,16 @@ def _module_name(obj):
     cls = obj if isinstance(obj, type) else type(obj)
     for klass in cls.__mro__:
         origin = getattr(klass, "__module__", None) or ""
-        if klass.__name__ in _CLASS_NAMES and (origin == f"{__package__}.nn"
+        if klass.__name__ in _class_names() and (origin == f"{__package__}.nn"
                                                or origin.startswith("torch.nn.")):
-            return _CLASS_NAMES[klass.__name__]
+            return _class_names()[klass.__name__]
     return None
 
 
 def _name(obj, what, allowed):
     """Normalise a function, name, class name or module to a known name; ValueError otherwise."""
     if isinstance(obj, str):
-        name = _CLASS_NAMES.get(obj, obj)
+        name = _class_names().get(obj, obj)
         if name in allowed:
             return name
         raise ValueError(f"unknown {what} {obj!r}; expected an actloss {what} (function or "

@@ -37,11 +37,14 @@ from ._kernels import _cpu
 SERIAL_CUTOFF_CHEAP = 1 << 15
 SERIAL_CUTOFF_TRANSCENDENTAL = 1 << 13
 
-# How long an idle worker spins before it sleeps. Issue 10's study (2-vCPU KVM host, 256x256
-# matmul + gelu 2^17 per iteration): a 12.5 us spin then sleep made the loop 6-9% faster than
-# one thread while back-to-back calls kept the speed of an always-spinning team; 125 us and
-# longer spins lost up to 3x in the loop (the spinner takes the core the matmul needs).
-DEFAULT_SPIN_NS = 20_000
+# How long an idle worker spins before it sleeps, and the longest gap between two calls for
+# which it spins at all. Issue 10's study (2-vCPU KVM host, 256x256 matmul + an actloss call
+# per iteration): spins of 12.5-50 us then sleep keep the loop within noise of one thread
+# (0.92-1.2x), 125 us and longer lost up to 3x (the spinner takes the core the matmul
+# needs). Back to back, a loss's Python layer leaves ~22 us between its kernel runs once a
+# 10^6-element call has flushed the caches: with 20 us the worker slept and mse_loss at 10^6
+# took 176-186 us, with 50 us 145 us (libgomp's always-spinning team: 154 us).
+DEFAULT_SPIN_NS = 50_000
 ACTIVE_SPIN_NS = 1_000_000_000
 
 

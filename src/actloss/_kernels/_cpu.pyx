@@ -57,10 +57,11 @@ def set_spin_ns(long long ns):
 
 def pool_stats():
     """Counts since the process started (or forked): runs on threads, runs the pool kept
-    serial because threads had not paid just before, runs in which threads did not pay."""
+    serial because threads had not paid just before, runs in which threads did not pay, units
+    the workers ran, units in all, threaded runs that had to wake sleeping workers."""
     return {"threaded": al_pool_stat(0), "held_serial": al_pool_stat(1),
             "not_paid": al_pool_stat(2), "worker_units": al_pool_stat(3),
-            "units": al_pool_stat(4)}
+            "units": al_pool_stat(4), "woke_workers": al_pool_stat(5)}
 
 
 def pause_ns():

@@ -37,6 +37,14 @@
 typedef void (*al_range_fn)(void *ctx, Py_ssize_t begin, Py_ssize_t end);
 
 #define AL_POOL_MAX_THREADS 256
+/* A run shorter than this on the caller alone never wakes a sleeping worker: waking one
+   takes ~10-50 us on a VM, and the woken thread takes its core from BLAS's threads. */
+#ifndef AL_WAKE_WORTH_NS
+#define AL_WAKE_WORTH_NS 50000
+#endif
+#ifndef AL_UNITS_PER_THREAD
+#define AL_UNITS_PER_THREAD 16
+#endif
 
 #if defined(_WIN32) || defined(AL_POOL_SERIAL)
 
@@ -74,17 +82,20 @@ static int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, u
 #define AL_RELAX() ((void)0)
 #endif
 
-/* The claim word packs the run's generation, the next unclaimed unit and the number of units,
- * so that one compare-and-swap both claims units and proves the run is still the one the
- * worker woke for: a late worker can never claim (or read the fields of) a newer run. */
+/* The claim word packs the run's generation and the unclaimed units [front, back), so that
+ * one compare-and-swap both claims a unit and proves the run is still the one the worker woke
+ * for: a late worker can never claim (or read the fields of) a newer run. The caller claims
+ * from the front and the workers from the back, so with two threads each runs one contiguous
+ * half (streaming memory, as a static split would) while a late worker's share still goes
+ * to the caller. */
 #define AL_UNIT_BITS 20
 #define AL_UNIT_MASK ((UINT64_C(1) << AL_UNIT_BITS) - 1)
-#define AL_MAX_UNITS (AL_UNIT_MASK)
-#define AL_WORD(gen, next, units) (((uint64_t)(gen) << (2 * AL_UNIT_BITS)) \
-                                   | ((uint64_t)(next) << AL_UNIT_BITS) | (uint64_t)(units))
+#define AL_MAX_UNITS ((Py_ssize_t)AL_UNIT_MASK)
+#define AL_WORD(gen, front, back) (((uint64_t)(gen) << (2 * AL_UNIT_BITS)) \
+                                   | ((uint64_t)(front) << AL_UNIT_BITS) | (uint64_t)(back))
 #define AL_GEN(w) ((w) >> (2 * AL_UNIT_BITS))
-#define AL_NEXT(w) (((w) >> AL_UNIT_BITS) & AL_UNIT_MASK)
-#define AL_UNITS(w) ((w) & AL_UNIT_MASK)
+#define AL_FRONT(w) (((w) >> AL_UNIT_BITS) & AL_UNIT_MASK)
+#define AL_BACK(w) ((w) & AL_UNIT_MASK)
 
 static struct {
     pthread_mutex_t run_lock;      /* one run at a time; a busy pool runs the caller serially */
@@ -96,8 +107,8 @@ static struct {
     void *ctx;
     Py_ssize_t n, grain;           /* pieces, pieces per unit */
     int helpers;                   /* workers this run may use */
-    _Atomic uint64_t word;         /* AL_WORD(generation, next unit, units) */
-    atomic_long done;              /* units finished in this run */
+    _Atomic uint64_t word;         /* AL_WORD(generation, front, back) */
+    atomic_long done;              /* units the workers finished in this run */
     atomic_int sleepers;
     atomic_llong spin_ns;          /* how long an idle worker spins before it sleeps */
     struct al_pay {                /* whether threads pay, per operation and size class */
@@ -107,10 +118,11 @@ static struct {
         long long serial_until;
         int useless_wakes;         /* runs in a row whose sleeping workers came too late */
         unsigned skipped;
+        long long serial_ns;       /* what a run takes on the caller alone (0: not known) */
     } pay[64];
     long long published_ns;        /* when the current run was published ... */
     long long last_end_ns;         /* ... and when the run before it ended */
-    long long stats[5];            /* runs on threads, runs held serial by the backoff, bad runs */
+    long long stats[6];            /* see pool_stats() in _cpu.pyx */
     int atfork_registered;
 } al_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
 
@@ -121,20 +133,20 @@ static long long al_now_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Claim and run units of the run of generation gen until none is left or the word belongs
- * to another run; the number of units run. */
-static long al_pool_work(uint64_t gen)
+/* Claim and run units of the run of generation gen, from the front (the caller) or the back
+ * (workers), until none is left or the word belongs to another run; the number of units run. */
+static long al_pool_work(uint64_t gen, int from_back)
 {
     long ran = 0;
     uint64_t w = atomic_load(&al_pool.word);
     for (;;) {
-        if (AL_GEN(w) != gen || AL_NEXT(w) >= AL_UNITS(w))
+        if (AL_GEN(w) != gen || AL_FRONT(w) >= AL_BACK(w))
             return ran;
-        if (atomic_compare_exchange_weak(&al_pool.word, &w, w + (UINT64_C(1) << AL_UNIT_BITS))) {
-            Py_ssize_t begin = (Py_ssize_t)AL_NEXT(w) * al_pool.grain;
+        if (atomic_compare_exchange_weak(&al_pool.word, &w,
+                                         from_back ? w - 1 : w + (UINT64_C(1) << AL_UNIT_BITS))) {
+            Py_ssize_t begin = (Py_ssize_t)(from_back ? AL_BACK(w) - 1 : AL_FRONT(w)) * al_pool.grain;
             Py_ssize_t end = begin + al_pool.grain;
             al_pool.fn(al_pool.ctx, begin, end < al_pool.n ? end : al_pool.n);
-            atomic_fetch_add(&al_pool.done, 1);
             ran++;
             w = atomic_load(&al_pool.word);
         }
@@ -173,8 +185,12 @@ static void *al_worker(void *arg)
         seen = AL_GEN(atomic_load(&al_pool.word));
         spin = al_pool.published_ns - al_pool.last_end_ns
                <= atomic_load_explicit(&al_pool.spin_ns, memory_order_relaxed);
-        if (id < al_pool.helpers)  /* a stale read of helpers only lets one more help */
-            al_pool_work(seen);
+        if (id < al_pool.helpers) {  /* a stale read of helpers only lets one more help */
+            long ran = al_pool_work(seen, 1);
+            /* reported once its claims are all run: one write to the shared line per run */
+            if (ran)
+                atomic_fetch_add(&al_pool.done, ran);
+        }
     }
     return NULL;
 }
@@ -230,6 +246,18 @@ static double al_pool_pause_ns(void)
     return (double)(al_now_ns() - start) / 20000.0;
 }
 
+/* A run on the caller alone, timed for the record of its key; releases the run lock. */
+static int al_pool_serial(al_range_fn fn, void *ctx, Py_ssize_t n, struct al_pay *pay,
+                          long long start)
+{
+    fn(ctx, 0, n);
+    al_pool.last_end_ns = al_now_ns();
+    pay->serial_ns = al_pool.last_end_ns - start;
+    al_pool.stats[1]++;
+    pthread_mutex_unlock(&al_pool.run_lock);
+    return 1;
+}
+
 /* fn over the n pieces, by the caller and up to n_threads - 1 workers; the number of threads
  * the run could use (1: it ran serially). */
 static int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, uintptr_t key)
@@ -238,7 +266,7 @@ static int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, u
     int size_class;
     Py_ssize_t units;
     uint64_t gen;
-    long long start, own, end;
+    long long start, own, end, took, alone;
     long mine;
     int asleep;
     int helpers = n_threads < AL_POOL_MAX_THREADS ? n_threads - 1 : AL_POOL_MAX_THREADS - 1;
@@ -258,15 +286,11 @@ static int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, u
         pay->bad_runs = 0;
         pay->backoff_ns = pay->serial_until = 0;
         pay->useless_wakes = 0;
+        pay->serial_ns = 0;
     }
     start = al_now_ns();
-    if (start < pay->serial_until) {
-        al_pool.stats[1]++;
-        fn(ctx, 0, n);
-        al_pool.last_end_ns = al_now_ns();
-        pthread_mutex_unlock(&al_pool.run_lock);
-        return 1;
-    }
+    if (start < pay->serial_until)
+        return al_pool_serial(fn, ctx, n, pay, start);
     if (al_pool.n_workers < helpers)
         helpers = al_pool_grow(helpers);
     al_pool.fn = fn;
@@ -274,7 +298,7 @@ static int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, u
     al_pool.n = n;
     /* units: at most 64 per thread (claims stay rare), each at most a unit of waiting for
        the caller (the callers' pieces are 4-16K elements or a few rows) */
-    al_pool.grain = (n + 64 * (helpers + 1) - 1) / (64 * (helpers + 1));
+    al_pool.grain = (n + AL_UNITS_PER_THREAD * (helpers + 1) - 1) / (AL_UNITS_PER_THREAD * (helpers + 1));
     if (al_pool.grain < (n + AL_MAX_UNITS - 1) / AL_MAX_UNITS)
         al_pool.grain = (n + AL_MAX_UNITS - 1) / AL_MAX_UNITS;
     al_pool.helpers = helpers;
@@ -282,17 +306,15 @@ static int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, u
     atomic_store(&al_pool.done, 0);
     gen = (AL_GEN(atomic_load(&al_pool.word)) + 1) & ((UINT64_C(1) << 24) - 1);
     /* Waking a sleeping worker costs a system call, and the worker's wake-up takes its core
-       for a moment (tens of microseconds on a VM) from whoever needs it, BLAS mostly: after
-       two runs of this key in a row whose woken workers came too late to claim anything, its
-       runs no longer wake them (every 8th still tries). Awake workers are always used. */
+       for a moment (tens of microseconds on a VM) from whoever needs it, BLAS mostly. So
+       runs the caller alone does in less than AL_WAKE_WORTH_NS do not wake them (every 64th
+       does: a worker it wakes keeps spinning while calls come back to back, and then serves
+       these runs too), nor do the runs of a key whose woken workers came too late to claim
+       anything twice in a row (every 8th still tries). Awake workers are always used. */
     asleep = atomic_load(&al_pool.sleepers) >= helpers;
-    if (asleep && pay->useless_wakes >= 2 && ++pay->skipped % 8) {
-        al_pool.stats[1]++;
-        fn(ctx, 0, n);
-        al_pool.last_end_ns = al_now_ns();
-        pthread_mutex_unlock(&al_pool.run_lock);
-        return 1;
-    }
+    if (asleep && ((pay->serial_ns && pay->serial_ns < AL_WAKE_WORTH_NS && ++pay->skipped % 64)
+                   || (pay->useless_wakes >= 2 && ++pay->skipped % 8)))
+        return al_pool_serial(fn, ctx, n, pay, start);
     /* publish under the lock: a worker between its spin and its sleep rechecks the word
        there, so it cannot miss this run */
     pthread_mutex_lock(&al_pool.lock);
@@ -301,10 +323,10 @@ static int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, u
     if (atomic_load(&al_pool.sleepers) > 0)
         pthread_cond_broadcast(&al_pool.wake);
     pthread_mutex_unlock(&al_pool.lock);
-    mine = al_pool_work(gen);
+    mine = al_pool_work(gen, 0);
     /* the caller does not sleep: it waits only for units a worker is running now */
     own = al_now_ns();
-    while (atomic_load(&al_pool.done) < units) {
+    while (atomic_load(&al_pool.done) < units - mine) {
         AL_RELAX();
         if (al_now_ns() - own > 1000000)
             sched_yield();  /* a worker preempted on this core: let it finish */
@@ -312,21 +334,32 @@ static int al_pool_run(al_range_fn fn, void *ctx, Py_ssize_t n, int n_threads, u
     /* Did the threads pay? A worker may wake too late to help (an idle vCPU takes tens of
        microseconds) or share its core with another busy thread (OpenBLAS's workers spin for
        ~100 ms after every BLAS call and never yield) and hold the caller up. When a run took
-       more than 0.85 of what the caller alone would have taken (its own time per unit times
-       all units) twice in a row while a worker ran some of it, the next runs go serial for a while: 1 ms, doubling while
-       it repeats, at most 64 ms. This is kept per operation (the caller's key) and size
+       longer than the caller alone would have taken twice in a row while a worker ran some
+       of it, the next runs go serial for a while: 1 ms, doubling while it repeats, at most
+       64 ms. This is kept per operation (the caller's key) and size
        class (log2 of the pieces): a loop of BLAS calls and actloss calls is never much
        slower than with one thread, an operation that pays keeps its threads beside one that
        does not, and threads come back once they pay again. */
     end = al_now_ns();
+    /* What the caller alone would have taken: its own time per unit times all units, or
+       the key's record when that is less. Both this estimate and this run's time can be
+       inflated by the wake-up: the scheduler often wakes the worker on the caller's core,
+       which then waits while the worker runs most units. So the record only goes down here
+       (serial runs set it). */
+    took = end - start;
+    alone = mine ? (own - start) * units / mine : 0;
+    if (pay->serial_ns && (!alone || pay->serial_ns < alone))
+        alone = pay->serial_ns;
+    pay->serial_ns = alone ? alone : took;
     al_pool.stats[0]++;
+    al_pool.stats[5] += asleep;
     al_pool.stats[3] += units - mine;
     al_pool.stats[4] += units;
     al_pool.last_end_ns = end;
     if (asleep)
         pay->useless_wakes = mine == units ? pay->useless_wakes + 1 : 0;
     /* a worker that came too late to claim anything cost only its wake-up: no verdict */
-    if (mine < units && (double)(end - start) * mine > 0.85 * (double)(own - start) * units) {
+    if (mine < units && alone && took > alone) {
         al_pool.stats[2]++;
         if (++pay->bad_runs >= 2) {
             pay->backoff_ns = pay->backoff_ns ? 2 * pay->backoff_ns : 1000000;

@@ -14,6 +14,8 @@ import actloss as F
 from actloss import _dispatch, _threads
 from actloss._kernels import _cpu
 
+import reference as R
+
 needs_threads = pytest.mark.skipif(not _dispatch.THREADS, reason="serial build")
 
 
@@ -64,16 +66,27 @@ def test_small_inputs_stay_serial():
     assert _threads.SERIAL_CUTOFF_TRANSCENDENTAL < _threads.SERIAL_CUTOFF_CHEAP
 
 
-def test_results_do_not_depend_on_threads():
-    x = np.linspace(-8, 8, _threads.SERIAL_CUTOFF_CHEAP + 333)
+@pytest.mark.parametrize("size", [_threads.SERIAL_CUTOFF_CHEAP + 333, 50_001, 3 * 16384 + 1,
+                                  (1 << 20) + 77])
+def test_results_do_not_depend_on_threads(size):
+    # sizes that split unevenly into the pool's pieces, whose units the caller claims from
+    # the front and the workers from the back
+    x = np.linspace(-8, 8, size)
     out = {}
     for n in (1, 2, 3):
         F.set_num_threads(n)
-        out[n] = (F.gelu(x), F.relu6(x), F.silu_backward(np.ones_like(x), x),
-                  F.mse_loss(x, np.zeros_like(x)), F.softmax(x[:x.size // 5 * 5].reshape(-1, 5), 1))
-    for n in (2, 3):
-        for a, b in zip(out[1], out[n]):
-            assert np.array_equal(np.asarray(a).view(np.uint64), np.asarray(b).view(np.uint64))
+        for repeat in range(3):  # a worker that is awake, or asleep, when the run starts
+            got = (F.gelu(x), F.relu6(x), F.silu_backward(np.ones_like(x), x),
+                   F.mse_loss(x, np.zeros_like(x)), F.l1_loss(x, x[::-1], reduction="none"),
+                   F.softmax(x[:x.size // 5 * 5].reshape(-1, 5), 1))
+            out.setdefault(n, got)
+            for a, b in zip(out[n], got):
+                assert np.array_equal(np.asarray(a).view(np.uint64), np.asarray(b).view(np.uint64))
+    for a, b in zip(out[1], out[2]):
+        assert np.array_equal(np.asarray(a).view(np.uint64), np.asarray(b).view(np.uint64))
+    for a, b in zip(out[1], out[3]):
+        assert np.array_equal(np.asarray(a).view(np.uint64), np.asarray(b).view(np.uint64))
+    np.testing.assert_allclose(out[1][0], R.gelu(x), rtol=1e-14, atol=1e-300)
 
 
 @needs_threads

@@ -14,41 +14,169 @@ gradient from the forward result, used by ``<name>_backward(..., output=y)``.
 """
 from collections import namedtuple
 
-UnaryOp = namedtuple("UnaryOp", "name params exact saves_output inplace doc")
+REQUIRED = "required"  # a Param default: the argument has none (threshold's threshold, value)
 
-# params: ((python name, default), ...) -- the order is the p0, p1, p2 of the C functions.
+# A real parameter: its Python name, default (or REQUIRED) and check -- "real" (any real number,
+# NaN refused), "nonzero" or "nonnegative" (besides real).
+Param = namedtuple("Param", "name default check", defaults=("real",))
+
+# One elementwise activation (or, with public=False, one kernel a public function reaches
+# through an option). Besides the kernel fields above:
+#   module       torch.nn's class name; actloss.nn generates the class from the row
+#   formula      the forward, for the docstring's Notes (how it is computed, conventions)
+#   derivative   the factor grad_output is multiplied by, for the backward's docstring
+#   notes        where the result differs from torch's (special values), for the docstring
+#   numpy        (forward, backward): the plain NumPy formula a user would write, in x, g (the
+#                gradient's grad_output), y (the forward result, for saves_output rows) and
+#                the parameter names -- the benchmark's NumPy peer and the self-check's
+#                fallback reference
+#   checks       ((condition, message), ...): argument checks across parameters (Python
+#                expressions in the parameter names; the message is an f-string)
+#   options      ((name, default, ((value, kernel row), ...)), ...): a string option choosing
+#                the kernel row (gelu's approximate)
+#   nn_reads_output  when the nn class, run inplace, keeps the output for backward instead of
+#                a copy of the input: "always", "never", or a condition in the parameters
+#   nn_repr      the class's extra_repr as an f-string in self, or None: the parameters as
+#                name=value, then inplace=True when set
+UnaryOp = namedtuple(
+    "UnaryOp",
+    "name params exact saves_output inplace doc module formula derivative notes numpy checks "
+    "options nn_reads_output nn_repr public",
+    defaults=("", "", "", "", (None, None), (), (), "never", None, True))
+
+P = Param
 UNARY = (
-    UnaryOp("relu", (), True, False, True, "max(x, 0), NaN propagating"),
-    UnaryOp("relu6", (), True, False, True, "min(max(x, 0), 6)"),
-    UnaryOp("leaky_relu", (("negative_slope", 0.01),), True, False, True,
-            "x if x > 0 else negative_slope * x"),
-    UnaryOp("elu", (("alpha", 1.0),), False, False, True, "x if x > 0 else alpha * (exp(x) - 1)"),
-    UnaryOp("celu", (("alpha", 1.0),), False, False, True,
-            "max(0, x) + min(0, alpha * (exp(x / alpha) - 1))"),
-    UnaryOp("selu", (), False, False, True, "scale * (x if x > 0 else alpha * (exp(x) - 1))"),
-    UnaryOp("gelu", (), False, False, False, "x * Phi(x), Phi the standard normal CDF"),
+    UnaryOp("relu", (), True, False, True, "max(x, 0), NaN propagating", "ReLU",
+            "relu(x) = x < 0 ? 0 : x. NaN stays NaN and relu(-0.0) is -0.0, as on torch's CPU.",
+            "(input > 0); 0 at input == 0", "",
+            ("np.maximum(x, 0)", "g * (x > 0)"), nn_reads_output="always"),
+    UnaryOp("relu6", (), True, False, True, "min(max(x, 0), 6)", "ReLU6",
+            "relu6(x) = hardtanh(x, 0, 6); NaN stays NaN.",
+            "(0 < input < 6); 0 at both boundaries", "",
+            ("np.clip(x, 0, 6)", "g * ((x > 0) & (x < 6))"), nn_reads_output="always"),
+    UnaryOp("leaky_relu", (P("negative_slope", 0.01),), True, False, True,
+            "x if x > 0 else negative_slope * x", "LeakyReLU",
+            "leaky_relu(x) = x > 0 ? x : negative_slope * x.",
+            "(input > 0 ? 1 : negative_slope); negative_slope at 0", "",
+            ("np.where(x > 0, x, x * negative_slope)",
+             "np.where(x > 0, g, g * negative_slope)"),
+            nn_reads_output="negative_slope >= 0"),
+    UnaryOp("elu", (P("alpha", 1.0),), False, False, True,
+            "x if x > 0 else alpha * (exp(x) - 1)", "ELU",
+            "elu(x) = x > 0 ? x : alpha * (exp(x) - 1), with expm1 for accuracy near 0.",
+            "(input > 0 ? 1 : alpha * exp(input)); alpha at 0", "",
+            ("np.where(x > 0, x, alpha * np.expm1(x))",
+             "np.where(x > 0, g, g * alpha * np.exp(x))")),
+    UnaryOp("celu", (P("alpha", 1.0, "nonzero"),), False, False, True,
+            "max(0, x) + min(0, alpha * (exp(x / alpha) - 1))", "CELU",
+            "celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).",
+            "(input > 0 ? 1 : exp(input / alpha)); 1 at 0", "",
+            ("np.where(x > 0, x, alpha * np.expm1(x / alpha))",
+             "np.where(x > 0, g, g * np.exp(x / alpha))")),
+    UnaryOp("selu", (), False, False, True, "scale * (x if x > 0 else alpha * (exp(x) - 1))",
+            "SELU",
+            "selu(x) = scale * (x > 0 ? x : alpha * (exp(x) - 1)), alpha = 1.6732632423543772, "
+            "scale = 1.0507009873554805 (torch's constants).",
+            "scale * (input > 0 ? 1 : alpha * exp(input))", "",
+            ("1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(x))",
+             "g * 1.0507009873554805 * np.where(x > 0, 1, 1.6732632423543772 * np.exp(x))")),
+    UnaryOp("gelu", (), False, False, False, "x * Phi(x), Phi the standard normal CDF", "GELU",
+            "approximate='none': x * Phi(x) = 0.5 x erfc(-x / sqrt 2); approximate='tanh': "
+            "0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), computed as x * sigmoid(2u) so it "
+            "does not cancel for x < 0.",
+            "(Phi(input) + input * phi(input)) (or the tanh form's derivative)",
+            "gelu(-inf) is -0.0, the limit (torch returns NaN).",
+            ("x * 0.5 * scipy.special.erfc(-x / np.sqrt(2))",
+             "g * (0.5 * scipy.special.erfc(-x / np.sqrt(2)) "
+             "+ x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi))"),
+            options=(("approximate", "none", (("none", "gelu"), ("tanh", "gelu_tanh"))),),
+            nn_repr="approximate={self.approximate!r}"),
     UnaryOp("gelu_tanh", (), False, False, False,
-            "0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))"),
-    UnaryOp("silu", (), False, False, True, "x * sigmoid(x)"),
-    UnaryOp("mish", (), False, False, True, "x * tanh(softplus(x))"),
-    UnaryOp("softplus", (("beta", 1.0), ("threshold", 20.0)), False, False, False,
-            "log(1 + exp(beta * x)) / beta, x where beta * x > threshold"),
-    UnaryOp("softsign", (), False, False, False, "x / (1 + |x|)"),
-    UnaryOp("sigmoid", (), False, True, False, "1 / (1 + exp(-x))"),
-    UnaryOp("tanh", (), False, True, False, "tanh(x)"),
-    UnaryOp("logsigmoid", (), False, False, False, "log(sigmoid(x))"),
-    UnaryOp("hardtanh", (("min_val", -1.0), ("max_val", 1.0)), True, False, True,
-            "min(max(x, min_val), max_val)"),
-    UnaryOp("hardsigmoid", (), False, False, True, "min(max(x + 3, 0), 6) / 6"),
-    UnaryOp("hardswish", (), False, False, True, "x * min(max(x + 3, 0), 6) / 6"),
-    UnaryOp("hardshrink", (("lambd", 0.5),), True, False, False,
-            "x if |x| > lambd else 0"),
-    UnaryOp("softshrink", (("lambd", 0.5),), True, False, False,
-            "x - lambd if x > lambd, x + lambd if x < -lambd, else 0"),
-    UnaryOp("tanhshrink", (), False, False, False, "x - tanh(x)"),
-    UnaryOp("threshold", (("threshold", None), ("value", None)), True, False, True,
-            "x if x > threshold else value"),
+            "0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))", "",
+            numpy=("0.5 * x * (1 + np.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3)))",
+                   "g * (0.5 * (1 + np.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3))) "
+                   "+ 0.5 * x * (1 - np.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3)) ** 2)"
+                   " * 0.7978845608028654 * (1 + 3 * 0.044715 * x * x))"),
+            public=False),
+    UnaryOp("silu", (), False, False, True, "x * sigmoid(x)", "SiLU", "silu(x) = x * sigmoid(x).",
+            "s (1 + input (1 - s)), s = sigmoid(input)",
+            "silu(-inf) is -0.0, the limit (torch: NaN).",
+            ("x / (1 + np.exp(-x))",
+             "g / (1 + np.exp(-x)) * (1 + x * (1 - 1 / (1 + np.exp(-x))))")),
+    UnaryOp("mish", (), False, False, True, "x * tanh(softplus(x))", "Mish",
+            "mish(x) = x * tanh(softplus(x)), in a form that neither overflows nor cancels.",
+            "(t + input sigmoid(input) (1 - t^2)), t = tanh(softplus(input))",
+            "mish(-inf) is -0.0, the limit (torch: NaN).",
+            ("x * np.tanh(np.logaddexp(0, x))",
+             "g * (np.tanh(np.logaddexp(0, x)) "
+             "+ x / (1 + np.exp(-x)) * (1 - np.tanh(np.logaddexp(0, x)) ** 2))")),
+    UnaryOp("softplus", (P("beta", 1.0), P("threshold", 20.0)), False, False, False,
+            "log(1 + exp(beta * x)) / beta, x where beta * x > threshold", "Softplus",
+            "softplus(x) = log(1 + exp(beta x)) / beta, computed as (max(z, 0) + "
+            "log1p(exp(-|z|))) / beta, z = beta x; x itself where beta x > threshold.",
+            "sigmoid(beta input) (1 where beta input > threshold)", "",
+            ("np.where(beta * x > threshold, x, np.logaddexp(0, beta * x) / beta)",
+             "np.where(beta * x > threshold, g, g / (1 + np.exp(-beta * x)))")),
+    UnaryOp("softsign", (), False, False, False, "x / (1 + |x|)", "Softsign",
+            "softsign(x) = x / (1 + |x|).", "1 / (1 + |input|)^2",
+            "softsign(+-inf) is +-1, the limit (torch: NaN).",
+            ("x / (1 + np.abs(x))", "g / (1 + np.abs(x)) ** 2")),
+    UnaryOp("sigmoid", (), False, True, False, "1 / (1 + exp(-x))", "Sigmoid",
+            "sigmoid(x) = 1 / (1 + exp(-x)), as exp(x) / (1 + exp(x)) for x < 0.",
+            "s (1 - s), s = sigmoid(input); with ``output=`` (the forward result) "
+            "``(1 - output) * output``, as torch computes it", "",
+            ("1 / (1 + np.exp(-x))", "g * y * (1 - y)")),
+    UnaryOp("tanh", (), False, True, False, "tanh(x)", "Tanh",
+            "tanh(x), via expm1(2|x|) so it is accurate near 0 and saturates cleanly.",
+            "(1 - tanh(input)^2); with ``output=`` (the forward result) ``1 - output^2``, as "
+            "torch computes it", "",
+            ("np.tanh(x)", "g * (1 - y * y)")),
+    UnaryOp("logsigmoid", (), False, False, False, "log(sigmoid(x))", "LogSigmoid",
+            "logsigmoid(x) = min(x, 0) - log1p(exp(-|x|)).", "sigmoid(-input)", "",
+            ("-np.logaddexp(0, -x)", "g / (1 + np.exp(x))")),
+    UnaryOp("hardtanh", (P("min_val", -1.0), P("max_val", 1.0)), True, False, True,
+            "min(max(x, min_val), max_val)", "Hardtanh",
+            "hardtanh(x) = min(max(x, min_val), max_val); NaN stays NaN.",
+            "(min_val < input < max_val); 0 at both bounds", "",
+            ("np.clip(x, min_val, max_val)", "g * ((x > min_val) & (x < max_val))"),
+            checks=(("min_val <= max_val",
+                     "min_val ({min_val}) cannot be greater than max_val ({max_val})"),),
+            nn_reads_output="always"),
+    UnaryOp("hardsigmoid", (), False, False, True, "min(max(x + 3, 0), 6) / 6", "Hardsigmoid",
+            "hardsigmoid(x) = min(max(x + 3, 0), 6) / 6.", "(1/6 for -3 < input < 3, else 0)", "",
+            ("np.clip(x / 6 + 0.5, 0, 1)", "np.where((x > -3) & (x < 3), g / 6, 0)"),
+            nn_repr=""),
+    UnaryOp("hardswish", (), False, False, True, "x * min(max(x + 3, 0), 6) / 6", "Hardswish",
+            "hardswish(x) = x * min(max(x + 3, 0), 6) / 6.",
+            "(0 up to -3, input/3 + 1/2 strictly inside, 1 from 3 on; torch >= 2.7)",
+            "hardswish(-inf) is -0.0, the limit (torch: NaN).",
+            ("x * np.clip(x + 3, 0, 6) / 6",
+             "np.where(x <= -3, 0, np.where(x < 3, g * (x / 3 + 0.5), g))"),
+            nn_repr=""),
+    UnaryOp("hardshrink", (P("lambd", 0.5),), True, False, False, "x if |x| > lambd else 0",
+            "Hardshrink", "hardshrink(x) = 0 for -lambd <= x <= lambd, else x.",
+            "(|input| > lambd)", "",
+            ("np.where(np.abs(x) > lambd, x, 0)", "g * (np.abs(x) > lambd)"),
+            nn_repr="{self.lambd}"),
+    UnaryOp("softshrink", (P("lambd", 0.5, "nonnegative"),), True, False, False,
+            "x - lambd if x > lambd, x + lambd if x < -lambd, else 0", "Softshrink",
+            "softshrink(x) = x - lambd above lambd, x + lambd below -lambd, else 0.",
+            "(|input| > lambd)", "",
+            ("np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, 0))",
+             "g * (np.abs(x) > lambd)"),
+            nn_repr="{self.lambd}"),
+    UnaryOp("tanhshrink", (), False, False, False, "x - tanh(x)", "Tanhshrink",
+            "tanhshrink(x) = x - tanh(x), by a continued fraction for |x| <= 4 so small inputs "
+            "keep full relative accuracy.", "tanh(input)^2", "",
+            ("x - np.tanh(x)", "g * np.tanh(x) ** 2")),
+    UnaryOp("threshold", (P("threshold", REQUIRED), P("value", REQUIRED)), True, False, True,
+            "x if x > threshold else value", "Threshold",
+            "threshold(x) = x > threshold ? x : value; NaN stays NaN.",
+            "(input > threshold); `value` does not enter the gradient", "",
+            ("np.where(x > threshold, x, value)", "g * (x > threshold)"),
+            nn_reads_output="value <= threshold"),
 )
+del P
 
 # Float-lane float32 kernels (_kernels/al_mathf.h.tp): (op, kind) -> the C test on v (the input
 # element, or the saved input/output of a backward) and the parameters p0, p1, p2 under which
@@ -171,3 +299,20 @@ POINTWISE_LOSSES = (
                   ("gamma_two",), False, False, False, False,
                   "alpha_t bce_with_logits(x, t) (1 - p_t)^gamma (torchvision)"),
 )
+
+
+def numpy_formulas(op):
+    """(forward(x, **params), backward(g, x, y, **params)) from the row's plain NumPy formulas
+    (op.numpy), for the benchmark's NumPy peer and the self-check's fallback reference."""
+    import numpy as np
+    namespace = {"np": np}
+    if "scipy." in "".join(op.numpy):
+        import scipy.special
+        namespace["scipy"] = scipy
+    names = [p.name for p in op.params]
+    head = ", ".join(names)
+    fwd = eval(f"lambda x, {head}: {op.numpy[0]}" if names else f"lambda x: {op.numpy[0]}",
+               namespace)
+    bwd = eval(f"lambda g, x, y, {head}: {op.numpy[1]}" if names else
+               f"lambda g, x, y: {op.numpy[1]}", namespace)
+    return fwd, bwd

@@ -464,7 +464,7 @@ def test_float_lane_fallback_stays_in_its_block(spec, rng):
 
 def _kernel_params(spec, params):
     """p0, p1, p2 of the op's row, from `params` or the row's defaults."""
-    p = [float(params.get(name, default)) for name, default in ROW[spec.name].params]
+    p = [float(params.get(q.name, q.default)) for q in ROW[spec.name].params]
     return (p + [0.0, 0.0, 0.0])[:3]
 
 

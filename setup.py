@@ -105,8 +105,17 @@ def strip_flags():
     return (["-g0"], []) if sys.platform != "win32" else ([], [])
 
 
+def generate_python(ops):
+    """The Python the op table generates (public functions, literal __all__ lists): the
+    marked regions of the package's files, rewritten when a row changed (see _codegen.py)."""
+    codegen = runpy.run_path(os.path.join(HERE, "src", "actloss", "_codegen.py"))
+    for region in codegen["update"](os.path.join(HERE, "src", "actloss"), ops):
+        print(f"generated {region}")
+
+
 def extensions():
     ops, ctx = template_context()
+    generate_python(ops)
     k = os.path.join(HERE, KERNELS)
     for header in sorted(os.listdir(k)):
         if header.endswith(".h.tp"):

@@ -24,10 +24,12 @@ __version__ = "0.1.0"
 get_num_threads = _threads.get_num_threads
 set_num_threads = _threads.set_num_threads
 
-ACTIVATIONS = ("relu", "relu6", "leaky_relu", "prelu", "rrelu", "elu", "celu", "selu", "gelu",
-               "silu", "mish", "softplus", "softsign", "sigmoid", "tanh", "logsigmoid",
-               "hardtanh", "hardsigmoid", "hardswish", "hardshrink", "softshrink",
-               "tanhshrink", "threshold", "glu")
+# <generated: ACTIVATIONS>
+ACTIVATIONS = ("relu", "relu6", "leaky_relu", "elu", "celu", "selu", "gelu", "silu", "mish",
+               "softplus", "softsign", "sigmoid", "tanh", "logsigmoid", "hardtanh",
+               "hardsigmoid", "hardswish", "hardshrink", "softshrink", "tanhshrink",
+               "threshold", "prelu", "rrelu", "glu")
+# </generated: ACTIVATIONS>
 
 
 def show_config(file=None):
@@ -67,6 +69,35 @@ def show_config(file=None):
     return info
 
 
-__all__ = (list(_activations.__all__) + list(_softmax.__all__) + list(_classification.__all__)
-           + list(_pointwise_losses.__all__) + list(_embedding_losses.__all__)
-           + ["ACTIVATIONS", "get_num_threads", "set_num_threads", "show_config", "__version__"])
+# <generated: actloss.__all__>
+__all__ = ["relu", "relu_backward", "relu6", "relu6_backward", "leaky_relu",
+           "leaky_relu_backward", "elu", "elu_backward", "celu", "celu_backward", "selu",
+           "selu_backward", "gelu", "gelu_backward", "silu", "silu_backward", "mish",
+           "mish_backward", "softplus", "softplus_backward", "softsign", "softsign_backward",
+           "sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "logsigmoid",
+           "logsigmoid_backward", "hardtanh", "hardtanh_backward", "hardsigmoid",
+           "hardsigmoid_backward", "hardswish", "hardswish_backward", "hardshrink",
+           "hardshrink_backward", "softshrink", "softshrink_backward", "tanhshrink",
+           "tanhshrink_backward", "threshold", "threshold_backward", "prelu", "prelu_backward",
+           "rrelu", "rrelu_backward", "glu", "glu_backward", "softmax", "log_softmax",
+           "softmin", "softmax_backward", "log_softmax_backward", "softmin_backward",
+           "nll_loss", "nll_loss_backward", "nll_loss_with_grad", "cross_entropy",
+           "cross_entropy_backward", "cross_entropy_with_grad", "mse_loss",
+           "mse_loss_backward", "l1_loss", "l1_loss_backward", "smooth_l1_loss",
+           "smooth_l1_loss_backward", "huber_loss", "huber_loss_backward",
+           "binary_cross_entropy", "binary_cross_entropy_backward",
+           "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_backward",
+           "binary_cross_entropy_with_logits_with_grad", "kl_div", "kl_div_backward",
+           "gaussian_nll_loss", "gaussian_nll_loss_backward", "poisson_nll_loss",
+           "poisson_nll_loss_backward", "margin_ranking_loss", "margin_ranking_loss_backward",
+           "hinge_embedding_loss", "hinge_embedding_loss_backward", "soft_margin_loss",
+           "soft_margin_loss_backward", "multilabel_soft_margin_loss",
+           "multilabel_soft_margin_loss_backward", "sigmoid_focal_loss",
+           "sigmoid_focal_loss_backward", "cosine_embedding_loss",
+           "cosine_embedding_loss_backward", "triplet_margin_loss",
+           "triplet_margin_loss_backward", "contrastive_loss", "contrastive_loss_backward",
+           "multi_margin_loss", "multi_margin_loss_backward", "multilabel_margin_loss",
+           "multilabel_margin_loss_backward", "info_nce", "info_nce_backward", "nt_xent",
+           "nt_xent_backward", "ACTIVATIONS", "get_num_threads", "set_num_threads",
+           "show_config", "__version__"]
+# </generated: actloss.__all__>

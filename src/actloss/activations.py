@@ -12,12 +12,18 @@ from . import _dispatch, _ops, _threads
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_out, dim_index, flat_view,
                         promoted_dtype, real_param, result_dtype, run_elementwise, ufunc_result)
 
-__all__ = [name for pair in (
-    (op, f"{op}_backward") for op in (
-        "relu", "relu6", "leaky_relu", "prelu", "rrelu", "elu", "celu", "selu", "gelu", "silu",
-        "mish", "softplus", "softsign", "sigmoid", "tanh", "logsigmoid", "hardtanh",
-        "hardsigmoid", "hardswish", "hardshrink", "softshrink", "tanhshrink", "threshold",
-        "glu")) for name in pair]
+# <generated: activations.__all__>
+__all__ = ["relu", "relu_backward", "relu6", "relu6_backward", "leaky_relu",
+           "leaky_relu_backward", "elu", "elu_backward", "celu", "celu_backward", "selu",
+           "selu_backward", "gelu", "gelu_backward", "silu", "silu_backward", "mish",
+           "mish_backward", "softplus", "softplus_backward", "softsign", "softsign_backward",
+           "sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "logsigmoid",
+           "logsigmoid_backward", "hardtanh", "hardtanh_backward", "hardsigmoid",
+           "hardsigmoid_backward", "hardswish", "hardswish_backward", "hardshrink",
+           "hardshrink_backward", "softshrink", "softshrink_backward", "tanhshrink",
+           "tanhshrink_backward", "threshold", "threshold_backward", "prelu", "prelu_backward",
+           "rrelu", "rrelu_backward", "glu", "glu_backward"]
+# </generated: activations.__all__>
 
 _K = _dispatch.elementwise
 _OP_INDEX = {op.name: i for i, op in enumerate(_ops.UNARY)}
@@ -109,274 +115,34 @@ def _unary_grad(name, grad_output, saved, p0=0.0, p1=0.0, out=None, kind=_BACKWA
     return y if out is not None else ufunc_result(y)
 
 
-def _doc(name, formula, params="", notes="", inplace=None, backward=None):
-    """Attach a numpydoc docstring built from the op's table row."""
-    op = _OP.get(name)
-    inplace = op.inplace if (inplace is None and op is not None) else inplace
-    inplace_doc = ("inplace : bool, default False\n    Write the result into `input` and "
-                   "return it (float input only).\n") if inplace else ""
-
-    def attach(func):
-        head = op.doc if op is not None else formula
-        func.__doc__ = f"""{head[0].upper() + head[1:]}, elementwise (torch.nn.functional.{func.__name__}).
-
-Parameters
-----------
-input : array_like
-    float32/float64 computed natively; float16 computed in float32; integer and bool promote
-    to float64. Any shape and strides.
-{params}{inplace_doc}out : ndarray, optional
-    Where to write the result: its shape and dtype must be the result's; may be `input`.
-
-Returns
--------
-ndarray
-    Same shape as `input`, float dtype as above.
-
-Raises
-------
-TypeError
-    For complex, object or string input, or a non-numeric parameter.
-ValueError
-    For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
-
-Notes
------
-{formula}
-{notes}
-The gradient is ``{func.__name__}_backward``.
-"""
-        return func
-
-    return attach
-
-
-def _bwd_doc(name, formula):
-    def attach(func):
-        func.__doc__ = f"""Gradient of ``{name}`` with respect to its input: grad_output * {formula}.
-
-Takes ``grad_output`` (the shape of the input) and then ``{name}``'s own arguments; returns a
-new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
-"""
-        return func
-
-    return attach
-
-
-# ---- relu family ---------------------------------------------------------------------------
-
-@_doc("relu", "relu(x) = x < 0 ? 0 : x. NaN stays NaN and relu(-0.0) is -0.0, as on torch's CPU.")
-def relu(input, inplace=False, *, out=None):
-    return _unary("relu", input, out=out, inplace=inplace)
-
-
-@_bwd_doc("relu", "(input > 0); 0 at input == 0")
-def relu_backward(grad_output, input, *, out=None):
-    return _unary_grad("relu", grad_output, input, out=out)
-
-
-@_doc("relu6", "relu6(x) = hardtanh(x, 0, 6); NaN stays NaN.")
-def relu6(input, inplace=False, *, out=None):
-    return _unary("relu6", input, out=out, inplace=inplace)
-
-
-@_bwd_doc("relu6", "(0 < input < 6); 0 at both boundaries")
-def relu6_backward(grad_output, input, *, out=None):
-    return _unary_grad("relu6", grad_output, input, out=out)
-
-
-@_doc("leaky_relu", "leaky_relu(x) = x > 0 ? x : negative_slope * x.",
-      "negative_slope : float, default 0.01\n")
-def leaky_relu(input, negative_slope=0.01, inplace=False, *, out=None):
-    return _unary("leaky_relu", input, real_param(negative_slope, "negative_slope"), out=out,
-                  inplace=inplace)
-
-
-@_bwd_doc("leaky_relu", "(input > 0 ? 1 : negative_slope); negative_slope at 0")
-def leaky_relu_backward(grad_output, input, negative_slope=0.01, *, out=None):
-    return _unary_grad("leaky_relu", grad_output, input,
-                       real_param(negative_slope, "negative_slope"), out=out)
-
-
-def _hardtanh_params(min_val, max_val):
-    lo, hi = real_param(min_val, "min_val"), real_param(max_val, "max_val")
-    if lo > hi:
-        raise ValueError(f"min_val ({lo}) cannot be greater than max_val ({hi})")
-    return lo, hi
-
-
-@_doc("hardtanh", "hardtanh(x) = min(max(x, min_val), max_val); NaN stays NaN.",
-      "min_val : float, default -1.0\nmax_val : float, default 1.0\n    Must be >= min_val.\n")
-def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False, *, out=None):
-    lo, hi = _hardtanh_params(min_val, max_val)
-    return _unary("hardtanh", input, lo, hi, out=out, inplace=inplace)
-
-
-@_bwd_doc("hardtanh", "(min_val < input < max_val); 0 at both bounds")
-def hardtanh_backward(grad_output, input, min_val=-1.0, max_val=1.0, *, out=None):
-    lo, hi = _hardtanh_params(min_val, max_val)
-    return _unary_grad("hardtanh", grad_output, input, lo, hi, out=out)
-
-
-@_doc("threshold", "threshold(x) = x > threshold ? x : value; NaN stays NaN.",
-      "threshold : float\n    Values at or below it are replaced.\nvalue : float\n"
-      "    The replacement.\n")
-def threshold(input, threshold, value, inplace=False, *, out=None):
-    return _unary("threshold", input, real_param(threshold, "threshold"),
-                  real_param(value, "value"), out=out, inplace=inplace)
-
-
-@_bwd_doc("threshold", "(input > threshold); `value` does not enter the gradient")
-def threshold_backward(grad_output, input, threshold, value, *, out=None):
-    real_param(value, "value")
-    return _unary_grad("threshold", grad_output, input, real_param(threshold, "threshold"),
-                       out=out)
-
-
-def _lambd(lambd, nonnegative):
-    v = real_param(lambd, "lambd")
-    if nonnegative and not v >= 0:
-        raise ValueError(f"lambd must be >= 0 for softshrink, got {v}")
+def _nonzero(value, name, op):
+    v = real_param(value, name)
+    if v == 0:
+        raise ValueError(f"{name} cannot be 0 for {op}")
     return v
 
 
-@_doc("hardshrink", "hardshrink(x) = 0 for -lambd <= x <= lambd, else x.",
-      "lambd : float, default 0.5\n")
-def hardshrink(input, lambd=0.5, *, out=None):
-    return _unary("hardshrink", input, _lambd(lambd, False), out=out)
+def _nonnegative(value, name, op):
+    v = real_param(value, name)
+    if not v >= 0:
+        raise ValueError(f"{name} must be >= 0 for {op}, got {v}")
+    return v
 
 
-@_bwd_doc("hardshrink", "(|input| > lambd)")
-def hardshrink_backward(grad_output, input, lambd=0.5, *, out=None):
-    return _unary_grad("hardshrink", grad_output, input, _lambd(lambd, False), out=out)
+# (row name, option) -> {value: kernel row}
+_OPTIONS = {(op.name, name): dict(choices) for op in _ops.UNARY for name, _, choices in op.options}
 
 
-@_doc("softshrink", "softshrink(x) = x - lambd above lambd, x + lambd below -lambd, else 0.",
-      "lambd : float, default 0.5\n    Must be >= 0.\n")
-def softshrink(input, lambd=0.5, *, out=None):
-    return _unary("softshrink", input, _lambd(lambd, True), out=out)
-
-
-@_bwd_doc("softshrink", "(|input| > lambd)")
-def softshrink_backward(grad_output, input, lambd=0.5, *, out=None):
-    return _unary_grad("softshrink", grad_output, input, _lambd(lambd, True), out=out)
-
-
-# ---- exponential family ----------------------------------------------------------------------
-
-@_doc("elu", "elu(x) = x > 0 ? x : alpha * (exp(x) - 1), with expm1 for accuracy near 0.",
-      "alpha : float, default 1.0\n")
-def elu(input, alpha=1.0, inplace=False, *, out=None):
-    return _unary("elu", input, real_param(alpha, "alpha"), out=out, inplace=inplace)
-
-
-@_bwd_doc("elu", "(input > 0 ? 1 : alpha * exp(input)); alpha at 0")
-def elu_backward(grad_output, input, alpha=1.0, *, out=None):
-    return _unary_grad("elu", grad_output, input, real_param(alpha, "alpha"), out=out)
-
-
-def _celu_alpha(alpha):
-    a = real_param(alpha, "alpha")
-    if a == 0:
-        raise ValueError("alpha cannot be 0 for celu")
-    return a
-
-
-@_doc("celu", "celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).",
-      "alpha : float, default 1.0\n    Must not be 0.\n")
-def celu(input, alpha=1.0, inplace=False, *, out=None):
-    return _unary("celu", input, _celu_alpha(alpha), out=out, inplace=inplace)
-
-
-@_bwd_doc("celu", "(input > 0 ? 1 : exp(input / alpha)); 1 at 0")
-def celu_backward(grad_output, input, alpha=1.0, *, out=None):
-    return _unary_grad("celu", grad_output, input, _celu_alpha(alpha), out=out)
-
-
-@_doc("selu", "selu(x) = scale * (x > 0 ? x : alpha * (exp(x) - 1)), alpha = "
-      "1.6732632423543772, scale = 1.0507009873554805 (torch's constants).")
-def selu(input, inplace=False, *, out=None):
-    return _unary("selu", input, out=out, inplace=inplace)
-
-
-@_bwd_doc("selu", "scale * (input > 0 ? 1 : alpha * exp(input))")
-def selu_backward(grad_output, input, *, out=None):
-    return _unary_grad("selu", grad_output, input, out=out)
-
-
-def _gelu_op(approximate):
-    if approximate == "none":
-        return "gelu"
-    if approximate == "tanh":
-        return "gelu_tanh"
-    raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-
-
-@_doc("gelu", "approximate='none': x * Phi(x) = 0.5 x erfc(-x / sqrt 2); approximate='tanh': "
-      "0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), computed as x * sigmoid(2u) so it does "
-      "not cancel for x < 0.", "approximate : {'none', 'tanh'}, default 'none'\n",
-      notes="gelu(-inf) is -0.0, the limit (torch returns NaN).", inplace=False)
-def gelu(input, approximate="none", *, out=None):
-    return _unary(_gelu_op(approximate), input, out=out)
-
-
-@_bwd_doc("gelu", "(Phi(input) + input * phi(input)) (or the tanh form's derivative)")
-def gelu_backward(grad_output, input, approximate="none", *, out=None):
-    return _unary_grad(_gelu_op(approximate), grad_output, input, out=out)
-
-
-@_doc("silu", "silu(x) = x * sigmoid(x).", notes="silu(-inf) is -0.0, the limit (torch: NaN).")
-def silu(input, inplace=False, *, out=None):
-    return _unary("silu", input, out=out, inplace=inplace)
-
-
-@_bwd_doc("silu", "s (1 + input (1 - s)), s = sigmoid(input)")
-def silu_backward(grad_output, input, *, out=None):
-    return _unary_grad("silu", grad_output, input, out=out)
-
-
-@_doc("mish", "mish(x) = x * tanh(softplus(x)), in a form that neither overflows nor cancels.",
-      notes="mish(-inf) is -0.0, the limit (torch: NaN).")
-def mish(input, inplace=False, *, out=None):
-    return _unary("mish", input, out=out, inplace=inplace)
-
-
-@_bwd_doc("mish", "(t + input sigmoid(input) (1 - t^2)), t = tanh(softplus(input))")
-def mish_backward(grad_output, input, *, out=None):
-    return _unary_grad("mish", grad_output, input, out=out)
-
-
-@_doc("softplus", "softplus(x) = log(1 + exp(beta x)) / beta, computed as (max(z, 0) + "
-      "log1p(exp(-|z|))) / beta, z = beta x; x itself where beta x > threshold.",
-      "beta : float, default 1.0\nthreshold : float, default 20.0\n")
-def softplus(input, beta=1.0, threshold=20.0, *, out=None):
-    return _unary("softplus", input, real_param(beta, "beta"),
-                  real_param(threshold, "threshold"), out=out)
-
-
-@_bwd_doc("softplus", "sigmoid(beta input) (1 where beta input > threshold)")
-def softplus_backward(grad_output, input, beta=1.0, threshold=20.0, *, out=None):
-    return _unary_grad("softplus", grad_output, input, real_param(beta, "beta"),
-                       real_param(threshold, "threshold"), out=out)
-
-
-@_doc("softsign", "softsign(x) = x / (1 + |x|).",
-      notes="softsign(+-inf) is +-1, the limit (torch: NaN).")
-def softsign(input, *, out=None):
-    return _unary("softsign", input, out=out)
-
-
-@_bwd_doc("softsign", "1 / (1 + |input|)^2")
-def softsign_backward(grad_output, input, *, out=None):
-    return _unary_grad("softsign", grad_output, input, out=out)
-
-
-@_doc("sigmoid", "sigmoid(x) = 1 / (1 + exp(-x)), as exp(x) / (1 + exp(x)) for x < 0.")
-def sigmoid(input, *, out=None):
-    return _unary("sigmoid", input, out=out)
+def _option(name, option, value):
+    """The kernel row an option value selects (gelu's approximate)."""
+    choices = _OPTIONS[name, option]
+    if isinstance(value, str) and value in choices:
+        return choices[value]
+    raise ValueError(f"{option} must be {' or '.join(repr(c) for c in choices)}, got {value!r}")
 
 
 def _from_output(name, grad_output, input, output, out):
+    """Backward of a saves_output row: from the forward result when given, else the input."""
     if output is not None:
         return _unary_grad(name, grad_output, output, out=out, kind=_BACKWARD_FROM_OUTPUT,
                            saved_name="output")
@@ -385,70 +151,935 @@ def _from_output(name, grad_output, input, output, out):
     return _unary_grad(name, grad_output, input, out=out)
 
 
-def sigmoid_backward(grad_output, input=None, *, output=None, out=None):
-    """Gradient of ``sigmoid``: grad_output * s (1 - s).
+# ---- the activations of the op table (one-in one-out kernels) -------------------------------
+# Generated from _ops.UNARY by _codegen.py (setup.py and `python src/actloss/_codegen.py`
+# rewrite this region; do not edit it by hand).
 
-    With ``output=`` (the forward result) it is computed from it as torch does,
-    ``grad_output * (1 - output) * output``, skipping the exponential; otherwise from `input`
-    as exp(-|x|) / (1 + exp(-|x|))^2, which keeps full relative accuracy in the tails.
+# <generated: activations.functions>
+def relu(input, inplace=False, *, out=None):
+    """Max(x, 0), NaN propagating, elementwise (torch.nn.functional.relu).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    inplace : bool, default False
+        Write the result into `input` and return it (float input only).
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    relu(x) = x < 0 ? 0 : x. NaN stays NaN and relu(-0.0) is -0.0, as on torch's CPU.
+
+    The gradient is ``relu_backward``.
+    """
+    return _unary("relu", input, out=out, inplace=inplace)
+
+
+def relu_backward(grad_output, input, *, out=None):
+    """Gradient of ``relu`` with respect to its input: grad_output * (input > 0); 0 at input == 0.
+
+    Takes ``grad_output`` (the shape of the input) and then ``relu``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    return _unary_grad("relu", grad_output, input, out=out)
+
+
+def relu6(input, inplace=False, *, out=None):
+    """Min(max(x, 0), 6), elementwise (torch.nn.functional.relu6).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    inplace : bool, default False
+        Write the result into `input` and return it (float input only).
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    relu6(x) = hardtanh(x, 0, 6); NaN stays NaN.
+
+    The gradient is ``relu6_backward``.
+    """
+    return _unary("relu6", input, out=out, inplace=inplace)
+
+
+def relu6_backward(grad_output, input, *, out=None):
+    """Gradient of ``relu6`` with respect to its input: grad_output * (0 < input < 6); 0 at both boundaries.
+
+    Takes ``grad_output`` (the shape of the input) and then ``relu6``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    return _unary_grad("relu6", grad_output, input, out=out)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False, *, out=None):
+    """X if x > 0 else negative_slope * x, elementwise (torch.nn.functional.leaky_relu).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    negative_slope : float, default 0.01
+    inplace : bool, default False
+        Write the result into `input` and return it (float input only).
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    leaky_relu(x) = x > 0 ? x : negative_slope * x.
+
+    The gradient is ``leaky_relu_backward``.
+    """
+    negative_slope = real_param(negative_slope, 'negative_slope')
+    return _unary("leaky_relu", input, negative_slope, out=out, inplace=inplace)
+
+
+def leaky_relu_backward(grad_output, input, negative_slope=0.01, *, out=None):
+    """Gradient of ``leaky_relu`` with respect to its input: grad_output * (input > 0 ? 1 : negative_slope); negative_slope at 0.
+
+    Takes ``grad_output`` (the shape of the input) and then ``leaky_relu``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    negative_slope = real_param(negative_slope, 'negative_slope')
+    return _unary_grad("leaky_relu", grad_output, input, negative_slope, out=out)
+
+
+def elu(input, alpha=1.0, inplace=False, *, out=None):
+    """X if x > 0 else alpha * (exp(x) - 1), elementwise (torch.nn.functional.elu).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    alpha : float, default 1.0
+    inplace : bool, default False
+        Write the result into `input` and return it (float input only).
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    elu(x) = x > 0 ? x : alpha * (exp(x) - 1), with expm1 for accuracy near 0.
+
+    The gradient is ``elu_backward``.
+    """
+    alpha = real_param(alpha, 'alpha')
+    return _unary("elu", input, alpha, out=out, inplace=inplace)
+
+
+def elu_backward(grad_output, input, alpha=1.0, *, out=None):
+    """Gradient of ``elu`` with respect to its input: grad_output * (input > 0 ? 1 : alpha * exp(input)); alpha at 0.
+
+    Takes ``grad_output`` (the shape of the input) and then ``elu``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    alpha = real_param(alpha, 'alpha')
+    return _unary_grad("elu", grad_output, input, alpha, out=out)
+
+
+def celu(input, alpha=1.0, inplace=False, *, out=None):
+    """Max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), elementwise (torch.nn.functional.celu).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    alpha : float, default 1.0
+        Must not be 0.
+    inplace : bool, default False
+        Write the result into `input` and return it (float input only).
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+
+    The gradient is ``celu_backward``.
+    """
+    alpha = _nonzero(alpha, 'alpha', 'celu')
+    return _unary("celu", input, alpha, out=out, inplace=inplace)
+
+
+def celu_backward(grad_output, input, alpha=1.0, *, out=None):
+    """Gradient of ``celu`` with respect to its input: grad_output * (input > 0 ? 1 : exp(input / alpha)); 1 at 0.
+
+    Takes ``grad_output`` (the shape of the input) and then ``celu``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    alpha = _nonzero(alpha, 'alpha', 'celu')
+    return _unary_grad("celu", grad_output, input, alpha, out=out)
+
+
+def selu(input, inplace=False, *, out=None):
+    """Scale * (x if x > 0 else alpha * (exp(x) - 1)), elementwise (torch.nn.functional.selu).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    inplace : bool, default False
+        Write the result into `input` and return it (float input only).
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    selu(x) = scale * (x > 0 ? x : alpha * (exp(x) - 1)), alpha = 1.6732632423543772, scale = 1.0507009873554805 (torch's constants).
+
+    The gradient is ``selu_backward``.
+    """
+    return _unary("selu", input, out=out, inplace=inplace)
+
+
+def selu_backward(grad_output, input, *, out=None):
+    """Gradient of ``selu`` with respect to its input: grad_output * scale * (input > 0 ? 1 : alpha * exp(input)).
+
+    Takes ``grad_output`` (the shape of the input) and then ``selu``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    return _unary_grad("selu", grad_output, input, out=out)
+
+
+def gelu(input, approximate='none', *, out=None):
+    """X * Phi(x), Phi the standard normal CDF, elementwise (torch.nn.functional.gelu).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    approximate : {'none', 'tanh'}, default 'none'
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    approximate='none': x * Phi(x) = 0.5 x erfc(-x / sqrt 2); approximate='tanh': 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), computed as x * sigmoid(2u) so it does not cancel for x < 0.
+    gelu(-inf) is -0.0, the limit (torch returns NaN).
+
+    The gradient is ``gelu_backward``.
+    """
+    return _unary(_option("gelu", "approximate", approximate), input, out=out)
+
+
+def gelu_backward(grad_output, input, approximate='none', *, out=None):
+    """Gradient of ``gelu`` with respect to its input: grad_output * (Phi(input) + input * phi(input)) (or the tanh form's derivative).
+
+    Takes ``grad_output`` (the shape of the input) and then ``gelu``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    return _unary_grad(_option("gelu", "approximate", approximate), grad_output, input, out=out)
+
+
+def silu(input, inplace=False, *, out=None):
+    """X * sigmoid(x), elementwise (torch.nn.functional.silu).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    inplace : bool, default False
+        Write the result into `input` and return it (float input only).
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    silu(x) = x * sigmoid(x).
+    silu(-inf) is -0.0, the limit (torch: NaN).
+
+    The gradient is ``silu_backward``.
+    """
+    return _unary("silu", input, out=out, inplace=inplace)
+
+
+def silu_backward(grad_output, input, *, out=None):
+    """Gradient of ``silu`` with respect to its input: grad_output * s (1 + input (1 - s)), s = sigmoid(input).
+
+    Takes ``grad_output`` (the shape of the input) and then ``silu``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    return _unary_grad("silu", grad_output, input, out=out)
+
+
+def mish(input, inplace=False, *, out=None):
+    """X * tanh(softplus(x)), elementwise (torch.nn.functional.mish).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    inplace : bool, default False
+        Write the result into `input` and return it (float input only).
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    mish(x) = x * tanh(softplus(x)), in a form that neither overflows nor cancels.
+    mish(-inf) is -0.0, the limit (torch: NaN).
+
+    The gradient is ``mish_backward``.
+    """
+    return _unary("mish", input, out=out, inplace=inplace)
+
+
+def mish_backward(grad_output, input, *, out=None):
+    """Gradient of ``mish`` with respect to its input: grad_output * (t + input sigmoid(input) (1 - t^2)), t = tanh(softplus(input)).
+
+    Takes ``grad_output`` (the shape of the input) and then ``mish``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    return _unary_grad("mish", grad_output, input, out=out)
+
+
+def softplus(input, beta=1.0, threshold=20.0, *, out=None):
+    """Log(1 + exp(beta * x)) / beta, x where beta * x > threshold, elementwise (torch.nn.functional.softplus).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    beta : float, default 1.0
+    threshold : float, default 20.0
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    softplus(x) = log(1 + exp(beta x)) / beta, computed as (max(z, 0) + log1p(exp(-|z|))) / beta, z = beta x; x itself where beta x > threshold.
+
+    The gradient is ``softplus_backward``.
+    """
+    beta, threshold = real_param(beta, 'beta'), real_param(threshold, 'threshold')
+    return _unary("softplus", input, beta, threshold, out=out)
+
+
+def softplus_backward(grad_output, input, beta=1.0, threshold=20.0, *, out=None):
+    """Gradient of ``softplus`` with respect to its input: grad_output * sigmoid(beta input) (1 where beta input > threshold).
+
+    Takes ``grad_output`` (the shape of the input) and then ``softplus``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    beta, threshold = real_param(beta, 'beta'), real_param(threshold, 'threshold')
+    return _unary_grad("softplus", grad_output, input, beta, threshold, out=out)
+
+
+def softsign(input, *, out=None):
+    """X / (1 + |x|), elementwise (torch.nn.functional.softsign).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    softsign(x) = x / (1 + |x|).
+    softsign(+-inf) is +-1, the limit (torch: NaN).
+
+    The gradient is ``softsign_backward``.
+    """
+    return _unary("softsign", input, out=out)
+
+
+def softsign_backward(grad_output, input, *, out=None):
+    """Gradient of ``softsign`` with respect to its input: grad_output * 1 / (1 + |input|)^2.
+
+    Takes ``grad_output`` (the shape of the input) and then ``softsign``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    return _unary_grad("softsign", grad_output, input, out=out)
+
+
+def sigmoid(input, *, out=None):
+    """1 / (1 + exp(-x)), elementwise (torch.nn.functional.sigmoid).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    sigmoid(x) = 1 / (1 + exp(-x)), as exp(x) / (1 + exp(x)) for x < 0.
+
+    The gradient is ``sigmoid_backward``.
+    """
+    return _unary("sigmoid", input, out=out)
+
+
+def sigmoid_backward(grad_output, input=None, *, output=None, out=None):
+    """Gradient of ``sigmoid``: grad_output * s (1 - s), s = sigmoid(input); with ``output=`` (the forward result) ``(1 - output) * output``, as torch computes it.
+
+    Takes ``grad_output`` and either `input` or ``output=`` (the forward result, the cheaper
+    way); returns a new array of their dtype (or writes `out`).
     """
     return _from_output("sigmoid", grad_output, input, output, out)
 
 
-@_doc("tanh", "tanh(x), via expm1(2|x|) so it is accurate near 0 and saturates cleanly.")
 def tanh(input, *, out=None):
+    """Tanh(x), elementwise (torch.nn.functional.tanh).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    tanh(x), via expm1(2|x|) so it is accurate near 0 and saturates cleanly.
+
+    The gradient is ``tanh_backward``.
+    """
     return _unary("tanh", input, out=out)
 
 
 def tanh_backward(grad_output, input=None, *, output=None, out=None):
-    """Gradient of ``tanh``: grad_output * (1 - tanh^2).
+    """Gradient of ``tanh``: grad_output * (1 - tanh(input)^2); with ``output=`` (the forward result) ``1 - output^2``, as torch computes it.
 
-    With ``output=`` it is ``grad_output * (1 - output^2)`` (torch's formula); otherwise from
-    `input` as 4 e / (1 + e)^2, e = exp(-2|x|), accurate in the tails.
+    Takes ``grad_output`` and either `input` or ``output=`` (the forward result, the cheaper
+    way); returns a new array of their dtype (or writes `out`).
     """
     return _from_output("tanh", grad_output, input, output, out)
 
 
-@_doc("logsigmoid", "logsigmoid(x) = min(x, 0) - log1p(exp(-|x|)).")
 def logsigmoid(input, *, out=None):
+    """Log(sigmoid(x)), elementwise (torch.nn.functional.logsigmoid).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    logsigmoid(x) = min(x, 0) - log1p(exp(-|x|)).
+
+    The gradient is ``logsigmoid_backward``.
+    """
     return _unary("logsigmoid", input, out=out)
 
 
-@_bwd_doc("logsigmoid", "sigmoid(-input)")
 def logsigmoid_backward(grad_output, input, *, out=None):
+    """Gradient of ``logsigmoid`` with respect to its input: grad_output * sigmoid(-input).
+
+    Takes ``grad_output`` (the shape of the input) and then ``logsigmoid``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
     return _unary_grad("logsigmoid", grad_output, input, out=out)
 
 
-@_doc("hardsigmoid", "hardsigmoid(x) = min(max(x + 3, 0), 6) / 6.")
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False, *, out=None):
+    """Min(max(x, min_val), max_val), elementwise (torch.nn.functional.hardtanh).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    min_val : float, default -1.0
+    max_val : float, default 1.0
+        Must satisfy min_val <= max_val.
+    inplace : bool, default False
+        Write the result into `input` and return it (float input only).
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    hardtanh(x) = min(max(x, min_val), max_val); NaN stays NaN.
+
+    The gradient is ``hardtanh_backward``.
+    """
+    min_val, max_val = real_param(min_val, 'min_val'), real_param(max_val, 'max_val')
+    if not min_val <= max_val:
+        raise ValueError(f'min_val ({min_val}) cannot be greater than max_val ({max_val})')
+    return _unary("hardtanh", input, min_val, max_val, out=out, inplace=inplace)
+
+
+def hardtanh_backward(grad_output, input, min_val=-1.0, max_val=1.0, *, out=None):
+    """Gradient of ``hardtanh`` with respect to its input: grad_output * (min_val < input < max_val); 0 at both bounds.
+
+    Takes ``grad_output`` (the shape of the input) and then ``hardtanh``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    min_val, max_val = real_param(min_val, 'min_val'), real_param(max_val, 'max_val')
+    if not min_val <= max_val:
+        raise ValueError(f'min_val ({min_val}) cannot be greater than max_val ({max_val})')
+    return _unary_grad("hardtanh", grad_output, input, min_val, max_val, out=out)
+
+
 def hardsigmoid(input, inplace=False, *, out=None):
+    """Min(max(x + 3, 0), 6) / 6, elementwise (torch.nn.functional.hardsigmoid).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    inplace : bool, default False
+        Write the result into `input` and return it (float input only).
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    hardsigmoid(x) = min(max(x + 3, 0), 6) / 6.
+
+    The gradient is ``hardsigmoid_backward``.
+    """
     return _unary("hardsigmoid", input, out=out, inplace=inplace)
 
 
-@_bwd_doc("hardsigmoid", "(1/6 for -3 < input < 3, else 0)")
 def hardsigmoid_backward(grad_output, input, *, out=None):
+    """Gradient of ``hardsigmoid`` with respect to its input: grad_output * (1/6 for -3 < input < 3, else 0).
+
+    Takes ``grad_output`` (the shape of the input) and then ``hardsigmoid``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
     return _unary_grad("hardsigmoid", grad_output, input, out=out)
 
 
-@_doc("hardswish", "hardswish(x) = x * min(max(x + 3, 0), 6) / 6.",
-      notes="hardswish(-inf) is -0.0, the limit (torch: NaN).")
 def hardswish(input, inplace=False, *, out=None):
+    """X * min(max(x + 3, 0), 6) / 6, elementwise (torch.nn.functional.hardswish).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    inplace : bool, default False
+        Write the result into `input` and return it (float input only).
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    hardswish(x) = x * min(max(x + 3, 0), 6) / 6.
+    hardswish(-inf) is -0.0, the limit (torch: NaN).
+
+    The gradient is ``hardswish_backward``.
+    """
     return _unary("hardswish", input, out=out, inplace=inplace)
 
 
-@_bwd_doc("hardswish", "(0 up to -3, input/3 + 1/2 strictly inside, 1 from 3 on; torch >= 2.7)")
 def hardswish_backward(grad_output, input, *, out=None):
+    """Gradient of ``hardswish`` with respect to its input: grad_output * (0 up to -3, input/3 + 1/2 strictly inside, 1 from 3 on; torch >= 2.7).
+
+    Takes ``grad_output`` (the shape of the input) and then ``hardswish``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
     return _unary_grad("hardswish", grad_output, input, out=out)
 
 
-@_doc("tanhshrink", "tanhshrink(x) = x - tanh(x), by a continued fraction for |x| <= 4 so "
-      "small inputs keep full relative accuracy.")
+def hardshrink(input, lambd=0.5, *, out=None):
+    """X if |x| > lambd else 0, elementwise (torch.nn.functional.hardshrink).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    lambd : float, default 0.5
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    hardshrink(x) = 0 for -lambd <= x <= lambd, else x.
+
+    The gradient is ``hardshrink_backward``.
+    """
+    lambd = real_param(lambd, 'lambd')
+    return _unary("hardshrink", input, lambd, out=out)
+
+
+def hardshrink_backward(grad_output, input, lambd=0.5, *, out=None):
+    """Gradient of ``hardshrink`` with respect to its input: grad_output * (|input| > lambd).
+
+    Takes ``grad_output`` (the shape of the input) and then ``hardshrink``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    lambd = real_param(lambd, 'lambd')
+    return _unary_grad("hardshrink", grad_output, input, lambd, out=out)
+
+
+def softshrink(input, lambd=0.5, *, out=None):
+    """X - lambd if x > lambd, x + lambd if x < -lambd, else 0, elementwise (torch.nn.functional.softshrink).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    lambd : float, default 0.5
+        Must be >= 0.
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    softshrink(x) = x - lambd above lambd, x + lambd below -lambd, else 0.
+
+    The gradient is ``softshrink_backward``.
+    """
+    lambd = _nonnegative(lambd, 'lambd', 'softshrink')
+    return _unary("softshrink", input, lambd, out=out)
+
+
+def softshrink_backward(grad_output, input, lambd=0.5, *, out=None):
+    """Gradient of ``softshrink`` with respect to its input: grad_output * (|input| > lambd).
+
+    Takes ``grad_output`` (the shape of the input) and then ``softshrink``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    lambd = _nonnegative(lambd, 'lambd', 'softshrink')
+    return _unary_grad("softshrink", grad_output, input, lambd, out=out)
+
+
 def tanhshrink(input, *, out=None):
+    """X - tanh(x), elementwise (torch.nn.functional.tanhshrink).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    tanhshrink(x) = x - tanh(x), by a continued fraction for |x| <= 4 so small inputs keep full relative accuracy.
+
+    The gradient is ``tanhshrink_backward``.
+    """
     return _unary("tanhshrink", input, out=out)
 
 
-@_bwd_doc("tanhshrink", "tanh(input)^2")
 def tanhshrink_backward(grad_output, input, *, out=None):
+    """Gradient of ``tanhshrink`` with respect to its input: grad_output * tanh(input)^2.
+
+    Takes ``grad_output`` (the shape of the input) and then ``tanhshrink``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
     return _unary_grad("tanhshrink", grad_output, input, out=out)
+
+
+def threshold(input, threshold, value, inplace=False, *, out=None):
+    """X if x > threshold else value, elementwise (torch.nn.functional.threshold).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively; float16 computed in float32; integer and bool promote
+        to float64. Any shape and strides.
+    threshold : float
+    value : float
+    inplace : bool, default False
+        Write the result into `input` and return it (float input only).
+    out : ndarray, optional
+        Where to write the result: its shape and dtype must be the result's; may be `input`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as `input`, float dtype as above.
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string input, or a non-numeric parameter.
+    ValueError
+        For a wrong `out` (shape, dtype, read-only) or a parameter out of its range.
+
+    Notes
+    -----
+    threshold(x) = x > threshold ? x : value; NaN stays NaN.
+
+    The gradient is ``threshold_backward``.
+    """
+    threshold, value = real_param(threshold, 'threshold'), real_param(value, 'value')
+    return _unary("threshold", input, threshold, value, out=out, inplace=inplace)
+
+
+def threshold_backward(grad_output, input, threshold, value, *, out=None):
+    """Gradient of ``threshold`` with respect to its input: grad_output * (input > threshold); `value` does not enter the gradient.
+
+    Takes ``grad_output`` (the shape of the input) and then ``threshold``'s own arguments; returns a
+    new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+    """
+    threshold, value = real_param(threshold, 'threshold'), real_param(value, 'value')
+    return _unary_grad("threshold", grad_output, input, threshold, value, out=out)
+# </generated: activations.functions>
 
 
 # ---- activations with their own loops -----------------------------------------------------

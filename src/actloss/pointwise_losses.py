@@ -33,12 +33,19 @@ from . import _dispatch, _ops, _threads
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, loss_grad_output,
                         loss_scalar, promoted_dtype, real_param, result_dtype)
 
-__all__ = [name for api in (
-    "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "kl_div", "gaussian_nll_loss", "poisson_nll_loss",
-    "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
-    "multilabel_soft_margin_loss", "sigmoid_focal_loss") for name in (api, f"{api}_backward")]
-__all__.append("binary_cross_entropy_with_logits_with_grad")
+# <generated: pointwise_losses.__all__>
+__all__ = ["mse_loss", "mse_loss_backward", "l1_loss", "l1_loss_backward", "smooth_l1_loss",
+           "smooth_l1_loss_backward", "huber_loss", "huber_loss_backward",
+           "binary_cross_entropy", "binary_cross_entropy_backward",
+           "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_backward",
+           "binary_cross_entropy_with_logits_with_grad", "kl_div", "kl_div_backward",
+           "gaussian_nll_loss", "gaussian_nll_loss_backward", "poisson_nll_loss",
+           "poisson_nll_loss_backward", "margin_ranking_loss", "margin_ranking_loss_backward",
+           "hinge_embedding_loss", "hinge_embedding_loss_backward", "soft_margin_loss",
+           "soft_margin_loss_backward", "multilabel_soft_margin_loss",
+           "multilabel_soft_margin_loss_backward", "sigmoid_focal_loss",
+           "sigmoid_focal_loss_backward"]
+# </generated: pointwise_losses.__all__>
 
 _ROW = {row.name: row for row in _ops.POINTWISE_LOSSES}
 _TERM = {row.name: i for i, row in enumerate(_ops.POINTWISE_LOSSES)}

@@ -6,28 +6,31 @@ functional backward (bit for bit: the classes only route arguments), repr as tor
 state_dict keys as torch's. PReLU and AdaptiveLogSoftmaxWithLoss are also checked against
 torch's autograd with weights loaded from a torch module.
 """
+import ast
 import copy
+import inspect
 import warnings
 
 import numpy as np
 import pytest
 
 import actloss as F
-from actloss import nn
+from actloss import _ops, nn
+
+import opspec
 
 # torch warns when it initialises the zero-size projections some configurations have
 pytestmark = pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")
 
 # ---- a class for every function ---------------------------------------------------------------
 
-FUNCTION_TO_CLASS = {
-    "relu": "ReLU", "relu6": "ReLU6", "leaky_relu": "LeakyReLU", "prelu": "PReLU",
-    "rrelu": "RReLU", "elu": "ELU", "celu": "CELU", "selu": "SELU", "gelu": "GELU",
-    "silu": "SiLU", "mish": "Mish", "softplus": "Softplus", "softsign": "Softsign",
-    "sigmoid": "Sigmoid", "tanh": "Tanh", "logsigmoid": "LogSigmoid", "hardtanh": "Hardtanh",
-    "hardsigmoid": "Hardsigmoid", "hardswish": "Hardswish", "hardshrink": "Hardshrink",
-    "softshrink": "Softshrink", "tanhshrink": "Tanhshrink", "threshold": "Threshold",
-    "glu": "GLU", "softmax": "Softmax", "log_softmax": "LogSoftmax", "softmin": "Softmin",
+# the elementwise activations: nn builds each class from its row of the op table
+ROWS = [row for row in _ops.UNARY if row.public]
+ROW = {row.name: row for row in ROWS}
+FUNCTION_TO_CLASS = {row.name: row.module for row in ROWS}
+FUNCTION_TO_CLASS.update({
+    "prelu": "PReLU", "rrelu": "RReLU", "glu": "GLU", "softmax": "Softmax",
+    "log_softmax": "LogSoftmax", "softmin": "Softmin",
     "l1_loss": "L1Loss", "mse_loss": "MSELoss", "smooth_l1_loss": "SmoothL1Loss",
     "huber_loss": "HuberLoss", "nll_loss": "NLLLoss", "cross_entropy": "CrossEntropyLoss",
     "binary_cross_entropy": "BCELoss", "binary_cross_entropy_with_logits": "BCEWithLogitsLoss",
@@ -40,7 +43,7 @@ FUNCTION_TO_CLASS = {
     "multi_margin_loss": "MultiMarginLoss", "multilabel_margin_loss": "MultiLabelMarginLoss",
     "sigmoid_focal_loss": "SigmoidFocalLoss", "contrastive_loss": "ContrastiveLoss",
     "info_nce": "InfoNCELoss", "nt_xent": "InfoNCELoss",
-}
+})
 INFRASTRUCTURE = {"Module", "Parameter", "Linear", "Sequential", "ModuleList",
                   "AdaptiveLogSoftmaxWithLoss"}
 
@@ -70,6 +73,44 @@ def test_every_class_is_in_the_table_and_tested():
     assert tested == classes
     for name in nn.__all__:
         assert getattr(nn, name).__doc__, f"{name} has no docstring"
+
+
+def test_every_row_has_its_generated_class():
+    """nn.py has one line per public row of _ops.UNARY; the class comes from the row."""
+    for row in ROWS:
+        line = f'{row.module} = _activation_class("{row.name}")'
+        cls = getattr(nn, row.module, None)
+        assert cls is not None, f"nn.py lacks its line for the row {row.name!r}: add `{line}`"
+        assert cls._row is row, f"nn.{row.module} is not built from the row: `{line}`"
+        assert row.module in nn.__all__, f'add "{row.module}" to nn.__all__'
+        assert (cls.__module__, cls.__name__, cls.__qualname__) == (
+            "actloss.nn", row.module, row.module)
+        assert cls.__init__.__qualname__ == f"{row.module}.__init__"
+        params = inspect.signature(cls).parameters
+        expected = ([p.name for p in row.params] + [o[0] for o in row.options]
+                    + ["inplace"] * row.inplace)
+        assert list(params) == expected, row.module
+        for p in row.params:
+            assert params[p.name].default == (
+                inspect.Parameter.empty if p.default == _ops.REQUIRED else p.default)
+        doc = inspect.getdoc(cls)
+        assert doc.startswith(f"{row.name} (torch.nn.{row.module}).\n"), doc
+        if expected:
+            assert "\nParameters\n----------\n" in doc, row.module
+            for name in expected:
+                assert f"\n{name} : " in doc, (row.module, name)
+
+
+def test_all_is_a_literal_list_of_the_public_classes():
+    tree = ast.parse(inspect.getsource(nn))
+    literal = [ast.literal_eval(node.value) for node in tree.body
+               if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__"
+                                                       for t in node.targets)]
+    assert literal == [nn.__all__] and isinstance(nn.__all__, list)
+    public = {name for name, obj in vars(nn).items() if isinstance(obj, type)
+              and obj.__module__ == nn.__name__ and not name.startswith("_")}
+    assert len(set(nn.__all__)) == len(nn.__all__), "duplicates in nn.__all__"
+    assert set(nn.__all__) == public
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -109,30 +150,37 @@ def _activation_input(rng, dtype, shape=(4, 6, 4), nonfinite=False):
 
 # ---- activations -----------------------------------------------------------------------------
 
-# (class, constructor kwargs, function, its parameters after input, what backward reads)
+def _row_cases(rows):
+    """(class, constructor kwargs, function, its arguments after input) for each op-table row:
+    its first opspec parameter set (the defaults, or values for the required parameters), then
+    every other value of each option."""
+    cases = []
+    for row in rows:
+        spec = opspec.BY_NAME.get(row.name)  # (test_ops_registry requires one)
+        kwargs = dict(spec.params[0]) if spec else {}
+        args = tuple(kwargs.get(p.name, p.default) for p in row.params)
+        options = {option: default for option, default, _ in row.options}
+        cases.append((row.module, kwargs, row.name, args + tuple(options.values())))
+        for option, default, choices in row.options:
+            for value, _ in choices:
+                if value != default:
+                    chosen = {**options, option: value}
+                    cases.append((row.module, {**kwargs, option: value}, row.name,
+                                  args + tuple(chosen.values())))
+    return cases
+
+
+# (class, constructor kwargs, function, its parameters after input, what backward reads):
+# every row of the op table, then other parameters and the other activation classes
 ACTIVATION_CASES = [
-    ("ReLU", {}, "relu", (), "input"),
-    ("ReLU6", {}, "relu6", (), "input"),
-    ("LeakyReLU", {}, "leaky_relu", (0.01,), "input"),
+    case + ("output" if ROW[case[2]].saves_output else "input",) for case in _row_cases(ROWS)
+] + [
     ("LeakyReLU", {"negative_slope": -0.3}, "leaky_relu", (-0.3,), "input"),
     ("ELU", {"alpha": 0.7}, "elu", (0.7,), "input"),
     ("CELU", {"alpha": 1.3}, "celu", (1.3,), "input"),
-    ("SELU", {}, "selu", (), "input"),
-    ("GELU", {}, "gelu", ("none",), "input"),
-    ("GELU", {"approximate": "tanh"}, "gelu", ("tanh",), "input"),
-    ("SiLU", {}, "silu", (), "input"),
-    ("Mish", {}, "mish", (), "input"),
     ("Softplus", {"beta": 2.0, "threshold": 10.0}, "softplus", (2.0, 10.0), "input"),
-    ("Softsign", {}, "softsign", (), "input"),
-    ("Sigmoid", {}, "sigmoid", (), "output"),
-    ("Tanh", {}, "tanh", (), "output"),
-    ("LogSigmoid", {}, "logsigmoid", (), "input"),
     ("Hardtanh", {"min_val": -0.5, "max_val": 1.0}, "hardtanh", (-0.5, 1.0), "input"),
-    ("Hardsigmoid", {}, "hardsigmoid", (), "input"),
-    ("Hardswish", {}, "hardswish", (), "input"),
-    ("Hardshrink", {}, "hardshrink", (0.5,), "input"),
     ("Softshrink", {"lambd": 1.0}, "softshrink", (1.0,), "input"),
-    ("Tanhshrink", {}, "tanhshrink", (), "input"),
     ("Threshold", {"threshold": 0.1, "value": 20.0}, "threshold", (0.1, 20.0), "input"),
     ("GLU", {}, "glu", (-1,), "input"),
     ("GLU", {"dim": 1}, "glu", (1,), "input"),
@@ -192,10 +240,28 @@ def test_backward_before_forward_raises():
             m.backward()
 
 
-# (class, kwargs, function, params) with inplace=True; backward must still be exact
-INPLACE_CASES = [
-    ("ReLU", {}, "relu", ()),
-    ("ReLU6", {}, "relu6", ()),
+def test_generated_constructor_checks():
+    # torch.nn.Hardtanh refuses max_val <= min_val at construction; the function accepts equal
+    # bounds (and refuses min_val > max_val when called)
+    for bounds in [(1.0, 1.0), (2.0, 1.0)]:
+        with pytest.raises(ValueError, match=r"max_val \(1.0\) must be greater than min_val"):
+            nn.Hardtanh(*bounds)
+    _eq(F.hardtanh(np.array([0.0, 2.0]), 1.0, 1.0), np.array([1.0, 1.0]))
+    assert nn.Hardtanh(max_val=2.0).max_val == 2.0
+    # argument binding as a Python signature, naming the class
+    with pytest.raises(TypeError, match=r"Threshold.__init__\(\) missing .*'value'"):
+        nn.Threshold(0.1)
+    with pytest.raises(TypeError, match=r"GELU.__init__\(\) got an unexpected keyword"):
+        nn.GELU(inplace=True)
+    with pytest.raises(TypeError, match=r"Sigmoid.__init__\(\) too many positional"):
+        nn.Sigmoid(True)
+    m = nn.LeakyReLU(0.2, True)
+    assert (m.negative_slope, m.inplace) == (0.2, True)
+
+
+# (class, kwargs, function, params) with inplace=True; backward must still be exact: every row
+# with inplace, then both sides of the conditions under which backward reads the output
+INPLACE_CASES = _row_cases([row for row in ROWS if row.inplace]) + [
     ("LeakyReLU", {"negative_slope": 0.2}, "leaky_relu", (0.2,)),
     ("LeakyReLU", {"negative_slope": 0.0}, "leaky_relu", (0.0,)),
     ("LeakyReLU", {"negative_slope": -0.3}, "leaky_relu", (-0.3,)),  # keeps a copy
@@ -204,12 +270,6 @@ INPLACE_CASES = [
     ("Threshold", {"threshold": 0.5, "value": -1.0}, "threshold", (0.5, -1.0)),  # output
     ("Threshold", {"threshold": 0.5, "value": 0.5}, "threshold", (0.5, 0.5)),  # output
     ("ELU", {"alpha": 0.7}, "elu", (0.7,)),
-    ("CELU", {}, "celu", (1.0,)),
-    ("SELU", {}, "selu", ()),
-    ("SiLU", {}, "silu", ()),
-    ("Mish", {}, "mish", ()),
-    ("Hardsigmoid", {}, "hardsigmoid", ()),
-    ("Hardswish", {}, "hardswish", ()),
 ]
 
 
@@ -224,6 +284,12 @@ def test_inplace_activation(case, dtype, rng):
     _eq(x, getattr(F, fn)(x0, *params))
     gy = rng.standard_normal(x.shape).astype(dtype)
     _eq(m.backward(gy), getattr(F, f"{fn}_backward")(gy, x0, *params))
+    # what was kept: the output itself where the row says it suffices, else a copy of the input
+    row = ROW[fn]
+    values = dict(zip([p.name for p in row.params], params))
+    keeps_output = row.saves_output or row.nn_reads_output == "always" or (
+        row.nn_reads_output != "never" and eval(row.nn_reads_output, {}, values))
+    assert (m._ctx[0] is y) == keeps_output
 
 
 # ---- PReLU ---------------------------------------------------------------------------------------
@@ -536,7 +602,6 @@ def test_loss_reduction_is_checked():
 
 def test_loss_signatures_follow_torch():
     torch = _torch()
-    import inspect
     for name in set(FUNCTION_TO_CLASS.values()):
         if not hasattr(torch.nn, name) or name in ("PReLU", "RReLU"):
             continue
@@ -620,6 +685,14 @@ def test_repr_matches_torch():
     for config in [(16, 100, [10, 50]), (16, 40, [10, 20, 30], 1.0), (8, 30, [5], 4.0, True)]:
         assert repr(nn.AdaptiveLogSoftmaxWithLoss(*config)) == \
             repr(torch.nn.AdaptiveLogSoftmaxWithLoss(*config))
+
+
+def test_every_activation_repr_matches_torch():
+    torch = _torch()
+    for cls, kwargs, fn, _ in _row_cases(ROWS):
+        for inplace in ({}, {"inplace": True}) if ROW[fn].inplace else ({},):
+            assert repr(getattr(nn, cls)(**kwargs, **inplace)) == \
+                repr(getattr(torch.nn, cls)(**kwargs, **inplace)), (cls, kwargs, inplace)
 
 
 def test_modulelist_repr_compresses_repeats():

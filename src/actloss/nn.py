@@ -27,12 +27,15 @@ Conventions of every class:
 """
 import collections
 import importlib
+import inspect
 import math
 import numbers
 import operator
+import textwrap
 
 import numpy as np
 
+from . import _ops
 from ._validate import as_array, bool_option, reject_masked, result_dtype
 
 # the API modules (the package attribute `softmax` is the function, hence import_module)
@@ -296,10 +299,8 @@ class Module:
         return f"{type(self).__name__}({body})"
 
 
-def _inplace_str(inplace, first=False):
-    if not inplace:
-        return ""
-    return "inplace=True" if first else ", inplace=True"
+def _inplace_str(inplace):
+    return ", inplace=True" if inplace else ""
 
 
 # ---- containers and the linear layer ------------------------------------------------------------
@@ -491,327 +492,147 @@ class _Activation(Module):
         return type(self)._grad(grad_output, saved, *self._params())
 
 
-class ReLU(_Activation):
-    """relu (torch.nn.ReLU).
+# torch.nn's constructors check more than its functions: Hardtanh refuses min_val == max_val,
+# which hardtanh() accepts. Such checks replace the row's (_ops.UnaryOp.checks) in the class.
+_CLASS_CHECKS = {"hardtanh": (("max_val > min_val",
+                               "max_val ({max_val}) must be greater than min_val ({min_val})"),)}
 
-    Parameters
-    ----------
-    inplace : bool, default False
-        Overwrite the input. Backward then reads the output (``output > 0`` iff
-        ``input > 0``, so the gradient is exact) -- no copy is kept.
-    """
 
-    _fn, _grad = _act.relu, _act.relu_backward
+def _in_args(expression, names):
+    """An expression of the op table (a condition, an f-string) as a function of the row's
+    arguments, positionally in `names` order."""
+    return eval(f"lambda {', '.join(names)}: {expression}", {})
 
-    def __init__(self, inplace=False):
-        self.inplace = bool_option(inplace, "inplace")
+
+class _RowActivation(_Activation):
+    """An activation class built by :func:`_activation_class` from its op-table row, which
+    sets these attributes."""
+
+    _row = None   # the _ops.UnaryOp
+    _args = ()    # the functional call's arguments after input: the params, then the options
+    # a staticmethod of the _args values: whether an inplace forward may keep the output for
+    # backward (the row's nn_reads_output)
+    _reads_output = None
+    _repr = None  # extra_repr from the row's nn_repr template, or None: params as name=value
+
+    def _params(self):
+        return tuple(getattr(self, name) for name in self._args)
 
     def _output_suffices(self):
-        return True
+        return self._reads_output(*self._params())
 
     def extra_repr(self):
-        return _inplace_str(self.inplace, True)
-
-
-class ReLU6(_Activation):
-    """relu6 = hardtanh(x, 0, 6) (torch.nn.ReLU6).
-
-    Parameters
-    ----------
-    inplace : bool, default False
-        Overwrite the input; backward reads the output (``0 < y < 6`` iff ``0 < x < 6``).
-    """
-
-    _fn, _grad = _act.relu6, _act.relu6_backward
-
-    def __init__(self, inplace=False):
-        self.inplace = bool_option(inplace, "inplace")
-
-    def _output_suffices(self):
-        return True
-
-    def extra_repr(self):
-        return _inplace_str(self.inplace, True)
-
-
-class LeakyReLU(_Activation):
-    """leaky_relu (torch.nn.LeakyReLU).
-
-    Parameters
-    ----------
-    negative_slope : float, default 0.01
-    inplace : bool, default False
-        Overwrite the input. With ``negative_slope >= 0`` backward reads the output (its sign
-        is the input's); with a negative slope a copy of the input is kept.
-    """
-
-    _fn, _grad = _act.leaky_relu, _act.leaky_relu_backward
-
-    def __init__(self, negative_slope=0.01, inplace=False):
-        self.negative_slope = negative_slope
-        self.inplace = bool_option(inplace, "inplace")
-
-    def _params(self):
-        return (self.negative_slope,)
-
-    def _output_suffices(self):
-        return self.negative_slope >= 0
-
-    def extra_repr(self):
-        return f"negative_slope={self.negative_slope}{_inplace_str(self.inplace)}"
-
-
-class Hardtanh(_Activation):
-    """hardtanh (torch.nn.Hardtanh).
-
-    Parameters
-    ----------
-    min_val : float, default -1.0
-    max_val : float, default 1.0
-    inplace : bool, default False
-        Overwrite the input; backward reads the output (``min < y < max`` iff
-        ``min < x < max``).
-    """
-
-    _fn, _grad = _act.hardtanh, _act.hardtanh_backward
-
-    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
-        self.min_val, self.max_val = min_val, max_val
-        self.inplace = bool_option(inplace, "inplace")
-        if max_val <= min_val:
-            raise ValueError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
-
-    def _params(self):
-        return (self.min_val, self.max_val)
-
-    def _output_suffices(self):
-        return True
-
-    def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}{_inplace_str(self.inplace)}"
-
-
-class Threshold(_Activation):
-    """threshold: x > threshold ? x : value (torch.nn.Threshold).
-
-    Parameters
-    ----------
-    threshold : float
-    value : float
-    inplace : bool, default False
-        Overwrite the input. When ``value <= threshold`` backward reads the output
-        (``y > threshold`` iff ``x > threshold``); otherwise a copy of the input is kept.
-    """
-
-    _fn, _grad = _act.threshold, _act.threshold_backward
-
-    def __init__(self, threshold, value, inplace=False):
-        self.threshold, self.value = threshold, value
-        self.inplace = bool_option(inplace, "inplace")
-
-    def _params(self):
-        return (self.threshold, self.value)
-
-    def _output_suffices(self):
-        return self.value <= self.threshold
-
-    def extra_repr(self):
-        return f"threshold={self.threshold}, value={self.value}{_inplace_str(self.inplace)}"
-
-
-class ELU(_Activation):
-    """elu (torch.nn.ELU).
-
-    Parameters
-    ----------
-    alpha : float, default 1.0
-    inplace : bool, default False
-        Overwrite the input; a copy of the input is kept for backward (``elu_backward``
-        takes the input only).
-    """
-
-    _fn, _grad = _act.elu, _act.elu_backward
-
-    def __init__(self, alpha=1.0, inplace=False):
-        self.alpha = alpha
-        self.inplace = bool_option(inplace, "inplace")
-
-    def _params(self):
-        return (self.alpha,)
-
-    def extra_repr(self):
-        return f"alpha={self.alpha}{_inplace_str(self.inplace)}"
-
-
-class CELU(_Activation):
-    """celu (torch.nn.CELU).
-
-    Parameters
-    ----------
-    alpha : float, default 1.0
-    inplace : bool, default False
-        Overwrite the input; a copy of the input is kept for backward.
-    """
-
-    _fn, _grad = _act.celu, _act.celu_backward
-
-    def __init__(self, alpha=1.0, inplace=False):
-        self.alpha = alpha
-        self.inplace = bool_option(inplace, "inplace")
-
-    def _params(self):
-        return (self.alpha,)
-
-    def extra_repr(self):
-        return f"alpha={self.alpha}{_inplace_str(self.inplace)}"
-
-
-def _simple_activation(name, fn, grad, doc, inplace_arg=False, from_output=False):
-    """A parameterless activation class (with an optional inplace argument)."""
-    namespace = {"_fn": fn, "_grad": grad, "_from_output": from_output, "__doc__": doc,
-                 "__module__": __name__}
-    if inplace_arg:
-        def __init__(self, inplace=False):
-            self.inplace = bool_option(inplace, "inplace")
-
-        def extra_repr(self):
-            return _inplace_str(self.inplace, True)
-        namespace.update(__init__=__init__, extra_repr=extra_repr)
-    return type(name, (_Activation,), namespace)
-
-
-_INPLACE_COPY_DOC = """
-    Parameters
-    ----------
-    inplace : bool, default False
-        Overwrite the input; a copy of the input is kept for backward (the functional
-        backward takes the input only).
-    """
-
-SELU = _simple_activation("SELU", _act.selu, _act.selu_backward,
-                          "selu (torch.nn.SELU).\n" + _INPLACE_COPY_DOC, inplace_arg=True)
-SiLU = _simple_activation("SiLU", _act.silu, _act.silu_backward,
-                          "silu, x * sigmoid(x) (torch.nn.SiLU).\n" + _INPLACE_COPY_DOC,
-                          inplace_arg=True)
-Mish = _simple_activation("Mish", _act.mish, _act.mish_backward,
-                          "mish (torch.nn.Mish).\n" + _INPLACE_COPY_DOC, inplace_arg=True)
-Softsign = _simple_activation("Softsign", _act.softsign, _act.softsign_backward,
-                              "softsign (torch.nn.Softsign). Keeps the input for backward.")
-Sigmoid = _simple_activation("Sigmoid", _act.sigmoid, _act.sigmoid_backward,
-                             "sigmoid (torch.nn.Sigmoid). Keeps the output; backward is "
-                             "``sigmoid_backward(grad_output, output=y)``.", from_output=True)
-Tanh = _simple_activation("Tanh", _act.tanh, _act.tanh_backward,
-                          "tanh (torch.nn.Tanh). Keeps the output; backward is "
-                          "``tanh_backward(grad_output, output=y)``.", from_output=True)
-LogSigmoid = _simple_activation("LogSigmoid", _act.logsigmoid, _act.logsigmoid_backward,
-                                "logsigmoid (torch.nn.LogSigmoid). Keeps the input.")
-Tanhshrink = _simple_activation("Tanhshrink", _act.tanhshrink, _act.tanhshrink_backward,
-                                "tanhshrink, x - tanh(x) (torch.nn.Tanhshrink). Keeps the input.")
-
-
-class Hardsigmoid(_Activation):
-    """hardsigmoid (torch.nn.Hardsigmoid).
-
-    Parameters
-    ----------
-    inplace : bool, default False
-        Overwrite the input; a copy of the input is kept for backward. (torch's repr does not
-        show it, nor does this one.)
-    """
-
-    _fn, _grad = _act.hardsigmoid, _act.hardsigmoid_backward
-
-    def __init__(self, inplace=False):
-        self.inplace = bool_option(inplace, "inplace")
-
-
-class Hardswish(_Activation):
-    """hardswish (torch.nn.Hardswish).
-
-    Parameters
-    ----------
-    inplace : bool, default False
-        Overwrite the input; a copy of the input is kept for backward (not shown in the repr,
-        as torch).
-    """
-
-    _fn, _grad = _act.hardswish, _act.hardswish_backward
-
-    def __init__(self, inplace=False):
-        self.inplace = bool_option(inplace, "inplace")
-
-
-class GELU(_Activation):
-    """gelu (torch.nn.GELU).
-
-    Parameters
-    ----------
-    approximate : {'none', 'tanh'}, default 'none'
-    """
-
-    _fn, _grad = _act.gelu, _act.gelu_backward
-
-    def __init__(self, approximate="none"):
-        self.approximate = approximate
-
-    def _params(self):
-        return (self.approximate,)
-
-    def extra_repr(self):
-        return f"approximate={self.approximate!r}"
-
-
-class Softplus(_Activation):
-    """softplus (torch.nn.Softplus).
-
-    Parameters
-    ----------
-    beta : float, default 1.0
-    threshold : float, default 20.0
-    """
-
-    _fn, _grad = _act.softplus, _act.softplus_backward
-
-    def __init__(self, beta=1.0, threshold=20.0):
-        self.beta, self.threshold = beta, threshold
-
-    def _params(self):
-        return (self.beta, self.threshold)
-
-    def extra_repr(self):
-        return f"beta={self.beta}, threshold={self.threshold}"
-
-
-class Hardshrink(_Activation):
-    """hardshrink (torch.nn.Hardshrink).
-
-    Parameters
-    ----------
-    lambd : float, default 0.5
-    """
-
-    _fn, _grad = _act.hardshrink, _act.hardshrink_backward
-
-    def __init__(self, lambd=0.5):
-        self.lambd = lambd
-
-    def _params(self):
-        return (self.lambd,)
-
-    def extra_repr(self):
-        return f"{self.lambd}"
-
-
-class Softshrink(Hardshrink):
-    """softshrink (torch.nn.Softshrink).
-
-    Parameters
-    ----------
-    lambd : float, default 0.5
-        Must be >= 0.
-    """
-
-    _fn, _grad = _act.softshrink, _act.softshrink_backward
+        if self._repr is not None:
+            return self._repr()
+        shown = [f"{p.name}={getattr(self, p.name)}" for p in self._row.params]
+        return ", ".join(shown + (["inplace=True"] if self.inplace else []))
+
+
+def _class_doc(row, names, checks, reads_output):
+    """The numpydoc docstring of the class of `row`."""
+    def wrap(text, indent=""):
+        return textwrap.fill(text, 92, initial_indent=indent, subsequent_indent=indent)
+
+    kept = "the output" if row.saves_output else "the input (a reference, not a copy)"
+    call = "".join(f", {name}" for name in names)
+    params = []
+    for p in row.params:
+        params.append(p.name + " : float"
+                      + ("" if p.default == _ops.REQUIRED else f", default {p.default!r}"))
+        params += {"real": [], "nonzero": ["    Must not be 0."],
+                   "nonnegative": ["    Must be >= 0."]}[p.check]
+    for option, default, choices in row.options:
+        values = ", ".join(repr(value) for value, _ in choices)
+        params.append(f"{option} : {{{values}}}, default {default!r}")
+    params += [f"    Must satisfy ``{condition}``." for condition, _ in checks]
+    if row.inplace:
+        reads = {"True": "Backward then reads the output (its gradient is the input's), so no "
+                         "copy is kept.",
+                 "False": "A copy of the input is kept for backward."}.get(
+            reads_output, f"When ``{reads_output}`` backward reads the output (its gradient is "
+                          f"the input's); otherwise a copy of the input is kept.")
+        params += ["inplace : bool, default False", wrap(f"Overwrite the input. {reads}", "    ")]
+    return "\n".join(
+        [f"{row.name} (torch.nn.{row.module}).", "",
+         wrap(f"Elementwise {row.doc}: ``m(input)`` is ``actloss.{row.name}(input{call})``. "
+              f"The forward keeps {kept}, and ``m.backward(grad_output)`` is "
+              f"``actloss.{row.name}_backward`` on it."), ""]
+        + (["Parameters", "----------"] + params + [""] if params else []))
+
+
+def _activation_class(name):
+    """The torch.nn class of the public op-table row `name` (see _ops.UnaryOp): constructor
+    arguments in torch's order (the row's params, options, then inplace), its checks, repr,
+    and what backward reads after an inplace forward."""
+    row = next(row for row in _ops.UNARY if row.name == name and row.public)
+    names = tuple(p.name for p in row.params) + tuple(option[0] for option in row.options)
+    checks = _CLASS_CHECKS.get(name, row.checks)
+    compiled = [(_in_args(condition, names), _in_args(f"f{message!r}", names))
+                for condition, message in checks]
+    # a row that saves its output has backward read it whatever happens to the input
+    reads_output = "True" if row.saves_output else {"always": "True", "never": "False"}.get(
+        row.nn_reads_output, row.nn_reads_output)
+    empty = inspect.Parameter.empty
+    arguments = ([("self", empty)]
+                 + [(p.name, empty if p.default == _ops.REQUIRED else p.default)
+                    for p in row.params]
+                 + [(option, default) for option, default, _ in row.options]
+                 + [("inplace", False)] * row.inplace)
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    signature = inspect.Signature([inspect.Parameter(argument, kind, default=default)
+                                   for argument, default in arguments])
+
+    def __init__(self, *args, **kwargs):
+        """Check and keep the arguments (the class's Parameters)."""
+        try:
+            bound = signature.bind(self, *args, **kwargs)
+        except TypeError as e:  # name the callable, as Python's own messages do
+            raise TypeError(f"{row.module}.__init__() {e}") from None
+        bound.apply_defaults()
+        for key, value in list(bound.arguments.items())[1:]:
+            setattr(self, key, value)
+        if row.inplace:
+            self.inplace = bool_option(self.inplace, "inplace")
+        for condition, message in compiled:
+            if not condition(*self._params()):
+                raise ValueError(message(*self._params()))
+
+    __init__.__signature__ = signature  # what inspect and help() show
+    __init__.__qualname__ = f"{row.module}.__init__"
+    namespace = {
+        "__module__": __name__, "__qualname__": row.module, "__init__": __init__,
+        "__doc__": _class_doc(row, names, checks, reads_output),
+        "_row": row, "_fn": getattr(_act, name), "_grad": getattr(_act, f"{name}_backward"),
+        "_from_output": row.saves_output, "_args": names,
+        "_reads_output": staticmethod(_in_args(reads_output, names))}
+    if row.nn_repr is not None:
+        namespace["_repr"] = _in_args(f"f{row.nn_repr!r}", ["self"])
+    return type(row.module, (_RowActivation,), namespace)
+
+
+# One line per public row of _ops.UNARY, in the table's order (test_nn fails naming a missing
+# one); everything else about each class comes from its row.
+ReLU = _activation_class("relu")
+ReLU6 = _activation_class("relu6")
+LeakyReLU = _activation_class("leaky_relu")
+ELU = _activation_class("elu")
+CELU = _activation_class("celu")
+SELU = _activation_class("selu")
+GELU = _activation_class("gelu")
+SiLU = _activation_class("silu")
+Mish = _activation_class("mish")
+Softplus = _activation_class("softplus")
+Softsign = _activation_class("softsign")
+Sigmoid = _activation_class("sigmoid")
+Tanh = _activation_class("tanh")
+LogSigmoid = _activation_class("logsigmoid")
+Hardtanh = _activation_class("hardtanh")
+Hardsigmoid = _activation_class("hardsigmoid")
+Hardswish = _activation_class("hardswish")
+Hardshrink = _activation_class("hardshrink")
+Softshrink = _activation_class("softshrink")
+Tanhshrink = _activation_class("tanhshrink")
+Threshold = _activation_class("threshold")
 
 
 class GLU(_Activation):

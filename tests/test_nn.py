@@ -80,9 +80,10 @@ def test_every_row_has_its_generated_class():
     for row in ROWS:
         line = f'{row.module} = _activation_class("{row.name}")'
         cls = getattr(nn, row.module, None)
-        assert cls is not None, f"nn.py lacks its line for the row {row.name!r}: add `{line}`"
+        assert cls is not None, (f"nn.py lacks `{line}` for the row {row.name!r}: "
+                                 "rebuild, or run python src/actloss/_codegen.py")
         assert cls._row is row, f"nn.{row.module} is not built from the row: `{line}`"
-        assert row.module in nn.__all__, f'add "{row.module}" to nn.__all__'
+        assert row.module in nn.__all__, "nn.__all__ is stale: run python src/actloss/_codegen.py"
         assert (cls.__module__, cls.__name__, cls.__qualname__) == (
             "actloss.nn", row.module, row.module)
         assert cls.__init__.__qualname__ == f"{row.module}.__init__"

@@ -157,6 +157,24 @@ def _literal_all(path):
     raise RuntimeError(f"{path} has no literal __all__")
 
 
+def _nn_all(public, package_dir):
+    """actloss.nn's __all__: its public classes in file order, the row classes at their region."""
+    with open(os.path.join(package_dir, "nn.py")) as f:
+        source = f.read()
+    region = source.index("# <generated: nn.activations>")
+    names = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            names.append((_offset(source, node.lineno), node.name))
+    names += [(region, op.module) for op in public]
+    return [name for _, name in sorted(names, key=lambda item: item[0])]
+
+
+def _offset(source, lineno):
+    """The character offset of line `lineno` (1-based) of `source`."""
+    return sum(len(line) for line in source.splitlines(keepends=True)[:lineno - 1])
+
+
 def render(ops, package_dir=HERE):
     """{region name: generated text}."""
     public = _public(ops)
@@ -177,6 +195,9 @@ def render(ops, package_dir=HERE):
         "ACTIVATIONS": _literal("ACTIVATIONS", [op.name for op in public]
                                 + list(SPECIAL_ACTIVATIONS), tuple_=True),
         "actloss.__all__": _literal("__all__", package),
+        "nn.__all__": _literal("__all__", _nn_all(public, package_dir)),
+        "nn.activations": "".join(f'{op.module} = _activation_class("{op.name}")\n'
+                                  for op in public),
     }
 
 
@@ -195,7 +216,7 @@ def _literal(name, items, tuple_=False, width=96):
     return "\n".join(lines) + "\n"
 
 
-FILES = ("activations.py", "pointwise_losses.py", "__init__.py")
+FILES = ("activations.py", "pointwise_losses.py", "__init__.py", "nn.py")
 
 
 def update(package_dir=HERE, ops=None, check=False):

@@ -42,21 +42,18 @@ from ._validate import as_array, bool_option, reject_masked, result_dtype
 _act, _cls, _emb, _pw, _sm = (importlib.import_module(f".{name}", __package__) for name in (
     "activations", "classification", "embedding_losses", "pointwise_losses", "softmax"))
 
-__all__ = [
-    "Module", "Parameter", "Linear", "Sequential", "ModuleList",
-    # activations
-    "ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "CELU", "SELU", "GELU", "SiLU",
-    "Mish", "Softplus", "Softsign", "Sigmoid", "Tanh", "LogSigmoid", "Hardtanh", "Hardsigmoid",
-    "Hardswish", "Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "GLU", "Softmax",
-    "LogSoftmax", "Softmin",
-    # losses
-    "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
-    "BCEWithLogitsLoss", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss", "MarginRankingLoss",
-    "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "SoftMarginLoss",
-    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "SigmoidFocalLoss",
-    "ContrastiveLoss", "InfoNCELoss",
-    "AdaptiveLogSoftmaxWithLoss",
-]
+# <generated: nn.__all__>
+__all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "ReLU", "ReLU6",
+           "LeakyReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish", "Softplus", "Softsign",
+           "Sigmoid", "Tanh", "LogSigmoid", "Hardtanh", "Hardsigmoid", "Hardswish",
+           "Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "GLU", "Softmax",
+           "LogSoftmax", "Softmin", "PReLU", "RReLU", "L1Loss", "MSELoss", "SmoothL1Loss",
+           "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss",
+           "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss", "MarginRankingLoss",
+           "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "SoftMarginLoss",
+           "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
+           "SigmoidFocalLoss", "ContrastiveLoss", "InfoNCELoss", "AdaptiveLogSoftmaxWithLoss"]
+# </generated: nn.__all__>
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys",
                                                                 "unexpected_keys"])
@@ -610,8 +607,9 @@ def _activation_class(name):
     return type(row.module, (_RowActivation,), namespace)
 
 
-# One line per public row of _ops.UNARY, in the table's order (test_nn fails naming a missing
-# one); everything else about each class comes from its row.
+# One line per public row of _ops.UNARY, in the table's order, written by _codegen.py;
+# everything else about each class comes from its row.
+# <generated: nn.activations>
 ReLU = _activation_class("relu")
 ReLU6 = _activation_class("relu6")
 LeakyReLU = _activation_class("leaky_relu")
@@ -633,6 +631,7 @@ Hardshrink = _activation_class("hardshrink")
 Softshrink = _activation_class("softshrink")
 Tanhshrink = _activation_class("tanhshrink")
 Threshold = _activation_class("threshold")
+# </generated: nn.activations>
 
 
 class GLU(_Activation):

@@ -43,6 +43,20 @@ def test_table_covers_every_public_function():
         assert c.kind in bc.SIZES and c.family in ("activation", "softmax", "loss"), c.name
 
 
+def test_every_public_row_has_its_generated_case():
+    """The op table's public elementwise rows make their own cases (_bench_activations)."""
+    from actloss import _bench_activations, _ops
+    rows = [op for op in _ops.UNARY if op.public]
+    generated = {c.api for c in _bench_activations.ROW_CASES}
+    assert generated == {op.name for op in rows}
+    for op in rows:
+        c = bc.case(op.name)
+        assert c.family == "activation" and c.directions == ("forward", "backward")
+        assert c.saves == ("y" if op.saves_output else "x")
+        assert set(c.params) == {p.name for p in op.params} | {o[0] for o in op.options}
+        assert all(c.params[p.name] == p.default for p in op.params if p.default != _ops.REQUIRED)
+
+
 def test_table_has_gelu_tanh_and_the_copy_reference():
     assert bc.case("gelu_tanh").params == {"approximate": "tanh"}
     assert bc.case("copy").api is None and bc.case("copy").directions == ("forward",)

@@ -1,22 +1,20 @@
 """Bench cases of the activations (``actloss.ACTIVATIONS``, gelu in both ``approximate``
 modes) and the ``np.copyto`` reference; the framework is ``_benchcases``.
 
-``x`` ~ 3 N(0, 1), so every branch is taken. The NumPy side is the formula a user would write
-(``x * (1 / (1 + np.exp(-x)))`` for silu; the derivative's formula times grad_output for the
-backward); gelu's needs ``erf``, which NumPy lacks: it comes from SciPy, and without SciPy
-there is none. torch's backward is the autograd-free functional derivative
-``torch.ops.aten.<op>_backward`` (elu's for celu and selu, threshold's for relu, hardtanh's for
-relu6); autograd on a graph built once for softsign and tanhshrink, which have none.
+Every public elementwise row of the op table (_ops.UNARY) gets its case here by itself: its
+parameters at their defaults, its NumPy side the row's plain formulas (``numpy``: what a user
+would write; gelu's needs SciPy's erfc, and without SciPy there is none). torch's forward is
+``torch.nn.functional.<name>``; its backward the autograd-free functional derivative
+``torch.ops.aten.<op>_backward`` where _TORCH_BACKWARD names one, else autograd on a graph
+built once. ``x`` ~ 3 N(0, 1), so every branch is taken.
 """
-import math
+import functools
 
 import numpy as np
 
+from . import _ops
 from ._benchcases import Case, scipy_special, torch_module
 
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)   # Python floats: they keep float32 float32
-_INV_SQRT2 = math.sqrt(0.5)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 _PRELU_CHANNELS = 8
@@ -56,39 +54,6 @@ def _sig(x):
     return 1 / (1 + np.exp(-x))
 
 
-def _np_gelu(a):
-    erf = scipy_special().erf
-    return 0.5 * a.x * (1 + erf(a.x * _INV_SQRT2))
-
-
-def _np_gelu_bwd(a):
-    erf, x = scipy_special().erf, a.x
-    return a.gy * (0.5 * (1 + erf(x * _INV_SQRT2)) + x * np.exp(-0.5 * x * x) * _INV_SQRT_2PI)
-
-
-def _np_gelu_tanh(a):
-    x = a.x
-    return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
-
-
-def _np_gelu_tanh_bwd(a):
-    x = a.x
-    t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
-    du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-    return a.gy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
-
-
-def _np_silu_bwd(a):
-    s = _sig(a.x)
-    return a.gy * (s * (1 + a.x * (1 - s)))
-
-
-def _np_mish_bwd(a):
-    x = a.x
-    t = np.tanh(np.log1p(np.exp(x)))
-    return a.gy * (t + x * _sig(x) * (1 - t * t))
-
-
 def _np_prelu(a):
     return np.where(a.x > 0, a.x, a.x * a.w[:, None])
 
@@ -118,21 +83,12 @@ def _np_glu_bwd(a):
     return np.concatenate([a.gy * s, a.gy * u * s * (1 - s)], axis=-1)
 
 
-def _np_softshrink(a):
-    return np.sign(a.x) * np.maximum(np.abs(a.x) - 0.5, 0)
-
-
 def _np_copy(a):
     np.copyto(a.out, a.x)
     return a.out
 
 
 # ---- torch's functional derivatives (torch.ops.aten), all autograd-free --------------------------
-
-def _aten(make_call):
-    """torch_bwd from `make_call(aten, t)`, the derivative autograd itself would call."""
-    return lambda t: make_call(torch_module().ops.aten, t)
-
 
 def _logsigmoid_bwd(t):
     aten = torch_module().ops.aten
@@ -161,79 +117,91 @@ def _torch_fn(name):
     return lambda t: getattr(torch_module(), name)(t.x)
 
 
-CASES = [
-    _act("relu", lambda a: np.maximum(a.x, 0), lambda a: a.gy * (a.x > 0),
-         torch_bwd=_aten(lambda aten, t: lambda: aten.threshold_backward(t.gy, t.x, 0))),
-    _act("relu6", lambda a: np.clip(a.x, 0, 6), lambda a: a.gy * ((a.x > 0) & (a.x < 6)),
-         torch_bwd=_aten(lambda aten, t: lambda: aten.hardtanh_backward(t.gy, t.x, 0.0, 6.0))),
-    _act("leaky_relu", lambda a: np.where(a.x > 0, a.x, a.x * 0.01),
-         lambda a: np.where(a.x > 0, a.gy, a.gy * 0.01), {"negative_slope": 0.01},
-         torch_bwd=_aten(lambda aten, t: lambda: aten.leaky_relu_backward(t.gy, t.x, 0.01,
-                                                                          False))),
+# ---- the elementwise rows of the op table ------------------------------------------------------
+
+# Values for the parameters a row leaves without a default (REQUIRED).
+_BENCH_VALUES = {"threshold": {"threshold": 0.1, "value": 20.0}}
+
+# torch's autograd-free derivative of each case, (aten, tensors, params) -> its call; a case
+# without one is timed through autograd. torch_fwd overrides: torch.sigmoid/tanh (the
+# torch.nn.functional names are deprecated aliases).
+_TORCH_BACKWARD = {
+    "relu": lambda aten, t, p: aten.threshold_backward(t.gy, t.x, 0),
+    "relu6": lambda aten, t, p: aten.hardtanh_backward(t.gy, t.x, 0.0, 6.0),
+    "leaky_relu": lambda aten, t, p: aten.leaky_relu_backward(t.gy, t.x, p["negative_slope"],
+                                                              False),
+    "elu": lambda aten, t, p: aten.elu_backward(t.gy, p["alpha"], 1.0, 1.0, False, t.x),
+    "celu": lambda aten, t, p: aten.elu_backward(t.gy, p["alpha"], 1.0, 1 / p["alpha"], False,
+                                                 t.x),
+    "selu": lambda aten, t, p: aten.elu_backward(t.gy, _SELU_ALPHA, _SELU_SCALE, 1.0, False,
+                                                 t.x),
+    "gelu": lambda aten, t, p: aten.gelu_backward(t.gy, t.x, approximate=p["approximate"]),
+    "silu": lambda aten, t, p: aten.silu_backward(t.gy, t.x),
+    "mish": lambda aten, t, p: aten.mish_backward(t.gy, t.x),
+    "softplus": lambda aten, t, p: aten.softplus_backward(t.gy, t.x, p["beta"],
+                                                          p["threshold"]),
+    "sigmoid": lambda aten, t, p: aten.sigmoid_backward(t.gy, t.y),
+    "tanh": lambda aten, t, p: aten.tanh_backward(t.gy, t.y),
+    "hardtanh": lambda aten, t, p: aten.hardtanh_backward(t.gy, t.x, p["min_val"],
+                                                          p["max_val"]),
+    "hardsigmoid": lambda aten, t, p: aten.hardsigmoid_backward(t.gy, t.x),
+    "hardswish": lambda aten, t, p: aten.hardswish_backward(t.gy, t.x),
+    "hardshrink": lambda aten, t, p: aten.hardshrink_backward(t.gy, t.x, p["lambd"]),
+    "softshrink": lambda aten, t, p: aten.softshrink_backward(t.gy, t.x, p["lambd"]),
+    "threshold": lambda aten, t, p: aten.threshold_backward(t.gy, t.x, p["threshold"]),
+}
+_TORCH_FORWARD = {"sigmoid": _torch_fn("sigmoid"), "tanh": _torch_fn("tanh")}
+_TORCH_SPECIAL_BACKWARD = {"logsigmoid": _logsigmoid_bwd}
+
+
+def _aten_call(name, params):
+    derivative = _TORCH_BACKWARD[name]
+    return lambda t: (lambda: derivative(torch_module().ops.aten, t, params))
+
+
+def _numpy_side(row, params):
+    """The row's plain NumPy formulas (_ops.numpy_formulas) as the case's np_fwd and np_bwd;
+    made on first use, so a formula needing SciPy costs nothing where SciPy is missing."""
+    formulas = functools.lru_cache(maxsize=None)(lambda: _ops.numpy_formulas(row))
+    return (lambda a: formulas()[0](a.x, **params),
+            lambda a: formulas()[1](a.gy, a.x, a.y, **params))
+
+
+def _row_cases(op):
+    """The cases of a public row: one, or one per value of an option (gelu's approximate,
+    whose "tanh" case is named after its kernel row, gelu_tanh)."""
+    values = _BENCH_VALUES.get(op.name, {})
+    params = {p.name: values.get(p.name, p.default) for p in op.params}
+    choices = [(None, op.name)]
+    for option, default, kernels in op.options:
+        choices = [((option, value), kernel) for value, kernel in kernels]
+    for choice, kernel in choices:
+        row = next(r for r in _ops.UNARY if r.name == kernel)
+        case_params = dict(params, **dict([choice])) if choice else params
+        name = op.name if choice is None or choice[1] == op.options[0][1] else kernel
+        np_fwd, np_bwd = _numpy_side(row, params)
+        torch_bwd = (_aten_call(op.name, case_params) if op.name in _TORCH_BACKWARD
+                     else _TORCH_SPECIAL_BACKWARD.get(op.name))
+        yield _act(name, np_fwd, np_bwd, case_params, api=op.name, torch_bwd=torch_bwd,
+                   torch_fwd=_TORCH_FORWARD.get(op.name),
+                   saves="y" if row.saves_output else "x",
+                   needs_scipy="scipy." in "".join(row.numpy))
+
+
+ROW_CASES = [case for op in _ops.UNARY if op.public for case in _row_cases(op)]
+
+CASES = ROW_CASES + [
     _act("prelu", _np_prelu, _np_prelu_bwd, args=("x", "w"), grads=("x", "w"),
          make=_x_prelu, shape=_shape_prelu, out=("forward",), torch_bwd=_prelu_bwd,
          note="(5, 8, n/40), one slope per channel"),
     _act("rrelu", _np_rrelu, lambda a: a.gy * a.noise,
          {"lower": 1 / 8, "upper": 1 / 3, "training": True}, make=_x_rrelu,
          fwd_kw=("generator", "noise"), bwd_kw=("noise",),
-         torch_bwd=_aten(lambda aten, t: lambda: aten.rrelu_with_noise_backward(
-             t.gy, t.x, t.noise, 1 / 8, 1 / 3, True, False)),
+         torch_bwd=lambda t: lambda: torch_module().ops.aten.rrelu_with_noise_backward(
+             t.gy, t.x, t.noise, 1 / 8, 1 / 3, True, False),
          note="training=True: slopes drawn by each implementation's RNG"),
-    _act("elu", lambda a: np.where(a.x > 0, a.x, np.expm1(a.x)),
-         lambda a: np.where(a.x > 0, a.gy, a.gy * np.exp(a.x)), {"alpha": 1.0},
-         torch_bwd=_aten(lambda aten, t: lambda: aten.elu_backward(t.gy, 1.0, 1.0, 1.0, False,
-                                                                   t.x))),
-    _act("celu", lambda a: np.where(a.x > 0, a.x, 1.0 * np.expm1(a.x / 1.0)),
-         lambda a: np.where(a.x > 0, a.gy, a.gy * np.exp(a.x / 1.0)), {"alpha": 1.0},
-         torch_bwd=_aten(lambda aten, t: lambda: aten.elu_backward(t.gy, 1.0, 1.0, 1.0, False,
-                                                                   t.x))),
-    _act("selu", lambda a: _SELU_SCALE * np.where(a.x > 0, a.x, _SELU_ALPHA * np.expm1(a.x)),
-         lambda a: a.gy * np.where(a.x > 0, _SELU_SCALE, _SELU_SCALE * _SELU_ALPHA * np.exp(a.x)),
-         torch_bwd=_aten(lambda aten, t: lambda: aten.elu_backward(
-             t.gy, _SELU_ALPHA, _SELU_SCALE, 1.0, False, t.x))),
-    _act("gelu", _np_gelu, _np_gelu_bwd, {"approximate": "none"}, needs_scipy=True,
-         torch_bwd=_aten(lambda aten, t: lambda: aten.gelu_backward(t.gy, t.x,
-                                                                    approximate="none"))),
-    _act("gelu_tanh", _np_gelu_tanh, _np_gelu_tanh_bwd, {"approximate": "tanh"}, api="gelu",
-         torch_bwd=_aten(lambda aten, t: lambda: aten.gelu_backward(t.gy, t.x,
-                                                                    approximate="tanh"))),
-    _act("silu", lambda a: a.x * (1 / (1 + np.exp(-a.x))), _np_silu_bwd,
-         torch_bwd=_aten(lambda aten, t: lambda: aten.silu_backward(t.gy, t.x))),
-    _act("mish", lambda a: a.x * np.tanh(np.log1p(np.exp(a.x))), _np_mish_bwd,
-         torch_bwd=_aten(lambda aten, t: lambda: aten.mish_backward(t.gy, t.x))),
-    _act("softplus", lambda a: np.where(a.x > 20, a.x, np.log1p(np.exp(a.x))),
-         lambda a: np.where(a.x > 20, a.gy, a.gy / (1 + np.exp(-a.x))),
-         {"beta": 1.0, "threshold": 20.0},
-         torch_bwd=_aten(lambda aten, t: lambda: aten.softplus_backward(t.gy, t.x, 1.0, 20.0))),
-    _act("softsign", lambda a: a.x / (1 + np.abs(a.x)), lambda a: a.gy / (1 + np.abs(a.x)) ** 2),
-    _act("sigmoid", lambda a: 1 / (1 + np.exp(-a.x)), lambda a: a.gy * a.y * (1 - a.y),
-         saves="y", torch_fwd=_torch_fn("sigmoid"),
-         torch_bwd=_aten(lambda aten, t: lambda: aten.sigmoid_backward(t.gy, t.y))),
-    _act("tanh", lambda a: np.tanh(a.x), lambda a: a.gy * (1 - a.y * a.y), saves="y",
-         torch_fwd=_torch_fn("tanh"),
-         torch_bwd=_aten(lambda aten, t: lambda: aten.tanh_backward(t.gy, t.y))),
-    _act("logsigmoid", lambda a: -np.logaddexp(0, -a.x), lambda a: a.gy / (1 + np.exp(a.x)),
-         torch_bwd=_logsigmoid_bwd),
-    _act("hardtanh", lambda a: np.clip(a.x, -1, 1), lambda a: a.gy * ((a.x > -1) & (a.x < 1)),
-         {"min_val": -1.0, "max_val": 1.0},
-         torch_bwd=_aten(lambda aten, t: lambda: aten.hardtanh_backward(t.gy, t.x, -1.0, 1.0))),
-    _act("hardsigmoid", lambda a: np.clip(a.x / 6 + 0.5, 0, 1),
-         lambda a: np.where((a.x > -3) & (a.x < 3), a.gy / 6, 0),
-         torch_bwd=_aten(lambda aten, t: lambda: aten.hardsigmoid_backward(t.gy, t.x))),
-    _act("hardswish", lambda a: a.x * np.clip(a.x + 3, 0, 6) / 6,
-         lambda a: np.where(a.x < -3, 0, np.where(a.x <= 3, a.gy * (a.x / 3 + 0.5), a.gy)),
-         torch_bwd=_aten(lambda aten, t: lambda: aten.hardswish_backward(t.gy, t.x))),
-    _act("hardshrink", lambda a: np.where(np.abs(a.x) > 0.5, a.x, 0),
-         lambda a: a.gy * (np.abs(a.x) > 0.5), {"lambd": 0.5},
-         torch_bwd=_aten(lambda aten, t: lambda: aten.hardshrink_backward(t.gy, t.x, 0.5))),
-    _act("softshrink", _np_softshrink, lambda a: a.gy * (np.abs(a.x) > 0.5), {"lambd": 0.5},
-         torch_bwd=_aten(lambda aten, t: lambda: aten.softshrink_backward(t.gy, t.x, 0.5))),
-    _act("tanhshrink", lambda a: a.x - np.tanh(a.x), lambda a: a.gy * np.tanh(a.x) ** 2),
-    _act("threshold", lambda a: np.where(a.x > 0.1, a.x, 20.0), lambda a: a.gy * (a.x > 0.1),
-         {"threshold": 0.1, "value": 20.0},
-         torch_bwd=_aten(lambda aten, t: lambda: aten.threshold_backward(t.gy, t.x, 0.1))),
     _act("glu", _np_glu, _np_glu_bwd, {"dim": -1}, shape=_shape_glu, out=("forward",),
-         torch_bwd=_aten(lambda aten, t: lambda: aten.glu_backward(t.gy, t.x, -1)),
+         torch_bwd=lambda t: lambda: torch_module().ops.aten.glu_backward(t.gy, t.x, -1),
          note="(n/1000, 1000), halved along the last axis"),
     Case(name="copy", api=None, family="activation", kind="elementwise", make=_x_out,
          np_fwd=_np_copy, note="np.copyto(out, x): the bandwidth reference"),

@@ -411,6 +411,9 @@ def missing_dependency(c, impl):
     """Why an implementation of c cannot run here (torch or SciPy missing), or None."""
     if impl == "torch" and torch_module() is None:
         return "torch is not installed"
+    if (impl == "torch" and c.torch_fwd is None and c.api
+            and not hasattr(torch_module().nn.functional, c.api)):
+        return f"torch has no {c.api}"
     if impl == "numpy" and c.needs_scipy and scipy_special() is None:
         return "NumPy has no erf and SciPy is not installed"
     return None

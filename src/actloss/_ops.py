@@ -29,7 +29,7 @@ Param = namedtuple("Param", "name default check", defaults=("real",))
 #   numpy        (forward, backward): the plain NumPy formula a user would write, in x, g (the
 #                gradient's grad_output), y (the forward result, for saves_output rows) and
 #                the parameter names -- the benchmark's NumPy peer and the self-check's
-#                fallback reference
+#                fallback reference (constants as Python floats: float32 stays float32)
 #   checks       ((condition, message), ...): argument checks across parameters (Python
 #                expressions in the parameter names; the message is an f-string)
 #   options      ((name, default, ((value, kernel row), ...)), ...): a string option choosing
@@ -86,9 +86,9 @@ UNARY = (
             "does not cancel for x < 0.",
             "(Phi(input) + input * phi(input)) (or the tanh form's derivative)",
             "gelu(-inf) is -0.0, the limit (torch returns NaN).",
-            ("x * 0.5 * scipy.special.erfc(-x / np.sqrt(2))",
-             "g * (0.5 * scipy.special.erfc(-x / np.sqrt(2)) "
-             "+ x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi))"),
+            ("x * 0.5 * scipy.special.erfc(x * -0.7071067811865476)",
+             "g * (0.5 * scipy.special.erfc(x * -0.7071067811865476) "
+             "+ x * np.exp(-0.5 * x * x) * 0.3989422804014327)"),
             options=(("approximate", "none", (("none", "gelu"), ("tanh", "gelu_tanh"))),),
             nn_repr="approximate={self.approximate!r}"),
     UnaryOp("gelu_tanh", (), False, False, False,

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import reference as R
+from actloss import _ops
 from reference import LONGDOUBLE_GAIN
 
 F32 = np.dtype(np.float32)
@@ -270,6 +272,23 @@ SPECS = (
            special=((0.0, 0.0), (INF, INF), (-INF, -INF), (HUGE, SAME),
                     (-3.0, lambda x: x * 11 / 48))),
 )
+
+
+
+def _default_spec(row):
+    """The spec of a public row this file does not list (a new activation's, until someone
+    writes its own): inputs on (-10, 10) at the row's defaults (1.0 for a parameter without
+    one), exact rows bit for bit and the others to the 1 ULP (float32) / 2 ULP (float64)
+    contract, and a few points against the float64 reference as its special values."""
+    params = {p.name: 1.0 for p in row.params if p.default == _ops.REQUIRED}
+    at = lambda x: R.FORWARD[row.name](x, **params)  # noqa: E731
+    return OpSpec(row.name, row.name, (-10, 10), EXACT if row.exact else TRANSCENDENTAL,
+                  EXACT if row.exact else GRAD, params=(params,), inplace=row.inplace,
+                  special=tuple((x, at) for x in (0.0, 1.0, -1.0, 4.0, -4.0)))
+
+
+SPECS += tuple(_default_spec(row) for row in _ops.UNARY
+               if row.public and row.name not in {spec.name for spec in SPECS})
 
 # prelu, glu and rrelu in training: the tolerances their own tests use. prelu's grad_weight is a
 # sum, checked with its own tolerance in the test.

@@ -25,6 +25,8 @@ from decimal import Decimal
 
 import numpy as np
 
+from . import _ops
+
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
 DTYPES = (F32, F64)
 
@@ -281,40 +283,57 @@ Check = namedtuple("Check", "name direction run")
 Result = namedtuple("Result", "name direction dtype error tolerance")
 
 
-def _api(F, name):
-    """(forward, backward, params) of an op row (gelu_tanh is gelu(approximate='tanh'))."""
-    if name == "gelu_tanh":
-        return (lambda x: F.gelu(x, approximate="tanh"),
-                lambda g, x: F.gelu_backward(g, x, approximate="tanh"), {})
-    p = PARAMS.get(name, {})
-    fwd, bwd = getattr(F, name), getattr(F, name + "_backward")
-    return (lambda x: fwd(x, **p)), (lambda g, x: bwd(g, x, **p)), p
+def _references(row, p):
+    """(forward(x), backward(g, x)) float64 references of the kernel row `row` with parameters
+    p: the ones written above, or for a row without them its own plain NumPy formulas
+    (_ops.numpy_formulas), so that a new row is checked from the day it is added."""
+    if row.name in REF_FORWARD:
+        return (lambda x: REF_FORWARD[row.name](x, **p),
+                lambda g, x: REF_BACKWARD[row.name](g, x, **p))
+    fwd, bwd = _ops.numpy_formulas(row)
+    return (lambda x: fwd(x, **p)), (lambda g, x: bwd(g, x, fwd(x, **p), **p))
 
 
-def _unary_checks(F, name):
-    fwd, bwd, p = _api(F, name)
+def _params(op):
+    """The check's parameters of a public row: PARAMS, else the row's defaults (1.0 for a
+    parameter without one)."""
+    if op.name in PARAMS:
+        return PARAMS[op.name]
+    return {q.name: 1.0 if q.default == _ops.REQUIRED else q.default for q in op.params}
+
+
+def _unary_checks(F, op, row, options):
+    """Forward and backward of the public row `op` called with `options` (which run the kernel
+    row `row`: gelu(approximate="tanh") runs gelu_tanh), named after `row`."""
+    p = _params(op)
+    fwd, bwd = getattr(F, op.name), getattr(F, op.name + "_backward")
+    ref_fwd, ref_bwd = _references(row, p)
 
     def run_forward(dtype):
         x = sample(dtype)
         xn = np.append(x, np.array(np.nan, dtype))
-        ref = np.append(REF_FORWARD[name](x.astype(np.float64), **p), np.nan)
-        return forward_error(fwd(xn), ref, dtype)
+        ref = np.append(ref_fwd(x.astype(np.float64)), np.nan)
+        return forward_error(fwd(xn, **p, **options), ref, dtype)
 
     def run_backward(dtype):
         x = sample(dtype)
         g = np.random.default_rng(7).standard_normal(x.size).astype(dtype)
-        ref = REF_BACKWARD[name](g.astype(np.float64), x.astype(np.float64), **p)
-        return backward_error(bwd(g, x), ref, g, dtype)
+        ref = ref_bwd(g.astype(np.float64), x.astype(np.float64))
+        return backward_error(bwd(g, x, **p, **options), ref, g, dtype)
 
-    checks = [Check(name, "forward", run_forward), Check(name, "backward", run_backward)]
-    if name in REF_BACKWARD_FROM_OUTPUT:
+    checks = [Check(row.name, "forward", run_forward), Check(row.name, "backward", run_backward)]
+    if row.saves_output:
         def run_from_output(dtype):
-            y = fwd(sample(dtype))
+            x = sample(dtype)
+            y = fwd(x, **p, **options)
             g = np.random.default_rng(7).standard_normal(y.size).astype(dtype)
-            ref = REF_BACKWARD_FROM_OUTPUT[name](g.astype(np.float64), y.astype(np.float64))
-            got = getattr(F, name + "_backward")(g, output=y)
+            g64, y64 = g.astype(np.float64), y.astype(np.float64)
+            ref = (REF_BACKWARD_FROM_OUTPUT[row.name](g64, y64)
+                   if row.name in REF_BACKWARD_FROM_OUTPUT
+                   else _ops.numpy_formulas(row)[1](g64, x.astype(np.float64), y64, **p))
+            got = bwd(g, output=y, **p, **options)
             return backward_error(got, ref, g, dtype)
-        checks.append(Check(name + "(output=)", "backward", run_from_output))
+        checks.append(Check(row.name + "(output=)", "backward", run_from_output))
     return checks
 
 
@@ -404,19 +423,20 @@ def _glu_checks(F):
 
 
 def checks(F):
-    """Every check, in the order of F.ACTIVATIONS (gelu followed by its tanh form)."""
+    """Every check, in the order of F.ACTIVATIONS: each public row of the op table, then the
+    other kernel rows its options reach (gelu, then gelu_tanh), and the hand-written three."""
+    special = {"prelu": _prelu_checks, "rrelu": _rrelu_checks, "glu": _glu_checks}
+    rows = {op.name: op for op in _ops.UNARY}
     out = []
     for name in F.ACTIVATIONS:
-        if name == "prelu":
-            out += _prelu_checks(F)
-        elif name == "rrelu":
-            out += _rrelu_checks(F)
-        elif name == "glu":
-            out += _glu_checks(F)
-        else:
-            out += _unary_checks(F, name)
-            if name == "gelu":
-                out += _unary_checks(F, "gelu_tanh")
+        if name in special:
+            out += special[name](F)
+            continue
+        op = rows[name]
+        out += _unary_checks(F, op, op, {})
+        for option, default, kernels in op.options:
+            out += [check for value, kernel in kernels if value != default
+                    for check in _unary_checks(F, op, rows[kernel], {option: value})]
     return out
 
 

@@ -7,6 +7,7 @@ result dtype (promoted_dtype); complex, object, string and other dtypes raise Ty
 numpy.ma masked arrays raise TypeError (reject_masked); boolean options take True/False and
 numpy.bool_ only (bool_option).
 """
+import math
 import numbers
 import operator
 import sys
@@ -180,6 +181,8 @@ def check_reduction(reduction, allowed=REDUCTIONS):
 def loss_grad_output(grad_output, reduction, loss_shape):
     """grad_output of a loss's backward: an ndarray of loss_shape for reduction="none" (a
     scalar applies to every element), a Python float otherwise."""
+    if type(grad_output) is float and reduction != "none":
+        return grad_output  # the common call of a training loop, without array checks
     gy = as_array(grad_output, "grad_output")
     result_dtype(gy.dtype, "grad_output")
     if reduction == "none":
@@ -195,9 +198,50 @@ def loss_grad_output(grad_output, reduction, loss_shape):
     return float(gy.reshape(()))
 
 
+# ---- the reduction finisher: the kernels sum, these divide ------------------------------------
+# Every loss's "mean" (and kl_div's "batchmean") is divided here and only here, by the count
+# its caller gives: the element count, a weight total, or a count the kernel summed in the same
+# pass (nll_loss's weights of the rows not ignored).
+
+def divide(total, count):
+    """total / count in double, IEEE style: 0 / 0 (the mean of nothing) is NaN, as torch's."""
+    total, count = float(total), float(count)
+    if count != 0 or math.isnan(count):
+        return total / count
+    if total == 0 or math.isnan(total):
+        return math.nan
+    return math.copysign(math.inf, total) * math.copysign(1.0, count)
+
+
+def finish_loss(reduction, total, count, dtype):
+    """A reduced loss from its kernel's sum, as a NumPy scalar of the result dtype: the sum
+    for "sum", total / count for "mean" and "batchmean"."""
+    return np.dtype(dtype).type(total if reduction == "sum" else divide(total, count))
+
+
+def loss_grad_seed(grad_output, reduction, loss_shape, count, dtype=F64, scalar_none=False):
+    """What a loss's backward kernel multiplies each element's derivative by, as
+    (per-element array or None, scalar): for "none" grad_output as a C-contiguous `dtype`
+    array of the loss shape and 1.0 (with scalar_none, a 0-d grad_output stays a scalar:
+    None and its value); for "sum" None and grad_output; for a mean None and
+    grad_output / count (count None: the kernel divides, by a count it sums itself)."""
+    if scalar_none and reduction == "none" and type(grad_output) is not float:
+        gy = as_array(grad_output, "grad_output")
+        result_dtype(gy.dtype, "grad_output")
+        if gy.ndim == 0:
+            return None, float(gy)
+    gy = loss_grad_output(grad_output, reduction, loss_shape)
+    if reduction == "none":
+        return np.ascontiguousarray(gy, dtype), 1.0
+    if reduction == "sum" or count is None:
+        return None, gy
+    return None, divide(gy, count)
+
+
 def loss_scalar(value, dtype):
     """A reduced loss as a NumPy scalar of the result dtype."""
     return np.dtype(dtype).type(value)
+
 
 def ufunc_result(y):
     """An elementwise result as NumPy's ufuncs return it when out= is not given: a 0-d result

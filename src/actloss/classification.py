@@ -18,7 +18,7 @@ import operator
 import numpy as np
 
 from . import _dispatch, _threads
-from ._validate import (KERNEL_INDEX, as_array, check_reduction, loss_grad_output,
+from ._validate import (KERNEL_INDEX, as_array, check_reduction, finish_loss, loss_grad_seed,
                         promoted_dtype, real_param, result_dtype)
 
 __all__ = ["nll_loss", "nll_loss_backward", "nll_loss_with_grad", "cross_entropy",
@@ -112,23 +112,18 @@ class _Problem:
         count."""
         g, g_rows, gx = 0.0, None, None
         if with_grad:
-            if self.reduction != "none" and type(grad_output) is float:
-                g = grad_output   # the common case: a Python float for a reduced loss
-            else:
-                gy = loss_grad_output(grad_output, self.reduction, self.loss_shape)
-                if self.reduction == "none":
-                    g_rows = np.ascontiguousarray(gy, dtype=np.float64).reshape(-1)
-                else:
-                    g = gy
+            # probabilities: the mean divides by the row count; class indices: the kernel
+            # divides by the weight total it sums in the same pass
+            g_rows, g = loss_grad_seed(grad_output, self.reduction, self.loss_shape,
+                                       self.rows if self.probs else None)
+            g_rows = None if g_rows is None else g_rows.reshape(-1)
             gx = np.empty(self.x.shape, self.k_dtype)
         mean = self.reduction == "mean"
         none = self.reduction == "none"
         loss_rows = np.empty(self.rows, np.float64) if none or kernel != "nll" else None
         K = _kernels()
         if self.probs:
-            den = float(self.rows)
-            if mean:
-                g = g / den if den else math.nan
+            den = self.rows
             total = K.cross_entropy_prob(self.dt, self.x, self.t, self.w, self.outer, self.n,
                                          self.inner, self.eps, loss_rows, g, g_rows, gx,
                                          self.n_threads)
@@ -141,16 +136,13 @@ class _Problem:
                 total, den, bad = K.cross_entropy(*args, self.eps, loss_rows, g, g_rows, mean,
                                                   gx, self.n_threads)
             if bad >= 0:
-                raise ValueError(f"target {self.t[bad]} is out of bounds: class indices must be "
-                                 f"in [0, {self.n}) or equal ignore_index={self.ignore_index}")
+                raise _target_out_of_bounds(self.t[bad], self.n, self.ignore_index)
         if gx is not None:
             gx = gx.reshape(self.shape).astype(self.res_dtype, copy=False)
         if none:
             return loss_rows.reshape(self.loss_shape).astype(self.res_dtype), gx
-        if mean:
-            # all targets ignored, or no rows: 0 / 0, NaN as torch
-            total = total / den if den else math.nan
-        return self.res_dtype.type(total), gx
+        # all targets ignored, or no rows: a mean of 0 / 0, NaN as torch
+        return finish_loss(self.reduction, total, den, self.res_dtype), gx
 
 
 _I64 = np.dtype(np.int64)
@@ -159,8 +151,8 @@ _I64 = np.dtype(np.int64)
 def _fast_forward(nll, input, target, weight, ignore_index, reduction, label_smoothing=0.0):
     """The common forward call -- a C-contiguous (N, C) float32/float64 ndarray, a contiguous
     int64 (N,) target, no weight, a reduced loss -- in one kernel call, without _Problem's
-    general checks (the kernel checks the targets); None for anything else, and for a target
-    out of range, so that _Problem decides (and raises)."""
+    general checks (the kernel checks the targets, and its first pass raises for one out of
+    range); None for anything else, so that _Problem decides."""
     if (weight is not None or type(input) is not np.ndarray or type(target) is not np.ndarray
             or type(reduction) is not str or (reduction != "mean" and reduction != "sum")
             or type(ignore_index) is not int
@@ -181,10 +173,13 @@ def _fast_forward(nll, input, target, weight, ignore_index, reduction, label_smo
                                           np.empty(shape[0], np.float64), 0.0, None, 0, None,
                                           _threads.threads_for(input.size, False))
     if bad >= 0:
-        return None
-    if reduction == "mean":
-        total = total / den if den else math.nan
-    return input.dtype.type(total)
+        raise _target_out_of_bounds(target[bad], shape[1], ignore_index)
+    return finish_loss(reduction, total, den, input.dtype)
+
+
+def _target_out_of_bounds(value, n_classes, ignore_index):
+    return ValueError(f"target {value} is out of bounds: class indices must be in "
+                      f"[0, {n_classes}) or equal ignore_index={ignore_index}")
 
 
 def _int_param(value, name):

@@ -24,8 +24,8 @@ import numbers
 import numpy as np
 
 from . import _dispatch, _threads
-from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, loss_grad_output,
-                        loss_scalar, promoted_dtype, real_param, result_dtype)
+from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, finish_loss,
+                        loss_grad_seed, promoted_dtype, real_param, result_dtype)
 
 __all__ = [
     "cosine_embedding_loss", "cosine_embedding_loss_backward",
@@ -104,20 +104,14 @@ def _reduce(rows, total, reduction, shape, res_dtype):
     """The loss from per-row float64 losses and their in-order sum."""
     if reduction == "none":
         return rows.reshape(shape).astype(res_dtype, copy=False)
-    if reduction == "sum":
-        return loss_scalar(total, res_dtype)
-    return loss_scalar(total / rows.size if rows.size else np.nan, res_dtype)
+    return finish_loss(reduction, total, rows.size, res_dtype)
 
 
 def _grad_output(grad_output, reduction, shape):
-    """(float64 grad_output for the kernels, scale): one value for "mean"/"sum" (scale 1/N for
-    "mean"), one per loss element for "none"."""
-    gy = loss_grad_output(grad_output, reduction, shape)
-    if reduction == "none":
-        return np.ascontiguousarray(gy, np.float64).reshape(-1), 1.0
-    n = math.prod(shape)
-    scale = 1.0 / n if reduction == "mean" and n else 1.0
-    return np.array([gy]), scale
+    """(float64 grad_output for the kernels, scale): one per loss element for "none", else one
+    value (divided by N for "mean") and scale 1."""
+    gy, c = loss_grad_seed(grad_output, reduction, shape, math.prod(shape))
+    return (gy.reshape(-1), 1.0) if gy is not None else (np.array([c]), 1.0)
 
 
 def _grads(grads, arrays):

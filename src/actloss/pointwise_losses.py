@@ -30,8 +30,8 @@ import warnings
 import numpy as np
 
 from . import _dispatch, _ops, _threads
-from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, loss_grad_output,
-                        loss_scalar, promoted_dtype, real_param, result_dtype)
+from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, finish_loss,
+                        loss_grad_seed, promoted_dtype, real_param, result_dtype)
 
 # <generated: pointwise_losses.__all__>
 __all__ = ["mse_loss", "mse_loss_backward", "l1_loss", "l1_loss_backward", "smooth_l1_loss",
@@ -103,15 +103,6 @@ def _dtypes(*named, aux=()):
     return promoted_dtype(*named, aux=aux)
 
 
-def _divide(s, d):
-    """s / d in double, IEEE style (0/0 is NaN, like torch's mean of nothing)."""
-    s, d = float(s), float(d)
-    if d != 0 or math.isnan(d):
-        return s / d
-    return math.nan if s == 0 or math.isnan(s) else math.copysign(math.inf, s) * \
-        math.copysign(1.0, d)
-
-
 def _grad_dtype(a, name):
     """dtype of the gradient with respect to a: a's own float dtype (as autograd returns it)."""
     return result_dtype(a.dtype, name)[0]
@@ -176,23 +167,12 @@ def _forward(P, reduction):
             K.fwd(0, *P.args(), P.x, P.t, P.a, P.w, y, *P.params, P.threads())
         return y if P.res == P.k else y.astype(P.res)
     s = K.fwd(1, *P.args(), P.x, P.t, P.a, P.w, None, *P.params, P.threads()) if P.n else 0.0
-    if reduction == "sum":
-        return loss_scalar(s, P.res)
-    return loss_scalar(_divide(s, P.divisor), P.res)
-
-
-def _grad_output(grad_output, reduction, shape, k, divisor):
-    """(array or None, scalar) for the kernels: grad_output as an array of the loss shape for
-    "none", as a scalar (divided by the divisor for a mean) otherwise."""
-    g = loss_grad_output(grad_output, reduction, shape)
-    if reduction == "none":
-        return _operand(g, shape, k), 0.0
-    return None, (_divide(g, divisor) if reduction in ("mean", "batchmean") else g)
+    return finish_loss(reduction, s, P.divisor, P.res)
 
 
 def _backward(P, grad_output, reduction, grad2=False):
     """(dL/dx, dL/da or None) over the loss shape, in the kernel dtype."""
-    g, c = _grad_output(grad_output, reduction, P.shape, P.k, P.divisor)
+    g, c = loss_grad_seed(grad_output, reduction, P.shape, P.divisor, P.k)
     gx = np.empty(P.shape, P.k)
     ga = np.empty(P.shape, P.k) if grad2 else None
     if P.n:
@@ -681,12 +661,7 @@ def binary_cross_entropy_with_logits_with_grad(input, target, weight=None, *, re
     """
     reduction = check_reduction(reduction)
     x, P = _bce_logits(input, target, weight, pos_weight)
-    g = as_array(grad_output, "grad_output")
-    result_dtype(g.dtype, "grad_output")
-    if reduction == "none" and g.ndim == 0:
-        g, c = None, float(g)
-    else:
-        g, c = _grad_output(g, reduction, P.shape, P.k, P.divisor)
+    g, c = loss_grad_seed(grad_output, reduction, P.shape, P.divisor, P.k, scalar_none=True)
     gx = np.empty(P.shape, P.k)
     y = np.empty(P.shape, P.k) if reduction == "none" else None
     s = 0.0
@@ -696,9 +671,7 @@ def binary_cross_entropy_with_logits_with_grad(input, target, weight=None, *, re
     gx = _sum_to(gx, x.shape, _grad_dtype(x, "input"))
     if reduction == "none":
         return (y if P.res == P.k else y.astype(P.res)), gx
-    if reduction == "mean":
-        s = _divide(s, P.divisor)
-    return loss_scalar(s, P.res), gx
+    return finish_loss(reduction, s, P.divisor, P.res), gx
 
 
 # ---- kl_div --------------------------------------------------------------------------------
@@ -1234,7 +1207,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, *, reduction="mean")
             K.rows_fwd(*args, xk, tk, w, ws, y, n_rows, C, 0.0, 0.0, 0.0, nt)
         return y if res == k else y.astype(res)
     s = K.rows_fwd(*args, xk, tk, w, ws, None, n_rows, C, 0.0, 0.0, 0.0, nt) if n_rows else 0.0
-    return loss_scalar(s if reduction == "sum" else _divide(s, n_rows), res)
+    return finish_loss(reduction, s, n_rows, res)
 
 
 @_bwd_doc("multilabel_soft_margin_loss", "((1 - target) sigmoid(input) - target "
@@ -1243,7 +1216,7 @@ def multilabel_soft_margin_loss_backward(grad_output, input, target, weight=None
                                          reduction="mean"):
     reduction, x, xk, tk, w, ws, n_rows, C, res, k = _multilabel(input, target, weight,
                                                                  reduction)
-    g, c = _grad_output(grad_output, reduction, x.shape[:-1], k, n_rows)
+    g, c = loss_grad_seed(grad_output, reduction, x.shape[:-1], n_rows, k)
     gx = np.empty(x.shape, k)
     if x.size:
         _kernels().rows_bwd(_TERM["multilabel_soft_margin"], KERNEL_INDEX[k], w is not None, g,

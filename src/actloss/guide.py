@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 
+from ._validate import bool_option
 
 __all__ = ["TASKS", "GuideWarning", "Recommendation", "recommend", "check", "check_input",
            "table"]
@@ -109,12 +110,6 @@ def _make(task, activation, loss, predict, reason, notes=()):
                           reason=reason, notes=tuple(notes))
 
 
-def _flag(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__} ({value!r})")
-    return bool(value)
-
-
 def _choice(value, name, allowed):
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
@@ -124,7 +119,7 @@ def _choice(value, name, allowed):
 # ---- one function per task; its keyword arguments are the task's options ----------------------
 
 def _binary(*, logits=True):
-    if _flag(logits, "logits"):
+    if bool_option(logits, "logits"):
         return _make("binary", None, "binary_cross_entropy_with_logits", "sigmoid",
                      "The loss applies the sigmoid itself in a stable form (log1p(exp(-|x|))), "
                      "which neither saturates nor overflows for large logits.",
@@ -141,7 +136,7 @@ def _binary(*, logits=True):
 
 
 def _multiclass(*, log_probs=False):
-    if _flag(log_probs, "log_probs"):
+    if bool_option(log_probs, "log_probs"):
         return _make("multiclass", "log_softmax", "nll_loss", "exp",
                      "For a model that must output log-probabilities: nll_loss on log_softmax "
                      "is cross_entropy split in two steps.",
@@ -156,7 +151,7 @@ def _multiclass(*, log_probs=False):
 
 
 def _multilabel(*, logits=True):
-    if not _flag(logits, "logits"):
+    if not bool_option(logits, "logits"):
         return _make("multilabel", "sigmoid", "binary_cross_entropy", None,
                      "For a model that must output one probability per class: "
                      "binary_cross_entropy on the sigmoid outputs, each class its own binary "
@@ -176,7 +171,7 @@ def _multilabel(*, logits=True):
 
 def _regression(*, noise="normal", distribution=False, counts=False):
     _choice(noise, "noise", ("normal", "outliers"))
-    distribution, counts = _flag(distribution, "distribution"), _flag(counts, "counts")
+    distribution, counts = bool_option(distribution, "distribution"), bool_option(counts, "counts")
     if counts:
         return _make("regression", None, "poisson_nll_loss", "exp",
                      "Counts are Poisson-like: the network predicts the log-rate, and "
@@ -213,7 +208,7 @@ def _imbalanced(*, kind="multiclass", focal=True):
         reweighted = "cross_entropy(weight=actloss.sampling.class_weights(y, 'balanced'))"
     else:
         reweighted = "binary_cross_entropy_with_logits(pos_weight=n_neg / n_pos)"
-    if _flag(focal, "focal"):
+    if bool_option(focal, "focal"):
         targets = {"binary": "targets: 0/1 of the input's shape",
                    "multilabel": "targets: (N, C) array of 0/1",
                    "multiclass": "targets: one-hot (N, C) (one sigmoid per class, as in "
@@ -257,7 +252,7 @@ def _pairs(*, similarity="distance"):
 
 
 def _ranking(*, triplets=True):
-    if _flag(triplets, "triplets"):
+    if bool_option(triplets, "triplets"):
         return _make("ranking", None, "triplet_margin_loss", None,
                      "triplet_margin_loss makes each anchor closer to its positive than to its "
                      "negative by a margin, learning a metric from relative similarity.",

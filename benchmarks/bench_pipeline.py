@@ -1,12 +1,12 @@
 """The loop users run (issue 10): an MLP training and inference step mixing NumPy's BLAS
 matmuls with actloss calls -- actloss at its default threads and at one thread, and torch with
 the same weights -- one pytest-benchmark group per step/batch/activation/BLAS threads. The
-same cases as `python -m actloss bench --pipeline` (actloss._pipeline)."""
+same cases as `python -m actloss bench --pipeline` (actloss._tools.pipeline)."""
 import numpy as np
 import pytest
 
 import actloss as F
-from actloss import _benchcases as bc, _pipeline as pl
+from actloss._tools import benchcases as bc, pipeline as pl
 
 CONTESTANTS = ("actloss", "actloss-1thread", "torch")
 

@@ -1,5 +1,5 @@
 """Benchmark set-up: every test of a ``bench_<family>.py`` file is parametrised from the shared
-case table (``actloss._benchcases``, also behind ``python -m actloss bench``) -- every case of
+case table (``actloss._tools.benchcases``, also behind ``python -m actloss bench``) -- every case of
 the file's ``FAMILY`` x direction x dtype x size x threads (1 and every core) x
 implementation -- with inputs cached across the rows of a group and built outside the timed
 call, thread settings, and the machine info of saved runs.
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import actloss
-from actloss import _benchcases as bc
+from actloss._tools import benchcases as bc
 
 
 class BenchCase(namedtuple("BenchCase", "key impl")):

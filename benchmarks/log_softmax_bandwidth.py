@@ -9,7 +9,7 @@ Without torch it leaves torch's figures out (and says so).
 import numpy as np
 
 import actloss as F
-from actloss._benchcases import median_time, torch_module
+from actloss._tools.benchcases import median_time, torch_module
 
 
 def main(rows=10000, rounds=11, threads=(1, 2)):

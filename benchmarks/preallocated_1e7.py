@@ -9,7 +9,7 @@ Without torch it times actloss alone (and says so).
 import numpy as np
 
 import actloss as F
-from actloss._benchcases import median_time, torch_module
+from actloss._tools.benchcases import median_time, torch_module
 
 COLUMNS = 1000      # log_softmax's rows: (10000, 1000) at 10^7
 

@@ -15,8 +15,8 @@ import pytest
 
 import actloss
 from actloss import _dispatch
-from actloss import _bench
-from actloss import _benchcases as bc
+from actloss._tools import bench as _bench
+from actloss._tools import benchcases as bc
 from actloss.__main__ import EXIT_BROKEN_PIPE, _parser, main
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,7 +45,8 @@ def test_table_covers_every_public_function():
 
 def test_every_public_row_has_its_generated_case():
     """The op table's public elementwise rows make their own cases (_bench_activations)."""
-    from actloss import _bench_activations, _ops
+    from actloss import _ops
+    from actloss._tools import bench_activations as _bench_activations
     rows = [op for op in _ops.UNARY if op.public]
     generated = {c.api for c in _bench_activations.ROW_CASES}
     assert generated == {op.name for op in rows}

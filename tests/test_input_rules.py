@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import actloss as F
-from actloss import _benchcases as bc
+from actloss._tools import benchcases as bc
 from actloss import nn
 from actloss.sampling import BalancedBatchSampler, class_weights
 

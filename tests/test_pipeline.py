@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import actloss as F
-from actloss import __main__ as cli, _pipeline as pl
+from actloss import __main__ as cli
+from actloss._tools import pipeline as pl
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -14,7 +14,7 @@ import os
 import sys
 
 import actloss
-from actloss import _bench, _benchcases, _selfcheck
+from actloss._tools import bench as _bench, benchcases as _benchcases, selfcheck as _selfcheck
 
 SPEED_SIZE = 10**6
 SPEED_DTYPE = "float32"

@@ -1,5 +1,5 @@
 """Bench cases of the activations (``actloss.ACTIVATIONS``, gelu in both ``approximate``
-modes) and the ``np.copyto`` reference; the framework is ``_benchcases``.
+modes) and the ``np.copyto`` reference; the framework is ``benchcases``.
 
 Every public elementwise row of the op table (_ops.UNARY) gets its case here by itself: its
 parameters at their defaults, its NumPy side the row's plain formulas (``numpy``: what a user
@@ -12,8 +12,8 @@ import functools
 
 import numpy as np
 
-from . import _ops
-from ._benchcases import Case, scipy_special, torch_module
+from .. import _ops
+from .benchcases import Case, scipy_special, torch_module
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946

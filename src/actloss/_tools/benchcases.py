@@ -2,11 +2,11 @@
 there is one) the fused ``*_with_grad``, as actloss, as torch and as the plain NumPy formula a
 user would otherwise write.
 
-One table shared by ``python -m actloss bench`` (``_bench.py``), the speed table of
+One table shared by ``python -m actloss bench`` (``bench.py``), the speed table of
 ``python -m actloss``, the pytest-benchmark suite in ``benchmarks/`` and
 ``tests/test_bench.py``, so that all of them time the same calls and a formula is checked in
-one place. The cases are written in ``_bench_activations.py`` (the activations and the
-``np.copyto`` reference) and ``_bench_losses.py`` (the softmax family and the losses); this
+one place. The cases are written in ``bench_activations.py`` (the activations and the
+``np.copyto`` reference) and ``bench_losses.py`` (the softmax family and the losses); this
 module holds what they share: the ``Case`` type, the sizes, inputs, binding of the
 implementations, the agreement check, bytes moved, timing and thread settings. torch and SciPy
 are optional: without them their implementations are unavailable (``bind`` returns None).
@@ -186,9 +186,9 @@ def num_threads(n, actloss_too=True):
 
 @functools.lru_cache(maxsize=1)
 def _table():
-    from . import _bench_activations, _bench_losses
+    from . import bench_activations, bench_losses
     table = {}
-    for case in _bench_activations.CASES + _bench_losses.CASES:
+    for case in bench_activations.CASES + bench_losses.CASES:
         assert case.name not in table, f"two bench cases named {case.name}"
         table[case.name] = case
     return table

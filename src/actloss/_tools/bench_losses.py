@@ -1,4 +1,4 @@
-"""Bench cases of the softmax family and of every loss; the framework is ``_benchcases``.
+"""Bench cases of the softmax family and of every loss; the framework is ``benchcases``.
 
 Every loss runs with torch's defaults (``reduction="mean"``; ``kl_div`` with ``"batchmean"``,
 the reduction torch recommends; ``sigmoid_focal_loss`` with torchvision's ``"none"``), so its
@@ -14,7 +14,7 @@ distances straddle the margins (both branches of every loss are taken).
 """
 import numpy as np
 
-from ._benchcases import Case, torch_module
+from .benchcases import Case, torch_module
 
 _MEAN = 1           # ATen's Reduction::Mean
 _IGNORE = -100      # torch's default ignore_index

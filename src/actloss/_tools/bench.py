@@ -1,10 +1,10 @@
 """``python -m actloss bench``: actloss, torch and NumPy side by side, in one process.
 
-Every case of the shared table (``_benchcases``) that the filters select is measured at each
+Every case of the shared table (``benchcases``) that the filters select is measured at each
 thread count: the implementations' rounds are interleaved (a slow moment of a shared machine
 hits all of them alike), each round calibrated to a minimum time, and the median of the
 rounds is reported; on one thread by the process's CPU time, which time spent preempted by
-other work does not inflate (``_benchcases.clock_for``). Output: a table to paste into an
+other work does not inflate (``benchcases.clock_for``). Output: a table to paste into an
 issue (stdout), every record as JSON (``--json``), and the CI regression guard:
 ``--check-floors`` compares each case's numpy/actloss ratio with a committed floor (ratios,
 not absolute times, so a shared and noisy machine does not matter), ``--write-floors``
@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from . import _benchcases as bc
+from . import benchcases as bc
 
 JSON_SCHEMA = "actloss-bench/1"
 FLOOR_MARGIN = 0.5       # floor = margin * measured ratio: noise passes, a 2x regression fails
@@ -486,9 +486,9 @@ def _check(records, keys, floors, settings, path):
 
 
 def run_pipeline(args):
-    """--pipeline: the MLP steps (see _pipeline); 1 if a case's one-thread/default ratio is
+    """--pipeline: the MLP steps (see pipeline.py); 1 if a case's one-thread/default ratio is
     below the floors file's pipeline floor."""
-    from . import _pipeline
+    from . import pipeline
     floor = None
     if args.check_floors:
         try:
@@ -496,19 +496,19 @@ def run_pipeline(args):
                 floor = json.load(f)["pipeline_floor"]
         except (OSError, ValueError, KeyError) as e:
             args.parser.error(f"cannot read pipeline_floor from {args.check_floors}: {e}")
-    cases = _pipeline.cases(args.quick)
+    cases = pipeline.cases(args.quick)
     progress = _Progress(len(cases))
     try:
-        records = _pipeline.measure(args.quick, rounds=args.rounds or (5 if args.quick else 7),
+        records = pipeline.measure(args.quick, rounds=args.rounds or (5 if args.quick else 7),
                                     progress=progress.update)
     finally:
         progress.close()
-    failed = [] if floor is None else _pipeline.check_floor(records, floor)
+    failed = [] if floor is None else pipeline.check_floor(records, floor)
     for _ in range(FLOOR_RETRIES if failed else 0):  # a noisy moment, or a real slowdown?
-        again = {r["id"]: r for r in _pipeline.measure(args.quick, rounds=args.rounds or 5)}
+        again = {r["id"]: r for r in pipeline.measure(args.quick, rounds=args.rounds or 5)}
         records = [max(r, again[r["id"]], key=lambda q: q["one_thread_over_default"])
                    for r in records]
-        failed = _pipeline.check_floor(records, floor)
+        failed = pipeline.check_floor(records, floor)
         if not failed:
             break
     if args.json:
@@ -516,7 +516,7 @@ def run_pipeline(args):
             json.dump({"schema": JSON_SCHEMA, "machine": machine_info(), "records": records,
                        "pipeline_floor": floor, "failed": failed}, f, indent=1)
             f.write("\n")
-    print(_pipeline.format_table(records))
+    print(pipeline.format_table(records))
     if floor is None:
         return 0
     if failed:

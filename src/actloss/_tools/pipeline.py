@@ -18,7 +18,7 @@ import itertools
 
 import numpy as np
 
-from . import _benchcases as bc
+from . import benchcases as bc
 
 D_IN, D_HIDDEN, N_CLASSES = 512, 1024, 100
 ACTIVATIONS = ("relu", "gelu", "silu")
@@ -90,7 +90,7 @@ def torch_infer_step(torch, params, act, x):
 def _actloss_threads(n):
     """actloss at n threads (None: its default), restored afterwards."""
     import actloss
-    from . import _threads
+    from .. import _threads
     old = _threads._explicit
     actloss.set_num_threads(n)
     try:

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from . import _ops
+from .. import _ops
 
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
 DTYPES = (F32, F64)

@@ -7,17 +7,12 @@ Speaks torch.nn.functional (same names, arguments and results) without PyTorch:
     array([-0.15880801,  0.        ,  0.84119199])
 """
 from . import _dispatch, _threads
-from . import activations as _activations
-from . import classification as _classification
-from . import embedding_losses as _embedding_losses
-from . import pointwise_losses as _pointwise_losses
-from . import softmax as _softmax
 from ._kernels import _cpu
 from .activations import *  # noqa: F401,F403
-from .classification import *  # noqa: F401,F403
+from .class_losses import *  # noqa: F401,F403
 from .embedding_losses import *  # noqa: F401,F403
 from .pointwise_losses import *  # noqa: F401,F403
-from .softmax import *  # noqa: F401,F403
+from .softmax_family import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 
@@ -82,10 +77,11 @@ __all__ = ["relu", "relu_backward", "relu6", "relu6_backward", "leaky_relu",
            "rrelu", "rrelu_backward", "glu", "glu_backward", "softmax", "log_softmax",
            "softmin", "softmax_backward", "log_softmax_backward", "softmin_backward",
            "nll_loss", "nll_loss_backward", "nll_loss_with_grad", "cross_entropy",
-           "cross_entropy_backward", "cross_entropy_with_grad", "mse_loss",
-           "mse_loss_backward", "l1_loss", "l1_loss_backward", "smooth_l1_loss",
-           "smooth_l1_loss_backward", "huber_loss", "huber_loss_backward",
-           "binary_cross_entropy", "binary_cross_entropy_backward",
+           "cross_entropy_backward", "cross_entropy_with_grad", "multi_margin_loss",
+           "multi_margin_loss_backward", "multilabel_margin_loss",
+           "multilabel_margin_loss_backward", "mse_loss", "mse_loss_backward", "l1_loss",
+           "l1_loss_backward", "smooth_l1_loss", "smooth_l1_loss_backward", "huber_loss",
+           "huber_loss_backward", "binary_cross_entropy", "binary_cross_entropy_backward",
            "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_backward",
            "binary_cross_entropy_with_logits_with_grad", "kl_div", "kl_div_backward",
            "gaussian_nll_loss", "gaussian_nll_loss_backward", "poisson_nll_loss",
@@ -96,8 +92,6 @@ __all__ = ["relu", "relu_backward", "relu6", "relu6_backward", "leaky_relu",
            "sigmoid_focal_loss_backward", "cosine_embedding_loss",
            "cosine_embedding_loss_backward", "triplet_margin_loss",
            "triplet_margin_loss_backward", "contrastive_loss", "contrastive_loss_backward",
-           "multi_margin_loss", "multi_margin_loss_backward", "multilabel_margin_loss",
-           "multilabel_margin_loss_backward", "info_nce", "info_nce_backward", "nt_xent",
-           "nt_xent_backward", "ACTIVATIONS", "get_num_threads", "set_num_threads",
-           "show_config", "__version__"]
+           "info_nce", "info_nce_backward", "nt_xent", "nt_xent_backward", "ACTIVATIONS",
+           "get_num_threads", "set_num_threads", "show_config", "__version__"]
 # </generated: actloss.__all__>

@@ -183,7 +183,7 @@ def render(ops, package_dir=HERE):
     losses = [n for row in ops["POINTWISE_LOSSES"]
               for n in (row.api, f"{row.api}_backward") + ((f"{row.api}_with_grad",)
                                                             if row.fused else ())]
-    package = activations + [n for module in ("softmax", "classification")
+    package = activations + [n for module in ("softmax_family", "class_losses")
                              for n in _literal_all(os.path.join(package_dir, module + ".py"))]
     package += losses + _literal_all(os.path.join(package_dir, "embedding_losses.py"))
     package += ["ACTIVATIONS", "get_num_threads", "set_num_threads", "show_config",

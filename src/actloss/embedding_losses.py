@@ -1,8 +1,8 @@
-"""Row-wise and embedding losses and their gradients, with torch.nn.functional's signatures.
+"""Embedding losses and their gradients, with torch.nn.functional's signatures.
 
-cosine_embedding_loss, triplet_margin_loss, multi_margin_loss and multilabel_margin_loss follow
-torch; contrastive_loss and info_nce / nt_xent (not in torch) are defined in their docstrings.
-Every function checks its arguments, settles dtypes and layout, and calls the _rowwise_loss
+cosine_embedding_loss and triplet_margin_loss follow torch; contrastive_loss and info_nce /
+nt_xent (not in torch) are defined in their docstrings. (multi_margin_loss and
+multilabel_margin_loss, on the same kernels, are class losses: class_losses.py.) Every function checks its arguments, settles dtypes and layout, and calls the _rowwise_loss
 kernels (one row per sample, row reductions in float64); info_nce's similarity matrices are
 NumPy matmuls (BLAS). Policies shared by all of them (DESIGN.md section 1):
 
@@ -19,105 +19,18 @@ NumPy matmuls (BLAS). Policies shared by all of them (DESIGN.md section 1):
   (torch also broadcasts size-1 dimensions between them; actloss raises ValueError instead).
 """
 import math
-import numbers
 
 import numpy as np
 
-from . import _dispatch, _threads
-from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, finish_loss,
-                        loss_grad_seed, promoted_dtype, real_param, result_dtype)
+from . import _rowwise, _threads
+from ._validate import KERNEL_INDEX, bool_option, check_reduction, real_param
 
 __all__ = [
     "cosine_embedding_loss", "cosine_embedding_loss_backward",
     "triplet_margin_loss", "triplet_margin_loss_backward",
     "contrastive_loss", "contrastive_loss_backward",
-    "multi_margin_loss", "multi_margin_loss_backward",
-    "multilabel_margin_loss", "multilabel_margin_loss_backward",
     "info_nce", "info_nce_backward", "nt_xent", "nt_xent_backward",
 ]
-
-# torch.nn.functional.normalize's default eps: rows are divided by max(||x||, eps)
-_NORMALIZE_EPS = 1e-12
-
-def _K():
-    """The _rowwise_loss kernel module for this CPU (loaded on first use, then cached)."""
-    return _dispatch.kernels("_rowwise_loss")
-
-
-# ---- shared argument handling ----------------------------------------------------------------
-
-def _floats(*pairs, aux=()):
-    """Arrays of the named arguments and of the weights in `aux` (which promote only when
-    floating, see promoted_dtype), (result dtype, kernel dtype) promoted over all of them."""
-    arrays = [as_array(a, name) for a, name in pairs + aux]
-    named = list(zip(arrays, (name for _, name in pairs + aux)))
-    res_dtype, k_dtype = promoted_dtype(*named[:len(pairs)], aux=named[len(pairs):])
-    return arrays, res_dtype, k_dtype
-
-
-def _same_shape(arrays, names):
-    for a, name in zip(arrays[1:], names[1:]):
-        if a.shape != arrays[0].shape:
-            raise ValueError(f"{name} has shape {a.shape}, expected {arrays[0].shape} (the shape "
-                             f"of {names[0]}; actloss does not broadcast embeddings)")
-
-
-def _rows(a, k_dtype):
-    """a as a C-contiguous (rows, last dim) array of the kernel dtype; 0-d is one 1-vector."""
-    d = a.shape[-1] if a.ndim else 1
-    n = math.prod(a.shape[:-1]) if a.ndim else 1
-    return np.ascontiguousarray(a, dtype=k_dtype).reshape(n, d)
-
-
-def _real_target(target, name="target"):
-    t = as_array(target, name)
-    if t.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a real array, got dtype {t.dtype}")
-    return t
-
-
-def _class_target(target, name="target"):
-    t = as_array(target, name)
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be an integer array of class indices, got dtype {t.dtype}")
-    return t
-
-
-def _check_values(t, allowed, name="target"):
-    """Every value of t is one of `allowed` (NaN is not)."""
-    ok = np.zeros(t.shape, bool)
-    for v in allowed:
-        ok |= t == v
-    if not ok.all():
-        bad = t[~ok].flat[0]
-        raise ValueError(f"{name} values must be {' or '.join(map(str, allowed))}, got {bad}")
-
-
-def _pnorm(p, eps):
-    p = real_param(p, "p")
-    if not p >= 0:
-        raise ValueError(f"p must be >= 0 (or inf) for the pairwise distance, got {p}")
-    return p, real_param(eps, "eps")
-
-
-def _reduce(rows, total, reduction, shape, res_dtype):
-    """The loss from per-row float64 losses and their in-order sum."""
-    if reduction == "none":
-        return rows.reshape(shape).astype(res_dtype, copy=False)
-    return finish_loss(reduction, total, rows.size, res_dtype)
-
-
-def _grad_output(grad_output, reduction, shape):
-    """(float64 grad_output for the kernels, scale): one per loss element for "none", else one
-    value (divided by N for "mean") and scale 1."""
-    gy, c = loss_grad_seed(grad_output, reduction, shape, math.prod(shape))
-    return (gy.reshape(-1), 1.0) if gy is not None else (np.array([c]), 1.0)
-
-
-def _grads(grads, arrays):
-    """Each gradient shaped like its argument, in that argument's result dtype."""
-    return tuple(g.reshape(a.shape).astype(result_dtype(a.dtype)[0], copy=False)
-                 for g, a in zip(grads, arrays))
 
 
 # ---- cosine_embedding_loss -------------------------------------------------------------------
@@ -125,8 +38,8 @@ def _grads(grads, arrays):
 def _cosine_args(input1, input2, target, margin, reduction):
     check_reduction(reduction)
     margin = real_param(margin, "margin")
-    (x1, x2), res_dtype, k_dtype = _floats((input1, "input1"), (input2, "input2"))
-    t = _real_target(target)
+    (x1, x2), res_dtype, k_dtype = _rowwise.floats((input1, "input1"), (input2, "input2"))
+    t = _rowwise.real_target(target)
     if t.ndim == 1:
         if x1.ndim != 2 or x2.ndim != 2:
             raise ValueError(f"a 1-D target expects 2-D input1 and input2, got shapes {x1.shape} "
@@ -137,12 +50,12 @@ def _cosine_args(input1, input2, target, margin, reduction):
                              f"and {x2.shape}")
     else:
         raise ValueError(f"target must be 0-D or 1-D (one 1/-1 per pair), got shape {t.shape}")
-    _same_shape([x1, x2], ["input1", "input2"])
+    _rowwise.same_shape([x1, x2], ["input1", "input2"])
     if t.shape != x1.shape[:-1]:
         raise ValueError(f"target has shape {t.shape}, expected {x1.shape[:-1]} (one per row of "
                          f"input1)")
-    _check_values(t, (1, -1))
-    a, b = _rows(x1, k_dtype), _rows(x2, k_dtype)
+    _rowwise.check_values(t, (1, -1))
+    a, b = _rowwise.rows(x1, k_dtype), _rowwise.rows(x2, k_dtype)
     t64 = np.ascontiguousarray(t, np.float64).reshape(-1)
     return x1, x2, a, b, t64, margin, t.shape, res_dtype, k_dtype
 
@@ -195,9 +108,9 @@ def cosine_embedding_loss(input1, input2, target, margin=0, *, reduction="mean")
     _, _, a, b, t, margin, shape, res_dtype, k_dtype = _cosine_args(input1, input2, target,
                                                                    margin, reduction)
     rows = np.empty(a.shape[0])
-    total = _K().cosine_fwd(KERNEL_INDEX[k_dtype], a, b, t, margin, rows,
+    total = _rowwise.kernels().cosine_fwd(KERNEL_INDEX[k_dtype], a, b, t, margin, rows,
                             _threads.threads_for(a.size, True))
-    return _reduce(rows, total, reduction, shape, res_dtype)
+    return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
 
 
 def cosine_embedding_loss_backward(grad_output, input1, input2, target, margin=0, *,
@@ -211,11 +124,11 @@ def cosine_embedding_loss_backward(grad_output, input1, input2, target, margin=0
     """
     x1, x2, a, b, t, margin, shape, res_dtype, k_dtype = _cosine_args(input1, input2, target,
                                                                       margin, reduction)
-    gy, scale = _grad_output(grad_output, reduction, shape)
+    gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
     g1, g2 = np.empty_like(a), np.empty_like(b)
-    _K().cosine_bwd(KERNEL_INDEX[k_dtype], a, b, t, margin, gy, scale, g1, g2,
+    _rowwise.kernels().cosine_bwd(KERNEL_INDEX[k_dtype], a, b, t, margin, gy, scale, g1, g2,
                     _threads.threads_for(a.size, True))
-    return _grads((g1, g2), (x1, x2))
+    return _rowwise.grads((g1, g2), (x1, x2))
 
 
 # ---- triplet_margin_loss ---------------------------------------------------------------------
@@ -234,15 +147,15 @@ def _triplet_args(anchor, positive, negative, margin, p, eps, swap, reduction):
     margin = real_param(margin, "margin")
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
-    p, eps = _pnorm(p, eps)
+    p, eps = _rowwise.pnorm(p, eps)
     swap = bool_option(swap, "swap")
     names = ["anchor", "positive", "negative"]
-    xs, res_dtype, k_dtype = _floats(*zip((anchor, positive, negative), names))
+    xs, res_dtype, k_dtype = _rowwise.floats(*zip((anchor, positive, negative), names))
     if len({x.ndim for x in xs}) != 1:
         raise ValueError(f"anchor, positive and negative must have the same number of "
                          f"dimensions, got shapes {xs[0].shape}, {xs[1].shape}, {xs[2].shape}")
-    _same_shape(xs, names)
-    rows = [_rows(x, k_dtype) for x in xs]
+    _rowwise.same_shape(xs, names)
+    rows = [_rowwise.rows(x, k_dtype) for x in xs]
     return xs, rows, margin, p, eps, swap, xs[0].shape[:-1], res_dtype, k_dtype
 
 
@@ -295,9 +208,9 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     _, (a, q, n), margin, p, eps, swap, shape, res_dtype, k_dtype = _triplet_args(
         anchor, positive, negative, margin, p, eps, swap, reduction)
     rows = np.empty(a.shape[0])
-    total = _K().triplet_fwd(KERNEL_INDEX[k_dtype], a, q, n, margin, p, eps, swap, rows,
+    total = _rowwise.kernels().triplet_fwd(KERNEL_INDEX[k_dtype], a, q, n, margin, p, eps, swap, rows,
                              _threads.threads_for(a.size, p in (0.0, 1.0, 2.0, math.inf)))
-    return _reduce(rows, total, reduction, shape, res_dtype)
+    return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
 
 
 triplet_margin_loss.__doc__ = triplet_margin_loss.__doc__.replace("{pdist}", _PDIST_DOC)
@@ -313,11 +226,11 @@ def triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin
     """
     xs, (a, q, n), margin, p, eps, swap, shape, res_dtype, k_dtype = _triplet_args(
         anchor, positive, negative, margin, p, eps, swap, reduction)
-    gy, scale = _grad_output(grad_output, reduction, shape)
+    gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
     ga, gq, gn = np.empty_like(a), np.empty_like(q), np.empty_like(n)
-    _K().triplet_bwd(KERNEL_INDEX[k_dtype], a, q, n, margin, p, eps, swap, gy, scale, ga, gq, gn,
+    _rowwise.kernels().triplet_bwd(KERNEL_INDEX[k_dtype], a, q, n, margin, p, eps, swap, gy, scale, ga, gq, gn,
                      _threads.threads_for(a.size, p in (0.0, 1.0, 2.0, math.inf)))
-    return _grads((ga, gq, gn), xs)
+    return _rowwise.grads((ga, gq, gn), xs)
 
 
 # ---- contrastive_loss ------------------------------------------------------------------------
@@ -327,17 +240,17 @@ def _contrastive_args(x1, x2, target, margin, reduction, p, eps):
     margin = real_param(margin, "margin")
     if not margin >= 0:
         raise ValueError(f"margin must be >= 0, got {margin}")
-    p, eps = _pnorm(p, eps)
-    (a, b), res_dtype, k_dtype = _floats((x1, "x1"), (x2, "x2"))
-    _same_shape([a, b], ["x1", "x2"])
-    t = _real_target(target)
+    p, eps = _rowwise.pnorm(p, eps)
+    (a, b), res_dtype, k_dtype = _rowwise.floats((x1, "x1"), (x2, "x2"))
+    _rowwise.same_shape([a, b], ["x1", "x2"])
+    t = _rowwise.real_target(target)
     shape = a.shape[:-1]
     if t.shape != shape:
         raise ValueError(f"target has shape {t.shape}, expected {shape} (one per pair: x1's "
                          f"shape without its last dimension)")
-    _check_values(t, (1, 0))
+    _rowwise.check_values(t, (1, 0))
     t64 = np.ascontiguousarray(t, np.float64).reshape(-1)
-    return (a, b), _rows(a, k_dtype), _rows(b, k_dtype), t64, margin, p, eps, shape, res_dtype, \
+    return (a, b), _rowwise.rows(a, k_dtype), _rowwise.rows(b, k_dtype), t64, margin, p, eps, shape, res_dtype, \
         k_dtype
 
 
@@ -396,9 +309,9 @@ def contrastive_loss(x1, x2, target, margin=1.0, *, reduction="mean", p=2, eps=1
     _, a, b, t, margin, p, eps, shape, res_dtype, k_dtype = _contrastive_args(
         x1, x2, target, margin, reduction, p, eps)
     rows = np.empty(a.shape[0])
-    total = _K().contrastive_fwd(KERNEL_INDEX[k_dtype], a, b, t, margin, p, eps, rows,
+    total = _rowwise.kernels().contrastive_fwd(KERNEL_INDEX[k_dtype], a, b, t, margin, p, eps, rows,
                                  _threads.threads_for(a.size, p in (0.0, 1.0, 2.0, math.inf)))
-    return _reduce(rows, total, reduction, shape, res_dtype)
+    return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
 
 
 contrastive_loss.__doc__ = contrastive_loss.__doc__.replace("{pdist}", _PDIST_DOC)
@@ -410,193 +323,11 @@ def contrastive_loss_backward(grad_output, x1, x2, target, margin=1.0, *, reduct
     max(0, margin - d)) * dd/dx1``, and its negative for x2."""
     xs, a, b, t, margin, p, eps, shape, res_dtype, k_dtype = _contrastive_args(
         x1, x2, target, margin, reduction, p, eps)
-    gy, scale = _grad_output(grad_output, reduction, shape)
+    gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
     g1, g2 = np.empty_like(a), np.empty_like(b)
-    _K().contrastive_bwd(KERNEL_INDEX[k_dtype], a, b, t, margin, p, eps, gy, scale, g1, g2,
+    _rowwise.kernels().contrastive_bwd(KERNEL_INDEX[k_dtype], a, b, t, margin, p, eps, gy, scale, g1, g2,
                          _threads.threads_for(a.size, p in (0.0, 1.0, 2.0, math.inf)))
-    return _grads((g1, g2), xs)
-
-
-# ---- multi_margin_loss -----------------------------------------------------------------------
-
-def _scores(x):
-    """(rows, classes) of a multi-class score array: (C,), (N, C) or a 0-D single score."""
-    if x.ndim > 2 or (x.ndim >= 1 and x.shape[-1] == 0):
-        raise ValueError(f"input must be a non-empty vector (C,) or matrix (N, C) with C >= 1, "
-                         f"got shape {x.shape}")
-    return (x.shape[0] if x.ndim == 2 else 1), (x.shape[-1] if x.ndim else 1)
-
-
-def _class_range(t, n_classes, low=0):
-    """Every value of t in [low, n_classes)."""
-    if t.size and (t.min() < low or t.max() >= n_classes):
-        bad = t[(t < low) | (t >= n_classes)].flat[0]
-        raise ValueError(f"target values must be in [{low}, {n_classes}), got {bad}")
-
-
-def _multi_margin_args(input, target, p, margin, weight, reduction):
-    check_reduction(reduction)
-    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (numbers.Real, np.integer)):
-        raise TypeError(f"p must be 1 or 2, got {type(p).__name__}")
-    if p != 1 and p != 2:
-        raise ValueError(f"only p == 1 and p == 2 supported, got p={p}")
-    margin = real_param(margin, "margin")
-    arrays, res_dtype, k_dtype = _floats((input, "input"),
-                                         aux=() if weight is None else ((weight, "weight"),))
-    x = arrays[0]
-    n_rows, n_classes = _scores(x)
-    t = _class_target(target)
-    if t.ndim > 1 or t.size != n_rows:
-        raise ValueError(f"target must be 1-D with one class index per row of input ({n_rows}), "
-                         f"got shape {t.shape} for input of shape {x.shape}")
-    _class_range(t, n_classes)
-    if weight is None:
-        w = np.ones(1)
-    else:
-        w = arrays[1]
-        if w.ndim != 1:
-            raise ValueError(f"weight must be one-dimensional, got shape {w.shape}")
-        if w.size != n_classes:
-            raise ValueError(f"weight has {w.size} elements, expected {n_classes} (one per class)")
-        w = np.ascontiguousarray(w, np.float64)
-    xr = np.ascontiguousarray(x, k_dtype).reshape(n_rows, n_classes)
-    ti = np.ascontiguousarray(t, np.int64).reshape(-1)
-    return x, xr, ti, w, int(p), margin, t.shape, res_dtype, k_dtype
-
-
-def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction="mean"):
-    """Multi-class margin (hinge) loss (torch.nn.functional.multi_margin_loss).
-
-    Parameters
-    ----------
-    input : array_like
-        Scores ``(N, C)`` or ``(C,)`` (a 0-D input is one score, C = 1).
-    target : array_like
-        Class indices in ``[0, C)``, any integer dtype, shape ``(N,)`` (``(1,)`` or 0-D for a
-        1-D input).
-    p : {1, 2}, default 1
-    margin : float, default 1.0
-    weight : array_like, optional
-        ``(C,)`` class weights; it takes part in dtype promotion.
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-
-    Returns
-    -------
-    ndarray or NumPy scalar
-        The target's shape for ``'none'``, else a scalar of the result dtype.
-
-    Raises
-    ------
-    TypeError
-        Non-real input or weight, a non-integer target, a non-numeric p.
-    ValueError
-        ``p`` not 1 or 2, a target out of ``[0, C)``, wrong shapes, an unknown reduction.
-
-    Notes
-    -----
-    As ATen, for a row ``x`` with target ``y``::
-
-        loss = w[y] / C * sum_{j != y} max(0, margin - x[y] + x[j])^p
-
-    ``'mean'`` is the plain mean over rows (not weighted by ``w[y]``, as torch). An empty batch
-    gives NaN for ``'mean'`` (torch: 0). Terms with ``margin - x[y] + x[j]`` NaN are dropped,
-    as torch drops them.
-    """
-    _, xr, ti, w, p, margin, shape, res_dtype, k_dtype = _multi_margin_args(
-        input, target, p, margin, weight, reduction)
-    rows = np.empty(xr.shape[0])
-    total = _K().multi_margin_fwd(KERNEL_INDEX[k_dtype], xr, ti, w, p, margin, rows,
-                                  _threads.threads_for(xr.size, True))
-    return _reduce(rows, total, reduction, shape, res_dtype)
-
-
-def multi_margin_loss_backward(grad_output, input, target, p=1, margin=1.0, weight=None, *,
-                               reduction="mean"):
-    """Gradient of ``multi_margin_loss`` with respect to ``input`` (weight is not learned).
-
-    For ``j != y`` with ``z_j = margin - x[y] + x[j] > 0``: ``w[y] / C * (1 if p == 1 else
-    2 z_j)``; ``x[y]`` gets minus their sum; times ``grad_output`` (divided by N for 'mean').
-    """
-    x, xr, ti, w, p, margin, shape, res_dtype, k_dtype = _multi_margin_args(
-        input, target, p, margin, weight, reduction)
-    gy, scale = _grad_output(grad_output, reduction, shape)
-    gx = np.empty_like(xr)
-    _K().multi_margin_bwd(KERNEL_INDEX[k_dtype], xr, ti, w, p, margin, gy, scale, gx,
-                          _threads.threads_for(xr.size, True))
-    return gx.reshape(x.shape).astype(res_dtype, copy=False)
-
-
-# ---- multilabel_margin_loss ------------------------------------------------------------------
-
-def _multilabel_args(input, target, reduction):
-    check_reduction(reduction)
-    (x,), res_dtype, k_dtype = _floats((input, "input"))
-    n_rows, n_classes = _scores(x)
-    t = _class_target(target)
-    if x.ndim == 2:
-        if t.shape != x.shape:
-            raise ValueError(f"target must have input's shape {x.shape}, got {t.shape}")
-    elif t.ndim > 1 or t.size != n_classes:
-        raise ValueError(f"target must have {n_classes} entries (input's shape), got shape "
-                         f"{t.shape}")
-    _class_range(t, n_classes, low=-1)
-    xr = np.ascontiguousarray(x, k_dtype).reshape(n_rows, n_classes)
-    ti = np.ascontiguousarray(t, np.int64).reshape(n_rows, n_classes)
-    shape = (n_rows,) if x.ndim == 2 else ()
-    return x, xr, ti, shape, res_dtype, k_dtype
-
-
-def multilabel_margin_loss(input, target, *, reduction="mean"):
-    """Multi-label margin loss (torch.nn.functional.multilabel_margin_loss).
-
-    Parameters
-    ----------
-    input : array_like
-        Scores ``(N, C)`` or ``(C,)`` (0-D: one score).
-    target : array_like
-        Integer array of input's shape: each row lists its target classes, followed by -1;
-        entries after the first -1 are ignored. Every entry must lie in ``[-1, C)`` (torch
-        checks all of them too).
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-
-    Returns
-    -------
-    ndarray or NumPy scalar
-        ``(N,)`` (0-D for a 1-D input) for ``'none'``, else a scalar of the result dtype.
-
-    Raises
-    ------
-    TypeError
-        Non-real input, a non-integer target.
-    ValueError
-        Target entries outside ``[-1, C)``, wrong shapes, an unknown reduction.
-
-    Notes
-    -----
-    As ATen: with ``T`` the set of target classes of a row (before the first -1)::
-
-        loss = 1/C * sum_{k in targets} sum_{j not in T} max(0, 1 - x[k] + x[j])
-
-    a target listed twice counts twice, as in torch. An empty batch gives NaN for ``'mean'``
-    (torch returns an undefined value).
-    """
-    _, xr, ti, shape, res_dtype, k_dtype = _multilabel_args(input, target, reduction)
-    rows = np.empty(xr.shape[0])
-    total = _K().multilabel_fwd(KERNEL_INDEX[k_dtype], xr, ti, rows,
-                                _threads.threads_for(xr.size, True))
-    return _reduce(rows, total, reduction, shape, res_dtype)
-
-
-def multilabel_margin_loss_backward(grad_output, input, target, *, reduction="mean"):
-    """Gradient of ``multilabel_margin_loss`` with respect to ``input``: for every active pair
-    (target k, non-target j, ``1 - x[k] + x[j] > 0``), ``+1/C`` to ``x[j]`` and ``-1/C`` to
-    ``x[k]``, times ``grad_output`` (divided by N for 'mean')."""
-    x, xr, ti, shape, res_dtype, k_dtype = _multilabel_args(input, target, reduction)
-    gy, scale = _grad_output(grad_output, reduction, shape)
-    gx = np.empty_like(xr)
-    _K().multilabel_bwd(KERNEL_INDEX[k_dtype], xr, ti, gy, scale, gx,
-                        _threads.threads_for(xr.size, True))
-    return gx.reshape(x.shape).astype(res_dtype, copy=False)
+    return _rowwise.grads((g1, g2), xs)
 
 
 # ---- info_nce / nt_xent ----------------------------------------------------------------------
@@ -609,10 +340,10 @@ def _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_ne
         raise ValueError(f"temperature must be > 0, got {tau}")
     symmetric = bool_option(symmetric, "symmetric")
     intra = bool_option(intra_view_negatives, "intra_view_negatives")
-    (q, k), res_dtype, k_dtype = _floats((query, "query"), (key, "key"))
+    (q, k), res_dtype, k_dtype = _rowwise.floats((query, "query"), (key, "key"))
     if q.ndim != 2:
         raise ValueError(f"query must be 2-D (N, D), got shape {q.shape}")
-    _same_shape([q, k], ["query", "key"])
+    _rowwise.same_shape([q, k], ["query", "key"])
     n, d = q.shape
     dt = KERNEL_INDEX[k_dtype]
     qc, kc = np.ascontiguousarray(q, k_dtype), np.ascontiguousarray(k, k_dtype)
@@ -621,8 +352,8 @@ def _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_ne
     # cores), so they run on one thread; the matmuls carry the parallelism.
     nt = 1
     z = np.empty((2 * n, d), k_dtype)
-    _K().normalize_fwd(dt, qc, _NORMALIZE_EPS, z[:n], nt)
-    _K().normalize_fwd(dt, kc, _NORMALIZE_EPS, z[n:], nt)
+    _rowwise.kernels().normalize_fwd(dt, qc, _rowwise.NORMALIZE_EPS, z[:n], nt)
+    _rowwise.kernels().normalize_fwd(dt, kc, _rowwise.NORMALIZE_EPS, z[n:], nt)
     qh, kh = z[:n], z[n:]
     if intra:
         anchors = z if symmetric else qh
@@ -717,9 +448,9 @@ def info_nce(query, key, temperature=0.1, *, reduction="mean", symmetric=False,
     c = _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_negatives)
     n, s, n_loss = c["n"], c["s"], c["n_loss"]
     rows, loss = np.empty(s.shape[0] + (n if c["columns"] else 0)), np.empty(n_loss)
-    total = _K().ce_fwd(c["dt"], s, c["scale"], c["offset"], c["mask"], c["columns"], rows, loss,
+    total = _rowwise.kernels().ce_fwd(c["dt"], s, c["scale"], c["offset"], c["mask"], c["columns"], rows, loss,
                         c["nt_s"])
-    return _reduce(loss, total, reduction, (n_loss,), c["res_dtype"])
+    return _rowwise.reduce(loss, total, reduction, (n_loss,), c["res_dtype"])
 
 
 def info_nce_backward(grad_output, query, key, temperature=0.1, *, reduction="mean",
@@ -734,11 +465,11 @@ def info_nce_backward(grad_output, query, key, temperature=0.1, *, reduction="me
     """
     c = _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_negatives)
     n, s, dt, nt, n_loss = c["n"], c["s"], c["dt"], c["nt"], c["n_loss"]
-    gy, scale = _grad_output(grad_output, reduction, (n_loss,))
+    gy, scale = _rowwise.grad_output(grad_output, reduction, (n_loss,))
     # a pair's loss is the mean of its `fold` directions; row r of the kernel's row (and
     # column) losses belongs to loss r % n_loss
     gs = np.empty_like(s)
-    _K().ce_bwd(dt, s, c["scale"], c["offset"], c["mask"], c["columns"], gy, scale / c["fold"],
+    _rowwise.kernels().ce_bwd(dt, s, c["scale"], c["offset"], c["mask"], c["columns"], gy, scale / c["fold"],
                 n_loss, gs, c["nt_s"])
     qh, kh, z = c["qh"], c["kh"], c["z"]
     if c["intra"]:
@@ -749,9 +480,9 @@ def info_nce_backward(grad_output, query, key, temperature=0.1, *, reduction="me
     else:                            # gs holds both directions when symmetric
         gq1, gq2, gk1, gk2 = gs @ kh, None, gs.T @ qh, None
     gq, gk = np.empty_like(c["qc"]), np.empty_like(c["kc"])
-    _K().normalize_bwd(dt, c["qc"], gq1, gq2, _NORMALIZE_EPS, gq, nt)
-    _K().normalize_bwd(dt, c["kc"], gk1, gk2, _NORMALIZE_EPS, gk, nt)
-    return _grads((gq, gk), (c["q"], c["k"]))
+    _rowwise.kernels().normalize_bwd(dt, c["qc"], gq1, gq2, _rowwise.NORMALIZE_EPS, gq, nt)
+    _rowwise.kernels().normalize_bwd(dt, c["kc"], gk1, gk2, _rowwise.NORMALIZE_EPS, gk, nt)
+    return _rowwise.grads((gq, gk), (c["q"], c["k"]))
 
 
 nt_xent = info_nce

@@ -20,25 +20,23 @@ in a training loop except, optionally, the O(size) scan of :func:`check_input`.
 """
 import dataclasses
 import functools
-import importlib
 import inspect
 import textwrap
 import warnings
 
 import numpy as np
 
+from . import activations, class_losses, embedding_losses, pointwise_losses, softmax_family
 from ._validate import bool_option
 
 __all__ = ["TASKS", "GuideWarning", "Recommendation", "recommend", "check", "check_input",
            "table"]
 
-# The public functions, by name. The modules are imported by full name: in the package
-# namespace, ``actloss.softmax`` is the function, not the module.
-_MODULES = {m: importlib.import_module(f"{__package__}.{m}")
-            for m in ("activations", "softmax", "classification", "pointwise_losses",
-                      "embedding_losses")}
+# The public functions, by name.
 _PUBLIC = {name: getattr(module, name)
-           for module in _MODULES.values() for name in module.__all__}
+           for module in (activations, class_losses, embedding_losses, pointwise_losses,
+                          softmax_family)
+           for name in module.__all__}
 
 TASKS = ("binary", "multiclass", "multilabel", "regression", "imbalanced", "pairs", "ranking",
          "retrieval", "generation")
@@ -442,7 +440,7 @@ _PRODUCES = {None: "logits", "softmax": "probs", "softmin": "probs", "sigmoid": 
              "logsigmoid": "log_sigmoid"}  # elementwise log-probabilities, not normalised
 _IDENTITY_NAMES = {"none", "identity", "linear", "logits"}
 
-_ACTIVATION_NAMES = set(_MODULES["activations"].__all__) | {"softmax", "log_softmax", "softmin"}
+_ACTIVATION_NAMES = set(activations.__all__) | {"softmax", "log_softmax", "softmin"}
 _ACTIVATION_NAMES = {n for n in _ACTIVATION_NAMES if not n.endswith("_backward")}
 
 

@@ -26,7 +26,6 @@ Conventions of every class:
   forward that saved it (the input, or the output where that is kept) changes the gradient.
 """
 import collections
-import importlib
 import inspect
 import math
 import numbers
@@ -38,9 +37,11 @@ import numpy as np
 from . import _ops
 from ._validate import as_array, bool_option, reject_masked, result_dtype
 
-# the API modules (the package attribute `softmax` is the function, hence import_module)
-_act, _cls, _emb, _pw, _sm = (importlib.import_module(f".{name}", __package__) for name in (
-    "activations", "classification", "embedding_losses", "pointwise_losses", "softmax"))
+from . import activations as _act
+from . import class_losses as _cls
+from . import embedding_losses as _emb
+from . import pointwise_losses as _pw
+from . import softmax_family as _sm
 
 # <generated: nn.__all__>
 __all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "ReLU", "ReLU6",
@@ -1330,7 +1331,7 @@ class MultiMarginLoss(_WeightedLoss):
     reduction : {'mean', 'sum', 'none'}, default 'mean'
     """
 
-    _fn, _grad = _emb.multi_margin_loss, _emb.multi_margin_loss_backward
+    _fn, _grad = _cls.multi_margin_loss, _cls.multi_margin_loss_backward
 
     def __init__(self, p=1, margin=1.0, weight=None, reduction="mean"):
         super().__init__(weight, reduction)
@@ -1352,7 +1353,7 @@ class MultiLabelMarginLoss(_Loss):
     reduction : {'mean', 'sum', 'none'}, default 'mean'
     """
 
-    _fn, _grad = _emb.multilabel_margin_loss, _emb.multilabel_margin_loss_backward
+    _fn, _grad = _cls.multilabel_margin_loss, _cls.multilabel_margin_loss_backward
 
     def forward(self, input, target):
         return self._run(input, target)

@@ -1,5 +1,7 @@
-"""nll_loss and cross_entropy (class indices or class probabilities), their gradients, and
-fused loss-and-gradient calls, with torch's exact semantics.
+"""Losses over a row of class scores, with torch's exact semantics: nll_loss and cross_entropy
+(class indices or class probabilities; gradients and fused loss-and-gradient calls) on the
+_softmax kernels, and the margin losses multi_margin_loss and multilabel_margin_loss on the
+_rowwise_loss kernels (argument handling shared with embedding_losses in _rowwise.py).
 
 Shapes follow torch: input (N, C), (N, C, d1, ..., dk) or (C,); class-index targets (N,),
 (N, d1, ..., dk) or () respectively; probability targets have the input's shape. The row
@@ -13,16 +15,19 @@ reduced loss; this module checks arguments and applies the reduction rule:
 * an empty batch gives NaN for "mean" and 0 for "sum".
 """
 import math
+import numbers
 import operator
 
 import numpy as np
 
-from . import _dispatch, _threads
+from . import _dispatch, _rowwise, _threads
 from ._validate import (KERNEL_INDEX, as_array, check_reduction, finish_loss, loss_grad_seed,
                         promoted_dtype, real_param, result_dtype)
 
 __all__ = ["nll_loss", "nll_loss_backward", "nll_loss_with_grad", "cross_entropy",
-           "cross_entropy_backward", "cross_entropy_with_grad"]
+           "cross_entropy_backward", "cross_entropy_with_grad",
+           "multi_margin_loss", "multi_margin_loss_backward",
+           "multilabel_margin_loss", "multilabel_margin_loss_backward"]
 
 
 def _kernels():
@@ -321,3 +326,185 @@ def nll_loss_with_grad(input, target, weight=None, *, ignore_index=-100, reducti
     p = _Problem(input, target, weight, ignore_index, reduction, allow_probs=False,
                  name="nll_loss")
     return p.run("nll", grad_output, True)
+
+
+# ---- multi_margin_loss -----------------------------------------------------------------------
+
+def _scores(x):
+    """(rows, classes) of a multi-class score array: (C,), (N, C) or a 0-D single score."""
+    if x.ndim > 2 or (x.ndim >= 1 and x.shape[-1] == 0):
+        raise ValueError(f"input must be a non-empty vector (C,) or matrix (N, C) with C >= 1, "
+                         f"got shape {x.shape}")
+    return (x.shape[0] if x.ndim == 2 else 1), (x.shape[-1] if x.ndim else 1)
+
+
+def _class_range(t, n_classes, low=0):
+    """Every value of t in [low, n_classes)."""
+    if t.size and (t.min() < low or t.max() >= n_classes):
+        bad = t[(t < low) | (t >= n_classes)].flat[0]
+        raise ValueError(f"target values must be in [{low}, {n_classes}), got {bad}")
+
+
+def _multi_margin_args(input, target, p, margin, weight, reduction):
+    check_reduction(reduction)
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (numbers.Real, np.integer)):
+        raise TypeError(f"p must be 1 or 2, got {type(p).__name__}")
+    if p != 1 and p != 2:
+        raise ValueError(f"only p == 1 and p == 2 supported, got p={p}")
+    margin = real_param(margin, "margin")
+    arrays, res_dtype, k_dtype = _rowwise.floats((input, "input"),
+                                         aux=() if weight is None else ((weight, "weight"),))
+    x = arrays[0]
+    n_rows, n_classes = _scores(x)
+    t = _rowwise.class_target(target)
+    if t.ndim > 1 or t.size != n_rows:
+        raise ValueError(f"target must be 1-D with one class index per row of input ({n_rows}), "
+                         f"got shape {t.shape} for input of shape {x.shape}")
+    _class_range(t, n_classes)
+    if weight is None:
+        w = np.ones(1)
+    else:
+        w = arrays[1]
+        if w.ndim != 1:
+            raise ValueError(f"weight must be one-dimensional, got shape {w.shape}")
+        if w.size != n_classes:
+            raise ValueError(f"weight has {w.size} elements, expected {n_classes} (one per class)")
+        w = np.ascontiguousarray(w, np.float64)
+    xr = np.ascontiguousarray(x, k_dtype).reshape(n_rows, n_classes)
+    ti = np.ascontiguousarray(t, np.int64).reshape(-1)
+    return x, xr, ti, w, int(p), margin, t.shape, res_dtype, k_dtype
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction="mean"):
+    """Multi-class margin (hinge) loss (torch.nn.functional.multi_margin_loss).
+
+    Parameters
+    ----------
+    input : array_like
+        Scores ``(N, C)`` or ``(C,)`` (a 0-D input is one score, C = 1).
+    target : array_like
+        Class indices in ``[0, C)``, any integer dtype, shape ``(N,)`` (``(1,)`` or 0-D for a
+        1-D input).
+    p : {1, 2}, default 1
+    margin : float, default 1.0
+    weight : array_like, optional
+        ``(C,)`` class weights; it takes part in dtype promotion.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        The target's shape for ``'none'``, else a scalar of the result dtype.
+
+    Raises
+    ------
+    TypeError
+        Non-real input or weight, a non-integer target, a non-numeric p.
+    ValueError
+        ``p`` not 1 or 2, a target out of ``[0, C)``, wrong shapes, an unknown reduction.
+
+    Notes
+    -----
+    As ATen, for a row ``x`` with target ``y``::
+
+        loss = w[y] / C * sum_{j != y} max(0, margin - x[y] + x[j])^p
+
+    ``'mean'`` is the plain mean over rows (not weighted by ``w[y]``, as torch). An empty batch
+    gives NaN for ``'mean'`` (torch: 0). Terms with ``margin - x[y] + x[j]`` NaN are dropped,
+    as torch drops them.
+    """
+    _, xr, ti, w, p, margin, shape, res_dtype, k_dtype = _multi_margin_args(
+        input, target, p, margin, weight, reduction)
+    rows = np.empty(xr.shape[0])
+    total = _rowwise.kernels().multi_margin_fwd(KERNEL_INDEX[k_dtype], xr, ti, w, p, margin, rows,
+                                  _threads.threads_for(xr.size, True))
+    return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
+
+
+def multi_margin_loss_backward(grad_output, input, target, p=1, margin=1.0, weight=None, *,
+                               reduction="mean"):
+    """Gradient of ``multi_margin_loss`` with respect to ``input`` (weight is not learned).
+
+    For ``j != y`` with ``z_j = margin - x[y] + x[j] > 0``: ``w[y] / C * (1 if p == 1 else
+    2 z_j)``; ``x[y]`` gets minus their sum; times ``grad_output`` (divided by N for 'mean').
+    """
+    x, xr, ti, w, p, margin, shape, res_dtype, k_dtype = _multi_margin_args(
+        input, target, p, margin, weight, reduction)
+    gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
+    gx = np.empty_like(xr)
+    _rowwise.kernels().multi_margin_bwd(KERNEL_INDEX[k_dtype], xr, ti, w, p, margin, gy, scale, gx,
+                          _threads.threads_for(xr.size, True))
+    return gx.reshape(x.shape).astype(res_dtype, copy=False)
+
+
+# ---- multilabel_margin_loss ------------------------------------------------------------------
+
+def _multilabel_args(input, target, reduction):
+    check_reduction(reduction)
+    (x,), res_dtype, k_dtype = _rowwise.floats((input, "input"))
+    n_rows, n_classes = _scores(x)
+    t = _rowwise.class_target(target)
+    if x.ndim == 2:
+        if t.shape != x.shape:
+            raise ValueError(f"target must have input's shape {x.shape}, got {t.shape}")
+    elif t.ndim > 1 or t.size != n_classes:
+        raise ValueError(f"target must have {n_classes} entries (input's shape), got shape "
+                         f"{t.shape}")
+    _class_range(t, n_classes, low=-1)
+    xr = np.ascontiguousarray(x, k_dtype).reshape(n_rows, n_classes)
+    ti = np.ascontiguousarray(t, np.int64).reshape(n_rows, n_classes)
+    shape = (n_rows,) if x.ndim == 2 else ()
+    return x, xr, ti, shape, res_dtype, k_dtype
+
+
+def multilabel_margin_loss(input, target, *, reduction="mean"):
+    """Multi-label margin loss (torch.nn.functional.multilabel_margin_loss).
+
+    Parameters
+    ----------
+    input : array_like
+        Scores ``(N, C)`` or ``(C,)`` (0-D: one score).
+    target : array_like
+        Integer array of input's shape: each row lists its target classes, followed by -1;
+        entries after the first -1 are ignored. Every entry must lie in ``[-1, C)`` (torch
+        checks all of them too).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        ``(N,)`` (0-D for a 1-D input) for ``'none'``, else a scalar of the result dtype.
+
+    Raises
+    ------
+    TypeError
+        Non-real input, a non-integer target.
+    ValueError
+        Target entries outside ``[-1, C)``, wrong shapes, an unknown reduction.
+
+    Notes
+    -----
+    As ATen: with ``T`` the set of target classes of a row (before the first -1)::
+
+        loss = 1/C * sum_{k in targets} sum_{j not in T} max(0, 1 - x[k] + x[j])
+
+    a target listed twice counts twice, as in torch. An empty batch gives NaN for ``'mean'``
+    (torch returns an undefined value).
+    """
+    _, xr, ti, shape, res_dtype, k_dtype = _multilabel_args(input, target, reduction)
+    rows = np.empty(xr.shape[0])
+    total = _rowwise.kernels().multilabel_fwd(KERNEL_INDEX[k_dtype], xr, ti, rows,
+                                _threads.threads_for(xr.size, True))
+    return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
+
+
+def multilabel_margin_loss_backward(grad_output, input, target, *, reduction="mean"):
+    """Gradient of ``multilabel_margin_loss`` with respect to ``input``: for every active pair
+    (target k, non-target j, ``1 - x[k] + x[j] > 0``), ``+1/C`` to ``x[j]`` and ``-1/C`` to
+    ``x[k]``, times ``grad_output`` (divided by N for 'mean')."""
+    x, xr, ti, shape, res_dtype, k_dtype = _multilabel_args(input, target, reduction)
+    gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
+    gx = np.empty_like(xr)
+    _rowwise.kernels().multilabel_bwd(KERNEL_INDEX[k_dtype], xr, ti, gy, scale, gx,
+                        _threads.threads_for(xr.size, True))
+    return gx.reshape(x.shape).astype(res_dtype, copy=False)

@@ -3,9 +3,9 @@
  * and fallback blocks alike), against a double-precision libm reference whose own error
  * (< 1e-15 relative) is far below a float32 ULP.
  *
- *   python setup.py build_ext --inplace          # renders src/actloss/_kernels/al_*.h
+ *   python setup.py build_ext --inplace          # renders the al_*.h into build/generated
  *   gcc -O3 -mavx2 -mfma -fopenmp-simd -fopenmp -ffp-contract=off -fno-trapping-math \
- *       -Isrc/actloss/_kernels tools/check_f32_lanes.c -o /tmp/check_f32_lanes -lm
+ *       -Ibuild/generated -Isrc/actloss/_kernels tools/check_f32_lanes.c -o /tmp/check_f32_lanes -lm
  *   /tmp/check_f32_lanes [step [name]]           # step > 1 samples every step-th pattern;
  *                                                # name: only functions whose name starts so
  *

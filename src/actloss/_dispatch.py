@@ -1,7 +1,9 @@
-"""Pick, once at import, the best compiled variant of each kernel family for this CPU.
+"""Pick, once at import, the ISA level whose loops every kernel family runs on this CPU.
 
-ACTLOSS_ISA=baseline|avx2|avx512 (any case) caps the level (never above what the CPU
-supports); CI runs the suite once per level the machine has.
+Each kernel family is one extension module holding its loops compiled once per ISA level, as
+tables of function pointers; `Kernels(isa)` of the module runs one table. ACTLOSS_ISA=
+baseline|avx2|avx512 (any case) caps the level (never above what the CPU supports); CI runs
+the suite once per level the machine has.
 """
 import functools
 import importlib
@@ -11,69 +13,79 @@ from . import _ops
 from ._kernels import _cpu
 
 SUPPORTED = tuple(_cpu.supported_isa_levels())
-_BUILT = tuple(name for name, _ in _ops.ISA_LEVELS)
+_LEVELS = tuple(name for name, _ in _ops.ISA_LEVELS)
 
 
-def _available(family, isa):
-    try:
-        return importlib.import_module(f"actloss._kernels.{family}_{isa}")
-    except ImportError:
-        return None
+def _module(family):
+    return importlib.import_module(f"actloss._kernels.{family}")
 
 
 def choose_isa(requested=None):
     """The highest level the CPU supports and the build has, capped at `requested`."""
     requested = requested or os.environ.get("ACTLOSS_ISA") or SUPPORTED[-1]
-    if requested.strip().lower() not in _BUILT:
-        raise ValueError(f"ACTLOSS_ISA must be one of {', '.join(_BUILT)} (any case), "
+    if requested.strip().lower() not in _LEVELS:
+        raise ValueError(f"ACTLOSS_ISA must be one of {', '.join(_LEVELS)} (any case), "
                          f"got {requested!r}")
     requested = requested.strip().lower()
-    candidates = [isa for isa in SUPPORTED if _BUILT.index(isa) <= _BUILT.index(requested)]
-    for isa in reversed(candidates):
-        if _available("_elementwise", isa):
-            return isa
-    raise ImportError("actloss: no compiled kernel variant can run here; reinstall actloss")
+    try:
+        built = _module("_elementwise").ISAS
+    except ImportError as e:
+        raise ImportError("actloss: the compiled kernels cannot be loaded; reinstall actloss") from e
+    candidates = [isa for isa in SUPPORTED
+                  if isa in built and _LEVELS.index(isa) <= _LEVELS.index(requested)]
+    if not candidates:
+        raise ImportError("actloss: no compiled kernel variant can run here; reinstall actloss")
+    return candidates[-1]
 
 
 ISA = choose_isa()
 
 
-@functools.lru_cache(maxsize=None)
 def kernels(family, isa=None):
-    """The kernel module of `family` (e.g. "_softmax") compiled for `isa` (default: the level
-    chosen at import)."""
-    isa = isa or ISA
+    """The kernels of `family` (e.g. "_softmax") running the loops compiled for `isa` (default:
+    the level chosen at import); one object per family and level."""
+    return _kernels(family, isa or ISA)
+
+
+@functools.lru_cache(maxsize=None)
+def _kernels(family, isa):
     if isa not in SUPPORTED:
         raise ValueError(f"this CPU does not run {isa!r} kernels (it runs {SUPPORTED})")
-    module = _available(family, isa)
-    if module is None:
+    module = _module(family)
+    if isa not in module.ISAS:
         raise ValueError(f"no {isa!r} build of {family}")
-    return module
+    return module.Kernels(isa)
 
 
 elementwise = kernels("_elementwise")
 
-# What the kernels were really compiled with (each module reports its own compilation).
+# What the kernels were really compiled with (the chosen elementwise loops' own compilation).
 BUILD = elementwise.build_info()
 THREADS = BUILD["threads"]
 
 
 def families():
-    """Names of the kernel families this installation has."""
+    """Names of the kernel families this installation has (one module each; a leftover module
+    of the former per-ISA layout, <family>_<isa>, is not one)."""
     import pkgutil
-    from . import _kernels
-    names = {m.name.rsplit("_", 1)[0] for m in pkgutil.iter_modules(_kernels.__path__)
-             if m.name.rsplit("_", 1)[-1] in _BUILT}
-    return sorted(names)
+    from . import _kernels as package
+    leftovers = tuple("_" + isa for isa in _LEVELS)
+    return sorted(m.name for m in pkgutil.iter_modules(package.__path__)
+                  if m.name.startswith("_") and m.name != "_cpu" and not m.name.endswith(leftovers))
 
 
 def stale_modules():
-    """Kernel modules (every family, every ISA level this CPU runs, and _cpu) compiled with
-    other settings than the chosen elementwise module: a sign of a partial rebuild."""
+    """Kernel modules (every family, and _cpu) and their loops (every ISA level this CPU runs,
+    as <family>_<isa>) compiled with other settings than the chosen elementwise loops: a sign
+    of a partial rebuild."""
     found = {"_cpu": _cpu.build_info()}
     for family in families():
+        try:
+            module = _module(family)
+        except ImportError:
+            continue
+        found[family] = module.build_info()
         for isa in SUPPORTED:
-            module = _available(family, isa)
-            if module is not None:
-                found[f"{family}_{isa}"] = module.build_info()
+            if isa in module.ISAS:
+                found[f"{family}_{isa}"] = kernels(family, isa).build_info()
     return sorted(name for name, info in found.items() if info != BUILD)

@@ -227,8 +227,8 @@ DTYPES = (
     ("f64", "double", "double", "float64"),
 )
 
-# Instruction-set levels each kernel module is compiled for (x86-64); the best one the CPU
-# supports is picked at import. Other architectures build only "baseline".
+# Instruction-set levels each kernel family's loops are compiled for (x86-64); the best one the
+# CPU supports is picked at import. Other architectures build only "baseline".
 ISA_LEVELS = (
     ("baseline", ()),
     ("avx2", ("-mavx2", "-mfma")),
@@ -236,8 +236,15 @@ ISA_LEVELS = (
                 "-mprefer-vector-width=512")),
 )
 
-# Kernel families are the templates _kernels/<family>.pyx.tp (one per loop shape), each
-# compiled once per ISA level; setup.py finds them, _dispatch loads them on first use.
+# Kernel families are the templates _kernels/<family>.pyx.tp (one per loop shape): each is one
+# extension module, its loops (_kernels/al_<family>_api.h) compiled once per ISA level and
+# linked into it; setup.py finds them, _dispatch picks each family's ISA level at import.
+
+# The row kernels of the _rowwise_loss family: al_<name>_<sfx> in _kernels/al_rowwise.h.tp, one
+# table entry per name and dtype in al_rowwise_loss_api.h.
+ROW_KERNELS = ("cosine_fwd", "cosine_bwd", "triplet_fwd", "triplet_bwd", "contrastive_fwd",
+               "contrastive_bwd", "multi_margin_fwd", "multi_margin_bwd", "multilabel_fwd",
+               "multilabel_bwd", "normalize_fwd", "normalize_bwd", "ce_fwd", "ce_cols", "ce_bwd")
 
 # ---- Pointwise losses: the _pointwise_loss family --------------------------------------------
 # Each row is one loss term l(x, t[, a]) -- x the input, t the target, a an optional third

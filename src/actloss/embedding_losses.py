@@ -2,8 +2,9 @@
 
 cosine_embedding_loss and triplet_margin_loss follow torch; contrastive_loss and info_nce /
 nt_xent (not in torch) are defined in their docstrings. (multi_margin_loss and
-multilabel_margin_loss, on the same kernels, are class losses: class_losses.py.) Every
-function checks its arguments, settles dtypes and layout, and calls the _rowwise_loss kernels (one row per sample, row reductions in float64); info_nce's similarity matrices are
+multilabel_margin_loss, on the same kernels, are class losses: class_losses.py.) Every function
+checks its arguments, settles dtypes and layout, and calls the _rowwise_loss kernels (one row
+per sample, row reductions in float64); info_nce's similarity matrices are
 NumPy matmuls (BLAS). Policies shared by all of them (DESIGN.md section 1):
 
 * float32 and float64 are computed natively, float16 in float32; mixed float dtypes promote as

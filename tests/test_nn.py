@@ -75,6 +75,36 @@ def test_every_class_is_in_the_table_and_tested():
         assert getattr(nn, name).__doc__, f"{name} has no docstring"
 
 
+def test_every_loss_row_has_its_generated_class():
+    """nn.py has one generated line per row of _ops.LOSS_MODULES; the class comes from it."""
+    for row in _ops.LOSS_MODULES:
+        cls = getattr(nn, row.name, None)
+        assert cls is not None and cls._row is row, (
+            f"nn.{row.name} is missing or not built from its row: rebuild, or run "
+            "python src/actloss/_codegen.py")
+        assert row.name in nn.__all__ and issubclass(cls, nn.Module)
+        params = inspect.signature(cls).parameters
+        assert [(p.name, p.default) for p in params.values()] == [
+            (name, default) for name, default, _ in row.params if name != "*"]
+        assert list(inspect.signature(cls.forward).parameters)[1:] == list(row.inputs)
+        assert cls._fn is getattr(F, row.function)
+        assert cls._grad is getattr(F, row.function + "_backward")
+        assert (getattr(cls, "_fused", None) is not None) == row.fused
+        m = cls()
+        assert all(getattr(m, name) == default for name, default, _ in row.params
+                   if name != "*"), row.name
+        assert set(m.state_dict()) == set()   # array arguments default to None: no buffers
+        with pytest.raises(TypeError, match="forward"):
+            m(*([np.zeros(3)] * (len(row.inputs) + 1)))
+    w = np.ones(4)
+    assert set(nn.BCEWithLogitsLoss(weight=w, pos_weight=w).state_dict()) == {"weight",
+                                                                             "pos_weight"}
+    with pytest.raises(TypeError, match="log_target"):
+        nn.KLDivLoss(log_target=1)
+    with pytest.raises(TypeError, match="GaussianNLLLoss"):
+        nn.GaussianNLLLoss(True)   # keyword-only, as torch's
+
+
 def test_every_row_has_its_generated_class():
     """nn.py has one line per public row of _ops.UNARY; the class comes from the row."""
     for row in ROWS:

@@ -157,16 +157,18 @@ def _literal_all(path):
     raise RuntimeError(f"{path} has no literal __all__")
 
 
-def _nn_all(public, package_dir):
-    """actloss.nn's __all__: its public classes in file order, the row classes at their region."""
+def _nn_all(public, losses, package_dir):
+    """actloss.nn's __all__: its public classes in file order, the row classes at their
+    regions."""
     with open(os.path.join(package_dir, "nn.py")) as f:
         source = f.read()
-    region = source.index("# <generated: nn.activations>")
     names = []
     for node in ast.parse(source).body:
         if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
             names.append((_offset(source, node.lineno), node.name))
-    names += [(region, op.module) for op in public]
+    for region, classes in (("nn.activations", [op.module for op in public]),
+                            ("nn.losses", [row.name for row in losses])):
+        names += [(source.index(f"# <generated: {region}>"), name) for name in classes]
     return [name for _, name in sorted(names, key=lambda item: item[0])]
 
 
@@ -195,9 +197,11 @@ def render(ops, package_dir=HERE):
         "ACTIVATIONS": _literal("ACTIVATIONS", [op.name for op in public]
                                 + list(SPECIAL_ACTIVATIONS), tuple_=True),
         "actloss.__all__": _literal("__all__", package),
-        "nn.__all__": _literal("__all__", _nn_all(public, package_dir)),
+        "nn.__all__": _literal("__all__", _nn_all(public, ops["LOSS_MODULES"], package_dir)),
         "nn.activations": "".join(f'{op.module} = _activation_class("{op.name}")\n'
                                   for op in public),
+        "nn.losses": "".join(f'{row.name} = _loss_class("{row.name}")\n'
+                             for row in ops["LOSS_MODULES"]),
     }
 
 

@@ -308,6 +308,86 @@ POINTWISE_LOSSES = (
 )
 
 
+# One loss class of actloss.nn (torch.nn's, or a module form of a loss torch.nn lacks):
+# actloss.nn generates it from its row. Its forward runs `function` on the forward's arrays with
+# the constructor's arguments; its backward runs `<function>_backward` on the same.
+#   name       the class name
+#   function   the actloss function
+#   inputs     the forward's array arguments, in order (torch's names, trailing _ dropped)
+#   params     ((name, default, kind), ...): the constructor's arguments in torch's order; kind
+#              "" (kept as given: the function checks it), "bool" (checked at construction),
+#              "array" (a buffer: None or an array, in state_dict), "reduction"; after
+#              KEYWORD_ONLY the rest are keyword-only
+#   fused      the function has <function>_with_grad: in training mode the forward keeps the
+#              gradient for backward(1.0)
+#   doc        what the class computes, for its docstring's first line
+#   reductions the reduction values the constructor accepts
+#   torch      torch.nn has the class (False: a module form of a loss torch.nn lacks)
+KEYWORD_ONLY = ("*", None, "")
+LossModule = namedtuple("LossModule", "name function inputs params fused doc reductions torch",
+                        defaults=(False, "", ("none", "mean", "sum"), True))
+_R = ("reduction", "mean", "reduction")
+_W = ("weight", None, "array")
+_IN_TARGET = ("input", "target")
+LOSS_MODULES = (
+    LossModule("L1Loss", "l1_loss", _IN_TARGET, (_R,), doc="mean absolute error"),
+    LossModule("MSELoss", "mse_loss", _IN_TARGET, (_R,), doc="mean squared error"),
+    LossModule("SmoothL1Loss", "smooth_l1_loss", _IN_TARGET, (_R, ("beta", 1.0, "")),
+               doc="squared error below beta, absolute error above"),
+    LossModule("HuberLoss", "huber_loss", _IN_TARGET, (_R, ("delta", 1.0, "")),
+               doc="squared error below delta, delta times the absolute error above"),
+    LossModule("NLLLoss", "nll_loss", _IN_TARGET, (_W, ("ignore_index", -100, ""), _R), True,
+               "negative log-likelihood of log-probabilities"),
+    LossModule("CrossEntropyLoss", "cross_entropy", _IN_TARGET,
+               (_W, ("ignore_index", -100, ""), _R, ("label_smoothing", 0.0, "")), True,
+               "cross-entropy of logits, class indices or class probabilities"),
+    LossModule("BCELoss", "binary_cross_entropy", _IN_TARGET, (_W, _R),
+               doc="binary cross-entropy of probabilities"),
+    LossModule("BCEWithLogitsLoss", "binary_cross_entropy_with_logits", _IN_TARGET,
+               (_W, _R, ("pos_weight", None, "array")), True,
+               "binary cross-entropy of logits"),
+    LossModule("KLDivLoss", "kl_div", _IN_TARGET, (_R, ("log_target", False, "bool")),
+               doc="Kullback-Leibler divergence of log-probabilities from a target",
+               reductions=("none", "batchmean", "sum", "mean")),
+    LossModule("GaussianNLLLoss", "gaussian_nll_loss", ("input", "target", "var"),
+               (KEYWORD_ONLY, ("full", False, "bool"), ("eps", 1e-6, ""), _R),
+               doc="Gaussian negative log-likelihood"),
+    LossModule("PoissonNLLLoss", "poisson_nll_loss", ("log_input", "target"),
+               (("log_input", True, "bool"), ("full", False, "bool"), ("eps", 1e-8, ""), _R),
+               doc="Poisson negative log-likelihood"),
+    LossModule("MarginRankingLoss", "margin_ranking_loss", ("input1", "input2", "target"),
+               (("margin", 0.0, ""), _R), doc="ranking hinge of two scores"),
+    LossModule("HingeEmbeddingLoss", "hinge_embedding_loss", _IN_TARGET,
+               (("margin", 1.0, ""), _R), doc="hinge loss of distances, target 1 or -1"),
+    LossModule("CosineEmbeddingLoss", "cosine_embedding_loss", ("input1", "input2", "target"),
+               (("margin", 0.0, ""), _R), doc="cosine similarity loss of embedding pairs"),
+    LossModule("TripletMarginLoss", "triplet_margin_loss", ("anchor", "positive", "negative"),
+               (("margin", 1.0, ""), ("p", 2.0, ""), ("eps", 1e-6, ""), ("swap", False, "bool"),
+                _R), doc="triplet margin loss of p-norm distances"),
+    LossModule("SoftMarginLoss", "soft_margin_loss", _IN_TARGET, (_R,),
+               doc="logistic loss of targets 1 or -1"),
+    LossModule("MultiLabelSoftMarginLoss", "multilabel_soft_margin_loss", _IN_TARGET, (_W, _R),
+               doc="multi-label one-versus-all logistic loss"),
+    LossModule("MultiMarginLoss", "multi_margin_loss", _IN_TARGET,
+               (("p", 1, ""), ("margin", 1.0, ""), _W, _R),
+               doc="multi-class hinge loss"),
+    LossModule("MultiLabelMarginLoss", "multilabel_margin_loss", _IN_TARGET, (_R,),
+               doc="multi-label hinge loss"),
+    LossModule("SigmoidFocalLoss", "sigmoid_focal_loss", ("inputs", "targets"),
+               (("alpha", 0.25, ""), ("gamma", 2, ""), ("reduction", "none", "reduction")),
+               doc="sigmoid focal loss, torchvision.ops.sigmoid_focal_loss as a module",
+               torch=False),
+    LossModule("ContrastiveLoss", "contrastive_loss", ("x1", "x2", "target"),
+               (("margin", 1.0, ""), ("p", 2, ""), ("eps", 1e-6, ""), _R),
+               doc="contrastive loss of pair distances", torch=False),
+    LossModule("InfoNCELoss", "info_nce", ("query", "key"),
+               (("temperature", 0.1, ""), ("symmetric", False, "bool"),
+                ("intra_view_negatives", False, "bool"), _R),
+               doc="InfoNCE / NT-Xent of paired embeddings", torch=False),
+)
+del _R, _W, _IN_TARGET
+
+
 def numpy_formulas(op):
     """(forward(x, **params), backward(g, x, y, **params)) from the row's plain NumPy formulas
     (op.numpy), for the benchmark's NumPy peer and the self-check's fallback reference."""

@@ -897,560 +897,123 @@ class _FusedLoss(_Loss):
         return loss
 
 
-class _WeightedLoss(_Loss):
-    """A loss with a ``weight`` buffer (state_dict key ``weight`` when it is not None)."""
-
-    _buffer_names = ("weight",)
-
-    def __init__(self, weight=None, reduction="mean"):
-        super().__init__(reduction)
-        self.weight = None if weight is None else as_array(weight, "weight")
-
-
-class L1Loss(_Loss):
-    """l1_loss (torch.nn.L1Loss).
-
-    Parameters
-    ----------
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-    """
-
-    _fn, _grad = _pw.l1_loss, _pw.l1_loss_backward
-
-    def forward(self, input, target):
-        return self._run(input, target)
-
-
-class MSELoss(_Loss):
-    """mse_loss (torch.nn.MSELoss).
-
-    Parameters
-    ----------
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-    """
-
-    _fn, _grad = _pw.mse_loss, _pw.mse_loss_backward
-
-    def forward(self, input, target):
-        return self._run(input, target)
-
-
-class SmoothL1Loss(_Loss):
-    """smooth_l1_loss (torch.nn.SmoothL1Loss).
-
-    Parameters
-    ----------
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-    beta : float, default 1.0
-    """
-
-    _fn, _grad = _pw.smooth_l1_loss, _pw.smooth_l1_loss_backward
-
-    def __init__(self, reduction="mean", beta=1.0):
-        super().__init__(reduction)
-        self.beta = beta
-
-    def _options(self):
-        return {"reduction": self.reduction, "beta": self.beta}
-
-    def forward(self, input, target):
-        return self._run(input, target)
-
-
-class HuberLoss(_Loss):
-    """huber_loss (torch.nn.HuberLoss).
-
-    Parameters
-    ----------
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-    delta : float, default 1.0
-    """
-
-    _fn, _grad = _pw.huber_loss, _pw.huber_loss_backward
-
-    def __init__(self, reduction="mean", delta=1.0):
-        super().__init__(reduction)
-        self.delta = delta
-
-    def _options(self):
-        return {"reduction": self.reduction, "delta": self.delta}
-
-    def forward(self, input, target):
-        return self._run(input, target)
-
-
-class NLLLoss(_WeightedLoss, _FusedLoss):
-    """nll_loss (torch.nn.NLLLoss).
-
-    Parameters
-    ----------
-    weight : array_like, optional
-        C class weights (the ``weight`` buffer).
-    ignore_index : int, default -100
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-
-    Notes
-    -----
-    In training mode the forward runs ``nll_loss_with_grad`` and keeps the gradient for
-    ``backward(1.0)`` (eager); in eval mode only the loss is computed.
-    """
-
-    _fn, _grad, _fused = _cls.nll_loss, _cls.nll_loss_backward, _cls.nll_loss_with_grad
-
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
-        super().__init__(weight, reduction)
-        self.ignore_index = ignore_index
-
-    def _options(self):
-        return {"weight": self.weight, "ignore_index": self.ignore_index,
-                "reduction": self.reduction}
-
-    def forward(self, input, target):
-        return self._run(input, target)
-
-
-class CrossEntropyLoss(_WeightedLoss, _FusedLoss):
-    """cross_entropy (torch.nn.CrossEntropyLoss): class indices or class probabilities.
-
-    Parameters
-    ----------
-    weight : array_like, optional
-        C class weights (the ``weight`` buffer).
-    ignore_index : int, default -100
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-    label_smoothing : float, default 0.0
-
-    Notes
-    -----
-    The gradient is computed eagerly in training mode (the default): the forward runs
-    ``cross_entropy_with_grad`` -- one pass over the logits gives the loss and the gradient
-    for grad_output=1 -- and ``backward()`` / ``backward(1.0)`` returns that array (once).
-    Other grad_output values, a second backward, or a forward in eval mode (which computes
-    the loss only) use ``cross_entropy_backward``.
-    """
-
-    _fn, _grad = _cls.cross_entropy, _cls.cross_entropy_backward
-    _fused = _cls.cross_entropy_with_grad
-
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        super().__init__(weight, reduction)
-        self.ignore_index = ignore_index
-        self.label_smoothing = label_smoothing
-
-    def _options(self):
-        return {"weight": self.weight, "ignore_index": self.ignore_index,
-                "reduction": self.reduction, "label_smoothing": self.label_smoothing}
-
-    def forward(self, input, target):
-        return self._run(input, target)
-
-
-class BCELoss(_WeightedLoss):
-    """binary_cross_entropy on probabilities (torch.nn.BCELoss).
-
-    Parameters
-    ----------
-    weight : array_like, optional
-        Broadcasts to the input (the ``weight`` buffer).
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-    """
-
-    _fn, _grad = _pw.binary_cross_entropy, _pw.binary_cross_entropy_backward
-
-    def _options(self):
-        return {"weight": self.weight, "reduction": self.reduction}
-
-    def forward(self, input, target):
-        return self._run(input, target)
-
-
-class BCEWithLogitsLoss(_WeightedLoss, _FusedLoss):
-    """binary_cross_entropy_with_logits (torch.nn.BCEWithLogitsLoss).
-
-    Parameters
-    ----------
-    weight : array_like, optional
-        Broadcasts to the input (buffer ``weight``).
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-    pos_weight : array_like, optional
-        Weight of the positive term, broadcast along the last dimension (buffer
-        ``pos_weight``).
-
-    Notes
-    -----
-    In training mode the forward runs ``binary_cross_entropy_with_logits_with_grad`` and keeps
-    the gradient for ``backward(1.0)``, as ``CrossEntropyLoss``.
-    """
-
-    _buffer_names = ("weight", "pos_weight")
-    _fn = _pw.binary_cross_entropy_with_logits
-    _grad = _pw.binary_cross_entropy_with_logits_backward
-    _fused = _pw.binary_cross_entropy_with_logits_with_grad
-
-    def __init__(self, weight=None, reduction="mean", pos_weight=None):
-        super().__init__(weight, reduction)
-        self.pos_weight = None if pos_weight is None else as_array(pos_weight, "pos_weight")
-
-    def _options(self):
-        return {"weight": self.weight, "reduction": self.reduction,
-                "pos_weight": self.pos_weight}
-
-    def forward(self, input, target):
-        return self._run(input, target)
-
-
-class KLDivLoss(_Loss):
-    """kl_div (torch.nn.KLDivLoss).
-
-    Parameters
-    ----------
-    reduction : {'mean', 'batchmean', 'sum', 'none'}, default 'mean'
-    log_target : bool, default False
-    """
-
-    _fn, _grad = _pw.kl_div, _pw.kl_div_backward
-    _reductions = ("none", "batchmean", "sum", "mean")
-
-    def __init__(self, reduction="mean", log_target=False):
-        super().__init__(reduction)
-        self.log_target = bool_option(log_target, "log_target")
-
-    def _options(self):
-        return {"reduction": self.reduction, "log_target": self.log_target}
-
-    def forward(self, input, target):
-        return self._run(input, target)
-
-
-class GaussianNLLLoss(_Loss):
-    """gaussian_nll_loss (torch.nn.GaussianNLLLoss).
-
-    Parameters
-    ----------
-    full : bool, default False
-    eps : float, default 1e-6
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-
-    Notes
-    -----
-    ``forward(input, target, var)``; ``backward`` returns ``(grad_input, grad_var)``.
-    """
-
-    _fn, _grad = _pw.gaussian_nll_loss, _pw.gaussian_nll_loss_backward
-
-    def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
-        super().__init__(reduction)
-        self.full, self.eps = bool_option(full, "full"), eps
-
-    def _options(self):
-        return {"full": self.full, "eps": self.eps, "reduction": self.reduction}
-
-    def forward(self, input, target, var):
-        return self._run(input, target, var)
-
-
-class PoissonNLLLoss(_Loss):
-    """poisson_nll_loss (torch.nn.PoissonNLLLoss).
-
-    Parameters
-    ----------
-    log_input : bool, default True
-    full : bool, default False
-    eps : float, default 1e-8
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-
-    Notes
-    -----
-    ``forward(log_input, target)`` (torch's argument names); backward returns the gradient of
-    the first argument.
-    """
-
-    _fn, _grad = _pw.poisson_nll_loss, _pw.poisson_nll_loss_backward
-
-    def __init__(self, log_input=True, full=False, eps=1e-8, reduction="mean"):
-        super().__init__(reduction)
-        self.log_input = bool_option(log_input, "log_input")
-        self.full, self.eps = bool_option(full, "full"), eps
-
-    def _options(self):
-        return {"log_input": self.log_input, "full": self.full, "eps": self.eps,
-                "reduction": self.reduction}
-
-    def forward(self, log_input, target):
-        return self._run(log_input, target)
-
-
-class MarginRankingLoss(_Loss):
-    """margin_ranking_loss (torch.nn.MarginRankingLoss).
-
-    Parameters
-    ----------
-    margin : float, default 0.0
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-
-    Notes
-    -----
-    ``forward(input1, input2, target)``; ``backward`` returns ``(grad_input1, grad_input2)``.
-    """
-
-    _fn, _grad = _pw.margin_ranking_loss, _pw.margin_ranking_loss_backward
-
-    def __init__(self, margin=0.0, reduction="mean"):
-        super().__init__(reduction)
-        self.margin = margin
-
-    def _options(self):
-        return {"margin": self.margin, "reduction": self.reduction}
-
-    def forward(self, input1, input2, target):
-        return self._run(input1, input2, target)
-
-
-class HingeEmbeddingLoss(_Loss):
-    """hinge_embedding_loss (torch.nn.HingeEmbeddingLoss).
-
-    Parameters
-    ----------
-    margin : float, default 1.0
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-    """
-
-    _fn, _grad = _pw.hinge_embedding_loss, _pw.hinge_embedding_loss_backward
-
-    def __init__(self, margin=1.0, reduction="mean"):
-        super().__init__(reduction)
-        self.margin = margin
-
-    def _options(self):
-        return {"margin": self.margin, "reduction": self.reduction}
-
-    def forward(self, input, target):
-        return self._run(input, target)
-
-
-class CosineEmbeddingLoss(_Loss):
-    """cosine_embedding_loss (torch.nn.CosineEmbeddingLoss).
-
-    Parameters
-    ----------
-    margin : float, default 0.0
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-
-    Notes
-    -----
-    ``forward(input1, input2, target)``; ``backward`` returns ``(grad_input1, grad_input2)``.
-    """
-
-    _fn, _grad = _emb.cosine_embedding_loss, _emb.cosine_embedding_loss_backward
-
-    def __init__(self, margin=0.0, reduction="mean"):
-        super().__init__(reduction)
-        self.margin = margin
-
-    def _options(self):
-        return {"margin": self.margin, "reduction": self.reduction}
-
-    def forward(self, input1, input2, target):
-        return self._run(input1, input2, target)
-
-
-class TripletMarginLoss(_Loss):
-    """triplet_margin_loss (torch.nn.TripletMarginLoss).
-
-    Parameters
-    ----------
-    margin : float, default 1.0
-    p : float, default 2.0
-    eps : float, default 1e-6
-    swap : bool, default False
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-
-    Notes
-    -----
-    ``forward(anchor, positive, negative)``; ``backward`` returns ``(grad_anchor,
-    grad_positive, grad_negative)``.
-    """
-
-    _fn, _grad = _emb.triplet_margin_loss, _emb.triplet_margin_loss_backward
-
-    def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction="mean"):
-        super().__init__(reduction)
-        self.margin, self.p, self.eps = margin, p, eps
-        self.swap = bool_option(swap, "swap")
-
-    def _options(self):
-        return {"margin": self.margin, "p": self.p, "eps": self.eps, "swap": self.swap,
-                "reduction": self.reduction}
-
-    def forward(self, anchor, positive, negative):
-        return self._run(anchor, positive, negative)
-
-
-class SoftMarginLoss(_Loss):
-    """soft_margin_loss (torch.nn.SoftMarginLoss).
-
-    Parameters
-    ----------
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-    """
-
-    _fn, _grad = _pw.soft_margin_loss, _pw.soft_margin_loss_backward
-
-    def forward(self, input, target):
-        return self._run(input, target)
-
-
-class MultiLabelSoftMarginLoss(_WeightedLoss):
-    """multilabel_soft_margin_loss (torch.nn.MultiLabelSoftMarginLoss).
-
-    Parameters
-    ----------
-    weight : array_like, optional
-        C class weights (the ``weight`` buffer).
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-    """
-
-    _fn, _grad = _pw.multilabel_soft_margin_loss, _pw.multilabel_soft_margin_loss_backward
-
-    def _options(self):
-        return {"weight": self.weight, "reduction": self.reduction}
-
-    def forward(self, input, target):
-        return self._run(input, target)
-
-
-class MultiMarginLoss(_WeightedLoss):
-    """multi_margin_loss (torch.nn.MultiMarginLoss).
-
-    Parameters
-    ----------
-    p : {1, 2}, default 1
-    margin : float, default 1.0
-    weight : array_like, optional
-        C class weights (the ``weight`` buffer).
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-    """
-
-    _fn, _grad = _cls.multi_margin_loss, _cls.multi_margin_loss_backward
-
-    def __init__(self, p=1, margin=1.0, weight=None, reduction="mean"):
-        super().__init__(weight, reduction)
-        self.p, self.margin = p, margin
-
-    def _options(self):
-        return {"p": self.p, "margin": self.margin, "weight": self.weight,
-                "reduction": self.reduction}
-
-    def forward(self, input, target):
-        return self._run(input, target)
-
-
-class MultiLabelMarginLoss(_Loss):
-    """multilabel_margin_loss (torch.nn.MultiLabelMarginLoss).
-
-    Parameters
-    ----------
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-    """
-
-    _fn, _grad = _cls.multilabel_margin_loss, _cls.multilabel_margin_loss_backward
-
-    def forward(self, input, target):
-        return self._run(input, target)
-
-
-class SigmoidFocalLoss(_Loss):
-    """sigmoid_focal_loss, torchvision.ops.sigmoid_focal_loss as a module (not in torch.nn).
-
-    Parameters
-    ----------
-    alpha : float, default 0.25
-    gamma : float, default 2
-    reduction : {'none', 'mean', 'sum'}, default 'none'
-        torchvision's default.
-
-    Notes
-    -----
-    ``forward(inputs, targets)`` (logits and 0/1 targets).
-    """
-
-    _fn, _grad = _pw.sigmoid_focal_loss, _pw.sigmoid_focal_loss_backward
-
-    def __init__(self, alpha=0.25, gamma=2, reduction="none"):
-        super().__init__(reduction)
-        self.alpha, self.gamma = alpha, gamma
-
-    def _options(self):
-        return {"alpha": self.alpha, "gamma": self.gamma, "reduction": self.reduction}
-
-    def forward(self, inputs, targets):
-        return self._run(inputs, targets)
-
-
-class ContrastiveLoss(_Loss):
-    """contrastive_loss on pair distances (not in torch.nn).
-
-    Parameters
-    ----------
-    margin : float, default 1.0
-    p : float, default 2
-        Norm of the pairwise distance.
-    eps : float, default 1e-6
-        Added to the difference, as torch's pairwise_distance.
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-
-    Notes
-    -----
-    ``forward(x1, x2, target)``; ``backward`` returns ``(grad_x1, grad_x2)``.
-    """
-
-    _fn, _grad = _emb.contrastive_loss, _emb.contrastive_loss_backward
-
-    def __init__(self, margin=1.0, p=2, eps=1e-6, reduction="mean"):
-        super().__init__(reduction)
-        self.margin, self.p, self.eps = margin, p, eps
-
-    def _options(self):
-        return {"margin": self.margin, "reduction": self.reduction, "p": self.p,
-                "eps": self.eps}
-
-    def forward(self, x1, x2, target):
-        return self._run(x1, x2, target)
-
-
-class InfoNCELoss(_Loss):
-    """info_nce / nt_xent of paired embeddings (not in torch.nn).
-
-    Parameters
-    ----------
-    temperature : float, default 0.1
-    symmetric : bool, default False
-        Average both directions (CLIP).
-    intra_view_negatives : bool, default False
-        Also contrast within each view; with symmetric=True this is SimCLR's NT-Xent.
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-
-    Notes
-    -----
-    ``forward(query, key)``; ``backward`` returns ``(grad_query, grad_key)``.
-    """
-
-    _fn, _grad = _emb.info_nce, _emb.info_nce_backward
-
-    def __init__(self, temperature=0.1, symmetric=False, intra_view_negatives=False,
-                 reduction="mean"):
-        super().__init__(reduction)
-        self.temperature = temperature
-        self.symmetric = bool_option(symmetric, "symmetric")
-        self.intra_view_negatives = bool_option(intra_view_negatives, "intra_view_negatives")
-
-    def _options(self):
-        return {"temperature": self.temperature, "reduction": self.reduction,
-                "symmetric": self.symmetric,
-                "intra_view_negatives": self.intra_view_negatives}
-
-    def forward(self, query, key):
-        return self._run(query, key)
+def _loss_doc(row):
+    """The docstring of the loss class of `row` (see _ops.LossModule)."""
+    call = ", ".join(row.inputs)
+    wrap = lambda text: textwrap.fill(text, 92)  # noqa: E731
+    where = f"torch.nn.{row.name}" if row.torch else "not in torch.nn"
+    lines = [f"{row.doc[0].upper()}{row.doc[1:]}: ``actloss.{row.function}`` as a module "
+             f"({where}).", "",
+             wrap(f"``m({call})`` is ``actloss.{row.function}({call}, **arguments)`` with the "
+                  f"constructor's arguments; ``m.backward(grad_output=1.0)`` is "
+                  f"``actloss.{row.function}_backward`` on the same, and returns what it does "
+                  f"(one gradient, or a tuple of the differentiable inputs' gradients)."), ""]
+    if row.fused:
+        lines += [wrap(f"In training mode (the default) the forward runs "
+                       f"``{row.function}_with_grad``, one pass for the loss and the gradient "
+                       f"of grad_output=1, and ``backward()`` / ``backward(1.0)`` returns that "
+                       f"gradient (once); other grad_output values, a second backward or a "
+                       f"forward in eval mode (which computes the loss only) use "
+                       f"``{row.function}_backward``."), ""]
+    lines += ["Parameters", "----------"]
+    for name, default, kind in row.params:
+        if name == "*":
+            continue
+        if kind == "array":
+            lines += [f"{name} : array_like, optional",
+                      f"    The ``{name}`` buffer (in state_dict when given)."]
+        elif kind == "reduction":
+            choices = ", ".join(repr(r) for r in row.reductions)
+            lines += [f"{name} : {{{choices}}}, default {default!r}"]
+        else:
+            kind_name = "bool" if kind == "bool" else type(default).__name__
+            lines += [f"{name} : {kind_name}, default {default!r}"]
+    return "\n".join(lines) + "\n"
+
+
+def _loss_class(name):
+    """The loss class of the _ops.LOSS_MODULES row `name`: constructor arguments in torch's
+    order (bool ones checked, array ones kept as buffers, the reduction checked), a forward
+    taking the row's arrays, the functional backward, and the fused forward where the
+    function has one."""
+    row = next(row for row in _ops.LOSS_MODULES if row.name == name)
+    module = next(m for m in (_cls, _emb, _pw) if hasattr(m, row.function))
+    function = getattr(module, row.function)
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    params, kinds = [inspect.Parameter("self", kind)], {}
+    for arg, default, arg_kind in row.params:
+        if arg == "*":
+            kind = inspect.Parameter.KEYWORD_ONLY
+            continue
+        params.append(inspect.Parameter(arg, kind, default=default))
+        kinds[arg] = arg_kind
+    signature = inspect.Signature(params)
+
+    def __init__(self, *args, **kwargs):
+        """Check and keep the arguments (the class's Parameters)."""
+        try:
+            bound = signature.bind(self, *args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{row.name}.__init__() {e}") from None
+        bound.apply_defaults()
+        for arg, value in list(bound.arguments.items())[1:]:
+            if kinds[arg] == "bool":
+                value = bool_option(value, arg)
+            elif kinds[arg] == "array":
+                value = None if value is None else as_array(value, arg)
+            elif kinds[arg] == "reduction":
+                value = _check_reduction(value, row.reductions)
+            setattr(self, arg, value)
+
+    def forward(self, *arrays):
+        if len(arrays) != len(row.inputs):
+            raise TypeError(f"{row.name}.forward() takes the arrays ({', '.join(row.inputs)}), "
+                            f"got {len(arrays)}")
+        return self._run(*arrays)
+
+    __init__.__signature__ = signature
+    __init__.__qualname__ = f"{row.name}.__init__"
+    forward.__signature__ = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(a, inspect.Parameter.POSITIONAL_OR_KEYWORD) for a in row.inputs])
+    forward.__qualname__ = f"{row.name}.forward"
+    names = tuple(kinds)
+    namespace = {
+        "__module__": __name__, "__qualname__": row.name, "__doc__": _loss_doc(row),
+        "__init__": __init__, "forward": forward, "_row": row,
+        "_fn": function, "_grad": getattr(module, row.function + "_backward"),
+        "_buffer_names": tuple(n for n in names if kinds[n] == "array"),
+        "_options": lambda self: {n: getattr(self, n) for n in names}}
+    if row.fused:
+        namespace["_fused"] = getattr(module, row.function + "_with_grad")
+    return type(row.name, (_FusedLoss if row.fused else _Loss,), namespace)
+
+
+# One line per row of _ops.LOSS_MODULES, written by _codegen.py.
+# <generated: nn.losses>
+L1Loss = _loss_class("L1Loss")
+MSELoss = _loss_class("MSELoss")
+SmoothL1Loss = _loss_class("SmoothL1Loss")
+HuberLoss = _loss_class("HuberLoss")
+NLLLoss = _loss_class("NLLLoss")
+CrossEntropyLoss = _loss_class("CrossEntropyLoss")
+BCELoss = _loss_class("BCELoss")
+BCEWithLogitsLoss = _loss_class("BCEWithLogitsLoss")
+KLDivLoss = _loss_class("KLDivLoss")
+GaussianNLLLoss = _loss_class("GaussianNLLLoss")
+PoissonNLLLoss = _loss_class("PoissonNLLLoss")
+MarginRankingLoss = _loss_class("MarginRankingLoss")
+HingeEmbeddingLoss = _loss_class("HingeEmbeddingLoss")
+CosineEmbeddingLoss = _loss_class("CosineEmbeddingLoss")
+TripletMarginLoss = _loss_class("TripletMarginLoss")
+SoftMarginLoss = _loss_class("SoftMarginLoss")
+MultiLabelSoftMarginLoss = _loss_class("MultiLabelSoftMarginLoss")
+MultiMarginLoss = _loss_class("MultiMarginLoss")
+MultiLabelMarginLoss = _loss_class("MultiLabelMarginLoss")
+SigmoidFocalLoss = _loss_class("SigmoidFocalLoss")
+ContrastiveLoss = _loss_class("ContrastiveLoss")
+InfoNCELoss = _loss_class("InfoNCELoss")
+# </generated: nn.losses>
 
 
 # ---- adaptive softmax ---------------------------------------------------------------------------

@@ -158,14 +158,20 @@ def _literal_all(path):
 
 
 def _nn_all(public, losses, package_dir):
-    """actloss.nn's __all__: its public classes in file order, the row classes at their
-    regions."""
+    """actloss.nn's __all__: its public classes (class statements and `Name = _x_class(...)`
+    lines) in file order, the row classes at their regions."""
     with open(os.path.join(package_dir, "nn.py")) as f:
         source = f.read()
     names = []
+    row_factories = ("_activation_class", "_loss_class")  # their lines are the regions'
     for node in ast.parse(source).body:
         if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
             names.append((_offset(source, node.lineno), node.name))
+        elif (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+              and getattr(node.value.func, "id", "").endswith("_class")
+              and node.value.func.id not in row_factories
+              and not node.targets[0].id.startswith("_")):
+            names.append((_offset(source, node.lineno), node.targets[0].id))  # a class factory
     for region, classes in (("nn.activations", [op.module for op in public]),
                             ("nn.losses", [row.name for row in losses])):
         names += [(source.index(f"# <generated: {region}>"), name) for name in classes]

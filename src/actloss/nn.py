@@ -683,8 +683,9 @@ class _SoftmaxFamily(Module):
         return f"dim={self.dim}"
 
 
-class Softmax(_SoftmaxFamily):
-    """softmax over `dim` (torch.nn.Softmax).
+def _softmax_class(name, function):
+    """torch.nn's class of a softmax-family function: the output kept for backward."""
+    doc = f"""{function} over `dim` (torch.nn.{name}).
 
     Parameters
     ----------
@@ -693,42 +694,16 @@ class Softmax(_SoftmaxFamily):
 
     Notes
     -----
-    Keeps the output; backward is ``softmax_backward(grad_output, dim=dim, output=y)``.
+    Keeps the output; backward is ``{function}_backward(grad_output, dim=dim, output=y)``.
     """
-
-    _fn, _grad = _sm.softmax, _sm.softmax_backward
-
-
-class LogSoftmax(_SoftmaxFamily):
-    """log_softmax over `dim` (torch.nn.LogSoftmax).
-
-    Parameters
-    ----------
-    dim : int, optional
-        None picks torch's legacy implicit dim, with its deprecation warning.
-
-    Notes
-    -----
-    Keeps the output; backward is ``log_softmax_backward(grad_output, dim=dim, output=y)``.
-    """
-
-    _fn, _grad = _sm.log_softmax, _sm.log_softmax_backward
+    return type(name, (_SoftmaxFamily,), {
+        "__module__": __name__, "__qualname__": name, "__doc__": doc,
+        "_fn": getattr(_sm, function), "_grad": getattr(_sm, function + "_backward")})
 
 
-class Softmin(_SoftmaxFamily):
-    """softmin over `dim` (torch.nn.Softmin).
-
-    Parameters
-    ----------
-    dim : int, optional
-        None picks torch's legacy implicit dim, with its deprecation warning.
-
-    Notes
-    -----
-    Keeps the output; backward is ``softmin_backward(grad_output, dim=dim, output=y)``.
-    """
-
-    _fn, _grad = _sm.softmin, _sm.softmin_backward
+Softmax = _softmax_class("Softmax", "softmax")
+LogSoftmax = _softmax_class("LogSoftmax", "log_softmax")
+Softmin = _softmax_class("Softmin", "softmin")
 
 
 class PReLU(Module):

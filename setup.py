@@ -97,13 +97,7 @@ def write_build_header(path, settings):
              f"rebuilds them all. */",
              "#ifndef AL_BUILD_H", "#define AL_BUILD_H"]
     lines += [f"#define AL_BUILD_{key.upper()} {c_string(value)}" for key, value in settings]
-    text = "\n".join(lines + ["#endif", ""])
-    if os.path.exists(path):
-        with open(path) as f:
-            if f.read() == text:
-                return
-    with open(path, "w") as f:
-        f.write(text)
+    write_if_changed(path, "\n".join(lines + ["#endif", ""]))
 
 
 def strip_flags():

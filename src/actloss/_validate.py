@@ -225,11 +225,10 @@ def loss_grad_seed(grad_output, reduction, loss_shape, count, dtype=F64, scalar_
     array of the loss shape and 1.0 (with scalar_none, a 0-d grad_output stays a scalar:
     None and its value); for "sum" None and grad_output; for a mean None and
     grad_output / count (count None: the kernel divides, by a count it sums itself)."""
-    if scalar_none and reduction == "none" and type(grad_output) is not float:
+    if scalar_none and reduction == "none" and np.ndim(grad_output) == 0:
         gy = as_array(grad_output, "grad_output")
         result_dtype(gy.dtype, "grad_output")
-        if gy.ndim == 0:
-            return None, float(gy)
+        return None, float(gy)
     gy = loss_grad_output(grad_output, reduction, loss_shape)
     if reduction == "none":
         return np.ascontiguousarray(gy, dtype), 1.0

@@ -558,6 +558,17 @@ def _class_doc(row, names, checks, reads_output):
         + (["Parameters", "----------"] + params + [""] if params else []))
 
 
+def _arguments(signature, class_name, self, args, kwargs):
+    """[(name, value)] of a generated constructor's arguments after self, defaults filled in;
+    a TypeError naming the class for arguments that do not bind."""
+    try:
+        bound = signature.bind(self, *args, **kwargs)
+    except TypeError as e:  # name the callable, as Python's own messages do
+        raise TypeError(f"{class_name}.__init__() {e}") from None
+    bound.apply_defaults()
+    return list(bound.arguments.items())[1:]
+
+
 def _activation_class(name):
     """The torch.nn class of the public op-table row `name` (see _ops.UnaryOp): constructor
     arguments in torch's order (the row's params, options, then inplace), its checks, repr,
@@ -582,12 +593,7 @@ def _activation_class(name):
 
     def __init__(self, *args, **kwargs):
         """Check and keep the arguments (the class's Parameters)."""
-        try:
-            bound = signature.bind(self, *args, **kwargs)
-        except TypeError as e:  # name the callable, as Python's own messages do
-            raise TypeError(f"{row.module}.__init__() {e}") from None
-        bound.apply_defaults()
-        for key, value in list(bound.arguments.items())[1:]:
+        for key, value in _arguments(signature, row.module, self, args, kwargs):
             setattr(self, key, value)
         if row.inplace:
             self.inplace = bool_option(self.inplace, "inplace")
@@ -926,12 +932,7 @@ def _loss_class(name):
 
     def __init__(self, *args, **kwargs):
         """Check and keep the arguments (the class's Parameters)."""
-        try:
-            bound = signature.bind(self, *args, **kwargs)
-        except TypeError as e:
-            raise TypeError(f"{row.name}.__init__() {e}") from None
-        bound.apply_defaults()
-        for arg, value in list(bound.arguments.items())[1:]:
+        for arg, value in _arguments(signature, row.name, self, args, kwargs):
             if kinds[arg] == "bool":
                 value = bool_option(value, arg)
             elif kinds[arg] == "array":

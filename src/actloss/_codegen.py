@@ -146,6 +146,240 @@ def _function(op, ops):
     return forward + "\n\n" + backward
 
 
+# ---- loss and softmax-family functions -------------------------------------------------------
+
+_LOSS_RETURNS = """ndarray or NumPy scalar
+    reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+    (float32/float64, float16 for float16 inputs)."""
+_LOSS_RAISES = """TypeError
+    For complex, object or string arrays, or a non-numeric parameter.
+ValueError
+    For shapes that do not match as the loss requires (the message gives the shapes), an
+    unknown `reduction`, or a parameter out of its range."""
+
+
+def _section(title, body):
+    return f"\n{title}\n{'-' * len(title)}\n{body.rstrip()}\n" if body else ""
+
+
+def _entry(header, doc):
+    body = "".join(f"    {line}\n" if line else "\n" for line in doc.splitlines())
+    return f"{header}\n{body}"
+
+
+def _arg_entry(arg, ops):
+    if arg.name == "reduction":
+        choices = ", ".join(repr(r) for r in arg.type)
+        doc = arg.doc or ("'none': the unreduced losses; " + "; ".join(
+            f"'{r}': their {r}" for r in arg.type if r != "none") + ".")
+        return _entry(f"reduction : {{{choices}}}, default {arg.default!r}", doc)
+    if arg.default is None and "optional" in arg.type:
+        return _entry(f"{arg.name} : {arg.type}", arg.doc)
+    return _entry(f"{arg.name} : {arg.type}, default {arg.default!r}", arg.doc)
+
+
+def _loss_params(row, ops):
+    inputs = "".join(_entry(f"{i.name} : {i.type}", i.doc) for i in row.inputs)
+    return inputs + "".join(_arg_entry(a, ops) for a in row.args if a.name != "*")
+
+
+_GRAD_OUTPUT = """The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+other than 'none', an array of the loss shape for 'none'."""
+
+
+def _loss_docs(row, ops):
+    """(forward, backward, fused) docstrings of a loss row."""
+    params = _loss_params(row, ops)
+    forward = (f"{row.doc}\n" + _section("Parameters", params)
+               + _section("Returns", row.returns or _LOSS_RETURNS)
+               + _section("Raises", row.raises or _LOSS_RAISES)
+               + _section("Notes", row.formula) + _section("Examples", row.example))
+    grad_params = (_entry("grad_output : float or array_like", _GRAD_OUTPUT) + params
+                   + "".join(_arg_entry(a, ops) for a in row.backward_args))
+    backward = ((row.grad_doc or f"Gradient of ``{row.name}`` with respect to its input.") + "\n"
+                + _section("Parameters", grad_params)
+                + _section("Returns", row.grad_returns or "ndarray\n    The gradient with "
+                           "respect to `input`: its shape and float dtype.")
+                + _section("Raises", row.grad_raises or "ValueError\n    A grad_output of the "
+                           f"wrong shape, and everything ``{row.name}`` raises.")
+                + _section("Notes", row.gradient) + _section("Examples", row.grad_example))
+    fused = None
+    if row.fused is not None:
+        fused_params = params + _entry(
+            "grad_output : float or array_like, default 1.0",
+            "The gradient flowing into the loss: a scalar for the reductions other than\n"
+            "'none'; for 'none' an array of the loss shape, or a scalar used for every element.")
+        fused = (f"{row.fused}\n" + _section("Parameters", fused_params)
+                 + _section("Returns", f"loss : ndarray or NumPy scalar\n    Exactly what "
+                            f"``{row.name}`` returns.\ngrad_input : ndarray\n    What "
+                            f"``{row.name}_backward(grad_output, ...)`` returns.")
+                 + _section("Raises", "TypeError, ValueError\n    As the loss, and for a "
+                            "grad_output of the wrong shape.")
+                 + _section("Notes", row.fused_notes) + _section("Examples", row.fused_example))
+    docs = [forward, backward, fused]
+    for key, text in ops["DOC_SNIPPETS"].items():
+        docs = [d and d.replace("{" + key + "}", text) for d in docs]
+    return docs
+
+
+def _checked(arg):
+    """The argument layer's expression for an argument: reductions and bool options are
+    checked here, the rest by the family's function."""
+    if arg.name == "reduction":
+        allowed = ("" if tuple(arg.type) == ("none", "mean", "sum")
+                   else f", ({', '.join(map(_repr, arg.type))})")
+        return f"check_reduction(reduction{allowed})"
+    if arg.type == "bool":
+        return f'bool_option({arg.name}, "{arg.name}")'
+    return arg.name
+
+
+def _repr(value):
+    """repr with double-quoted strings (the package's style)."""
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _signature(names_and_args):
+    """The parameter list: inputs (str) and Args, with the keyword-only marker."""
+    parts = []
+    for item in names_and_args:
+        if isinstance(item, str):
+            parts.append(item)
+        elif item.name == "*":
+            parts.append("*")
+        elif item.default == "required":
+            parts.append(item.name)
+        else:
+            parts.append(f"{item.name}={_repr(item.default)}")
+    return ", ".join(parts)
+
+
+def _def(name, params, doc, call):
+    head = f"def {name}({_signature(params)}):\n"
+    if len(head) > 100:
+        head = _wrap_def(name, _signature(params))
+    return f"{head}{_docstring(doc)}    return {call}"
+
+
+def _wrap_def(name, params, width=100):
+    """A def line wrapped at width, continuation aligned after the parenthesis."""
+    indent = " " * (len(name) + 5)
+    lines, line = [], f"def {name}("
+    for i, piece in enumerate(params.split(", ")):
+        piece += "):" if i == len(params.split(", ")) - 1 else ","
+        if len(line) + len(piece) + 1 > width:
+            lines.append(line.rstrip())
+            line = indent
+        line += piece + " "
+    lines.append(line.rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _call(name, items, width=100, indent=4):
+    args = ", ".join(items)
+    text = f"{name}({args})"
+    if len(text) + indent + 7 <= width:
+        return text + "\n"
+    lines, line = [], f"{name}("
+    pad = " " * (indent + 7 + len(name) + 1)
+    for i, item in enumerate(items):
+        piece = item + (")" if i == len(items) - 1 else ",")
+        if len(line) + len(piece) + 1 + (indent + 7 if not lines else 0) > width:
+            lines.append(line.rstrip())
+            line = pad
+        line += piece + " "
+    lines.append(line.rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _loss_functions(row, ops):
+    names = ops["input_names"](row)
+    forward_doc, backward_doc, fused_doc = _loss_docs(row, ops)
+    args = [a for a in row.args if a.name != "*"]
+    values = list(names) + [_checked(a) for a in args]
+    backward_args = [_checked(a) for a in row.backward_args]
+    texts = [_def(row.name, list(names) + list(row.args), forward_doc,
+                  _call(f"_{row.name}", values)),
+             _def(f"{row.name}_backward", ["grad_output"] + list(names) + list(row.args)
+                  + list(row.backward_args), backward_doc,
+                  _call(f"_{row.name}_backward", ["grad_output"] + values + backward_args))]
+    if row.fused is not None:
+        kw = [] if any(a.name == "*" for a in row.args) else ["*"]
+        texts.append(_def(f"{row.name}_with_grad", list(names) + list(row.args) + kw
+                          + [ops["Arg"]("grad_output", 1.0, "")], fused_doc,
+                          _call(f"_{row.name}_with_grad", values + ["grad_output"])))
+    texts += [f"{alias}{suffix} = {row.name}{suffix}\n" for alias in row.aliases
+              for suffix in ("", "_backward")]
+    return "\n\n".join(texts)
+
+
+def _loss_names(row):
+    names = [row.name, f"{row.name}_backward"] + ([f"{row.name}_with_grad"]
+                                                   if row.fused is not None else [])
+    return names + [f"{a}{s}" for a in row.aliases for s in ("", "_backward")]
+
+
+_SOFTMAX_DOC = """{title} (torch.nn.functional.{name}).
+
+{formula}
+
+Parameters
+----------
+input : array_like
+    float32/float64 computed natively, float16 in float32, integers promote to float64.
+    Any strides (other layouts are copied once).
+dim : int
+    The axis to normalise over (negative counts from the end). None picks torch's legacy
+    implicit axis (0 for 0-, 1- and 3-d input, else 1) with torch's deprecation warning.
+_stacklevel : int, default 3
+    Stack level of that warning, as torch.
+dtype : dtype, optional
+    Cast the input to this floating dtype first (torch's `dtype=`).
+temperature : float, default 1.0
+    Beyond torch: the input is divided by it (> 0) first.
+out : ndarray, optional
+    Result destination of the input's shape and result dtype; may be the input.
+
+Returns
+-------
+ndarray
+
+Raises
+------
+ValueError
+    dim out of range, temperature <= 0, a wrong `out`.
+TypeError
+    Complex/object input, a non-float dtype.
+
+Notes
+-----
+Each row is shifted by its maximum; sums run in double. A row with NaN, with +inf, or of
+all -inf gives NaN (as torch). The gradient is ``{name}_backward(grad_output, input, dim,
+output=...)``.
+"""
+_SOFTMAX_BACKWARD_DOC = """Gradient of ``{name}`` with respect to its input.
+
+``{name}_backward(grad_output, input, dim, ...)`` recomputes the forward from `input`;
+``{name}_backward(grad_output, dim=dim, output=y)`` uses the forward result y instead (cheaper).
+{derivative} The arguments are ``{name}``'s (dim, dtype, temperature); returns an array of the
+input's shape (or writes `out`).
+"""
+
+
+def _softmax_functions(row):
+    forward = (f"def {row.name}(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0,"
+               f" out=None):\n{_docstring(_SOFTMAX_DOC.format(**row._asdict()))}"
+               f"    return _forward(input, dim, _stacklevel, dtype, temperature, out, "
+               f"{row.sign}, {row.log})\n")
+    backward = (_wrap_def(f"{row.name}_backward", "grad_output, input=None, dim=None, "
+                          "_stacklevel=3, dtype=None, *, output=None, temperature=1.0, out=None")
+                + _docstring(_SOFTMAX_BACKWARD_DOC.format(**row._asdict()))
+                + "    return _backward(grad_output, input, dim, _stacklevel, dtype, output, "
+                  "temperature, out,\n"
+                + f"                     {row.sign}, {row.log}, {row.name})\n")
+    return forward + "\n\n" + backward
+
+
 def _literal_all(path):
     """The literal __all__ list of a module of the package (hand-written ones)."""
     with open(path) as f:
@@ -157,13 +391,13 @@ def _literal_all(path):
     raise RuntimeError(f"{path} has no literal __all__")
 
 
-def _nn_all(public, losses, package_dir):
+def _nn_all(public, ops, package_dir):
     """actloss.nn's __all__: its public classes (class statements and `Name = _x_class(...)`
     lines) in file order, the row classes at their regions."""
     with open(os.path.join(package_dir, "nn.py")) as f:
         source = f.read()
     names = []
-    row_factories = ("_activation_class", "_loss_class")  # their lines are the regions'
+    row_factories = ("_activation_class", "_loss_class", "_softmax_class")  # the regions'
     for node in ast.parse(source).body:
         if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
             names.append((_offset(source, node.lineno), node.name))
@@ -173,7 +407,8 @@ def _nn_all(public, losses, package_dir):
               and not node.targets[0].id.startswith("_")):
             names.append((_offset(source, node.lineno), node.targets[0].id))  # a class factory
     for region, classes in (("nn.activations", [op.module for op in public]),
-                            ("nn.losses", [row.name for row in losses])):
+                            ("nn.softmax", [row.cls for row in ops["SOFTMAX_FAMILY"]]),
+                            ("nn.losses", [row.name for row in ops["LOSS_MODULES"]])):
         names += [(source.index(f"# <generated: {region}>"), name) for name in classes]
     return [name for _, name in sorted(names, key=lambda item: item[0])]
 
@@ -188,27 +423,34 @@ def render(ops, package_dir=HERE):
     public = _public(ops)
     activations = [n for op in public for n in (op.name, f"{op.name}_backward")]
     activations += [n for op in SPECIAL_ACTIVATIONS for n in (op, f"{op}_backward")]
-    losses = [n for row in ops["POINTWISE_LOSSES"]
-              for n in (row.api, f"{row.api}_backward") + ((f"{row.api}_with_grad",)
-                                                            if row.fused else ())]
-    package = activations + [n for module in ("softmax_family", "class_losses")
-                             for n in _literal_all(os.path.join(package_dir, module + ".py"))]
-    package += losses + _literal_all(os.path.join(package_dir, "embedding_losses.py"))
-    package += ["ACTIVATIONS", "get_num_threads", "set_num_threads", "show_config",
-                "__version__"]
-    return {
+    softmax = [n for row in ops["SOFTMAX_FAMILY"] for n in (row.name, f"{row.name}_backward")]
+    texts = {
         "activations.__all__": _literal("__all__", activations),
         "activations.functions": "\n\n".join(_function(op, ops) for op in public),
-        "pointwise_losses.__all__": _literal("__all__", losses),
+        "softmax_family.__all__": _literal("__all__", softmax),
+        "softmax_family.functions": "\n\n".join(_softmax_functions(row)
+                                                  for row in ops["SOFTMAX_FAMILY"]),
         "ACTIVATIONS": _literal("ACTIVATIONS", [op.name for op in public]
                                 + list(SPECIAL_ACTIVATIONS), tuple_=True),
-        "actloss.__all__": _literal("__all__", package),
-        "nn.__all__": _literal("__all__", _nn_all(public, ops["LOSS_MODULES"], package_dir)),
+        "nn.__all__": _literal("__all__", _nn_all(public, ops, package_dir)),
         "nn.activations": "".join(f'{op.module} = _activation_class("{op.name}")\n'
                                   for op in public),
+        "nn.softmax": "".join(f'{row.cls} = _softmax_class("{row.cls}", "{row.name}")\n'
+                              for row in ops["SOFTMAX_FAMILY"]),
         "nn.losses": "".join(f'{row.name} = _loss_class("{row.name}")\n'
                              for row in ops["LOSS_MODULES"]),
     }
+    package = activations + softmax
+    for family in LOSS_FAMILIES:
+        rows = [row for row in ops["LOSSES"] if row.family == family]
+        names = [n for row in rows for n in _loss_names(row)]
+        texts[f"{family}.__all__"] = _literal("__all__", names)
+        texts[f"{family}.functions"] = "\n\n".join(_loss_functions(row, ops) for row in rows)
+        package += names
+    package += ["ACTIVATIONS", "get_num_threads", "set_num_threads", "show_config",
+                "__version__"]
+    texts["actloss.__all__"] = _literal("__all__", package)
+    return texts
 
 
 def _literal(name, items, tuple_=False, width=96):
@@ -226,7 +468,9 @@ def _literal(name, items, tuple_=False, width=96):
     return "\n".join(lines) + "\n"
 
 
-FILES = ("activations.py", "pointwise_losses.py", "__init__.py", "nn.py")
+LOSS_FAMILIES = ("class_losses", "pointwise_losses", "embedding_losses")
+FILES = ("activations.py", "softmax_family.py") + tuple(f + ".py" for f in LOSS_FAMILIES) + (
+    "__init__.py", "nn.py")
 
 
 def update(package_dir=HERE, ops=None, check=False):

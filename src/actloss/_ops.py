@@ -308,84 +308,838 @@ POINTWISE_LOSSES = (
 )
 
 
-# One loss class of actloss.nn (torch.nn's, or a module form of a loss torch.nn lacks):
-# actloss.nn generates it from its row. Its forward runs `function` on the forward's arrays with
-# the constructor's arguments; its backward runs `<function>_backward` on the same.
-#   name       the class name
-#   function   the actloss function
-#   inputs     the forward's array arguments, in order (torch's names, trailing _ dropped)
-#   params     ((name, default, kind), ...): the constructor's arguments in torch's order; kind
-#              "" (kept as given: the function checks it), "bool" (checked at construction),
-#              "array" (a buffer: None or an array, in state_dict), "reduction"; after
-#              KEYWORD_ONLY the rest are keyword-only
-#   fused      the function has <function>_with_grad: in training mode the forward keeps the
-#              gradient for backward(1.0)
-#   doc        what the class computes, for its docstring's first line
-#   reductions the reduction values the constructor accepts
-#   torch      torch.nn has the class (False: a module form of a loss torch.nn lacks)
-KEYWORD_ONLY = ("*", None, "")
-LossModule = namedtuple("LossModule", "name function inputs params fused doc reductions torch",
-                        defaults=(False, "", ("none", "mean", "sum"), True))
-_R = ("reduction", "mean", "reduction")
-_W = ("weight", None, "array")
-_IN_TARGET = ("input", "target")
-LOSS_MODULES = (
-    LossModule("L1Loss", "l1_loss", _IN_TARGET, (_R,), doc="mean absolute error"),
-    LossModule("MSELoss", "mse_loss", _IN_TARGET, (_R,), doc="mean squared error"),
-    LossModule("SmoothL1Loss", "smooth_l1_loss", _IN_TARGET, (_R, ("beta", 1.0, "")),
-               doc="squared error below beta, absolute error above"),
-    LossModule("HuberLoss", "huber_loss", _IN_TARGET, (_R, ("delta", 1.0, "")),
-               doc="squared error below delta, delta times the absolute error above"),
-    LossModule("NLLLoss", "nll_loss", _IN_TARGET, (_W, ("ignore_index", -100, ""), _R), True,
-               "negative log-likelihood of log-probabilities"),
-    LossModule("CrossEntropyLoss", "cross_entropy", _IN_TARGET,
-               (_W, ("ignore_index", -100, ""), _R, ("label_smoothing", 0.0, "")), True,
-               "cross-entropy of logits, class indices or class probabilities"),
-    LossModule("BCELoss", "binary_cross_entropy", _IN_TARGET, (_W, _R),
-               doc="binary cross-entropy of probabilities"),
-    LossModule("BCEWithLogitsLoss", "binary_cross_entropy_with_logits", _IN_TARGET,
-               (_W, _R, ("pos_weight", None, "array")), True,
-               "binary cross-entropy of logits"),
-    LossModule("KLDivLoss", "kl_div", _IN_TARGET, (_R, ("log_target", False, "bool")),
-               doc="Kullback-Leibler divergence of log-probabilities from a target",
-               reductions=("none", "batchmean", "sum", "mean")),
-    LossModule("GaussianNLLLoss", "gaussian_nll_loss", ("input", "target", "var"),
-               (KEYWORD_ONLY, ("full", False, "bool"), ("eps", 1e-6, ""), _R),
-               doc="Gaussian negative log-likelihood"),
-    LossModule("PoissonNLLLoss", "poisson_nll_loss", ("log_input", "target"),
-               (("log_input", True, "bool"), ("full", False, "bool"), ("eps", 1e-8, ""), _R),
-               doc="Poisson negative log-likelihood"),
-    LossModule("MarginRankingLoss", "margin_ranking_loss", ("input1", "input2", "target"),
-               (("margin", 0.0, ""), _R), doc="ranking hinge of two scores"),
-    LossModule("HingeEmbeddingLoss", "hinge_embedding_loss", _IN_TARGET,
-               (("margin", 1.0, ""), _R), doc="hinge loss of distances, target 1 or -1"),
-    LossModule("CosineEmbeddingLoss", "cosine_embedding_loss", ("input1", "input2", "target"),
-               (("margin", 0.0, ""), _R), doc="cosine similarity loss of embedding pairs"),
-    LossModule("TripletMarginLoss", "triplet_margin_loss", ("anchor", "positive", "negative"),
-               (("margin", 1.0, ""), ("p", 2.0, ""), ("eps", 1e-6, ""), ("swap", False, "bool"),
-                _R), doc="triplet margin loss of p-norm distances"),
-    LossModule("SoftMarginLoss", "soft_margin_loss", _IN_TARGET, (_R,),
-               doc="logistic loss of targets 1 or -1"),
-    LossModule("MultiLabelSoftMarginLoss", "multilabel_soft_margin_loss", _IN_TARGET, (_W, _R),
-               doc="multi-label one-versus-all logistic loss"),
-    LossModule("MultiMarginLoss", "multi_margin_loss", _IN_TARGET,
-               (("p", 1, ""), ("margin", 1.0, ""), _W, _R),
-               doc="multi-class hinge loss"),
-    LossModule("MultiLabelMarginLoss", "multilabel_margin_loss", _IN_TARGET, (_R,),
-               doc="multi-label hinge loss"),
-    LossModule("SigmoidFocalLoss", "sigmoid_focal_loss", ("inputs", "targets"),
-               (("alpha", 0.25, ""), ("gamma", 2, ""), ("reduction", "none", "reduction")),
-               doc="sigmoid focal loss, torchvision.ops.sigmoid_focal_loss as a module",
-               torch=False),
-    LossModule("ContrastiveLoss", "contrastive_loss", ("x1", "x2", "target"),
-               (("margin", 1.0, ""), ("p", 2, ""), ("eps", 1e-6, ""), _R),
-               doc="contrastive loss of pair distances", torch=False),
-    LossModule("InfoNCELoss", "info_nce", ("query", "key"),
-               (("temperature", 0.1, ""), ("symmetric", False, "bool"),
-                ("intra_view_negatives", False, "bool"), _R),
-               doc="InfoNCE / NT-Xent of paired embeddings", torch=False),
+# ---- The softmax family -----------------------------------------------------------------------
+# One row per function: _codegen.py writes <name> and <name>_backward (torch's signature plus
+# temperature and out) into softmax_family.py, and actloss.nn makes the class cls.
+#   sign, log   the row kernel's arguments: the factor of the input (softmin's -1), log output
+#   title       the docstring's name; formula the forward and derivative its gradient, for Notes
+SoftmaxOp = namedtuple("SoftmaxOp", "name cls sign log title formula derivative")
+SOFTMAX_FAMILY = (
+    SoftmaxOp("softmax", "Softmax", 1.0, 0, "Softmax",
+              "y_i = exp(x_i / T) / sum_j exp(x_j / T) along dim.",
+              "grad = y (g - sum(g y)) / T along dim."),
+    SoftmaxOp("log_softmax", "LogSoftmax", 1.0, 1, "Log-softmax",
+              "y_i = x_i / T - logsumexp_j(x_j / T), computed as (z_i - m) - log1p(S), m the row "
+              "maximum and S the sum of exp(z_j - m) over the other entries: accurate at the "
+              "maximum even when the others are negligible.",
+              "grad = (g - exp(y) sum(g)) / T along dim."),
+    SoftmaxOp("softmin", "Softmin", -1.0, 0, "Softmin", "softmax(-x / T) along dim.",
+              "grad = -y (g - sum(g y)) / T along dim."),
 )
-del _R, _W, _IN_TARGET
+
+# ---- Loss functions: one row each ------------------------------------------------------------
+# From a row, _codegen.py writes into the region "<family>.functions" of the row's family module
+# the public <name>, <name>_backward and (with `fused`) <name>_with_grad: torch's signature, a
+# numpydoc docstring, and the argument layer (the reduction and the bool options checked, in
+# _validate's words), which then calls the family's _<name>, _<name>_backward or
+# _<name>_with_grad with every argument in signature order. actloss.nn makes the row's class.
+#   name, family  the function and its module (pointwise_losses, class_losses, embedding_losses)
+#   inputs        In(names, type, doc): the required array arguments ("input, target" documents
+#                 two at once)
+#   args          Arg(name, default, type, doc): the other arguments in torch's order, KW before
+#                 the keyword-only ones; type is the docstring's (bool ones are checked as bools,
+#                 "array_like..." ones are arrays or None); reduction's type is its choices
+#   doc           the summary; {PDIST} in any text is DOC_SNIPPETS["PDIST"]
+#   formula       the Notes; returns, raises, example: sections replacing the generic ones
+#   gradient      the backward's Notes; grad_doc its summary, grad_returns / grad_raises /
+#                 grad_example its other sections, backward_args its own extra arguments
+#   fused         the summary of <name>_with_grad (None: no fused function); fused_notes,
+#                 fused_example its sections
+#   cls           the actloss.nn class (None: none); cls_args its constructor arguments, in
+#                 torch's order, "*" before keyword-only ones; cls_doc its summary; cls_torch
+#                 torch.nn has it; cls_inputs its forward's arrays where torch names them
+#                 differently from the function
+#   aliases       other public names of the same functions
+In = namedtuple("In", "name type doc")
+Arg = namedtuple("Arg", "name default type doc", defaults=("",))
+Loss = namedtuple(
+    "Loss",
+    "name family inputs args doc formula example returns raises gradient grad_doc grad_returns "
+    "grad_raises grad_example backward_args fused fused_notes fused_example cls cls_args cls_doc "
+    "cls_torch cls_inputs aliases",
+    defaults=(None,) * 14 + ((), None, None, None, None, (), "", True, None, ()))
+REDUCTIONS = ("none", "mean", "sum")
+KW = Arg("*", None, None)
+_R = Arg("reduction", "mean", REDUCTIONS)
+
+DOC_SNIPPETS = {"PDIST": """\
+``d(x1, x2) = ||x1 - x2 + eps||_p`` along the last dimension, torch's ``pairwise_distance``:
+the difference is rounded in the input dtype as torch rounds it, the norm accumulates in
+float64. ``p = 2`` (default), 1, 0 (count of non-zeros), ``inf`` (max ``|v|``) and any other
+``p > 0`` (``(sum |v|^p)^(1/p)``). Gradients follow torch's norm backward: 0 where the norm is 0
+(``p >= 1``), ``sign(v)`` for ``p = 1`` (0 at 0), shared evenly among tied maxima for ``p =
+inf``, 0 for ``p = 0``. Negative ``p`` (which torch accepts) raises ValueError."""}
+
+LOSSES = (
+    Loss("mse_loss", "pointwise_losses",
+         inputs=(
+             In("input, target", "array_like", """\
+Broadcast together (torch warns about different sizes and then broadcasts; so does
+this function, with the same UserWarning)."""),),
+         args=(
+             KW,
+             _R,
+             Arg("weight", None, "array_like, optional", """\
+Elementwise weight of the input's shape (torch requires exactly that), broadcast with
+it. With 'mean' the result is sum(weight * loss) / sum(weight)."""),),
+         doc="Mean squared error (torch.nn.functional.mse_loss).",
+         formula="loss = (input - target)^2, times weight.",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.mse_loss(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 1.0]))
+np.float64(1.4166666666666667)""",
+         gradient="""\
+2 (input - target) grad_output (times weight; divided by the element count, or by
+sum(weight), for 'mean').""",
+         cls="MSELoss", cls_args=("reduction",), cls_doc="mean squared error"),
+    Loss("l1_loss", "pointwise_losses",
+         inputs=(
+             In("input, target", "array_like", """\
+Broadcast together (with torch's UserWarning when their sizes differ)."""),),
+         args=(
+             KW,
+             _R,
+             Arg("weight", None, "array_like, optional", """\
+Elementwise weight of the input's shape; 'mean' is then sum(weight * loss) /
+sum(weight), as torch."""),),
+         doc="Mean absolute error (torch.nn.functional.l1_loss).",
+         formula="loss = |input - target|, times weight.",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.l1_loss(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 1.0]), reduction="none")
+array([0.5, 0. , 2. ])""",
+         gradient="""\
+sign(input - target) grad_output: 0 where input == target (and for NaN), as torch's
+autograd.""",
+         cls="L1Loss", cls_args=("reduction",), cls_doc="mean absolute error"),
+    Loss("smooth_l1_loss", "pointwise_losses",
+         inputs=(
+             In("input, target", "array_like", """\
+Broadcast together (with torch's UserWarning when their sizes differ)."""),),
+         args=(
+             KW,
+             _R,
+             Arg("beta", 1.0, "float", """\
+Where the loss turns from quadratic to linear; >= 0. beta = 0 is exactly l1_loss
+(torch dispatches it there too)."""),),
+         doc="Smooth L1 loss (torch.nn.functional.smooth_l1_loss).",
+         formula="""\
+With z = |input - target|: 0.5 z^2 / beta if z < beta, else z - 0.5 beta.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.smooth_l1_loss(np.array([0.2, 3.0]), np.zeros(2), reduction="none")
+array([0.02, 2.5 ])""",
+         gradient="""\
+clamp((input - target) / beta, -1, 1) grad_output; at |d| = beta that is +-1 (both sides
+agree); beta = 0 gives l1's sign, 0 at input == target.""",
+         cls="SmoothL1Loss", cls_args=("reduction", "beta"), cls_doc="squared error below beta, absolute error above"),
+    Loss("huber_loss", "pointwise_losses",
+         inputs=(
+             In("input, target", "array_like", """\
+Broadcast together (with torch's UserWarning when their sizes differ)."""),),
+         args=(
+             _R,
+             Arg("delta", 1.0, "float", "Where the loss turns from quadratic to linear; > 0."),
+             Arg("weight", None, "array_like, optional", """\
+Elementwise weight of the input's shape. Unlike mse/l1, torch's weighted Huber 'mean'
+is the plain mean of weight * loss over the elements; so is this one."""),),
+         doc="""\
+Huber loss (torch.nn.functional.huber_loss); positional order as torch's.""",
+         formula="""\
+With z = |input - target|: 0.5 z^2 if z < delta, else delta (z - 0.5 delta) -- delta times
+smooth_l1_loss with beta = delta.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.huber_loss(np.array([0.2, 3.0]), np.zeros(2), reduction="none", delta=2.0)
+array([0.02, 4.  ])""",
+         gradient="clamp(input - target, -delta, delta) grad_output (times weight).",
+         cls="HuberLoss", cls_args=("reduction", "delta"), cls_doc="squared error below delta, delta times the absolute error above"),
+    Loss("binary_cross_entropy", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", "Probabilities in [0, 1]."),
+             In("target", "array_like", "Same shape as input, values in [0, 1]."),),
+         args=(
+             Arg("weight", None, "array_like, optional", """\
+Broadcast to the input's shape; multiplies each element's loss ('mean' stays the plain
+element mean, as torch)."""),
+             KW,
+             _R,),
+         doc="""\
+Binary cross-entropy of probabilities (torch.nn.functional.binary_cross_entropy).""",
+         raises="""\
+ValueError
+    For input or target values outside [0, 1] or NaN (torch raises a RuntimeError there),
+    a target of another shape than input, a weight that does not broadcast to it, or an
+    unknown `reduction`.
+TypeError
+    For complex, object or string arrays.""",
+         formula="""\
+loss = -(target max(log(input), -100) + (1 - target) max(log(1 - input), -100)), each log
+clamped at -100 as torch does, so input 0 or 1 gives a finite loss.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.binary_cross_entropy(np.array([0.9, 0.2]), np.array([1.0, 0.0]))
+np.float64(0.16425203348601802)""",
+         gradient="""\
+(input - target) / max((1 - input) input, 1e-12) grad_output (times weight), torch's
+formula, including its float32 EPSILON 1e-12: it ignores the -100 clamp of the forward, so
+input 0 or 1 gives a large finite gradient where target differs.""",
+         cls="BCELoss", cls_args=("weight", "reduction"), cls_doc="binary cross-entropy of probabilities"),
+    Loss("binary_cross_entropy_with_logits", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", "Logits, any shape."),
+             In("target", "array_like", "Same shape as input (typically in [0, 1]; not checked, as torch)."),),
+         args=(
+             Arg("weight", None, "array_like, optional", "Broadcast to the input's shape; multiplies each element's loss."),
+             KW,
+             _R,
+             Arg("pos_weight", None, "array_like, optional", """\
+Weight of the positive term, broadcast to the input's shape along its last
+dimensions (a (C,) pos_weight weighs class c of an (N, C) input)."""),),
+         doc="""\
+Binary cross-entropy of logits (torch.nn.functional.binary_cross_entropy_with_logits).""",
+         formula="""\
+loss = weight ((1 - target) softplus(input) + pos_weight target softplus(-input)), the
+same function as torch's (1 - t) x + (1 + (pw - 1) t) (log1p(exp(-|x|)) + max(-x, 0)),
+written so that no term overflows (|input| = 1000 is exact) and tiny losses keep their
+relative accuracy. See also ``binary_cross_entropy_with_logits_with_grad``.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.binary_cross_entropy_with_logits(np.array([2.0, -1000.0]), np.ones(2),
+...                                    reduction="none")
+array([1.26928011e-01, 1.00000000e+03])""",
+         gradient="""\
+((1 - target) sigmoid(input) - pos_weight target sigmoid(-input)) grad_output (times
+weight), torch's (pw t + 1 - t) sigmoid(x) - pw t with both sigmoids accurate in the tails.""",
+         fused="""\
+Loss and input gradient of ``binary_cross_entropy_with_logits`` in one pass.
+
+Reads the logits once and evaluates exp(-|x|) once per element for both results -- what a
+training step needs, at about the cost of the forward alone.""",
+         fused_notes="""\
+The reduced loss is summed in the same fixed chunks as the forward alone, so both
+functions return the same value for any thread count.""",
+         fused_example="""\
+>>> import numpy as np, actloss as F
+>>> F.binary_cross_entropy_with_logits_with_grad(np.array([2.0, -1.0]), np.array([1.0, 0.0]))
+(np.float64(0.2200948492805977), array([-0.05960146,  0.13447071]))""",
+         cls="BCEWithLogitsLoss", cls_args=("weight", "reduction", "pos_weight"), cls_doc="binary cross-entropy of logits"),
+    Loss("kl_div", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", "Log-probabilities."),
+             In("target", "array_like", """\
+Probabilities, or log-probabilities with ``log_target=True``; broadcast with input."""),),
+         args=(
+             KW,
+             Arg("reduction", "mean", ("none", "batchmean", "sum", "mean"), """\
+'batchmean' divides the sum by input.shape[0] (the KL divergence per sample; a 0-d
+input is just summed, as torch); 'mean' divides by the number of elements (torch's
+default, which warns about it; this function does not warn)."""),
+             Arg("log_target", False, "bool", ""),),
+         doc="Kullback-Leibler divergence loss (torch.nn.functional.kl_div).",
+         formula="""\
+loss = xlogy(target, target) - target input (0 where target == 0; NaN for target < 0, as
+torch); with log_target: exp(target) (target - input).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.kl_div(np.log([[0.5, 0.5]]), np.array([[0.9, 0.1]]), reduction="batchmean")
+np.float64(0.368064207168497)""",
+         grad_doc="""\
+Gradient of ``kl_div`` with respect to its input, and optionally its target.""",
+         gradient="""\
+'batchmean' divides by input.shape[0], 'mean' by the element count. Both gradients are
+summed over the dimensions their argument was broadcast along, as autograd does. The
+target gradient is torch's autograd through ``xlogy(target, target) - target * input``:
+at target == 0 it is NaN (torch's 0 / 0; the one-sided limit is -inf), and NaN for a
+negative target, where the loss is NaN too.""",
+         grad_returns="""\
+grad_input : ndarray
+    -target grad_output, or -exp(target) grad_output with log_target; the input's shape
+    and float dtype.
+grad_target : ndarray
+    Only with ``target_requires_grad=True``: (log(target) + 1 - input) grad_output, or
+    exp(target) (target - input + 1) grad_output with log_target; the target's shape and
+    float dtype (float64 for an integer target).""",
+         grad_raises="""\
+TypeError
+    A target_requires_grad that is not a bool, and everything ``kl_div`` raises.
+ValueError
+    A grad_output of the wrong shape, and everything ``kl_div`` raises.""",
+         grad_example="""\
+>>> import numpy as np, actloss as F
+>>> gx, gt = F.kl_div_backward(1.0, np.log([0.5, 0.5]), np.array([0.9, 0.1]),
+...                            reduction="sum", target_requires_grad=True)
+>>> gx, gt.round(6)
+(array([-0.9, -0.1]), array([ 1.587787, -0.609438]))""",
+         backward_args=(Arg("target_requires_grad", False, "bool", """\
+The target is learned too (torch: ``target.requires_grad``, e.g. a distillation
+target from a model being trained): return ``(grad_input, grad_target)``."""),),
+         cls="KLDivLoss", cls_args=("reduction", "log_target"), cls_doc="Kullback-Leibler divergence of log-probabilities from a target"),
+    Loss("gaussian_nll_loss", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", "Expectations."),
+             In("target", "array_like", "Samples; broadcast with input (as torch's arithmetic does)."),
+             In("var", "array_like or float", """\
+Variances, >= 0: the input's shape; or the input's shape without its last dimension
+(then one variance per row, as torch's unsqueeze(-1)); or the input's number of
+dimensions with exactly one mismatched dimension of size 1; or a scalar."""),),
+         args=(
+             Arg("full", False, "bool", "Add the constant 0.5 log(2 pi)."),
+             Arg("eps", 1e-06, "float", "var is clamped to at least eps."),
+             _R,),
+         doc="""\
+Gaussian negative log-likelihood (torch.nn.functional.gaussian_nll_loss).""",
+         raises="""\
+ValueError
+    A negative var entry, a var of a shape other than the above, shapes that do not
+    broadcast (message with the shapes), or an unknown `reduction`.
+TypeError
+    For complex, object or string arrays.""",
+         formula="""\
+loss = 0.5 (log(max(var, eps)) + (input - target)^2 / max(var, eps)) [+ 0.5 log(2 pi)].""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.gaussian_nll_loss(np.array([1.0, 2.0]), np.array([1.5, 2.0]), np.array([0.5, 1.0]))
+np.float64(-0.04828679513998632)""",
+         grad_doc="Gradient of ``gaussian_nll_loss`` with respect to input and var.",
+         gradient="""\
+torch clamps a clone of var in place under ``no_grad``, so its autograd hands the
+gradient at the clamped value to every entry of var -- the clamped ones included
+(var < eps gets the gradient at v = eps, not 0). This function returns the same.""",
+         grad_returns="""\
+grad_input : ndarray
+    (input - target) / v grad_output, v = max(var, eps); input's shape and dtype.
+grad_var : ndarray
+    (0.5 / v - 0.5 (input - target)^2 / v^2) grad_output, summed over the dimensions var
+    was broadcast along, in var's shape and dtype (a 0-d array of the result dtype for a
+    scalar var).""",
+         grad_raises="""\
+ValueError
+    A grad_output of the wrong shape, and everything ``gaussian_nll_loss`` raises.""",
+         cls="GaussianNLLLoss", cls_args=("*", "full", "eps", "reduction"), cls_doc="Gaussian negative log-likelihood"),
+    Loss("poisson_nll_loss", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", "The rate's logarithm (log_input=True) or the rate itself."),
+             In("target", "array_like", "Counts; broadcast with input."),),
+         args=(
+             Arg("log_input", True, "bool", ""),
+             Arg("full", False, "bool", """\
+Add Stirling's approximation target log(target) - target + 0.5 log(2 pi target) of
+log(target!), where target > 1 (0 elsewhere, as torch)."""),
+             KW,
+             Arg("eps", 1e-08, "float", "Added to input inside the log when log_input=False."),
+             _R,),
+         doc="""\
+Poisson negative log-likelihood (torch.nn.functional.poisson_nll_loss).""",
+         formula="""\
+loss = exp(input) - target input (log_input), or input - target log(input + eps).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.poisson_nll_loss(np.array([0.0, 1.0]), np.array([1.0, 2.0]))
+np.float64(0.8591409142295225)""",
+         gradient="""\
+(exp(input) - target) grad_output with log_input, else (1 - target / (input + eps))
+grad_output; the Stirling term has no input gradient.""",
+         cls="PoissonNLLLoss", cls_inputs=("log_input", "target"), cls_args=("log_input", "full", "eps", "reduction"), cls_doc="Poisson negative log-likelihood"),
+    Loss("margin_ranking_loss", "pointwise_losses",
+         inputs=(
+             In("input1, input2", "array_like", "The two scores to rank."),
+             In("target", "array_like", """\
+1 where input1 should rank higher, -1 where input2 should. The three arrays must have
+the same number of dimensions (as torch) and broadcast together."""),),
+         args=(
+             Arg("margin", 0, "float", ""),
+             KW,
+             _R,),
+         doc="Margin ranking loss (torch.nn.functional.margin_ranking_loss).",
+         formula="loss = max(0, -target (input1 - input2) + margin).",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.margin_ranking_loss(np.array([0.3, 1.0]), np.array([0.5, 0.0]), np.ones(2),
+...                       reduction="none")
+array([0.2, 0. ])""",
+         grad_doc="""\
+Gradient of ``margin_ranking_loss`` with respect to input1 and input2.""",
+         grad_returns="""\
+grad_input1, grad_input2 : ndarray
+    -target grad_output and target grad_output where -target (input1 - input2) + margin
+    >= 0, else 0 -- the boundary passes the gradient, as torch's clamp_min -- each summed
+    to its input's shape and in its dtype.""",
+         grad_raises="""\
+ValueError
+    A grad_output of the wrong shape, and everything ``margin_ranking_loss`` raises.""",
+         cls="MarginRankingLoss", cls_args=("margin", "reduction"), cls_doc="ranking hinge of two scores"),
+    Loss("hinge_embedding_loss", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", "Distances (or other non-negative scores)."),
+             In("target", "array_like", "1 (similar) or -1 (dissimilar); broadcast with input."),),
+         args=(
+             Arg("margin", 1.0, "float", ""),
+             KW,
+             _R,),
+         doc="Hinge embedding loss (torch.nn.functional.hinge_embedding_loss).",
+         formula="""\
+torch's definition: max(0, margin - input) where target != 1, plus input where
+target != -1 (so targets other than +-1 get both terms).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.hinge_embedding_loss(np.array([0.3, 2.0]), np.array([-1.0, 1.0]), reduction="none")
+array([0.7, 2. ])""",
+         gradient="""\
+(-1 where target != 1 and margin - input >= 0, the boundary included as torch's clamp_min) +
+(1 where target != -1), times grad_output.""",
+         cls="HingeEmbeddingLoss", cls_args=("margin", "reduction"), cls_doc="hinge loss of distances, target 1 or -1"),
+    Loss("soft_margin_loss", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", ""),
+             In("target", "array_like", """\
+1 or -1; must broadcast to the input's shape (torch writes the loss in it)."""),),
+         args=(
+             KW,
+             _R,),
+         doc="Soft margin loss (torch.nn.functional.soft_margin_loss).",
+         formula="""\
+loss = log(1 + exp(-target input)), as softplus(-target input): finite for any input
+(torch's log1p(exp(.)) overflows to inf once -target input passes exp's range).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.soft_margin_loss(np.array([2.0, -1.0]), np.ones(2), reduction="none")
+array([0.12692801, 1.31326169])""",
+         gradient="""\
+-target sigmoid(-target input) grad_output (torch divides exp by 1 + exp and gets NaN once
+exp overflows; this gives the limit -target).""",
+         cls="SoftMarginLoss", cls_args=("reduction",), cls_doc="logistic loss of targets 1 or -1"),
+    Loss("multilabel_soft_margin_loss", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", "Logits of shape (..., C): the last dimension holds the classes."),
+             In("target", "array_like", "0/1 labels, broadcast to the input's shape."),),
+         args=(
+             Arg("weight", None, "array_like, optional", "Broadcast to the input's shape (typically (C,), a weight per class)."),
+             KW,
+             _R,),
+         doc="""\
+Multi-label one-versus-all soft margin loss
+(torch.nn.functional.multilabel_soft_margin_loss).""",
+         formula="""\
+Exactly torch's: the per-element loss -w (t log sigmoid(x) + (1 - t) log sigmoid(-x)) is
+summed over the class dimension and divided by C, giving one loss per row (shape
+input.shape[:-1], a 0-d array for a 1-D input); 'mean'/'sum' then reduce over the rows.
+C = 0 gives NaN rows (0/0), as torch.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.multilabel_soft_margin_loss(np.array([[2.0, -1.0, 0.5]]), np.array([[1.0, 0.0, 1.0]]),
+...                               reduction="none")
+array([0.30475556])""",
+         gradient="""\
+((1 - target) sigmoid(input) - target sigmoid(-input)) weight g / C, g the grad_output of
+the element's row.""",
+         cls="MultiLabelSoftMarginLoss", cls_args=("weight", "reduction"), cls_doc="multi-label one-versus-all logistic loss"),
+    Loss("sigmoid_focal_loss", "pointwise_losses",
+         inputs=(
+             In("inputs", "array_like", "Logits, any shape."),
+             In("targets", "array_like", "Same shape; 1 for the positive class, 0 for the negative."),),
+         args=(
+             Arg("alpha", 0.25, "float", """\
+Weight of the positives (1 - alpha for the negatives), in [0, 1]; -1 switches the
+weighting off."""),
+             Arg("gamma", 2, "float", "Exponent of the modulating factor (1 - p_t)."),
+             Arg("reduction", "none", REDUCTIONS, "torchvision's default is 'none'."),),
+         doc="Sigmoid focal loss of RetinaNet (torchvision.ops.sigmoid_focal_loss).",
+         formula="""\
+torchvision's definition: p = sigmoid(x), ce = binary_cross_entropy_with_logits(x, t),
+p_t = p t + (1 - p)(1 - t), loss = alpha_t ce (1 - p_t)^gamma with alpha_t = alpha t +
+(1 - alpha)(1 - t). 1 - p_t is formed as t sigmoid(-x) + (1 - t) sigmoid(x), without the
+cancellation of 1 - p_t, so confident predictions get their tiny loss (and gradient)
+where torchvision's float arithmetic gives 0 (or, for gamma < 1, a NaN gradient).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.sigmoid_focal_loss(np.array([3.0, -0.5]), np.ones(2))
+array([2.73208311e-05, 9.43529002e-02])""",
+         grad_doc="""\
+Gradient of ``sigmoid_focal_loss`` with respect to its inputs (the logits).""",
+         gradient="""\
+gamma = 0 drops the second term (torch's pow backward is 0 for a zero exponent).""",
+         grad_returns="""\
+ndarray
+    alpha_t ((s - t) q^gamma + ce gamma q^(gamma - 1) (1 - 2t) s (1 - s)) grad_output,
+    s = sigmoid(inputs), q = 1 - p_t; the shape and dtype of `inputs`.""",
+         grad_raises="""\
+ValueError
+    A grad_output of the wrong shape, and everything ``sigmoid_focal_loss`` raises.""",
+         cls="SigmoidFocalLoss", cls_args=("alpha", "gamma", "reduction"), cls_torch=False, cls_doc="sigmoid focal loss, torchvision.ops.sigmoid_focal_loss as a module"),
+    Loss("cross_entropy", "class_losses",
+         inputs=(
+             In("input", "array_like", """\
+Logits (N, C), (N, C, d1, ..., dk) or (C,); float32/float64 (float16 via float32)."""),
+             In("target", "array_like", """\
+Class indices of any integer dtype, shape (N,), (N, d1, ..., dk) or (); or class
+probabilities of the input's shape (floating)."""),),
+         args=(
+             Arg("weight", None, "array_like, optional", "C class weights."),
+             KW,
+             Arg("ignore_index", -100, "int", """\
+Class-index targets equal to it contribute nothing (not allowed, if >= 0, with
+probability targets)."""),
+             _R,
+             Arg("label_smoothing", 0.0, "float in [0, 1]", ""),),
+         doc="""\
+Cross-entropy between logits and class targets (torch.nn.functional.cross_entropy).""",
+         returns="""\
+ndarray or numpy scalar
+    The per-row losses for "none", else a scalar of the input's dtype.""",
+         raises="""\
+ValueError
+    Shapes that do not match, a target outside [0, C) that is not ignore_index, a weight
+    not of C values, label_smoothing outside [0, 1], an unknown reduction.
+TypeError
+    Non-integer class targets, non-floating probability targets.""",
+         formula="""\
+With lse the row's log-sum-exp, w the weights (1 without), eps = label_smoothing:
+class indices: loss = (1 - eps) w_t (lse - x_t) + eps / C * sum_c w_c (lse - x_c); "mean"
+divides the sum by sum of w_t over targets not ignored (NaN when all are ignored).
+Probabilities q: loss = sum_c w_c q'_c (lse - x_c), q' = (1 - eps) q + eps / C; "mean"
+divides by the number of rows. Every lse - x_c is formed as (max - x_c) + log1p(S), so no
+term cancels; the logits are read row by row, no N x C temporary is made.""",
+         grad_doc="""\
+Gradient of ``cross_entropy`` with respect to `input` (same shape and dtype).""",
+         gradient="""\
+grad_output is a scalar for "mean"/"sum" and an array of the loss's shape for "none".
+Rows whose target is ignore_index get 0. For class indices the gradient of a row is
+g * (p_j ((1 - eps) w_t + eps W / C) - (1 - eps) w_t [j == t] - eps w_j / C), p the
+softmax, W the sum of the weights; for probabilities g * (p_j sum_c w_c q'_c - w_j q'_j).""",
+         fused="""\
+``(cross_entropy(...), cross_entropy_backward(grad_output, ...))`` in one pass.
+
+Each row of logits is read once into cache and gives both its loss and its gradient: the
+training-loop call. grad_output defaults to 1 (the gradient of the loss itself); for
+reduction="none" it is broadcast to the loss's shape.""",
+         cls="CrossEntropyLoss", cls_args=("weight", "ignore_index", "reduction", "label_smoothing"), cls_doc="cross-entropy of logits, class indices or class probabilities"),
+    Loss("nll_loss", "class_losses",
+         inputs=(
+             In("input", "array_like", "Log-probabilities (N, C), (N, C, d1, ..., dk) or (C,)."),
+             In("target", "array_like", """\
+Class indices (any integer dtype), shape (N,), (N, d1, ..., dk) or ()."""),),
+         args=(
+             Arg("weight", None, "array_like, optional", "C class weights."),
+             KW,
+             Arg("ignore_index", -100, "int", ""),
+             _R,),
+         doc="""\
+Negative log-likelihood of log-probabilities (torch.nn.functional.nll_loss).""",
+         returns="ndarray or numpy scalar",
+         raises="""\
+ValueError, TypeError
+    As ``cross_entropy`` for class indices.""",
+         formula="""\
+loss = -w_t x_t per row; "mean" divides the sum by the sum of w_t over targets that are
+not ignored (NaN when all are ignored, as torch).""",
+         grad_doc="""\
+Gradient of ``nll_loss`` with respect to `input`: -w_t g at each row's target, 0
+elsewhere (and on ignored rows).""",
+         fused="""\
+``(nll_loss(...), nll_loss_backward(grad_output, ...))`` in one pass over the rows.""",
+         cls="NLLLoss", cls_args=("weight", "ignore_index", "reduction"), cls_doc="negative log-likelihood of log-probabilities"),
+    Loss("multi_margin_loss", "class_losses",
+         inputs=(
+             In("input", "array_like", "Scores ``(N, C)`` or ``(C,)`` (a 0-D input is one score, C = 1)."),
+             In("target", "array_like", """\
+Class indices in ``[0, C)``, any integer dtype, shape ``(N,)`` (``(1,)`` or 0-D for a
+1-D input)."""),),
+         args=(
+             Arg("p", 1, "{1, 2}", ""),
+             Arg("margin", 1.0, "float", ""),
+             Arg("weight", None, "array_like, optional", "``(C,)`` class weights; it takes part in dtype promotion."),
+             KW,
+             _R,),
+         doc="""\
+Multi-class margin (hinge) loss (torch.nn.functional.multi_margin_loss).""",
+         returns="""\
+ndarray or NumPy scalar
+    The target's shape for ``'none'``, else a scalar of the result dtype.""",
+         raises="""\
+TypeError
+    Non-real input or weight, a non-integer target, a non-numeric p.
+ValueError
+    ``p`` not 1 or 2, a target out of ``[0, C)``, wrong shapes, an unknown reduction.""",
+         formula="""\
+As ATen, for a row ``x`` with target ``y``::
+
+    loss = w[y] / C * sum_{j != y} max(0, margin - x[y] + x[j])^p
+
+``'mean'`` is the plain mean over rows (not weighted by ``w[y]``, as torch). An empty batch
+gives NaN for ``'mean'`` (torch: 0). Terms with ``margin - x[y] + x[j]`` NaN are dropped,
+as torch drops them.""",
+         grad_doc="""\
+Gradient of ``multi_margin_loss`` with respect to ``input`` (weight is not learned).""",
+         gradient="""\
+For ``j != y`` with ``z_j = margin - x[y] + x[j] > 0``: ``w[y] / C * (1 if p == 1 else
+2 z_j)``; ``x[y]`` gets minus their sum; times ``grad_output`` (divided by N for 'mean').""",
+         cls="MultiMarginLoss", cls_args=("p", "margin", "weight", "reduction"), cls_doc="multi-class hinge loss"),
+    Loss("multilabel_margin_loss", "class_losses",
+         inputs=(
+             In("input", "array_like", "Scores ``(N, C)`` or ``(C,)`` (0-D: one score)."),
+             In("target", "array_like", """\
+Integer array of input's shape: each row lists its target classes, followed by -1;
+entries after the first -1 are ignored. Every entry must lie in ``[-1, C)`` (torch
+checks all of them too)."""),),
+         args=(
+             KW,
+             _R,),
+         doc="Multi-label margin loss (torch.nn.functional.multilabel_margin_loss).",
+         returns="""\
+ndarray or NumPy scalar
+    ``(N,)`` (0-D for a 1-D input) for ``'none'``, else a scalar of the result dtype.""",
+         raises="""\
+TypeError
+    Non-real input, a non-integer target.
+ValueError
+    Target entries outside ``[-1, C)``, wrong shapes, an unknown reduction.""",
+         formula="""\
+As ATen: with ``T`` the set of target classes of a row (before the first -1)::
+
+    loss = 1/C * sum_{k in targets} sum_{j not in T} max(0, 1 - x[k] + x[j])
+
+a target listed twice counts twice, as in torch. An empty batch gives NaN for ``'mean'``
+(torch returns an undefined value).""",
+         grad_doc="""\
+Gradient of ``multilabel_margin_loss`` with respect to ``input``: for every active pair
+(target k, non-target j, ``1 - x[k] + x[j] > 0``), ``+1/C`` to ``x[j]`` and ``-1/C`` to
+``x[k]``, times ``grad_output`` (divided by N for 'mean').""",
+         cls="MultiLabelMarginLoss", cls_args=("reduction",), cls_doc="multi-label hinge loss"),
+    Loss("cosine_embedding_loss", "embedding_losses",
+         inputs=(
+             In("input1, input2", "array_like", """\
+``(N, D)`` embeddings with a 1-D target ``(N,)``, or ``(D,)`` with a 0-D target. Same
+shape; float dtypes as in the module notes."""),
+             In("target", "array_like", "1 (similar pair) or -1 (dissimilar pair), any real or integer dtype."),),
+         args=(
+             Arg("margin", 0, "float", """\
+Dissimilar pairs cost ``max(0, cos - margin)``; torch suggests [-1, 1]."""),
+             KW,
+             _R,),
+         doc="""\
+Cosine embedding loss of pairs (torch.nn.functional.cosine_embedding_loss).""",
+         returns="""\
+ndarray or NumPy scalar
+    ``(N,)`` (or 0-D) for ``'none'``, else a scalar of the result dtype.""",
+         raises="""\
+TypeError
+    Non-real inputs or target, non-real margin.
+ValueError
+    Shapes that do not match, target values other than 1 and -1 (torch silently gives 0
+    for them), an unknown reduction.""",
+         formula="""\
+As ATen, with ``EPS = 1e-12`` added to both squared norms::
+
+    cos  = <x1, x2> / sqrt((||x1||^2 + EPS) (||x2||^2 + EPS))
+    loss = 1 - cos                  if target == 1
+               max(0, cos - margin)     if target == -1
+
+The dot product and the norms accumulate in float64. The gradient
+(``cosine_embedding_loss_backward``) passes through the clamp where ``cos - margin >= 0``,
+as torch's autograd does.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.cosine_embedding_loss(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), np.array([1]))
+np.float64(1.0)""",
+         grad_doc="""\
+Gradients ``(grad_input1, grad_input2)`` of ``cosine_embedding_loss``.""",
+         gradient="""\
+With ``den = sqrt(m1 m2)``, ``m_i = ||x_i||^2 + 1e-12``: ``dcos/dx1 = x2 / den - cos x1 /
+m1`` (symmetrically for x2); the loss's derivative is ``-dcos`` for target 1 and ``dcos``
+where ``cos - margin >= 0`` for target -1, times ``grad_output`` (divided by N for
+``'mean'``).""",
+         cls="CosineEmbeddingLoss", cls_args=("margin", "reduction"), cls_doc="cosine similarity loss of embedding pairs"),
+    Loss("triplet_margin_loss", "embedding_losses",
+         inputs=(
+             In("anchor, positive, negative", "array_like", """\
+Embeddings of one shape ``(..., D)``: one triplet per position of the leading
+dimensions (``(N, D)`` the usual case; ``(D,)`` one triplet, 0-D a 1-vector)."""),),
+         args=(
+             Arg("margin", 1.0, "float", "Must be > 0."),
+             Arg("p", 2, "float", "Norm of the pairwise distance, >= 0 or ``inf``."),
+             Arg("eps", 1e-06, "float", "Added to the difference before the norm (as torch)."),
+             Arg("swap", False, "bool", """\
+Use ``min(d(a, n), d(p, n))`` as the negative distance (Balntas et al. 2016)."""),
+             KW,
+             _R,),
+         doc="Triplet margin loss (torch.nn.functional.triplet_margin_loss).",
+         returns="""\
+ndarray or NumPy scalar
+    The leading shape for ``'none'``, else a scalar of the result dtype.""",
+         raises="""\
+TypeError
+    Non-real embeddings or parameters, a non-bool swap.
+ValueError
+    Embeddings of different shapes, ``margin <= 0``, ``p < 0``, an unknown reduction.""",
+         formula="""\
+``loss = max(margin + d(a, p) - d_neg, 0)``, ``d_neg = d(a, n)`` or, with ``swap``,
+``min(d(a, n), d(p, n))``. The distance is
+{PDIST}
+At the hinge the gradient passes where ``margin + d(a, p) - d_neg >= 0`` (torch's
+clamp_min); on a swap tie ``d(a, n) == d(p, n)`` each distance gets half (torch's min).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> a, p, n = np.zeros((1, 2)), np.zeros((1, 2)), np.ones((1, 2))
+>>> float(F.triplet_margin_loss(a, p, n, eps=0.0))  # 1 + 0 - sqrt(2), clamped
+0.0""",
+         grad_doc="""\
+Gradients ``(grad_anchor, grad_positive, grad_negative)`` of ``triplet_margin_loss``.""",
+         gradient="""\
+Where the hinge is active (``margin + d(a, p) - d_neg >= 0``), ``+grad_output`` flows into
+``d(a, p)`` and ``-grad_output`` into ``d_neg`` (split in half on a swap tie), then through
+the distances' gradients to the embeddings; inactive triplets get 0.""",
+         cls="TripletMarginLoss", cls_args=("margin", "p", "eps", "swap", "reduction"), cls_doc="triplet margin loss of p-norm distances"),
+    Loss("contrastive_loss", "embedding_losses",
+         inputs=(
+             In("x1, x2", "array_like", """\
+Embeddings of one shape ``(..., D)``: one pair per position of the leading dimensions."""),
+             In("target", "array_like", """\
+1 for a similar pair, 0 for a dissimilar one (any real, integer or bool dtype), of the
+leading shape."""),),
+         args=(
+             Arg("margin", 1.0, "float", "Dissimilar pairs closer than this are pushed apart; must be >= 0."),
+             KW,
+             _R,
+             Arg("p", 2, "float", "Norm of the pair distance, >= 0 or ``inf``."),
+             Arg("eps", 1e-06, "float", """\
+Added to the difference before the norm (as torch's pairwise_distance)."""),),
+         doc="""\
+Contrastive loss of embedding pairs (Hadsell, Chopra & LeCun 2006); not in torch.""",
+         returns="""\
+ndarray or NumPy scalar
+    The leading shape for ``'none'``, else a scalar of the result dtype.""",
+         raises="""\
+TypeError
+    Non-real embeddings, target or parameters.
+ValueError
+    Shapes that do not match, target values other than 0 and 1, ``margin < 0``, ``p < 0``,
+    an unknown reduction.""",
+         formula="""\
+With ``d = ||x1 - x2 + eps||_p`` and ``y`` the target (1 = similar)::
+
+    loss = 1/2 * y * d^2 + 1/2 * (1 - y) * max(0, margin - d)^2
+
+the form of Hadsell et al. (their eq. 4, with their label convention flipped so that 1
+means similar) and of Caffe's ContrastiveLoss, **with** the factor 1/2 (TensorFlow
+Addons' ``contrastive_loss`` omits it and is twice this). ``'mean'`` divides the sum by the
+number of pairs. The distance is
+{PDIST}
+The gradient with respect to ``d`` is ``y d - (1 - y) max(0, margin - d)``; it is 0 for
+dissimilar pairs at or beyond the margin.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> x1, x2 = np.array([[0.0, 0.0], [0.0, 0.0]]), np.array([[3.0, 4.0], [0.6, 0.8]])
+>>> F.contrastive_loss(x1, x2, np.array([1, 0]), eps=0.0, reduction="none")
+array([12.5,  0. ])""",
+         grad_doc="""\
+Gradients ``(grad_x1, grad_x2)`` of ``contrastive_loss``: ``grad_output * (y d - (1 - y)
+max(0, margin - d)) * dd/dx1``, and its negative for x2.""",
+         cls="ContrastiveLoss", cls_args=("margin", "p", "eps", "reduction"), cls_torch=False, cls_doc="contrastive loss of pair distances"),
+    Loss("info_nce", "embedding_losses",
+         inputs=(
+             In("query, key", "array_like", """\
+``(N, D)`` embeddings; row i of ``key`` is the positive of row i of ``query``, every
+other row of ``key`` a negative."""),),
+         args=(
+             Arg("temperature", 0.1, "float", "tau > 0."),
+             KW,
+             Arg("reduction", "mean", REDUCTIONS, """\
+``'none'`` gives the ``(N,)`` per-pair losses -- in the 2N-view form
+(``symmetric=True, intra_view_negatives=True``) the ``(2N,)`` per-view losses, the
+query views' then the key views'. ``'sum'`` is their sum, ``'mean'`` their mean."""),
+             Arg("symmetric", False, "bool", """\
+Average the query->key and key->query directions (CLIP's loss, and the two halves of
+SimCLR's)."""),
+             Arg("intra_view_negatives", False, "bool", """\
+Also contrast each anchor with the other embeddings of its own view (SimCLR's 2N-view
+NT-Xent); see Notes."""),),
+         doc="""\
+InfoNCE / NT-Xent: normalized temperature-scaled cross-entropy of paired embeddings.
+
+Not in torch. ``nt_xent`` is the same function.""",
+         returns="""\
+ndarray or NumPy scalar
+    ``(N,)`` for ``'none'`` (``(2N,)`` in the 2N-view form), else a scalar of the result
+    dtype.""",
+         raises="""\
+TypeError
+    Non-real embeddings or temperature, non-bool flags.
+ValueError
+    Non-2-D or different shapes, ``temperature <= 0``, an unknown reduction.""",
+         formula="""\
+Rows are L2-normalised as ``torch.nn.functional.normalize`` does, ``u^ = u / max(||u||,
+1e-12)``; ``s_ij = <q^_i, k^_j>`` (cosine similarities, a BLAS matmul) and the logits are
+``s_ij / tau``. Query->key loss of pair i, the cross-entropy with the diagonal as the target::
+
+    l_i(q->k) = -log( exp(s_ii / tau) / sum_j exp(s_ij / tau) )
+
+``symmetric=False``: ``loss_i = l_i(q->k)`` (``F.cross_entropy(q^ @ k^.T / tau, arange(N))``
+of torch, with the default ``reduction``). ``symmetric=True``: ``loss_i = (l_i(q->k) +
+l_i(k->q)) / 2``, ``l_i(k->q)`` the same with the roles swapped (the columns of the
+logits): CLIP's loss.
+
+``intra_view_negatives=True`` adds the other rows of the anchor's own view to its
+denominator, ``sum_j exp(<q^_i, k^_j> / tau) + sum_{j != i} exp(<q^_i, q^_j> / tau)`` (and
+likewise for key anchors). With ``symmetric=True`` this is exactly SimCLR's NT-Xent (Chen
+et al. 2020) over the 2N views ``[query; key]``: each of the 2N embeddings is the anchor
+once, its positive the other view of the same sample, the remaining 2N - 2 its negatives;
+``'none'`` returns the 2N anchors' losses ``l_1 .. l_2N`` (anchor i < N is query row i,
+anchor N + i key row i), ``'mean'`` is their mean (SimCLR's loss) and ``'sum'`` their sum.
+Without it (the default), the loss contrasts across views only (the InfoNCE of CPC/MoCo
+with in-batch negatives, CLIP when symmetric).
+
+The log-sum-exps (of rows, and of columns for the key->query direction) are computed in
+float64 with the maximum shifted out; similarity and gradient matrices take O(N^2) memory
+(``2N x 2N`` for the symmetric SimCLR form).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> q = np.eye(3)
+>>> round(float(F.info_nce(q, q, temperature=1.0)), 6)  # -log(e / (e + 2))
+0.551445""",
+         grad_doc="Gradients ``(grad_query, grad_key)`` of ``info_nce``.",
+         gradient="""\
+``grad_output`` is a scalar for 'mean'/'sum', else an array of the loss's shape: ``(N,)``,
+or ``(2N,)`` (one per view) in the 2N-view form. The logit gradient ``(softmax - onehot) /
+tau`` (a row kernel) goes back through the similarity matmuls (BLAS) and the row
+normalisation: ``(g - u^ <u^, g>) / ||u||`` where ``||u|| >= 1e-12``, ``g / 1e-12`` below
+(torch's normalize).""",
+         cls="InfoNCELoss", cls_args=("temperature", "symmetric", "intra_view_negatives", "reduction"), cls_torch=False, cls_doc="InfoNCE / NT-Xent of paired embeddings",
+         aliases=("nt_xent",)),
+)
+
+
+# The actloss.nn loss classes, derived from the rows with a class. Its forward runs the function
+# on the forward's arrays with the constructor's arguments; its backward runs <function>_backward.
+#   params  ((name, default, kind), ...) in the constructor's order; kind "" (kept as given: the
+#           function checks it), "bool" (checked at construction), "array" (a buffer: None or
+#           an array, in state_dict), "reduction"; after KEYWORD_ONLY the rest are keyword-only
+LossModule = namedtuple("LossModule", "name function inputs params fused doc reductions torch")
+KEYWORD_ONLY = ("*", None, "")
+
+
+def _module_param(arg):
+    if arg.name == "*":
+        return KEYWORD_ONLY
+    kind = ("reduction" if arg.name == "reduction" else "bool" if arg.type == "bool"
+            else "array" if arg.type.startswith("array_like") else "")
+    return (arg.name, arg.default, kind)
+
+
+def input_names(row):
+    """The row's array arguments, one name each."""
+    return tuple(n.strip() for i in row.inputs for n in i.name.split(","))
+
+
+def _loss_module(row):
+    args = {a.name: a for a in row.args}
+    args["*"] = KW
+    return LossModule(row.cls, row.name, row.cls_inputs or input_names(row),
+                      tuple(_module_param(args[n]) for n in row.cls_args), row.fused is not None,
+                      row.cls_doc, args["reduction"].type, row.cls_torch)
+
+
+LOSS_MODULES = tuple(_loss_module(row) for row in LOSSES if row.cls)
 
 
 def numpy_formulas(op):

@@ -10,7 +10,9 @@ numpy.bool_ only (bool_option).
 import math
 import numbers
 import operator
+import os
 import sys
+import warnings
 
 import numpy as np
 
@@ -19,6 +21,18 @@ F64 = np.dtype(np.float64)
 F16 = np.dtype(np.float16)
 KERNEL_DTYPES = (F32, F64)  # index = the kernels' dt argument (the order of _ops.DTYPES)
 KERNEL_INDEX = {F32: 0, F64: 1}
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn_caller(message, category=UserWarning):
+    """warnings.warn pointing at the first frame outside actloss (the user's call), however
+    deep inside the package the warning is raised."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def reject_masked(x, name):

@@ -24,10 +24,12 @@ from . import _dispatch, _rowwise, _threads
 from ._validate import (KERNEL_INDEX, as_array, check_reduction, finish_loss, loss_grad_seed,
                         promoted_dtype, real_param, result_dtype)
 
-__all__ = ["nll_loss", "nll_loss_backward", "nll_loss_with_grad", "cross_entropy",
-           "cross_entropy_backward", "cross_entropy_with_grad",
-           "multi_margin_loss", "multi_margin_loss_backward",
-           "multilabel_margin_loss", "multilabel_margin_loss_backward"]
+# <generated: class_losses.__all__>
+__all__ = ["cross_entropy", "cross_entropy_backward", "cross_entropy_with_grad", "nll_loss",
+           "nll_loss_backward", "nll_loss_with_grad", "multi_margin_loss",
+           "multi_margin_loss_backward", "multilabel_margin_loss",
+           "multilabel_margin_loss_backward"]
+# </generated: class_losses.__all__>
 
 
 def _kernels():
@@ -46,7 +48,7 @@ class _Problem:
         if not shape:
             raise ValueError(f"{name}: input must have at least 1 dimension (C,), got a 0-d array")
         t = as_array(target, "target")
-        self.reduction = check_reduction(reduction)
+        self.reduction = reduction
         self.ignore_index = ii = _int_param(ignore_index, "ignore_index")
         self.eps = eps = real_param(label_smoothing, "label_smoothing")
         if not 0.0 <= eps <= 1.0:
@@ -200,47 +202,7 @@ def _ce_kernel(p):
     return "cross_entropy_prob" if p.probs else "cross_entropy"
 
 
-def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",
-                  label_smoothing=0.0):
-    """Cross-entropy between logits and class targets (torch.nn.functional.cross_entropy).
-
-    Parameters
-    ----------
-    input : array_like
-        Logits (N, C), (N, C, d1, ..., dk) or (C,); float32/float64 (float16 via float32).
-    target : array_like
-        Class indices of any integer dtype, shape (N,), (N, d1, ..., dk) or (); or class
-        probabilities of the input's shape (floating).
-    weight : array_like, optional
-        C class weights.
-    ignore_index : int, default -100
-        Class-index targets equal to it contribute nothing (not allowed, if >= 0, with
-        probability targets).
-    reduction : {"mean", "sum", "none"}
-    label_smoothing : float in [0, 1], default 0
-
-    Returns
-    -------
-    ndarray or numpy scalar
-        The per-row losses for "none", else a scalar of the input's dtype.
-
-    Raises
-    ------
-    ValueError
-        Shapes that do not match, a target outside [0, C) that is not ignore_index, a weight
-        not of C values, label_smoothing outside [0, 1], an unknown reduction.
-    TypeError
-        Non-integer class targets, non-floating probability targets.
-
-    Notes
-    -----
-    With lse the row's log-sum-exp, w the weights (1 without), eps = label_smoothing:
-    class indices: loss = (1 - eps) w_t (lse - x_t) + eps / C * sum_c w_c (lse - x_c); "mean"
-    divides the sum by sum of w_t over targets not ignored (NaN when all are ignored).
-    Probabilities q: loss = sum_c w_c q'_c (lse - x_c), q' = (1 - eps) q + eps / C; "mean"
-    divides by the number of rows. Every lse - x_c is formed as (max - x_c) + log1p(S), so no
-    term cancels; the logits are read row by row, no N x C temporary is made.
-    """
+def _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing):
     loss = _fast_forward(False, input, target, weight, ignore_index, reduction, label_smoothing)
     if loss is not None:
         return loss
@@ -248,61 +210,19 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     return p.run(_ce_kernel(p))[0]
 
 
-def cross_entropy_backward(grad_output, input, target, weight=None, *, ignore_index=-100,
-                           reduction="mean", label_smoothing=0.0):
-    """Gradient of ``cross_entropy`` with respect to `input` (same shape and dtype).
-
-    grad_output is a scalar for "mean"/"sum" and an array of the loss's shape for "none".
-    Rows whose target is ignore_index get 0. For class indices the gradient of a row is
-    g * (p_j ((1 - eps) w_t + eps W / C) - (1 - eps) w_t [j == t] - eps w_j / C), p the
-    softmax, W the sum of the weights; for probabilities g * (p_j sum_c w_c q'_c - w_j q'_j).
-    """
+def _cross_entropy_backward(grad_output, input, target, weight, ignore_index, reduction, label_smoothing):
     p = _Problem(input, target, weight, ignore_index, reduction, label_smoothing)
     return p.run(_ce_kernel(p), grad_output, True)[1]
 
 
-def cross_entropy_with_grad(input, target, weight=None, *, ignore_index=-100, reduction="mean",
-                            label_smoothing=0.0, grad_output=1.0):
-    """``(cross_entropy(...), cross_entropy_backward(grad_output, ...))`` in one pass.
-
-    Each row of logits is read once into cache and gives both its loss and its gradient: the
-    training-loop call. grad_output defaults to 1 (the gradient of the loss itself); for
-    reduction="none" it is broadcast to the loss's shape.
-    """
+def _cross_entropy_with_grad(input, target, weight, ignore_index, reduction, label_smoothing, grad_output):
     p = _Problem(input, target, weight, ignore_index, reduction, label_smoothing)
     return p.run(_ce_kernel(p), grad_output, True)
 
 
 # ---- nll_loss -------------------------------------------------------------------------------
 
-def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
-    """Negative log-likelihood of log-probabilities (torch.nn.functional.nll_loss).
-
-    Parameters
-    ----------
-    input : array_like
-        Log-probabilities (N, C), (N, C, d1, ..., dk) or (C,).
-    target : array_like
-        Class indices (any integer dtype), shape (N,), (N, d1, ..., dk) or ().
-    weight : array_like, optional
-        C class weights.
-    ignore_index : int, default -100
-    reduction : {"mean", "sum", "none"}
-
-    Returns
-    -------
-    ndarray or numpy scalar
-
-    Raises
-    ------
-    ValueError, TypeError
-        As ``cross_entropy`` for class indices.
-
-    Notes
-    -----
-    loss = -w_t x_t per row; "mean" divides the sum by the sum of w_t over targets that are
-    not ignored (NaN when all are ignored, as torch).
-    """
+def _nll_loss(input, target, weight, ignore_index, reduction):
     loss = _fast_forward(True, input, target, weight, ignore_index, reduction)
     if loss is not None:
         return loss
@@ -311,18 +231,13 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     return p.run("nll")[0]
 
 
-def nll_loss_backward(grad_output, input, target, weight=None, *, ignore_index=-100,
-                      reduction="mean"):
-    """Gradient of ``nll_loss`` with respect to `input`: -w_t g at each row's target, 0
-    elsewhere (and on ignored rows)."""
+def _nll_loss_backward(grad_output, input, target, weight, ignore_index, reduction):
     p = _Problem(input, target, weight, ignore_index, reduction, allow_probs=False,
                  name="nll_loss")
     return p.run("nll", grad_output, True)[1]
 
 
-def nll_loss_with_grad(input, target, weight=None, *, ignore_index=-100, reduction="mean",
-                       grad_output=1.0):
-    """``(nll_loss(...), nll_loss_backward(grad_output, ...))`` in one pass over the rows."""
+def _nll_loss_with_grad(input, target, weight, ignore_index, reduction, grad_output):
     p = _Problem(input, target, weight, ignore_index, reduction, allow_probs=False,
                  name="nll_loss")
     return p.run("nll", grad_output, True)
@@ -346,7 +261,6 @@ def _class_range(t, n_classes, low=0):
 
 
 def _multi_margin_args(input, target, p, margin, weight, reduction):
-    check_reduction(reduction)
     if isinstance(p, (bool, np.bool_)) or not isinstance(p, (numbers.Real, np.integer)):
         raise TypeError(f"p must be 1 or 2, got {type(p).__name__}")
     if p != 1 and p != 2:
@@ -375,6 +289,298 @@ def _multi_margin_args(input, target, p, margin, weight, reduction):
     return x, xr, ti, w, int(p), margin, t.shape, res_dtype, k_dtype
 
 
+def _multi_margin_loss(input, target, p, margin, weight, reduction):
+    _, xr, ti, w, p, margin, shape, res_dtype, k_dtype = _multi_margin_args(
+        input, target, p, margin, weight, reduction)
+    rows = np.empty(xr.shape[0])
+    total = _rowwise.kernels().multi_margin_fwd(KERNEL_INDEX[k_dtype], xr, ti, w, p, margin, rows,
+                                  _threads.threads_for(xr.size, True))
+    return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
+
+
+def _multi_margin_loss_backward(grad_output, input, target, p, margin, weight, reduction):
+    x, xr, ti, w, p, margin, shape, res_dtype, k_dtype = _multi_margin_args(
+        input, target, p, margin, weight, reduction)
+    gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
+    gx = np.empty_like(xr)
+    _rowwise.kernels().multi_margin_bwd(KERNEL_INDEX[k_dtype], xr, ti, w, p, margin, gy, scale, gx,
+                          _threads.threads_for(xr.size, True))
+    return gx.reshape(x.shape).astype(res_dtype, copy=False)
+
+
+# ---- multilabel_margin_loss ------------------------------------------------------------------
+
+def _multilabel_args(input, target, reduction):
+    (x,), res_dtype, k_dtype = _rowwise.floats((input, "input"))
+    n_rows, n_classes = _scores(x)
+    t = _rowwise.class_target(target)
+    if x.ndim == 2:
+        if t.shape != x.shape:
+            raise ValueError(f"target must have input's shape {x.shape}, got {t.shape}")
+    elif t.ndim > 1 or t.size != n_classes:
+        raise ValueError(f"target must have {n_classes} entries (input's shape), got shape "
+                         f"{t.shape}")
+    _class_range(t, n_classes, low=-1)
+    xr = np.ascontiguousarray(x, k_dtype).reshape(n_rows, n_classes)
+    ti = np.ascontiguousarray(t, np.int64).reshape(n_rows, n_classes)
+    shape = (n_rows,) if x.ndim == 2 else ()
+    return x, xr, ti, shape, res_dtype, k_dtype
+
+
+def _multilabel_margin_loss(input, target, reduction):
+    _, xr, ti, shape, res_dtype, k_dtype = _multilabel_args(input, target, reduction)
+    rows = np.empty(xr.shape[0])
+    total = _rowwise.kernels().multilabel_fwd(KERNEL_INDEX[k_dtype], xr, ti, rows,
+                                _threads.threads_for(xr.size, True))
+    return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
+
+
+def _multilabel_margin_loss_backward(grad_output, input, target, reduction):
+    x, xr, ti, shape, res_dtype, k_dtype = _multilabel_args(input, target, reduction)
+    gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
+    gx = np.empty_like(xr)
+    _rowwise.kernels().multilabel_bwd(KERNEL_INDEX[k_dtype], xr, ti, gy, scale, gx,
+                        _threads.threads_for(xr.size, True))
+    return gx.reshape(x.shape).astype(res_dtype, copy=False)
+
+
+# ---- the public functions, generated from _ops.LOSSES ----------------------------------------
+
+# <generated: class_losses.functions>
+def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    """Cross-entropy between logits and class targets (torch.nn.functional.cross_entropy).
+
+    Parameters
+    ----------
+    input : array_like
+        Logits (N, C), (N, C, d1, ..., dk) or (C,); float32/float64 (float16 via float32).
+    target : array_like
+        Class indices of any integer dtype, shape (N,), (N, d1, ..., dk) or (); or class
+        probabilities of the input's shape (floating).
+    weight : array_like, optional
+        C class weights.
+    ignore_index : int, default -100
+        Class-index targets equal to it contribute nothing (not allowed, if >= 0, with
+        probability targets).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    label_smoothing : float in [0, 1], default 0.0
+
+    Returns
+    -------
+    ndarray or numpy scalar
+        The per-row losses for "none", else a scalar of the input's dtype.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, a target outside [0, C) that is not ignore_index, a weight
+        not of C values, label_smoothing outside [0, 1], an unknown reduction.
+    TypeError
+        Non-integer class targets, non-floating probability targets.
+
+    Notes
+    -----
+    With lse the row's log-sum-exp, w the weights (1 without), eps = label_smoothing:
+    class indices: loss = (1 - eps) w_t (lse - x_t) + eps / C * sum_c w_c (lse - x_c); "mean"
+    divides the sum by sum of w_t over targets not ignored (NaN when all are ignored).
+    Probabilities q: loss = sum_c w_c q'_c (lse - x_c), q' = (1 - eps) q + eps / C; "mean"
+    divides by the number of rows. Every lse - x_c is formed as (max - x_c) + log1p(S), so no
+    term cancels; the logits are read row by row, no N x C temporary is made.
+    """
+    return _cross_entropy(input, target, weight, ignore_index, check_reduction(reduction),
+                          label_smoothing)
+
+
+def cross_entropy_backward(grad_output, input, target, weight=None, *, ignore_index=-100,
+                           reduction="mean", label_smoothing=0.0):
+    """Gradient of ``cross_entropy`` with respect to `input` (same shape and dtype).
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Logits (N, C), (N, C, d1, ..., dk) or (C,); float32/float64 (float16 via float32).
+    target : array_like
+        Class indices of any integer dtype, shape (N,), (N, d1, ..., dk) or (); or class
+        probabilities of the input's shape (floating).
+    weight : array_like, optional
+        C class weights.
+    ignore_index : int, default -100
+        Class-index targets equal to it contribute nothing (not allowed, if >= 0, with
+        probability targets).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    label_smoothing : float in [0, 1], default 0.0
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``cross_entropy`` raises.
+
+    Notes
+    -----
+    grad_output is a scalar for "mean"/"sum" and an array of the loss's shape for "none".
+    Rows whose target is ignore_index get 0. For class indices the gradient of a row is
+    g * (p_j ((1 - eps) w_t + eps W / C) - (1 - eps) w_t [j == t] - eps w_j / C), p the
+    softmax, W the sum of the weights; for probabilities g * (p_j sum_c w_c q'_c - w_j q'_j).
+    """
+    return _cross_entropy_backward(grad_output, input, target, weight, ignore_index,
+                                   check_reduction(reduction), label_smoothing)
+
+
+def cross_entropy_with_grad(input, target, weight=None, *, ignore_index=-100, reduction="mean",
+                            label_smoothing=0.0, grad_output=1.0):
+    """``(cross_entropy(...), cross_entropy_backward(grad_output, ...))`` in one pass.
+
+    Each row of logits is read once into cache and gives both its loss and its gradient: the
+    training-loop call. grad_output defaults to 1 (the gradient of the loss itself); for
+    reduction="none" it is broadcast to the loss's shape.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits (N, C), (N, C, d1, ..., dk) or (C,); float32/float64 (float16 via float32).
+    target : array_like
+        Class indices of any integer dtype, shape (N,), (N, d1, ..., dk) or (); or class
+        probabilities of the input's shape (floating).
+    weight : array_like, optional
+        C class weights.
+    ignore_index : int, default -100
+        Class-index targets equal to it contribute nothing (not allowed, if >= 0, with
+        probability targets).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    label_smoothing : float in [0, 1], default 0.0
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``cross_entropy`` returns.
+    grad_input : ndarray
+        What ``cross_entropy_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _cross_entropy_with_grad(input, target, weight, ignore_index,
+                                    check_reduction(reduction), label_smoothing, grad_output)
+
+
+def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of log-probabilities (torch.nn.functional.nll_loss).
+
+    Parameters
+    ----------
+    input : array_like
+        Log-probabilities (N, C), (N, C, d1, ..., dk) or (C,).
+    target : array_like
+        Class indices (any integer dtype), shape (N,), (N, d1, ..., dk) or ().
+    weight : array_like, optional
+        C class weights.
+    ignore_index : int, default -100
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray or numpy scalar
+
+    Raises
+    ------
+    ValueError, TypeError
+        As ``cross_entropy`` for class indices.
+
+    Notes
+    -----
+    loss = -w_t x_t per row; "mean" divides the sum by the sum of w_t over targets that are
+    not ignored (NaN when all are ignored, as torch).
+    """
+    return _nll_loss(input, target, weight, ignore_index, check_reduction(reduction))
+
+
+def nll_loss_backward(grad_output, input, target, weight=None, *, ignore_index=-100,
+                      reduction="mean"):
+    """Gradient of ``nll_loss`` with respect to `input`: -w_t g at each row's target, 0
+    elsewhere (and on ignored rows).
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Log-probabilities (N, C), (N, C, d1, ..., dk) or (C,).
+    target : array_like
+        Class indices (any integer dtype), shape (N,), (N, d1, ..., dk) or ().
+    weight : array_like, optional
+        C class weights.
+    ignore_index : int, default -100
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``nll_loss`` raises.
+    """
+    return _nll_loss_backward(grad_output, input, target, weight, ignore_index,
+                              check_reduction(reduction))
+
+
+def nll_loss_with_grad(input, target, weight=None, *, ignore_index=-100, reduction="mean",
+                       grad_output=1.0):
+    """``(nll_loss(...), nll_loss_backward(grad_output, ...))`` in one pass over the rows.
+
+    Parameters
+    ----------
+    input : array_like
+        Log-probabilities (N, C), (N, C, d1, ..., dk) or (C,).
+    target : array_like
+        Class indices (any integer dtype), shape (N,), (N, d1, ..., dk) or ().
+    weight : array_like, optional
+        C class weights.
+    ignore_index : int, default -100
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``nll_loss`` returns.
+    grad_input : ndarray
+        What ``nll_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _nll_loss_with_grad(input, target, weight, ignore_index, check_reduction(reduction),
+                               grad_output)
+
+
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction="mean"):
     """Multi-class margin (hinge) loss (torch.nn.functional.multi_margin_loss).
 
@@ -389,7 +595,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction=
     margin : float, default 1.0
     weight : array_like, optional
         ``(C,)`` class weights; it takes part in dtype promotion.
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
 
     Returns
     -------
@@ -413,48 +620,47 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction=
     gives NaN for ``'mean'`` (torch: 0). Terms with ``margin - x[y] + x[j]`` NaN are dropped,
     as torch drops them.
     """
-    _, xr, ti, w, p, margin, shape, res_dtype, k_dtype = _multi_margin_args(
-        input, target, p, margin, weight, reduction)
-    rows = np.empty(xr.shape[0])
-    total = _rowwise.kernels().multi_margin_fwd(KERNEL_INDEX[k_dtype], xr, ti, w, p, margin, rows,
-                                  _threads.threads_for(xr.size, True))
-    return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
+    return _multi_margin_loss(input, target, p, margin, weight, check_reduction(reduction))
 
 
 def multi_margin_loss_backward(grad_output, input, target, p=1, margin=1.0, weight=None, *,
                                reduction="mean"):
     """Gradient of ``multi_margin_loss`` with respect to ``input`` (weight is not learned).
 
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Scores ``(N, C)`` or ``(C,)`` (a 0-D input is one score, C = 1).
+    target : array_like
+        Class indices in ``[0, C)``, any integer dtype, shape ``(N,)`` (``(1,)`` or 0-D for a
+        1-D input).
+    p : {1, 2}, default 1
+    margin : float, default 1.0
+    weight : array_like, optional
+        ``(C,)`` class weights; it takes part in dtype promotion.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``multi_margin_loss`` raises.
+
+    Notes
+    -----
     For ``j != y`` with ``z_j = margin - x[y] + x[j] > 0``: ``w[y] / C * (1 if p == 1 else
     2 z_j)``; ``x[y]`` gets minus their sum; times ``grad_output`` (divided by N for 'mean').
     """
-    x, xr, ti, w, p, margin, shape, res_dtype, k_dtype = _multi_margin_args(
-        input, target, p, margin, weight, reduction)
-    gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
-    gx = np.empty_like(xr)
-    _rowwise.kernels().multi_margin_bwd(KERNEL_INDEX[k_dtype], xr, ti, w, p, margin, gy, scale, gx,
-                          _threads.threads_for(xr.size, True))
-    return gx.reshape(x.shape).astype(res_dtype, copy=False)
-
-
-# ---- multilabel_margin_loss ------------------------------------------------------------------
-
-def _multilabel_args(input, target, reduction):
-    check_reduction(reduction)
-    (x,), res_dtype, k_dtype = _rowwise.floats((input, "input"))
-    n_rows, n_classes = _scores(x)
-    t = _rowwise.class_target(target)
-    if x.ndim == 2:
-        if t.shape != x.shape:
-            raise ValueError(f"target must have input's shape {x.shape}, got {t.shape}")
-    elif t.ndim > 1 or t.size != n_classes:
-        raise ValueError(f"target must have {n_classes} entries (input's shape), got shape "
-                         f"{t.shape}")
-    _class_range(t, n_classes, low=-1)
-    xr = np.ascontiguousarray(x, k_dtype).reshape(n_rows, n_classes)
-    ti = np.ascontiguousarray(t, np.int64).reshape(n_rows, n_classes)
-    shape = (n_rows,) if x.ndim == 2 else ()
-    return x, xr, ti, shape, res_dtype, k_dtype
+    return _multi_margin_loss_backward(grad_output, input, target, p, margin, weight,
+                                       check_reduction(reduction))
 
 
 def multilabel_margin_loss(input, target, *, reduction="mean"):
@@ -468,7 +674,8 @@ def multilabel_margin_loss(input, target, *, reduction="mean"):
         Integer array of input's shape: each row lists its target classes, followed by -1;
         entries after the first -1 are ignored. Every entry must lie in ``[-1, C)`` (torch
         checks all of them too).
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
 
     Returns
     -------
@@ -491,20 +698,37 @@ def multilabel_margin_loss(input, target, *, reduction="mean"):
     a target listed twice counts twice, as in torch. An empty batch gives NaN for ``'mean'``
     (torch returns an undefined value).
     """
-    _, xr, ti, shape, res_dtype, k_dtype = _multilabel_args(input, target, reduction)
-    rows = np.empty(xr.shape[0])
-    total = _rowwise.kernels().multilabel_fwd(KERNEL_INDEX[k_dtype], xr, ti, rows,
-                                _threads.threads_for(xr.size, True))
-    return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
+    return _multilabel_margin_loss(input, target, check_reduction(reduction))
 
 
 def multilabel_margin_loss_backward(grad_output, input, target, *, reduction="mean"):
     """Gradient of ``multilabel_margin_loss`` with respect to ``input``: for every active pair
     (target k, non-target j, ``1 - x[k] + x[j] > 0``), ``+1/C`` to ``x[j]`` and ``-1/C`` to
-    ``x[k]``, times ``grad_output`` (divided by N for 'mean')."""
-    x, xr, ti, shape, res_dtype, k_dtype = _multilabel_args(input, target, reduction)
-    gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
-    gx = np.empty_like(xr)
-    _rowwise.kernels().multilabel_bwd(KERNEL_INDEX[k_dtype], xr, ti, gy, scale, gx,
-                        _threads.threads_for(xr.size, True))
-    return gx.reshape(x.shape).astype(res_dtype, copy=False)
+    ``x[k]``, times ``grad_output`` (divided by N for 'mean').
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Scores ``(N, C)`` or ``(C,)`` (0-D: one score).
+    target : array_like
+        Integer array of input's shape: each row lists its target classes, followed by -1;
+        entries after the first -1 are ignored. Every entry must lie in ``[-1, C)`` (torch
+        checks all of them too).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``multilabel_margin_loss`` raises.
+    """
+    return _multilabel_margin_loss_backward(grad_output, input, target, check_reduction(reduction))
+# </generated: class_losses.functions>

@@ -26,18 +26,16 @@ import numpy as np
 from . import _rowwise, _threads
 from ._validate import KERNEL_INDEX, bool_option, check_reduction, real_param
 
-__all__ = [
-    "cosine_embedding_loss", "cosine_embedding_loss_backward",
-    "triplet_margin_loss", "triplet_margin_loss_backward",
-    "contrastive_loss", "contrastive_loss_backward",
-    "info_nce", "info_nce_backward", "nt_xent", "nt_xent_backward",
-]
+# <generated: embedding_losses.__all__>
+__all__ = ["cosine_embedding_loss", "cosine_embedding_loss_backward", "triplet_margin_loss",
+           "triplet_margin_loss_backward", "contrastive_loss", "contrastive_loss_backward",
+           "info_nce", "info_nce_backward", "nt_xent", "nt_xent_backward"]
+# </generated: embedding_losses.__all__>
 
 
 # ---- cosine_embedding_loss -------------------------------------------------------------------
 
 def _cosine_args(input1, input2, target, margin, reduction):
-    check_reduction(reduction)
     margin = real_param(margin, "margin")
     (x1, x2), res_dtype, k_dtype = _rowwise.floats((input1, "input1"), (input2, "input2"))
     t = _rowwise.real_target(target)
@@ -61,51 +59,7 @@ def _cosine_args(input1, input2, target, margin, reduction):
     return x1, x2, a, b, t64, margin, t.shape, res_dtype, k_dtype
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0, *, reduction="mean"):
-    """Cosine embedding loss of pairs (torch.nn.functional.cosine_embedding_loss).
-
-    Parameters
-    ----------
-    input1, input2 : array_like
-        ``(N, D)`` embeddings with a 1-D target ``(N,)``, or ``(D,)`` with a 0-D target. Same
-        shape; float dtypes as in the module notes.
-    target : array_like
-        1 (similar pair) or -1 (dissimilar pair), any real or integer dtype.
-    margin : float, default 0
-        Dissimilar pairs cost ``max(0, cos - margin)``; torch suggests [-1, 1].
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-
-    Returns
-    -------
-    ndarray or NumPy scalar
-        ``(N,)`` (or 0-D) for ``'none'``, else a scalar of the result dtype.
-
-    Raises
-    ------
-    TypeError
-        Non-real inputs or target, non-real margin.
-    ValueError
-        Shapes that do not match, target values other than 1 and -1 (torch silently gives 0
-        for them), an unknown reduction.
-
-    Notes
-    -----
-    As ATen, with ``EPS = 1e-12`` added to both squared norms::
-
-        cos  = <x1, x2> / sqrt((||x1||^2 + EPS) (||x2||^2 + EPS))
-        loss = 1 - cos                  if target == 1
-               max(0, cos - margin)     if target == -1
-
-    The dot product and the norms accumulate in float64. The gradient
-    (``cosine_embedding_loss_backward``) passes through the clamp where ``cos - margin >= 0``,
-    as torch's autograd does.
-
-    Examples
-    --------
-    >>> import numpy as np, actloss as F
-    >>> F.cosine_embedding_loss(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), np.array([1]))
-    np.float64(1.0)
-    """
+def _cosine_embedding_loss(input1, input2, target, margin, reduction):
     _, _, a, b, t, margin, shape, res_dtype, k_dtype = _cosine_args(input1, input2, target,
                                                                    margin, reduction)
     rows = np.empty(a.shape[0])
@@ -114,15 +68,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, *, reduction="mean")
     return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
 
 
-def cosine_embedding_loss_backward(grad_output, input1, input2, target, margin=0, *,
-                                   reduction="mean"):
-    """Gradients ``(grad_input1, grad_input2)`` of ``cosine_embedding_loss``.
-
-    With ``den = sqrt(m1 m2)``, ``m_i = ||x_i||^2 + 1e-12``: ``dcos/dx1 = x2 / den - cos x1 /
-    m1`` (symmetrically for x2); the loss's derivative is ``-dcos`` for target 1 and ``dcos``
-    where ``cos - margin >= 0`` for target -1, times ``grad_output`` (divided by N for
-    ``'mean'``).
-    """
+def _cosine_embedding_loss_backward(grad_output, input1, input2, target, margin, reduction):
     x1, x2, a, b, t, margin, shape, res_dtype, k_dtype = _cosine_args(input1, input2, target,
                                                                       margin, reduction)
     gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
@@ -134,22 +80,12 @@ def cosine_embedding_loss_backward(grad_output, input1, input2, target, margin=0
 
 # ---- triplet_margin_loss ---------------------------------------------------------------------
 
-_PDIST_DOC = """``d(x1, x2) = ||x1 - x2 + eps||_p`` along the last dimension, torch's
-    ``pairwise_distance``: the difference is rounded in the input dtype as torch rounds it, the
-    norm accumulates in float64. ``p = 2`` (default), 1, 0 (count of non-zeros), ``inf`` (max
-    ``|v|``) and any other ``p > 0`` (``(sum |v|^p)^(1/p)``). Gradients follow torch's norm
-    backward: 0 where the norm is 0 (``p >= 1``), ``sign(v)`` for ``p = 1`` (0 at 0), shared
-    evenly among tied maxima for ``p = inf``, 0 for ``p = 0``. Negative ``p`` (which torch
-    accepts) raises ValueError."""
-
 
 def _triplet_args(anchor, positive, negative, margin, p, eps, swap, reduction):
-    check_reduction(reduction)
     margin = real_param(margin, "margin")
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     p, eps = _rowwise.pnorm(p, eps)
-    swap = bool_option(swap, "swap")
     names = ["anchor", "positive", "negative"]
     xs, res_dtype, k_dtype = _rowwise.floats(*zip((anchor, positive, negative), names))
     if len({x.ndim for x in xs}) != 1:
@@ -160,52 +96,7 @@ def _triplet_args(anchor, positive, negative, margin, p, eps, swap, reduction):
     return xs, rows, margin, p, eps, swap, xs[0].shape[:-1], res_dtype, k_dtype
 
 
-def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, *,
-                        reduction="mean"):
-    """Triplet margin loss (torch.nn.functional.triplet_margin_loss).
-
-    Parameters
-    ----------
-    anchor, positive, negative : array_like
-        Embeddings of one shape ``(..., D)``: one triplet per position of the leading
-        dimensions (``(N, D)`` the usual case; ``(D,)`` one triplet, 0-D a 1-vector).
-    margin : float, default 1.0
-        Must be > 0.
-    p : float, default 2
-        Norm of the pairwise distance, >= 0 or ``inf``.
-    eps : float, default 1e-6
-        Added to the difference before the norm (as torch).
-    swap : bool, default False
-        Use ``min(d(a, n), d(p, n))`` as the negative distance (Balntas et al. 2016).
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-
-    Returns
-    -------
-    ndarray or NumPy scalar
-        The leading shape for ``'none'``, else a scalar of the result dtype.
-
-    Raises
-    ------
-    TypeError
-        Non-real embeddings or parameters, a non-bool swap.
-    ValueError
-        Embeddings of different shapes, ``margin <= 0``, ``p < 0``, an unknown reduction.
-
-    Notes
-    -----
-    ``loss = max(margin + d(a, p) - d_neg, 0)``, ``d_neg = d(a, n)`` or, with ``swap``,
-    ``min(d(a, n), d(p, n))``. The distance is
-    {pdist}
-    At the hinge the gradient passes where ``margin + d(a, p) - d_neg >= 0`` (torch's
-    clamp_min); on a swap tie ``d(a, n) == d(p, n)`` each distance gets half (torch's min).
-
-    Examples
-    --------
-    >>> import numpy as np, actloss as F
-    >>> a, p, n = np.zeros((1, 2)), np.zeros((1, 2)), np.ones((1, 2))
-    >>> float(F.triplet_margin_loss(a, p, n, eps=0.0))  # 1 + 0 - sqrt(2), clamped
-    0.0
-    """
+def _triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction):
     _, (a, q, n), margin, p, eps, swap, shape, res_dtype, k_dtype = _triplet_args(
         anchor, positive, negative, margin, p, eps, swap, reduction)
     rows = np.empty(a.shape[0])
@@ -214,17 +105,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
 
 
-triplet_margin_loss.__doc__ = triplet_margin_loss.__doc__.replace("{pdist}", _PDIST_DOC)
-
-
-def triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin=1.0, p=2,
-                                 eps=1e-6, swap=False, *, reduction="mean"):
-    """Gradients ``(grad_anchor, grad_positive, grad_negative)`` of ``triplet_margin_loss``.
-
-    Where the hinge is active (``margin + d(a, p) - d_neg >= 0``), ``+grad_output`` flows into
-    ``d(a, p)`` and ``-grad_output`` into ``d_neg`` (split in half on a swap tie), then through
-    the distances' gradients to the embeddings; inactive triplets get 0.
-    """
+def _triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin, p, eps, swap, reduction):
     xs, (a, q, n), margin, p, eps, swap, shape, res_dtype, k_dtype = _triplet_args(
         anchor, positive, negative, margin, p, eps, swap, reduction)
     gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
@@ -237,7 +118,6 @@ def triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin
 # ---- contrastive_loss ------------------------------------------------------------------------
 
 def _contrastive_args(x1, x2, target, margin, reduction, p, eps):
-    check_reduction(reduction)
     margin = real_param(margin, "margin")
     if not margin >= 0:
         raise ValueError(f"margin must be >= 0, got {margin}")
@@ -255,58 +135,7 @@ def _contrastive_args(x1, x2, target, margin, reduction, p, eps):
         k_dtype
 
 
-def contrastive_loss(x1, x2, target, margin=1.0, *, reduction="mean", p=2, eps=1e-6):
-    """Contrastive loss of embedding pairs (Hadsell, Chopra & LeCun 2006); not in torch.
-
-    Parameters
-    ----------
-    x1, x2 : array_like
-        Embeddings of one shape ``(..., D)``: one pair per position of the leading dimensions.
-    target : array_like
-        1 for a similar pair, 0 for a dissimilar one (any real, integer or bool dtype), of the
-        leading shape.
-    margin : float, default 1.0
-        Dissimilar pairs closer than this are pushed apart; must be >= 0.
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-    p : float, default 2
-        Norm of the pair distance, >= 0 or ``inf``.
-    eps : float, default 1e-6
-        Added to the difference before the norm (as torch's pairwise_distance).
-
-    Returns
-    -------
-    ndarray or NumPy scalar
-        The leading shape for ``'none'``, else a scalar of the result dtype.
-
-    Raises
-    ------
-    TypeError
-        Non-real embeddings, target or parameters.
-    ValueError
-        Shapes that do not match, target values other than 0 and 1, ``margin < 0``, ``p < 0``,
-        an unknown reduction.
-
-    Notes
-    -----
-    With ``d = ||x1 - x2 + eps||_p`` and ``y`` the target (1 = similar)::
-
-        loss = 1/2 * y * d^2 + 1/2 * (1 - y) * max(0, margin - d)^2
-
-    the form of Hadsell et al. (their eq. 4, with their label convention flipped so that 1
-    means similar) and of Caffe's ContrastiveLoss, **with** the factor 1/2 (TensorFlow
-    Addons' ``contrastive_loss`` omits it and is twice this). ``'mean'`` divides the sum by the
-    number of pairs. The distance is
-    {pdist}
-    The gradient with respect to ``d`` is ``y d - (1 - y) max(0, margin - d)``; it is 0 for
-    dissimilar pairs at or beyond the margin.
-
-    Examples
-    --------
-    >>> import numpy as np, actloss as F
-    >>> x1, x2 = np.array([[0.0, 0.0], [0.0, 0.0]]), np.array([[3.0, 4.0], [0.6, 0.8]])
-    >>> F.contrastive_loss(x1, x2, np.array([1, 0]), eps=0.0, reduction="none")
-    array([12.5,  0. ])
-    """
+def _contrastive_loss(x1, x2, target, margin, reduction, p, eps):
     _, a, b, t, margin, p, eps, shape, res_dtype, k_dtype = _contrastive_args(
         x1, x2, target, margin, reduction, p, eps)
     rows = np.empty(a.shape[0])
@@ -315,13 +144,7 @@ def contrastive_loss(x1, x2, target, margin=1.0, *, reduction="mean", p=2, eps=1
     return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
 
 
-contrastive_loss.__doc__ = contrastive_loss.__doc__.replace("{pdist}", _PDIST_DOC)
-
-
-def contrastive_loss_backward(grad_output, x1, x2, target, margin=1.0, *, reduction="mean", p=2,
-                              eps=1e-6):
-    """Gradients ``(grad_x1, grad_x2)`` of ``contrastive_loss``: ``grad_output * (y d - (1 - y)
-    max(0, margin - d)) * dd/dx1``, and its negative for x2."""
+def _contrastive_loss_backward(grad_output, x1, x2, target, margin, reduction, p, eps):
     xs, a, b, t, margin, p, eps, shape, res_dtype, k_dtype = _contrastive_args(
         x1, x2, target, margin, reduction, p, eps)
     gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
@@ -335,12 +158,10 @@ def contrastive_loss_backward(grad_output, x1, x2, target, margin=1.0, *, reduct
 
 def _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_negatives):
     """Normalised embeddings Z = [q^; k^] and the similarity matrix S of the anchors."""
-    check_reduction(reduction)
     tau = real_param(temperature, "temperature")
     if not tau > 0:
         raise ValueError(f"temperature must be > 0, got {tau}")
-    symmetric = bool_option(symmetric, "symmetric")
-    intra = bool_option(intra_view_negatives, "intra_view_negatives")
+    intra = intra_view_negatives
     (q, k), res_dtype, k_dtype = _rowwise.floats((query, "query"), (key, "key"))
     if q.ndim != 2:
         raise ValueError(f"query must be 2-D (N, D), got shape {q.shape}")
@@ -375,6 +196,328 @@ def _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_ne
                 res_dtype=res_dtype)
 
 
+def _info_nce(query, key, temperature, reduction, symmetric, intra_view_negatives):
+    c = _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_negatives)
+    n, s, n_loss = c["n"], c["s"], c["n_loss"]
+    rows, loss = np.empty(s.shape[0] + (n if c["columns"] else 0)), np.empty(n_loss)
+    total = _rowwise.kernels().ce_fwd(c["dt"], s, c["scale"], c["offset"], c["mask"], c["columns"], rows, loss,
+                        c["nt_s"])
+    return _rowwise.reduce(loss, total, reduction, (n_loss,), c["res_dtype"])
+
+
+def _info_nce_backward(grad_output, query, key, temperature, reduction, symmetric, intra_view_negatives):
+    c = _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_negatives)
+    n, s, dt, nt, n_loss = c["n"], c["s"], c["dt"], c["nt"], c["n_loss"]
+    gy, scale = _rowwise.grad_output(grad_output, reduction, (n_loss,))
+    # a pair's loss is the mean of its `fold` directions; row r of the kernel's row (and
+    # column) losses belongs to loss r % n_loss
+    gs = np.empty_like(s)
+    _rowwise.kernels().ce_bwd(dt, s, c["scale"], c["offset"], c["mask"], c["columns"], gy, scale / c["fold"],
+                n_loss, gs, c["nt_s"])
+    qh, kh, z = c["qh"], c["kh"], c["z"]
+    if c["intra"]:
+        d_anchor = gs @ z            # through the anchor rows of Z
+        d_all = gs.T @ c["anchors"]  # through Z as the right operand
+        gq1, gq2 = d_anchor[:n], d_all[:n]
+        gk1, gk2 = d_all[n:], (d_anchor[n:] if c["symmetric"] else None)
+    else:                            # gs holds both directions when symmetric
+        gq1, gq2, gk1, gk2 = gs @ kh, None, gs.T @ qh, None
+    gq, gk = np.empty_like(c["qc"]), np.empty_like(c["kc"])
+    _rowwise.kernels().normalize_bwd(dt, c["qc"], gq1, gq2, _rowwise.NORMALIZE_EPS, gq, nt)
+    _rowwise.kernels().normalize_bwd(dt, c["kc"], gk1, gk2, _rowwise.NORMALIZE_EPS, gk, nt)
+    return _rowwise.grads((gq, gk), (c["q"], c["k"]))
+
+
+# ---- the public functions, generated from _ops.LOSSES ----------------------------------------
+
+# <generated: embedding_losses.functions>
+def cosine_embedding_loss(input1, input2, target, margin=0, *, reduction="mean"):
+    """Cosine embedding loss of pairs (torch.nn.functional.cosine_embedding_loss).
+
+    Parameters
+    ----------
+    input1, input2 : array_like
+        ``(N, D)`` embeddings with a 1-D target ``(N,)``, or ``(D,)`` with a 0-D target. Same
+        shape; float dtypes as in the module notes.
+    target : array_like
+        1 (similar pair) or -1 (dissimilar pair), any real or integer dtype.
+    margin : float, default 0
+        Dissimilar pairs cost ``max(0, cos - margin)``; torch suggests [-1, 1].
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        ``(N,)`` (or 0-D) for ``'none'``, else a scalar of the result dtype.
+
+    Raises
+    ------
+    TypeError
+        Non-real inputs or target, non-real margin.
+    ValueError
+        Shapes that do not match, target values other than 1 and -1 (torch silently gives 0
+        for them), an unknown reduction.
+
+    Notes
+    -----
+    As ATen, with ``EPS = 1e-12`` added to both squared norms::
+
+        cos  = <x1, x2> / sqrt((||x1||^2 + EPS) (||x2||^2 + EPS))
+        loss = 1 - cos                  if target == 1
+                   max(0, cos - margin)     if target == -1
+
+    The dot product and the norms accumulate in float64. The gradient
+    (``cosine_embedding_loss_backward``) passes through the clamp where ``cos - margin >= 0``,
+    as torch's autograd does.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.cosine_embedding_loss(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), np.array([1]))
+    np.float64(1.0)
+    """
+    return _cosine_embedding_loss(input1, input2, target, margin, check_reduction(reduction))
+
+
+def cosine_embedding_loss_backward(grad_output, input1, input2, target, margin=0, *,
+                                   reduction="mean"):
+    """Gradients ``(grad_input1, grad_input2)`` of ``cosine_embedding_loss``.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input1, input2 : array_like
+        ``(N, D)`` embeddings with a 1-D target ``(N,)``, or ``(D,)`` with a 0-D target. Same
+        shape; float dtypes as in the module notes.
+    target : array_like
+        1 (similar pair) or -1 (dissimilar pair), any real or integer dtype.
+    margin : float, default 0
+        Dissimilar pairs cost ``max(0, cos - margin)``; torch suggests [-1, 1].
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``cosine_embedding_loss`` raises.
+
+    Notes
+    -----
+    With ``den = sqrt(m1 m2)``, ``m_i = ||x_i||^2 + 1e-12``: ``dcos/dx1 = x2 / den - cos x1 /
+    m1`` (symmetrically for x2); the loss's derivative is ``-dcos`` for target 1 and ``dcos``
+    where ``cos - margin >= 0`` for target -1, times ``grad_output`` (divided by N for
+    ``'mean'``).
+    """
+    return _cosine_embedding_loss_backward(grad_output, input1, input2, target, margin,
+                                           check_reduction(reduction))
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False, *,
+                        reduction="mean"):
+    """Triplet margin loss (torch.nn.functional.triplet_margin_loss).
+
+    Parameters
+    ----------
+    anchor, positive, negative : array_like
+        Embeddings of one shape ``(..., D)``: one triplet per position of the leading
+        dimensions (``(N, D)`` the usual case; ``(D,)`` one triplet, 0-D a 1-vector).
+    margin : float, default 1.0
+        Must be > 0.
+    p : float, default 2
+        Norm of the pairwise distance, >= 0 or ``inf``.
+    eps : float, default 1e-06
+        Added to the difference before the norm (as torch).
+    swap : bool, default False
+        Use ``min(d(a, n), d(p, n))`` as the negative distance (Balntas et al. 2016).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        The leading shape for ``'none'``, else a scalar of the result dtype.
+
+    Raises
+    ------
+    TypeError
+        Non-real embeddings or parameters, a non-bool swap.
+    ValueError
+        Embeddings of different shapes, ``margin <= 0``, ``p < 0``, an unknown reduction.
+
+    Notes
+    -----
+    ``loss = max(margin + d(a, p) - d_neg, 0)``, ``d_neg = d(a, n)`` or, with ``swap``,
+    ``min(d(a, n), d(p, n))``. The distance is
+    ``d(x1, x2) = ||x1 - x2 + eps||_p`` along the last dimension, torch's ``pairwise_distance``:
+    the difference is rounded in the input dtype as torch rounds it, the norm accumulates in
+    float64. ``p = 2`` (default), 1, 0 (count of non-zeros), ``inf`` (max ``|v|``) and any other
+    ``p > 0`` (``(sum |v|^p)^(1/p)``). Gradients follow torch's norm backward: 0 where the norm is 0
+    (``p >= 1``), ``sign(v)`` for ``p = 1`` (0 at 0), shared evenly among tied maxima for ``p =
+    inf``, 0 for ``p = 0``. Negative ``p`` (which torch accepts) raises ValueError.
+    At the hinge the gradient passes where ``margin + d(a, p) - d_neg >= 0`` (torch's
+    clamp_min); on a swap tie ``d(a, n) == d(p, n)`` each distance gets half (torch's min).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> a, p, n = np.zeros((1, 2)), np.zeros((1, 2)), np.ones((1, 2))
+    >>> float(F.triplet_margin_loss(a, p, n, eps=0.0))  # 1 + 0 - sqrt(2), clamped
+    0.0
+    """
+    return _triplet_margin_loss(anchor, positive, negative, margin, p, eps,
+                                bool_option(swap, "swap"), check_reduction(reduction))
+
+
+def triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin=1.0, p=2,
+                                 eps=1e-06, swap=False, *, reduction="mean"):
+    """Gradients ``(grad_anchor, grad_positive, grad_negative)`` of ``triplet_margin_loss``.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    anchor, positive, negative : array_like
+        Embeddings of one shape ``(..., D)``: one triplet per position of the leading
+        dimensions (``(N, D)`` the usual case; ``(D,)`` one triplet, 0-D a 1-vector).
+    margin : float, default 1.0
+        Must be > 0.
+    p : float, default 2
+        Norm of the pairwise distance, >= 0 or ``inf``.
+    eps : float, default 1e-06
+        Added to the difference before the norm (as torch).
+    swap : bool, default False
+        Use ``min(d(a, n), d(p, n))`` as the negative distance (Balntas et al. 2016).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``triplet_margin_loss`` raises.
+
+    Notes
+    -----
+    Where the hinge is active (``margin + d(a, p) - d_neg >= 0``), ``+grad_output`` flows into
+    ``d(a, p)`` and ``-grad_output`` into ``d_neg`` (split in half on a swap tie), then through
+    the distances' gradients to the embeddings; inactive triplets get 0.
+    """
+    return _triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin, p, eps,
+                                         bool_option(swap, "swap"), check_reduction(reduction))
+
+
+def contrastive_loss(x1, x2, target, margin=1.0, *, reduction="mean", p=2, eps=1e-06):
+    """Contrastive loss of embedding pairs (Hadsell, Chopra & LeCun 2006); not in torch.
+
+    Parameters
+    ----------
+    x1, x2 : array_like
+        Embeddings of one shape ``(..., D)``: one pair per position of the leading dimensions.
+    target : array_like
+        1 for a similar pair, 0 for a dissimilar one (any real, integer or bool dtype), of the
+        leading shape.
+    margin : float, default 1.0
+        Dissimilar pairs closer than this are pushed apart; must be >= 0.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    p : float, default 2
+        Norm of the pair distance, >= 0 or ``inf``.
+    eps : float, default 1e-06
+        Added to the difference before the norm (as torch's pairwise_distance).
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        The leading shape for ``'none'``, else a scalar of the result dtype.
+
+    Raises
+    ------
+    TypeError
+        Non-real embeddings, target or parameters.
+    ValueError
+        Shapes that do not match, target values other than 0 and 1, ``margin < 0``, ``p < 0``,
+        an unknown reduction.
+
+    Notes
+    -----
+    With ``d = ||x1 - x2 + eps||_p`` and ``y`` the target (1 = similar)::
+
+        loss = 1/2 * y * d^2 + 1/2 * (1 - y) * max(0, margin - d)^2
+
+    the form of Hadsell et al. (their eq. 4, with their label convention flipped so that 1
+    means similar) and of Caffe's ContrastiveLoss, **with** the factor 1/2 (TensorFlow
+    Addons' ``contrastive_loss`` omits it and is twice this). ``'mean'`` divides the sum by the
+    number of pairs. The distance is
+    ``d(x1, x2) = ||x1 - x2 + eps||_p`` along the last dimension, torch's ``pairwise_distance``:
+    the difference is rounded in the input dtype as torch rounds it, the norm accumulates in
+    float64. ``p = 2`` (default), 1, 0 (count of non-zeros), ``inf`` (max ``|v|``) and any other
+    ``p > 0`` (``(sum |v|^p)^(1/p)``). Gradients follow torch's norm backward: 0 where the norm is 0
+    (``p >= 1``), ``sign(v)`` for ``p = 1`` (0 at 0), shared evenly among tied maxima for ``p =
+    inf``, 0 for ``p = 0``. Negative ``p`` (which torch accepts) raises ValueError.
+    The gradient with respect to ``d`` is ``y d - (1 - y) max(0, margin - d)``; it is 0 for
+    dissimilar pairs at or beyond the margin.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x1, x2 = np.array([[0.0, 0.0], [0.0, 0.0]]), np.array([[3.0, 4.0], [0.6, 0.8]])
+    >>> F.contrastive_loss(x1, x2, np.array([1, 0]), eps=0.0, reduction="none")
+    array([12.5,  0. ])
+    """
+    return _contrastive_loss(x1, x2, target, margin, check_reduction(reduction), p, eps)
+
+
+def contrastive_loss_backward(grad_output, x1, x2, target, margin=1.0, *, reduction="mean", p=2,
+                              eps=1e-06):
+    """Gradients ``(grad_x1, grad_x2)`` of ``contrastive_loss``: ``grad_output * (y d - (1 - y)
+    max(0, margin - d)) * dd/dx1``, and its negative for x2.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    x1, x2 : array_like
+        Embeddings of one shape ``(..., D)``: one pair per position of the leading dimensions.
+    target : array_like
+        1 for a similar pair, 0 for a dissimilar one (any real, integer or bool dtype), of the
+        leading shape.
+    margin : float, default 1.0
+        Dissimilar pairs closer than this are pushed apart; must be >= 0.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    p : float, default 2
+        Norm of the pair distance, >= 0 or ``inf``.
+    eps : float, default 1e-06
+        Added to the difference before the norm (as torch's pairwise_distance).
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``contrastive_loss`` raises.
+    """
+    return _contrastive_loss_backward(grad_output, x1, x2, target, margin,
+                                      check_reduction(reduction), p, eps)
+
+
 def info_nce(query, key, temperature=0.1, *, reduction="mean", symmetric=False,
              intra_view_negatives=False):
     """InfoNCE / NT-Xent: normalized temperature-scaled cross-entropy of paired embeddings.
@@ -388,7 +531,7 @@ def info_nce(query, key, temperature=0.1, *, reduction="mean", symmetric=False,
         other row of ``key`` a negative.
     temperature : float, default 0.1
         tau > 0.
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
         ``'none'`` gives the ``(N,)`` per-pair losses -- in the 2N-view form
         (``symmetric=True, intra_view_negatives=True``) the ``(2N,)`` per-view losses, the
         query views' then the key views'. ``'sum'`` is their sum, ``'mean'`` their mean.
@@ -446,45 +589,61 @@ def info_nce(query, key, temperature=0.1, *, reduction="mean", symmetric=False,
     >>> round(float(F.info_nce(q, q, temperature=1.0)), 6)  # -log(e / (e + 2))
     0.551445
     """
-    c = _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_negatives)
-    n, s, n_loss = c["n"], c["s"], c["n_loss"]
-    rows, loss = np.empty(s.shape[0] + (n if c["columns"] else 0)), np.empty(n_loss)
-    total = _rowwise.kernels().ce_fwd(c["dt"], s, c["scale"], c["offset"], c["mask"], c["columns"], rows, loss,
-                        c["nt_s"])
-    return _rowwise.reduce(loss, total, reduction, (n_loss,), c["res_dtype"])
+    return _info_nce(query, key, temperature, check_reduction(reduction),
+                     bool_option(symmetric, "symmetric"),
+                     bool_option(intra_view_negatives, "intra_view_negatives"))
 
 
 def info_nce_backward(grad_output, query, key, temperature=0.1, *, reduction="mean",
                       symmetric=False, intra_view_negatives=False):
     """Gradients ``(grad_query, grad_key)`` of ``info_nce``.
 
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    query, key : array_like
+        ``(N, D)`` embeddings; row i of ``key`` is the positive of row i of ``query``, every
+        other row of ``key`` a negative.
+    temperature : float, default 0.1
+        tau > 0.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        ``'none'`` gives the ``(N,)`` per-pair losses -- in the 2N-view form
+        (``symmetric=True, intra_view_negatives=True``) the ``(2N,)`` per-view losses, the
+        query views' then the key views'. ``'sum'`` is their sum, ``'mean'`` their mean.
+    symmetric : bool, default False
+        Average the query->key and key->query directions (CLIP's loss, and the two halves of
+        SimCLR's).
+    intra_view_negatives : bool, default False
+        Also contrast each anchor with the other embeddings of its own view (SimCLR's 2N-view
+        NT-Xent); see Notes.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``info_nce`` raises.
+
+    Notes
+    -----
     ``grad_output`` is a scalar for 'mean'/'sum', else an array of the loss's shape: ``(N,)``,
     or ``(2N,)`` (one per view) in the 2N-view form. The logit gradient ``(softmax - onehot) /
     tau`` (a row kernel) goes back through the similarity matmuls (BLAS) and the row
     normalisation: ``(g - u^ <u^, g>) / ||u||`` where ``||u|| >= 1e-12``, ``g / 1e-12`` below
     (torch's normalize).
     """
-    c = _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_negatives)
-    n, s, dt, nt, n_loss = c["n"], c["s"], c["dt"], c["nt"], c["n_loss"]
-    gy, scale = _rowwise.grad_output(grad_output, reduction, (n_loss,))
-    # a pair's loss is the mean of its `fold` directions; row r of the kernel's row (and
-    # column) losses belongs to loss r % n_loss
-    gs = np.empty_like(s)
-    _rowwise.kernels().ce_bwd(dt, s, c["scale"], c["offset"], c["mask"], c["columns"], gy, scale / c["fold"],
-                n_loss, gs, c["nt_s"])
-    qh, kh, z = c["qh"], c["kh"], c["z"]
-    if c["intra"]:
-        d_anchor = gs @ z            # through the anchor rows of Z
-        d_all = gs.T @ c["anchors"]  # through Z as the right operand
-        gq1, gq2 = d_anchor[:n], d_all[:n]
-        gk1, gk2 = d_all[n:], (d_anchor[n:] if c["symmetric"] else None)
-    else:                            # gs holds both directions when symmetric
-        gq1, gq2, gk1, gk2 = gs @ kh, None, gs.T @ qh, None
-    gq, gk = np.empty_like(c["qc"]), np.empty_like(c["kc"])
-    _rowwise.kernels().normalize_bwd(dt, c["qc"], gq1, gq2, _rowwise.NORMALIZE_EPS, gq, nt)
-    _rowwise.kernels().normalize_bwd(dt, c["kc"], gk1, gk2, _rowwise.NORMALIZE_EPS, gk, nt)
-    return _rowwise.grads((gq, gk), (c["q"], c["k"]))
+    return _info_nce_backward(grad_output, query, key, temperature, check_reduction(reduction),
+                              bool_option(symmetric, "symmetric"),
+                              bool_option(intra_view_negatives, "intra_view_negatives"))
 
 
 nt_xent = info_nce
+
+
 nt_xent_backward = info_nce_backward
+# </generated: embedding_losses.functions>

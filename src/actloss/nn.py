@@ -48,12 +48,12 @@ __all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "ReLU", 
            "LeakyReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish", "Softplus", "Softsign",
            "Sigmoid", "Tanh", "LogSigmoid", "Hardtanh", "Hardsigmoid", "Hardswish",
            "Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "GLU", "Softmax",
-           "LogSoftmax", "Softmin", "PReLU", "RReLU", "L1Loss", "MSELoss", "SmoothL1Loss",
-           "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss",
-           "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss", "MarginRankingLoss",
-           "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "SoftMarginLoss",
-           "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
-           "SigmoidFocalLoss", "ContrastiveLoss", "InfoNCELoss", "AdaptiveLogSoftmaxWithLoss"]
+           "LogSoftmax", "Softmin", "PReLU", "RReLU", "MSELoss", "L1Loss", "SmoothL1Loss",
+           "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "GaussianNLLLoss",
+           "PoissonNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
+           "MultiLabelSoftMarginLoss", "SigmoidFocalLoss", "CrossEntropyLoss", "NLLLoss",
+           "MultiMarginLoss", "MultiLabelMarginLoss", "CosineEmbeddingLoss",
+           "TripletMarginLoss", "ContrastiveLoss", "InfoNCELoss", "AdaptiveLogSoftmaxWithLoss"]
 # </generated: nn.__all__>
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys",
@@ -707,9 +707,12 @@ def _softmax_class(name, function):
         "_fn": getattr(_sm, function), "_grad": getattr(_sm, function + "_backward")})
 
 
+# One line per row of _ops.SOFTMAX_FAMILY, written by _codegen.py.
+# <generated: nn.softmax>
 Softmax = _softmax_class("Softmax", "softmax")
 LogSoftmax = _softmax_class("LogSoftmax", "log_softmax")
 Softmin = _softmax_class("Softmin", "softmin")
+# </generated: nn.softmax>
 
 
 class PReLU(Module):
@@ -967,12 +970,10 @@ def _loss_class(name):
 
 # One line per row of _ops.LOSS_MODULES, written by _codegen.py.
 # <generated: nn.losses>
-L1Loss = _loss_class("L1Loss")
 MSELoss = _loss_class("MSELoss")
+L1Loss = _loss_class("L1Loss")
 SmoothL1Loss = _loss_class("SmoothL1Loss")
 HuberLoss = _loss_class("HuberLoss")
-NLLLoss = _loss_class("NLLLoss")
-CrossEntropyLoss = _loss_class("CrossEntropyLoss")
 BCELoss = _loss_class("BCELoss")
 BCEWithLogitsLoss = _loss_class("BCEWithLogitsLoss")
 KLDivLoss = _loss_class("KLDivLoss")
@@ -980,13 +981,15 @@ GaussianNLLLoss = _loss_class("GaussianNLLLoss")
 PoissonNLLLoss = _loss_class("PoissonNLLLoss")
 MarginRankingLoss = _loss_class("MarginRankingLoss")
 HingeEmbeddingLoss = _loss_class("HingeEmbeddingLoss")
-CosineEmbeddingLoss = _loss_class("CosineEmbeddingLoss")
-TripletMarginLoss = _loss_class("TripletMarginLoss")
 SoftMarginLoss = _loss_class("SoftMarginLoss")
 MultiLabelSoftMarginLoss = _loss_class("MultiLabelSoftMarginLoss")
+SigmoidFocalLoss = _loss_class("SigmoidFocalLoss")
+CrossEntropyLoss = _loss_class("CrossEntropyLoss")
+NLLLoss = _loss_class("NLLLoss")
 MultiMarginLoss = _loss_class("MultiMarginLoss")
 MultiLabelMarginLoss = _loss_class("MultiLabelMarginLoss")
-SigmoidFocalLoss = _loss_class("SigmoidFocalLoss")
+CosineEmbeddingLoss = _loss_class("CosineEmbeddingLoss")
+TripletMarginLoss = _loss_class("TripletMarginLoss")
 ContrastiveLoss = _loss_class("ContrastiveLoss")
 InfoNCELoss = _loss_class("InfoNCELoss")
 # </generated: nn.losses>

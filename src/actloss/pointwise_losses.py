@@ -23,15 +23,12 @@ Common rules (DESIGN.md section 1):
 """
 import math
 import numbers
-import re
-import textwrap
-import warnings
 
 import numpy as np
 
 from . import _dispatch, _ops, _threads
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, finish_loss,
-                        loss_grad_seed, promoted_dtype, real_param, result_dtype)
+                        loss_grad_seed, promoted_dtype, real_param, result_dtype, warn_caller)
 
 # <generated: pointwise_losses.__all__>
 __all__ = ["mse_loss", "mse_loss_backward", "l1_loss", "l1_loss_backward", "smooth_l1_loss",
@@ -49,6 +46,8 @@ __all__ = ["mse_loss", "mse_loss_backward", "l1_loss", "l1_loss_backward", "smoo
 
 _ROW = {row.name: row for row in _ops.POINTWISE_LOSSES}
 _TERM = {row.name: i for i, row in enumerate(_ops.POINTWISE_LOSSES)}
+
+
 def _kernels():
     """The _pointwise_loss kernel module (loaded on first use, then cached)."""
     return _dispatch.kernels("_pointwise_loss")
@@ -185,69 +184,6 @@ def _arrays(*named):
     return [as_array(v, n) for v, n in named]
 
 
-# ---- docstrings ------------------------------------------------------------------------------
-
-_REDUCTION_DOC = """reduction : {'none', 'mean', 'sum'}, default 'mean'
-    'none': the loss per element; 'mean': their mean; 'sum': their sum."""
-
-_RAISES_DOC = """Raises
-------
-TypeError
-    For complex, object or string arrays, or a non-numeric parameter.
-ValueError
-    For shapes that do not match as the loss requires (the message gives the shapes), an
-    unknown `reduction`, or a parameter out of its range."""
-
-_RETURNS_DOC = """Returns
--------
-ndarray or NumPy scalar
-    reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
-    (float32/float64, float16 for float16 inputs)."""
-
-
-def _doc(func):
-    """Fill the shared sections ({REDUCTION}, {RETURNS}, {RAISES}) of a loss docstring, at the
-    placeholder's indentation."""
-    def fill(match):
-        indent, key = match.group(1), match.group(2)
-        text = {"REDUCTION": _REDUCTION_DOC, "RETURNS": _RETURNS_DOC, "RAISES": _RAISES_DOC}[key]
-        return textwrap.indent(text, indent)
-    func.__doc__ = re.sub(r"^([ \t]*)\{(REDUCTION|RETURNS|RAISES)\}", fill, func.__doc__,
-                          flags=re.M)
-    return func
-
-
-def _bwd_doc(name, grad, returns="ndarray\n    The gradient with respect to `input`: its "
-             "shape and float dtype."):
-    """Docstring of <name>_backward."""
-    def attach(func):
-        func.__doc__ = f"""Gradient of ``{name}`` with respect to its input.
-
-Parameters
-----------
-grad_output : float or array_like
-    The gradient flowing into the loss: a scalar (or 0-d array) for reduction 'mean'/'sum'
-    (and 'batchmean'), an array of the loss shape for 'none'.
-input, target, ...
-    ``{name}``'s own arguments, in its order and with its defaults.
-
-Returns
--------
-{returns}
-
-Raises
-------
-ValueError
-    A grad_output of the wrong shape, and everything ``{name}`` raises.
-
-Notes
------
-{textwrap.fill(grad, 92)}
-"""
-        return func
-    return attach
-
-
 # ---- regression losses: mse, l1, smooth_l1, huber ---------------------------------------------
 
 def _regression(term, input, target, weight, params=(), weighted_mean=True, flags=0):
@@ -263,9 +199,9 @@ def _regression(term, input, target, weight, params=(), weighted_mean=True, flag
     shape = x.shape
     if t.shape != x.shape:
         shape = _broadcast(("input", x.shape), ("target", t.shape))
-        warnings.warn(f"Using a target size ({t.shape}) that is different to the input size "
-                      f"({x.shape}). This will likely lead to incorrect results due to "
-                      f"broadcasting. Please ensure they have the same size.", stacklevel=3)
+        warn_caller(f"Using a target size ({t.shape}) that is different to the input size "
+                    f"({x.shape}). This will likely lead to incorrect results due to "
+                    f"broadcasting. Please ensure they have the same size.")
     divisor = None
     if w is not None:
         if w.shape != x.shape:
@@ -282,83 +218,22 @@ def _regression_grad(x, P, grad_output, reduction):
     return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
 
 
-@_doc
-def mse_loss(input, target, *, reduction="mean", weight=None):
-    """Mean squared error (torch.nn.functional.mse_loss).
-
-    Parameters
-    ----------
-    input, target : array_like
-        Broadcast together (torch warns about different sizes and then broadcasts; so does
-        this function, with the same UserWarning).
-    {REDUCTION}
-    weight : array_like, optional
-        Elementwise weight of the input's shape (torch requires exactly that), broadcast with
-        it. With 'mean' the result is sum(weight * loss) / sum(weight).
-
-    {RETURNS}
-
-    {RAISES}
-
-    Notes
-    -----
-    loss = (input - target)^2, times weight.
-
-    Examples
-    --------
-    >>> import numpy as np, actloss as F
-    >>> F.mse_loss(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 1.0]))
-    np.float64(1.4166666666666667)
-    """
-    reduction = check_reduction(reduction)
+def _mse_loss(input, target, reduction, weight):
     _, P = _regression("mse", input, target, weight)
     return _forward(P, reduction)
 
 
-@_bwd_doc("mse_loss", "2 (input - target) grad_output (times weight; divided by the element "
-          "count, or by sum(weight), for 'mean').")
-def mse_loss_backward(grad_output, input, target, *, reduction="mean", weight=None):
-    reduction = check_reduction(reduction)
+def _mse_loss_backward(grad_output, input, target, reduction, weight):
     x, P = _regression("mse", input, target, weight)
     return _regression_grad(x, P, grad_output, reduction)
 
 
-@_doc
-def l1_loss(input, target, *, reduction="mean", weight=None):
-    """Mean absolute error (torch.nn.functional.l1_loss).
-
-    Parameters
-    ----------
-    input, target : array_like
-        Broadcast together (with torch's UserWarning when their sizes differ).
-    {REDUCTION}
-    weight : array_like, optional
-        Elementwise weight of the input's shape; 'mean' is then sum(weight * loss) /
-        sum(weight), as torch.
-
-    {RETURNS}
-
-    {RAISES}
-
-    Notes
-    -----
-    loss = |input - target|, times weight.
-
-    Examples
-    --------
-    >>> import numpy as np, actloss as F
-    >>> F.l1_loss(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 1.0]), reduction="none")
-    array([0.5, 0. , 2. ])
-    """
-    reduction = check_reduction(reduction)
+def _l1_loss(input, target, reduction, weight):
     _, P = _regression("l1", input, target, weight)
     return _forward(P, reduction)
 
 
-@_bwd_doc("l1_loss", "sign(input - target) grad_output: 0 where input == target (and for NaN), "
-          "as torch's autograd.")
-def l1_loss_backward(grad_output, input, target, *, reduction="mean", weight=None):
-    reduction = check_reduction(reduction)
+def _l1_loss_backward(grad_output, input, target, reduction, weight):
     x, P = _regression("l1", input, target, weight)
     return _regression_grad(x, P, grad_output, reduction)
 
@@ -380,43 +255,13 @@ def _smooth_l1(input, target, beta):
                        flags=_flags("smooth_l1", tiny_beta=beta < 2.0 ** -960))
 
 
-@_doc
-def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
-    """Smooth L1 loss (torch.nn.functional.smooth_l1_loss).
-
-    Parameters
-    ----------
-    input, target : array_like
-        Broadcast together (with torch's UserWarning when their sizes differ).
-    {REDUCTION}
-    beta : float, default 1.0
-        Where the loss turns from quadratic to linear; >= 0. beta = 0 is exactly l1_loss
-        (torch dispatches it there too).
-
-    {RETURNS}
-
-    {RAISES}
-
-    Notes
-    -----
-    With z = |input - target|: 0.5 z^2 / beta if z < beta, else z - 0.5 beta.
-
-    Examples
-    --------
-    >>> import numpy as np, actloss as F
-    >>> F.smooth_l1_loss(np.array([0.2, 3.0]), np.zeros(2), reduction="none")
-    array([0.02, 2.5 ])
-    """
-    reduction = check_reduction(reduction)
+def _smooth_l1_loss(input, target, reduction, beta):
     b = _beta(beta)
     _, P = _smooth_l1(input, target, b)
     return _forward(P, reduction)
 
 
-@_bwd_doc("smooth_l1_loss", "clamp((input - target) / beta, -1, 1) grad_output; at |d| = beta "
-          "that is +-1 (both sides agree); beta = 0 gives l1's sign, 0 at input == target.")
-def smooth_l1_loss_backward(grad_output, input, target, *, reduction="mean", beta=1.0):
-    reduction = check_reduction(reduction)
+def _smooth_l1_loss_backward(grad_output, input, target, reduction, beta):
     b = _beta(beta)
     x, P = _smooth_l1(input, target, b)
     return _regression_grad(x, P, grad_output, reduction)
@@ -430,44 +275,12 @@ def _delta(delta):
     return d
 
 
-@_doc
-def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """Huber loss (torch.nn.functional.huber_loss); positional order as torch's.
-
-    Parameters
-    ----------
-    input, target : array_like
-        Broadcast together (with torch's UserWarning when their sizes differ).
-    {REDUCTION}
-    delta : float, default 1.0
-        Where the loss turns from quadratic to linear; > 0.
-    weight : array_like, optional
-        Elementwise weight of the input's shape. Unlike mse/l1, torch's weighted Huber 'mean'
-        is the plain mean of weight * loss over the elements; so is this one.
-
-    {RETURNS}
-
-    {RAISES}
-
-    Notes
-    -----
-    With z = |input - target|: 0.5 z^2 if z < delta, else delta (z - 0.5 delta) -- delta times
-    smooth_l1_loss with beta = delta.
-
-    Examples
-    --------
-    >>> import numpy as np, actloss as F
-    >>> F.huber_loss(np.array([0.2, 3.0]), np.zeros(2), reduction="none", delta=2.0)
-    array([0.02, 4.  ])
-    """
-    reduction = check_reduction(reduction)
+def _huber_loss(input, target, reduction, delta, weight):
     _, P = _regression("huber", input, target, weight, (_delta(delta),), weighted_mean=False)
     return _forward(P, reduction)
 
 
-@_bwd_doc("huber_loss", "clamp(input - target, -delta, delta) grad_output (times weight).")
-def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0, weight=None):
-    reduction = check_reduction(reduction)
+def _huber_loss_backward(grad_output, input, target, reduction, delta, weight):
     x, P = _regression("huber", input, target, weight, (_delta(delta),), weighted_mean=False)
     return _regression_grad(x, P, grad_output, reduction)
 
@@ -498,54 +311,12 @@ def _bce(input, target, weight):
     return x, _Prep("bce", x.shape, res, k, x, t, w=w)
 
 
-@_doc
-def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
-    """Binary cross-entropy of probabilities (torch.nn.functional.binary_cross_entropy).
-
-    Parameters
-    ----------
-    input : array_like
-        Probabilities in [0, 1].
-    target : array_like
-        Same shape as input, values in [0, 1].
-    weight : array_like, optional
-        Broadcast to the input's shape; multiplies each element's loss ('mean' stays the plain
-        element mean, as torch).
-    {REDUCTION}
-
-    {RETURNS}
-
-    Raises
-    ------
-    ValueError
-        For input or target values outside [0, 1] or NaN (torch raises a RuntimeError there),
-        a target of another shape than input, a weight that does not broadcast to it, or an
-        unknown `reduction`.
-    TypeError
-        For complex, object or string arrays.
-
-    Notes
-    -----
-    loss = -(target max(log(input), -100) + (1 - target) max(log(1 - input), -100)), each log
-    clamped at -100 as torch does, so input 0 or 1 gives a finite loss.
-
-    Examples
-    --------
-    >>> import numpy as np, actloss as F
-    >>> F.binary_cross_entropy(np.array([0.9, 0.2]), np.array([1.0, 0.0]))
-    np.float64(0.16425203348601802)
-    """
-    reduction = check_reduction(reduction)
+def _binary_cross_entropy(input, target, weight, reduction):
     _, P = _bce(input, target, weight)
     return _forward(P, reduction)
 
 
-@_bwd_doc("binary_cross_entropy", "(input - target) / max((1 - input) input, 1e-12) "
-          "grad_output (times weight), torch's formula, including its float32 EPSILON 1e-12: it "
-          "ignores the -100 clamp of the forward, so input 0 or 1 gives a large finite gradient "
-          "where target differs.")
-def binary_cross_entropy_backward(grad_output, input, target, weight=None, *, reduction="mean"):
-    reduction = check_reduction(reduction)
+def _binary_cross_entropy_backward(grad_output, input, target, weight, reduction):
     x, P = _bce(input, target, weight)
     gx, _ = _backward(P, grad_output, reduction)
     return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
@@ -568,7 +339,666 @@ def _bce_logits(input, target, weight, pos_weight):
     return x, _Prep("bce_logits", x.shape, res, k, x, t, a=pw, w=w)
 
 
-@_doc
+def _binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight):
+    _, P = _bce_logits(input, target, weight, pos_weight)
+    return _forward(P, reduction)
+
+
+def _binary_cross_entropy_with_logits_backward(grad_output, input, target, weight, reduction, pos_weight):
+    x, P = _bce_logits(input, target, weight, pos_weight)
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+
+
+def _binary_cross_entropy_with_logits_with_grad(input, target, weight, reduction, pos_weight, grad_output):
+    x, P = _bce_logits(input, target, weight, pos_weight)
+    g, c = loss_grad_seed(grad_output, reduction, P.shape, P.divisor, P.k, scalar_none=True)
+    gx = np.empty(P.shape, P.k)
+    y = np.empty(P.shape, P.k) if reduction == "none" else None
+    s = 0.0
+    if P.n:
+        s = _kernels().fused(*P.args(), g, c, P.x, P.t, P.a, P.w, y, gx, *P.params,
+                             P.threads())
+    gx = _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+    if reduction == "none":
+        return (y if P.res == P.k else y.astype(P.res)), gx
+    return finish_loss(reduction, s, P.divisor, P.res), gx
+
+
+# ---- kl_div --------------------------------------------------------------------------------
+
+def _kl_prep(input, target, reduction, log_target, target_grad=False):
+    x, t = _arrays((input, "input"), (target, "target"))
+    res, k = _dtypes((x, "input"), aux=((t, "target"),))
+    shape = _broadcast(("input", x.shape), ("target", t.shape))
+    divisor = None
+    if reduction == "batchmean":
+        divisor = x.shape[0] if x.ndim else 1
+    P = _Prep("kl_div", shape, res, k, x, t,
+              flags=_flags("kl_div", log_target=log_target, target_grad=target_grad), divisor=divisor)
+    return reduction, x, t, P
+
+
+def _kl_div(input, target, reduction, log_target):
+    reduction, _, _, P = _kl_prep(input, target, reduction, log_target)
+    return _forward(P, "mean" if reduction == "batchmean" else reduction)
+
+
+def _kl_div_backward(grad_output, input, target, reduction, log_target, target_requires_grad):
+    tg = target_requires_grad
+    reduction, x, t, P = _kl_prep(input, target, reduction, log_target, tg)
+    gx, gt = _backward(P, grad_output, reduction, grad2=tg)
+    gx = _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+    if not tg:
+        return gx
+    return gx, _sum_to(gt, t.shape, _grad_dtype(t, "target"))
+
+
+# ---- gaussian_nll_loss -----------------------------------------------------------------------
+
+def _gaussian(input, target, var, full, eps, reduction):
+    eps = real_param(eps, "eps")
+    x, t = _arrays((input, "input"), (target, "target"))
+    scalar_var = not isinstance(var, np.ndarray) and isinstance(var, numbers.Real)
+    if scalar_var:  # a Python/NumPy scalar: weak, it takes the arrays' dtype
+        res, k = _dtypes((x, "input"), aux=((t, "target"),))
+        if float(var) < 0:
+            raise ValueError(f"var has negative entry/entries (var = {float(var)})")
+        v = np.asarray(float(var), dtype=res)
+        v_shape = x.shape
+    else:
+        v = as_array(var, "var")
+        res, k = _dtypes((x, "input"), (v, "var"), aux=((t, "target"),))
+        if v.size and np.fmin.reduce(v, axis=None) < 0:
+            raise ValueError("var has negative entry/entries")
+        v_shape = v.shape
+        if v.shape != x.shape:
+            if x.shape[:-1] == v.shape:    # one dimension short: homoscedastic, var[..., None]
+                v_shape = v.shape + (1,)
+            elif not (x.ndim == v.ndim and sum(b for a, b in zip(x.shape, v.shape) if a != b)
+                      == 1):
+                raise ValueError(f"var is of incorrect size: var {v.shape} for input {x.shape} "
+                                 f"(expected the input's shape, the input's shape without its "
+                                 f"last dimension, or the input's with one dimension of size 1)")
+        v = v.reshape(v_shape)
+    shape = _broadcast(("input", x.shape), ("target", t.shape), ("var", v_shape))
+    P = _Prep("gaussian_nll", shape, res, k, x, t, a=v, params=(eps,),
+              flags=_flags("gaussian_nll", full=full))
+    return reduction, x, v, scalar_var, P
+
+
+def _gaussian_nll_loss(input, target, var, full, eps, reduction):
+    reduction, _, _, _, P = _gaussian(input, target, var, full, eps, reduction)
+    return _forward(P, reduction)
+
+
+def _gaussian_nll_loss_backward(grad_output, input, target, var, full, eps, reduction):
+    reduction, x, v, scalar_var, P = _gaussian(input, target, var, full, eps, reduction)
+    gx, gv = _backward(P, grad_output, reduction, grad2=True)
+    gv_dtype = P.res if scalar_var else _grad_dtype(np.asarray(var), "var")
+    gv = _sum_to(gv, v.shape, gv_dtype)
+    gv = np.asarray(gv).reshape(() if scalar_var else np.shape(var))
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input")), gv
+
+
+# ---- poisson_nll_loss ------------------------------------------------------------------------
+
+def _poisson(input, target, log_input, full, eps, reduction):
+    flags = _flags("poisson_nll", log_input=log_input,
+                   full=full)
+    eps = real_param(eps, "eps")
+    x, t = _arrays((input, "input"), (target, "target"))
+    res, k = _dtypes((x, "input"), aux=((t, "target"),))
+    shape = _broadcast(("input", x.shape), ("target", t.shape))
+    return reduction, x, _Prep("poisson_nll", shape, res, k, x, t, params=(eps,), flags=flags)
+
+
+def _poisson_nll_loss(input, target, log_input, full, eps, reduction):
+    reduction, _, P = _poisson(input, target, log_input, full, eps, reduction)
+    return _forward(P, reduction)
+
+
+def _poisson_nll_loss_backward(grad_output, input, target, log_input, full, eps, reduction):
+    reduction, x, P = _poisson(input, target, log_input, full, eps, reduction)
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+
+
+# ---- margin losses ---------------------------------------------------------------------------
+
+def _margin_ranking(input1, input2, target, margin, reduction):
+    m = real_param(margin, "margin")
+    x1, x2, t = _arrays((input1, "input1"), (input2, "input2"), (target, "target"))
+    if not x1.ndim == x2.ndim == t.ndim:
+        raise ValueError(f"margin_ranking_loss: all input arrays should have the same number "
+                         f"of dimensions but got input1 {x1.shape}, input2 {x2.shape}, target "
+                         f"{t.shape}")
+    res, k = _dtypes((x1, "input1"), (x2, "input2"), aux=((t, "target"),))
+    shape = _broadcast(("input1", x1.shape), ("input2", x2.shape), ("target", t.shape))
+    return reduction, x1, x2, _Prep("margin_ranking", shape, res, k, x1, t, a=x2, params=(m,))
+
+
+def _margin_ranking_loss(input1, input2, target, margin, reduction):
+    reduction, _, _, P = _margin_ranking(input1, input2, target, margin, reduction)
+    return _forward(P, reduction)
+
+
+def _margin_ranking_loss_backward(grad_output, input1, input2, target, margin, reduction):
+    reduction, x1, x2, P = _margin_ranking(input1, input2, target, margin, reduction)
+    g1, g2 = _backward(P, grad_output, reduction, grad2=True)
+    return (_sum_to(g1, x1.shape, _grad_dtype(x1, "input1")),
+            _sum_to(g2, x2.shape, _grad_dtype(x2, "input2")))
+
+
+def _hinge(input, target, margin, reduction):
+    m = real_param(margin, "margin")
+    x, t = _arrays((input, "input"), (target, "target"))
+    res, k = _dtypes((x, "input"), aux=((t, "target"),))
+    shape = _broadcast(("input", x.shape), ("target", t.shape))
+    return reduction, x, _Prep("hinge_embedding", shape, res, k, x, t, params=(m,))
+
+
+def _hinge_embedding_loss(input, target, margin, reduction):
+    reduction, _, P = _hinge(input, target, margin, reduction)
+    return _forward(P, reduction)
+
+
+def _hinge_embedding_loss_backward(grad_output, input, target, margin, reduction):
+    reduction, x, P = _hinge(input, target, margin, reduction)
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+
+
+def _soft_margin(input, target, reduction):
+    x, t = _arrays((input, "input"), (target, "target"))
+    _broadcasts_to(t, x.shape, "target")
+    res, k = _dtypes((x, "input"), aux=((t, "target"),))
+    return reduction, _Prep("soft_margin", x.shape, res, k, x, t)
+
+
+def _soft_margin_loss(input, target, reduction):
+    reduction, P = _soft_margin(input, target, reduction)
+    return _forward(P, reduction)
+
+
+def _soft_margin_loss_backward(grad_output, input, target, reduction):
+    reduction, P = _soft_margin(input, target, reduction)
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, P.shape, _grad_dtype(as_array(input), "input"))
+
+
+# ---- multilabel_soft_margin_loss -------------------------------------------------------------
+
+def _multilabel(input, target, weight, reduction):
+    """(reduction, x, t, w, weight row stride, n_rows, C, res, k) of the row loss."""
+    x, t = _arrays((input, "input"), (target, "target"))
+    if x.ndim == 0:
+        raise ValueError("multilabel_soft_margin_loss needs an input with a class dimension "
+                         "(the last), got a 0-d input")
+    _broadcasts_to(t, x.shape, "target")
+    aux = ((t, "target"),)
+    w = None
+    if weight is not None:
+        w = as_array(weight, "weight")
+        aux += ((w, "weight"),)
+        _broadcasts_to(w, x.shape, "weight")
+    res, k = _dtypes((x, "input"), aux=aux)
+    C = x.shape[-1]
+    n_rows = math.prod(x.shape[:-1])
+    xk, tk = _operand(x, x.shape, k), _operand(t, x.shape, k)
+    ws = 0
+    if w is not None:
+        if all(s == 1 for s in w.shape[:-1]):  # one weight per class: a single row, stride 0
+            w = _operand(w.reshape(w.shape[-1:]), (C,), k)
+        else:
+            w = _operand(w, x.shape, k)
+            ws = C
+    return reduction, x, xk, tk, w, ws, n_rows, C, res, k
+
+
+def _multilabel_soft_margin_loss(input, target, weight, reduction):
+    reduction, _, xk, tk, w, ws, n_rows, C, res, k = _multilabel(input, target, weight,
+                                                                 reduction)
+    K = _kernels()
+    args = (_TERM["multilabel_soft_margin"], KERNEL_INDEX[k], w is not None)
+    nt = _threads.threads_for(n_rows * C, False)
+    shape = np.shape(input)[:-1]
+    if reduction == "none":
+        y = np.empty(shape, k)
+        if n_rows:
+            K.rows_fwd(*args, xk, tk, w, ws, y, n_rows, C, 0.0, 0.0, 0.0, nt)
+        return y if res == k else y.astype(res)
+    s = K.rows_fwd(*args, xk, tk, w, ws, None, n_rows, C, 0.0, 0.0, 0.0, nt) if n_rows else 0.0
+    return finish_loss(reduction, s, n_rows, res)
+
+
+def _multilabel_soft_margin_loss_backward(grad_output, input, target, weight, reduction):
+    reduction, x, xk, tk, w, ws, n_rows, C, res, k = _multilabel(input, target, weight,
+                                                                 reduction)
+    g, c = loss_grad_seed(grad_output, reduction, x.shape[:-1], n_rows, k)
+    gx = np.empty(x.shape, k)
+    if x.size:
+        _kernels().rows_bwd(_TERM["multilabel_soft_margin"], KERNEL_INDEX[k], w is not None, g,
+                            c, xk, tk, w, ws, gx, n_rows, C, 0.0, 0.0, 0.0,
+                            _threads.threads_for(x.size, False))
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+
+
+# ---- sigmoid_focal_loss (torchvision) --------------------------------------------------------
+
+def _focal(inputs, targets, alpha, gamma, reduction):
+    a = real_param(alpha, "alpha")
+    g = real_param(gamma, "gamma")
+    if not (0 <= a <= 1) and a != -1:
+        raise ValueError(f"Invalid alpha value: {a}. alpha must be in the range [0,1] or -1 for "
+                         f"ignore.")
+    x, t = _arrays((inputs, "inputs"), (targets, "targets"))
+    _same_shape(x, t, "inputs", "targets")
+    res, k = _dtypes((x, "inputs"), aux=((t, "targets"),))
+    P = _Prep("sigmoid_focal", x.shape, res, k, x, t, params=(a, g),
+              flags=_flags("sigmoid_focal", gamma_two=(g == 2)))
+    return reduction, x, P
+
+
+def _sigmoid_focal_loss(inputs, targets, alpha, gamma, reduction):
+    reduction, _, P = _focal(inputs, targets, alpha, gamma, reduction)
+    return _forward(P, reduction)
+
+
+def _sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha, gamma, reduction):
+    reduction, x, P = _focal(inputs, targets, alpha, gamma, reduction)
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, x.shape, _grad_dtype(x, "inputs"))
+
+
+# ---- the public functions, generated from _ops.LOSSES ---------------------------------------
+
+# <generated: pointwise_losses.functions>
+def mse_loss(input, target, *, reduction="mean", weight=None):
+    """Mean squared error (torch.nn.functional.mse_loss).
+
+    Parameters
+    ----------
+    input, target : array_like
+        Broadcast together (torch warns about different sizes and then broadcasts; so does
+        this function, with the same UserWarning).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    weight : array_like, optional
+        Elementwise weight of the input's shape (torch requires exactly that), broadcast with
+        it. With 'mean' the result is sum(weight * loss) / sum(weight).
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    loss = (input - target)^2, times weight.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.mse_loss(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 1.0]))
+    np.float64(1.4166666666666667)
+    """
+    return _mse_loss(input, target, check_reduction(reduction), weight)
+
+
+def mse_loss_backward(grad_output, input, target, *, reduction="mean", weight=None):
+    """Gradient of ``mse_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input, target : array_like
+        Broadcast together (torch warns about different sizes and then broadcasts; so does
+        this function, with the same UserWarning).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    weight : array_like, optional
+        Elementwise weight of the input's shape (torch requires exactly that), broadcast with
+        it. With 'mean' the result is sum(weight * loss) / sum(weight).
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``mse_loss`` raises.
+
+    Notes
+    -----
+    2 (input - target) grad_output (times weight; divided by the element count, or by
+    sum(weight), for 'mean').
+    """
+    return _mse_loss_backward(grad_output, input, target, check_reduction(reduction), weight)
+
+
+def l1_loss(input, target, *, reduction="mean", weight=None):
+    """Mean absolute error (torch.nn.functional.l1_loss).
+
+    Parameters
+    ----------
+    input, target : array_like
+        Broadcast together (with torch's UserWarning when their sizes differ).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    weight : array_like, optional
+        Elementwise weight of the input's shape; 'mean' is then sum(weight * loss) /
+        sum(weight), as torch.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    loss = |input - target|, times weight.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.l1_loss(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 1.0]), reduction="none")
+    array([0.5, 0. , 2. ])
+    """
+    return _l1_loss(input, target, check_reduction(reduction), weight)
+
+
+def l1_loss_backward(grad_output, input, target, *, reduction="mean", weight=None):
+    """Gradient of ``l1_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input, target : array_like
+        Broadcast together (with torch's UserWarning when their sizes differ).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    weight : array_like, optional
+        Elementwise weight of the input's shape; 'mean' is then sum(weight * loss) /
+        sum(weight), as torch.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``l1_loss`` raises.
+
+    Notes
+    -----
+    sign(input - target) grad_output: 0 where input == target (and for NaN), as torch's
+    autograd.
+    """
+    return _l1_loss_backward(grad_output, input, target, check_reduction(reduction), weight)
+
+
+def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
+    """Smooth L1 loss (torch.nn.functional.smooth_l1_loss).
+
+    Parameters
+    ----------
+    input, target : array_like
+        Broadcast together (with torch's UserWarning when their sizes differ).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    beta : float, default 1.0
+        Where the loss turns from quadratic to linear; >= 0. beta = 0 is exactly l1_loss
+        (torch dispatches it there too).
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    With z = |input - target|: 0.5 z^2 / beta if z < beta, else z - 0.5 beta.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.smooth_l1_loss(np.array([0.2, 3.0]), np.zeros(2), reduction="none")
+    array([0.02, 2.5 ])
+    """
+    return _smooth_l1_loss(input, target, check_reduction(reduction), beta)
+
+
+def smooth_l1_loss_backward(grad_output, input, target, *, reduction="mean", beta=1.0):
+    """Gradient of ``smooth_l1_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input, target : array_like
+        Broadcast together (with torch's UserWarning when their sizes differ).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    beta : float, default 1.0
+        Where the loss turns from quadratic to linear; >= 0. beta = 0 is exactly l1_loss
+        (torch dispatches it there too).
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``smooth_l1_loss`` raises.
+
+    Notes
+    -----
+    clamp((input - target) / beta, -1, 1) grad_output; at |d| = beta that is +-1 (both sides
+    agree); beta = 0 gives l1's sign, 0 at input == target.
+    """
+    return _smooth_l1_loss_backward(grad_output, input, target, check_reduction(reduction), beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """Huber loss (torch.nn.functional.huber_loss); positional order as torch's.
+
+    Parameters
+    ----------
+    input, target : array_like
+        Broadcast together (with torch's UserWarning when their sizes differ).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    delta : float, default 1.0
+        Where the loss turns from quadratic to linear; > 0.
+    weight : array_like, optional
+        Elementwise weight of the input's shape. Unlike mse/l1, torch's weighted Huber 'mean'
+        is the plain mean of weight * loss over the elements; so is this one.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    With z = |input - target|: 0.5 z^2 if z < delta, else delta (z - 0.5 delta) -- delta times
+    smooth_l1_loss with beta = delta.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.huber_loss(np.array([0.2, 3.0]), np.zeros(2), reduction="none", delta=2.0)
+    array([0.02, 4.  ])
+    """
+    return _huber_loss(input, target, check_reduction(reduction), delta, weight)
+
+
+def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0, weight=None):
+    """Gradient of ``huber_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input, target : array_like
+        Broadcast together (with torch's UserWarning when their sizes differ).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    delta : float, default 1.0
+        Where the loss turns from quadratic to linear; > 0.
+    weight : array_like, optional
+        Elementwise weight of the input's shape. Unlike mse/l1, torch's weighted Huber 'mean'
+        is the plain mean of weight * loss over the elements; so is this one.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``huber_loss`` raises.
+
+    Notes
+    -----
+    clamp(input - target, -delta, delta) grad_output (times weight).
+    """
+    return _huber_loss_backward(grad_output, input, target, check_reduction(reduction), delta,
+                                weight)
+
+
+def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
+    """Binary cross-entropy of probabilities (torch.nn.functional.binary_cross_entropy).
+
+    Parameters
+    ----------
+    input : array_like
+        Probabilities in [0, 1].
+    target : array_like
+        Same shape as input, values in [0, 1].
+    weight : array_like, optional
+        Broadcast to the input's shape; multiplies each element's loss ('mean' stays the plain
+        element mean, as torch).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    ValueError
+        For input or target values outside [0, 1] or NaN (torch raises a RuntimeError there),
+        a target of another shape than input, a weight that does not broadcast to it, or an
+        unknown `reduction`.
+    TypeError
+        For complex, object or string arrays.
+
+    Notes
+    -----
+    loss = -(target max(log(input), -100) + (1 - target) max(log(1 - input), -100)), each log
+    clamped at -100 as torch does, so input 0 or 1 gives a finite loss.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.binary_cross_entropy(np.array([0.9, 0.2]), np.array([1.0, 0.0]))
+    np.float64(0.16425203348601802)
+    """
+    return _binary_cross_entropy(input, target, weight, check_reduction(reduction))
+
+
+def binary_cross_entropy_backward(grad_output, input, target, weight=None, *, reduction="mean"):
+    """Gradient of ``binary_cross_entropy`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Probabilities in [0, 1].
+    target : array_like
+        Same shape as input, values in [0, 1].
+    weight : array_like, optional
+        Broadcast to the input's shape; multiplies each element's loss ('mean' stays the plain
+        element mean, as torch).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``binary_cross_entropy`` raises.
+
+    Notes
+    -----
+    (input - target) / max((1 - input) input, 1e-12) grad_output (times weight), torch's
+    formula, including its float32 EPSILON 1e-12: it ignores the -100 clamp of the forward, so
+    input 0 or 1 gives a large finite gradient where target differs.
+    """
+    return _binary_cross_entropy_backward(grad_output, input, target, weight,
+                                          check_reduction(reduction))
+
+
 def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean",
                                      pos_weight=None):
     """Binary cross-entropy of logits (torch.nn.functional.binary_cross_entropy_with_logits).
@@ -581,14 +1011,25 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
         Same shape as input (typically in [0, 1]; not checked, as torch).
     weight : array_like, optional
         Broadcast to the input's shape; multiplies each element's loss.
-    {REDUCTION}
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
     pos_weight : array_like, optional
         Weight of the positive term, broadcast to the input's shape along its last
         dimensions (a (C,) pos_weight weighs class c of an (N, C) input).
 
-    {RETURNS}
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
 
-    {RAISES}
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
 
     Notes
     -----
@@ -604,21 +1045,48 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     ...                                    reduction="none")
     array([1.26928011e-01, 1.00000000e+03])
     """
-    reduction = check_reduction(reduction)
-    _, P = _bce_logits(input, target, weight, pos_weight)
-    return _forward(P, reduction)
+    return _binary_cross_entropy_with_logits(input, target, weight, check_reduction(reduction),
+                                             pos_weight)
 
 
-@_bwd_doc("binary_cross_entropy_with_logits",
-          "((1 - target) sigmoid(input) - pos_weight target sigmoid(-input)) grad_output (times "
-          "weight), torch's (pw t + 1 - t) sigmoid(x) - pw t with both sigmoids accurate in the "
-          "tails.")
 def binary_cross_entropy_with_logits_backward(grad_output, input, target, weight=None, *,
                                               reduction="mean", pos_weight=None):
-    reduction = check_reduction(reduction)
-    x, P = _bce_logits(input, target, weight, pos_weight)
-    gx, _ = _backward(P, grad_output, reduction)
-    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+    """Gradient of ``binary_cross_entropy_with_logits`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Logits, any shape.
+    target : array_like
+        Same shape as input (typically in [0, 1]; not checked, as torch).
+    weight : array_like, optional
+        Broadcast to the input's shape; multiplies each element's loss.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    pos_weight : array_like, optional
+        Weight of the positive term, broadcast to the input's shape along its last
+        dimensions (a (C,) pos_weight weighs class c of an (N, C) input).
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``binary_cross_entropy_with_logits`` raises.
+
+    Notes
+    -----
+    ((1 - target) sigmoid(input) - pos_weight target sigmoid(-input)) grad_output (times
+    weight), torch's (pw t + 1 - t) sigmoid(x) - pw t with both sigmoids accurate in the tails.
+    """
+    return _binary_cross_entropy_with_logits_backward(grad_output, input, target, weight,
+                                                      check_reduction(reduction), pos_weight)
 
 
 def binary_cross_entropy_with_logits_with_grad(input, target, weight=None, *, reduction="mean",
@@ -630,11 +1098,20 @@ def binary_cross_entropy_with_logits_with_grad(input, target, weight=None, *, re
 
     Parameters
     ----------
-    input, target, weight, reduction, pos_weight
-        As ``binary_cross_entropy_with_logits``.
+    input : array_like
+        Logits, any shape.
+    target : array_like
+        Same shape as input (typically in [0, 1]; not checked, as torch).
+    weight : array_like, optional
+        Broadcast to the input's shape; multiplies each element's loss.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    pos_weight : array_like, optional
+        Weight of the positive term, broadcast to the input's shape along its last
+        dimensions (a (C,) pos_weight weighs class c of an (N, C) input).
     grad_output : float or array_like, default 1.0
-        The gradient flowing into the loss: a scalar for 'mean'/'sum'; for 'none' an array of
-        the loss shape, or a scalar used for every element.
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
 
     Returns
     -------
@@ -659,38 +1136,11 @@ def binary_cross_entropy_with_logits_with_grad(input, target, weight=None, *, re
     >>> F.binary_cross_entropy_with_logits_with_grad(np.array([2.0, -1.0]), np.array([1.0, 0.0]))
     (np.float64(0.2200948492805977), array([-0.05960146,  0.13447071]))
     """
-    reduction = check_reduction(reduction)
-    x, P = _bce_logits(input, target, weight, pos_weight)
-    g, c = loss_grad_seed(grad_output, reduction, P.shape, P.divisor, P.k, scalar_none=True)
-    gx = np.empty(P.shape, P.k)
-    y = np.empty(P.shape, P.k) if reduction == "none" else None
-    s = 0.0
-    if P.n:
-        s = _kernels().fused(*P.args(), g, c, P.x, P.t, P.a, P.w, y, gx, *P.params,
-                             P.threads())
-    gx = _sum_to(gx, x.shape, _grad_dtype(x, "input"))
-    if reduction == "none":
-        return (y if P.res == P.k else y.astype(P.res)), gx
-    return finish_loss(reduction, s, P.divisor, P.res), gx
+    return _binary_cross_entropy_with_logits_with_grad(input, target, weight,
+                                                       check_reduction(reduction), pos_weight,
+                                                       grad_output)
 
 
-# ---- kl_div --------------------------------------------------------------------------------
-
-def _kl_div(input, target, reduction, log_target, target_grad=False):
-    reduction = check_reduction(reduction, ("none", "batchmean", "sum", "mean"))
-    lt = bool_option(log_target, "log_target")
-    x, t = _arrays((input, "input"), (target, "target"))
-    res, k = _dtypes((x, "input"), aux=((t, "target"),))
-    shape = _broadcast(("input", x.shape), ("target", t.shape))
-    divisor = None
-    if reduction == "batchmean":
-        divisor = x.shape[0] if x.ndim else 1
-    P = _Prep("kl_div", shape, res, k, x, t,
-              flags=_flags("kl_div", log_target=lt, target_grad=target_grad), divisor=divisor)
-    return reduction, x, t, P
-
-
-@_doc
 def kl_div(input, target, *, reduction="mean", log_target=False):
     """Kullback-Leibler divergence loss (torch.nn.functional.kl_div).
 
@@ -706,9 +1156,19 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
         default, which warns about it; this function does not warn).
     log_target : bool, default False
 
-    {RETURNS}
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
 
-    {RAISES}
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
 
     Notes
     -----
@@ -721,8 +1181,8 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
     >>> F.kl_div(np.log([[0.5, 0.5]]), np.array([[0.9, 0.1]]), reduction="batchmean")
     np.float64(0.368064207168497)
     """
-    reduction, _, _, P = _kl_div(input, target, reduction, log_target)
-    return _forward(P, "mean" if reduction == "batchmean" else reduction)
+    return _kl_div(input, target, check_reduction(reduction, ("none", "batchmean", "sum", "mean")),
+                   bool_option(log_target, "log_target"))
 
 
 def kl_div_backward(grad_output, input, target, *, reduction="mean", log_target=False,
@@ -732,10 +1192,17 @@ def kl_div_backward(grad_output, input, target, *, reduction="mean", log_target=
     Parameters
     ----------
     grad_output : float or array_like
-        The gradient flowing into the loss: a scalar (or 0-d array) for reduction 'mean',
-        'batchmean' and 'sum', an array of the loss shape for 'none'.
-    input, target, reduction, log_target
-        ``kl_div``'s own arguments, with its defaults.
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Log-probabilities.
+    target : array_like
+        Probabilities, or log-probabilities with ``log_target=True``; broadcast with input.
+    reduction : {'none', 'batchmean', 'sum', 'mean'}, default 'mean'
+        'batchmean' divides the sum by input.shape[0] (the KL divergence per sample; a 0-d
+        input is just summed, as torch); 'mean' divides by the number of elements (torch's
+        default, which warns about it; this function does not warn).
+    log_target : bool, default False
     target_requires_grad : bool, default False
         The target is learned too (torch: ``target.requires_grad``, e.g. a distillation
         target from a model being trained): return ``(grad_input, grad_target)``.
@@ -773,52 +1240,13 @@ def kl_div_backward(grad_output, input, target, *, reduction="mean", log_target=
     >>> gx, gt.round(6)
     (array([-0.9, -0.1]), array([ 1.587787, -0.609438]))
     """
-    tg = bool_option(target_requires_grad, "target_requires_grad")
-    reduction, x, t, P = _kl_div(input, target, reduction, log_target, tg)
-    gx, gt = _backward(P, grad_output, reduction, grad2=tg)
-    gx = _sum_to(gx, x.shape, _grad_dtype(x, "input"))
-    if not tg:
-        return gx
-    return gx, _sum_to(gt, t.shape, _grad_dtype(t, "target"))
+    return _kl_div_backward(grad_output, input, target,
+                            check_reduction(reduction, ("none", "batchmean", "sum", "mean")),
+                            bool_option(log_target, "log_target"),
+                            bool_option(target_requires_grad, "target_requires_grad"))
 
 
-# ---- gaussian_nll_loss -----------------------------------------------------------------------
-
-def _gaussian(input, target, var, full, eps, reduction):
-    reduction = check_reduction(reduction)
-    full = bool_option(full, "full")
-    eps = real_param(eps, "eps")
-    x, t = _arrays((input, "input"), (target, "target"))
-    scalar_var = not isinstance(var, np.ndarray) and isinstance(var, numbers.Real)
-    if scalar_var:  # a Python/NumPy scalar: weak, it takes the arrays' dtype
-        res, k = _dtypes((x, "input"), aux=((t, "target"),))
-        if float(var) < 0:
-            raise ValueError(f"var has negative entry/entries (var = {float(var)})")
-        v = np.asarray(float(var), dtype=res)
-        v_shape = x.shape
-    else:
-        v = as_array(var, "var")
-        res, k = _dtypes((x, "input"), (v, "var"), aux=((t, "target"),))
-        if v.size and np.fmin.reduce(v, axis=None) < 0:
-            raise ValueError("var has negative entry/entries")
-        v_shape = v.shape
-        if v.shape != x.shape:
-            if x.shape[:-1] == v.shape:    # one dimension short: homoscedastic, var[..., None]
-                v_shape = v.shape + (1,)
-            elif not (x.ndim == v.ndim and sum(b for a, b in zip(x.shape, v.shape) if a != b)
-                      == 1):
-                raise ValueError(f"var is of incorrect size: var {v.shape} for input {x.shape} "
-                                 f"(expected the input's shape, the input's shape without its "
-                                 f"last dimension, or the input's with one dimension of size 1)")
-        v = v.reshape(v_shape)
-    shape = _broadcast(("input", x.shape), ("target", t.shape), ("var", v_shape))
-    P = _Prep("gaussian_nll", shape, res, k, x, t, a=v, params=(eps,),
-              flags=_flags("gaussian_nll", full=full))
-    return reduction, x, v, scalar_var, P
-
-
-@_doc
-def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-06, reduction="mean"):
     """Gaussian negative log-likelihood (torch.nn.functional.gaussian_nll_loss).
 
     Parameters
@@ -833,11 +1261,16 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         dimensions with exactly one mismatched dimension of size 1; or a scalar.
     full : bool, default False
         Add the constant 0.5 log(2 pi).
-    eps : float, default 1e-6
+    eps : float, default 1e-06
         var is clamped to at least eps.
     reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
 
-    {RETURNS}
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
 
     Raises
     ------
@@ -857,21 +1290,33 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     >>> F.gaussian_nll_loss(np.array([1.0, 2.0]), np.array([1.5, 2.0]), np.array([0.5, 1.0]))
     np.float64(-0.04828679513998632)
     """
-    reduction, _, _, _, P = _gaussian(input, target, var, full, eps, reduction)
-    return _forward(P, reduction)
+    return _gaussian_nll_loss(input, target, var, bool_option(full, "full"), eps,
+                              check_reduction(reduction))
 
 
-def gaussian_nll_loss_backward(grad_output, input, target, var, full=False, eps=1e-6,
+def gaussian_nll_loss_backward(grad_output, input, target, var, full=False, eps=1e-06,
                                reduction="mean"):
     """Gradient of ``gaussian_nll_loss`` with respect to input and var.
 
     Parameters
     ----------
     grad_output : float or array_like
-        The gradient flowing into the loss: a scalar (or 0-d array) for reduction 'mean'/'sum',
-        an array of the loss shape for 'none'.
-    input, target, var, full, eps, reduction
-        ``gaussian_nll_loss``'s own arguments, in its order and with its defaults.
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Expectations.
+    target : array_like
+        Samples; broadcast with input (as torch's arithmetic does).
+    var : array_like or float
+        Variances, >= 0: the input's shape; or the input's shape without its last dimension
+        (then one variance per row, as torch's unsqueeze(-1)); or the input's number of
+        dimensions with exactly one mismatched dimension of size 1; or a scalar.
+    full : bool, default False
+        Add the constant 0.5 log(2 pi).
+    eps : float, default 1e-06
+        var is clamped to at least eps.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
 
     Returns
     -------
@@ -893,29 +1338,11 @@ def gaussian_nll_loss_backward(grad_output, input, target, var, full=False, eps=
     gradient at the clamped value to every entry of var -- the clamped ones included
     (var < eps gets the gradient at v = eps, not 0). This function returns the same.
     """
-    reduction, x, v, scalar_var, P = _gaussian(input, target, var, full, eps, reduction)
-    gx, gv = _backward(P, grad_output, reduction, grad2=True)
-    gv_dtype = P.res if scalar_var else _grad_dtype(np.asarray(var), "var")
-    gv = _sum_to(gv, v.shape, gv_dtype)
-    gv = np.asarray(gv).reshape(() if scalar_var else np.shape(var))
-    return _sum_to(gx, x.shape, _grad_dtype(x, "input")), gv
+    return _gaussian_nll_loss_backward(grad_output, input, target, var, bool_option(full, "full"),
+                                       eps, check_reduction(reduction))
 
 
-# ---- poisson_nll_loss ------------------------------------------------------------------------
-
-def _poisson(input, target, log_input, full, eps, reduction):
-    reduction = check_reduction(reduction)
-    flags = _flags("poisson_nll", log_input=bool_option(log_input, "log_input"),
-                   full=bool_option(full, "full"))
-    eps = real_param(eps, "eps")
-    x, t = _arrays((input, "input"), (target, "target"))
-    res, k = _dtypes((x, "input"), aux=((t, "target"),))
-    shape = _broadcast(("input", x.shape), ("target", t.shape))
-    return reduction, x, _Prep("poisson_nll", shape, res, k, x, t, params=(eps,), flags=flags)
-
-
-@_doc
-def poisson_nll_loss(input, target, log_input=True, full=False, *, eps=1e-8, reduction="mean"):
+def poisson_nll_loss(input, target, log_input=True, full=False, *, eps=1e-08, reduction="mean"):
     """Poisson negative log-likelihood (torch.nn.functional.poisson_nll_loss).
 
     Parameters
@@ -928,13 +1355,24 @@ def poisson_nll_loss(input, target, log_input=True, full=False, *, eps=1e-8, red
     full : bool, default False
         Add Stirling's approximation target log(target) - target + 0.5 log(2 pi target) of
         log(target!), where target > 1 (0 elsewhere, as torch).
-    eps : float, default 1e-8
+    eps : float, default 1e-08
         Added to input inside the log when log_input=False.
-    {REDUCTION}
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
 
-    {RETURNS}
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
 
-    {RAISES}
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
 
     Notes
     -----
@@ -946,35 +1384,52 @@ def poisson_nll_loss(input, target, log_input=True, full=False, *, eps=1e-8, red
     >>> F.poisson_nll_loss(np.array([0.0, 1.0]), np.array([1.0, 2.0]))
     np.float64(0.8591409142295225)
     """
-    reduction, _, P = _poisson(input, target, log_input, full, eps, reduction)
-    return _forward(P, reduction)
+    return _poisson_nll_loss(input, target, bool_option(log_input, "log_input"),
+                             bool_option(full, "full"), eps, check_reduction(reduction))
 
 
-@_bwd_doc("poisson_nll_loss", "(exp(input) - target) grad_output with log_input, else "
-          "(1 - target / (input + eps)) grad_output; the Stirling term has no input gradient.")
-def poisson_nll_loss_backward(grad_output, input, target, log_input=True, full=False, *,
-                              eps=1e-8, reduction="mean"):
-    reduction, x, P = _poisson(input, target, log_input, full, eps, reduction)
-    gx, _ = _backward(P, grad_output, reduction)
-    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+def poisson_nll_loss_backward(grad_output, input, target, log_input=True, full=False, *, eps=1e-08,
+                              reduction="mean"):
+    """Gradient of ``poisson_nll_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        The rate's logarithm (log_input=True) or the rate itself.
+    target : array_like
+        Counts; broadcast with input.
+    log_input : bool, default True
+    full : bool, default False
+        Add Stirling's approximation target log(target) - target + 0.5 log(2 pi target) of
+        log(target!), where target > 1 (0 elsewhere, as torch).
+    eps : float, default 1e-08
+        Added to input inside the log when log_input=False.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``poisson_nll_loss`` raises.
+
+    Notes
+    -----
+    (exp(input) - target) grad_output with log_input, else (1 - target / (input + eps))
+    grad_output; the Stirling term has no input gradient.
+    """
+    return _poisson_nll_loss_backward(grad_output, input, target,
+                                      bool_option(log_input, "log_input"),
+                                      bool_option(full, "full"), eps, check_reduction(reduction))
 
 
-# ---- margin losses ---------------------------------------------------------------------------
-
-def _margin_ranking(input1, input2, target, margin, reduction):
-    reduction = check_reduction(reduction)
-    m = real_param(margin, "margin")
-    x1, x2, t = _arrays((input1, "input1"), (input2, "input2"), (target, "target"))
-    if not x1.ndim == x2.ndim == t.ndim:
-        raise ValueError(f"margin_ranking_loss: all input arrays should have the same number "
-                         f"of dimensions but got input1 {x1.shape}, input2 {x2.shape}, target "
-                         f"{t.shape}")
-    res, k = _dtypes((x1, "input1"), (x2, "input2"), aux=((t, "target"),))
-    shape = _broadcast(("input1", x1.shape), ("input2", x2.shape), ("target", t.shape))
-    return reduction, x1, x2, _Prep("margin_ranking", shape, res, k, x1, t, a=x2, params=(m,))
-
-
-@_doc
 def margin_ranking_loss(input1, input2, target, margin=0, *, reduction="mean"):
     """Margin ranking loss (torch.nn.functional.margin_ranking_loss).
 
@@ -986,11 +1441,22 @@ def margin_ranking_loss(input1, input2, target, margin=0, *, reduction="mean"):
         1 where input1 should rank higher, -1 where input2 should. The three arrays must have
         the same number of dimensions (as torch) and broadcast together.
     margin : float, default 0
-    {REDUCTION}
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
 
-    {RETURNS}
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
 
-    {RAISES}
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
 
     Notes
     -----
@@ -1003,8 +1469,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, *, reduction="mean"):
     ...                       reduction="none")
     array([0.2, 0. ])
     """
-    reduction, _, _, P = _margin_ranking(input1, input2, target, margin, reduction)
-    return _forward(P, reduction)
+    return _margin_ranking_loss(input1, input2, target, margin, check_reduction(reduction))
 
 
 def margin_ranking_loss_backward(grad_output, input1, input2, target, margin=0, *,
@@ -1014,10 +1479,16 @@ def margin_ranking_loss_backward(grad_output, input1, input2, target, margin=0, 
     Parameters
     ----------
     grad_output : float or array_like
-        The gradient flowing into the loss: a scalar (or 0-d array) for reduction 'mean'/'sum',
-        an array of the loss shape for 'none'.
-    input1, input2, target, margin, reduction
-        ``margin_ranking_loss``'s own arguments, in its order and with its defaults.
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input1, input2 : array_like
+        The two scores to rank.
+    target : array_like
+        1 where input1 should rank higher, -1 where input2 should. The three arrays must have
+        the same number of dimensions (as torch) and broadcast together.
+    margin : float, default 0
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
 
     Returns
     -------
@@ -1031,22 +1502,10 @@ def margin_ranking_loss_backward(grad_output, input1, input2, target, margin=0, 
     ValueError
         A grad_output of the wrong shape, and everything ``margin_ranking_loss`` raises.
     """
-    reduction, x1, x2, P = _margin_ranking(input1, input2, target, margin, reduction)
-    g1, g2 = _backward(P, grad_output, reduction, grad2=True)
-    return (_sum_to(g1, x1.shape, _grad_dtype(x1, "input1")),
-            _sum_to(g2, x2.shape, _grad_dtype(x2, "input2")))
+    return _margin_ranking_loss_backward(grad_output, input1, input2, target, margin,
+                                         check_reduction(reduction))
 
 
-def _hinge(input, target, margin, reduction):
-    reduction = check_reduction(reduction)
-    m = real_param(margin, "margin")
-    x, t = _arrays((input, "input"), (target, "target"))
-    res, k = _dtypes((x, "input"), aux=((t, "target"),))
-    shape = _broadcast(("input", x.shape), ("target", t.shape))
-    return reduction, x, _Prep("hinge_embedding", shape, res, k, x, t, params=(m,))
-
-
-@_doc
 def hinge_embedding_loss(input, target, margin=1.0, *, reduction="mean"):
     """Hinge embedding loss (torch.nn.functional.hinge_embedding_loss).
 
@@ -1057,11 +1516,22 @@ def hinge_embedding_loss(input, target, margin=1.0, *, reduction="mean"):
     target : array_like
         1 (similar) or -1 (dissimilar); broadcast with input.
     margin : float, default 1.0
-    {REDUCTION}
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
 
-    {RETURNS}
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
 
-    {RAISES}
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
 
     Notes
     -----
@@ -1074,27 +1544,44 @@ def hinge_embedding_loss(input, target, margin=1.0, *, reduction="mean"):
     >>> F.hinge_embedding_loss(np.array([0.3, 2.0]), np.array([-1.0, 1.0]), reduction="none")
     array([0.7, 2. ])
     """
-    reduction, _, P = _hinge(input, target, margin, reduction)
-    return _forward(P, reduction)
+    return _hinge_embedding_loss(input, target, margin, check_reduction(reduction))
 
 
-@_bwd_doc("hinge_embedding_loss", "(-1 where target != 1 and margin - input >= 0, the boundary "
-          "included as torch's clamp_min) + (1 where target != -1), times grad_output.")
 def hinge_embedding_loss_backward(grad_output, input, target, margin=1.0, *, reduction="mean"):
-    reduction, x, P = _hinge(input, target, margin, reduction)
-    gx, _ = _backward(P, grad_output, reduction)
-    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+    """Gradient of ``hinge_embedding_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Distances (or other non-negative scores).
+    target : array_like
+        1 (similar) or -1 (dissimilar); broadcast with input.
+    margin : float, default 1.0
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``hinge_embedding_loss`` raises.
+
+    Notes
+    -----
+    (-1 where target != 1 and margin - input >= 0, the boundary included as torch's clamp_min) +
+    (1 where target != -1), times grad_output.
+    """
+    return _hinge_embedding_loss_backward(grad_output, input, target, margin,
+                                          check_reduction(reduction))
 
 
-def _soft_margin(input, target, reduction):
-    reduction = check_reduction(reduction)
-    x, t = _arrays((input, "input"), (target, "target"))
-    _broadcasts_to(t, x.shape, "target")
-    res, k = _dtypes((x, "input"), aux=((t, "target"),))
-    return reduction, _Prep("soft_margin", x.shape, res, k, x, t)
-
-
-@_doc
 def soft_margin_loss(input, target, *, reduction="mean"):
     """Soft margin loss (torch.nn.functional.soft_margin_loss).
 
@@ -1103,11 +1590,22 @@ def soft_margin_loss(input, target, *, reduction="mean"):
     input : array_like
     target : array_like
         1 or -1; must broadcast to the input's shape (torch writes the loss in it).
-    {REDUCTION}
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
 
-    {RETURNS}
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
 
-    {RAISES}
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
 
     Notes
     -----
@@ -1120,49 +1618,41 @@ def soft_margin_loss(input, target, *, reduction="mean"):
     >>> F.soft_margin_loss(np.array([2.0, -1.0]), np.ones(2), reduction="none")
     array([0.12692801, 1.31326169])
     """
-    reduction, P = _soft_margin(input, target, reduction)
-    return _forward(P, reduction)
+    return _soft_margin_loss(input, target, check_reduction(reduction))
 
 
-@_bwd_doc("soft_margin_loss", "-target sigmoid(-target input) grad_output (torch divides exp "
-          "by 1 + exp and gets NaN once exp overflows; this gives the limit -target).")
 def soft_margin_loss_backward(grad_output, input, target, *, reduction="mean"):
-    reduction, P = _soft_margin(input, target, reduction)
-    gx, _ = _backward(P, grad_output, reduction)
-    return _sum_to(gx, P.shape, _grad_dtype(as_array(input), "input"))
+    """Gradient of ``soft_margin_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+    target : array_like
+        1 or -1; must broadcast to the input's shape (torch writes the loss in it).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``soft_margin_loss`` raises.
+
+    Notes
+    -----
+    -target sigmoid(-target input) grad_output (torch divides exp by 1 + exp and gets NaN once
+    exp overflows; this gives the limit -target).
+    """
+    return _soft_margin_loss_backward(grad_output, input, target, check_reduction(reduction))
 
 
-# ---- multilabel_soft_margin_loss -------------------------------------------------------------
-
-def _multilabel(input, target, weight, reduction):
-    """(reduction, x, t, w, weight row stride, n_rows, C, res, k) of the row loss."""
-    reduction = check_reduction(reduction)
-    x, t = _arrays((input, "input"), (target, "target"))
-    if x.ndim == 0:
-        raise ValueError("multilabel_soft_margin_loss needs an input with a class dimension "
-                         "(the last), got a 0-d input")
-    _broadcasts_to(t, x.shape, "target")
-    aux = ((t, "target"),)
-    w = None
-    if weight is not None:
-        w = as_array(weight, "weight")
-        aux += ((w, "weight"),)
-        _broadcasts_to(w, x.shape, "weight")
-    res, k = _dtypes((x, "input"), aux=aux)
-    C = x.shape[-1]
-    n_rows = math.prod(x.shape[:-1])
-    xk, tk = _operand(x, x.shape, k), _operand(t, x.shape, k)
-    ws = 0
-    if w is not None:
-        if all(s == 1 for s in w.shape[:-1]):  # one weight per class: a single row, stride 0
-            w = _operand(w.reshape(w.shape[-1:]), (C,), k)
-        else:
-            w = _operand(w, x.shape, k)
-            ws = C
-    return reduction, x, xk, tk, w, ws, n_rows, C, res, k
-
-
-@_doc
 def multilabel_soft_margin_loss(input, target, weight=None, *, reduction="mean"):
     """Multi-label one-versus-all soft margin loss
     (torch.nn.functional.multilabel_soft_margin_loss).
@@ -1175,11 +1665,22 @@ def multilabel_soft_margin_loss(input, target, weight=None, *, reduction="mean")
         0/1 labels, broadcast to the input's shape.
     weight : array_like, optional
         Broadcast to the input's shape (typically (C,), a weight per class).
-    {REDUCTION}
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
 
-    {RETURNS}
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
 
-    {RAISES}
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
 
     Notes
     -----
@@ -1195,54 +1696,46 @@ def multilabel_soft_margin_loss(input, target, weight=None, *, reduction="mean")
     ...                               reduction="none")
     array([0.30475556])
     """
-    reduction, _, xk, tk, w, ws, n_rows, C, res, k = _multilabel(input, target, weight,
-                                                                 reduction)
-    K = _kernels()
-    args = (_TERM["multilabel_soft_margin"], KERNEL_INDEX[k], w is not None)
-    nt = _threads.threads_for(n_rows * C, False)
-    shape = np.shape(input)[:-1]
-    if reduction == "none":
-        y = np.empty(shape, k)
-        if n_rows:
-            K.rows_fwd(*args, xk, tk, w, ws, y, n_rows, C, 0.0, 0.0, 0.0, nt)
-        return y if res == k else y.astype(res)
-    s = K.rows_fwd(*args, xk, tk, w, ws, None, n_rows, C, 0.0, 0.0, 0.0, nt) if n_rows else 0.0
-    return finish_loss(reduction, s, n_rows, res)
+    return _multilabel_soft_margin_loss(input, target, weight, check_reduction(reduction))
 
 
-@_bwd_doc("multilabel_soft_margin_loss", "((1 - target) sigmoid(input) - target "
-          "sigmoid(-input)) weight g / C, g the grad_output of the element's row.")
 def multilabel_soft_margin_loss_backward(grad_output, input, target, weight=None, *,
                                          reduction="mean"):
-    reduction, x, xk, tk, w, ws, n_rows, C, res, k = _multilabel(input, target, weight,
-                                                                 reduction)
-    g, c = loss_grad_seed(grad_output, reduction, x.shape[:-1], n_rows, k)
-    gx = np.empty(x.shape, k)
-    if x.size:
-        _kernels().rows_bwd(_TERM["multilabel_soft_margin"], KERNEL_INDEX[k], w is not None, g,
-                            c, xk, tk, w, ws, gx, n_rows, C, 0.0, 0.0, 0.0,
-                            _threads.threads_for(x.size, False))
-    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+    """Gradient of ``multilabel_soft_margin_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Logits of shape (..., C): the last dimension holds the classes.
+    target : array_like
+        0/1 labels, broadcast to the input's shape.
+    weight : array_like, optional
+        Broadcast to the input's shape (typically (C,), a weight per class).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``multilabel_soft_margin_loss`` raises.
+
+    Notes
+    -----
+    ((1 - target) sigmoid(input) - target sigmoid(-input)) weight g / C, g the grad_output of
+    the element's row.
+    """
+    return _multilabel_soft_margin_loss_backward(grad_output, input, target, weight,
+                                                 check_reduction(reduction))
 
 
-# ---- sigmoid_focal_loss (torchvision) --------------------------------------------------------
-
-def _focal(inputs, targets, alpha, gamma, reduction):
-    reduction = check_reduction(reduction)
-    a = real_param(alpha, "alpha")
-    g = real_param(gamma, "gamma")
-    if not (0 <= a <= 1) and a != -1:
-        raise ValueError(f"Invalid alpha value: {a}. alpha must be in the range [0,1] or -1 for "
-                         f"ignore.")
-    x, t = _arrays((inputs, "inputs"), (targets, "targets"))
-    _same_shape(x, t, "inputs", "targets")
-    res, k = _dtypes((x, "inputs"), aux=((t, "targets"),))
-    P = _Prep("sigmoid_focal", x.shape, res, k, x, t, params=(a, g),
-              flags=_flags("sigmoid_focal", gamma_two=(g == 2)))
-    return reduction, x, P
-
-
-@_doc
 def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2, reduction="none"):
     """Sigmoid focal loss of RetinaNet (torchvision.ops.sigmoid_focal_loss).
 
@@ -1260,9 +1753,19 @@ def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2, reduction="none"):
     reduction : {'none', 'mean', 'sum'}, default 'none'
         torchvision's default is 'none'.
 
-    {RETURNS}
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
 
-    {RAISES}
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
 
     Notes
     -----
@@ -1278,8 +1781,7 @@ def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2, reduction="none"):
     >>> F.sigmoid_focal_loss(np.array([3.0, -0.5]), np.ones(2))
     array([2.73208311e-05, 9.43529002e-02])
     """
-    reduction, _, P = _focal(inputs, targets, alpha, gamma, reduction)
-    return _forward(P, reduction)
+    return _sigmoid_focal_loss(inputs, targets, alpha, gamma, check_reduction(reduction))
 
 
 def sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha=0.25, gamma=2,
@@ -1289,10 +1791,19 @@ def sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha=0.25, gamma=
     Parameters
     ----------
     grad_output : float or array_like
-        The gradient flowing into the loss: a scalar (or 0-d array) for reduction 'mean'/'sum',
-        an array of the loss shape for 'none'.
-    inputs, targets, alpha, gamma, reduction
-        ``sigmoid_focal_loss``'s own arguments, in its order and with its defaults.
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    inputs : array_like
+        Logits, any shape.
+    targets : array_like
+        Same shape; 1 for the positive class, 0 for the negative.
+    alpha : float, default 0.25
+        Weight of the positives (1 - alpha for the negatives), in [0, 1]; -1 switches the
+        weighting off.
+    gamma : float, default 2
+        Exponent of the modulating factor (1 - p_t).
+    reduction : {'none', 'mean', 'sum'}, default 'none'
+        torchvision's default is 'none'.
 
     Returns
     -------
@@ -1309,6 +1820,6 @@ def sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha=0.25, gamma=
     -----
     gamma = 0 drops the second term (torch's pow backward is 0 for a zero exponent).
     """
-    reduction, x, P = _focal(inputs, targets, alpha, gamma, reduction)
-    gx, _ = _backward(P, grad_output, reduction)
-    return _sum_to(gx, x.shape, _grad_dtype(x, "inputs"))
+    return _sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha, gamma,
+                                        check_reduction(reduction))
+# </generated: pointwise_losses.functions>

@@ -13,8 +13,10 @@ from . import _dispatch, _threads
 from ._validate import (F16, F32, F64, KERNEL_INDEX, as_array, check_out, dim_index,
                         real_param, result_dtype)
 
-__all__ = ["softmax", "log_softmax", "softmin", "softmax_backward", "log_softmax_backward",
+# <generated: softmax_family.__all__>
+__all__ = ["softmax", "softmax_backward", "log_softmax", "log_softmax_backward", "softmin",
            "softmin_backward"]
+# </generated: softmax_family.__all__>
 
 
 def _kernels():
@@ -152,98 +154,170 @@ def _backward(grad_output, input, dim, stacklevel, dtype, output, temperature, o
     return _finish(out, dst, copy_back, grad_dtype)
 
 
-_DOC = """{title} (torch.nn.functional.{name}).
+# ---- the public functions, generated from _ops.SOFTMAX_FAMILY --------------------------------
 
-{formula}
-
-Parameters
-----------
-input : array_like
-    float32/float64 computed natively, float16 in float32, integers promote to float64.
-    Any strides (other layouts are copied once).
-dim : int
-    The axis to normalise over (negative counts from the end). None picks torch's legacy
-    implicit axis (0 for 0-, 1- and 3-d input, else 1) with torch's deprecation warning.
-_stacklevel : int, default 3
-    Stack level of that warning, as torch.
-dtype : dtype, optional
-    Cast the input to this floating dtype first (torch's `dtype=`).
-temperature : float, default 1.0
-    Beyond torch: the input is divided by it (> 0) first.
-out : ndarray, optional
-    Result destination of the input's shape and result dtype; may be the input.
-
-Returns
--------
-ndarray
-
-Raises
-------
-ValueError
-    dim out of range, temperature <= 0, a wrong `out`.
-TypeError
-    Complex/object input, a non-float dtype.
-
-Notes
------
-Each row is shifted by its maximum; sums run in double. A row with NaN, with +inf, or of
-all -inf gives NaN (as torch). The gradient is ``{name}_backward(grad_output, input, dim,
-output=...)``.
-"""
-
-
+# <generated: softmax_family.functions>
 def softmax(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=None):
+    """Softmax (torch.nn.functional.softmax).
+
+    y_i = exp(x_i / T) / sum_j exp(x_j / T) along dim.
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively, float16 in float32, integers promote to float64.
+        Any strides (other layouts are copied once).
+    dim : int
+        The axis to normalise over (negative counts from the end). None picks torch's legacy
+        implicit axis (0 for 0-, 1- and 3-d input, else 1) with torch's deprecation warning.
+    _stacklevel : int, default 3
+        Stack level of that warning, as torch.
+    dtype : dtype, optional
+        Cast the input to this floating dtype first (torch's `dtype=`).
+    temperature : float, default 1.0
+        Beyond torch: the input is divided by it (> 0) first.
+    out : ndarray, optional
+        Result destination of the input's shape and result dtype; may be the input.
+
+    Returns
+    -------
+    ndarray
+
+    Raises
+    ------
+    ValueError
+        dim out of range, temperature <= 0, a wrong `out`.
+    TypeError
+        Complex/object input, a non-float dtype.
+
+    Notes
+    -----
+    Each row is shifted by its maximum; sums run in double. A row with NaN, with +inf, or of
+    all -inf gives NaN (as torch). The gradient is ``softmax_backward(grad_output, input, dim,
+    output=...)``.
+    """
     return _forward(input, dim, _stacklevel, dtype, temperature, out, 1.0, 0)
 
 
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=None):
-    return _forward(input, dim, _stacklevel, dtype, temperature, out, 1.0, 1)
+def softmax_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=None, *, output=None,
+                     temperature=1.0, out=None):
+    """Gradient of ``softmax`` with respect to its input.
 
-
-def softmin(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=None):
-    return _forward(input, dim, _stacklevel, dtype, temperature, out, -1.0, 0)
-
-
-softmax.__doc__ = _DOC.format(title="Softmax", name="softmax",
-                              formula="y_i = exp(x_i / T) / sum_j exp(x_j / T) along dim.")
-log_softmax.__doc__ = _DOC.format(
-    title="Log-softmax", name="log_softmax",
-    formula="y_i = x_i / T - logsumexp_j(x_j / T), computed as (z_i - m) - log1p(S), m the row "
-            "maximum and S the sum of exp(z_j - m) over the other entries: accurate at the "
-            "maximum even when the others are negligible.")
-softmin.__doc__ = _DOC.format(title="Softmin", name="softmin",
-                              formula="softmax(-x / T) along dim.")
-
-_BWD_DOC = """Gradient of ``{name}`` with respect to its input.
-
-``{name}_backward(grad_output, input, dim, ...)`` recomputes the forward from `input`;
-``{name}_backward(grad_output, dim=dim, output=y)`` uses the forward result y instead (cheaper).
-{formula} The arguments are ``{name}``'s (dim, dtype, temperature); returns an array of the
-input's shape (or writes `out`).
-"""
-
-
-def softmax_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=None, *,
-                     output=None, temperature=1.0, out=None):
+    ``softmax_backward(grad_output, input, dim, ...)`` recomputes the forward from `input`;
+    ``softmax_backward(grad_output, dim=dim, output=y)`` uses the forward result y instead (cheaper).
+    grad = y (g - sum(g y)) / T along dim. The arguments are ``softmax``'s (dim, dtype, temperature); returns an array of the
+    input's shape (or writes `out`).
+    """
     return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out,
                      1.0, 0, softmax)
 
 
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=None):
+    """Log-softmax (torch.nn.functional.log_softmax).
+
+    y_i = x_i / T - logsumexp_j(x_j / T), computed as (z_i - m) - log1p(S), m the row maximum and S the sum of exp(z_j - m) over the other entries: accurate at the maximum even when the others are negligible.
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively, float16 in float32, integers promote to float64.
+        Any strides (other layouts are copied once).
+    dim : int
+        The axis to normalise over (negative counts from the end). None picks torch's legacy
+        implicit axis (0 for 0-, 1- and 3-d input, else 1) with torch's deprecation warning.
+    _stacklevel : int, default 3
+        Stack level of that warning, as torch.
+    dtype : dtype, optional
+        Cast the input to this floating dtype first (torch's `dtype=`).
+    temperature : float, default 1.0
+        Beyond torch: the input is divided by it (> 0) first.
+    out : ndarray, optional
+        Result destination of the input's shape and result dtype; may be the input.
+
+    Returns
+    -------
+    ndarray
+
+    Raises
+    ------
+    ValueError
+        dim out of range, temperature <= 0, a wrong `out`.
+    TypeError
+        Complex/object input, a non-float dtype.
+
+    Notes
+    -----
+    Each row is shifted by its maximum; sums run in double. A row with NaN, with +inf, or of
+    all -inf gives NaN (as torch). The gradient is ``log_softmax_backward(grad_output, input, dim,
+    output=...)``.
+    """
+    return _forward(input, dim, _stacklevel, dtype, temperature, out, 1.0, 1)
+
+
 def log_softmax_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=None, *,
                          output=None, temperature=1.0, out=None):
+    """Gradient of ``log_softmax`` with respect to its input.
+
+    ``log_softmax_backward(grad_output, input, dim, ...)`` recomputes the forward from `input`;
+    ``log_softmax_backward(grad_output, dim=dim, output=y)`` uses the forward result y instead (cheaper).
+    grad = (g - exp(y) sum(g)) / T along dim. The arguments are ``log_softmax``'s (dim, dtype, temperature); returns an array of the
+    input's shape (or writes `out`).
+    """
     return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out,
                      1.0, 1, log_softmax)
 
 
-def softmin_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=None, *,
-                     output=None, temperature=1.0, out=None):
+def softmin(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=None):
+    """Softmin (torch.nn.functional.softmin).
+
+    softmax(-x / T) along dim.
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 computed natively, float16 in float32, integers promote to float64.
+        Any strides (other layouts are copied once).
+    dim : int
+        The axis to normalise over (negative counts from the end). None picks torch's legacy
+        implicit axis (0 for 0-, 1- and 3-d input, else 1) with torch's deprecation warning.
+    _stacklevel : int, default 3
+        Stack level of that warning, as torch.
+    dtype : dtype, optional
+        Cast the input to this floating dtype first (torch's `dtype=`).
+    temperature : float, default 1.0
+        Beyond torch: the input is divided by it (> 0) first.
+    out : ndarray, optional
+        Result destination of the input's shape and result dtype; may be the input.
+
+    Returns
+    -------
+    ndarray
+
+    Raises
+    ------
+    ValueError
+        dim out of range, temperature <= 0, a wrong `out`.
+    TypeError
+        Complex/object input, a non-float dtype.
+
+    Notes
+    -----
+    Each row is shifted by its maximum; sums run in double. A row with NaN, with +inf, or of
+    all -inf gives NaN (as torch). The gradient is ``softmin_backward(grad_output, input, dim,
+    output=...)``.
+    """
+    return _forward(input, dim, _stacklevel, dtype, temperature, out, -1.0, 0)
+
+
+def softmin_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=None, *, output=None,
+                     temperature=1.0, out=None):
+    """Gradient of ``softmin`` with respect to its input.
+
+    ``softmin_backward(grad_output, input, dim, ...)`` recomputes the forward from `input`;
+    ``softmin_backward(grad_output, dim=dim, output=y)`` uses the forward result y instead (cheaper).
+    grad = -y (g - sum(g y)) / T along dim. The arguments are ``softmin``'s (dim, dtype, temperature); returns an array of the
+    input's shape (or writes `out`).
+    """
     return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out,
                      -1.0, 0, softmin)
-
-
-softmax_backward.__doc__ = _BWD_DOC.format(
-    name="softmax", formula="grad = y (g - sum(g y)) / T along dim.")
-log_softmax_backward.__doc__ = _BWD_DOC.format(
-    name="log_softmax", formula="grad = (g - exp(y) sum(g)) / T along dim.")
-softmin_backward.__doc__ = _BWD_DOC.format(
-    name="softmin", formula="grad = -y (g - sum(g y)) / T along dim.")
+# </generated: softmax_family.functions>

@@ -432,7 +432,9 @@ array([0.02, 2.5 ])""",
          gradient="""\
 clamp((input - target) / beta, -1, 1) grad_output; at |d| = beta that is +-1 (both sides
 agree); beta = 0 gives l1's sign, 0 at input == target.""",
-         cls="SmoothL1Loss", cls_args=("reduction", "beta"), cls_doc="squared error below beta, absolute error above"),
+         cls="SmoothL1Loss",
+         cls_args=("reduction", "beta"),
+         cls_doc="squared error below beta, absolute error above"),
     Loss("huber_loss", "pointwise_losses",
          inputs=(
              In("input, target", "array_like", """\
@@ -453,7 +455,9 @@ smooth_l1_loss with beta = delta.""",
 >>> F.huber_loss(np.array([0.2, 3.0]), np.zeros(2), reduction="none", delta=2.0)
 array([0.02, 4.  ])""",
          gradient="clamp(input - target, -delta, delta) grad_output (times weight).",
-         cls="HuberLoss", cls_args=("reduction", "delta"), cls_doc="squared error below delta, delta times the absolute error above"),
+         cls="HuberLoss",
+         cls_args=("reduction", "delta"),
+         cls_doc="squared error below delta, delta times the absolute error above"),
     Loss("binary_cross_entropy", "pointwise_losses",
          inputs=(
              In("input", "array_like", "Probabilities in [0, 1]."),
@@ -484,13 +488,17 @@ np.float64(0.16425203348601802)""",
 (input - target) / max((1 - input) input, 1e-12) grad_output (times weight), torch's
 formula, including its float32 EPSILON 1e-12: it ignores the -100 clamp of the forward, so
 input 0 or 1 gives a large finite gradient where target differs.""",
-         cls="BCELoss", cls_args=("weight", "reduction"), cls_doc="binary cross-entropy of probabilities"),
+         cls="BCELoss",
+         cls_args=("weight", "reduction"),
+         cls_doc="binary cross-entropy of probabilities"),
     Loss("binary_cross_entropy_with_logits", "pointwise_losses",
          inputs=(
              In("input", "array_like", "Logits, any shape."),
-             In("target", "array_like", "Same shape as input (typically in [0, 1]; not checked, as torch)."),),
+             In("target", "array_like", """\
+Same shape as input (typically in [0, 1]; not checked, as torch)."""),),
          args=(
-             Arg("weight", None, "array_like, optional", "Broadcast to the input's shape; multiplies each element's loss."),
+             Arg("weight", None, "array_like, optional", """\
+Broadcast to the input's shape; multiplies each element's loss."""),
              KW,
              _R,
              Arg("pos_weight", None, "array_like, optional", """\
@@ -523,7 +531,9 @@ functions return the same value for any thread count.""",
 >>> import numpy as np, actloss as F
 >>> F.binary_cross_entropy_with_logits_with_grad(np.array([2.0, -1.0]), np.array([1.0, 0.0]))
 (np.float64(0.2200948492805977), array([-0.05960146,  0.13447071]))""",
-         cls="BCEWithLogitsLoss", cls_args=("weight", "reduction", "pos_weight"), cls_doc="binary cross-entropy of logits"),
+         cls="BCEWithLogitsLoss",
+         cls_args=("weight", "reduction", "pos_weight"),
+         cls_doc="binary cross-entropy of logits"),
     Loss("kl_div", "pointwise_losses",
          inputs=(
              In("input", "array_like", "Log-probabilities."),
@@ -574,11 +584,14 @@ ValueError
          backward_args=(Arg("target_requires_grad", False, "bool", """\
 The target is learned too (torch: ``target.requires_grad``, e.g. a distillation
 target from a model being trained): return ``(grad_input, grad_target)``."""),),
-         cls="KLDivLoss", cls_args=("reduction", "log_target"), cls_doc="Kullback-Leibler divergence of log-probabilities from a target"),
+         cls="KLDivLoss",
+         cls_args=("reduction", "log_target"),
+         cls_doc="Kullback-Leibler divergence of log-probabilities from a target"),
     Loss("gaussian_nll_loss", "pointwise_losses",
          inputs=(
              In("input", "array_like", "Expectations."),
-             In("target", "array_like", "Samples; broadcast with input (as torch's arithmetic does)."),
+             In("target", "array_like", """\
+Samples; broadcast with input (as torch's arithmetic does)."""),
              In("var", "array_like or float", """\
 Variances, >= 0: the input's shape; or the input's shape without its last dimension
 (then one variance per row, as torch's unsqueeze(-1)); or the input's number of
@@ -616,7 +629,9 @@ grad_var : ndarray
          grad_raises="""\
 ValueError
     A grad_output of the wrong shape, and everything ``gaussian_nll_loss`` raises.""",
-         cls="GaussianNLLLoss", cls_args=("*", "full", "eps", "reduction"), cls_doc="Gaussian negative log-likelihood"),
+         cls="GaussianNLLLoss",
+         cls_args=("*", "full", "eps", "reduction"),
+         cls_doc="Gaussian negative log-likelihood"),
     Loss("poisson_nll_loss", "pointwise_losses",
          inputs=(
              In("input", "array_like", "The rate's logarithm (log_input=True) or the rate itself."),
@@ -640,7 +655,10 @@ np.float64(0.8591409142295225)""",
          gradient="""\
 (exp(input) - target) grad_output with log_input, else (1 - target / (input + eps))
 grad_output; the Stirling term has no input gradient.""",
-         cls="PoissonNLLLoss", cls_inputs=("log_input", "target"), cls_args=("log_input", "full", "eps", "reduction"), cls_doc="Poisson negative log-likelihood"),
+         cls="PoissonNLLLoss",
+         cls_inputs=("log_input", "target"),
+         cls_args=("log_input", "full", "eps", "reduction"),
+         cls_doc="Poisson negative log-likelihood"),
     Loss("margin_ranking_loss", "pointwise_losses",
          inputs=(
              In("input1, input2", "array_like", "The two scores to rank."),
@@ -668,7 +686,9 @@ grad_input1, grad_input2 : ndarray
          grad_raises="""\
 ValueError
     A grad_output of the wrong shape, and everything ``margin_ranking_loss`` raises.""",
-         cls="MarginRankingLoss", cls_args=("margin", "reduction"), cls_doc="ranking hinge of two scores"),
+         cls="MarginRankingLoss",
+         cls_args=("margin", "reduction"),
+         cls_doc="ranking hinge of two scores"),
     Loss("hinge_embedding_loss", "pointwise_losses",
          inputs=(
              In("input", "array_like", "Distances (or other non-negative scores)."),
@@ -688,7 +708,9 @@ array([0.7, 2. ])""",
          gradient="""\
 (-1 where target != 1 and margin - input >= 0, the boundary included as torch's clamp_min) +
 (1 where target != -1), times grad_output.""",
-         cls="HingeEmbeddingLoss", cls_args=("margin", "reduction"), cls_doc="hinge loss of distances, target 1 or -1"),
+         cls="HingeEmbeddingLoss",
+         cls_args=("margin", "reduction"),
+         cls_doc="hinge loss of distances, target 1 or -1"),
     Loss("soft_margin_loss", "pointwise_losses",
          inputs=(
              In("input", "array_like", ""),
@@ -711,10 +733,12 @@ exp overflows; this gives the limit -target).""",
          cls="SoftMarginLoss", cls_args=("reduction",), cls_doc="logistic loss of targets 1 or -1"),
     Loss("multilabel_soft_margin_loss", "pointwise_losses",
          inputs=(
-             In("input", "array_like", "Logits of shape (..., C): the last dimension holds the classes."),
+             In("input", "array_like", """\
+Logits of shape (..., C): the last dimension holds the classes."""),
              In("target", "array_like", "0/1 labels, broadcast to the input's shape."),),
          args=(
-             Arg("weight", None, "array_like, optional", "Broadcast to the input's shape (typically (C,), a weight per class)."),
+             Arg("weight", None, "array_like, optional", """\
+Broadcast to the input's shape (typically (C,), a weight per class)."""),
              KW,
              _R,),
          doc="""\
@@ -733,11 +757,14 @@ array([0.30475556])""",
          gradient="""\
 ((1 - target) sigmoid(input) - target sigmoid(-input)) weight g / C, g the grad_output of
 the element's row.""",
-         cls="MultiLabelSoftMarginLoss", cls_args=("weight", "reduction"), cls_doc="multi-label one-versus-all logistic loss"),
+         cls="MultiLabelSoftMarginLoss",
+         cls_args=("weight", "reduction"),
+         cls_doc="multi-label one-versus-all logistic loss"),
     Loss("sigmoid_focal_loss", "pointwise_losses",
          inputs=(
              In("inputs", "array_like", "Logits, any shape."),
-             In("targets", "array_like", "Same shape; 1 for the positive class, 0 for the negative."),),
+             In("targets", "array_like", """\
+Same shape; 1 for the positive class, 0 for the negative."""),),
          args=(
              Arg("alpha", 0.25, "float", """\
 Weight of the positives (1 - alpha for the negatives), in [0, 1]; -1 switches the
@@ -766,7 +793,10 @@ ndarray
          grad_raises="""\
 ValueError
     A grad_output of the wrong shape, and everything ``sigmoid_focal_loss`` raises.""",
-         cls="SigmoidFocalLoss", cls_args=("alpha", "gamma", "reduction"), cls_torch=False, cls_doc="sigmoid focal loss, torchvision.ops.sigmoid_focal_loss as a module"),
+         cls="SigmoidFocalLoss",
+         cls_args=("alpha", "gamma", "reduction"),
+         cls_torch=False,
+         cls_doc="sigmoid focal loss, torchvision.ops.sigmoid_focal_loss as a module"),
     Loss("cross_entropy", "class_losses",
          inputs=(
              In("input", "array_like", """\
@@ -813,7 +843,9 @@ softmax, W the sum of the weights; for probabilities g * (p_j sum_c w_c q'_c - w
 Each row of logits is read once into cache and gives both its loss and its gradient: the
 training-loop call. grad_output defaults to 1 (the gradient of the loss itself); for
 reduction="none" it is broadcast to the loss's shape.""",
-         cls="CrossEntropyLoss", cls_args=("weight", "ignore_index", "reduction", "label_smoothing"), cls_doc="cross-entropy of logits, class indices or class probabilities"),
+         cls="CrossEntropyLoss",
+         cls_args=("weight", "ignore_index", "reduction", "label_smoothing"),
+         cls_doc="cross-entropy of logits, class indices or class probabilities"),
     Loss("nll_loss", "class_losses",
          inputs=(
              In("input", "array_like", "Log-probabilities (N, C), (N, C, d1, ..., dk) or (C,)."),
@@ -838,17 +870,21 @@ Gradient of ``nll_loss`` with respect to `input`: -w_t g at each row's target, 0
 elsewhere (and on ignored rows).""",
          fused="""\
 ``(nll_loss(...), nll_loss_backward(grad_output, ...))`` in one pass over the rows.""",
-         cls="NLLLoss", cls_args=("weight", "ignore_index", "reduction"), cls_doc="negative log-likelihood of log-probabilities"),
+         cls="NLLLoss",
+         cls_args=("weight", "ignore_index", "reduction"),
+         cls_doc="negative log-likelihood of log-probabilities"),
     Loss("multi_margin_loss", "class_losses",
          inputs=(
-             In("input", "array_like", "Scores ``(N, C)`` or ``(C,)`` (a 0-D input is one score, C = 1)."),
+             In("input", "array_like", """\
+Scores ``(N, C)`` or ``(C,)`` (a 0-D input is one score, C = 1)."""),
              In("target", "array_like", """\
 Class indices in ``[0, C)``, any integer dtype, shape ``(N,)`` (``(1,)`` or 0-D for a
 1-D input)."""),),
          args=(
              Arg("p", 1, "{1, 2}", ""),
              Arg("margin", 1.0, "float", ""),
-             Arg("weight", None, "array_like, optional", "``(C,)`` class weights; it takes part in dtype promotion."),
+             Arg("weight", None, "array_like, optional", """\
+``(C,)`` class weights; it takes part in dtype promotion."""),
              KW,
              _R,),
          doc="""\
@@ -874,7 +910,9 @@ Gradient of ``multi_margin_loss`` with respect to ``input`` (weight is not learn
          gradient="""\
 For ``j != y`` with ``z_j = margin - x[y] + x[j] > 0``: ``w[y] / C * (1 if p == 1 else
 2 z_j)``; ``x[y]`` gets minus their sum; times ``grad_output`` (divided by N for 'mean').""",
-         cls="MultiMarginLoss", cls_args=("p", "margin", "weight", "reduction"), cls_doc="multi-class hinge loss"),
+         cls="MultiMarginLoss",
+         cls_args=("p", "margin", "weight", "reduction"),
+         cls_doc="multi-class hinge loss"),
     Loss("multilabel_margin_loss", "class_losses",
          inputs=(
              In("input", "array_like", "Scores ``(N, C)`` or ``(C,)`` (0-D: one score)."),
@@ -911,7 +949,8 @@ Gradient of ``multilabel_margin_loss`` with respect to ``input``: for every acti
              In("input1, input2", "array_like", """\
 ``(N, D)`` embeddings with a 1-D target ``(N,)``, or ``(D,)`` with a 0-D target. Same
 shape; float dtypes as in the module notes."""),
-             In("target", "array_like", "1 (similar pair) or -1 (dissimilar pair), any real or integer dtype."),),
+             In("target", "array_like", """\
+1 (similar pair) or -1 (dissimilar pair), any real or integer dtype."""),),
          args=(
              Arg("margin", 0, "float", """\
 Dissimilar pairs cost ``max(0, cos - margin)``; torch suggests [-1, 1]."""),
@@ -942,6 +981,9 @@ as torch's autograd does.""",
 >>> import numpy as np, actloss as F
 >>> F.cosine_embedding_loss(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), np.array([1]))
 np.float64(1.0)""",
+         grad_returns="""\
+grad_input1, grad_input2 : ndarray
+    Each of its embedding's shape and dtype.""",
          grad_doc="""\
 Gradients ``(grad_input1, grad_input2)`` of ``cosine_embedding_loss``.""",
          gradient="""\
@@ -949,7 +991,9 @@ With ``den = sqrt(m1 m2)``, ``m_i = ||x_i||^2 + 1e-12``: ``dcos/dx1 = x2 / den -
 m1`` (symmetrically for x2); the loss's derivative is ``-dcos`` for target 1 and ``dcos``
 where ``cos - margin >= 0`` for target -1, times ``grad_output`` (divided by N for
 ``'mean'``).""",
-         cls="CosineEmbeddingLoss", cls_args=("margin", "reduction"), cls_doc="cosine similarity loss of embedding pairs"),
+         cls="CosineEmbeddingLoss",
+         cls_args=("margin", "reduction"),
+         cls_doc="cosine similarity loss of embedding pairs"),
     Loss("triplet_margin_loss", "embedding_losses",
          inputs=(
              In("anchor, positive, negative", "array_like", """\
@@ -983,13 +1027,18 @@ clamp_min); on a swap tie ``d(a, n) == d(p, n)`` each distance gets half (torch'
 >>> a, p, n = np.zeros((1, 2)), np.zeros((1, 2)), np.ones((1, 2))
 >>> float(F.triplet_margin_loss(a, p, n, eps=0.0))  # 1 + 0 - sqrt(2), clamped
 0.0""",
+         grad_returns="""\
+grad_anchor, grad_positive, grad_negative : ndarray
+    Each of its embedding's shape and dtype.""",
          grad_doc="""\
 Gradients ``(grad_anchor, grad_positive, grad_negative)`` of ``triplet_margin_loss``.""",
          gradient="""\
 Where the hinge is active (``margin + d(a, p) - d_neg >= 0``), ``+grad_output`` flows into
 ``d(a, p)`` and ``-grad_output`` into ``d_neg`` (split in half on a swap tie), then through
 the distances' gradients to the embeddings; inactive triplets get 0.""",
-         cls="TripletMarginLoss", cls_args=("margin", "p", "eps", "swap", "reduction"), cls_doc="triplet margin loss of p-norm distances"),
+         cls="TripletMarginLoss",
+         cls_args=("margin", "p", "eps", "swap", "reduction"),
+         cls_doc="triplet margin loss of p-norm distances"),
     Loss("contrastive_loss", "embedding_losses",
          inputs=(
              In("x1, x2", "array_like", """\
@@ -998,7 +1047,8 @@ Embeddings of one shape ``(..., D)``: one pair per position of the leading dimen
 1 for a similar pair, 0 for a dissimilar one (any real, integer or bool dtype), of the
 leading shape."""),),
          args=(
-             Arg("margin", 1.0, "float", "Dissimilar pairs closer than this are pushed apart; must be >= 0."),
+             Arg("margin", 1.0, "float", """\
+Dissimilar pairs closer than this are pushed apart; must be >= 0."""),
              KW,
              _R,
              Arg("p", 2, "float", "Norm of the pair distance, >= 0 or ``inf``."),
@@ -1032,10 +1082,16 @@ dissimilar pairs at or beyond the margin.""",
 >>> x1, x2 = np.array([[0.0, 0.0], [0.0, 0.0]]), np.array([[3.0, 4.0], [0.6, 0.8]])
 >>> F.contrastive_loss(x1, x2, np.array([1, 0]), eps=0.0, reduction="none")
 array([12.5,  0. ])""",
+         grad_returns="""\
+grad_x1, grad_x2 : ndarray
+    Each of its embedding's shape and dtype.""",
          grad_doc="""\
 Gradients ``(grad_x1, grad_x2)`` of ``contrastive_loss``: ``grad_output * (y d - (1 - y)
 max(0, margin - d)) * dd/dx1``, and its negative for x2.""",
-         cls="ContrastiveLoss", cls_args=("margin", "p", "eps", "reduction"), cls_torch=False, cls_doc="contrastive loss of pair distances"),
+         cls="ContrastiveLoss",
+         cls_args=("margin", "p", "eps", "reduction"),
+         cls_torch=False,
+         cls_doc="contrastive loss of pair distances"),
     Loss("info_nce", "embedding_losses",
          inputs=(
              In("query, key", "array_like", """\
@@ -1097,6 +1153,9 @@ float64 with the maximum shifted out; similarity and gradient matrices take O(N^
 >>> q = np.eye(3)
 >>> round(float(F.info_nce(q, q, temperature=1.0)), 6)  # -log(e / (e + 2))
 0.551445""",
+         grad_returns="""\
+grad_query, grad_key : ndarray
+    Each of its embedding's shape and dtype.""",
          grad_doc="Gradients ``(grad_query, grad_key)`` of ``info_nce``.",
          gradient="""\
 ``grad_output`` is a scalar for 'mean'/'sum', else an array of the loss's shape: ``(N,)``,
@@ -1104,7 +1163,10 @@ or ``(2N,)`` (one per view) in the 2N-view form. The logit gradient ``(softmax -
 tau`` (a row kernel) goes back through the similarity matmuls (BLAS) and the row
 normalisation: ``(g - u^ <u^, g>) / ||u||`` where ``||u|| >= 1e-12``, ``g / 1e-12`` below
 (torch's normalize).""",
-         cls="InfoNCELoss", cls_args=("temperature", "symmetric", "intra_view_negatives", "reduction"), cls_torch=False, cls_doc="InfoNCE / NT-Xent of paired embeddings",
+         cls="InfoNCELoss",
+         cls_args=("temperature", "symmetric", "intra_view_negatives", "reduction"),
+         cls_torch=False,
+         cls_doc="InfoNCE / NT-Xent of paired embeddings",
          aliases=("nt_xent",)),
 )
 

@@ -301,8 +301,8 @@ def cosine_embedding_loss_backward(grad_output, input1, input2, target, margin=0
 
     Returns
     -------
-    ndarray
-        The gradient with respect to `input`: its shape and float dtype.
+    grad_input1, grad_input2 : ndarray
+        Each of its embedding's shape and dtype.
 
     Raises
     ------
@@ -401,8 +401,8 @@ def triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin
 
     Returns
     -------
-    ndarray
-        The gradient with respect to `input`: its shape and float dtype.
+    grad_anchor, grad_positive, grad_negative : ndarray
+        Each of its embedding's shape and dtype.
 
     Raises
     ------
@@ -506,8 +506,8 @@ def contrastive_loss_backward(grad_output, x1, x2, target, margin=1.0, *, reduct
 
     Returns
     -------
-    ndarray
-        The gradient with respect to `input`: its shape and float dtype.
+    grad_x1, grad_x2 : ndarray
+        Each of its embedding's shape and dtype.
 
     Raises
     ------
@@ -621,8 +621,8 @@ def info_nce_backward(grad_output, query, key, temperature=0.1, *, reduction="me
 
     Returns
     -------
-    ndarray
-        The gradient with respect to `input`: its shape and float dtype.
+    grad_query, grad_key : ndarray
+        Each of its embedding's shape and dtype.
 
     Raises
     ------

@@ -255,38 +255,20 @@ def _signature(names_and_args):
 
 
 def _def(name, params, doc, call):
-    head = f"def {name}({_signature(params)}):\n"
-    if len(head) > 100:
-        head = _wrap_def(name, _signature(params))
-    return f"{head}{_docstring(doc)}    return {call}"
+    """A function: its def line, docstring and `return call` (call: (callee, [argument, ...]))."""
+    return (_wrap(f"def {name}(", _signature(params).split(", "), "):") + _docstring(doc)
+            + _wrap(f"    return {call[0]}(", call[1], ")"))
 
 
-def _wrap_def(name, params, width=100):
-    """A def line wrapped at width, continuation aligned after the parenthesis."""
-    indent = " " * (len(name) + 5)
-    lines, line = [], f"def {name}("
-    for i, piece in enumerate(params.split(", ")):
-        piece += "):" if i == len(params.split(", ")) - 1 else ","
+def _wrap(head, pieces, closing, width=100):
+    """head + the comma-separated pieces + closing, wrapped at width, continuation lines
+    aligned after head."""
+    lines, line = [], head
+    for i, piece in enumerate(pieces):
+        piece += closing if i == len(pieces) - 1 else ","
         if len(line) + len(piece) + 1 > width:
             lines.append(line.rstrip())
-            line = indent
-        line += piece + " "
-    lines.append(line.rstrip())
-    return "\n".join(lines) + "\n"
-
-
-def _call(name, items, width=100, indent=4):
-    args = ", ".join(items)
-    text = f"{name}({args})"
-    if len(text) + indent + 7 <= width:
-        return text + "\n"
-    lines, line = [], f"{name}("
-    pad = " " * (indent + 7 + len(name) + 1)
-    for i, item in enumerate(items):
-        piece = item + (")" if i == len(items) - 1 else ",")
-        if len(line) + len(piece) + 1 + (indent + 7 if not lines else 0) > width:
-            lines.append(line.rstrip())
-            line = pad
+            line = " " * len(head)
         line += piece + " "
     lines.append(line.rstrip())
     return "\n".join(lines) + "\n"
@@ -299,15 +281,15 @@ def _loss_functions(row, ops):
     values = list(names) + [_checked(a) for a in args]
     backward_args = [_checked(a) for a in row.backward_args]
     texts = [_def(row.name, list(names) + list(row.args), forward_doc,
-                  _call(f"_{row.name}", values)),
+                  (f"_{row.name}", values)),
              _def(f"{row.name}_backward", ["grad_output"] + list(names) + list(row.args)
                   + list(row.backward_args), backward_doc,
-                  _call(f"_{row.name}_backward", ["grad_output"] + values + backward_args))]
+                  (f"_{row.name}_backward", ["grad_output"] + values + backward_args))]
     if row.fused is not None:
         kw = [] if any(a.name == "*" for a in row.args) else ["*"]
         texts.append(_def(f"{row.name}_with_grad", list(names) + list(row.args) + kw
                           + [ops["Arg"]("grad_output", 1.0, "")], fused_doc,
-                          _call(f"_{row.name}_with_grad", values + ["grad_output"])))
+                          (f"_{row.name}_with_grad", values + ["grad_output"])))
     texts += [f"{alias}{suffix} = {row.name}{suffix}\n" for alias in row.aliases
               for suffix in ("", "_backward")]
     return "\n\n".join(texts)
@@ -361,34 +343,28 @@ _SOFTMAX_BACKWARD_DOC = """Gradient of ``{name}`` with respect to its input.
 
 ``{name}_backward(grad_output, input, dim, ...)`` recomputes the forward from `input`;
 ``{name}_backward(grad_output, dim=dim, output=y)`` uses the forward result y instead (cheaper).
-{derivative} The arguments are ``{name}``'s (dim, dtype, temperature); returns an array of the
-input's shape (or writes `out`).
+The arguments are ``{name}``'s (dim, dtype, temperature); returns an array of the input's
+shape (or writes `out`).
+
+Notes
+-----
+{derivative}
 """
 
 
 def _softmax_functions(row):
-    forward = (f"def {row.name}(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0,"
-               f" out=None):\n{_docstring(_SOFTMAX_DOC.format(**row._asdict()))}"
-               f"    return _forward(input, dim, _stacklevel, dtype, temperature, out, "
-               f"{row.sign}, {row.log})\n")
-    backward = (_wrap_def(f"{row.name}_backward", "grad_output, input=None, dim=None, "
-                          "_stacklevel=3, dtype=None, *, output=None, temperature=1.0, out=None")
-                + _docstring(_SOFTMAX_BACKWARD_DOC.format(**row._asdict()))
-                + "    return _backward(grad_output, input, dim, _stacklevel, dtype, output, "
-                  "temperature, out,\n"
-                + f"                     {row.sign}, {row.log}, {row.name})\n")
+    options = ["dim=None", "_stacklevel=3", "dtype=None", "*"]
+    kernel = [str(row.sign), str(row.log)]
+    forward = _def(row.name, ["input"] + options + ["temperature=1.0", "out=None"],
+                   _SOFTMAX_DOC.format(**row._asdict()),
+                   ("_forward", ["input", "dim", "_stacklevel", "dtype", "temperature", "out"]
+                    + kernel))
+    backward = _def(f"{row.name}_backward", ["grad_output", "input=None"] + options
+                    + ["output=None", "temperature=1.0", "out=None"],
+                    _SOFTMAX_BACKWARD_DOC.format(**row._asdict()),
+                    ("_backward", ["grad_output", "input", "dim", "_stacklevel", "dtype",
+                                   "output", "temperature", "out"] + kernel + [row.name]))
     return forward + "\n\n" + backward
-
-
-def _literal_all(path):
-    """The literal __all__ list of a module of the package (hand-written ones)."""
-    with open(path) as f:
-        tree = ast.parse(f.read())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__"
-                                                for t in node.targets):
-            return ast.literal_eval(node.value)
-    raise RuntimeError(f"{path} has no literal __all__")
 
 
 def _nn_all(public, ops, package_dir):
@@ -453,19 +429,10 @@ def render(ops, package_dir=HERE):
     return texts
 
 
-def _literal(name, items, tuple_=False, width=96):
-    """name = [...] (or a tuple) wrapped at width, one literal per item."""
+def _literal(name, items, tuple_=False):
+    """name = [...] (or a tuple) wrapped at 96 columns, one string literal per item."""
     opening, closing = ("(", ")") if tuple_ else ("[", "]")
-    lines, line = [], f"{name} = {opening}"
-    indent = " " * len(line)
-    for i, item in enumerate(items):
-        piece = f'"{item}"' + (closing if i == len(items) - 1 else ",")
-        if len(line) + len(piece) + 1 > width:
-            lines.append(line.rstrip())
-            line = indent
-        line += piece + " "
-    lines.append(line.rstrip())
-    return "\n".join(lines) + "\n"
+    return _wrap(f"{name} = {opening}", [f'"{item}"' for item in items], closing, width=96)
 
 
 LOSS_FAMILIES = ("class_losses", "pointwise_losses", "embedding_losses")

@@ -361,6 +361,9 @@ Loss = namedtuple(
 REDUCTIONS = ("none", "mean", "sum")
 KW = Arg("*", None, None)
 _R = Arg("reduction", "mean", REDUCTIONS)
+_BROADCAST = In("input, target", "array_like", """\
+Broadcast together (torch warns about different sizes and then broadcasts; so does this
+function, with the same UserWarning).""")
 
 DOC_SNIPPETS = {"PDIST": """\
 ``d(x1, x2) = ||x1 - x2 + eps||_p`` along the last dimension, torch's ``pairwise_distance``:
@@ -372,10 +375,7 @@ inf``, 0 for ``p = 0``. Negative ``p`` (which torch accepts) raises ValueError."
 
 LOSSES = (
     Loss("mse_loss", "pointwise_losses",
-         inputs=(
-             In("input, target", "array_like", """\
-Broadcast together (torch warns about different sizes and then broadcasts; so does
-this function, with the same UserWarning)."""),),
+         inputs=(_BROADCAST,),
          args=(
              KW,
              _R,
@@ -393,9 +393,7 @@ np.float64(1.4166666666666667)""",
 sum(weight), for 'mean').""",
          cls="MSELoss", cls_args=("reduction",), cls_doc="mean squared error"),
     Loss("l1_loss", "pointwise_losses",
-         inputs=(
-             In("input, target", "array_like", """\
-Broadcast together (with torch's UserWarning when their sizes differ)."""),),
+         inputs=(_BROADCAST,),
          args=(
              KW,
              _R,
@@ -413,9 +411,7 @@ sign(input - target) grad_output: 0 where input == target (and for NaN), as torc
 autograd.""",
          cls="L1Loss", cls_args=("reduction",), cls_doc="mean absolute error"),
     Loss("smooth_l1_loss", "pointwise_losses",
-         inputs=(
-             In("input, target", "array_like", """\
-Broadcast together (with torch's UserWarning when their sizes differ)."""),),
+         inputs=(_BROADCAST,),
          args=(
              KW,
              _R,
@@ -436,9 +432,7 @@ agree); beta = 0 gives l1's sign, 0 at input == target.""",
          cls_args=("reduction", "beta"),
          cls_doc="squared error below beta, absolute error above"),
     Loss("huber_loss", "pointwise_losses",
-         inputs=(
-             In("input, target", "array_like", """\
-Broadcast together (with torch's UserWarning when their sizes differ)."""),),
+         inputs=(_BROADCAST,),
          args=(
              _R,
              Arg("delta", 1.0, "float", "Where the loss turns from quadratic to linear; > 0."),

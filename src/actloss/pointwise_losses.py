@@ -620,8 +620,8 @@ def mse_loss(input, target, *, reduction="mean", weight=None):
     Parameters
     ----------
     input, target : array_like
-        Broadcast together (torch warns about different sizes and then broadcasts; so does
-        this function, with the same UserWarning).
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
     reduction : {'none', 'mean', 'sum'}, default 'mean'
         'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
     weight : array_like, optional
@@ -664,8 +664,8 @@ def mse_loss_backward(grad_output, input, target, *, reduction="mean", weight=No
         The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
         other than 'none', an array of the loss shape for 'none'.
     input, target : array_like
-        Broadcast together (torch warns about different sizes and then broadcasts; so does
-        this function, with the same UserWarning).
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
     reduction : {'none', 'mean', 'sum'}, default 'mean'
         'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
     weight : array_like, optional
@@ -696,7 +696,8 @@ def l1_loss(input, target, *, reduction="mean", weight=None):
     Parameters
     ----------
     input, target : array_like
-        Broadcast together (with torch's UserWarning when their sizes differ).
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
     reduction : {'none', 'mean', 'sum'}, default 'mean'
         'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
     weight : array_like, optional
@@ -739,7 +740,8 @@ def l1_loss_backward(grad_output, input, target, *, reduction="mean", weight=Non
         The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
         other than 'none', an array of the loss shape for 'none'.
     input, target : array_like
-        Broadcast together (with torch's UserWarning when their sizes differ).
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
     reduction : {'none', 'mean', 'sum'}, default 'mean'
         'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
     weight : array_like, optional
@@ -770,7 +772,8 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
     Parameters
     ----------
     input, target : array_like
-        Broadcast together (with torch's UserWarning when their sizes differ).
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
     reduction : {'none', 'mean', 'sum'}, default 'mean'
         'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
     beta : float, default 1.0
@@ -813,7 +816,8 @@ def smooth_l1_loss_backward(grad_output, input, target, *, reduction="mean", bet
         The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
         other than 'none', an array of the loss shape for 'none'.
     input, target : array_like
-        Broadcast together (with torch's UserWarning when their sizes differ).
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
     reduction : {'none', 'mean', 'sum'}, default 'mean'
         'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
     beta : float, default 1.0
@@ -844,7 +848,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     Parameters
     ----------
     input, target : array_like
-        Broadcast together (with torch's UserWarning when their sizes differ).
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
     reduction : {'none', 'mean', 'sum'}, default 'mean'
         'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
     delta : float, default 1.0
@@ -890,7 +895,8 @@ def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0,
         The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
         other than 'none', an array of the loss shape for 'none'.
     input, target : array_like
-        Broadcast together (with torch's UserWarning when their sizes differ).
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
     reduction : {'none', 'mean', 'sum'}, default 'mean'
         'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
     delta : float, default 1.0

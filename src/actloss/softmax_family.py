@@ -205,11 +205,15 @@ def softmax_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=Non
 
     ``softmax_backward(grad_output, input, dim, ...)`` recomputes the forward from `input`;
     ``softmax_backward(grad_output, dim=dim, output=y)`` uses the forward result y instead (cheaper).
-    grad = y (g - sum(g y)) / T along dim. The arguments are ``softmax``'s (dim, dtype, temperature); returns an array of the
-    input's shape (or writes `out`).
+    The arguments are ``softmax``'s (dim, dtype, temperature); returns an array of the input's
+    shape (or writes `out`).
+
+    Notes
+    -----
+    grad = y (g - sum(g y)) / T along dim.
     """
-    return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out,
-                     1.0, 0, softmax)
+    return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out, 1.0, 0,
+                     softmax)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=None):
@@ -260,11 +264,15 @@ def log_softmax_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype
 
     ``log_softmax_backward(grad_output, input, dim, ...)`` recomputes the forward from `input`;
     ``log_softmax_backward(grad_output, dim=dim, output=y)`` uses the forward result y instead (cheaper).
-    grad = (g - exp(y) sum(g)) / T along dim. The arguments are ``log_softmax``'s (dim, dtype, temperature); returns an array of the
-    input's shape (or writes `out`).
+    The arguments are ``log_softmax``'s (dim, dtype, temperature); returns an array of the input's
+    shape (or writes `out`).
+
+    Notes
+    -----
+    grad = (g - exp(y) sum(g)) / T along dim.
     """
-    return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out,
-                     1.0, 1, log_softmax)
+    return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out, 1.0, 1,
+                     log_softmax)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=None):
@@ -315,9 +323,13 @@ def softmin_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=Non
 
     ``softmin_backward(grad_output, input, dim, ...)`` recomputes the forward from `input`;
     ``softmin_backward(grad_output, dim=dim, output=y)`` uses the forward result y instead (cheaper).
-    grad = -y (g - sum(g y)) / T along dim. The arguments are ``softmin``'s (dim, dtype, temperature); returns an array of the
-    input's shape (or writes `out`).
+    The arguments are ``softmin``'s (dim, dtype, temperature); returns an array of the input's
+    shape (or writes `out`).
+
+    Notes
+    -----
+    grad = -y (g - sum(g y)) / T along dim.
     """
-    return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out,
-                     -1.0, 0, softmin)
+    return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out, -1.0,
+                     0, softmin)
 # </generated: softmax_family.functions>

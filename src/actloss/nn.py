@@ -35,7 +35,7 @@ import textwrap
 import numpy as np
 
 from . import _ops
-from ._validate import as_array, bool_option, reject_masked, result_dtype
+from ._validate import as_array, bool_option, check_reduction, reject_masked, result_dtype
 
 from . import activations as _act
 from . import class_losses as _cls
@@ -815,13 +815,6 @@ class RReLU(Module):
 
 # ---- losses -------------------------------------------------------------------------------------
 
-def _check_reduction(reduction, allowed=("none", "mean", "sum")):
-    if not isinstance(reduction, str) or reduction not in allowed:
-        raise ValueError(f"reduction must be one of {', '.join(map(repr, allowed))}, got "
-                         f"{reduction!r}")
-    return reduction
-
-
 def _is_one(value):
     """value is the scalar 1 (the default grad_output)."""
     try:
@@ -839,7 +832,7 @@ class _Loss(Module):
     _reductions = ("none", "mean", "sum")
 
     def __init__(self, reduction="mean"):
-        self.reduction = _check_reduction(reduction, self._reductions)
+        self.reduction = check_reduction(reduction, self._reductions)
 
     def _options(self):
         return {"reduction": self.reduction}
@@ -941,7 +934,7 @@ def _loss_class(name):
             elif kinds[arg] == "array":
                 value = None if value is None else as_array(value, arg)
             elif kinds[arg] == "reduction":
-                value = _check_reduction(value, row.reductions)
+                value = check_reduction(value, row.reductions)
             setattr(self, arg, value)
 
     def forward(self, *arrays):

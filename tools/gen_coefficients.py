@@ -10,6 +10,8 @@ Prints src/actloss/_kernels/coefficients.py:
   in z*z.
 * x - tanh(x) = x * P(u) / S(u), u = x*x, from Lambert's continued fraction of tanh truncated
   at depth TANH_CF_DEPTH (integer coefficients, exact).
+* the fast-mode float32 gelu's G(a) on [0, GELU_FAST_MAX] as P(a)/Q(a) of degrees (4, 5), in
+  the input itself (float32 coefficients; its error is reported with them rounded to float32).
 
     python tools/gen_coefficients.py > src/actloss/_kernels/coefficients.py
 """
@@ -105,5 +107,35 @@ def main(m=9, k=10):
     print("TANHSHRINK_S =", [float(v) for v in den])
 
 
+GELU_FAST_MAX = mp.mpf("13.25")  # the fast float32 gelu runs on |x| <= 13
+
+
+def gelu_fast_fit():
+    def g(a):
+        return mp.exp(a * a / 2) * mp.erfc(a / mp.sqrt(2))
+    _, p, q = rational_fit(g, mp.mpf(0), GELU_FAST_MAX, 4, 5, n_points=240, sk_iters=8,
+                           lawson_iters=25)
+    p[0] = mp.mpf(1)  # exactly G(0) = 1: gelu(x) of tiny x is x/2 exactly, ties round as they should
+    err = max(abs(mp.polyval(p[::-1], a) / mp.polyval(q[::-1], a) / g(a) - 1)
+              for a in mp.linspace(0, GELU_FAST_MAX, 2000))
+    p32 = [mp.mpf(float(_float32(v))) for v in p]
+    q32 = [mp.mpf(float(_float32(v))) for v in q]
+    worst = max(abs(mp.polyval(p32[::-1], a) / mp.polyval(q32[::-1], a) / g(a) - 1)
+                for a in mp.linspace(0, GELU_FAST_MAX, 2000))
+    print(f"# exp(a^2/2) erfc(a/sqrt 2) = P(a)/Q(a) on [0, {GELU_FAST_MAX}], degrees (4, 5): max "
+          f"relative error {mp.nstr(err, 3)}, {mp.nstr(worst, 3)} with float32 coefficients")
+    print("GELU_FAST_P =", [float(v) for v in p])
+    print("GELU_FAST_Q =", [float(v) for v in q])
+
+
+def _float32(v):
+    import struct
+    return struct.unpack("f", struct.pack("f", float(v)))[0]
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--gelu-fast"]:  # only the newest fit, appended to the file by hand
+        gelu_fast_fit()
+    else:
+        main()
+        gelu_fast_fit()

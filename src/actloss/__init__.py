@@ -6,7 +6,7 @@ Speaks torch.nn.functional (same names, arguments and results) without PyTorch:
     >>> F.gelu(np.array([-1.0, 0.0, 1.0]), approximate="tanh")
     array([-0.15880801,  0.        ,  0.84119199])
 """
-from . import _dispatch, _threads
+from . import _accuracy, _dispatch, _threads
 from ._kernels import _cpu
 from .activations import *  # noqa: F401,F403
 from .class_losses import *  # noqa: F401,F403
@@ -18,6 +18,9 @@ __version__ = "0.1.0"
 
 get_num_threads = _threads.get_num_threads
 set_num_threads = _threads.set_num_threads
+get_accuracy = _accuracy.get_accuracy
+set_accuracy = _accuracy.set_accuracy
+accuracy = _accuracy.accuracy
 
 # <generated: ACTIVATIONS>
 ACTIVATIONS = ("relu", "relu6", "leaky_relu", "elu", "celu", "selu", "gelu", "silu", "mish",
@@ -29,11 +32,12 @@ ACTIVATIONS = ("relu", "relu6", "leaky_relu", "elu", "celu", "selu", "gelu", "si
 
 def show_config(file=None):
     """Print (and return as a dict) the version, kernel ISA level, how the kernels were built
-    (compiler and threads, as the compiled modules report them), and the thread count with
-    the rule that gave it and the pool's spin time."""
+    (compiler and threads, as the compiled modules report them), the accuracy mode and the
+    thread count, each with what set it, and the pool's spin time."""
     build = _dispatch.BUILD
     stale = _dispatch.stale_modules()
     threads, source = _threads.thread_source()
+    mode, mode_source = _accuracy.accuracy_source()
     info = {
         "version": __version__,
         "isa": _dispatch.ISA,
@@ -43,6 +47,8 @@ def show_config(file=None):
         "threads_note": build["threads_note"],
         "built_with_numpy": build["numpy"],
         "stale_modules": stale,
+        "accuracy": mode,
+        "accuracy_source": mode_source,
         "num_threads": threads if build["threads"] else 1,
         "num_threads_source": source if build["threads"] else "serial build",
         "usable_cores": _threads.usable_cores(),
@@ -53,6 +59,7 @@ def show_config(file=None):
     print(f"actloss {info['version']}\n"
           f"  kernels     : {info['isa']} (CPU supports {', '.join(info['isa_supported'])})\n"
           f"  compiler    : {info['compiler']} (NumPy {info['built_with_numpy']} headers)\n"
+          f"  accuracy    : {mode} ({mode_source}; {_accuracy.BOUNDS[mode]})\n"
           f"  threads     : {info['num_threads']} ({info['num_threads_source']}; "
           f"{info['usable_cores']} usable cores; {info['threads_note']})\n"
           f"  idle spin   : {info['spin_us']:g} us ({info['spin_source']}), then sleep\n"
@@ -93,5 +100,6 @@ __all__ = ["relu", "relu_backward", "relu6", "relu6_backward", "leaky_relu",
            "cosine_embedding_loss_backward", "triplet_margin_loss",
            "triplet_margin_loss_backward", "contrastive_loss", "contrastive_loss_backward",
            "info_nce", "info_nce_backward", "nt_xent", "nt_xent_backward", "ACTIVATIONS",
-           "get_num_threads", "set_num_threads", "show_config", "__version__"]
+           "get_num_threads", "set_num_threads", "get_accuracy", "set_accuracy", "accuracy",
+           "show_config", "__version__"]
 # </generated: actloss.__all__>

@@ -423,8 +423,8 @@ def render(ops, package_dir=HERE):
         texts[f"{family}.__all__"] = _literal("__all__", names)
         texts[f"{family}.functions"] = "\n\n".join(_loss_functions(row, ops) for row in rows)
         package += names
-    package += ["ACTIVATIONS", "get_num_threads", "set_num_threads", "show_config",
-                "__version__"]
+    package += ["ACTIVATIONS", "get_num_threads", "set_num_threads", "get_accuracy",
+                "set_accuracy", "accuracy", "show_config", "__version__"]
     texts["actloss.__all__"] = _literal("__all__", package)
     return texts
 

@@ -193,6 +193,7 @@ F32_LANES = {
     ("sigmoid", "bwdo"): None,
     ("silu", "fwd"): "al_absf(v) <= 80.0f",  # sigmoid's remainder stays far from underflow
     ("silu", "bwd"): _NORMAL_EXP,
+    ("gelu", "fwd"): "al_absf(v) <= 13.0f",
     ("gelu_tanh", "fwd"): None,
     ("gelu_tanh", "bwd"): None,
     ("tanh", "fwd"): None,
@@ -245,6 +246,17 @@ ISA_LEVELS = (
 ROW_KERNELS = ("cosine_fwd", "cosine_bwd", "triplet_fwd", "triplet_bwd", "contrastive_fwd",
                "contrastive_bwd", "multi_margin_fwd", "multi_margin_bwd", "multilabel_fwd",
                "multilabel_bwd", "normalize_fwd", "normalize_bwd", "ce_fwd", "ce_cols", "ce_bwd")
+
+# Fast-mode kernels (actloss.accuracy("fast"): within 4 ULP wherever the result is a normal
+# number; NaN, infinities and limits as in accurate mode): (op, kind, sfx) -> the C test on v
+# under which al_<op>_<kind>_<sfx>fast (_kernels/al_mathf.h.tp for f32) is valid, or None.
+# Blocks with a failing v, ISAs without FMA, and every (op, kind, dtype) not listed run the
+# accurate loop, which is within the fast bound too. The elementwise kernels' `kind` argument
+# is 3 + the accurate kind for the fast table.
+FAST = {
+    ("gelu", "fwd", "f32"): "al_absf(v) <= 13.0f",
+}
+FAST_KIND_OFFSET = 3
 
 # ---- Pointwise losses: the _pointwise_loss family --------------------------------------------
 # Each row is one loss term l(x, t[, a]) -- x the input, t the target, a an optional third

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from . import _dispatch, _ops, _threads
+from . import _accuracy, _dispatch, _ops, _threads
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_out, dim_index, flat_view,
                         promoted_dtype, real_param, result_dtype, run_elementwise, ufunc_result)
 
@@ -29,6 +29,7 @@ _K = _dispatch.elementwise
 _OP_INDEX = {op.name: i for i, op in enumerate(_ops.UNARY)}
 _OP = {op.name: op for op in _ops.UNARY}
 _FORWARD, _BACKWARD, _BACKWARD_FROM_OUTPUT = 0, 1, 2
+_FAST_OFFSET = _ops.FAST_KIND_OFFSET  # kernel kind + this: the fast-mode table (_ops.FAST)
 
 
 def _threads_for(n, name):
@@ -52,19 +53,19 @@ def _unary(name, x, p0=0.0, p1=0.0, out=None, inplace=False):
     if type(inplace) is not bool:
         inplace = bool_option(inplace, "inplace")
     # fast path, all in C: a plain float32/float64 ndarray, a new or a plain output
+    kind = _FORWARD + _FAST_OFFSET * _accuracy.is_fast()
     if not inplace or out is None:
         op, cutoff = _FAST[name]
-        y = _K.unary_fast(_FORWARD, op, x, x, x if inplace else out, p0, p1, cutoff,
-                          _LARGE_THREADS)
+        y = _K.unary_fast(kind, op, x, x, x if inplace else out, p0, p1, cutoff, _LARGE_THREADS)
         if y is not None:
             return y if y.ndim or inplace or out is not None else y[()]
     op = _OP_INDEX[name]
     _check_inplace(x, inplace)
-    y = _unary_general(op, name, as_array(x), p0, p1, out, inplace)
+    y = _unary_general(op, kind, name, as_array(x), p0, p1, out, inplace)
     return y if inplace or out is not None else ufunc_result(y)
 
 
-def _unary_general(op, name, x, p0, p1, out, inplace):
+def _unary_general(op, kind, name, x, p0, p1, out, inplace):
     """_unary for every dtype, layout, out= and inplace= case."""
     res_dtype, k_dtype = result_dtype(x.dtype)
     if inplace:
@@ -80,7 +81,7 @@ def _unary_general(op, name, x, p0, p1, out, inplace):
             np.empty(x.shape, res_dtype)
     if x.size:
         n_threads = _threads_for(x.size, name)
-        run_elementwise(lambda s, d: _K.unary(_FORWARD, op, KERNEL_INDEX[k_dtype], s[0], s[0], d,
+        run_elementwise(lambda s, d: _K.unary(kind, op, KERNEL_INDEX[k_dtype], s[0], s[0], d,
                                               p0, p1, 0.0, n_threads),
                         [x], out, k_dtype)
     return out
@@ -90,6 +91,7 @@ def _unary_grad(name, grad_output, saved, p0=0.0, p1=0.0, out=None, kind=_BACKWA
                 saved_name="input"):
     """Gradient of op at `saved` (the input, or the output for kind=2) times grad_output."""
     op, cutoff = _FAST[name]
+    kind += _FAST_OFFSET * _accuracy.is_fast()
     # fast path, all in C: plain float32/float64 ndarrays of one shape, a new or a plain output
     g = _K.unary_fast(kind, op, grad_output, saved, out, p0, p1, cutoff, _LARGE_THREADS)
     if g is not None:

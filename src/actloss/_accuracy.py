@@ -1,0 +1,76 @@
+"""The accuracy mode: which kernels a call runs.
+
+``"accurate"`` (the default): within 1 ULP of the correctly rounded result in float32 and 2 ULP
+in float64, on every input. ``"fast"``: within 4 ULP in both, on every input whose result is a
+normal number. NaN, infinities and limits are the same as in accurate mode. A function without
+a fast kernel runs its accurate one in fast mode.
+
+The mode of a call is the first of these that is set:
+
+1. the innermost ``with actloss.accuracy(mode):`` block of the calling thread (a context
+   variable, so asyncio tasks keep their own; a new thread starts without one);
+2. ``actloss.set_accuracy(mode)``, for the whole process;
+3. the environment variable ``ACTLOSS_ACCURACY``, read at import;
+4. ``"accurate"``.
+"""
+import contextlib
+import contextvars
+import os
+
+MODES = ("accurate", "fast")
+BOUNDS = {"accurate": "<= 1 ULP float32, <= 2 ULP float64",
+          "fast": "<= 4 ULP where the result is normal"}
+
+
+def _check(mode, name="mode"):
+    if not isinstance(mode, str) or mode.strip().lower() not in MODES:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
+    return mode.strip().lower()
+
+
+_override = contextvars.ContextVar("actloss_accuracy", default=None)
+if os.environ.get("ACTLOSS_ACCURACY", "").strip():
+    _default = _check(os.environ["ACTLOSS_ACCURACY"], "ACTLOSS_ACCURACY")
+    _default_source = "ACTLOSS_ACCURACY"
+else:
+    _default, _default_source = "accurate", "default"
+
+
+def get_accuracy():
+    """The accuracy mode of a call made here: "accurate" or "fast"."""
+    mode = _override.get()
+    return _default if mode is None else mode
+
+
+def is_fast():
+    """Whether a call made here runs the fast kernels (the kernels' question, answered fast)."""
+    mode = _override.get()
+    return (_default if mode is None else mode) == "fast"
+
+
+def accuracy_source():
+    """(mode, what set it) of a call made here, for show_config."""
+    if _override.get() is not None:
+        return _override.get(), "actloss.accuracy() block"
+    return _default, _default_source
+
+
+def set_accuracy(mode):
+    """Set the accuracy mode of the whole process: "accurate" (the default: <= 1 ULP float32,
+    <= 2 ULP float64) or "fast" (<= 4 ULP wherever the result is a normal number). An
+    enclosing ``with actloss.accuracy(...)`` block still wins inside it. Returns the previous
+    process-wide mode."""
+    global _default, _default_source
+    previous, _default, _default_source = _default, _check(mode), "set_accuracy"
+    return previous
+
+
+@contextlib.contextmanager
+def accuracy(mode):
+    """``with actloss.accuracy("fast"):`` runs the calls of this thread (or asyncio task) in the
+    block in that mode, then restores the previous one; other threads are not affected."""
+    token = _override.set(_check(mode))
+    try:
+        yield
+    finally:
+        _override.reset(token)

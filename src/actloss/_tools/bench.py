@@ -104,6 +104,9 @@ def add_arguments(parser):
     floors.add_argument("--write-floors", metavar="PATH",
                         help=f"measure {FLOOR_RUNS} times and write floors = {FLOOR_MARGIN} "
                              "x the lowest numpy/actloss ratio of each case to PATH")
+    parser.add_argument("--accuracy", choices=("accurate", "fast"),
+                        help="run actloss in this accuracy mode (default: the process's, "
+                             "ACTLOSS_ACCURACY or accurate)")
     parser.add_argument("--list", action="store_true",
                         help="list the selected cases without measuring")
     parser.add_argument("--pipeline", action="store_true",
@@ -303,7 +306,8 @@ def format_table(records, machine, rounds):
     lines = [
         f"actloss {cfg['version']} bench: {machine['cpu']}, {machine['usable_cpus']} usable "
         f"cores; kernels {cfg['isa']} (CPU supports {', '.join(cfg['isa_supported'])}), "
-        f"threads: {cfg['num_threads']} ({cfg['num_threads_source']})",
+        f"threads: {cfg['num_threads']} ({cfg['num_threads_source']}); accuracy "
+        f"{cfg.get('accuracy', 'accurate')}",
         f"numpy {machine['numpy']}, torch {machine['torch'] or 'not installed'}, "
         f"scipy {machine['scipy'] or 'not installed'}, python {machine['python']}",
         f"median time per call over {rounds} interleaved rounds (1 thread: process CPU time, "
@@ -533,6 +537,9 @@ def run_pipeline(args):
 def run(args):
     """Measure, (check the floors,) print the table, write --json / --write-floors. The exit
     status is 1 if a --check-floors floor is not met or no measured case has one."""
+    if args.accuracy:
+        import actloss
+        actloss.set_accuracy(args.accuracy)
     if args.pipeline:
         return run_pipeline(args)
     keys = plan(args)

@@ -62,6 +62,9 @@ static const struct fn FNS[] = {
     {"hardswish", al_hardswish_fwd_f32_loop, ref_hardswish, 0},
     {"gelu", al_gelu_fwd_f32_loop, ref_gelu, 0},
     {"gelu fast", al_gelu_fwd_f32_fast_loop, ref_gelu, 0, 4.0},
+    {"sigmoid fast", al_sigmoid_fwd_f32_fast_loop, ref_sigmoid, 0, 4.0},
+    {"silu fast", al_silu_fwd_f32_fast_loop, ref_silu, 0, 4.0},
+    {"tanh fast", al_tanh_fwd_f32_fast_loop, ref_tanh, 0, 4.0},
 };
 
 static double ulp_error(float y, double ref)

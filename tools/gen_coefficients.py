@@ -12,6 +12,8 @@ Prints src/actloss/_kernels/coefficients.py:
   at depth TANH_CF_DEPTH (integer coefficients, exact).
 * the fast-mode float32 gelu's G(a) on [0, GELU_FAST_MAX] as P(a)/Q(a) of degrees (4, 5), in
   the input itself (float32 coefficients; its error is reported with them rounded to float32).
+* the fast-mode float32 tanh's (tanh(x) - x) / x^3 as a polynomial in u = x*x on
+  [0, TANH_FAST_SPLIT^2] (Chebyshev).
 
     python tools/gen_coefficients.py > src/actloss/_kernels/coefficients.py
 """
@@ -128,14 +130,29 @@ def gelu_fast_fit():
     print("GELU_FAST_Q =", [float(v) for v in q])
 
 
+TANH_FAST_SPLIT = mp.mpf("0.55")  # below it the fast tanh is x + x^3 Q(x^2)
+
+
+def tanh_fast_fit():
+    def q(u):
+        return (mp.tanh(mp.sqrt(u)) - mp.sqrt(u)) / mp.sqrt(u) ** 3 if u else mp.mpf(-1) / 3
+    poly, err = mp.chebyfit(q, [0, TANH_FAST_SPLIT ** 2], 5, error=True)
+    print(f"# (tanh(x) - x) / x^3 = polynomial in u = x*x on [0, {mp.nstr(TANH_FAST_SPLIT ** 2, 6)}]: "
+          f"max abs error {mp.nstr(err, 3)}")
+    print("TANH_FAST_SPLIT =", repr(float(TANH_FAST_SPLIT)))
+    print("TANH_FAST_Q =", [float(v) for v in poly[::-1]])
+
+
 def _float32(v):
     import struct
     return struct.unpack("f", struct.pack("f", float(v)))[0]
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--gelu-fast"]:  # only the newest fit, appended to the file by hand
+    if sys.argv[1:] == ["--fast"]:  # only the fast-mode fits (the end of the file)
         gelu_fast_fit()
+        tanh_fast_fit()
     else:
         main()
         gelu_fast_fit()
+        tanh_fast_fit()

@@ -255,6 +255,9 @@ ROW_KERNELS = ("cosine_fwd", "cosine_bwd", "triplet_fwd", "triplet_bwd", "contra
 # is 3 + the accurate kind for the fast table.
 FAST = {
     ("gelu", "fwd", "f32"): "al_absf(v) <= 13.0f",
+    ("sigmoid", "fwd", "f32"): _NORMAL_EXP,
+    ("silu", "fwd", "f32"): _NORMAL_EXP,
+    ("tanh", "fwd", "f32"): None,
 }
 FAST_KIND_OFFSET = 3
 

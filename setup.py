@@ -21,6 +21,7 @@ the settings it was really compiled with (build_info(), shown by actloss.show_co
 import os
 import platform
 import runpy
+import struct
 import sys
 import sysconfig
 from concurrent.futures import ThreadPoolExecutor
@@ -39,12 +40,32 @@ COEFFS_FILE = os.path.join(HERE, KERNELS, "coefficients.py")
 X86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
 
 
+def horner(var, coeffs):
+    """C source of Horner's rule in double FMAs, coefficients lowest degree first."""
+    expr = repr(float(coeffs[-1]))
+    for c in reversed(coeffs[:-1]):
+        expr = "AL_FMA(%s, %s, %s)" % (expr, var, repr(float(c)))
+    return expr
+
+
+def hornerf(var, coeffs):
+    """The same in float FMAs, the coefficients rounded to float32 (hex literals)."""
+    def literal(c):
+        return float.hex(struct.unpack("f", struct.pack("f", float(c)))[0]) + "f"
+    expr = literal(coeffs[-1])
+    for c in reversed(coeffs[:-1]):
+        expr = "AL_FMAF(%s, %s, %s)" % (expr, var, literal(c))
+    return expr
+
+
 def template_context():
-    """Every upper-case name of the op table and the coefficients, for the templates."""
+    """Every upper-case name of the op table and the coefficients, and the Horner helpers, for
+    the templates."""
     ops = runpy.run_path(OPS_FILE)
     coeffs = runpy.run_path(COEFFS_FILE)
     ctx = {k: v for k, v in list(coeffs.items()) + list(ops.items()) if k.isupper()}
     ctx["DTYPES_IDX"] = [(i,) + tuple(d) for i, d in enumerate(ops["DTYPES"])]
+    ctx["horner"], ctx["hornerf"] = horner, hornerf
     return ops, ctx
 
 

@@ -27,6 +27,7 @@ e64 = eps64 / eps(dtype):
 * the result is rounded to float32/float16 once (1 eps, counting the reference's own
   rounding in assert_close_tol; float16: 1 more).
 """
+import itertools
 import math
 
 import numpy as np
@@ -978,21 +979,41 @@ def test_threads_bit_identical(rng):
                F32, b.loss_tol("none"), "none", "large C")
 
 
-def test_common_forward_path_matches_general_path(dtype, rng):
-    """A C-contiguous (N, C) float32/float64 input with contiguous int64 targets, no weight and
-    a reduced loss takes a shorter argument path (one kernel call): the same bits as the
-    general path (int32 targets take that), ignored rows and label smoothing included."""
+def test_common_path_matches_general_path(dtype, rng):
+    """A C-contiguous (N, C) float32/float64 input with contiguous int64 targets, no weight or
+    weights of the input's dtype, a reduced loss and a float grad_output takes a shorter
+    argument path (one kernel call): the same bits as the general path (int32 targets take
+    that), forward, backward and fused, ignored rows, weights and label smoothing included."""
+    def same(a, b, what):
+        assert type(a) is type(b) and bits_equal(a, b), what
+        if isinstance(a, np.ndarray):
+            assert a.dtype == b.dtype and a.shape == b.shape, what
+
     for shape in ((64, 10), (300, 7), (9, 300), (0, 5)):
         x = make_logits(rng, shape, dtype)
         t = make_targets(rng, shape) if shape[0] else np.zeros(0, np.int64)
-        for red in ("mean", "sum"):
+        t32 = t.astype(np.int32)
+        w = (rng.random(shape[1]) + 0.5).astype(dtype)
+        # nll reads float32/float64 weights in place: a strided view must give the same bits
+        w_strided = np.repeat(w, 2)[::2]
+        for red, weight, go in itertools.product(("mean", "sum"), (None, w, w_strided),
+                                                 (1.0, np.float32(-0.75))):
+            what = (shape, red, weight is not None, go)
             for ls in (0.0, 0.2):
-                fast = F.cross_entropy(x, t, reduction=red, label_smoothing=ls)
-                slow = F.cross_entropy(x, t.astype(np.int32), reduction=red, label_smoothing=ls)
-                assert bits_equal(fast, slow) and type(fast) is type(slow), (shape, red, ls)
-            fast = F.nll_loss(x, t, reduction=red)
-            slow = F.nll_loss(x, t.astype(np.int32), reduction=red)
-            assert bits_equal(fast, slow) and type(fast) is type(slow), (shape, red)
+                kw = dict(weight=weight, reduction=red, label_smoothing=ls)
+                same(F.cross_entropy(x, t, **kw), F.cross_entropy(x, t32, **kw), what + (ls,))
+                same(F.cross_entropy_backward(go, x, t, **kw),
+                     F.cross_entropy_backward(go, x, t32, **kw), what + (ls,))
+                for a, b in zip(F.cross_entropy_with_grad(x, t, grad_output=go, **kw),
+                                F.cross_entropy_with_grad(x, t32, grad_output=go, **kw)):
+                    same(a, b, what + (ls,))
+            kw = dict(weight=weight, reduction=red)
+            same(F.nll_loss(x, t, **kw), F.nll_loss(x, t32, **kw), what)
+            same(F.nll_loss_backward(go, x, t, **kw), F.nll_loss_backward(go, x, t32, **kw),
+                 what)
+            for a, b in zip(F.nll_loss_with_grad(x, t, grad_output=go, **kw),
+                            F.nll_loss_with_grad(x, t32, grad_output=go, **kw)):
+                same(a, b, what)
 
 
 # ---- errors --------------------------------------------------------------------------------

@@ -155,33 +155,46 @@ class _Problem:
 _I64 = np.dtype(np.int64)
 
 
-def _fast_forward(nll, input, target, weight, ignore_index, reduction, label_smoothing=0.0):
-    """The common forward call -- a C-contiguous (N, C) float32/float64 ndarray, a contiguous
-    int64 (N,) target, no weight, a reduced loss -- in one kernel call, without _Problem's
-    general checks (the kernel checks the targets, and its first pass raises for one out of
-    range); None for anything else, so that _Problem decides."""
-    if (weight is not None or type(input) is not np.ndarray or type(target) is not np.ndarray
+def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0.0,
+          grad_output=None):
+    """The common call -- a C-contiguous (N, C) float32/float64 ndarray, a contiguous int64
+    (N,) target, no weight or (C,) weights of the input's dtype, a reduced loss, a float
+    grad_output if any -- in one kernel call, without _Problem's general checks (the kernel
+    checks the targets, and its first pass raises for one out of range): (loss, gradient or
+    None), or None for anything else, so that _Problem decides."""
+    if (type(input) is not np.ndarray or type(target) is not np.ndarray
             or type(reduction) is not str or (reduction != "mean" and reduction != "sum")
             or type(ignore_index) is not int
-            or type(label_smoothing) is not float or not 0.0 <= label_smoothing <= 1.0):
+            or type(label_smoothing) is not float or not 0.0 <= label_smoothing <= 1.0
+            or (grad_output is not None and type(grad_output) is not float
+                and not isinstance(grad_output, np.floating))):
         return None
     shape = input.shape
     dt = KERNEL_INDEX.get(input.dtype)
     if (dt is None or len(shape) != 2 or target.shape != shape[:1] or target.dtype is not _I64
             or not input.flags.c_contiguous or not target.flags.c_contiguous):
         return None
+    if weight is not None:
+        # same dtype as the input: no promotion, so the result dtype is the input's
+        if (type(weight) is not np.ndarray or weight.dtype != input.dtype
+                or weight.shape != shape[1:]):
+            return None
+        if not (nll and weight.flags.c_contiguous):   # nll reads float32 weights as they are
+            weight = weight.astype(np.float64)
+    gx = None if grad_output is None else np.empty(shape, input.dtype)
+    g, mean = (0.0 if gx is None else float(grad_output)), reduction == "mean"
     K = _kernels()
     if nll:
-        total, den, bad = K.nll(dt, input, target, None, shape[0], shape[1], 1, ignore_index,
-                                None, 0.0, None, 0, None)
+        total, den, bad = K.nll(dt, input, target, weight, shape[0], shape[1], 1, ignore_index,
+                                None, g, None, mean, gx)
     else:
-        total, den, bad = K.cross_entropy(dt, input, target, None, shape[0], shape[1], 1,
+        total, den, bad = K.cross_entropy(dt, input, target, weight, shape[0], shape[1], 1,
                                           ignore_index, label_smoothing,
-                                          np.empty(shape[0], np.float64), 0.0, None, 0, None,
+                                          np.empty(shape[0], np.float64), g, None, mean, gx,
                                           _threads.threads_for(input.size, False))
     if bad >= 0:
         raise _target_out_of_bounds(target[bad], shape[1], ignore_index)
-    return finish_loss(reduction, total, den, input.dtype)
+    return finish_loss(reduction, total, den, input.dtype), gx
 
 
 def _target_out_of_bounds(value, n_classes, ignore_index):
@@ -203,19 +216,27 @@ def _ce_kernel(p):
 
 
 def _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing):
-    loss = _fast_forward(False, input, target, weight, ignore_index, reduction, label_smoothing)
-    if loss is not None:
-        return loss
+    fast = _fast(False, input, target, weight, ignore_index, reduction, label_smoothing)
+    if fast is not None:
+        return fast[0]
     p = _Problem(input, target, weight, ignore_index, reduction, label_smoothing)
     return p.run(_ce_kernel(p))[0]
 
 
 def _cross_entropy_backward(grad_output, input, target, weight, ignore_index, reduction, label_smoothing):
+    fast = _fast(False, input, target, weight, ignore_index, reduction, label_smoothing,
+                 grad_output)
+    if fast is not None:
+        return fast[1]
     p = _Problem(input, target, weight, ignore_index, reduction, label_smoothing)
     return p.run(_ce_kernel(p), grad_output, True)[1]
 
 
 def _cross_entropy_with_grad(input, target, weight, ignore_index, reduction, label_smoothing, grad_output):
+    fast = _fast(False, input, target, weight, ignore_index, reduction, label_smoothing,
+                 grad_output)
+    if fast is not None:
+        return fast
     p = _Problem(input, target, weight, ignore_index, reduction, label_smoothing)
     return p.run(_ce_kernel(p), grad_output, True)
 
@@ -223,21 +244,27 @@ def _cross_entropy_with_grad(input, target, weight, ignore_index, reduction, lab
 # ---- nll_loss -------------------------------------------------------------------------------
 
 def _nll_loss(input, target, weight, ignore_index, reduction):
-    loss = _fast_forward(True, input, target, weight, ignore_index, reduction)
-    if loss is not None:
-        return loss
+    fast = _fast(True, input, target, weight, ignore_index, reduction)
+    if fast is not None:
+        return fast[0]
     p = _Problem(input, target, weight, ignore_index, reduction, allow_probs=False,
                  name="nll_loss")
     return p.run("nll")[0]
 
 
 def _nll_loss_backward(grad_output, input, target, weight, ignore_index, reduction):
+    fast = _fast(True, input, target, weight, ignore_index, reduction, grad_output=grad_output)
+    if fast is not None:
+        return fast[1]
     p = _Problem(input, target, weight, ignore_index, reduction, allow_probs=False,
                  name="nll_loss")
     return p.run("nll", grad_output, True)[1]
 
 
 def _nll_loss_with_grad(input, target, weight, ignore_index, reduction, grad_output):
+    fast = _fast(True, input, target, weight, ignore_index, reduction, grad_output=grad_output)
+    if fast is not None:
+        return fast
     p = _Problem(input, target, weight, ignore_index, reduction, allow_probs=False,
                  name="nll_loss")
     return p.run("nll", grad_output, True)

@@ -520,6 +520,13 @@ ERRORS = [
      "target values must be in [0, 5), got 5"),
     (lambda: F.multi_margin_loss(X, np.array([0, -1, 0, 0])), ValueError,
      "target values must be in [0, 5), got -1"),
+    # int32 targets are converted, then checked by the kernel; uint64 ones past int64 first
+    (lambda: F.multi_margin_loss(X, np.array([0, 5, 0, 0], np.int32)), ValueError,
+     "target values must be in [0, 5), got 5"),
+    (lambda: F.multi_margin_loss(X, np.array([0, 2**64 - 1, 0, 0], np.uint64)), ValueError,
+     f"target values must be in [0, 5), got {2**64 - 1}"),
+    (lambda: F.multilabel_margin_loss(X, np.array([[0, 2**64 - 1, 0, 0, 0]] * 4, np.uint64)),
+     ValueError, f"target values must be in [-1, 5), got {2**64 - 1}"),
     (lambda: F.multi_margin_loss(X, T_CLS.astype(float)), TypeError,
      "target must be an integer array"),
     (lambda: F.multi_margin_loss(X, T_CLS[:3]), ValueError, "one class index per row"),

@@ -281,13 +281,31 @@ def _scores(x):
 
 
 def _class_range(t, n_classes, low=0):
-    """Every value of t in [low, n_classes)."""
-    if t.size and (t.min() < low or t.max() >= n_classes):
+    """Every value of a uint64 t in [low, n_classes) (values past int64 would wrap in the
+    conversion to int64; the kernels check the int64 targets' range themselves)."""
+    if t.dtype == np.uint64 and t.size and t.max() >= n_classes:
         bad = t[(t < low) | (t >= n_classes)].flat[0]
         raise ValueError(f"target values must be in [{low}, {n_classes}), got {bad}")
 
 
+_NO_WEIGHTS = np.ones(1)
+_NO_WEIGHTS.flags.writeable = False
+
+
+def _plain_rows(input, target, target_shape):
+    """A C-contiguous 2-D float32/float64 ndarray input with a C-contiguous int64 ndarray
+    target of `target_shape`: the common call, which needs no conversion (the kernels check
+    the targets' range)."""
+    return (type(input) is np.ndarray and type(target) is np.ndarray and input.ndim == 2
+            and input.shape[1] > 0 and input.dtype in KERNEL_INDEX and target.dtype == _I64
+            and target.shape == target_shape and input.flags.c_contiguous
+            and target.flags.c_contiguous)
+
+
 def _multi_margin_args(input, target, p, margin, weight, reduction):
+    if (weight is None and type(p) is int and (p == 1 or p == 2) and type(margin) is float
+            and _plain_rows(input, target, np.shape(input)[:1])):
+        return input, input, target, _NO_WEIGHTS, p, margin, target.shape, input.dtype, input.dtype
     if isinstance(p, (bool, np.bool_)) or not isinstance(p, (numbers.Real, np.integer)):
         raise TypeError(f"p must be 1 or 2, got {type(p).__name__}")
     if p != 1 and p != 2:
@@ -303,7 +321,7 @@ def _multi_margin_args(input, target, p, margin, weight, reduction):
                          f"got shape {t.shape} for input of shape {x.shape}")
     _class_range(t, n_classes)
     if weight is None:
-        w = np.ones(1)
+        w = _NO_WEIGHTS
     else:
         w = arrays[1]
         if w.ndim != 1:
@@ -338,6 +356,8 @@ def _multi_margin_loss_backward(grad_output, input, target, p, margin, weight, r
 # ---- multilabel_margin_loss ------------------------------------------------------------------
 
 def _multilabel_args(input, target, reduction):
+    if _plain_rows(input, target, np.shape(input)):
+        return input, input, target, input.shape[:1], input.dtype, input.dtype
     (x,), res_dtype, k_dtype = _rowwise.floats((input, "input"))
     n_rows, n_classes = _scores(x)
     t = _rowwise.class_target(target)

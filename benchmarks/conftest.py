@@ -34,15 +34,20 @@ def pytest_configure(config):
 def bench_cases(family):
     """Every benchmark of a family that can run here, the rows of a group (and the groups
     sharing inputs) one after the other. The rows of a missing optional package are left out
-    (pytest_terminal_summary says so once), not skipped one by one."""
+    (pytest_terminal_summary says so once), not skipped one by one; so are jax's at thread
+    counts other than its CPU client's (XLA cannot change them once started)."""
     return [BenchCase(k, impl) for k in bc.select() if k.case.family == family
             for impl in bc.implementations(k.case, k.direction)
-            if not bc.missing_dependency(k.case, impl)]
+            if not bc.missing_dependency(k.case, impl)
+            and (impl != "jax" or k.threads == bc.jax_threads())]
 
 
 def pytest_terminal_summary(terminalreporter):
     """One line per missing optional package whose rows bench_cases left out."""
     reasons = {bc.missing_dependency(c, impl) for c in bc.cases() for impl in bc.IMPLEMENTATIONS}
+    if bc.jax_module() is not None and set(bc.thread_counts()) != {bc.jax_threads()}:
+        reasons.add(f"jax at other than {bc.jax_threads()} threads (XLA's CPU threads are "
+                    "fixed when jax starts)")
     for reason in sorted(reasons - {None}):
         terminalreporter.write_line(f"actloss benchmarks: {reason}: those rows are left out")
 
@@ -107,7 +112,7 @@ def bench(bench_case):
     k, impl = bench_case
     name, size, dtype = k.case.name, k.size, k.dtype
     a = _inputs(name, size, dtype)
-    t = _tensors(name, size, dtype) if impl == "torch" else None
+    t = _tensors(name, size, dtype) if impl.startswith("torch") else None
     fn = bc.bind(k.case, k.direction, impl, a, t)
     with bc.num_threads(k.threads):
         yield Prepared(bench_case, fn, a, _expected(name, k.direction, size, dtype))
@@ -118,4 +123,6 @@ def pytest_benchmark_update_machine_info(config, machine_info):
     machine_info["actloss"] = ACTLOSS_CONFIG
     machine_info["numpy"] = np.__version__
     machine_info["torch"] = torch.__version__ if torch is not None else None
+    machine_info["jax"] = bc.jax_version()
+    machine_info["jax_threads"] = bc.jax_threads()
     machine_info["max_threads"] = bc.max_threads()

@@ -1,11 +1,13 @@
-"""``python -m actloss bench``: actloss, torch and NumPy side by side, in one process.
+"""``python -m actloss bench``: actloss, torch, JAX and NumPy side by side, in one process.
 
 Every case of the shared table (``benchcases``) that the filters select is measured at each
 thread count: the implementations' rounds are interleaved (a slow moment of a shared machine
 hits all of them alike), each round calibrated to a minimum time, and the median of the
 rounds is reported; on one thread by the process's CPU time, which time spent preempted by
 other work does not inflate (``benchcases.clock_for``). Output: a table to paste into an
-issue (stdout), every record as JSON (``--json``), and the CI regression guard:
+issue (stdout) with a summary of each peer's ratio to actloss, every record as JSON
+(``--json``), a chart of the ratios (``--plot``, also of an earlier JSON file with
+``--from-json``), and the CI regression guard:
 ``--check-floors`` compares each case's numpy/actloss ratio with a committed floor (ratios,
 not absolute times, so a shared and noisy machine does not matter), ``--write-floors``
 regenerates the floors from a measurement.
@@ -36,6 +38,8 @@ BANDWIDTH_SIZE = 10**7   # elementwise size whose bytes/s is compared with np.co
 ROUNDS, QUICK_ROUNDS = 7, 5
 MIN_TIME, WARMUP_TIME = 2e-3, 25e-3
 QUICK_WARMUP_TIME = 10e-3
+# the implementations actloss is compared with; "best" is the fastest of them in a record
+PEERS = ("torch", "torch-out", "jax", "numpy")
 
 
 # ---- command line -------------------------------------------------------------------------------
@@ -96,6 +100,13 @@ def add_arguments(parser):
                              "--quick)")
     parser.add_argument("--json", metavar="PATH", help="write every record and the machine "
                                                        "info as JSON")
+    parser.add_argument("--plot", metavar="PATH",
+                        help="draw a PNG of peer time / actloss time per function and "
+                             "direction (median over sizes, dtypes, threads), one panel per "
+                             "peer and one of the best peer; needs matplotlib")
+    parser.add_argument("--from-json", metavar="PATH",
+                        help="do not measure: print the table and summary of an earlier "
+                             "--json file (and --plot it)")
     floors = parser.add_mutually_exclusive_group()
     floors.add_argument("--check-floors", metavar="PATH",
                         help="exit 1 if a case's numpy/actloss ratio is below its floor in "
@@ -168,10 +179,10 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _prepare(c, direction, a, t):
+def _prepare(c, direction, a, t, j):
     """{impl: callable} of the implementations that agree with actloss, the bytes a call
     moves, and {impl: message} of those that do not (left out of the timing)."""
-    fns = bc.bind_all(c, direction, a, t)
+    fns = bc.bind_all(c, direction, a, t, j)
     expect = bc.expected(c, direction, a)
     disagree = {}
     for impl, fn in list(fns.items()):
@@ -183,8 +194,24 @@ def _prepare(c, direction, a, t):
     return fns, bc.traffic_bytes(c, direction, a, expect), disagree
 
 
-def _record(key, shape, n_elements, n_bytes, times, disagree):
+def ratio_field(peer):
+    """The record field of a peer's ratio: "torch-out" -> "torch_out_over_actloss"."""
+    return peer.replace("-", "_") + "_over_actloss"
+
+
+def peer_ratios(times):
+    """The ratio fields of a record from its median times: each peer's time over actloss's
+    (None where either is missing), and best_peer, best_peer_over_actloss: the fastest peer
+    timed and its ratio."""
     base = times.get("actloss")
+    ratios = {ratio_field(p): times[p] / base if base and p in times else None for p in PEERS}
+    timed = [p for p in PEERS if p in times]
+    best = min(timed, key=times.get) if base and timed else None
+    return {**ratios, "best_peer": best,
+            "best_peer_over_actloss": times[best] / base if best else None}
+
+
+def _record(key, shape, n_elements, n_bytes, times, disagree):
     rec = {
         "id": key.id, "function": key.case.name, "api": key.case.api,
         "family": key.case.family, "direction": key.direction, "dtype": key.dtype,
@@ -193,8 +220,7 @@ def _record(key, shape, n_elements, n_bytes, times, disagree):
         "median_s": times,
         "elements_per_s": {k: n_elements / v for k, v in times.items()},
         "bytes_per_s": {k: n_bytes / v for k, v in times.items()},
-        "torch_over_actloss": times["torch"] / base if base and "torch" in times else None,
-        "numpy_over_actloss": times["numpy"] / base if base and "numpy" in times else None,
+        **peer_ratios(times),
         "bandwidth_fraction": None,
     }
     if disagree:
@@ -204,7 +230,8 @@ def _record(key, shape, n_elements, n_bytes, times, disagree):
 
 def measure(keys, rounds=ROUNDS, min_time=MIN_TIME, warmup_time=WARMUP_TIME, progress=None):
     """One record (a dict, see README) per key, in order. Inputs are built once per (case,
-    dtype, size) and each implementation checked against actloss once per direction."""
+    dtype, size) and each implementation checked against actloss once per direction. jax is
+    timed only at the thread count its CPU client runs on (bc.jax_threads)."""
     progress = progress or _Progress(len(keys), enabled=False)
     torch = bc.torch_module()
     records = []
@@ -213,18 +240,21 @@ def measure(keys, rounds=ROUNDS, min_time=MIN_TIME, warmup_time=WARMUP_TIME, pro
         c, dtype, size = group[0].case, group[0].dtype, group[0].size
         a = bc.inputs(c, size, dtype)
         t = bc.tensors(a) if torch is not None and c.api else None
+        j = bc.jax_arrays(a) if c.api and not bc.missing_dependency(c, "jax") else None
         prepared = {}
         for key in group:
             if key.direction not in prepared:
-                prepared[key.direction] = _prepare(c, key.direction, a, t)
+                prepared[key.direction] = _prepare(c, key.direction, a, t, j)
             fns, n_bytes, disagree = prepared[key.direction]
+            if key.threads != bc.jax_threads():
+                fns = {impl: fn for impl, fn in fns.items() if impl != "jax"}
             with bc.num_threads(key.threads):
                 times = bc.median_time(fns, rounds, min_time, warmup_time,
                                        bc.clock_for(key.threads))
             records.append(_record(key, c.input_shape(size), bc.elements(c, a), n_bytes,
                                    times, disagree))
             progress.update(key.id)
-        del a, t, prepared
+        del a, t, j, prepared
     _bandwidth_fractions(records)
     return records
 
@@ -264,6 +294,7 @@ def machine_info():
         "cpu": _cpu_model(), "logical_cpus": os.cpu_count(), "usable_cpus": bc.max_threads(),
         "actloss": actloss.show_config(file=io.StringIO()),
         "numpy": np.__version__, "torch": torch.__version__ if torch is not None else None,
+        "jax": bc.jax_version(), "jax_threads": bc.jax_threads(),
         "scipy": scipy.__version__ if scipy is not None else None,
         "python": platform.python_version(), "platform": platform.platform(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -292,8 +323,9 @@ def _ratio(value):
 
 
 _COLUMNS = (("function", 32, "<"), ("direction", 9, "<"), ("dtype", 7, "<"), ("size", 9, "<"),
-            ("thr", 3, ">"), ("actloss", 10, ">"), ("torch", 10, ">"), ("numpy", 10, ">"),
-            ("torch/al", 8, ">"), ("numpy/al", 8, ">"), ("bw", 4, ">"))
+            ("thr", 3, ">"), ("actloss", 10, ">"), ("torch", 10, ">"), ("jax", 10, ">"),
+            ("numpy", 10, ">"), ("torch/al", 8, ">"), ("jax/al", 7, ">"), ("numpy/al", 8, ">"),
+            ("best/al", 7, ">"), ("bw", 4, ">"))
 
 
 def _row(cells):
@@ -309,9 +341,12 @@ def format_table(records, machine, rounds):
         f"threads: {cfg['num_threads']} ({cfg['num_threads_source']}); accuracy "
         f"{cfg.get('accuracy', 'accurate')}",
         f"numpy {machine['numpy']}, torch {machine['torch'] or 'not installed'}, "
+        f"jax {machine.get('jax', 'not recorded') or 'not installed'}, "
         f"scipy {machine['scipy'] or 'not installed'}, python {machine['python']}",
         f"median time per call over {rounds} interleaved rounds (1 thread: process CPU time, "
         f"more: wall time); ratios > 1: actloss faster; bw: bytes/s / np.copyto's (10^7)",
+        "best/al: the fastest of torch, torch with out= (torch-out in the JSON, where torch "
+        "has one), jax and numpy, over actloss",
         "",
         _row([name for name, _, _ in _COLUMNS]),
     ]
@@ -321,16 +356,37 @@ def format_table(records, machine, rounds):
         bw = r["bandwidth_fraction"]
         lines.append(_row([
             r["function"], r["direction"], r["dtype"], r["size"], str(r["threads"]),
-            _duration(t.get("actloss"), micro), _duration(t.get("torch"), micro),
-            _duration(t.get("numpy"), micro), _ratio(r["torch_over_actloss"]),
-            _ratio(r["numpy_over_actloss"]), "-" if bw is None else f"{bw:.2f}"]))
+            *(_duration(t.get(impl), micro) for impl in ("actloss", "torch", "jax", "numpy")),
+            *(_ratio(r.get(ratio_field(p))) for p in ("torch", "jax", "numpy")),
+            _ratio(r.get("best_peer_over_actloss")), "-" if bw is None else f"{bw:.2f}"]))
         for impl, msg in r.get("disagree", {}).items():
             notes.append(f"! {r['id']}: {impl} disagrees with actloss, not timed: {msg}")
     if machine["torch"] is None:
         notes.append("torch is not installed: its columns show '-'")
+    jax_threads = machine.get("jax_threads")
+    if "jax" in machine and machine["jax"] is None:      # (files of before jax have no key)
+        notes.append("jax is not installed: its columns show '-'")
+    elif machine.get("jax") and any(r["threads"] != jax_threads for r in records):
+        notes.append(f"jax: XLA cannot change its CPU threads once started; they were "
+                     f"{jax_threads} here (1 only when every --threads is 1), so its columns "
+                     "show '-' at the other thread counts")
     if machine["scipy"] is None:
         notes.append("SciPy is not installed: the NumPy gelu (erf) shows '-'")
     return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def summary_lines(records):
+    """For each peer with timings, and the best of them: the median of its ratio to actloss
+    over the records, and how many of them are below 1 (the peer faster)."""
+    lines = []
+    for peer in PEERS + ("best",):
+        field = "best_peer_over_actloss" if peer == "best" else ratio_field(peer)
+        values = [r[field] for r in records if r.get(field) is not None]
+        if values:
+            below = sum(v < 1 for v in values)
+            lines.append(f"median {peer}/actloss {np.median(values):.2f} ({below} of "
+                         f"{len(values)} rows below 1.0)")
+    return lines
 
 
 def format_list(keys):
@@ -534,9 +590,80 @@ def run_pipeline(args):
     return 0
 
 
+# the options that choose or record a measurement: none of them goes with --from-json
+_MEASURING = {"--quick": "quick", "--function": "function", "--size": "size", "--dtype": "dtype",
+              "--threads": "threads", "--direction": "direction", "--rounds": "rounds",
+              "--json": "json", "--check-floors": "check_floors",
+              "--write-floors": "write_floors", "--accuracy": "accuracy", "--list": "list",
+              "--pipeline": "pipeline"}
+
+
+def _need_matplotlib(parser):
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        parser.error("--plot needs matplotlib, which is not installed (pip install matplotlib, "
+                     "or pip install -e '.[plot]')")
+
+
+def read_json(path):
+    """The data of a --json file, every record with the ratio fields (a file written before
+    a field existed gets it from the record's median times)."""
+    with open(path) as f:
+        data = json.load(f)
+    records = data.get("records") if isinstance(data, dict) else None
+    if (not isinstance(records, list) or "machine" not in data
+            or not all(isinstance(r, dict) and "median_s" in r for r in records)):
+        raise ValueError("not the records of python -m actloss bench --json")
+    for r in data["records"]:
+        r.update(peer_ratios(r["median_s"]))
+    return data
+
+
+def run_from_json(args):
+    """--from-json: the table and summary of an earlier measurement (and its --plot)."""
+    given = [opt for opt, dest in _MEASURING.items() if getattr(args, dest)]
+    if given:
+        args.parser.error(f"--from-json reads an earlier measurement: it does not go with "
+                          f"{', '.join(given)}")
+    try:
+        data = read_json(args.from_json)
+    except (OSError, ValueError) as e:
+        args.parser.error(f"cannot read bench records from {args.from_json}: {e}")
+    records, machine = data["records"], data["machine"]
+    if args.plot:
+        _plot(records, machine, args.plot)
+    print(format_table(records, machine, data.get("settings", {}).get("rounds", "?")))
+    _print_summary(records)
+    return 0
+
+
+def _print_summary(records):
+    lines = summary_lines(records)
+    if lines:
+        print("\n" + "\n".join(lines))
+
+
+def _plot(records, machine, path):
+    from . import benchplot
+    try:
+        benchplot.plot(records, machine, path)
+    except ValueError as e:
+        print(f"--plot: {e}; {path} not written", file=sys.stderr)
+    else:
+        print(f"wrote {path}", file=sys.stderr)
+
+
 def run(args):
-    """Measure, (check the floors,) print the table, write --json / --write-floors. The exit
-    status is 1 if a --check-floors floor is not met or no measured case has one."""
+    """Measure, (check the floors,) print the table and summary, write --json /
+    --write-floors / --plot; or, with --from-json, print and plot an earlier measurement.
+    The exit status is 1 if a --check-floors floor is not met or no measured case has one."""
+    if args.plot:
+        if args.pipeline or args.list:
+            args.parser.error("--plot draws the bench table: not with --pipeline or --list")
+        _need_matplotlib(args.parser)
+    if args.from_json:
+        return run_from_json(args)
     if args.accuracy:
         import actloss
         actloss.set_accuracy(args.accuracy)
@@ -549,6 +676,7 @@ def run(args):
     if args.list:
         print(format_list(keys))
         return 0
+    bc.want_jax_threads({k.threads for k in keys})
     floors = None
     settings, machine = _settings(args), machine_info()
     if args.check_floors:
@@ -559,6 +687,8 @@ def run(args):
     start = time.perf_counter()
     records = _measure_with_progress(keys, settings)
     settings["seconds"] = round(time.perf_counter() - start, 1)
+    # as jax started (or failed to) in the measurement; machine_info could only foresee it
+    machine.update(jax=bc.jax_version(), jax_threads=bc.jax_threads())
     report = None
     if floors is not None:
         report = _check(records, keys, floors, settings, args.check_floors)
@@ -572,7 +702,10 @@ def run(args):
         runs = [records] + [_measure_with_progress(keys, settings)
                             for _ in range(FLOOR_RUNS - 1)]
         written = write_floors(args.write_floors, runs, machine, settings)
+    if args.plot:
+        _plot(records, machine, args.plot)
     print(format_table(records, machine, settings["rounds"]))
+    _print_summary(records)
     print(f"\n{len(records)} measurements in {settings['seconds']} s")
     if args.write_floors:
         print(f"wrote {len(written)} floors ({FLOOR_MARGIN} x the lowest of {len(runs)} "

@@ -6,7 +6,9 @@ parameters at their defaults, its NumPy side the row's plain formulas (``numpy``
 would write; gelu's needs SciPy's erfc, and without SciPy there is none). torch's forward is
 ``torch.nn.functional.<name>``; its backward the autograd-free functional derivative
 ``torch.ops.aten.<op>_backward`` where _TORCH_BACKWARD names one, else autograd on a graph
-built once. ``x`` ~ 3 N(0, 1), so every branch is taken.
+built once; ``torch-out`` is the call with ``out=`` that _TORCH_OUT names. JAX's forward is
+``jax.nn.<name>`` or the _JAX_FORWARD formula where jax.nn lacks the function or spells it
+differently. ``x`` ~ 3 N(0, 1), so every branch is taken.
 """
 import functools
 
@@ -153,6 +155,33 @@ _TORCH_BACKWARD = {
 _TORCH_FORWARD = {"sigmoid": _torch_fn("sigmoid"), "tanh": _torch_fn("tanh")}
 _TORCH_SPECIAL_BACKWARD = {"logsigmoid": _logsigmoid_bwd}
 
+# torch's forward with out=, where it has one: the public torch.<name>, else the binding
+# torch.nn.functional itself calls (torch._C._nn.<name>), else the ATen overload (relu, celu)
+_TORCH_OUT = {
+    **{name: f"torch.{name}" for name in ("sigmoid", "tanh", "hardshrink", "threshold")},
+    **{name: f"torch._C._nn.{name}" for name in (
+        "leaky_relu", "elu", "gelu", "silu", "mish", "softplus", "hardtanh", "hardsigmoid",
+        "hardswish", "softshrink")},
+    **{name: f"torch.ops.aten.{name}.out" for name in ("relu", "celu")},
+}
+
+# JAX's forward (jax, x, **params) where jax.nn.<name>(x, **params) is not it: another name,
+# other parameters, or no jax.nn function (a jax.numpy formula then)
+_JAX_FORWARD = {
+    "gelu": lambda jax, x, approximate: jax.nn.gelu(x, approximate=approximate == "tanh"),
+    "softplus": lambda jax, x, beta, threshold: jax.nn.softplus(beta * x) / beta,
+    "softsign": lambda jax, x: jax.nn.soft_sign(x),
+    "logsigmoid": lambda jax, x: jax.nn.log_sigmoid(x),
+    "hardtanh": lambda jax, x, min_val, max_val: jax.numpy.clip(x, min_val, max_val),
+    "hardsigmoid": lambda jax, x: jax.nn.hard_sigmoid(x),
+    "hardswish": lambda jax, x: jax.nn.hard_swish(x),
+    "hardshrink": lambda jax, x, lambd: jax.numpy.where(jax.numpy.abs(x) > lambd, x, 0),
+    "softshrink": lambda jax, x, lambd: jax.numpy.where(
+        x > lambd, x - lambd, jax.numpy.where(x < -lambd, x + lambd, 0)),
+    "tanhshrink": lambda jax, x: x - jax.numpy.tanh(x),
+    "threshold": lambda jax, x, threshold, value: jax.numpy.where(x > threshold, x, value),
+}
+
 
 def _aten_call(name, params):
     derivative = _TORCH_BACKWARD[name]
@@ -183,7 +212,8 @@ def _row_cases(op):
         torch_bwd = (_aten_call(op.name, case_params) if op.name in _TORCH_BACKWARD
                      else _TORCH_SPECIAL_BACKWARD.get(op.name))
         yield _act(name, np_fwd, np_bwd, case_params, api=op.name, torch_bwd=torch_bwd,
-                   torch_fwd=_TORCH_FORWARD.get(op.name),
+                   torch_fwd=_TORCH_FORWARD.get(op.name), torch_out=_TORCH_OUT.get(op.name, ""),
+                   jax_fwd=_JAX_FORWARD.get(op.name),
                    saves="y" if row.saves_output else "x",
                    needs_scipy="scipy." in "".join(row.numpy))
 
@@ -193,6 +223,7 @@ ROW_CASES = [case for op in _ops.UNARY if op.public for case in _row_cases(op)]
 CASES = ROW_CASES + [
     _act("prelu", _np_prelu, _np_prelu_bwd, args=("x", "w"), grads=("x", "w"),
          make=_x_prelu, shape=_shape_prelu, out=("forward",), torch_bwd=_prelu_bwd,
+         jax_fwd=lambda jax, x, w: jax.numpy.where(x > 0, x, x * w[:, None]),
          note="(5, 8, n/40), one slope per channel"),
     _act("rrelu", _np_rrelu, lambda a: a.gy * a.noise,
          {"lower": 1 / 8, "upper": 1 / 3, "training": True}, make=_x_rrelu,
@@ -201,6 +232,7 @@ CASES = ROW_CASES + [
              t.gy, t.x, t.noise, 1 / 8, 1 / 3, True, False),
          note="training=True: slopes drawn by each implementation's RNG"),
     _act("glu", _np_glu, _np_glu_bwd, {"dim": -1}, shape=_shape_glu, out=("forward",),
+         torch_out="torch._C._nn.glu",
          torch_bwd=lambda t: lambda: torch_module().ops.aten.glu_backward(t.gy, t.x, -1),
          note="(n/1000, 1000), halved along the last axis"),
     Case(name="copy", api=None, family="activation", kind="elementwise", make=_x_out,

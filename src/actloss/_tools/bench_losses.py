@@ -7,7 +7,11 @@ write, its gradient by hand. torch's side is ``torch.nn.functional`` where torch
 function, else the few torch lines a user would write (contrastive_loss, info_nce,
 torchvision's sigmoid_focal_loss); its backward is the autograd-free ATen derivative where
 one exists (``_softmax_backward_data``, ``nll_loss_backward``, ``mse_loss_backward``, ...),
-else autograd over a graph built once.
+else autograd over a graph built once; ``torch-out`` is ``torch.softmax``/``torch.log_softmax``
+with ``out=`` (a loss's ``out=`` would only hold a scalar). JAX's side is ``jax.nn`` for the
+softmax family and, for the losses, optax's formulas (or the plain one where optax has none)
+in ``jax.numpy``, so that optax itself is not needed; differentiated by ``jax.vjp``; multilabel_margin_loss has none (its target lists'
+lengths depend on the data, which a jitted JAX program cannot follow).
 
 Inputs: logits ~ 3 N(0, 1); class targets uniform; embeddings scaled per row so that the
 distances straddle the margins (both branches of every loss are taken).
@@ -396,12 +400,85 @@ def _torch_info_nce(t):
     return TF.cross_entropy(qh @ kh.T / 0.1, t.labels)
 
 
+# ---- JAX: optax's formulas in jax.numpy, (jax, *args, **params) -> the loss -----------------
+
+def _take(jax, x, t):
+    """x[i, t[i]] of each row."""
+    return jax.numpy.take_along_axis(x, t[:, None], axis=-1)[:, 0]
+
+
+def _jax_sigmoid_bce(jax, x, t):
+    """optax.sigmoid_binary_cross_entropy, per element."""
+    return -t * jax.nn.log_sigmoid(x) - (1 - t) * jax.nn.log_sigmoid(-x)
+
+
+def _jax_huber(jax, x, t):
+    """optax.huber_loss with delta 1 (= smooth_l1 with beta 1), mean."""
+    err = jax.numpy.abs(x - t)
+    quadratic = jax.numpy.minimum(err, 1)
+    return jax.numpy.mean(0.5 * quadratic ** 2 + (err - quadratic))
+
+
+def _jax_kl_div(jax, x, t, reduction):
+    """optax.kl_divergence over a 1-D batch, "batchmean" (the case's reduction)."""
+    assert reduction == "batchmean"
+    return jax.numpy.sum(t * (jax.numpy.log(t) - x)) / x.shape[0]
+
+
+def _jax_gaussian_nll(jax, x, t, var):
+    var = jax.numpy.maximum(var, 1e-6)
+    return jax.numpy.mean(0.5 * (jax.numpy.log(var) + (x - t) ** 2 / var))
+
+
+def _jax_multi_margin(jax, x, t):
+    jnp = jax.numpy
+    m = jnp.maximum(0, 1 - _take(jax, x, t)[:, None] + x)
+    return jnp.mean(jnp.where(jnp.arange(x.shape[1]) == t[:, None], 0, m).sum(axis=1)
+                    / x.shape[1])
+
+
+def _jax_focal(jax, x, t):
+    """optax.sigmoid_focal_loss, alpha 0.25, gamma 2."""
+    p = jax.nn.sigmoid(x)
+    p_t = p * t + (1 - p) * (1 - t)
+    return (0.25 * t + 0.75 * (1 - t)) * _jax_sigmoid_bce(jax, x, t) * (1 - p_t) ** 2
+
+
+def _jax_cosine(jax, x1, x2, t):
+    jnp = jax.numpy
+    norms = jnp.linalg.norm(x1, axis=1) * jnp.linalg.norm(x2, axis=1)
+    cos = (x1 * x2).sum(axis=1) / norms
+    return jnp.mean(jnp.where(t == 1, 1 - cos, jnp.maximum(0, cos)))
+
+
+def _jax_distance(jax, a, b):
+    """torch's pairwise_distance: |a - b + eps| per row."""
+    return jax.numpy.linalg.norm(a - b + 1e-6, axis=1)
+
+
+def _jax_triplet(jax, anchor, positive, negative):
+    d_pos, d_neg = _jax_distance(jax, anchor, positive), _jax_distance(jax, anchor, negative)
+    return jax.numpy.mean(jax.numpy.maximum(1 + d_pos - d_neg, 0))
+
+
+def _jax_contrastive(jax, x1, x2, t):
+    d = _jax_distance(jax, x1, x2)
+    return jax.numpy.mean(0.5 * t * d ** 2 + 0.5 * (1 - t) * jax.numpy.maximum(0, 1 - d) ** 2)
+
+
+def _jax_info_nce(jax, q, k, temperature):
+    jnp = jax.numpy
+    qh = q / jnp.linalg.norm(q, axis=1, keepdims=True)
+    kh = k / jnp.linalg.norm(k, axis=1, keepdims=True)
+    return -jnp.mean(jnp.diagonal(jax.nn.log_softmax(qh @ kh.T / temperature, axis=1)))
+
+
 # ---- the cases ------------------------------------------------------------------------------
 
-def _softmax_case(name, np_fwd, np_bwd, torch_bwd):
+def _softmax_case(name, np_fwd, np_bwd, torch_bwd, **kw):
     return Case(name=name, api=name, family="softmax", kind="rowwise", make=_logits,
                 np_fwd=np_fwd, np_bwd=np_bwd, params={"dim": -1}, saves="y",
-                out=("forward", "backward"), torch_bwd=_aten(torch_bwd))
+                out=("forward", "backward"), torch_bwd=_aten(torch_bwd), **kw)
 
 
 def _loss(name, kind, make, np_fwd, np_bwd, args=("x", "t"), **kw):
@@ -418,76 +495,103 @@ CASES = [
     _softmax_case("softmax", lambda a: _np_softmax(a.x),
                   lambda a: a.y * (a.gy - (a.gy * a.y).sum(axis=-1, keepdims=True)),
                   lambda aten, t: lambda: aten._softmax_backward_data(t.gy, t.y, -1,
-                                                                      t.y.dtype)),
+                                                                      t.y.dtype),
+                  torch_out="torch.softmax"),
     _softmax_case("log_softmax", lambda a: _np_log_softmax(a.x),
                   lambda a: a.gy - np.exp(a.y) * a.gy.sum(axis=-1, keepdims=True),
                   lambda aten, t: lambda: aten._log_softmax_backward_data(t.gy, t.y, -1,
-                                                                          t.y.dtype)),
+                                                                          t.y.dtype),
+                  torch_out="torch.log_softmax"),
     _softmax_case("softmin", lambda a: _np_softmax(-a.x),
                   lambda a: -(a.y * (a.gy - (a.gy * a.y).sum(axis=-1, keepdims=True))),
-                  _torch_softmin_bwd),
+                  _torch_softmin_bwd,
+                  jax_fwd=lambda jax, x, dim: jax.nn.softmax(-x, axis=dim)),
     _loss("nll_loss", "rowwise", _logprobs_classes, _np_nll, _np_nll_bwd, fused=True,
-          torch_bwd=_aten(_torch_nll_bwd), note="input: log-probabilities"),
+          torch_bwd=_aten(_torch_nll_bwd), note="input: log-probabilities",
+          jax_fwd=lambda jax, x, t: -jax.numpy.mean(_take(jax, x, t))),
+    # optax.softmax_cross_entropy_with_integer_labels, and softmax_cross_entropy
     _loss("cross_entropy", "rowwise", _logits_classes, _np_ce, _np_ce_bwd, fused=True,
-          torch_bwd=_aten(_torch_ce_bwd), note="class-index target"),
+          torch_bwd=_aten(_torch_ce_bwd), note="class-index target",
+          jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.nn.logsumexp(x, axis=-1)
+                                                   - _take(jax, x, t))),
     _loss("cross_entropy_probs", "rowwise", _logits_probs, _np_ce_probs, _np_ce_probs_bwd,
-          api="cross_entropy", fused=True, note="class-probability target"),
+          api="cross_entropy", fused=True, note="class-probability target",
+          jax_fwd=lambda jax, x, t: -jax.numpy.mean((t * jax.nn.log_softmax(x)).sum(axis=-1))),
     # rtol32: the gradient at a target class sums a row's hinge terms; torch does so in
     # float32, ~2e-4 off at 32000 classes (actloss accumulates in float64)
     _loss("multi_margin_loss", "rowwise", _scores_classes, _np_multi_margin,
-          _np_multi_margin_bwd, rtol32=1e-3,
+          _np_multi_margin_bwd, rtol32=1e-3, jax_fwd=_jax_multi_margin,
           torch_bwd=_aten(lambda aten, t: lambda: aten.multi_margin_loss_backward(
               t.gy, t.x, t.t, 1, 1.0, None, _MEAN))),
     _loss("multilabel_margin_loss", "rowwise", _scores_labels, _np_multilabel,
           _np_multilabel_bwd, torch_bwd=_aten(_torch_multilabel_bwd), rtol32=1e-3,
           note="3 target classes per row"),
     _loss("multilabel_soft_margin_loss", "rowwise", _logits_binary, _np_multilabel_soft,
-          lambda a: (_sig(a.x) - a.t) * _mean_scale(a)),
+          lambda a: (_sig(a.x) - a.t) * _mean_scale(a),
+          jax_fwd=lambda jax, x, t: jax.numpy.mean(_jax_sigmoid_bce(jax, x, t))),
     _pointwise("mse_loss", _regression, lambda a: np.mean((a.x - a.t) ** 2),
                lambda a: 2 * (a.x - a.t),
+               jax_fwd=lambda jax, x, t: jax.numpy.mean((x - t) ** 2),
                torch_bwd=_aten(lambda aten, t: lambda: aten.mse_loss_backward(t.gy, t.x, t.t,
                                                                               _MEAN))),
     _pointwise("l1_loss", _regression, lambda a: np.mean(np.abs(a.x - a.t)),
-               lambda a: np.sign(a.x - a.t)),
+               lambda a: np.sign(a.x - a.t),
+               jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.numpy.abs(x - t))),
     _pointwise("smooth_l1_loss", _regression, _np_smooth_l1, lambda a: np.clip(a.x - a.t, -1, 1),
+               jax_fwd=_jax_huber,
                torch_bwd=_aten(lambda aten, t: lambda: aten.smooth_l1_loss_backward(
                    t.gy, t.x, t.t, _MEAN, 1.0))),
     _pointwise("huber_loss", _regression, _np_smooth_l1, lambda a: np.clip(a.x - a.t, -1, 1),
+               jax_fwd=_jax_huber,
                torch_bwd=_aten(lambda aten, t: lambda: aten.huber_loss_backward(
                    t.gy, t.x, t.t, _MEAN, 1.0))),
     _pointwise("binary_cross_entropy", _probs_binary,
                lambda a: -np.mean(a.t * np.log(a.x) + (1 - a.t) * np.log1p(-a.x)),
                lambda a: (a.x - a.t) / (a.x * (1 - a.x)),
+               jax_fwd=lambda jax, x, t: -jax.numpy.mean(t * jax.numpy.log(x)
+                                                         + (1 - t) * jax.numpy.log1p(-x)),
                torch_bwd=_aten(lambda aten, t: lambda: aten.binary_cross_entropy_backward(
                    t.gy, t.x, t.t, None, _MEAN))),
     _pointwise("binary_cross_entropy_with_logits", _logits_binary, _np_bce_logits,
-               lambda a: _sig(a.x) - a.t, fused=True),
+               lambda a: _sig(a.x) - a.t, fused=True,
+               jax_fwd=lambda jax, x, t: jax.numpy.mean(_jax_sigmoid_bce(jax, x, t))),
     # "batchmean" of a 1-D input: the sum over its length, the mean
     _pointwise("kl_div", _logprobs_probs, lambda a: np.mean(a.t * (np.log(a.t) - a.x)),
-               lambda a: -a.t, params={"reduction": "batchmean"}),
+               lambda a: -a.t, params={"reduction": "batchmean"},
+               jax_fwd=_jax_kl_div),
     _pointwise("poisson_nll_loss", _log_rates_counts, lambda a: np.mean(np.exp(a.x) - a.t * a.x),
-               lambda a: np.exp(a.x) - a.t, note="log_input=True"),
+               lambda a: np.exp(a.x) - a.t, note="log_input=True",
+               jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.numpy.exp(x) - t * x)),
     _loss("gaussian_nll_loss", "elementwise", _gaussian, _np_gaussian_nll, _np_gaussian_nll_bwd,
-          args=("x", "t", "var"), grads=("x", "var")),
+          args=("x", "t", "var"), grads=("x", "var"),
+          jax_fwd=_jax_gaussian_nll),
     _pointwise("soft_margin_loss", _scores_signs, lambda a: np.mean(np.logaddexp(0, -a.t * a.x)),
                lambda a: -a.t / (1 + np.exp(a.t * a.x)),
+               jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.nn.softplus(-t * x)),
                torch_bwd=_aten(lambda aten, t: lambda: aten.soft_margin_loss_backward(
                    t.gy, t.x, t.t, _MEAN))),
     _loss("hinge_embedding_loss", "elementwise", _scores_signs,
-          lambda a: np.mean(np.where(a.t == 1, a.x, np.maximum(0, 1 - a.x))), _np_hinge_bwd),
+          lambda a: np.mean(np.where(a.t == 1, a.x, np.maximum(0, 1 - a.x))), _np_hinge_bwd,
+          jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.numpy.where(t == 1, x,
+                                                                   jax.numpy.maximum(0, 1 - x)))),
     _loss("margin_ranking_loss", "elementwise", _pairs_signs,
           lambda a: np.mean(np.maximum(0, -a.t * (a.x1 - a.x2))), _np_margin_ranking_bwd,
-          args=("x1", "x2", "t"), grads=("x1", "x2")),
+          args=("x1", "x2", "t"), grads=("x1", "x2"),
+          jax_fwd=lambda jax, x1, x2, t: jax.numpy.mean(jax.numpy.maximum(0, -t * (x1 - x2)))),
     _loss("sigmoid_focal_loss", "elementwise", _logits_binary, _np_focal, _np_focal_bwd,
-          torch_fwd=_torch_focal, note="reduction='none'; torch: torchvision's formula"),
+          torch_fwd=_torch_focal, jax_fwd=_jax_focal,
+          note="reduction='none'; torch: torchvision's formula"),
     _loss("cosine_embedding_loss", "embedding", _embedding_pairs(_signs), _np_cosine,
-          _np_cosine_bwd, args=("x1", "x2", "t"), grads=("x1", "x2")),
+          _np_cosine_bwd, args=("x1", "x2", "t"), grads=("x1", "x2"), jax_fwd=_jax_cosine),
     _loss("triplet_margin_loss", "embedding", _triplets, _np_triplet, _np_triplet_bwd,
-          args=("anchor", "positive", "negative"), grads=("anchor", "positive", "negative")),
+          args=("anchor", "positive", "negative"), grads=("anchor", "positive", "negative"),
+          jax_fwd=_jax_triplet),
     _loss("contrastive_loss", "embedding", _embedding_pairs(_binary), _np_contrastive,
           _np_contrastive_bwd, args=("x1", "x2", "t"), grads=("x1", "x2"),
-          torch_fwd=_torch_contrastive, note="torch: pairwise_distance and clamp"),
+          torch_fwd=_torch_contrastive, jax_fwd=_jax_contrastive,
+          note="torch: pairwise_distance and clamp"),
     _loss("info_nce", "embedding", _views, _np_info_nce, _np_info_nce_bwd, args=("q", "k"),
           grads=("q", "k"), params={"temperature": 0.1}, torch_fwd=_torch_info_nce,
+          jax_fwd=_jax_info_nce,
           note="torch: cross_entropy of normalize(q) @ normalize(k).T / 0.1"),
 ]

@@ -8,8 +8,9 @@ One table shared by ``python -m actloss bench`` (``bench.py``), the speed table 
 one place. The cases are written in ``bench_activations.py`` (the activations and the
 ``np.copyto`` reference) and ``bench_losses.py`` (the softmax family and the losses); this
 module holds what they share: the ``Case`` type, the sizes, inputs, binding of the
-implementations, the agreement check, bytes moved, timing and thread settings. torch and SciPy
-are optional: without them their implementations are unavailable (``bind`` returns None).
+implementations, the agreement check, bytes moved, timing and thread settings. torch, JAX and
+SciPy are optional: without them their implementations are unavailable (``bind`` returns
+None).
 Nothing here is imported by the public API.
 
 Implementations of a case (``IMPLEMENTATIONS``):
@@ -22,9 +23,19 @@ Implementations of a case (``IMPLEMENTATIONS``):
                    ``torch.ops.aten.<op>_backward`` where one exists, else
                    ``torch.autograd.grad(..., retain_graph=True)`` on a graph built once; fused:
                    forward plus ``torch.autograd.grad`` on a fresh graph, as a training step
+``torch-out``      torch's forward writing into a preallocated ``out=`` where torch has such a
+                   call (``torch.sigmoid(x, out=y)``, ``torch._C._nn.gelu``, the binding
+                   ``F.gelu`` calls): the peer of ``actloss`` with ``out=``
+``jax``            ``jax.jit`` of the function as a JAX user writes it (``jax.nn.<api>``, else
+                   the case's ``jax_fwd``: optax's loss formulas in ``jax.numpy``); backward:
+                   jit of ``jax.vjp``'s pullback of grad_output over the differentiated
+                   arguments (the forward recomputed inside: XLA keeps what the gradient
+                   needs); fused: the value and that gradient from one vjp. Inputs are put on
+                   the device once; every call blocks until its result is ready
 
 Inputs are deterministic (seeded), built once per (case, dtype, size) outside the timed region
-and shared by all implementations (torch tensors via ``torch.from_numpy``: the same memory).
+and shared by all implementations (torch tensors via ``torch.from_numpy``: the same memory;
+jax arrays via ``jax.device_put``).
 Before a case is timed, every implementation's result is compared with actloss's
 (``check_agreement``): a wrong formula would make its ratio meaningless.
 """
@@ -42,7 +53,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-IMPLEMENTATIONS = ("actloss", "actloss-alloc", "numpy", "torch")
+IMPLEMENTATIONS = ("actloss", "actloss-alloc", "numpy", "torch", "torch-out", "jax")
 DIRECTIONS = ("forward", "backward", "fused")
 DTYPES = ("float32", "float64")
 
@@ -72,7 +83,10 @@ class Case:
     named in ``fwd_kw`` as keywords); its backward ``<api>_backward(grad_output, *args,
     **params)`` (``output=y`` instead of the inputs when ``saves == "y"``); its fused form
     ``<api>_with_grad(*args, grad_output=..., **params)``. torch's defaults to
-    ``torch.nn.functional.<api>(*args, **params)`` and autograd over ``grads``.
+    ``torch.nn.functional.<api>(*args, **params)`` and autograd over ``grads``; JAX's to
+    ``jax.nn.<api>(*args, **params)`` (``dim`` spelled ``axis``) and ``jax.vjp`` over
+    ``grads``. A case without a JAX formula (no ``jax_fwd`` and no ``jax.nn.<api>``: rrelu's
+    random slopes, multilabel_margin_loss's target lists) has no jax implementation.
     """
     name: str                  # unique: "gelu_tanh", "cross_entropy_probs", "copy"
     api: str | None            # the actloss function; None for the np.copyto reference
@@ -92,6 +106,8 @@ class Case:
     bwd_kw: tuple = ()         # inputs passed to the backward as keywords
     torch_fwd: object = None   # t -> torch's result; default F.<api>(*args, **params)
     torch_bwd: object = None   # t -> zero-argument callable; default autograd over grads
+    torch_out: str = ""        # torch's forward with out=, dotted ("torch.sigmoid"); "": none
+    jax_fwd: object = None     # (jax, *args, **params) -> JAX's result; default jax.nn.<api>
     needs_scipy: bool = False  # the NumPy formula needs scipy.special (gelu's erf)
     rtol32: float = 1e-4       # float32 relative tolerance of check_agreement
     note: str = ""             # what the torch/NumPy side is, where not obvious
@@ -112,6 +128,9 @@ class Case:
 
 _torch = None
 _scipy_special = None
+_jax = None
+_jax_one_thread = False   # start jax's CPU client on one thread (want_jax_threads)
+_jax_threads = None       # the threads jax's CPU client runs on, once started
 
 
 def torch_module():
@@ -124,6 +143,80 @@ def torch_module():
             torch = False
         _torch = torch
     return _torch or None
+
+
+def jax_module():
+    """jax with float64 enabled (so that float64 rows are float64), or None when it is not
+    installed; imported and its CPU client started on first use (it is slow)."""
+    global _jax, _jax_threads
+    if _jax is None:
+        try:
+            import jax
+        except ImportError:
+            jax = False
+        if jax:
+            jax.config.update("jax_enable_x64", True)
+            _jax_threads = _start_jax_client(jax)
+        _jax = jax
+    return _jax or None
+
+
+def _can_pin():
+    return hasattr(os, "sched_setaffinity") and os.path.isdir("/proc/self/task")
+
+
+def _start_jax_client(jax):
+    """Start jax's CPU client (the CPU only: actloss's peers run on the CPU), on one thread if
+    want_jax_threads asked for it; return the threads it runs on. XLA sizes its CPU thread
+    pool from the cores the process may use when the client starts and never resizes it, and
+    XLA_FLAGS no longer shrinks it (with --xla_cpu_multi_thread_eigen=false, jax 0.10's
+    elementwise loops still ran on two threads here). So this thread is held to one core while
+    the client starts, then it and the threads the client started get all cores back: the
+    pool keeps one thread, on any core."""
+    from jax._src import xla_bridge
+    if getattr(xla_bridge, "backends_are_initialized", lambda: True)():
+        return max_threads()       # started elsewhere: XLA's default, a thread per core
+    jax.config.update("jax_platforms", "cpu")
+    if not _jax_one_thread or not _can_pin():
+        jax.devices()
+        return max_threads()
+    cores, before = os.sched_getaffinity(0), set(os.listdir("/proc/self/task"))
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        jax.devices()
+    finally:
+        os.sched_setaffinity(0, cores)
+        for tid in set(os.listdir("/proc/self/task")) - before:
+            with contextlib.suppress(OSError):        # a thread that has ended since
+                os.sched_setaffinity(int(tid), cores)
+    return 1
+
+
+def want_jax_threads(threads):
+    """Before jax starts: if every thread count of a run is 1, start its CPU client on one
+    thread (see _start_jax_client); else it gets XLA's default, a thread per core."""
+    global _jax_one_thread
+    _jax_one_thread = set(threads) == {1}
+
+
+def jax_threads():
+    """The threads jax's CPU client runs on (or will, once started): XLA cannot change them
+    at run time, so its timings exist at this one thread count."""
+    if _jax_threads is not None:
+        return _jax_threads
+    return 1 if _jax_one_thread and _can_pin() else max_threads()
+
+
+def jax_version():
+    """jax's version, without importing it where no case needed it (its import is slow);
+    None when it is not installed."""
+    if _jax is not None:
+        return _jax.__version__ if _jax else None
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+        return version("jax")
+    except PackageNotFoundError:
+        return None
 
 
 def scipy_special():
@@ -317,6 +410,13 @@ def tensors(a):
                                     if isinstance(v, np.ndarray)})
 
 
+def jax_arrays(a):
+    """The same data as jax arrays, put on jax's CPU device once (outside the timing)."""
+    jax = jax_module()
+    return types.SimpleNamespace(**{k: jax.device_put(v) for k, v in vars(a).items()
+                                    if isinstance(v, np.ndarray)})
+
+
 def _arrays(a, names):
     return [getattr(a, k) for k in names]
 
@@ -391,6 +491,60 @@ def _torch_call(c, direction, t):
     return (c.torch_bwd or functools.partial(_torch_autograd, c))(t)
 
 
+def _resolve(root, dotted):
+    """root.<b>.<c> of "a.b.c" (the first name is root's), or None where it is missing."""
+    with contextlib.suppress(AttributeError):
+        return functools.reduce(getattr, dotted.split(".")[1:], root)
+    return None
+
+
+def _torch_out_call(c, t):
+    """torch's forward into an output tensor allocated here, outside the timing."""
+    torch = torch_module()
+    return functools.partial(_resolve(torch, c.torch_out), *_arrays(t, c.args), **c.params,
+                             out=torch.empty_like(t.y))
+
+
+# torch's parameter names that jax.nn spells differently
+_JAX_PARAMS = {"dim": "axis"}
+
+
+def _jax_forward(c, jax, args):
+    if c.jax_fwd is not None:
+        return c.jax_fwd(jax, *args, **c.params)
+    params = {_JAX_PARAMS.get(k, k): v for k, v in c.params.items()}
+    return getattr(jax.nn, c.api)(*args, **params)
+
+
+@functools.lru_cache(maxsize=None)
+def _jax_jit(name, direction):
+    """The jitted JAX function of a case's direction (one per case and direction: jit keeps
+    a compiled program per input shape and dtype). backward(gy, *args): the pullback of gy
+    by jax.vjp over the case's grads; fused(gy, *args): the forward's value and that
+    gradient from the same vjp, as jax.value_and_grad gives them."""
+    jax, c = jax_module(), case(name)
+    which = [c.args.index(k) for k in c.grads]
+
+    def forward(*args):
+        return _jax_forward(c, jax, args)
+
+    def with_grad(gy, *args):
+        def of_grads(*grads):
+            full = list(args)
+            for i, g in zip(which, grads):
+                full[i] = g
+            return forward(*full)
+        y, pullback = jax.vjp(of_grads, *(args[i] for i in which))
+        return (y,) + pullback(gy) if direction == "fused" else pullback(gy)
+    return jax.jit(forward if direction == "forward" else with_grad)
+
+
+def _jax_call(c, direction, j):
+    jax, fn = jax_module(), _jax_jit(c.name, direction)
+    args = ([] if direction == "forward" else [j.gy]) + _arrays(j, c.args)
+    return lambda: jax.block_until_ready(fn(*args))
+
+
 def _numpy_call(c, direction, a):
     if direction == "forward":
         return lambda: c.np_fwd(a)
@@ -401,29 +555,40 @@ def _numpy_call(c, direction, a):
 
 def implementations(c, direction):
     """The implementations case c has in `direction` where every optional package is
-    installed: actloss-alloc only beside an out= call, only numpy for the copy reference."""
+    installed: actloss-alloc only beside an out= call, torch-out only forward where torch has
+    an out= call, only numpy for the copy reference."""
     if c.api is None:
         return ("numpy",)
     alloc = ("actloss-alloc",) if direction in c.out else ()
-    return ("actloss",) + alloc + ("numpy", "torch")
+    torch_out = ("torch-out",) if direction == "forward" and c.torch_out else ()
+    return ("actloss",) + alloc + ("numpy", "torch") + torch_out + ("jax",)
 
 
 def missing_dependency(c, impl):
-    """Why an implementation of c cannot run here (torch or SciPy missing), or None."""
-    if impl == "torch" and torch_module() is None:
+    """Why an implementation of c cannot run here (torch, JAX or SciPy missing, or no such
+    function in torch or JAX), or None."""
+    if impl in ("torch", "torch-out") and torch_module() is None:
         return "torch is not installed"
     if (impl == "torch" and c.torch_fwd is None and c.api
             and not hasattr(torch_module().nn.functional, c.api)):
         return f"torch has no {c.api}"
+    if impl == "torch-out" and c.torch_out and _resolve(torch_module(), c.torch_out) is None:
+        return f"torch has no {c.torch_out}"
+    if impl == "jax" and c.api:
+        if jax_module() is None:
+            return "jax is not installed"
+        if c.jax_fwd is None and not hasattr(jax_module().nn, c.api):
+            return f"jax has no {c.api} (and the case no JAX formula)"
     if impl == "numpy" and c.needs_scipy and scipy_special() is None:
         return "NumPy has no erf and SciPy is not installed"
     return None
 
 
-def bind(c, direction, impl, a, t=None):
+def bind(c, direction, impl, a, t=None, j=None):
     """A zero-argument callable running one implementation of case c on the prepared inputs
-    `a` (tensors `t`, made from `a` if not given), or None where that implementation does not
-    exist (see implementations) or cannot run here (see missing_dependency)."""
+    `a` (tensors `t`, jax arrays `j`, made from `a` if not given), or None where that
+    implementation does not exist (see implementations) or cannot run here (see
+    missing_dependency)."""
     if direction not in c.directions:
         raise ValueError(f"{c.name} has no {direction} direction")
     if impl not in IMPLEMENTATIONS:
@@ -437,14 +602,19 @@ def bind(c, direction, impl, a, t=None):
         return _actloss_partial(c, direction, a, None)
     if impl == "numpy":
         return _numpy_call(c, direction, a)
-    return _torch_call(c, direction, t if t is not None else tensors(a))
+    if impl == "jax":
+        return _jax_call(c, direction, j if j is not None else jax_arrays(a))
+    t = t if t is not None else tensors(a)
+    return _torch_out_call(c, t) if impl == "torch-out" else _torch_call(c, direction, t)
 
 
-def bind_all(c, direction, a, t=None):
+def bind_all(c, direction, a, t=None, j=None):
     """{impl: callable} of the implementations that exist here."""
     if t is None and torch_module() is not None and c.api is not None:
         t = tensors(a)
-    fns = {impl: bind(c, direction, impl, a, t) for impl in IMPLEMENTATIONS}
+    if j is None and c.api is not None and not missing_dependency(c, "jax"):
+        j = jax_arrays(a)
+    fns = {impl: bind(c, direction, impl, a, t, j) for impl in IMPLEMENTATIONS}
     return {impl: fn for impl, fn in fns.items() if fn is not None}
 
 
@@ -453,7 +623,8 @@ def as_tuple(result):
 
 
 def as_numpy(result):
-    """A result (array, scalar, tensor or tuple of them) as a tuple of NumPy arrays."""
+    """A result (array, scalar, tensor, jax array or tuple of them) as a tuple of NumPy
+    arrays."""
     return tuple(np.asarray(r.detach().numpy() if hasattr(r, "detach") else r)
                  for r in as_tuple(result))
 

@@ -893,6 +893,44 @@ def test_layouts_match_contiguous(dtype, rng):
                 0.5, np.ascontiguousarray(xx), np.ascontiguousarray(tt), reduction="mean", **kw))
 
 
+@pytest.mark.parametrize("n", [7, 5000, BIG])
+def test_common_call_matches_general_path(dtype, rng, n):
+    """Plain arrays of one dtype and shape, "mean"/"sum" and a float grad_output take one C
+    call (Kernels.common): the same bits, types and shapes as the general path, which a
+    strided view of the same values takes; on 1 and 2 threads."""
+    x = rng.standard_normal(n).astype(dtype)
+    signs = np.where(rng.random(n) < 0.5, -1.0, 1.0).astype(dtype)
+    probs = (rng.random(n) * 0.98 + 0.01).astype(dtype)
+    calls = [(F.mse_loss, x[::-1].copy(), {}), (F.l1_loss, x[::-1].copy(), {}),
+             (F.smooth_l1_loss, x[::-1].copy(), {"beta": 0.5}),
+             (F.smooth_l1_loss, x[::-1].copy(), {"beta": 1e-300}),   # tiny_beta (float64)
+             (F.smooth_l1_loss, x[::-1].copy(), {"beta": 1e-46}),    # rounds to 0 in float32
+             (F.huber_loss, x[::-1].copy(), {"delta": 0.7}),
+             (F.binary_cross_entropy_with_logits, probs, {}),
+             (F.soft_margin_loss, signs, {}),
+             (F.kl_div, probs, {}), (F.kl_div, np.log(probs), {"log_target": True})]
+
+    def strided(a):
+        return np.repeat(a, 2)[::2]
+
+    try:
+        for threads in (1, 2):
+            F.set_num_threads(threads)
+            for fn, t, kw in calls:
+                for red in ("mean", "sum"):
+                    what = (fn.__name__, kw, red, threads)
+                    got, want = fn(x, t, reduction=red, **kw), fn(strided(x), t,
+                                                                 reduction=red, **kw)
+                    assert type(got) is type(want) and type(got) is np.dtype(dtype).type, what
+                    assert bits_equal(got, want), what
+                    back = getattr(F, fn.__name__ + "_backward")
+                    g = back(-0.75, x, t, reduction=red, **kw)
+                    assert g.dtype == x.dtype and g.shape == x.shape, what
+                    assert bits_equal(g, back(-0.75, strided(x), t, reduction=red, **kw)), what
+    finally:
+        F.set_num_threads(None)
+
+
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_threads_bit_identical(case, dtype, rng):
     args, kw = make(case, dtype, rng, shape=(BIG // 61, 61))

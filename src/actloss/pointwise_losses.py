@@ -179,6 +179,26 @@ def _backward(P, grad_output, reduction, grad2=False):
     return gx, ga
 
 
+_CUTOFF = {True: _threads.SERIAL_CUTOFF_CHEAP, False: _threads.SERIAL_CUTOFF_TRANSCENDENTAL}
+_MEAN_FLAG = {"mean": 1, "sum": 0}
+
+
+def _common(term, input, target, reduction, grad_output=None, params=(), flags=0):
+    """The common call, all in C (Kernels.common): input and target plain float32/float64
+    ndarrays of one dtype and shape, no weight, "mean" or "sum", a Python float grad_output
+    if any. The loss (a NumPy scalar) or its gradient, bit for bit the general path's; None
+    for anything else, which the general path then handles."""
+    mean = _MEAN_FLAG.get(reduction)
+    if mean is None or type(input) is not np.ndarray:
+        return None
+    p = [float(input.dtype.type(v)) for v in params] + [0.0, 0.0]  # as _Prep converts them
+    if term == "smooth_l1" and p[0] == 0:  # a beta that rounds to 0 is l1, as in _Prep
+        term, flags = "l1", 0
+    r = _kernels().common(_TERM[term], flags, input, target, mean, p[0], p[1],
+                          _CUTOFF[_ROW[term].cheap], _threads.large_call_threads, grad_output)
+    return input.dtype.type(r) if grad_output is None and r is not None else r
+
+
 def _arrays(*named):
     """as_array for (value, name) pairs."""
     return [as_array(v, n) for v, n in named]
@@ -219,21 +239,33 @@ def _regression_grad(x, P, grad_output, reduction):
 
 
 def _mse_loss(input, target, reduction, weight):
+    r = None if weight is not None else _common("mse", input, target, reduction)
+    if r is not None:
+        return r
     _, P = _regression("mse", input, target, weight)
     return _forward(P, reduction)
 
 
 def _mse_loss_backward(grad_output, input, target, reduction, weight):
+    r = None if weight is not None else _common("mse", input, target, reduction, grad_output)
+    if r is not None:
+        return r
     x, P = _regression("mse", input, target, weight)
     return _regression_grad(x, P, grad_output, reduction)
 
 
 def _l1_loss(input, target, reduction, weight):
+    r = None if weight is not None else _common("l1", input, target, reduction)
+    if r is not None:
+        return r
     _, P = _regression("l1", input, target, weight)
     return _forward(P, reduction)
 
 
 def _l1_loss_backward(grad_output, input, target, reduction, weight):
+    r = None if weight is not None else _common("l1", input, target, reduction, grad_output)
+    if r is not None:
+        return r
     x, P = _regression("l1", input, target, weight)
     return _regression_grad(x, P, grad_output, reduction)
 
@@ -251,18 +283,27 @@ def _smooth_l1(input, target, beta):
     scales before dividing (flag tiny_beta)."""
     if beta == 0:
         return _regression("l1", input, target, None)
-    return _regression("smooth_l1", input, target, None, (beta,),
-                       flags=_flags("smooth_l1", tiny_beta=beta < 2.0 ** -960))
+    return _regression("smooth_l1", input, target, None, (beta,), flags=_smooth_l1_flags(beta))
+
+
+def _smooth_l1_flags(beta):
+    return _flags("smooth_l1", tiny_beta=beta < 2.0 ** -960)
 
 
 def _smooth_l1_loss(input, target, reduction, beta):
     b = _beta(beta)
+    r = _common("smooth_l1", input, target, reduction, None, (b,), _smooth_l1_flags(b))
+    if r is not None:
+        return r
     _, P = _smooth_l1(input, target, b)
     return _forward(P, reduction)
 
 
 def _smooth_l1_loss_backward(grad_output, input, target, reduction, beta):
     b = _beta(beta)
+    r = _common("smooth_l1", input, target, reduction, grad_output, (b,), _smooth_l1_flags(b))
+    if r is not None:
+        return r
     x, P = _smooth_l1(input, target, b)
     return _regression_grad(x, P, grad_output, reduction)
 
@@ -276,11 +317,19 @@ def _delta(delta):
 
 
 def _huber_loss(input, target, reduction, delta, weight):
+    r = None if weight is not None else _common("huber", input, target, reduction, None,
+                                                (_delta(delta),))
+    if r is not None:
+        return r
     _, P = _regression("huber", input, target, weight, (_delta(delta),), weighted_mean=False)
     return _forward(P, reduction)
 
 
 def _huber_loss_backward(grad_output, input, target, reduction, delta, weight):
+    r = None if weight is not None else _common("huber", input, target, reduction, grad_output,
+                                                (_delta(delta),))
+    if r is not None:
+        return r
     x, P = _regression("huber", input, target, weight, (_delta(delta),), weighted_mean=False)
     return _regression_grad(x, P, grad_output, reduction)
 
@@ -340,11 +389,19 @@ def _bce_logits(input, target, weight, pos_weight):
 
 
 def _binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight):
+    r = None if weight is not None or pos_weight is not None else _common(
+        "bce_logits", input, target, reduction)
+    if r is not None:
+        return r
     _, P = _bce_logits(input, target, weight, pos_weight)
     return _forward(P, reduction)
 
 
 def _binary_cross_entropy_with_logits_backward(grad_output, input, target, weight, reduction, pos_weight):
+    r = None if weight is not None or pos_weight is not None else _common(
+        "bce_logits", input, target, reduction, grad_output)
+    if r is not None:
+        return r
     x, P = _bce_logits(input, target, weight, pos_weight)
     gx, _ = _backward(P, grad_output, reduction)
     return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
@@ -380,6 +437,10 @@ def _kl_prep(input, target, reduction, log_target, target_grad=False):
 
 
 def _kl_div(input, target, reduction, log_target):
+    r = _common("kl_div", input, target, reduction,
+                flags=_flags("kl_div", log_target=log_target, target_grad=False))
+    if r is not None:
+        return r
     reduction, _, _, P = _kl_prep(input, target, reduction, log_target)
     return _forward(P, "mean" if reduction == "batchmean" else reduction)
 
@@ -517,11 +578,17 @@ def _soft_margin(input, target, reduction):
 
 
 def _soft_margin_loss(input, target, reduction):
+    r = _common("soft_margin", input, target, reduction)
+    if r is not None:
+        return r
     reduction, P = _soft_margin(input, target, reduction)
     return _forward(P, reduction)
 
 
 def _soft_margin_loss_backward(grad_output, input, target, reduction):
+    r = _common("soft_margin", input, target, reduction, grad_output)
+    if r is not None:
+        return r
     reduction, P = _soft_margin(input, target, reduction)
     gx, _ = _backward(P, grad_output, reduction)
     return _sum_to(gx, P.shape, _grad_dtype(as_array(input), "input"))

@@ -997,7 +997,7 @@ def test_common_path_matches_general_path(dtype, rng):
         # nll reads float32/float64 weights in place: a strided view must give the same bits
         w_strided = np.repeat(w, 2)[::2]
         for red, weight, go in itertools.product(("mean", "sum"), (None, w, w_strided),
-                                                 (1.0, np.float32(-0.75))):
+                                                 (1.0, np.float32(-0.75), np.array(0.5))):
             what = (shape, red, weight is not None, go)
             for ls in (0.0, 0.2):
                 kw = dict(weight=weight, reduction=red, label_smoothing=ls)

@@ -924,9 +924,11 @@ def test_common_call_matches_general_path(dtype, rng, n):
                     assert type(got) is type(want) and type(got) is np.dtype(dtype).type, what
                     assert bits_equal(got, want), what
                     back = getattr(F, fn.__name__ + "_backward")
-                    g = back(-0.75, x, t, reduction=red, **kw)
-                    assert g.dtype == x.dtype and g.shape == x.shape, what
-                    assert bits_equal(g, back(-0.75, strided(x), t, reduction=red, **kw)), what
+                    want = back(-0.75, strided(x), t, reduction=red, **kw)
+                    for go in (-0.75, np.float32(-0.75), np.array(-0.75, dtype)):
+                        g = back(go, x, t, reduction=red, **kw)
+                        assert g.dtype == x.dtype and g.shape == x.shape, what
+                        assert bits_equal(g, want), what
     finally:
         F.set_num_threads(None)
 

@@ -192,6 +192,17 @@ def check_reduction(reduction, allowed=REDUCTIONS):
     return reduction
 
 
+def scalar_float(value):
+    """value as a Python float if it is a Python float, a NumPy floating scalar or a 0-d
+    floating ndarray (a reduced loss's grad_output as training loops pass it), else None."""
+    if type(value) is float:
+        return value
+    if isinstance(value, np.floating) or (type(value) is np.ndarray and value.ndim == 0
+                                          and value.dtype.kind == "f"):
+        return float(value)
+    return None
+
+
 def loss_grad_output(grad_output, reduction, loss_shape):
     """grad_output of a loss's backward: an ndarray of loss_shape for reduction="none" (a
     scalar applies to every element), a Python float otherwise."""

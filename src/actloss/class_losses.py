@@ -22,7 +22,7 @@ import numpy as np
 
 from . import _dispatch, _rowwise, _threads
 from ._validate import (KERNEL_INDEX, as_array, check_reduction, finish_loss, loss_grad_seed,
-                        promoted_dtype, real_param, result_dtype)
+                        promoted_dtype, real_param, result_dtype, scalar_float)
 
 # <generated: class_losses.__all__>
 __all__ = ["cross_entropy", "cross_entropy_backward", "cross_entropy_with_grad", "nll_loss",
@@ -166,8 +166,7 @@ def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0
             or type(reduction) is not str or (reduction != "mean" and reduction != "sum")
             or type(ignore_index) is not int
             or type(label_smoothing) is not float or not 0.0 <= label_smoothing <= 1.0
-            or (grad_output is not None and type(grad_output) is not float
-                and not isinstance(grad_output, np.floating))):
+            or (grad_output is not None and scalar_float(grad_output) is None)):
         return None
     shape = input.shape
     dt = KERNEL_INDEX.get(input.dtype)
@@ -182,7 +181,7 @@ def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0
         if not (nll and weight.flags.c_contiguous):   # nll reads float32 weights as they are
             weight = weight.astype(np.float64)
     gx = None if grad_output is None else np.empty(shape, input.dtype)
-    g, mean = (0.0 if gx is None else float(grad_output)), reduction == "mean"
+    g, mean = (0.0 if gx is None else scalar_float(grad_output)), reduction == "mean"
     K = _kernels()
     if nll:
         total, den, bad = K.nll(dt, input, target, weight, shape[0], shape[1], 1, ignore_index,

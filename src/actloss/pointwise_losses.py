@@ -28,7 +28,8 @@ import numpy as np
 
 from . import _dispatch, _ops, _threads
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, finish_loss,
-                        loss_grad_seed, promoted_dtype, real_param, result_dtype, warn_caller)
+                        loss_grad_seed, promoted_dtype, real_param, result_dtype, scalar_float,
+                        warn_caller)
 
 # <generated: pointwise_losses.__all__>
 __all__ = ["mse_loss", "mse_loss_backward", "l1_loss", "l1_loss_backward", "smooth_l1_loss",
@@ -191,6 +192,10 @@ def _common(term, input, target, reduction, grad_output=None, params=(), flags=0
     mean = _MEAN_FLAG.get(reduction)
     if mean is None or type(input) is not np.ndarray:
         return None
+    if grad_output is not None:
+        grad_output = scalar_float(grad_output)
+        if grad_output is None:
+            return None
     p = [float(input.dtype.type(v)) for v in params] + [0.0, 0.0]  # as _Prep converts them
     if term == "smooth_l1" and p[0] == 0:  # a beta that rounds to 0 is l1, as in _Prep
         term, flags = "l1", 0

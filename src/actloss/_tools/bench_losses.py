@@ -10,12 +10,17 @@ one exists (``_softmax_backward_data``, ``nll_loss_backward``, ``mse_loss_backwa
 else autograd over a graph built once; ``torch-out`` is ``torch.softmax``/``torch.log_softmax``
 with ``out=`` (a loss's ``out=`` would only hold a scalar). JAX's side is ``jax.nn`` for the
 softmax family and, for the losses, optax's formulas (or the plain one where optax has none)
-in ``jax.numpy``, so that optax itself is not needed; differentiated by ``jax.vjp``; multilabel_margin_loss has none (its target lists'
-lengths depend on the data, which a jitted JAX program cannot follow).
+in ``jax.numpy``, so that optax itself is not needed; differentiated by ``jax.vjp``;
+multilabel_margin_loss has none (its target lists' lengths depend on the data, which a jitted
+JAX program cannot follow). The option paths users take have cases of their own: class
+weights with ignored targets (``nll_loss_weighted``, ``cross_entropy_weighted``) and label
+smoothing (``cross_entropy_smoothing``).
 
 Inputs: logits ~ 3 N(0, 1); class targets uniform; embeddings scaled per row so that the
 distances straddle the margins (both branches of every loss are taken).
 """
+import types
+
 import numpy as np
 
 from .benchcases import Case, torch_module
@@ -52,6 +57,22 @@ def _logits_classes(shape, dtype, rng):
 def _logprobs_classes(shape, dtype, rng):
     a = _logits_classes(shape, dtype, rng)
     return dict(a, x=_np_log_softmax(a["x"]))
+
+
+def _ignored_weighted(a, dtype, rng):
+    """a with every 7th row's target ignore_index and C class weights in [0.5, 1.5): the
+    weighted, ignore_index path of nll_loss and cross_entropy."""
+    t = a["t"].copy()
+    t[::7] = _IGNORE
+    return dict(a, t=t, w=(rng.random(a["x"].shape[1]) + 0.5).astype(dtype))
+
+
+def _logits_classes_weighted(shape, dtype, rng):
+    return _ignored_weighted(_logits_classes(shape, dtype, rng), dtype, rng)
+
+
+def _logprobs_classes_weighted(shape, dtype, rng):
+    return _ignored_weighted(_logprobs_classes(shape, dtype, rng), dtype, rng)
 
 
 def _logits_probs(shape, dtype, rng):
@@ -163,6 +184,53 @@ def _np_ce_bwd(a):
     p = _np_softmax(a.x)
     p[_rows(a), a.t] -= 1
     return p * (a.gy / len(a.t))
+
+
+def _row_weights(a):
+    """(each row's target, made valid, and its weight, 0 where ignored) of a weighted case."""
+    kept = a.t != _IGNORE
+    t = np.where(kept, a.t, 0)
+    return t, a.w[t] * kept
+
+
+def _np_nll_weighted(a):
+    t, wt = _row_weights(a)
+    return -(wt * a.x[_rows(a), t]).sum() / wt.sum()
+
+
+def _np_nll_weighted_bwd(a):
+    t, wt = _row_weights(a)
+    g = np.zeros_like(a.x)
+    g[_rows(a), t] = -a.gy * wt / wt.sum()
+    return g
+
+
+def _np_ce_weighted(a):
+    return _np_nll_weighted(types.SimpleNamespace(**{**vars(a), "x": _np_log_softmax(a.x)}))
+
+
+def _np_ce_weighted_bwd(a):
+    t, wt = _row_weights(a)
+    p = _np_softmax(a.x)
+    p[_rows(a), t] -= 1
+    return p * (wt * (a.gy / wt.sum()))[:, None]
+
+
+_SMOOTHING = 0.1
+
+
+def _np_ce_smoothed(a):
+    logp = _np_log_softmax(a.x)
+    n, c = a.x.shape
+    return -((1 - _SMOOTHING) * logp[_rows(a), a.t] + _SMOOTHING / c * logp.sum(axis=-1)).mean()
+
+
+def _np_ce_smoothed_bwd(a):
+    p = _np_softmax(a.x)
+    n, c = a.x.shape
+    p -= _SMOOTHING / c
+    p[_rows(a), a.t] -= 1 - _SMOOTHING
+    return p * (a.gy / n)
 
 
 def _np_ce_probs(a):
@@ -365,6 +433,11 @@ def _torch_nll_bwd(aten, t):
     return lambda: aten.nll_loss_backward(t.gy, t.x, t.t, None, _MEAN, _IGNORE, total_weight)
 
 
+def _torch_nll_weighted_bwd(aten, t):
+    total_weight = aten.nll_loss_forward(t.x, t.t, t.w, _MEAN, _IGNORE)[1]
+    return lambda: aten.nll_loss_backward(t.gy, t.x, t.t, t.w, _MEAN, _IGNORE, total_weight)
+
+
 def _torch_ce_bwd(aten, t):
     """What autograd runs for cross_entropy: nll_loss's derivative, then log_softmax's."""
     logp = aten._log_softmax(t.x, 1, False)
@@ -405,6 +478,21 @@ def _torch_info_nce(t):
 def _take(jax, x, t):
     """x[i, t[i]] of each row."""
     return jax.numpy.take_along_axis(x, t[:, None], axis=-1)[:, 0]
+
+
+def _jax_nll_weighted(jax, logp, t, w):
+    """optax has no ignore_index: the weights of ignored rows are zeroed by hand."""
+    kept = t != _IGNORE
+    safe = jax.numpy.where(kept, t, 0)
+    wt = w[safe] * kept
+    return -(wt * _take(jax, logp, safe)).sum() / wt.sum()
+
+
+def _jax_ce_smoothed(jax, x, t, label_smoothing):
+    """optax.smooth_labels, then softmax_cross_entropy."""
+    c = x.shape[-1]
+    labels = jax.nn.one_hot(t, c, dtype=x.dtype) * (1 - label_smoothing) + label_smoothing / c
+    return -jax.numpy.mean((labels * jax.nn.log_softmax(x)).sum(axis=-1))
 
 
 def _jax_sigmoid_bce(jax, x, t):
@@ -517,6 +605,20 @@ CASES = [
     _loss("cross_entropy_probs", "rowwise", _logits_probs, _np_ce_probs, _np_ce_probs_bwd,
           api="cross_entropy", fused=True, note="class-probability target",
           jax_fwd=lambda jax, x, t: -jax.numpy.mean((t * jax.nn.log_softmax(x)).sum(axis=-1))),
+    # the option paths: class weights with ignored rows, and label smoothing
+    _loss("nll_loss_weighted", "rowwise", _logprobs_classes_weighted, _np_nll_weighted,
+          _np_nll_weighted_bwd, api="nll_loss", args=("x", "t", "w"), fused=True,
+          torch_bwd=_aten(_torch_nll_weighted_bwd),
+          note="class weights, every 7th target ignore_index",
+          jax_fwd=_jax_nll_weighted),
+    _loss("cross_entropy_weighted", "rowwise", _logits_classes_weighted, _np_ce_weighted,
+          _np_ce_weighted_bwd, api="cross_entropy", args=("x", "t", "w"), fused=True,
+          note="class weights, every 7th target ignore_index",
+          jax_fwd=lambda jax, x, t, w: _jax_nll_weighted(jax, jax.nn.log_softmax(x), t, w)),
+    _loss("cross_entropy_smoothing", "rowwise", _logits_classes, _np_ce_smoothed,
+          _np_ce_smoothed_bwd, api="cross_entropy", fused=True,
+          params={"label_smoothing": _SMOOTHING}, note="label_smoothing=0.1",
+          jax_fwd=_jax_ce_smoothed),
     # rtol32: the gradient at a target class sums a row's hinge terms; torch does so in
     # float32, ~2e-4 off at 32000 classes (actloss accumulates in float64)
     _loss("multi_margin_loss", "rowwise", _scores_classes, _np_multi_margin,

@@ -423,7 +423,7 @@ def test_summary_lines():
 def test_from_json_of_an_earlier_file_prints_table_and_summary(tmp_path, capsys):
     status = main(["bench", "--from-json", _bench_file(tmp_path / "old.json")])
     out = capsys.readouterr().out
-    assert status == 0 and "over 3 interleaved rounds" in out
+    assert status == 0 and "over 3 rounds (1 thread: interleaved" in out
     rows = [line.split() for line in out.splitlines() if line.startswith("relu ")]
     assert [row[-2] for row in rows] == ["0.50", "0.80", "3.00", "-"]        # best/al
     assert out.rstrip().endswith("median best/actloss 0.80 (2 of 3 rows below 1.0)")

@@ -1,10 +1,12 @@
 """``python -m actloss bench``: actloss, torch, JAX and NumPy side by side, in one process.
 
 Every case of the shared table (``benchcases``) that the filters select is measured at each
-thread count: the implementations' rounds are interleaved (a slow moment of a shared machine
-hits all of them alike), each round calibrated to a minimum time, and the median of the
-rounds is reported; on one thread by the process's CPU time, which time spent preempted by
-other work does not inflate (``benchcases.clock_for``). Output: a table to paste into an
+thread count: on one thread the implementations' rounds are interleaved (a slow moment of a
+shared machine hits all of them alike) and timed by the process's CPU time, which time spent
+preempted by other work does not inflate (``benchcases.clock_for``); on more, each
+implementation's rounds run back to back after a pause that lets the previous library's
+spinning OpenMP workers go idle (``benchcases.settle_for``), timed by wall time. Each round
+is calibrated to a minimum time and the median of the rounds is reported. Output: a table to paste into an
 issue (stdout) with a summary of each peer's ratio to actloss, every record as JSON
 (``--json``), a chart of the ratios (``--plot``, also of an earlier JSON file with
 ``--from-json``), and the CI regression guard:
@@ -250,7 +252,7 @@ def measure(keys, rounds=ROUNDS, min_time=MIN_TIME, warmup_time=WARMUP_TIME, pro
                 fns = {impl: fn for impl, fn in fns.items() if impl != "jax"}
             with bc.num_threads(key.threads):
                 times = bc.median_time(fns, rounds, min_time, warmup_time,
-                                       bc.clock_for(key.threads))
+                                       bc.clock_for(key.threads), bc.settle_for(key.threads))
             records.append(_record(key, c.input_shape(size), bc.elements(c, a), n_bytes,
                                    times, disagree))
             progress.update(key.id)
@@ -343,8 +345,10 @@ def format_table(records, machine, rounds):
         f"numpy {machine['numpy']}, torch {machine['torch'] or 'not installed'}, "
         f"jax {machine.get('jax', 'not recorded') or 'not installed'}, "
         f"scipy {machine['scipy'] or 'not installed'}, python {machine['python']}",
-        f"median time per call over {rounds} interleaved rounds (1 thread: process CPU time, "
-        f"more: wall time); ratios > 1: actloss faster; bw: bytes/s / np.copyto's (10^7)",
+        f"median time per call over {rounds} rounds (1 thread: interleaved, process CPU time; "
+        f"more: wall time, each implementation's",
+        f"rounds after a {bc.SETTLE_TIME * 1e3:g} ms pause); ratios > 1: actloss faster; bw: "
+        f"bytes/s / np.copyto's (10^7)",
         "best/al: the fastest of torch, torch with out= (torch-out in the JSON, where torch "
         "has one), jax and numpy, over actloss",
         "",

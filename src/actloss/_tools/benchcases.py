@@ -673,6 +673,15 @@ def traffic_bytes(c, direction, a, result):
 
 # ---- timing -----------------------------------------------------------------------------------
 
+# the pause before each implementation's rounds at more than one thread (see median_time)
+SETTLE_TIME = 20e-3
+
+
+def settle_for(n_threads):
+    """median_time's `settle` at n_threads: None (interleaved rounds) on one thread."""
+    return None if n_threads == 1 else SETTLE_TIME
+
+
 def clock_for(n_threads):
     """The clock of a timing at n_threads: the process's CPU time on one thread (equal to
     wall time on an idle machine, but time spent preempted by other work on a shared machine
@@ -681,7 +690,8 @@ def clock_for(n_threads):
     return time.process_time if n_threads == 1 else time.perf_counter
 
 
-def median_time(fns, repeats=7, min_time=2e-3, warmup_time=25e-3, clock=time.perf_counter):
+def median_time(fns, repeats=7, min_time=2e-3, warmup_time=25e-3, clock=time.perf_counter,
+                settle=None):
     """Median seconds per call, by `clock`, of each zero-argument callable in `fns` (a dict).
 
     Each is first called for `warmup_time` (at least 2 calls: the first large allocations of
@@ -690,6 +700,11 @@ def median_time(fns, repeats=7, min_time=2e-3, warmup_time=25e-3, clock=time.per
     warm-up call: a preempted one would make the rounds too short); the rounds of the
     different callables are interleaved, so that a slow moment of a shared machine hits all
     of them alike.
+
+    With `settle` (seconds; the multi-thread timings), each callable's rounds run back to back
+    instead, after a pause of `settle` and one untimed call: an OpenMP runtime's idle workers
+    spin for up to ~15 ms after each parallel region (libgomp's GOMP_SPINCOUNT, torch's), and
+    interleaved rounds would time the next library's threads against them for the cores.
     """
     loops = {}
     for key, fn in fns.items():
@@ -701,11 +716,22 @@ def median_time(fns, repeats=7, min_time=2e-3, warmup_time=25e-3, clock=time.per
             calls += 1
         loops[key] = max(1, min(10000, int(min_time / max(fastest, 1e-8))))
     samples = {key: [] for key in fns}
-    for _ in range(repeats):
+
+    def one_round(key, fn):
+        k = loops[key]
+        t0 = clock()
+        for _ in range(k):
+            fn()
+        samples[key].append((clock() - t0) / k)
+
+    if settle is None:
+        for _ in range(repeats):
+            for key, fn in fns.items():
+                one_round(key, fn)
+    else:
         for key, fn in fns.items():
-            k = loops[key]
-            t0 = clock()
-            for _ in range(k):
-                fn()
-            samples[key].append((clock() - t0) / k)
+            time.sleep(settle)
+            fn()
+            for _ in range(repeats):
+                one_round(key, fn)
     return {key: float(np.median(v)) for key, v in samples.items()}

@@ -5,7 +5,7 @@ float32: at least 10^6 inputs per function -- dense over [-30, 30] plus a sweep 
 patterns across the whole float32 range -- against a float64 reference (accurate to ~1e-14
 relative, so it decides 1 float32 ULP); the bound is 1 ULP ("accurate"), 4 ULP ("fast").
 float64: dense samples against mpmath at 120 digits; the bound is 2 ULP ("accurate"), 4 ULP
-("fast"). tools/check_f32_lanes.c checks the float-lane and fast float32 loops exhaustively.
+("fast"). tools/check_f32_exhaustive.c checks the float-lane and fast float32 loops exhaustively.
 
 Run as a script to print the table of the README:  python tests/test_ulp.py
 """

@@ -165,8 +165,10 @@ def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0
     if (type(input) is not np.ndarray or type(target) is not np.ndarray
             or type(reduction) is not str or (reduction != "mean" and reduction != "sum")
             or type(ignore_index) is not int
-            or type(label_smoothing) is not float or not 0.0 <= label_smoothing <= 1.0
-            or (grad_output is not None and scalar_float(grad_output) is None)):
+            or type(label_smoothing) is not float or not 0.0 <= label_smoothing <= 1.0):
+        return None
+    g = 0.0 if grad_output is None else scalar_float(grad_output)
+    if g is None:
         return None
     shape = input.shape
     dt = KERNEL_INDEX.get(input.dtype)
@@ -181,7 +183,7 @@ def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0
         if not (nll and weight.flags.c_contiguous):   # nll reads float32 weights as they are
             weight = weight.astype(np.float64)
     gx = None if grad_output is None else np.empty(shape, input.dtype)
-    g, mean = (0.0 if gx is None else scalar_float(grad_output)), reduction == "mean"
+    mean = reduction == "mean"
     K = _kernels()
     if nll:
         total, den, bad = K.nll(dt, input, target, weight, shape[0], shape[1], 1, ignore_index,

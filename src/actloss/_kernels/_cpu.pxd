@@ -1,4 +1,7 @@
-# The process's worker pool (al_pool.h), compiled once into _cpu; kernel modules cimport it.
+# The process's worker pool (al_pool.h), compiled once into _cpu; kernel modules cimport it,
+# and the array test their whole-call fast paths share.
+cimport numpy as cnp
+
 cdef extern from "al_pool.h" nogil:
     ctypedef void (*al_range_fn)(void *ctx, Py_ssize_t begin, Py_ssize_t end) noexcept nogil
 
@@ -14,3 +17,9 @@ cdef inline Py_ssize_t even_piece(Py_ssize_t n, int n_threads, Py_ssize_t most,
     cdef Py_ssize_t pieces = (n + most - 1) // most
     pieces = (pieces + n_threads - 1) // n_threads * n_threads
     return ((n + pieces - 1) // pieces + line - 1) // line * line
+
+
+cdef inline bint plain_array(cnp.ndarray a, int typenum) noexcept:
+    """C-contiguous, aligned, native byte order, of this dtype: an array a kernel reads as is."""
+    return (cnp.PyArray_TYPE(a) == typenum and cnp.PyArray_ISCARRAY_RO(a)
+            and cnp.PyArray_ISNOTSWAPPED(a))

@@ -48,13 +48,16 @@ def horner(var, coeffs):
     return expr
 
 
+def f32(c):
+    """C literal of c rounded to float32 (hex)."""
+    return float.hex(struct.unpack("f", struct.pack("f", float(c)))[0]) + "f"
+
+
 def hornerf(var, coeffs):
-    """The same in float FMAs, the coefficients rounded to float32 (hex literals)."""
-    def literal(c):
-        return float.hex(struct.unpack("f", struct.pack("f", float(c)))[0]) + "f"
-    expr = literal(coeffs[-1])
+    """The same in float FMAs, the coefficients rounded to float32."""
+    expr = f32(coeffs[-1])
     for c in reversed(coeffs[:-1]):
-        expr = "AL_FMAF(%s, %s, %s)" % (expr, var, literal(c))
+        expr = "AL_FMAF(%s, %s, %s)" % (expr, var, f32(c))
     return expr
 
 
@@ -65,7 +68,7 @@ def template_context():
     coeffs = runpy.run_path(COEFFS_FILE)
     ctx = {k: v for k, v in list(coeffs.items()) + list(ops.items()) if k.isupper()}
     ctx["DTYPES_IDX"] = [(i,) + tuple(d) for i, d in enumerate(ops["DTYPES"])]
-    ctx["horner"], ctx["hornerf"] = horner, hornerf
+    ctx["horner"], ctx["hornerf"], ctx["f32"] = horner, hornerf, f32
     return ops, ctx
 
 

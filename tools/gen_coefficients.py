@@ -14,6 +14,9 @@ Prints src/actloss/_kernels/coefficients.py:
   the input itself (float32 coefficients; its error is reported with them rounded to float32).
 * the fast-mode float32 tanh's (tanh(x) - x) / x^3 as a polynomial in u = x*x on
   [0, TANH_FAST_SPLIT^2] (Chebyshev).
+* the same on a shorter range, for the accurate float32 tanhshrink backward.
+* the zero of silu' in three float32 parts and the Taylor series of (e^d - 1 - d) / d^2 that
+  the accurate float32 silu backward uses near it.
 
     python tools/gen_coefficients.py > src/actloss/_kernels/coefficients.py
 """
@@ -143,6 +146,47 @@ def tanh_fast_fit():
     print("TANH_FAST_Q =", [float(v) for v in poly[::-1]])
 
 
+TANH_SMALL_SPLIT = mp.mpf("0.35")  # the accurate float32 tanhshrink backward's series part
+
+
+def tanh_small_fit():
+    """The accurate float32 tanhshrink backward's tanh below TANH_SMALL_SPLIT: the same
+    function as tanh_fast_fit to degree 5 (tanh(x) to 2^-30 relative, float coefficients;
+    above the split e^-2x <= 1/2 and (1 - e) / (1 + e) loses nothing)."""
+    def q(u):
+        return (mp.tanh(mp.sqrt(u)) - mp.sqrt(u)) / mp.sqrt(u) ** 3 if u else mp.mpf(-1) / 3
+    poly, err = mp.chebyfit(q, [0, TANH_SMALL_SPLIT ** 2], 6, error=True)
+    print(f"# the same on [0, {mp.nstr(TANH_SMALL_SPLIT ** 2, 6)}] to degree 5: max abs error "
+          f"{mp.nstr(err, 3)}")
+    print("TANH_SMALL_SPLIT =", repr(float(TANH_SMALL_SPLIT)))
+    print("TANH_SMALL_Q =", [float(v) for v in poly[::-1]])
+
+
+SILU_ZERO_WINDOW = mp.mpf("0.25")  # al_silu_bwd_f32l's Taylor form runs on |x - x0| < it
+
+
+def silu_zero():
+    """x0, the zero of silu' (1 + x + e^x = 0, x0 = -1 - W(1/e)), as three float32s summing
+    to it within 2^-72 (the nearest float32 lies only 1.3e-8 from it), and the Taylor
+    coefficients 1/(k+2)! of (e^d - 1 - d) / d^2 to the degree that holds 2^-32 on the
+    window."""
+    x0 = mp.findroot(lambda x: 1 + x + mp.exp(x), -1.28)
+    parts, rest = [], x0
+    for _ in range(3):
+        parts.append(float(_float32(rest)))
+        rest -= mp.mpf(parts[-1])
+    w, degree = SILU_ZERO_WINDOW, 0
+    while w ** (degree + 1) / mp.factorial(degree + 3) > mp.mpf(2) ** -32:
+        degree += 1
+    print(f"# x0 = {mp.nstr(x0, 20)}, the zero of silu', as float32s x0h + x0m + x0l "
+          f"(|rest| {mp.nstr(abs(rest), 3)}); e^x0 = -1 - x0; (e^d - 1 - d) / d^2 on |d| < "
+          f"{SILU_ZERO_WINDOW}: Taylor to degree {degree}")
+    print("SILU_ZERO_WINDOW =", repr(float(SILU_ZERO_WINDOW)))
+    print("SILU_ZERO =", parts)
+    print("SILU_ZERO_EXP =", float(_float32(-1 - x0)))
+    print("EXPM1_D2_TAYLOR =", [float(1 / mp.factorial(k + 2)) for k in range(degree + 1)])
+
+
 def _float32(v):
     import struct
     return struct.unpack("f", struct.pack("f", float(v)))[0]
@@ -152,7 +196,11 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--fast"]:  # only the fast-mode fits (the end of the file)
         gelu_fast_fit()
         tanh_fast_fit()
+        tanh_small_fit()
+        silu_zero()
     else:
         main()
         gelu_fast_fit()
         tanh_fast_fit()
+        tanh_small_fit()
+        silu_zero()

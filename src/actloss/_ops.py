@@ -187,25 +187,28 @@ del P
 _NORMAL_EXP = "al_absf(v) <= 87.0f"               # e^-|v| is a normal float
 _SANE = "(al_absf((float)p0) >= 0x1p-60f && al_absf((float)p0) <= 0x1p60f)"
 _NOT_TINY = "(al_absf(v) >= 0x1p-100f || v == 0.0f)"  # products with a constant's low part stay normal
+# a derivative's exact pair keeps its low part normal: e^v >= 2^-101, alpha within 2^+-20
+_PAIR_EXP = "v >= -70.0f"
+_PAIR_ALPHA = "(al_absf((float)p0) >= 0x1p-20f && al_absf((float)p0) <= 0x1p20f)"
 F32_LANES = {
     ("sigmoid", "fwd"): _NORMAL_EXP,
     ("sigmoid", "bwd"): _NORMAL_EXP,
     ("sigmoid", "bwdo"): None,
     ("silu", "fwd"): "al_absf(v) <= 80.0f",  # sigmoid's remainder stays far from underflow
-    ("silu", "bwd"): _NORMAL_EXP,
+    ("silu", "bwd"): "al_absf(v) <= 70.0f",
     ("gelu", "fwd"): "al_absf(v) <= 13.0f",
     ("gelu_tanh", "fwd"): None,
-    ("gelu_tanh", "bwd"): None,
+    ("gelu_tanh", "bwd"): "al_absf(v) <= 10.0f",  # the tail runs in double
     ("tanh", "fwd"): None,
-    ("tanh", "bwd"): None,
+    ("tanh", "bwd"): "al_absf(v) <= 43.0f",  # 4 e^-2|v| stays normal
     ("tanh", "bwdo"): None,
     ("tanhshrink", "bwd"): None,
     ("elu", "fwd"): _NOT_TINY + " && " + _SANE,
-    ("elu", "bwd"): "v >= -87.0f && " + _SANE,
+    ("elu", "bwd"): _PAIR_EXP + " && " + _PAIR_ALPHA,
     ("celu", "fwd"): _NOT_TINY + " && (v > 0.0f || (v * (float)(1.0 / p0) >= -87.0f && v * (float)(1.0 / p0) <= 0.0f)) && " + _SANE,
-    ("celu", "bwd"): "(v > 0.0f || (v * (float)(1.0 / p0) >= -87.0f && v * (float)(1.0 / p0) <= 0.0f)) && " + _SANE,
+    ("celu", "bwd"): "(v > 0.0f || (v * (float)(1.0 / p0) >= -70.0f && v * (float)(1.0 / p0) <= 0.0f)) && " + _PAIR_ALPHA,
     ("selu", "fwd"): _NOT_TINY,
-    ("selu", "bwd"): "v >= -87.0f",
+    ("selu", "bwd"): _PAIR_EXP,
     ("softplus", "fwd"): "v * (float)p0 >= -80.0f && " + _SANE,  # t = e / (2 + e) stays normal
     ("softplus", "bwd"): "al_absf(v * (float)p0) <= 87.0f && " + _SANE,
     ("logsigmoid", "fwd"): "v <= 80.0f && v >= -0x1p100f",

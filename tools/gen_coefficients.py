@@ -16,7 +16,8 @@ Prints src/actloss/_kernels/coefficients.py:
   [0, TANH_FAST_SPLIT^2] (Chebyshev).
 * the same on a shorter range, for the accurate float32 tanhshrink backward.
 * the zero of silu' in three float32 parts and the Taylor series of (e^d - 1 - d) / d^2 that
-  the accurate float32 silu backward uses near it.
+  the accurate float32 silu backward uses near it; the same for gelu_tanh's backward, with a
+  polynomial fit of the derivative over the distance to its zero; the same for gelu's.
 
     python tools/gen_coefficients.py > src/actloss/_kernels/coefficients.py
 """
@@ -187,6 +188,57 @@ def silu_zero():
     print("EXPM1_D2_TAYLOR =", [float(1 / mp.factorial(k + 2)) for k in range(degree + 1)])
 
 
+GELU_TANH_ZERO_WINDOW = mp.mpf(1) / 16  # al_gelu_tanh_bwd_f32l's polynomial runs on |x - x0| < it
+
+
+def gelu_tanh_zero():
+    """x0, the zero of gelu_tanh' (with the kernels' double constants), as three float32s,
+    and P(d) = gelu_tanh'(x0 + d) / d on the window (Chebyshev, degree 4), P(0) = P0 + P0l."""
+    c, kappa = mp.sqrt(2 / mp.pi), mp.mpf(0.044715)
+
+    def deriv(x):
+        s = 1 / (1 + mp.exp(-2 * c * (x + kappa * x ** 3)))
+        return s + 2 * x * s * (1 - s) * c * (1 + 3 * kappa * x ** 2)
+    x0 = mp.findroot(deriv, -0.75)
+    parts, rest = [], x0
+    for _ in range(3):
+        parts.append(float(_float32(rest)))
+        rest -= mp.mpf(parts[-1])
+    w = GELU_TANH_ZERO_WINDOW
+    poly, err = mp.chebyfit(lambda d: deriv(x0 + d) / d if d else mp.diff(deriv, x0), [-w, w], 5,
+                            error=True)
+    p = poly[::-1]
+    print(f"# x0 = {mp.nstr(x0, 20)}, the zero of gelu_tanh', as float32s (|rest| "
+          f"{mp.nstr(abs(rest), 3)}); gelu_tanh'(x0 + d) / d on |d| < {mp.nstr(w, 6)}, degree 4: "
+          f"max abs error {mp.nstr(err, 3)} (relative {mp.nstr(err / abs(p[0]), 3)})")
+    print("GELU_TANH_ZERO_WINDOW =", repr(float(w)))
+    print("GELU_TANH_ZERO =", parts)
+    print("GELU_TANH_ZERO_P0 =", [float(_float32(p[0])), float(_float32(p[0] - mp.mpf(float(_float32(p[0])))))])
+    print("GELU_TANH_ZERO_P =", [float(v) for v in p])
+
+
+GELU_ZERO_WINDOW = mp.mpf(2) ** -10  # the float32 gelu backward's polynomial runs on |x - x0| < it
+
+
+def gelu_zero():
+    """x0, the zero of gelu' = Phi(x) + x phi(x), as two doubles, and gelu'(x0 + d) / d on the
+    window (Chebyshev, degree 3), for the float32 kernel (its double terms carry ~1e-13)."""
+    def deriv(x):
+        return mp.ncdf(x) + x * mp.npdf(x)
+    x0 = mp.findroot(deriv, -0.75)
+    hi = float(x0)
+    w = GELU_ZERO_WINDOW
+    g = lambda d: deriv(x0 + d) / d if d else mp.diff(deriv, x0)  # noqa: E731
+    poly = mp.chebyfit(g, [-w, w], 4)
+    p = poly[::-1]
+    err = max(abs(mp.polyval(poly, d) / g(d) - 1) for d in mp.linspace(-w, w, 201))
+    print(f"# x0 = {mp.nstr(x0, 20)}, the zero of gelu', as two doubles; gelu'(x0 + d) / d on "
+          f"|d| < 2^-10, degree 3: max relative error {mp.nstr(err, 3)}")
+    print("GELU_ZERO_WINDOW =", repr(float(w)))
+    print("GELU_ZERO =", [hi, float(x0 - mp.mpf(hi))])
+    print("GELU_ZERO_P =", [float(v) for v in p])
+
+
 def _float32(v):
     import struct
     return struct.unpack("f", struct.pack("f", float(v)))[0]
@@ -198,9 +250,13 @@ if __name__ == "__main__":
         tanh_fast_fit()
         tanh_small_fit()
         silu_zero()
+        gelu_tanh_zero()
+        gelu_zero()
     else:
         main()
         gelu_fast_fit()
         tanh_fast_fit()
         tanh_small_fit()
         silu_zero()
+        gelu_tanh_zero()
+        gelu_zero()

@@ -5,7 +5,8 @@ import math
 import numpy as np
 
 from . import _dispatch
-from ._validate import as_array, finish_loss, loss_grad_seed, promoted_dtype, real_param, result_dtype
+from ._validate import (as_array, finish_loss, loss_grad_seed, narrow, promoted_dtype, real_param,
+                        result_dtype)
 
 # torch.nn.functional.normalize's default eps: rows are divided by max(||x||, eps)
 NORMALIZE_EPS = 1e-12
@@ -74,7 +75,7 @@ def pnorm(p, eps):
 def reduce(rows, total, reduction, shape, res_dtype):
     """The loss from per-row float64 losses and their in-order sum."""
     if reduction == "none":
-        return rows.reshape(shape).astype(res_dtype, copy=False)
+        return narrow(rows.reshape(shape), res_dtype)
     return finish_loss(reduction, total, rows.size, res_dtype)
 
 
@@ -87,7 +88,7 @@ def grad_output(grad_output, reduction, shape):
 
 def grads(grads, arrays):
     """Each gradient shaped like its argument, in that argument's result dtype."""
-    return tuple(g.reshape(a.shape).astype(result_dtype(a.dtype)[0], copy=False)
+    return tuple(narrow(g.reshape(a.shape), result_dtype(a.dtype)[0])
                  for g, a in zip(grads, arrays))
 
 

@@ -177,7 +177,7 @@ def run_elementwise(call, inputs, out, kernel_dtype):
     else:
         tmp = np.empty(flat[0].shape, kernel_dtype)
         call(flat, tmp)
-        np.copyto(dst, tmp, casting="same_kind")
+        copy_into(dst, tmp)
     return out
 
 
@@ -238,10 +238,42 @@ def divide(total, count):
     return math.copysign(math.inf, total) * math.copysign(1.0, count)
 
 
+# Narrowing casts (a float64 sum to float32, a float32 result to float16) round to inf or 0 as
+# IEEE says. NumPy checks a cast's FP flags against the caller's np.seterr, so under
+# np.seterr(all="raise") or "warn" the library's own rounding would raise or warn: these three
+# do the library's casts with its own FP state.
+_RANGE = {np.dtype(t): (float(np.finfo(t).tiny), float(np.finfo(t).max))
+          for t in (np.float16, np.float32)}
+
+
+def to_scalar(value, dtype):
+    """value as a NumPy scalar of dtype; a value beyond dtype's range rounds to inf or 0."""
+    dtype = np.dtype(dtype)
+    bounds = _RANGE.get(dtype)
+    if bounds is None or value == 0 or bounds[0] <= abs(value) <= bounds[1]:
+        return dtype.type(value)
+    with np.errstate(all="ignore"):  # NaN, inf, and values outside the range only
+        return dtype.type(value)
+
+
+def narrow(a, dtype):
+    """a as a `dtype` array (a itself if it is one)."""
+    if a.dtype == dtype:
+        return a
+    with np.errstate(all="ignore"):
+        return a.astype(dtype)
+
+
+def copy_into(dst, src):
+    """np.copyto(dst, src) with same-kind casting."""
+    with np.errstate(all="ignore"):
+        np.copyto(dst, src, casting="same_kind")
+
+
 def finish_loss(reduction, total, count, dtype):
     """A reduced loss from its kernel's sum, as a NumPy scalar of the result dtype: the sum
     for "sum", total / count for "mean" and "batchmean"."""
-    return np.dtype(dtype).type(total if reduction == "sum" else divide(total, count))
+    return to_scalar(total if reduction == "sum" else divide(total, count), dtype)
 
 
 def loss_grad_seed(grad_output, reduction, loss_shape, count, dtype=F64, scalar_none=False):
@@ -264,7 +296,7 @@ def loss_grad_seed(grad_output, reduction, loss_shape, count, dtype=F64, scalar_
 
 def loss_scalar(value, dtype):
     """A reduced loss as a NumPy scalar of the result dtype."""
-    return np.dtype(dtype).type(value)
+    return to_scalar(value, dtype)
 
 
 def ufunc_result(y):

@@ -9,8 +9,9 @@ import math
 import numpy as np
 
 from . import _accuracy, _dispatch, _ops, _threads
-from ._validate import (KERNEL_INDEX, as_array, bool_option, check_out, dim_index, flat_view,
-                        promoted_dtype, real_param, result_dtype, run_elementwise, ufunc_result)
+from ._validate import (KERNEL_INDEX, as_array, bool_option, check_out, copy_into, dim_index,
+                        flat_view, narrow, promoted_dtype, real_param, result_dtype,
+                        run_elementwise, ufunc_result)
 
 # <generated: activations.__all__>
 __all__ = ["relu", "relu_backward", "relu6", "relu6_backward", "leaky_relu",
@@ -1189,7 +1190,7 @@ def prelu_backward(grad_output, input, weight):
                                               outer, n_ch, inner, n_threads),
                     [gyc, xc], gx, k_dtype)
     gw = wsum.reshape(outer, n_ch).sum(axis=0)
-    return ufunc_result(gx), ufunc_result(gw.reshape(w.shape).astype(w_res))
+    return ufunc_result(gx), ufunc_result(narrow(gw.reshape(w.shape), w_res))
 
 
 def _generator(generator):
@@ -1270,11 +1271,11 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
     y = np.empty(x.shape, k_dtype)
     _K.rrelu_fwd(KERNEL_INDEX[k_dtype], xc, u, y, slopes, lo, hi)
     if noise is not None:
-        np.copyto(noise, slopes, casting="same_kind")
+        copy_into(noise, slopes)
     if out is not None:  # out= or, with inplace=True, the input
-        np.copyto(out, y, casting="same_kind")
+        copy_into(out, y)
         return out
-    return ufunc_result(y if y.dtype == res_dtype else y.astype(res_dtype))
+    return ufunc_result(narrow(y, res_dtype))
 
 
 def rrelu_backward(grad_output, input, lower=1.0 / 8, upper=1.0 / 3, training=False, *,
@@ -1351,7 +1352,7 @@ def glu(input, dim=-1, *, out=None):
         _K.glu_fwd(KERNEL_INDEX[k_dtype], xc, dst, outer, half,
                    _threads.threads_for(x.size, False))
         if dst is not out:
-            np.copyto(out, dst, casting="same_kind")
+            copy_into(out, dst)
     return out
 
 
@@ -1370,4 +1371,4 @@ def glu_backward(grad_output, input, dim=-1):
         _K.glu_bwd(KERNEL_INDEX[k_dtype], np.ascontiguousarray(gy, dtype=k_dtype),
                    np.ascontiguousarray(x, dtype=k_dtype), gx, outer, half,
                    _threads.threads_for(x.size, False))
-    return gx.astype(res_dtype, copy=False)
+    return narrow(gx, res_dtype)

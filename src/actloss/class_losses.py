@@ -22,7 +22,7 @@ import numpy as np
 
 from . import _dispatch, _rowwise, _threads
 from ._validate import (KERNEL_INDEX, as_array, check_reduction, finish_loss, loss_grad_seed,
-                        promoted_dtype, real_param, result_dtype, scalar_float)
+                        narrow, promoted_dtype, real_param, result_dtype, scalar_float)
 
 # <generated: class_losses.__all__>
 __all__ = ["cross_entropy", "cross_entropy_backward", "cross_entropy_with_grad", "nll_loss",
@@ -145,9 +145,9 @@ class _Problem:
             if bad >= 0:
                 raise _target_out_of_bounds(self.t[bad], self.n, self.ignore_index)
         if gx is not None:
-            gx = gx.reshape(self.shape).astype(self.res_dtype, copy=False)
+            gx = narrow(gx.reshape(self.shape), self.res_dtype)
         if none:
-            return loss_rows.reshape(self.loss_shape).astype(self.res_dtype), gx
+            return narrow(loss_rows.reshape(self.loss_shape), self.res_dtype), gx
         # all targets ignored, or no rows: a mean of 0 / 0, NaN as torch
         return finish_loss(self.reduction, total, den, self.res_dtype), gx
 
@@ -351,7 +351,7 @@ def _multi_margin_loss_backward(grad_output, input, target, p, margin, weight, r
     gx = np.empty_like(xr)
     _rowwise.kernels().multi_margin_bwd(KERNEL_INDEX[k_dtype], xr, ti, w, p, margin, gy, scale, gx,
                           _threads.threads_for(xr.size, True))
-    return gx.reshape(x.shape).astype(res_dtype, copy=False)
+    return narrow(gx.reshape(x.shape), res_dtype)
 
 
 # ---- multilabel_margin_loss ------------------------------------------------------------------
@@ -389,7 +389,7 @@ def _multilabel_margin_loss_backward(grad_output, input, target, reduction):
     gx = np.empty_like(xr)
     _rowwise.kernels().multilabel_bwd(KERNEL_INDEX[k_dtype], xr, ti, gy, scale, gx,
                         _threads.threads_for(xr.size, True))
-    return gx.reshape(x.shape).astype(res_dtype, copy=False)
+    return narrow(gx.reshape(x.shape), res_dtype)
 
 
 # ---- the public functions, generated from _ops.LOSSES ----------------------------------------

@@ -28,8 +28,8 @@ import numpy as np
 
 from . import _dispatch, _ops, _threads
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, finish_loss,
-                        loss_grad_seed, promoted_dtype, real_param, result_dtype, scalar_float,
-                        warn_caller)
+                        loss_grad_seed, narrow, promoted_dtype, real_param, result_dtype,
+                        scalar_float, to_scalar, warn_caller)
 
 # <generated: pointwise_losses.__all__>
 __all__ = ["mse_loss", "mse_loss_backward", "l1_loss", "l1_loss_backward", "smooth_l1_loss",
@@ -116,7 +116,7 @@ def _sum_to(g, shape, dtype):
         axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
                                           if s == 1 and g.shape[lead + i] != 1)
         g = np.sum(g, axis=axes, dtype=np.float64).reshape(shape)
-    return g if g.dtype == dtype else g.astype(dtype)
+    return narrow(g, dtype)
 
 
 class _Prep:
@@ -137,7 +137,7 @@ class _Prep:
         # float32(0.7) for float32 input, so kinks sit where torch has them)
         self.flags = flags
         if params:
-            self.params = tuple(float(k.type(p)) for p in params) + (0.0,) * (3 - len(params))
+            self.params = tuple(float(to_scalar(p, k)) for p in params) + (0.0,) * (3 - len(params))
             if term == "smooth_l1" and self.params[0] == 0:  # a beta that rounds to 0 is l1
                 self.term, self.flags = "l1", 0
         else:
@@ -165,7 +165,7 @@ def _forward(P, reduction):
         y = np.empty(P.shape, P.k)
         if P.n:
             K.fwd(0, *P.args(), P.x, P.t, P.a, P.w, y, *P.params, P.threads())
-        return y if P.res == P.k else y.astype(P.res)
+        return narrow(y, P.res)
     s = K.fwd(1, *P.args(), P.x, P.t, P.a, P.w, None, *P.params, P.threads()) if P.n else 0.0
     return finish_loss(reduction, s, P.divisor, P.res)
 
@@ -196,12 +196,12 @@ def _common(term, input, target, reduction, grad_output=None, params=(), flags=0
         grad_output = scalar_float(grad_output)
         if grad_output is None:
             return None
-    p = [float(input.dtype.type(v)) for v in params] + [0.0, 0.0]  # as _Prep converts them
+    p = [float(to_scalar(v, input.dtype)) for v in params] + [0.0, 0.0]  # as _Prep converts them
     if term == "smooth_l1" and p[0] == 0:  # a beta that rounds to 0 is l1, as in _Prep
         term, flags = "l1", 0
     r = _kernels().common(_TERM[term], flags, input, target, mean, p[0], p[1],
                           _CUTOFF[_ROW[term].cheap], _threads.large_call_threads, grad_output)
-    return input.dtype.type(r) if grad_output is None and r is not None else r
+    return to_scalar(r, input.dtype) if grad_output is None and r is not None else r
 
 
 def _arrays(*named):
@@ -423,7 +423,7 @@ def _binary_cross_entropy_with_logits_with_grad(input, target, weight, reduction
                              P.threads())
     gx = _sum_to(gx, x.shape, _grad_dtype(x, "input"))
     if reduction == "none":
-        return (y if P.res == P.k else y.astype(P.res)), gx
+        return narrow(y, P.res), gx
     return finish_loss(reduction, s, P.divisor, P.res), gx
 
 
@@ -639,7 +639,7 @@ def _multilabel_soft_margin_loss(input, target, weight, reduction):
         y = np.empty(shape, k)
         if n_rows:
             K.rows_fwd(*args, xk, tk, w, ws, y, n_rows, C, 0.0, 0.0, 0.0, nt)
-        return y if res == k else y.astype(res)
+        return narrow(y, res)
     s = K.rows_fwd(*args, xk, tk, w, ws, None, n_rows, C, 0.0, 0.0, 0.0, nt) if n_rows else 0.0
     return finish_loss(reduction, s, n_rows, res)
 

@@ -10,8 +10,8 @@ import warnings
 import numpy as np
 
 from . import _dispatch, _threads
-from ._validate import (F16, F32, F64, KERNEL_INDEX, as_array, check_out, dim_index,
-                        real_param, result_dtype)
+from ._validate import (F16, F32, F64, KERNEL_INDEX, as_array, check_out, copy_into, dim_index,
+                        narrow, real_param, result_dtype)
 
 # <generated: softmax_family.__all__>
 __all__ = ["softmax", "softmax_backward", "log_softmax", "log_softmax_backward", "softmin",
@@ -84,10 +84,10 @@ def _finish(out, dst, copy_back, res_dtype):
     """The result: out (filled from dst if the kernel could not write it directly) or dst in
     the result dtype."""
     if copy_back:
-        np.copyto(out, dst, casting="same_kind")
+        copy_into(out, dst)
     if out is not None:
         return out
-    return dst if dst.dtype == res_dtype else dst.astype(res_dtype)
+    return narrow(dst, res_dtype)
 
 
 def _fast_forward(input, dim, temperature, out, sign, log_mode):

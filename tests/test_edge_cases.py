@@ -105,3 +105,91 @@ def test_mse_overflow_under_seterr_raise():
     with np.errstate(all="raise"):
         r = F.mse_loss(np.float32([1e30]), np.float32([-1e30]))
     assert r == np.inf and r.dtype == np.float32
+
+
+# ---- limits of the arguments --------------------------------------------------------------
+
+@pytest.mark.parametrize("bound", ["lower", "upper"])
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_rrelu_rejects_non_finite_bounds(bound, value):
+    with pytest.raises(ValueError, match=bound):
+        F.rrelu(-np.ones(3, np.float32), training=True, **{bound: value})
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("ignore_index", [2**63, -2**63 - 1])
+def test_ignore_index_beyond_int64(name, ignore_index):
+    x = np.zeros((3, 4), np.float32)
+    with pytest.raises(ValueError, match="ignore_index must fit in int64"):
+        getattr(F, name)(x, np.array([0, 1, 2]), ignore_index=ignore_index)
+
+
+def test_ignore_index_int64_extremes_accepted():
+    x = np.zeros((3, 4), np.float32)
+    t = np.array([0, 1, 2])
+    for ii in (2**63 - 1, -2**63):
+        assert F.nll_loss(x, t, ignore_index=ii) == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_inplace_on_memmap_returns_the_memmap(tmp_path, dtype):
+    m = np.memmap(tmp_path / "x.dat", dtype=dtype, mode="w+", shape=(4,))
+    m[:] = [-1, 2, -3, 4]
+    for call in (lambda: F.relu(m, inplace=True), lambda: F.leaky_relu(m, 0.5, inplace=True),
+                 lambda: F.rrelu(m, training=True, inplace=True)):
+        r = call()
+        assert r is m and isinstance(r, np.memmap)
+    assert m[1] == 2 and m[3] == 4
+
+
+def test_inplace_byte_swapped_message():
+    with pytest.raises(ValueError, match="native byte order.*byte-swapped"):
+        F.relu(np.ones(3, ">f4"), inplace=True)
+
+
+def test_zero_stride_out_rejected():
+    x = np.arange(4, dtype=np.float32) - 2
+    out = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), (4,), (0,))
+    for call in (lambda: F.relu(x, out=out), lambda: F.softmax(x, dim=0, out=out),
+                 lambda: F.relu_backward(x, x, out=out), lambda: F.sigmoid(x, out=out)):
+        with pytest.raises(ValueError, match="zero stride"):
+            call()
+
+
+@pytest.mark.parametrize("offset", [0, 1, 500, 10**5, 10**6 - 1])
+def test_glu_out_overlapping_input(offset):
+    """out= a view of the input's memory, at 2 threads: the result is what a separate out=
+    gives (the threads' pieces would otherwise read elements already overwritten)."""
+    rng = np.random.default_rng(offset)
+    buf = rng.standard_normal(3 * 10**6).astype(np.float32)
+    x = buf[:2 * 10**6].reshape(1000, 2000)
+    expected = F.glu(x.copy(), dim=0)
+    with _threads(2):
+        r = F.glu(x, dim=0, out=buf[offset:offset + 10**6].reshape(500, 2000))
+    np.testing.assert_array_equal(r, expected)
+
+
+class _threads:
+    """set_num_threads(n) for a block."""
+    def __init__(self, n):
+        self.n = n
+
+    def __enter__(self):
+        self.before = F.get_num_threads()
+        F.set_num_threads(self.n)
+
+    def __exit__(self, *exc):
+        F.set_num_threads(self.before)
+
+
+def test_softplus_threshold_decided_in_float32():
+    """torch compares beta * x with threshold in the input's precision: at float32 x =
+    3.3333335, 3 x is 10.0000005 in double but 10 in float, not above 10, so the formula's
+    value is returned (63 ULP from x, which a double comparison returned)."""
+    x = np.float32([3.3333335])
+    y = F.softplus(x, beta=3, threshold=10)
+    exact = np.log1p(np.exp(3 * np.float64(x[0]))) / 3
+    assert abs(float(y[0]) - exact) <= np.spacing(np.float32(exact))
+    assert F.softplus_backward(np.float32([1.0]), x, beta=3, threshold=10)[0] < 1.0
+    x64 = np.float64([10 / 3 + 1e-15])  # float64 keeps deciding in double
+    assert F.softplus(x64, beta=3, threshold=10)[0] == x64[0]

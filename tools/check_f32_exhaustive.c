@@ -51,7 +51,7 @@
  *    scale alpha); hardsigmoid' = 1/6 strictly inside (-3, 3) else 0; hardswish' = 0 up to -3,
  *    x/3 + 1/2 strictly inside, 1 from 3 on (torch >= 2.7); hard/softshrink' = 0 on
  *    [-lambd, lambd]; threshold' = 0 where x <= threshold; softplus: where beta x > threshold
- *    the forward is x and the derivative 1.
+ *    (in float, as torch) the forward is x and the derivative 1.
  *  - NaN inputs: NaN out, except where torch's select passes grad_output through (relu,
  *    relu6, hardtanh, hardswish, hard/softshrink, threshold, elu, celu: grad_output; selu:
  *    scale * grad_output; leaky_relu: slope * grad_output; hardsigmoid: 0).
@@ -216,18 +216,24 @@ static inline double d_mish(double x, const double *p)
 }
 
 /* softplus = log(1 + exp_c(beta x)) / beta, x where beta x > threshold (p = beta, threshold);
- * ' = sigmoid(beta x), 1 where beta x > threshold. z = beta x rounded to double: its 1e-16
- * relative error costs |z| 1e-16 where exp_c(z) matters. */
+ * ' = sigmoid(beta x), 1 where beta x > threshold. The branch is torch's: beta x compared in
+ * float. z = beta x rounded to double: its 1e-16 relative error costs |z| 1e-16 where exp_c(z)
+ * matters. */
+static inline int softplus_linear(double x, const double *p)
+{
+    volatile float z = (float)x * (float)p[0];
+    return z > (float)p[1];
+}
 static inline double f_softplus(double x, const double *p)
 {
     double z = x * p[0];
-    if (z > p[1]) return x;
+    if (softplus_linear(x, p)) return x;
     return ((z > 0 ? z : 0.0) + log1p(exp_c(-fabs(z)))) / p[0];
 }
 static inline double d_softplus(double x, const double *p)
 {
     double z = x * p[0];
-    if (z > p[1]) return 1;
+    if (softplus_linear(x, p)) return 1;
     return 1.0 / (1.0 + exp_c(-z));
 }
 

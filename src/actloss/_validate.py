@@ -92,7 +92,9 @@ def promoted_dtype(*arrays_and_names, aux=()):
 
 
 def check_out(out, shape, dtype, name="out"):
-    """out must be a writeable ndarray (not a masked one) of exactly this shape and dtype."""
+    """out must be a writeable ndarray (not a masked one) of exactly this shape and dtype, each
+    element its own memory (a zero stride, as a broadcast view has, would make results
+    overwrite each other)."""
     if type(out) is not np.ndarray:
         if not isinstance(out, np.ndarray):
             raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
@@ -103,6 +105,9 @@ def check_out(out, shape, dtype, name="out"):
         raise ValueError(f"{name} has dtype {out.dtype}, expected {dtype}")
     if not out.flags.writeable:
         raise ValueError(f"{name} is read-only")
+    if not out.flags.c_contiguous and any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape)):
+        raise ValueError(f"{name} has a zero stride (its elements share memory): results would "
+                         "overwrite each other")
     return out
 
 

@@ -42,6 +42,18 @@ def _check_inplace(x, inplace):
         raise TypeError(f"inplace=True needs a numpy.ndarray input, got {type(x).__name__}")
 
 
+def _inplace_out(x, out, res_dtype):
+    """The output of an inplace=True call: x itself, checked (its own result dtype, native
+    byte order, writeable, no out= beside it)."""
+    if out is not None and out is not x:
+        raise ValueError("pass out= or inplace=True, not both")
+    if x.dtype != res_dtype:
+        swapped = " (byte-swapped)" if x.dtype.kind == "f" and not x.dtype.isnative else ""
+        raise ValueError("inplace=True needs a float16/32/64 input in native byte order, got "
+                         f"dtype {x.dtype}{swapped}")
+    return check_out(x, x.shape, res_dtype, "input (inplace=True)")
+
+
 # op name -> (kernel index, serial cut-off) for _K.unary_fast
 _FAST = {op.name: (i, _threads.SERIAL_CUTOFF_CHEAP if op.exact else
                    _threads.SERIAL_CUTOFF_TRANSCENDENTAL) for i, op in enumerate(_ops.UNARY)}
@@ -63,18 +75,16 @@ def _unary(name, x, p0=0.0, p1=0.0, out=None, inplace=False):
     op = _OP_INDEX[name]
     _check_inplace(x, inplace)
     y = _unary_general(op, kind, name, as_array(x), p0, p1, out, inplace)
-    return y if inplace or out is not None else ufunc_result(y)
+    if inplace:
+        return x  # the caller's object (a memmap stays one)
+    return y if out is not None else ufunc_result(y)
 
 
 def _unary_general(op, kind, name, x, p0, p1, out, inplace):
     """_unary for every dtype, layout, out= and inplace= case."""
     res_dtype, k_dtype = result_dtype(x.dtype)
     if inplace:
-        if out is not None and out is not x:
-            raise ValueError("pass out= or inplace=True, not both")
-        if x.dtype != res_dtype:
-            raise ValueError(f"inplace=True needs a float16/32/64 input, got dtype {x.dtype}")
-        out = check_out(x, x.shape, res_dtype, "input (inplace=True)")
+        out = _inplace_out(x, out, res_dtype)
     elif out is not None:
         check_out(out, x.shape, res_dtype)
     else:
@@ -1204,6 +1214,9 @@ def _generator(generator):
 
 def _rrelu_bounds(lower, upper):
     lo, hi = real_param(lower, "lower"), real_param(upper, "upper")
+    for value, name in ((lo, "lower"), (hi, "upper")):
+        if not math.isfinite(value):  # a NaN bound would make every slope NaN
+            raise ValueError(f"{name} must be finite, got {value}")
     if lo > hi:
         raise ValueError(f"lower ({lo}) must be <= upper ({hi})")
     return lo, hi
@@ -1256,11 +1269,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
     x = as_array(input)
     res_dtype, k_dtype = result_dtype(x.dtype)
     if inplace:
-        if out is not None and out is not x:
-            raise ValueError("pass out= or inplace=True, not both")
-        if x.dtype != res_dtype:
-            raise ValueError(f"inplace=True needs a float16/32/64 input, got dtype {x.dtype}")
-        out = check_out(x, x.shape, res_dtype, "input (inplace=True)")
+        out = _inplace_out(x, out, res_dtype)
     elif out is not None:
         check_out(out, x.shape, res_dtype)
     if noise is not None:
@@ -1274,7 +1283,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
         copy_into(noise, slopes)
     if out is not None:  # out= or, with inplace=True, the input
         copy_into(out, y)
-        return out
+        return input if inplace else out
     return ufunc_result(narrow(y, res_dtype))
 
 
@@ -1348,7 +1357,10 @@ def glu(input, dim=-1, *, out=None):
         out = np.empty(shape, res_dtype)
     if x.size:
         xc = np.ascontiguousarray(x, dtype=k_dtype)
-        dst = out if out.flags.c_contiguous and out.dtype == k_dtype else np.empty(shape, k_dtype)
+        # out overlapping the input (a view of it): the threads' pieces would read elements
+        # another piece has already written, so the result goes through a temporary
+        direct = out.flags.c_contiguous and out.dtype == k_dtype and not np.may_share_memory(xc, out)
+        dst = out if direct else np.empty(shape, k_dtype)
         _K.glu_fwd(KERNEL_INDEX[k_dtype], xc, dst, outer, half,
                    _threads.threads_for(x.size, False))
         if dst is not out:

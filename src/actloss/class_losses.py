@@ -155,6 +155,9 @@ class _Problem:
 _I64 = np.dtype(np.int64)
 
 
+_INT64 = (-2**63, 2**63 - 1)  # the range of an ignore_index, as torch's int64
+
+
 def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0.0,
           grad_output=None):
     """The common call -- a C-contiguous (N, C) float32/float64 ndarray, a contiguous int64
@@ -164,7 +167,7 @@ def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0
     None), or None for anything else, so that _Problem decides."""
     if (type(input) is not np.ndarray or type(target) is not np.ndarray
             or type(reduction) is not str or (reduction != "mean" and reduction != "sum")
-            or type(ignore_index) is not int
+            or type(ignore_index) is not int or not _INT64[0] <= ignore_index <= _INT64[1]
             or type(label_smoothing) is not float or not 0.0 <= label_smoothing <= 1.0):
         return None
     g = 0.0 if grad_output is None else scalar_float(grad_output)
@@ -204,10 +207,14 @@ def _target_out_of_bounds(value, n_classes, ignore_index):
 
 
 def _int_param(value, name):
+    """An integer parameter (int, NumPy integer) within int64, as torch's."""
     try:
-        return operator.index(value)
+        value = operator.index(value)
     except TypeError:
         raise TypeError(f"{name} must be an int, got {type(value).__name__}") from None
+    if not _INT64[0] <= value <= _INT64[1]:
+        raise ValueError(f"{name} must fit in int64, got {value}")
+    return value
 
 
 # ---- cross_entropy -----------------------------------------------------------------------

@@ -193,3 +193,47 @@ def test_softplus_threshold_decided_in_float32():
     assert F.softplus_backward(np.float32([1.0]), x, beta=3, threshold=10)[0] < 1.0
     x64 = np.float64([10 / 3 + 1e-15])  # float64 keeps deciding in double
     assert F.softplus(x64, beta=3, threshold=10)[0] == x64[0]
+
+
+@pytest.mark.parametrize("probs", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_infinite_class_weight_gives_inf(probs, reduction):
+    """Each class weight multiplies its own positive term: w = inf gives inf (it gave NaN by
+    inf * 0 at the row maximum with label smoothing, and with probability targets)."""
+    x = np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3]], np.float32)
+    w = np.float32([1.0, np.inf, 1.0])
+    t = np.array([[0.5, 0.25, 0.25], [0.2, 0.3, 0.5]], np.float32) if probs else np.array([0, 2])
+    r = np.asarray(F.cross_entropy(x, t, weight=w, label_smoothing=0.1, reduction=reduction))
+    assert np.all(r == np.inf)
+
+
+def test_mean_with_no_target_weight_is_nan():
+    """"mean" over targets whose weights are all 0 is 0 / 0, NaN (torch's), label smoothing or
+    not -- smoothing's own part is finite, and was divided by 0 into inf."""
+    x = np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3]])
+    w = np.array([1.0, 0.0, 1.0])
+    t = np.array([1, 1])
+    for ls in (0.0, 0.2):
+        assert np.isnan(F.cross_entropy(x, t, weight=w, label_smoothing=ls))
+        assert F.cross_entropy(x, t, weight=w, label_smoothing=ls, reduction="sum") >= 0
+
+
+def test_infinite_class_weights_against_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        n, c = rng.integers(1, 6), rng.integers(2, 6)
+        x = rng.standard_normal((n, c))
+        w = rng.choice([0.0, 1.0, 2.0, np.inf], size=c)
+        p = rng.random((n, c))
+        p[rng.random((n, c)) < 0.3] = 0
+        p /= np.maximum(p.sum(1, keepdims=True), 1e-6)
+        for tgt in (rng.integers(0, c, n), p):
+            for ls in (0.0, 0.2):
+                for reduction in ("mean", "sum", "none"):
+                    a = np.asarray(F.cross_entropy(x, tgt, weight=w, reduction=reduction,
+                                                   label_smoothing=ls))
+                    b = torch.nn.functional.cross_entropy(
+                        torch.from_numpy(x), torch.from_numpy(tgt), weight=torch.from_numpy(w),
+                        reduction=reduction, label_smoothing=ls).numpy()
+                    np.testing.assert_allclose(a, b, rtol=1e-12, equal_nan=True)

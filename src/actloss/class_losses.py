@@ -149,7 +149,8 @@ class _Problem:
         if none:
             return narrow(loss_rows.reshape(self.loss_shape), self.res_dtype), gx
         # all targets ignored, or no rows: a mean of 0 / 0, NaN as torch
-        return finish_loss(self.reduction, total, den, self.res_dtype), gx
+        return finish_loss(self.reduction, _no_weight_nan(self.reduction, total, den), den,
+                           self.res_dtype), gx
 
 
 _I64 = np.dtype(np.int64)
@@ -198,7 +199,13 @@ def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0
                                           _threads.threads_for(input.size, False))
     if bad >= 0:
         raise _target_out_of_bounds(target[bad], shape[1], ignore_index)
-    return finish_loss(reduction, total, den, input.dtype), gx
+    return finish_loss(reduction, _no_weight_nan(reduction, total, den), den, input.dtype), gx
+
+
+def _no_weight_nan(reduction, total, den):
+    """The sum that "mean" divides by den: NaN when no target carries weight (den 0), as torch,
+    whose nll part is then 0 / 0 -- also with label smoothing, whose own part is finite."""
+    return math.nan if reduction == "mean" and den == 0 else total
 
 
 def _target_out_of_bounds(value, n_classes, ignore_index):

@@ -237,3 +237,24 @@ def test_infinite_class_weights_against_torch():
                         torch.from_numpy(x), torch.from_numpy(tgt), weight=torch.from_numpy(w),
                         reduction=reduction, label_smoothing=ls).numpy()
                     np.testing.assert_allclose(a, b, rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("temperature", [1e-45, 1e-30, 1e-300])
+def test_softmax_tiny_temperature_is_the_argmax_limit(dtype, temperature):
+    """As temperature -> 0, softmax(x / T) tends to the one-hot of the argmax (ties share);
+    scale * x overflowed the kernel's lanes into inf - inf = NaN."""
+    x = np.array([[1, 2, 3, 3], [5, -1, 0, 2]], dtype)
+    expected = np.array([[0, 0, 0.5, 0.5], [1, 0, 0, 0]], dtype)
+    y = F.softmax(x, dim=1, temperature=temperature)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y, expected)
+    np.testing.assert_array_equal(F.softmin(x, dim=1, temperature=temperature),
+                                  np.array([[1, 0, 0, 0], [0, 1, 0, 0]], dtype))
+    ls = F.log_softmax(x, dim=1, temperature=temperature)
+    assert ls[1, 0] == 0 and np.allclose(ls[0, 2:], -np.log(2)) and np.all(ls[0, :2] < -1e20)
+
+
+def test_softmax_huge_logits_small_temperature():
+    x = np.array([[1e30, -1e30, 0]], np.float32)
+    np.testing.assert_array_equal(F.softmax(x, dim=1, temperature=1e-10), [[1, 0, 0]])

@@ -49,6 +49,20 @@ def _scale(temperature, sign):
     return sign / t
 
 
+def _shift_for_scale(xk, outer, n, inner, scale, k_dtype):
+    """(input, kernel dtype) for a temperature so small that scale * x would overflow the
+    kernel's precision (float lanes for float32): the rows are shifted by their extreme (the
+    maximum of scale * x; the result does not change) and run in float64, so scale * (x -
+    extreme) is 0 at the extreme and far below elsewhere, down to the limit temperature -> 0,
+    the one-hot of the argmax (ties shared)."""
+    with np.errstate(all="ignore"):
+        if not np.max(np.abs(xk)) * abs(scale) > float(np.finfo(k_dtype).max) / 4:
+            return xk, k_dtype  # (NaN anywhere: the kernel's NaN rows as usual)
+        rows = xk.reshape(outer, n, inner).astype(np.float64)
+        extreme = rows.max(axis=1, keepdims=True) if scale > 0 else rows.min(axis=1, keepdims=True)
+        return np.ascontiguousarray((rows - extreme).reshape(xk.shape)), F64
+
+
 def _layout(shape, dim, stacklevel, sign, log_mode):
     """(outer, n, inner) of the softmax axis; 0-d arrays are one row of one element."""
     shape = shape if shape else (1,)
@@ -124,6 +138,8 @@ def _forward(input, dim, stacklevel, dtype, temperature, out, sign, log_mode):
     outer, n, inner = _layout(x.shape, dim, stacklevel + 1, sign, log_mode)
     scale = _scale(temperature, sign)
     xk = np.ascontiguousarray(x, dtype=k_dtype)
+    if abs(scale) > 1.0 and xk.size:
+        xk, k_dtype = _shift_for_scale(xk, outer, n, inner, scale, k_dtype)
     dst, copy_back = _into(out, x.shape, res_dtype, k_dtype, [x, xk])
     _kernels().softmax_fwd(KERNEL_INDEX[k_dtype], xk, dst, outer, n, inner, scale, log_mode,
                            _threads.threads_for(x.size, False))

@@ -40,6 +40,15 @@ SQRT2 = math.sqrt(2.0)
 SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
+def expit(x):
+    """scipy.special.expit with the subnormal results below x = -708 (scipy's float64 expit is
+    0 there, where its exp(-x) overflows)."""
+    x = np.asarray(x)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        e = np.exp(np.minimum(x, 0))
+        return np.where(x < -700, e / (1 + e), special.expit(x))
+
+
 def as_f64(x):
     """The input as a float64 ndarray (exact for float16/float32, ints and bools)."""
     return np.asarray(x).astype(np.float64)
@@ -202,13 +211,13 @@ def selu_grad(x):
 
 
 def sigmoid(x):
-    return special.expit(as_f64(x))
+    return expit(as_f64(x))
 
 
 def sigmoid_grad(x):
     # s (1 - s) written as s(x) s(-x): no cancellation in 1 - s for large x
     x = as_f64(x)
-    return special.expit(x) * special.expit(-x)
+    return expit(x) * expit(-x)
 
 
 def tanh(x):
@@ -227,7 +236,7 @@ def logsigmoid(x):
 
 
 def logsigmoid_grad(x):
-    return special.expit(-as_f64(x))
+    return expit(-as_f64(x))
 
 
 def softplus(x, beta=1.0, threshold=20.0):
@@ -243,7 +252,7 @@ def softplus_grad(x, beta=1.0, threshold=20.0):
     x = as_f64(x)
     with np.errstate(over="ignore"):
         z = beta * x
-    return np.where(z > threshold, 1.0, special.expit(z))
+    return np.where(z > threshold, 1.0, expit(z))
 
 
 def softsign(x):
@@ -260,17 +269,20 @@ def softsign_grad(x):
 
 
 def silu(x):
+    # in long double: below x = -708 sigmoid(x) is subnormal in double, x sigmoid(x) is not
     x = as_f64(x)
+    xl = x.astype(np.longdouble)
     with np.errstate(invalid="ignore"):
-        y = x * special.expit(x)
+        y = (xl * expit(xl)).astype(np.float64)
     return _at_inf(x, y, 0.0, np.inf)  # silu(-inf) = 0, the limit (torch: NaN)
 
 
 def silu_grad(x):
     x = as_f64(x)
-    s = special.expit(x)
+    xl = x.astype(np.longdouble)  # as silu
+    s = expit(xl)
     with np.errstate(invalid="ignore", over="ignore"):
-        d = s * (1 + x * special.expit(-x))  # 1 - s as s(-x): no cancellation
+        d = (s * (1 + xl * expit(-xl))).astype(np.float64)  # 1 - s as s(-x): no cancellation
     return _at_inf(x, d, 0.0, 1.0)
 
 
@@ -287,7 +299,7 @@ def mish_grad(x):
     with np.errstate(invalid="ignore", over="ignore"):
         # 1 - t^2 = sech^2(softplus(x)): no cancellation when t -> 1
         sech2 = 1.0 / np.cosh(np.logaddexp(0.0, x)) ** 2
-        d = t + x * special.expit(x) * sech2
+        d = t + x * expit(x) * sech2
     return _at_inf(x, d, 0.0, 1.0)
 
 
@@ -364,7 +376,7 @@ def gelu_tanh(x):
     # x < 0.
     x = as_f64(x)
     with np.errstate(invalid="ignore", over="ignore"):
-        y = (x.astype(_LD) * special.expit(2 * _gelu_tanh_u(x))).astype(np.float64)
+        y = (x.astype(_LD) * expit(2 * _gelu_tanh_u(x))).astype(np.float64)
     return _at_inf(x, y, 0.0, np.inf)
 
 
@@ -376,7 +388,7 @@ def gelu_tanh_grad(x):
         u = _gelu_tanh_u(x)
         xl = x.astype(_LD)
         du = _GELU_TANH_C_LD * (1 + 3 * _GELU_TANH_K_LD * xl * xl)
-        d = special.expit(2 * u) + 2 * xl * special.expit(2 * u) * special.expit(-2 * u) * du
+        d = expit(2 * u) + 2 * xl * expit(2 * u) * expit(-2 * u) * du
         d = d.astype(np.float64)
     # beyond |x| = 1e10, u' or x^3 overflow (inf * 0); the derivative is its limit there
     d = np.where(x > 1e10, 1.0, np.where(x < -1e10, 0.0, d))
@@ -466,14 +478,14 @@ def rrelu_train(x, slopes):
 
 def glu(x, dim=-1):
     a, b = np.split(as_f64(x), 2, axis=dim)
-    return a * special.expit(b)
+    return a * expit(b)
 
 
 def glu_backward(grad_output, x, dim=-1):
     a, b = np.split(as_f64(x), 2, axis=dim)
     gy = as_f64(grad_output)
-    ga = gy * special.expit(b)
-    gb = gy * a * special.expit(b) * special.expit(-b)
+    ga = gy * expit(b)
+    gb = gy * a * expit(b) * expit(-b)
     return np.concatenate([ga, gb], axis=dim)
 
 

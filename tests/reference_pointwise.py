@@ -21,6 +21,8 @@ import math
 import numpy as np
 from scipy import special
 
+from reference import expit
+
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
@@ -137,7 +139,7 @@ def bce_logits_terms(x, t, weight=None, pos_weight=None):
 def bce_logits_grad(x, t, weight=None, pos_weight=None):
     x, t = f64(x), f64(t)
     pw = 1.0 if pos_weight is None else f64(pos_weight)
-    r = -pw * t * special.expit(-x) + (1 - t) * special.expit(x)
+    r = -pw * t * expit(-x) + (1 - t) * expit(x)
     return r if weight is None else r * f64(weight)
 
 
@@ -231,7 +233,7 @@ def soft_margin_terms(x, t):
 
 def soft_margin_grad(x, t):
     x, t = _pair(x, t)
-    return -t * special.expit(-t * x)
+    return -t * expit(-t * x)
 
 
 def multilabel_soft_margin_rows(x, t, weight=None):
@@ -248,7 +250,7 @@ def multilabel_soft_margin_grad(x, t, weight=None, grad_rows=None):
     """d(sum of rows weighted by grad_rows)/dx."""
     x = f64(x)
     t = np.broadcast_to(f64(t), x.shape)
-    g = (1 - t) * special.expit(x) - t * special.expit(-x)
+    g = (1 - t) * expit(x) - t * expit(-x)
     if weight is not None:
         g = g * f64(weight)
     gr = np.ones(x.shape[:-1]) if grad_rows is None else f64(grad_rows)
@@ -259,7 +261,7 @@ def multilabel_soft_margin_grad(x, t, weight=None, grad_rows=None):
 
 def _focal_parts(x, t, alpha, gamma):
     x, t = f64(x), f64(t)
-    p, pc = special.expit(x), special.expit(-x)
+    p, pc = expit(x), expit(-x)
     ce = t * softplus(-x) + (1 - t) * softplus(x)
     q = t * pc + (1 - t) * p                           # 1 - p_t, without cancellation
     at = alpha * t + (1 - alpha) * (1 - t) if alpha >= 0 else np.ones_like(x)

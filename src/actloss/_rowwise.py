@@ -5,8 +5,8 @@ import math
 import numpy as np
 
 from . import _dispatch
-from ._validate import (as_array, finish_loss, loss_grad_seed, narrow, promoted_dtype, real_param,
-                        result_dtype)
+from ._validate import (as_array, finish_loss, kernel_array, loss_grad_seed, narrow,
+                        promoted_dtype, real_param, result_dtype)
 
 # torch.nn.functional.normalize's default eps: rows are divided by max(||x||, eps)
 NORMALIZE_EPS = 1e-12
@@ -38,7 +38,7 @@ def rows(a, k_dtype):
     """a as a C-contiguous (rows, last dim) array of the kernel dtype; 0-d is one 1-vector."""
     d = a.shape[-1] if a.ndim else 1
     n = math.prod(a.shape[:-1]) if a.ndim else 1
-    return np.ascontiguousarray(a, dtype=k_dtype).reshape(n, d)
+    return kernel_array(a, dtype=k_dtype).reshape(n, d)
 
 
 def real_target(target, name="target"):

@@ -149,9 +149,19 @@ def dim_index(dim, ndim, name="dim"):
     return d % ndim
 
 
+def kernel_array(a, dtype=None):
+    """a as a C-contiguous, aligned array of dtype (a itself when it is one): what the kernels
+    read. An unaligned view (a record field, a byte buffer at an odd offset) is copied: a
+    kernel's loads of a float or double assume its alignment."""
+    a = np.ascontiguousarray(a, dtype=dtype)
+    return a if a.flags.aligned else a.copy()
+
+
 def flat_view(a):
-    """(C-contiguous view, transposed?) of a dense array -- its transpose for Fortran order --
-    or (None, False) for any other layout."""
+    """(C-contiguous view, transposed?) of a dense aligned array -- its transpose for Fortran
+    order -- or (None, False) for any other layout."""
+    if not a.flags.aligned:
+        return None, False
     if a.flags.c_contiguous:
         return a, False
     if a.flags.f_contiguous:
@@ -170,12 +180,12 @@ def run_elementwise(call, inputs, out, kernel_dtype):
     views = [flat_view(a) for a in srcs]
     transposed = views[0][1]
     if any(v is None or t != transposed for v, t in views):
-        flat = [np.ascontiguousarray(a) for a in srcs]
+        flat = [kernel_array(a) for a in srcs]
         transposed = False
     else:
         flat = [v for v, _ in views]
     dst = out.T if transposed else out
-    direct = (dst.flags.c_contiguous and out.dtype == kernel_dtype
+    direct = (dst.flags.c_contiguous and dst.flags.aligned and out.dtype == kernel_dtype
               and not any(a is not out and np.may_share_memory(a, out) for a in inputs))
     if direct:
         call(flat, dst)
@@ -293,7 +303,7 @@ def loss_grad_seed(grad_output, reduction, loss_shape, count, dtype=F64, scalar_
         return None, float(gy)
     gy = loss_grad_output(grad_output, reduction, loss_shape)
     if reduction == "none":
-        return np.ascontiguousarray(gy, dtype), 1.0
+        return kernel_array(gy, dtype), 1.0
     if reduction == "sum" or count is None:
         return None, gy
     return None, divide(gy, count)

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _accuracy, _dispatch, _ops, _threads
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_out, copy_into, dim_index,
-                        flat_view, narrow, promoted_dtype, real_param, result_dtype,
+                        flat_view, kernel_array, narrow, promoted_dtype, real_param, result_dtype,
                         run_elementwise, ufunc_result)
 
 # <generated: activations.__all__>
@@ -1162,11 +1162,11 @@ def prelu(input, weight, *, out=None):
     else:
         y = np.empty(x.shape, res_dtype)
     if x.size:
-        wk = np.ascontiguousarray(w.reshape(-1).astype(k_dtype))
+        wk = kernel_array(w.reshape(-1).astype(k_dtype))
         n_threads = _threads.threads_for(x.size, True)
         run_elementwise(lambda s, d: _K.prelu_fwd(KERNEL_INDEX[k_dtype], s[0], wk, d, outer,
                                                   n_ch, inner, n_threads),
-                        [np.ascontiguousarray(x)], y, k_dtype)
+                        [kernel_array(x)], y, k_dtype)
     return y if out is not None else ufunc_result(y)
 
 
@@ -1191,11 +1191,11 @@ def prelu_backward(grad_output, input, weight):
     w_res = result_dtype(w.dtype, "weight")[0]
     if x.size == 0:
         return gx, ufunc_result(np.zeros(w.shape, w_res))
-    wk = np.ascontiguousarray(w.reshape(-1).astype(k_dtype))
+    wk = kernel_array(w.reshape(-1).astype(k_dtype))
     wsum = np.empty(outer * n_ch, np.float64)
     n_threads = _threads.threads_for(x.size, True)
-    xc = np.ascontiguousarray(x, dtype=k_dtype)
-    gyc = np.ascontiguousarray(gy, dtype=k_dtype)
+    xc = kernel_array(x, dtype=k_dtype)
+    gyc = kernel_array(gy, dtype=k_dtype)
     run_elementwise(lambda s, d: _K.prelu_bwd(KERNEL_INDEX[k_dtype], s[0], s[1], wk, d, wsum,
                                               outer, n_ch, inner, n_threads),
                     [gyc, xc], gx, k_dtype)
@@ -1275,7 +1275,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
     if noise is not None:
         check_out(noise, x.shape, res_dtype, "noise")
     u = _generator(generator).random(x.size)
-    xc = np.ascontiguousarray(x, dtype=k_dtype)
+    xc = kernel_array(x, dtype=k_dtype)
     slopes = np.empty(x.shape, k_dtype)
     y = np.empty(x.shape, k_dtype)
     _K.rrelu_fwd(KERNEL_INDEX[k_dtype], xc, u, y, slopes, lo, hi)
@@ -1356,10 +1356,11 @@ def glu(input, dim=-1, *, out=None):
     else:
         out = np.empty(shape, res_dtype)
     if x.size:
-        xc = np.ascontiguousarray(x, dtype=k_dtype)
+        xc = kernel_array(x, dtype=k_dtype)
         # out overlapping the input (a view of it): the threads' pieces would read elements
         # another piece has already written, so the result goes through a temporary
-        direct = out.flags.c_contiguous and out.dtype == k_dtype and not np.may_share_memory(xc, out)
+        direct = (out.flags.c_contiguous and out.flags.aligned and out.dtype == k_dtype
+                  and not np.may_share_memory(xc, out))
         dst = out if direct else np.empty(shape, k_dtype)
         _K.glu_fwd(KERNEL_INDEX[k_dtype], xc, dst, outer, half,
                    _threads.threads_for(x.size, False))
@@ -1380,7 +1381,7 @@ def glu_backward(grad_output, input, dim=-1):
         raise ValueError(f"grad_output has shape {gy.shape}, expected {shape}")
     gx = np.empty(x.shape, k_dtype)
     if x.size:
-        _K.glu_bwd(KERNEL_INDEX[k_dtype], np.ascontiguousarray(gy, dtype=k_dtype),
-                   np.ascontiguousarray(x, dtype=k_dtype), gx, outer, half,
+        _K.glu_bwd(KERNEL_INDEX[k_dtype], kernel_array(gy, dtype=k_dtype),
+                   kernel_array(x, dtype=k_dtype), gx, outer, half,
                    _threads.threads_for(x.size, False))
     return narrow(gx, res_dtype)

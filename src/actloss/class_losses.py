@@ -21,8 +21,8 @@ import operator
 import numpy as np
 
 from . import _dispatch, _rowwise, _threads
-from ._validate import (KERNEL_INDEX, as_array, check_reduction, finish_loss, loss_grad_seed,
-                        narrow, promoted_dtype, real_param, result_dtype, scalar_float)
+from ._validate import (KERNEL_INDEX, as_array, check_reduction, finish_loss, kernel_array,
+                        loss_grad_seed, narrow, promoted_dtype, real_param, result_dtype, scalar_float)
 
 # <generated: class_losses.__all__>
 __all__ = ["cross_entropy", "cross_entropy_backward", "cross_entropy_with_grad", "nll_loss",
@@ -81,17 +81,17 @@ class _Problem:
             self.inner = math.prod(shape[2:])
             self.loss_shape = (shape[0],) + shape[2:]
             self.rows = shape[0] * self.inner
-        self.x = np.ascontiguousarray(x, dtype=k)
+        self.x = kernel_array(x, dtype=k)
         self.shape = shape
         if w is not None:
             if w.ndim != 1 or w.shape[0] != n:
                 raise ValueError(f"weight must be a 1-D array of C = {n} class weights, "
                                  f"got shape {w.shape}")
             result_dtype(w.dtype, "weight")
-            w = np.ascontiguousarray(w, dtype=np.float64)
+            w = kernel_array(w, dtype=np.float64)
         self.w = w
         if probs:
-            self.t = np.ascontiguousarray(t, dtype=k)
+            self.t = kernel_array(t, dtype=k)
         else:
             self.t = self._class_targets(x, t, name)
         self.n_threads = _threads.threads_for(self.rows * n, False)
@@ -107,7 +107,7 @@ class _Problem:
             raise TypeError(f"target must hold integer class indices, got dtype {t.dtype}")
         if kind == "u" and t.dtype.itemsize == 8 and t.size and t.max() > np.iinfo(np.int64).max:
             raise ValueError("target holds class indices beyond int64")
-        t64 = np.ascontiguousarray(t, dtype=np.int64)
+        t64 = kernel_array(t, dtype=np.int64)
         return t64 if t64.ndim == 1 else t64.reshape(-1)
 
     def run(self, kernel, grad_output=None, with_grad=False):
@@ -177,14 +177,15 @@ def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0
     shape = input.shape
     dt = KERNEL_INDEX.get(input.dtype)
     if (dt is None or len(shape) != 2 or target.shape != shape[:1] or target.dtype is not _I64
-            or not input.flags.c_contiguous or not target.flags.c_contiguous):
+            or not input.flags.c_contiguous or not target.flags.c_contiguous
+            or not input.flags.aligned or not target.flags.aligned):
         return None
     if weight is not None:
         # same dtype as the input: no promotion, so the result dtype is the input's
         if (type(weight) is not np.ndarray or weight.dtype != input.dtype
                 or weight.shape != shape[1:]):
             return None
-        if not (nll and weight.flags.c_contiguous):   # nll reads float32 weights as they are
+        if not (nll and weight.flags.c_contiguous and weight.flags.aligned):  # nll reads float32 weights as they are
             weight = weight.astype(np.float64)
     gx = None if grad_output is None else np.empty(shape, input.dtype)
     mean = reduction == "mean"
@@ -314,7 +315,7 @@ def _plain_rows(input, target, target_shape):
     return (type(input) is np.ndarray and type(target) is np.ndarray and input.ndim == 2
             and input.shape[1] > 0 and input.dtype in KERNEL_INDEX and target.dtype == _I64
             and target.shape == target_shape and input.flags.c_contiguous
-            and target.flags.c_contiguous)
+            and target.flags.c_contiguous and input.flags.aligned and target.flags.aligned)
 
 
 def _multi_margin_args(input, target, p, margin, weight, reduction):
@@ -343,9 +344,9 @@ def _multi_margin_args(input, target, p, margin, weight, reduction):
             raise ValueError(f"weight must be one-dimensional, got shape {w.shape}")
         if w.size != n_classes:
             raise ValueError(f"weight has {w.size} elements, expected {n_classes} (one per class)")
-        w = np.ascontiguousarray(w, np.float64)
-    xr = np.ascontiguousarray(x, k_dtype).reshape(n_rows, n_classes)
-    ti = np.ascontiguousarray(t, np.int64).reshape(-1)
+        w = kernel_array(w, np.float64)
+    xr = kernel_array(x, k_dtype).reshape(n_rows, n_classes)
+    ti = kernel_array(t, np.int64).reshape(-1)
     return x, xr, ti, w, int(p), margin, t.shape, res_dtype, k_dtype
 
 
@@ -383,8 +384,8 @@ def _multilabel_args(input, target, reduction):
         raise ValueError(f"target must have {n_classes} entries (input's shape), got shape "
                          f"{t.shape}")
     _class_range(t, n_classes, low=-1)
-    xr = np.ascontiguousarray(x, k_dtype).reshape(n_rows, n_classes)
-    ti = np.ascontiguousarray(t, np.int64).reshape(n_rows, n_classes)
+    xr = kernel_array(x, k_dtype).reshape(n_rows, n_classes)
+    ti = kernel_array(t, np.int64).reshape(n_rows, n_classes)
     shape = (n_rows,) if x.ndim == 2 else ()
     return x, xr, ti, shape, res_dtype, k_dtype
 

@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from . import _rowwise, _threads
-from ._validate import KERNEL_INDEX, bool_option, check_reduction, real_param
+from ._validate import KERNEL_INDEX, bool_option, check_reduction, kernel_array, real_param
 
 # <generated: embedding_losses.__all__>
 __all__ = ["cosine_embedding_loss", "cosine_embedding_loss_backward", "triplet_margin_loss",
@@ -55,7 +55,7 @@ def _cosine_args(input1, input2, target, margin, reduction):
                          f"input1)")
     _rowwise.check_values(t, (1, -1))
     a, b = _rowwise.rows(x1, k_dtype), _rowwise.rows(x2, k_dtype)
-    t64 = np.ascontiguousarray(t, np.float64).reshape(-1)
+    t64 = kernel_array(t, np.float64).reshape(-1)
     return x1, x2, a, b, t64, margin, t.shape, res_dtype, k_dtype
 
 
@@ -130,7 +130,7 @@ def _contrastive_args(x1, x2, target, margin, reduction, p, eps):
         raise ValueError(f"target has shape {t.shape}, expected {shape} (one per pair: x1's "
                          f"shape without its last dimension)")
     _rowwise.check_values(t, (1, 0))
-    t64 = np.ascontiguousarray(t, np.float64).reshape(-1)
+    t64 = kernel_array(t, np.float64).reshape(-1)
     return (a, b), _rowwise.rows(a, k_dtype), _rowwise.rows(b, k_dtype), t64, margin, p, eps, shape, res_dtype, \
         k_dtype
 
@@ -168,7 +168,7 @@ def _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_ne
     _rowwise.same_shape([q, k], ["query", "key"])
     n, d = q.shape
     dt = KERNEL_INDEX[k_dtype]
-    qc, kc = np.ascontiguousarray(q, k_dtype), np.ascontiguousarray(k, k_dtype)
+    qc, kc = kernel_array(q, k_dtype), kernel_array(k, k_dtype)
     # The row kernels here sit between BLAS matmuls: OpenMP threads still spinning after a
     # parallel region starve BLAS's own threads (measured 16x slower at (256, 128) on 2
     # cores), so they run on one thread; the matmuls carry the parallelism.

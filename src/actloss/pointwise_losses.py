@@ -28,7 +28,7 @@ import numpy as np
 
 from . import _dispatch, _ops, _threads
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, finish_loss,
-                        loss_grad_seed, narrow, promoted_dtype, real_param, result_dtype,
+                        kernel_array, loss_grad_seed, narrow, promoted_dtype, real_param, result_dtype,
                         scalar_float, to_scalar, warn_caller)
 
 # <generated: pointwise_losses.__all__>
@@ -86,11 +86,11 @@ def _broadcasts_to(a, shape, name, xname="input"):
 
 def _operand(a, shape, k):
     """a broadcast to shape, as a C-contiguous array of dtype k (no copy when it already is)."""
-    if a.dtype == k and a.shape == shape and a.flags.c_contiguous:
+    if a.dtype == k and a.shape == shape and a.flags.c_contiguous and a.flags.aligned:
         return a
     if a.shape != shape:
         a = np.broadcast_to(a, shape)
-    return np.ascontiguousarray(a, dtype=k)
+    return kernel_array(a, dtype=k)
 
 
 def _dtypes(*named, aux=()):

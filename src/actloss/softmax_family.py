@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _dispatch, _threads
 from ._validate import (F16, F32, F64, KERNEL_INDEX, as_array, check_out, copy_into, dim_index,
-                        narrow, real_param, result_dtype)
+                        kernel_array, narrow, real_param, result_dtype)
 
 # <generated: softmax_family.__all__>
 __all__ = ["softmax", "softmax_backward", "log_softmax", "log_softmax_backward", "softmin",
@@ -78,7 +78,7 @@ def _into(out, shape, res_dtype, k_dtype, sources):
     if out is None:
         return np.empty(shape, k_dtype), False
     check_out(out, shape, res_dtype)
-    direct = (out.flags.c_contiguous and out.dtype == k_dtype
+    direct = (out.flags.c_contiguous and out.flags.aligned and out.dtype == k_dtype
               and not any(_overlap(s, out) for s in sources))
     return (out, False) if direct else (np.empty(shape, k_dtype), True)
 
@@ -113,12 +113,13 @@ def _fast_forward(input, dim, temperature, out, sign, log_mode):
         return None
     shape = input.shape
     dt = KERNEL_INDEX.get(input.dtype)
-    if dt is None or not -len(shape) <= dim < len(shape) or not input.flags.c_contiguous:
+    if (dt is None or not -len(shape) <= dim < len(shape) or not input.flags.c_contiguous
+            or not input.flags.aligned):
         return None
     if out is None:
         out = np.empty(shape, input.dtype)
     elif (type(out) is not np.ndarray or out.shape != shape or out.dtype is not input.dtype
-          or not out.flags.c_contiguous or not out.flags.writeable
+          or not out.flags.c_contiguous or not out.flags.aligned or not out.flags.writeable
           or not (out is input or (out.base is None and input.base is None))):
         return None
     d = dim % len(shape)
@@ -137,7 +138,7 @@ def _forward(input, dim, stacklevel, dtype, temperature, out, sign, log_mode):
     res_dtype, k_dtype = result_dtype(x.dtype)
     outer, n, inner = _layout(x.shape, dim, stacklevel + 1, sign, log_mode)
     scale = _scale(temperature, sign)
-    xk = np.ascontiguousarray(x, dtype=k_dtype)
+    xk = kernel_array(x, dtype=k_dtype)
     if abs(scale) > 1.0 and xk.size:
         xk, k_dtype = _shift_for_scale(xk, outer, n, inner, scale, k_dtype)
     dst, copy_back = _into(out, x.shape, res_dtype, k_dtype, [x, xk])
@@ -162,8 +163,8 @@ def _backward(grad_output, input, dim, stacklevel, dtype, output, temperature, o
     # the gradient of the input has the input's dtype (dtype= only set the computation's)
     grad_dtype = result_dtype(as_array(input).dtype)[0] if input is not None else res_dtype
     scale = _scale(temperature, sign)
-    yk = np.ascontiguousarray(y, dtype=k_dtype)
-    gk = np.ascontiguousarray(gy, dtype=k_dtype)
+    yk = kernel_array(y, dtype=k_dtype)
+    gk = kernel_array(gy, dtype=k_dtype)
     dst, copy_back = _into(out, y.shape, grad_dtype, k_dtype, [y, yk, gy, gk])
     _kernels().softmax_bwd(KERNEL_INDEX[k_dtype], gk, yk, dst, outer, n, inner, scale, log_mode,
                            _threads.threads_for(y.size, False))

@@ -258,3 +258,31 @@ def test_softmax_tiny_temperature_is_the_argmax_limit(dtype, temperature):
 def test_softmax_huge_logits_small_temperature():
     x = np.array([[1e30, -1e30, 0]], np.float32)
     np.testing.assert_array_equal(F.softmax(x, dim=1, temperature=1e-10), [[1, 0, 0]])
+
+
+def _rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not __import__("os").path.exists("/proc/self/statm"), reason="Linux /proc")
+def test_rss_flat_over_many_calls():
+    """10^5 calls of each function family (forward and gradient) leave the resident set where
+    it was after a warm-up (a leak of one small array per call would add ~50 MB)."""
+    x = np.random.default_rng(0).standard_normal((8, 16)).astype(np.float32)
+    t = np.random.default_rng(1).integers(0, 16, 8)
+    families = [
+        lambda: (F.gelu(x), F.gelu_backward(x, x)),
+        lambda: (F.log_softmax(x, dim=1), F.softmax_backward(x, x, dim=1)),
+        lambda: (F.mse_loss(x, x), F.binary_cross_entropy_with_logits_with_grad(x, x)),
+        lambda: (F.cross_entropy(x, t), F.cross_entropy_backward(1.0, x, t)),
+        lambda: F.triplet_margin_loss(x, x, x),
+    ]
+    for call in families:
+        for _ in range(2000):
+            call()
+        before = _rss_mb()
+        for _ in range(50_000):
+            call()
+        assert _rss_mb() - before < 2.0

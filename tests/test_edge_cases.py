@@ -286,3 +286,35 @@ def test_rss_flat_over_many_calls():
         for _ in range(50_000):
             call()
         assert _rss_mb() - before < 2.0
+
+
+def test_errors_leave_out_untouched():
+    """Every argument is checked before the first write into out=, noise= or an inplace input:
+    a call that raises leaves the caller's buffers as they were (the losses take no out=; the
+    errors they find while computing, such as a class target out of range, concern new arrays
+    only)."""
+    x = np.linspace(-3, 3, 12, dtype=np.float32).reshape(3, 4)
+    calls = [
+        (lambda o: F.relu_backward(np.ones((4, 3), np.float32), x, out=o), ValueError),
+        (lambda o: F.softmax(x, dim=5, out=o), (ValueError, IndexError)),
+        (lambda o: F.log_softmax_backward(np.ones((4, 3), np.float32), x, dim=1, out=o),
+         ValueError),
+        (lambda o: F.leaky_relu(x, negative_slope="a", out=o), TypeError),
+        (lambda o: F.hardtanh(x, min_val=2.0, max_val=1.0, out=o), ValueError),
+        (lambda o: F.rrelu(x, lower=0.5, upper=0.1, training=True, out=o), ValueError),
+        (lambda o: F.elu(x, alpha=np.ones(2), out=o), TypeError),
+        (lambda o: F.gelu(x, approximate="erf", out=o), ValueError),
+    ]
+    for call, error in calls:
+        out = np.full_like(x, 7.0)
+        with pytest.raises(error):
+            call(out)
+        assert np.all(out == 7.0)
+    inplace = x.copy()
+    with pytest.raises(ValueError):
+        F.hardtanh(inplace, min_val=2.0, max_val=1.0, inplace=True)
+    np.testing.assert_array_equal(inplace, x)
+    noise = np.full_like(x, 7.0)
+    with pytest.raises(ValueError):
+        F.rrelu(x, lower=0.5, upper=0.1, training=True, noise=noise)
+    assert np.all(noise == 7.0)

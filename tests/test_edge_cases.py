@@ -318,3 +318,16 @@ def test_errors_leave_out_untouched():
     with pytest.raises(ValueError):
         F.rrelu(x, lower=0.5, upper=0.1, training=True, noise=noise)
     assert np.all(noise == 7.0)
+
+
+@pytest.mark.parametrize("beta", [3.0, 0.7])
+def test_softplus_float64_beta_tail(beta):
+    """float64 softplus with beta != 1 where beta x is far below 0: beta x's rounding error was
+    multiplied into the result (512 ULP at beta x = -650); now within 2.5 ULP (normal results)."""
+    mpmath = pytest.importorskip("mpmath")
+    x = np.linspace(-700 / beta, -1.0, 701)
+    y = F.softplus(x, beta=beta)
+    with mpmath.workdps(50):
+        ref = np.array([float(mpmath.log1p(mpmath.exp(beta * mpmath.mpf(float(v)))) / beta)
+                        for v in x])
+    assert np.max(np.abs(y - ref) / np.spacing(np.abs(ref))) <= 2.5

@@ -137,30 +137,29 @@ def gelu_fast_fit():
 TANH_FAST_SPLIT = mp.mpf("0.55")  # below it the fast tanh is x + x^3 Q(x^2)
 
 
-def tanh_fast_fit():
+def tanh_series_fit(name, split, n_coeffs):
+    """(tanh(x) - x) / x^3 as a polynomial in u = x*x on [0, split^2] (Chebyshev, n_coeffs
+    coefficients), printed as <name>_SPLIT and <name>_Q."""
     def q(u):
         return (mp.tanh(mp.sqrt(u)) - mp.sqrt(u)) / mp.sqrt(u) ** 3 if u else mp.mpf(-1) / 3
-    poly, err = mp.chebyfit(q, [0, TANH_FAST_SPLIT ** 2], 5, error=True)
-    print(f"# (tanh(x) - x) / x^3 = polynomial in u = x*x on [0, {mp.nstr(TANH_FAST_SPLIT ** 2, 6)}]: "
-          f"max abs error {mp.nstr(err, 3)}")
-    print("TANH_FAST_SPLIT =", repr(float(TANH_FAST_SPLIT)))
-    print("TANH_FAST_Q =", [float(v) for v in poly[::-1]])
+    poly, err = mp.chebyfit(q, [0, split ** 2], n_coeffs, error=True)
+    print(f"# (tanh(x) - x) / x^3 = polynomial of degree {n_coeffs - 1} in u = x*x on "
+          f"[0, {mp.nstr(split ** 2, 6)}]: max abs error {mp.nstr(err, 3)}")
+    print(f"{name}_SPLIT =", repr(float(split)))
+    print(f"{name}_Q =", [float(v) for v in poly[::-1]])
 
 
-TANH_SMALL_SPLIT = mp.mpf("0.35")  # the accurate float32 tanhshrink backward's series part
+def tanh_fast_fit():
+    tanh_series_fit("TANH_FAST", TANH_FAST_SPLIT, 5)
+
+
+# the accurate float32 tanhshrink backward's series part: tanh(x) to 2^-30 relative with float
+# coefficients; above the split e^-2x <= 1/2 and (1 - e) / (1 + e) loses nothing
+TANH_SMALL_SPLIT = mp.mpf("0.35")
 
 
 def tanh_small_fit():
-    """The accurate float32 tanhshrink backward's tanh below TANH_SMALL_SPLIT: the same
-    function as tanh_fast_fit to degree 5 (tanh(x) to 2^-30 relative, float coefficients;
-    above the split e^-2x <= 1/2 and (1 - e) / (1 + e) loses nothing)."""
-    def q(u):
-        return (mp.tanh(mp.sqrt(u)) - mp.sqrt(u)) / mp.sqrt(u) ** 3 if u else mp.mpf(-1) / 3
-    poly, err = mp.chebyfit(q, [0, TANH_SMALL_SPLIT ** 2], 6, error=True)
-    print(f"# the same on [0, {mp.nstr(TANH_SMALL_SPLIT ** 2, 6)}] to degree 5: max abs error "
-          f"{mp.nstr(err, 3)}")
-    print("TANH_SMALL_SPLIT =", repr(float(TANH_SMALL_SPLIT)))
-    print("TANH_SMALL_Q =", [float(v) for v in poly[::-1]])
+    tanh_series_fit("TANH_SMALL", TANH_SMALL_SPLIT, 6)
 
 
 SILU_ZERO_WINDOW = mp.mpf("0.25")  # al_silu_bwd_f32l's Taylor form runs on |x - x0| < it

@@ -9,9 +9,10 @@ arithmetic in float lanes, the row sums in float lanes in partial sums of 8 term
 double (al_softmax.h.tp; sum_error below), so the working precision is eps_k = eps64 or eps32 and, in units of eps(dtype), u = eps_k / eps(dtype) (1, except
 float16: eps32/eps16). The error of a result is then
   + a few eps_k for exp (al_expf_lanes: ~1-2 ULP), the row sum and the division: 4 u;
-  + the absolute error of the exp argument, which is the rounding of z - m (eps_k |z - m|)
-    and, with a temperature, of z = x * (1/T) itself (eps_k (|z| + |m|)): relative for
-    softmax, absolute for log_softmax;
+  + with a temperature, the absolute error of the exp argument z = x * (1/T), which is
+    rounded (eps_k (|z| + |m|)): relative for softmax, absolute for log_softmax (the rounding
+    of z - m is corrected by the kernels: without it, eps_k |z - m| / 2 more, 40 ULP on a
+    log-probability of the maximum with the others 80 below);
   + 1 for float16's second rounding (float32 -> float16).
 """
 import math
@@ -95,15 +96,17 @@ def _unrows(a, dim, shape):
     return a.reshape(shape) if len(shape) == 0 else np.moveaxis(a, -1, dim)
 
 
-def _fwd_terms(name, x, dim, temperature):
-    """Per element, axis last: the exp argument's absolute error a_i in eps_k (2 |z - m|, and
-    2 (|z| + |m|) with a temperature: z = x * fl(1/T) is rounded too), the row's weighted
+def _fwd_terms(name, x, dim, dtype, temperature):
+    """Per element, axis last, in eps(dtype): the exp argument's absolute error a_i -- the
+    kernel's (0, and 2 (|z| + |m|) eps_k with a temperature: z = x * fl(1/T) is rounded) plus
+    the reference's own (it rounds z - m in float64: |z - m| eps64) --, the row's weighted
     argument error sum_j p_j a_j (the relative error it causes in S, and so in the
     normaliser), and the row length n."""
     z = _rows(x, dim) * (-1.0 if name == "softmin" else 1.0) / temperature
     with np.errstate(invalid="ignore", over="ignore"):
         m = np.max(z, axis=-1, keepdims=True) if z.size else z
-        a = 2.0 * np.abs(z - m) + (2.0 * (np.abs(z) + np.abs(m)) if temperature != 1.0 else 0.0)
+        a = 2.0 * (np.abs(z) + np.abs(m)) * _units(dtype) if temperature != 1.0 else 0.0
+        a = a + np.abs(z - m) * EPS64 / float(np.finfo(dtype).eps)
         p = _rows(R.softmax(x, dim, temperature) if name != "softmin"
                   else R.softmin(x, dim, temperature), dim)
         a = np.nan_to_num(a, nan=0.0, posinf=0.0)
@@ -113,7 +116,7 @@ def _fwd_terms(name, x, dim, temperature):
 
 def _fwd_tol_rows(name, x, dim, dtype, temperature):
     dtype = np.dtype(dtype)
-    a, row, n = _fwd_terms(name, x, dim, temperature)
+    a, row, n = _fwd_terms(name, x, dim, dtype, temperature)
     u = _units(dtype)
     # S is summed in double, in sequence in the worst case: n eps64 relative (recursive
     # summation of positive terms); for float32 this is ~1e-9 n eps32
@@ -122,8 +125,8 @@ def _fwd_tol_rows(name, x, dim, dtype, temperature):
         # y = (z - m) - log1p(S): the own argument error and S's error are absolute (S's
         # error divided by 1 + S, i.e. row); log1p and the rounding are relative (log1p(S)
         # <= |y|, and the summation error n eps64 S / (1 + S) <= n eps64 log1p(S))
-        return _round(dtype) + 4.0 * u + summ, (a + row) * u
-    return _round(dtype) + (4.0 + a + row) * u + summ, np.zeros_like(a)
+        return _round(dtype) + 4.0 * u + summ, a + row
+    return _round(dtype) + 4.0 * u + a + row + summ, np.zeros_like(a)
 
 
 def fwd_tol(name, x, dim, dtype, temperature=1.0):
@@ -655,6 +658,39 @@ def test_log_softmax_accurate_at_row_maximum():
     # temperature: log_softmax([0, -4, -5], T=0.1) is the same row
     y = F.log_softmax(np.array([0.0, -4.0, -5.0]), 0, temperature=0.1)
     assert abs(y[0] - expected) <= 4 * EPS64 * abs(expected), y[0]
+
+
+@pytest.mark.parametrize("layout", ["row", "short rows", "cols"])
+@pytest.mark.parametrize("dt, gap", [(F32, 20.0), (F32, 80.0), (F64, 20.0), (F64, 190.0)])
+def test_exp_argument_rounding_is_corrected(dt, gap, layout):
+    """The issue-13 case: the other entries gap+ below the maximum, at distances that z - m
+    cannot hold exactly. Its rounding error, |z - m| / 2 ULP of the argument, used to reach
+    exp's result: log_softmax on the row maximum (-log1p(S)) was 62 ULP off in float32 at
+    gap 80 and 119 ULP in float64 at 190, softmax's entries as much. Against mpmath."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 150
+    rng = np.random.default_rng(13)
+    n = 40 if layout == "row" else 9
+    x = np.empty((12, n), dt)
+    x[:] = (-gap - 3.0 * rng.random((12, n))).astype(dt)
+    x[np.arange(12), rng.integers(n, size=12)] = (2.0 * rng.random(12) - 1.0).astype(dt)
+    xv, dim = (x, 1) if layout != "cols" else (np.ascontiguousarray(x.T), 0)
+    ls, sm = F.log_softmax(xv, dim), F.softmax(xv, dim)
+    if layout == "cols":
+        ls, sm = ls.T, sm.T
+    for r in range(12):
+        xs = [mpmath.mpf(float(v)) for v in x[r]]
+        m = max(xs)
+        s_others = mpmath.fsum(mpmath.exp(v - m) for v in xs if v != m)
+        for j in range(n):
+            exact_ls = xs[j] - m - mpmath.log1p(s_others)
+            exact_sm = mpmath.exp(xs[j] - m) / (1 + s_others)
+            # bounds: log_softmax (z - m) - log1p(S), two roundings and log1p's; softmax
+            # exp(z - m) * fl(1 / (1 + S)), three roundings and exp's (measured: 1.95, 4.1)
+            for got, exact, bound in ((ls[r, j], exact_ls, 2.5), (sm[r, j], exact_sm, 4.5)):
+                ulp = float(np.spacing(dt.type(abs(float(exact)))))
+                err = float(abs(mpmath.mpf(float(got)) - exact)) / ulp
+                assert err <= bound, (layout, r, j, float(got), float(exact), err)
 
 
 # ---- hypothesis properties ---------------------------------------------------------------

@@ -238,6 +238,37 @@ def gelu_zero():
     print("GELU_ZERO_P =", [float(v) for v in p])
 
 
+MISH_ZERO_WINDOW = mp.mpf(2) ** -6  # the float64 mish backward's polynomial runs on |x - x0| < it
+
+
+def mish_zero():
+    """x0, the zero of mish', as two doubles, and mish'(x0 + d) / d = P0 + d Q(d) on the window
+    (Chebyshev, to 2^-58 relative), P0 as two doubles: the float64 kernel's double-double form
+    is accurate to ~2^-60 absolutely (its exp pair), too little for the relative accuracy where
+    the derivative is near 0 (24 ULP at 4e-4 from x0)."""
+    def deriv(x):
+        t = mp.tanh(mp.log1p(mp.exp(x)))
+        return t + x * (1 - t * t) / (1 + mp.exp(-x))
+    x0 = mp.findroot(deriv, -1.19)
+    w = MISH_ZERO_WINDOW
+    g = lambda d: deriv(x0 + d) / d if d else mp.diff(deriv, x0)  # noqa: E731
+    degree = 3
+    while True:
+        poly = mp.chebyfit(g, [-w, w], degree + 1)
+        err = max(abs(mp.polyval(poly, d) / g(d) - 1) for d in mp.linspace(-w, w, 201))
+        if err < mp.mpf(2) ** -58:
+            break
+        degree += 1
+    p = poly[::-1]
+    hi = float(x0)
+    print(f"# x0 = {mp.nstr(x0, 20)}, the zero of mish', as two doubles; mish'(x0 + d) / d on "
+          f"|d| < 2^-6, degree {degree}: max relative error {mp.nstr(err, 3)}")
+    print("MISH_ZERO_WINDOW =", repr(float(w)))
+    print("MISH_ZERO =", [hi, float(x0 - mp.mpf(hi))])
+    print("MISH_ZERO_P0 =", [float(p[0]), float(p[0] - mp.mpf(float(p[0])))])
+    print("MISH_ZERO_Q =", [float(v) for v in p[1:]])
+
+
 def _float32(v):
     import struct
     return struct.unpack("f", struct.pack("f", float(v)))[0]
@@ -251,6 +282,7 @@ if __name__ == "__main__":
         silu_zero()
         gelu_tanh_zero()
         gelu_zero()
+        mish_zero()
     else:
         main()
         gelu_fast_fit()
@@ -259,3 +291,4 @@ if __name__ == "__main__":
         silu_zero()
         gelu_tanh_zero()
         gelu_zero()
+        mish_zero()

@@ -192,7 +192,8 @@ def _ce_class_dlogp(t, w, n_classes, eps, kept):
     d = np.zeros((n_rows, n_classes))
     r = np.flatnonzero(kept)
     d[r, t[r]] -= (1.0 - eps) * w[t[r]]
-    d[r, :] -= eps / n_classes * w[None, :]
+    if eps > 0:  # (eps 0 times an infinite weight would be NaN)
+        d[r, :] -= eps / n_classes * w[None, :]
     return d
 
 
@@ -215,10 +216,24 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     t = _class_targets(target, n_rows)
     kept, den = _kept_weight(t, w, ignore_index)
     dl = _ce_class_dlogp(t, w, n_classes, label_smoothing, kept)
-    with np.errstate(invalid="ignore"):
-        # ignored rows have dl == 0; their logp may be anything (even NaN): mask them
-        loss = np.where(kept, np.sum(np.where(dl != 0, dl * logp, 0.0), axis=-1), 0.0)
-    return _reduce(loss, loss_shape, reduction, den)
+    # the terms torch forms: the target's w_t logp_t (even for w_t = 0: 0 * NaN is NaN) and,
+    # with smoothing, every class's w_c logp_c; ignored rows are 0 whatever their logp
+    target_only = np.arange(n_classes)[None, :] == np.where(kept, t, -1)[:, None]
+    nll = (1.0 - label_smoothing) * _ce_class_dlogp(t, w, n_classes, 0.0, kept)
+
+    def rows(d, terms):
+        with np.errstate(invalid="ignore"):
+            return np.where(kept, np.sum(np.where(terms, d * logp, 0.0), axis=-1), 0.0)
+    loss_nll = rows(nll, target_only)
+    if label_smoothing == 0:
+        return _reduce(loss_nll, loss_shape, reduction, den)
+    loss_smooth = rows(dl - nll, kept[:, None])
+    if reduction == "mean":
+        # torch divides the NLL and smoothing parts apart: with every kept weight 0, the NLL
+        # part's 0 / 0 makes the mean NaN, not the smoothing part's inf
+        return _reduce(loss_nll, loss_shape, reduction, den) + \
+            _reduce(loss_smooth, loss_shape, reduction, den)
+    return _reduce(loss_nll + loss_smooth, loss_shape, reduction, den)
 
 
 def cross_entropy_backward(grad_output, input, target, weight=None, ignore_index=-100,

@@ -1199,7 +1199,8 @@ def prelu_backward(grad_output, input, weight):
     run_elementwise(lambda s, d: _K.prelu_bwd(KERNEL_INDEX[k_dtype], s[0], s[1], wk, d, wsum,
                                               outer, n_ch, inner, n_threads),
                     [gyc, xc], gx, k_dtype)
-    gw = wsum.reshape(outer, n_ch).sum(axis=0)
+    with np.errstate(all="ignore"):  # inf + -inf is NaN, whatever the caller's np.seterr
+        gw = wsum.reshape(outer, n_ch).sum(axis=0)
     return ufunc_result(gx), ufunc_result(narrow(gw.reshape(w.shape), w_res))
 
 

@@ -177,14 +177,16 @@ def _info_nce_setup(query, key, temperature, reduction, symmetric, intra_view_ne
     _rowwise.kernels().normalize_fwd(dt, qc, _rowwise.NORMALIZE_EPS, z[:n], nt)
     _rowwise.kernels().normalize_fwd(dt, kc, _rowwise.NORMALIZE_EPS, z[n:], nt)
     qh, kh = z[:n], z[n:]
-    if intra:
-        anchors = z if symmetric else qh
-        s = anchors @ z.T  # (anchors, 2N): target column r + N (mod 2N), own column masked
-        offset, mask = n, True
-    else:
-        anchors = None
-        s = qh @ kh.T      # (N, N): target the diagonal; symmetric adds its columns
-        offset, mask = 0, False
+    # the matmuls' IEEE results (a subnormal entry underflows), not the caller's np.seterr
+    with np.errstate(all="ignore"):
+        if intra:
+            anchors = z if symmetric else qh
+            s = anchors @ z.T  # (anchors, 2N): target column r + N (mod 2N), own column masked
+            offset, mask = n, True
+        else:
+            anchors = None
+            s = qh @ kh.T      # (N, N): target the diagonal; symmetric adds its columns
+            offset, mask = 0, False
     # SimCLR's 2N-view form (symmetric and intra_view_negatives) has one loss per anchor, i.e.
     # per view (2N); the other forms one per pair (N), a symmetric pair's being the mean of
     # its two directions
@@ -215,13 +217,14 @@ def _info_nce_backward(grad_output, query, key, temperature, reduction, symmetri
     _rowwise.kernels().ce_bwd(dt, s, c["scale"], c["offset"], c["mask"], c["columns"], gy, scale / c["fold"],
                 n_loss, gs, c["nt_s"])
     qh, kh, z = c["qh"], c["kh"], c["z"]
-    if c["intra"]:
-        d_anchor = gs @ z            # through the anchor rows of Z
-        d_all = gs.T @ c["anchors"]  # through Z as the right operand
-        gq1, gq2 = d_anchor[:n], d_all[:n]
-        gk1, gk2 = d_all[n:], (d_anchor[n:] if c["symmetric"] else None)
-    else:                            # gs holds both directions when symmetric
-        gq1, gq2, gk1, gk2 = gs @ kh, None, gs.T @ qh, None
+    with np.errstate(all="ignore"):  # as in _info_nce_setup
+        if c["intra"]:
+            d_anchor = gs @ z            # through the anchor rows of Z
+            d_all = gs.T @ c["anchors"]  # through Z as the right operand
+            gq1, gq2 = d_anchor[:n], d_all[:n]
+            gk1, gk2 = d_all[n:], (d_anchor[n:] if c["symmetric"] else None)
+        else:                            # gs holds both directions when symmetric
+            gq1, gq2, gk1, gk2 = gs @ kh, None, gs.T @ qh, None
     gq, gk = np.empty_like(c["qc"]), np.empty_like(c["kc"])
     _rowwise.kernels().normalize_bwd(dt, c["qc"], gq1, gq2, _rowwise.NORMALIZE_EPS, gq, nt)
     _rowwise.kernels().normalize_bwd(dt, c["kc"], gk1, gk2, _rowwise.NORMALIZE_EPS, gk, nt)

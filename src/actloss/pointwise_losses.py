@@ -115,7 +115,8 @@ def _sum_to(g, shape, dtype):
         lead = g.ndim - len(shape)
         axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
                                           if s == 1 and g.shape[lead + i] != 1)
-        g = np.sum(g, axis=axes, dtype=np.float64).reshape(shape)
+        with np.errstate(all="ignore"):  # inf + -inf is NaN, whatever the caller's np.seterr
+            g = np.sum(g, axis=axes, dtype=np.float64).reshape(shape)
     return narrow(g, dtype)
 
 
@@ -233,7 +234,8 @@ def _regression(term, input, target, weight, params=(), weighted_mean=True, flag
             raise ValueError(f"weight and input must have the same size: weight {w.shape}, "
                              f"input {x.shape}")
         if weighted_mean:
-            divisor = float(np.sum(w, dtype=np.float64))
+            with np.errstate(all="ignore"):  # as _sum_to
+                divisor = float(np.sum(w, dtype=np.float64))
     return x, _Prep(term, shape, res, k, x, t, w=w, params=params, flags=flags,
                     divisor=divisor)
 

@@ -37,7 +37,7 @@ def _cast_dtype(x, dtype):
     dt = np.dtype(dtype)
     if dt not in (F16, F32, F64):
         raise TypeError(f"dtype must be a floating dtype (float16, float32, float64), got {dt}")
-    return x.astype(dt, copy=False)
+    return narrow(x, dt)
 
 
 def _scale(temperature, sign):
@@ -56,8 +56,11 @@ def _shift_for_scale(xk, outer, n, inner, scale, k_dtype):
     extreme) is 0 at the extreme and far below elsewhere, down to the limit temperature -> 0,
     the one-hot of the argmax (ties shared)."""
     with np.errstate(all="ignore"):
-        if not np.max(np.abs(xk)) * abs(scale) > float(np.finfo(k_dtype).max) / 4:
-            return xk, k_dtype  # (NaN anywhere: the kernel's NaN rows as usual)
+        # fmax skips NaN: a NaN row elsewhere must not hide an overflowing one (a NaN row stays
+        # NaN through the shift, its extreme being NaN)
+        if not np.fmax.reduce(np.abs(xk), axis=None, initial=0.0) * abs(scale) \
+                > float(np.finfo(k_dtype).max) / 4:
+            return xk, k_dtype
         rows = xk.reshape(outer, n, inner).astype(np.float64)
         extreme = rows.max(axis=1, keepdims=True) if scale > 0 else rows.min(axis=1, keepdims=True)
         return np.ascontiguousarray((rows - extreme).reshape(xk.shape)), F64

@@ -393,6 +393,7 @@ static const struct fn FNS[] = {
     ROW("mish", 9, mish, 0, 0, f_mish_block, d_mish_block),
     ROW("softplus(beta=1,threshold=20)", 10, softplus, 1.0, 20.0, f_softplus_block, d_softplus_block),
     ROW("softplus(beta=0.7,threshold=20)", 10, softplus, 0.7, 20.0, f_softplus_block, d_softplus_block),
+    ROW("softplus(beta=3,threshold=20)", 10, softplus, 3.0, 20.0, f_softplus_block, d_softplus_block),
     ROW("softsign", 11, softsign, 0, 0, f_softsign_block, d_softsign_block),
     {"sigmoid", 12, al_sigmoid_fwd_f32_loop, al_sigmoid_bwd_f32_loop, al_sigmoid_bwdo_f32_loop,
      {0, 0, 0}, f_sigmoid_block, d_sigmoid_block, dy_sigmoid_block, 0x3f800000u, 0},

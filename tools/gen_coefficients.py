@@ -18,6 +18,8 @@ Prints src/actloss/_kernels/coefficients.py:
 * the zero of silu' in three float32 parts and the Taylor series of (e^d - 1 - d) / d^2 that
   the accurate float32 silu backward uses near it; the same for gelu_tanh's backward, with a
   polynomial fit of the derivative over the distance to its zero; the same for gelu's.
+* the Taylor series of log cosh(z / 2) that the softplus and logsigmoid kernels use near 0
+  (exact rationals from the Bernoulli numbers).
 
     python tools/gen_coefficients.py > src/actloss/_kernels/coefficients.py
 """
@@ -269,6 +271,20 @@ def mish_zero():
     print("MISH_ZERO_Q =", [float(v) for v in p[1:]])
 
 
+SOFTPLUS_NEAR0 = mp.mpf("0.5")  # the softplus/logsigmoid kernels use the series on |z| < it
+
+
+def softplus_near0(n_terms=11):
+    """log cosh(z/2) = sum c_k z^(2k+2), c_k = (4^n - 1) B_2n / (2n (2n)!), n = k + 1 (from
+    tanh's series, log cosh' = tanh)."""
+    c = [(4**n - 1) * mp.bernoulli(2 * n) / (2 * n * mp.factorial(2 * n)) for n in range(1, n_terms + 2)]
+    rest = abs(c[n_terms]) * SOFTPLUS_NEAR0 ** (2 * n_terms + 2)
+    print(f"# log cosh(z/2) = sum LOG_COSH_HALF[k] z^(2k+2) (Taylor); on |z| < {SOFTPLUS_NEAR0} "
+          f"the first omitted term is below {mp.nstr(rest, 3)}")
+    print("SOFTPLUS_NEAR0 =", repr(float(SOFTPLUS_NEAR0)))
+    print("LOG_COSH_HALF =", [float(v) for v in c[:n_terms]])
+
+
 def _float32(v):
     import struct
     return struct.unpack("f", struct.pack("f", float(v)))[0]
@@ -283,6 +299,7 @@ if __name__ == "__main__":
         gelu_tanh_zero()
         gelu_zero()
         mish_zero()
+        softplus_near0()
     else:
         main()
         gelu_fast_fit()
@@ -292,3 +309,4 @@ if __name__ == "__main__":
         gelu_tanh_zero()
         gelu_zero()
         mish_zero()
+        softplus_near0()

@@ -276,7 +276,8 @@ def sigmoid_focal_terms(x, t, alpha=0.25, gamma=2.0):
 def sigmoid_focal_grad(x, t, alpha=0.25, gamma=2.0):
     x, t, p, pc, ce, q, at = _focal_parts(x, t, alpha, gamma)
     dq = (1 - 2 * t) * p * pc
-    # at x = +-inf ce is inf and dq 0: the product's limit is 0 (ce ~ |x|, dq ~ e^-|x|)
-    second = 0.0 if gamma == 0 else np.where(np.isinf(x), 0.0, ce * gamma * q ** (gamma - 1) * dq)
+    # where dq underflows to 0 (|x| > 745, and +-inf) ce may be huge or inf: the product's
+    # limit is 0 (ce ~ |x|, dq ~ e^-|x|)
+    second = 0.0 if gamma == 0 else np.where(dq == 0, 0.0, ce * gamma * q ** (gamma - 1) * dq)
     # p - t as (1 - t) p - t (1 - p): no cancellation where p is near t
     return at * (((1 - t) * p - t * pc) * q ** gamma + second)

@@ -157,11 +157,11 @@ class Bounds:
         elif probs:
             q, _ = R.class_rows(target)
             q = (1.0 - eps) * q + eps / C
-            wq = (w * q).sum(axis=-1, keepdims=True)
+            wq = np.abs(w * q).sum(axis=-1, keepdims=True)  # (q < 0: a fuzzed target)
             L = R.cross_entropy(x, target, weight, reduction="none",
                                 label_smoothing=eps).reshape(n_rows)
             self.E = (4.0 * u + C * e64) * np.abs(L) + wq[:, 0] * (row[:, 0] * u + C * e64)
-            gerr = wq * p * perr + 2.0 * u * (wq * p + w * q)
+            gerr = wq * p * perr + 2.0 * u * (wq * p + np.abs(w * q))
         else:
             t = np.asarray(target).astype(np.int64).reshape(n_rows)
             kept = t != ignore_index

@@ -432,7 +432,11 @@ def test_fuzz_class_losses(name, data):
         gref = RC.cross_entropy_backward(go, x64, t_ref, w64, ii, reduction, ls)
     else:
         gref = RC.nll_loss_backward(go, x64, t_ref, w64, ii, reduction)
-    TC.check_grad(g, gref, res, bounds.grad_tol(go, reduction, den), what + " backward")
+    # a "mean" whose weight total is subnormal: grad_output / total overflows, in the reference
+    # and torch (inf - inf: NaN) as in the kernels (+-inf), where the gradient is finite -- a
+    # known limit (the weights would have to be rescaled first); the contract only
+    if not (reduction == "mean" and 0 < abs(den) < 1e-300):
+        TC.check_grad(g, gref, res, bounds.grad_tol(go, reduction, den), what + " backward")
     l2, g2 = _quiet_call(fg, x, t, w, grad_output=go, **kw)
     assert TC.bits_equal(l2, loss) and TC.bits_equal(g2, g), what + " with_grad"
     assert _snapshot(*arrays) == before, "inputs modified by _with_grad"
@@ -676,7 +680,11 @@ def test_fuzz_prelu_glu_rrelu(data):
             assert np.all((n64[neg] >= lo * (1 - ne)) & (n64[neg] <= hi * (1 + ne))), n64
         assert_close_tol(y, R.rrelu_train(xn, noise), res, 2, 0, err_msg="rrelu training")
         g = _quiet_call(F.rrelu_backward, gy, x, lo, hi, True, noise=noise)
-        assert_close_tol(g, RP.f64(gy) * n64, res, 2, 0, err_msg="rrelu' training")
+        # torch: upper - lower <= 1e-6 is leaky_relu's backward with slope (lower + upper) / 2
+        # (NaN takes the slope: not > 0); wider, grad_output * noise
+        with np.errstate(invalid="ignore"):
+            slope = n64 if hi - lo > 1e-6 else np.where(RP.f64(xn) > 0, 1.0, (lo + hi) / 2)
+        assert_close_tol(g, RP.f64(gy) * slope, res, 2, 0, err_msg="rrelu' training")
     assert _snapshot(x) == before, "input modified"
 
 
@@ -797,3 +805,19 @@ def test_info_nce_subnormal_entry_does_not_leak_fp_state():
     q = np.array([[0.2515, -0.2642]])
     k = np.array([[5e-324, 0.2098]])
     _quiet_call(F.info_nce, q, k, 0.1, reduction="none")
+
+
+def test_glu_and_prelu_read_only_inputs():
+    """Found by test_fuzz_prelu_glu_rrelu: glu (and its backward's grad_output) refused a
+    read-only C-contiguous input with "kernel output must be writeable" (the kernel checked it
+    as an output); prelu's weight likewise."""
+    x = np.arange(-4, 4, dtype=np.float32).reshape(2, 4)
+    w = np.array([0.25], np.float32)
+    gy = np.ones((2, 2), np.float32)
+    expect = (F.glu(x, 1), F.glu_backward(gy, x, 1), F.prelu(x, w), F.prelu_backward(np.ones_like(x), x, w))
+    for a in (x, w, gy):
+        a.flags.writeable = False
+    got = (F.glu(x, 1), F.glu_backward(gy, x, 1), F.prelu(x, w), F.prelu_backward(np.ones_like(x), x, w))
+    for e, g in zip(expect, got):
+        for ea, ga in zip(e if isinstance(e, tuple) else (e,), g if isinstance(g, tuple) else (g,)):
+            np.testing.assert_array_equal(ga, ea)

@@ -215,7 +215,6 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     w = _weights(weight, n_classes)
     t = _class_targets(target, n_rows)
     kept, den = _kept_weight(t, w, ignore_index)
-    dl = _ce_class_dlogp(t, w, n_classes, label_smoothing, kept)
     # the terms torch forms: the target's w_t logp_t (even for w_t = 0: 0 * NaN is NaN) and,
     # with smoothing, every class's w_c logp_c; ignored rows are 0 whatever their logp
     target_only = np.arange(n_classes)[None, :] == np.where(kept, t, -1)[:, None]
@@ -227,7 +226,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     loss_nll = rows(nll, target_only)
     if label_smoothing == 0:
         return _reduce(loss_nll, loss_shape, reduction, den)
-    loss_smooth = rows(dl - nll, kept[:, None])
+    with np.errstate(invalid="ignore"):  # (kept rows only: an ignored row's 0 * inf is no term)
+        smooth = np.where(kept[:, None], -(label_smoothing / n_classes) * w[None, :], 0.0)
+    loss_smooth = rows(smooth, kept[:, None])
     if reduction == "mean":
         # torch divides the NLL and smoothing parts apart: with every kept weight 0, the NLL
         # part's 0 / 0 makes the mean NaN, not the smoothing part's inf
@@ -248,10 +249,18 @@ def cross_entropy_backward(grad_output, input, target, weight=None, ignore_index
     t = _class_targets(target, n_rows)
     kept, den = _kept_weight(t, w, ignore_index)
     g = _row_scale(grad_output, loss_shape, reduction, den, n_rows)
+    eps = label_smoothing
     with np.errstate(invalid="ignore"):  # all ignored: g = NaN (0 / 0) on rows masked below
-        gl = g[:, None] * _ce_class_dlogp(t, w, n_classes, label_smoothing, kept)
         p = np.exp(log_softmax_last(x))
-        gx = np.where(kept[:, None], gl - p * gl.sum(axis=-1, keepdims=True), 0.0)
+        # d loss_r / d x_j = (1 - eps) w_t (p_j - [j == t]) + eps / C (W p_j - w_j), W = sum w:
+        # an infinite w_t gives -inf at the target (torch's chain rule through log_softmax,
+        # gl - p sum(gl), makes that inf - inf = NaN)
+        wt = w[np.where(kept, t, 0)][:, None]
+        onehot = np.arange(n_classes)[None, :] == t[:, None]
+        d = (1.0 - eps) * wt * (p - onehot)
+        if eps > 0:
+            d = d + eps / n_classes * (w.sum() * p - w[None, :])
+        gx = np.where(kept[:, None], g[:, None] * d, 0.0)
     return unrows(gx, np.shape(input))
 
 

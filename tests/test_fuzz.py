@@ -10,7 +10,9 @@ Drawn: every function of actloss.__all__ -- the elementwise activations and thei
 output=, out= aliasing), every pointwise loss case of test_pointwise_losses (+ _backward and
 binary_cross_entropy_with_logits_with_grad), nll_loss / cross_entropy (+ _backward,
 _with_grad), the margin and embedding losses (+ _backward: its contract only, there is no
-independent float64 gradient reference for them). Not drawn: get_num_threads,
+independent float64 gradient reference for them); every reduced loss whose result needs only
+reading its operands, over views of more than 2^31 elements (stride 0 along the batch; not
+info_nce and nt_xent, which compare every pair of the batch). Not drawn: get_num_threads,
 set_num_threads, get_accuracy, set_accuracy, accuracy, show_config (process settings and
 reports, no numerics), ACTIVATIONS and __version__ (constants). The library bugs found here
 are fixed, each with a regression test of its own below.
@@ -470,13 +472,13 @@ _WEIGHT_POOL = [0.0, 1e-30, 1e30, 5e-324, 3.0]
 
 
 def _pool(case, i):
-    """Special values for argument i: the input's, and the variance's; targets keep their
-    drawn values (the reference does not model non-finite targets)."""
+    """Special values for argument i: the input's and the target's (any, NaN and infinities
+    included), the variance's, and probabilities'."""
     if case.func == "binary_cross_entropy" and i in (0, 1):
         return _PROB_POOL if i == 0 else [0.0, 1.0, 0.5, 5e-324, 1.0 - 2.0 ** -53]
     if case.func == "gaussian_nll_loss" and i == 2:
         return _VAR_POOL
-    return None if i == 0 else []
+    return None if i in (0, 1) else []
 
 
 def _scalar_close(got, ref, mag_sum, dtype, rel, ab, what, n):
@@ -824,3 +826,97 @@ def test_glu_and_prelu_read_only_inputs():
     for e, g in zip(expect, got):
         for ea, ga in zip(e if isinstance(e, tuple) else (e,), g if isinstance(g, tuple) else (g,)):
             np.testing.assert_array_equal(ga, ea)
+
+
+# ---- views of more than 2^31 elements, where reading suffices --------------------------------
+
+HUGE_CLASS = ["cross_entropy", "nll_loss", "multi_margin_loss", "multilabel_margin_loss",
+              "cosine_embedding_loss", "triplet_margin_loss", "contrastive_loss"]
+
+
+def _huge(a, n):
+    """a (its first axis of length 1: one sample) broadcast to n samples: a stride-0 view."""
+    return np.broadcast_to(a, (n,) + a.shape[1:])
+
+
+def _huge_problem(data, name, rng):
+    """(small args, kw, float64 reference of the small problem's "sum" and "mean", the sum of
+    the magnitudes its rounding errors scale with): one sample along a first axis of 1."""
+    k = data.draw(st.integers(2, 4), label="k")
+    dtypes = ["<f4", "<f8", ">f4", ">f8"]
+
+    def draw_f(a, label):
+        return data.draw(hostile_like(a, pool=[], dtypes=dtypes), label=label)
+
+    if name in TP.CASE_IDS:
+        case = TP.CASES[TP.CASE_IDS.index(name)]
+        args, kw = case.make(rng, (1, k), np.float64)
+        args = [draw_f(a, f"arg{i}") for i, a in enumerate(args)]
+        kw = {n: draw_f(v, n) if isinstance(v, np.ndarray) else v for n, v in kw.items()}
+        res = _result_dtype(*args, *[v for v in kw.values() if isinstance(v, np.ndarray)])
+        kwr = TP.rparams(kw, res)
+        with np.errstate(all="ignore"):
+            terms = case.terms(args, kwr)
+            d = case.divisor(args, kwr) if case.divisor else None
+            want = {"sum": RP.reduce(terms, "sum"), "mean": RP.reduce(terms, "mean", d)}
+            mag = float(np.sum(np.abs(np.asarray(case.mag(args, kwr), np.float64))))
+        return case.func, args, kw, res, want, mag
+    x = draw_f(rng.normal(0, 2, (1, k)), "input")
+    res = _native(x).dtype
+    if name in ("cross_entropy", "nll_loss"):
+        t = _int_array(data.draw, rng.integers(0, k, (1,)), SIGNED)  # (its layouts: one value)
+        w = data.draw(st.sampled_from([None, rng.uniform(0.25, 2.0, k)]), label="weight")
+        kw = {"weight": w}
+        res = res if w is None else _result_dtype(x, w)
+        if name == "cross_entropy":
+            kw["label_smoothing"] = data.draw(st.sampled_from([0.0, 0.1]), label="smoothing")
+        ref = getattr(RC, name)
+        want = {r: float(ref(RP.f64(x), t.astype(np.int64), weight=w, reduction=r,
+                             **{n: v for n, v in kw.items() if n != "weight"}))
+                for r in ("sum", "mean")}
+        return name, [x, t], kw, res, want, float(np.sum(np.abs(RP.f64(x)))) + math.log(k) + 1
+    if name in ("multi_margin_loss", "multilabel_margin_loss"):
+        t = _int_array(data.draw, rng.integers(0, k, (1,)) if name == "multi_margin_loss"
+                       else rng.integers(-1, k, (1, k)), SIGNED)
+        rows = (RE.multi_margin if name == "multi_margin_loss" else RE.multilabel_margin)(
+            RP.f64(x), t.astype(np.int64))
+        args, kw = [x, t], {}
+    else:
+        ys = [x] + [draw_f(rng.normal(0, 2, (1, k)), f"x{i}")
+                    for i in range(2 if name == "triplet_margin_loss" else 1)]
+        ys64 = [RP.f64(y) for y in ys]
+        res = _result_dtype(*ys)
+        if name == "triplet_margin_loss":
+            args, rows = ys, RE.triplet_margin(*ys64)
+        else:
+            t = rng.choice([-1, 1] if name == "cosine_embedding_loss" else [0, 1], 1)
+            args = ys + [t]
+            rows = (RE.cosine_embedding(*ys64, t) if name == "cosine_embedding_loss"
+                    else RE.contrastive(*ys64, t))
+        kw = {}
+    rows = np.asarray(rows, np.float64)
+    scale = max(float(np.max(np.abs(RP.f64(a)))) for a in args if a.dtype.kind == "f")
+    return name, args, kw, res, {"sum": float(rows.sum()), "mean": float(rows.mean())}, \
+        (2 * scale + 2) ** 2 * (k + 8)
+
+
+@pytest.mark.parametrize("name", [c.id for c in TP.CASES] + HUGE_CLASS)
+@given(data=st.data())
+def test_fuzz_huge_broadcast_views(name, data):
+    """A reduced loss over views of more than 2^31 elements that repeat one sample (stride 0
+    along the batch): the float64 reference of one sample, times the batch size for "sum",
+    read without copying the view out (no MemoryError, a fraction of a second per call)."""
+    rng = _seeded(data)
+    func, args, kw, res, want, mag = _huge_problem(data, name, rng)
+    n = 2 ** 31 + data.draw(st.integers(1, 9), label="n - 2^31")
+    reduction = data.draw(st.sampled_from(["sum", "mean"]), label="reduction")
+    huge = [_huge(a, n) if a.ndim and a.shape[0] == 1 else a for a in args]
+    hkw = {k_: (_huge(v, n) if isinstance(v, np.ndarray) and v.ndim > 1 else v)
+           for k_, v in kw.items()}
+    got = _quiet_call(getattr(F, func), *huge, reduction=reduction, **hkw)
+    assert isinstance(got, np.generic) and got.dtype == res, (type(got), got.dtype)
+    expect = want[reduction] * (n if reduction == "sum" else 1)
+    scale = mag * (n if reduction == "sum" else 1)
+    e = float(np.finfo(res).eps)
+    assert abs(float(got) - expect) <= 4 * e * abs(expect) + 64 * e * scale + 1e-300, \
+        (func, reduction, float(got), expect)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from . import _dispatch
-from ._validate import (as_array, finish_loss, kernel_array, loss_grad_seed, narrow,
+from ._validate import (as_array, distinct_part, finish_loss, kernel_array, loss_grad_seed, narrow,
                         promoted_dtype, real_param, result_dtype)
 
 # torch.nn.functional.normalize's default eps: rows are divided by max(||x||, eps)
@@ -57,6 +57,7 @@ def class_target(target, name="target"):
 
 def check_values(t, allowed, name="target"):
     """Every value of t is one of `allowed` (NaN is not)."""
+    t = distinct_part(t)[0]
     ok = np.zeros(t.shape, bool)
     for v in allowed:
         ok |= t == v
@@ -72,11 +73,23 @@ def pnorm(p, eps):
     return p, real_param(eps, "eps")
 
 
-def reduce(rows, total, reduction, shape, res_dtype):
-    """The loss from per-row float64 losses and their in-order sum."""
+def one_sample(reduction, arrays):
+    """(arrays, 1), or -- for a reduced loss whose operands (the batch along their first axis)
+    all repeat one sample there (stride 0, more than one) -- (their first samples, the batch
+    size): the loss of one sample times the batch size reads a broadcast view of any size
+    without copying it out."""
+    if reduction != "none" and all(a.ndim and a.shape[0] > 1 and a.strides[0] == 0
+                                   for a in arrays):
+        return [a[:1] for a in arrays], arrays[0].shape[0]
+    return arrays, 1
+
+
+def reduce(rows, total, reduction, shape, res_dtype, repeat=1):
+    """The loss from per-row float64 losses and their in-order sum (of rows repeated `repeat`
+    times: see one_sample)."""
     if reduction == "none":
         return narrow(rows.reshape(shape), res_dtype)
-    return finish_loss(reduction, total, rows.size, res_dtype)
+    return finish_loss(reduction, total * repeat, rows.size * repeat, res_dtype)
 
 
 def grad_output(grad_output, reduction, shape):

@@ -157,6 +157,15 @@ def kernel_array(a, dtype=None):
     return a if a.flags.aligned else a.copy()
 
 
+def distinct_part(a):
+    """(a with every axis of stride 0 cut to length 1, how many times that part repeats in a):
+    a broadcast view's elements read once, whatever its size (checks and sums over it)."""
+    cut = tuple(slice(0, 1) if st == 0 and n > 1 else slice(None)
+                for st, n in zip(a.strides, a.shape))
+    part = a[cut]
+    return part, (a.size // part.size if part.size else 1)
+
+
 def flat_view(a):
     """(C-contiguous view, transposed?) of a dense aligned array -- its transpose for Fortran
     order -- or (None, False) for any other layout."""

@@ -21,8 +21,9 @@ import operator
 import numpy as np
 
 from . import _dispatch, _rowwise, _threads
-from ._validate import (KERNEL_INDEX, as_array, check_reduction, finish_loss, kernel_array,
-                        loss_grad_seed, narrow, promoted_dtype, real_param, result_dtype, scalar_float)
+from ._validate import (KERNEL_INDEX, as_array, check_reduction, distinct_part, finish_loss,
+                        kernel_array, loss_grad_seed, narrow, promoted_dtype, real_param,
+                        result_dtype, scalar_float)
 
 # <generated: class_losses.__all__>
 __all__ = ["cross_entropy", "cross_entropy_backward", "cross_entropy_with_grad", "nll_loss",
@@ -39,15 +40,24 @@ def _kernels():
 class _Problem:
     """Checked arguments of one call: kernel-ready arrays, layout and reduction data."""
     __slots__ = ("reduction", "ignore_index", "eps", "probs", "res_dtype", "k_dtype", "dt", "n",
-                 "outer", "inner", "loss_shape", "rows", "x", "shape", "w", "t", "n_threads")
+                 "outer", "inner", "loss_shape", "rows", "x", "shape", "w", "t", "n_threads",
+                 "repeat")
 
     def __init__(self, input, target, weight, ignore_index, reduction, label_smoothing=0.0,
-                 allow_probs=True, name="cross_entropy"):
+                 allow_probs=True, name="cross_entropy", forward=False):
         x = as_array(input)
         shape = x.shape
         if not shape:
             raise ValueError(f"{name}: input must have at least 1 dimension (C,), got a 0-d array")
         t = as_array(target, "target")
+        self.repeat = 1
+        if forward and reduction != "none" and len(shape) > 1 and shape[0] > 1 and \
+                x.strides[0] == 0 and t.shape[:1] == shape[:1] and t.strides[0] == 0 and \
+                t.shape in (shape, shape[:1] + shape[2:]):
+            # a reduced loss over a batch broadcast along N (every sample alike, stride 0):
+            # one sample's total and weight sum times N, without copying out the view
+            self.repeat, x, t = shape[0], x[:1], t[:1]
+            shape = x.shape
         self.reduction = reduction
         self.ignore_index = ii = _int_param(ignore_index, "ignore_index")
         self.eps = eps = real_param(label_smoothing, "label_smoothing")
@@ -148,6 +158,7 @@ class _Problem:
             gx = narrow(gx.reshape(self.shape), self.res_dtype)
         if none:
             return narrow(loss_rows.reshape(self.loss_shape), self.res_dtype), gx
+        total, den = total * self.repeat, den * self.repeat
         # all targets ignored, or no rows: a mean of 0 / 0, NaN as torch
         return finish_loss(self.reduction, _no_weight_nan(self.reduction, total, den), den,
                            self.res_dtype), gx
@@ -235,7 +246,7 @@ def _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothi
     fast = _fast(False, input, target, weight, ignore_index, reduction, label_smoothing)
     if fast is not None:
         return fast[0]
-    p = _Problem(input, target, weight, ignore_index, reduction, label_smoothing)
+    p = _Problem(input, target, weight, ignore_index, reduction, label_smoothing, forward=True)
     return p.run(_ce_kernel(p))[0]
 
 
@@ -264,7 +275,7 @@ def _nll_loss(input, target, weight, ignore_index, reduction):
     if fast is not None:
         return fast[0]
     p = _Problem(input, target, weight, ignore_index, reduction, allow_probs=False,
-                 name="nll_loss")
+                 name="nll_loss", forward=True)
     return p.run("nll")[0]
 
 
@@ -299,6 +310,7 @@ def _scores(x):
 def _class_range(t, n_classes, low=0):
     """Every value of a uint64 t in [low, n_classes) (values past int64 would wrap in the
     conversion to int64; the kernels check the int64 targets' range themselves)."""
+    t = distinct_part(t)[0]
     if t.dtype == np.uint64 and t.size and t.max() >= n_classes:
         bad = t[(t < low) | (t >= n_classes)].flat[0]
         raise ValueError(f"target values must be in [{low}, {n_classes}), got {bad}")
@@ -318,10 +330,13 @@ def _plain_rows(input, target, target_shape):
             and target.flags.c_contiguous and input.flags.aligned and target.flags.aligned)
 
 
-def _multi_margin_args(input, target, p, margin, weight, reduction):
+def _multi_margin_args(input, target, p, margin, weight, reduction, forward=False):
+    """(x, its (rows, C) kernel array, int64 targets, weights, p, margin, loss shape, result
+    and kernel dtypes, how many times the rows repeat (forward: _rowwise.one_sample))."""
     if (weight is None and type(p) is int and (p == 1 or p == 2) and type(margin) is float
             and _plain_rows(input, target, np.shape(input)[:1])):
-        return input, input, target, _NO_WEIGHTS, p, margin, target.shape, input.dtype, input.dtype
+        return (input, input, target, _NO_WEIGHTS, p, margin, target.shape, input.dtype,
+                input.dtype, 1)
     if isinstance(p, (bool, np.bool_)) or not isinstance(p, (numbers.Real, np.integer)):
         raise TypeError(f"p must be 1 or 2, got {type(p).__name__}")
     if p != 1 and p != 2:
@@ -336,6 +351,10 @@ def _multi_margin_args(input, target, p, margin, weight, reduction):
         raise ValueError(f"target must be 1-D with one class index per row of input ({n_rows}), "
                          f"got shape {t.shape} for input of shape {x.shape}")
     _class_range(t, n_classes)
+    repeat = 1
+    if forward and x.ndim == 2:
+        (x, t), repeat = _rowwise.one_sample(reduction, [x, t])
+        n_rows = x.shape[0]
     if weight is None:
         w = _NO_WEIGHTS
     else:
@@ -347,20 +366,20 @@ def _multi_margin_args(input, target, p, margin, weight, reduction):
         w = kernel_array(w, np.float64)
     xr = kernel_array(x, k_dtype).reshape(n_rows, n_classes)
     ti = kernel_array(t, np.int64).reshape(-1)
-    return x, xr, ti, w, int(p), margin, t.shape, res_dtype, k_dtype
+    return x, xr, ti, w, int(p), margin, t.shape, res_dtype, k_dtype, repeat
 
 
 def _multi_margin_loss(input, target, p, margin, weight, reduction):
-    _, xr, ti, w, p, margin, shape, res_dtype, k_dtype = _multi_margin_args(
-        input, target, p, margin, weight, reduction)
+    _, xr, ti, w, p, margin, shape, res_dtype, k_dtype, repeat = _multi_margin_args(
+        input, target, p, margin, weight, reduction, forward=True)
     rows = np.empty(xr.shape[0])
     total = _rowwise.kernels().multi_margin_fwd(KERNEL_INDEX[k_dtype], xr, ti, w, p, margin, rows,
                                   _threads.threads_for(xr.size, True))
-    return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
+    return _rowwise.reduce(rows, total, reduction, shape, res_dtype, repeat)
 
 
 def _multi_margin_loss_backward(grad_output, input, target, p, margin, weight, reduction):
-    x, xr, ti, w, p, margin, shape, res_dtype, k_dtype = _multi_margin_args(
+    x, xr, ti, w, p, margin, shape, res_dtype, k_dtype, _ = _multi_margin_args(
         input, target, p, margin, weight, reduction)
     gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
     gx = np.empty_like(xr)
@@ -371,9 +390,11 @@ def _multi_margin_loss_backward(grad_output, input, target, p, margin, weight, r
 
 # ---- multilabel_margin_loss ------------------------------------------------------------------
 
-def _multilabel_args(input, target, reduction):
+def _multilabel_args(input, target, reduction, forward=False):
+    """(x, its (rows, C) kernel array, int64 targets, loss shape, result and kernel dtypes,
+    how many times the rows repeat (forward: _rowwise.one_sample))."""
     if _plain_rows(input, target, np.shape(input)):
-        return input, input, target, input.shape[:1], input.dtype, input.dtype
+        return input, input, target, input.shape[:1], input.dtype, input.dtype, 1
     (x,), res_dtype, k_dtype = _rowwise.floats((input, "input"))
     n_rows, n_classes = _scores(x)
     t = _rowwise.class_target(target)
@@ -384,22 +405,27 @@ def _multilabel_args(input, target, reduction):
         raise ValueError(f"target must have {n_classes} entries (input's shape), got shape "
                          f"{t.shape}")
     _class_range(t, n_classes, low=-1)
+    shape = (n_rows,) if x.ndim == 2 else ()
+    repeat = 1
+    if forward and x.ndim == 2:
+        (x, t), repeat = _rowwise.one_sample(reduction, [x, t])
+        n_rows = x.shape[0]
     xr = kernel_array(x, k_dtype).reshape(n_rows, n_classes)
     ti = kernel_array(t, np.int64).reshape(n_rows, n_classes)
-    shape = (n_rows,) if x.ndim == 2 else ()
-    return x, xr, ti, shape, res_dtype, k_dtype
+    return x, xr, ti, shape, res_dtype, k_dtype, repeat
 
 
 def _multilabel_margin_loss(input, target, reduction):
-    _, xr, ti, shape, res_dtype, k_dtype = _multilabel_args(input, target, reduction)
+    _, xr, ti, shape, res_dtype, k_dtype, repeat = _multilabel_args(input, target, reduction,
+                                                                    forward=True)
     rows = np.empty(xr.shape[0])
     total = _rowwise.kernels().multilabel_fwd(KERNEL_INDEX[k_dtype], xr, ti, rows,
                                 _threads.threads_for(xr.size, True))
-    return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
+    return _rowwise.reduce(rows, total, reduction, shape, res_dtype, repeat)
 
 
 def _multilabel_margin_loss_backward(grad_output, input, target, reduction):
-    x, xr, ti, shape, res_dtype, k_dtype = _multilabel_args(input, target, reduction)
+    x, xr, ti, shape, res_dtype, k_dtype, _ = _multilabel_args(input, target, reduction)
     gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
     gx = np.empty_like(xr)
     _rowwise.kernels().multilabel_bwd(KERNEL_INDEX[k_dtype], xr, ti, gy, scale, gx,

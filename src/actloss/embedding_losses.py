@@ -35,7 +35,9 @@ __all__ = ["cosine_embedding_loss", "cosine_embedding_loss_backward", "triplet_m
 
 # ---- cosine_embedding_loss -------------------------------------------------------------------
 
-def _cosine_args(input1, input2, target, margin, reduction):
+def _cosine_args(input1, input2, target, margin, reduction, forward=False):
+    """(x1, x2, their (rows, D) kernel arrays, float64 targets, margin, loss shape, result and
+    kernel dtypes, how many times the rows repeat (forward: _rowwise.one_sample))."""
     margin = real_param(margin, "margin")
     (x1, x2), res_dtype, k_dtype = _rowwise.floats((input1, "input1"), (input2, "input2"))
     t = _rowwise.real_target(target)
@@ -54,23 +56,26 @@ def _cosine_args(input1, input2, target, margin, reduction):
         raise ValueError(f"target has shape {t.shape}, expected {x1.shape[:-1]} (one per row of "
                          f"input1)")
     _rowwise.check_values(t, (1, -1))
-    a, b = _rowwise.rows(x1, k_dtype), _rowwise.rows(x2, k_dtype)
-    t64 = kernel_array(t, np.float64).reshape(-1)
-    return x1, x2, a, b, t64, margin, t.shape, res_dtype, k_dtype
+    shape, repeat, (y1, y2, u) = t.shape, 1, (x1, x2, t)
+    if forward and t.ndim == 1:
+        (y1, y2, u), repeat = _rowwise.one_sample(reduction, [x1, x2, t])
+    a, b = _rowwise.rows(y1, k_dtype), _rowwise.rows(y2, k_dtype)
+    t64 = kernel_array(u, np.float64).reshape(-1)
+    return x1, x2, a, b, t64, margin, shape, res_dtype, k_dtype, repeat
 
 
 def _cosine_embedding_loss(input1, input2, target, margin, reduction):
-    _, _, a, b, t, margin, shape, res_dtype, k_dtype = _cosine_args(input1, input2, target,
-                                                                   margin, reduction)
+    _, _, a, b, t, margin, shape, res_dtype, k_dtype, repeat = _cosine_args(
+        input1, input2, target, margin, reduction, forward=True)
     rows = np.empty(a.shape[0])
     total = _rowwise.kernels().cosine_fwd(KERNEL_INDEX[k_dtype], a, b, t, margin, rows,
                             _threads.threads_for(a.size, True))
-    return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
+    return _rowwise.reduce(rows, total, reduction, shape, res_dtype, repeat)
 
 
 def _cosine_embedding_loss_backward(grad_output, input1, input2, target, margin, reduction):
-    x1, x2, a, b, t, margin, shape, res_dtype, k_dtype = _cosine_args(input1, input2, target,
-                                                                      margin, reduction)
+    x1, x2, a, b, t, margin, shape, res_dtype, k_dtype, _ = _cosine_args(
+        input1, input2, target, margin, reduction)
     gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
     g1, g2 = np.empty_like(a), np.empty_like(b)
     _rowwise.kernels().cosine_bwd(KERNEL_INDEX[k_dtype], a, b, t, margin, gy, scale, g1, g2,
@@ -81,7 +86,9 @@ def _cosine_embedding_loss_backward(grad_output, input1, input2, target, margin,
 # ---- triplet_margin_loss ---------------------------------------------------------------------
 
 
-def _triplet_args(anchor, positive, negative, margin, p, eps, swap, reduction):
+def _triplet_args(anchor, positive, negative, margin, p, eps, swap, reduction, forward=False):
+    """(the three arrays, their (rows, D) kernel arrays, margin, p, eps, swap, loss shape, result
+    and kernel dtypes, how many times the rows repeat (forward: _rowwise.one_sample))."""
     margin = real_param(margin, "margin")
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
@@ -92,21 +99,22 @@ def _triplet_args(anchor, positive, negative, margin, p, eps, swap, reduction):
         raise ValueError(f"anchor, positive and negative must have the same number of "
                          f"dimensions, got shapes {xs[0].shape}, {xs[1].shape}, {xs[2].shape}")
     _rowwise.same_shape(xs, names)
-    rows = [_rowwise.rows(x, k_dtype) for x in xs]
-    return xs, rows, margin, p, eps, swap, xs[0].shape[:-1], res_dtype, k_dtype
+    ys, repeat = _rowwise.one_sample(reduction, xs) if forward and xs[0].ndim > 1 else (xs, 1)
+    rows = [_rowwise.rows(y, k_dtype) for y in ys]
+    return xs, rows, margin, p, eps, swap, xs[0].shape[:-1], res_dtype, k_dtype, repeat
 
 
 def _triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction):
-    _, (a, q, n), margin, p, eps, swap, shape, res_dtype, k_dtype = _triplet_args(
-        anchor, positive, negative, margin, p, eps, swap, reduction)
+    _, (a, q, n), margin, p, eps, swap, shape, res_dtype, k_dtype, repeat = _triplet_args(
+        anchor, positive, negative, margin, p, eps, swap, reduction, forward=True)
     rows = np.empty(a.shape[0])
     total = _rowwise.kernels().triplet_fwd(KERNEL_INDEX[k_dtype], a, q, n, margin, p, eps, swap, rows,
                              _threads.threads_for(a.size, p in (0.0, 1.0, 2.0, math.inf)))
-    return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
+    return _rowwise.reduce(rows, total, reduction, shape, res_dtype, repeat)
 
 
 def _triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin, p, eps, swap, reduction):
-    xs, (a, q, n), margin, p, eps, swap, shape, res_dtype, k_dtype = _triplet_args(
+    xs, (a, q, n), margin, p, eps, swap, shape, res_dtype, k_dtype, _ = _triplet_args(
         anchor, positive, negative, margin, p, eps, swap, reduction)
     gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
     ga, gq, gn = np.empty_like(a), np.empty_like(q), np.empty_like(n)
@@ -117,7 +125,9 @@ def _triplet_margin_loss_backward(grad_output, anchor, positive, negative, margi
 
 # ---- contrastive_loss ------------------------------------------------------------------------
 
-def _contrastive_args(x1, x2, target, margin, reduction, p, eps):
+def _contrastive_args(x1, x2, target, margin, reduction, p, eps, forward=False):
+    """((x1, x2), their (rows, D) kernel arrays, float64 targets, margin, p, eps, loss shape,
+    result and kernel dtypes, how many times the rows repeat (forward: _rowwise.one_sample))."""
     margin = real_param(margin, "margin")
     if not margin >= 0:
         raise ValueError(f"margin must be >= 0, got {margin}")
@@ -130,22 +140,24 @@ def _contrastive_args(x1, x2, target, margin, reduction, p, eps):
         raise ValueError(f"target has shape {t.shape}, expected {shape} (one per pair: x1's "
                          f"shape without its last dimension)")
     _rowwise.check_values(t, (1, 0))
-    t64 = kernel_array(t, np.float64).reshape(-1)
-    return (a, b), _rowwise.rows(a, k_dtype), _rowwise.rows(b, k_dtype), t64, margin, p, eps, shape, res_dtype, \
-        k_dtype
+    (y1, y2, u), repeat = (_rowwise.one_sample(reduction, [a, b, t]) if forward and t.ndim
+                           else ((a, b, t), 1))
+    t64 = kernel_array(u, np.float64).reshape(-1)
+    return ((a, b), _rowwise.rows(y1, k_dtype), _rowwise.rows(y2, k_dtype), t64, margin, p, eps,
+            shape, res_dtype, k_dtype, repeat)
 
 
 def _contrastive_loss(x1, x2, target, margin, reduction, p, eps):
-    _, a, b, t, margin, p, eps, shape, res_dtype, k_dtype = _contrastive_args(
-        x1, x2, target, margin, reduction, p, eps)
+    _, a, b, t, margin, p, eps, shape, res_dtype, k_dtype, repeat = _contrastive_args(
+        x1, x2, target, margin, reduction, p, eps, forward=True)
     rows = np.empty(a.shape[0])
     total = _rowwise.kernels().contrastive_fwd(KERNEL_INDEX[k_dtype], a, b, t, margin, p, eps, rows,
                                  _threads.threads_for(a.size, p in (0.0, 1.0, 2.0, math.inf)))
-    return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
+    return _rowwise.reduce(rows, total, reduction, shape, res_dtype, repeat)
 
 
 def _contrastive_loss_backward(grad_output, x1, x2, target, margin, reduction, p, eps):
-    xs, a, b, t, margin, p, eps, shape, res_dtype, k_dtype = _contrastive_args(
+    xs, a, b, t, margin, p, eps, shape, res_dtype, k_dtype, _ = _contrastive_args(
         x1, x2, target, margin, reduction, p, eps)
     gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
     g1, g2 = np.empty_like(a), np.empty_like(b)

@@ -27,9 +27,9 @@ import numbers
 import numpy as np
 
 from . import _dispatch, _ops, _threads
-from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, finish_loss,
-                        kernel_array, loss_grad_seed, narrow, promoted_dtype, real_param, result_dtype,
-                        scalar_float, to_scalar, warn_caller)
+from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, distinct_part,
+                        finish_loss, kernel_array, loss_grad_seed, narrow, promoted_dtype,
+                        real_param, result_dtype, scalar_float, to_scalar, warn_caller)
 
 # <generated: pointwise_losses.__all__>
 __all__ = ["mse_loss", "mse_loss_backward", "l1_loss", "l1_loss_backward", "smooth_l1_loss",
@@ -120,20 +120,32 @@ def _sum_to(g, shape, dtype):
     return narrow(g, dtype)
 
 
+def _repeated(shape, operands, axes=None):
+    """(the operands (None kept) broadcast to shape and cut to one slice, how many times the
+    slice repeats) when every operand is broadcast (has stride 0) along some of the first
+    `axes` axes of shape (all by default), else None. A reduced loss is then the slice's sum
+    times the count: a broadcast view of any size is read without being copied out in full."""
+    views = [None if v is None else np.broadcast_to(v, shape) for v in operands]
+    rep = [i for i, n in enumerate(shape[:axes])
+           if n > 1 and all(v is None or v.strides[i] == 0 for v in views)]
+    if not rep:
+        return None
+    cut = tuple(slice(0, 1) if i in rep else slice(None) for i in range(len(shape)))
+    return [None if v is None else v[cut] for v in views], math.prod(shape[i] for i in rep)
+
+
 class _Prep:
     """What a loss and its backward share: the kernel row, the loss shape, dtypes, the
-    operands broadcast to the loss shape, parameters, flags and the divisor of "mean"."""
-    __slots__ = ("term", "shape", "res", "k", "x", "t", "a", "w", "params", "flags",
+    operands (x, t, a, w; made kernel arrays of the loss shape when a kernel first needs
+    them), parameters, flags and the divisor of "mean"."""
+    __slots__ = ("term", "shape", "res", "k", "raw", "arrays", "params", "flags",
                  "divisor", "n")
 
     def __init__(self, term, shape, res, k, x, t, a=None, w=None, params=(), flags=0,
                  divisor=None):
         self.term, self.shape, self.res, self.k = term, shape, res, k
         self.n = math.prod(shape)
-        self.x = _operand(x, shape, k)
-        self.t = _operand(t, shape, k)
-        self.a = None if a is None else _operand(a, shape, k)
-        self.w = None if w is None else _operand(w, shape, k)
+        self.raw, self.arrays = (x, t, a, w), None
         # torch converts scalar parameters to the computing dtype: so do we (beta = 0.7 is
         # float32(0.7) for float32 input, so kinks sit where torch has them)
         self.flags = flags
@@ -145,13 +157,29 @@ class _Prep:
             self.params = (0.0, 0.0, 0.0)
         self.divisor = self.n if divisor is None else divisor
 
+    def operands(self):
+        """x, t, a, w (a, w None when absent) broadcast to the loss shape as kernel arrays."""
+        if self.arrays is None:
+            self.arrays = tuple(None if v is None else _operand(v, self.shape, self.k)
+                                for v in self.raw)
+        return self.arrays
+
     def args(self):
         """(term, dt, has weight, has third operand, flags) of the kernel calls."""
-        return (_TERM[self.term], KERNEL_INDEX[self.k], self.w is not None,
-                self.a is not None, self.flags)
+        return (_TERM[self.term], KERNEL_INDEX[self.k], self.raw[3] is not None,
+                self.raw[2] is not None, self.flags)
 
-    def threads(self):
-        return _threads.threads_for(self.n, _ROW[self.term].cheap)
+    def threads(self, n=None):
+        return _threads.threads_for(self.n if n is None else n, _ROW[self.term].cheap)
+
+    def repeated_slice(self):
+        """(kernel operands of one slice, how many times it repeats), or None: see _repeated."""
+        rep = _repeated(self.shape, self.raw)
+        if rep is None:
+            return None
+        part, count = rep
+        return tuple(None if v is None else _operand(v, part[0].shape, self.k)
+                     for v in part), count
 
 
 def _flags(term, **values):
@@ -165,9 +193,16 @@ def _forward(P, reduction):
     if reduction == "none":
         y = np.empty(P.shape, P.k)
         if P.n:
-            K.fwd(0, *P.args(), P.x, P.t, P.a, P.w, y, *P.params, P.threads())
+            K.fwd(0, *P.args(), *P.operands(), y, *P.params, P.threads())
         return narrow(y, P.res)
-    s = K.fwd(1, *P.args(), P.x, P.t, P.a, P.w, None, *P.params, P.threads()) if P.n else 0.0
+    if not P.n:
+        return finish_loss(reduction, 0.0, P.divisor, P.res)
+    repeated = P.repeated_slice()
+    if repeated is None:
+        s = K.fwd(1, *P.args(), *P.operands(), None, *P.params, P.threads())
+    else:
+        part, count = repeated
+        s = K.fwd(1, *P.args(), *part, None, *P.params, P.threads(part[0].size)) * count
     return finish_loss(reduction, s, P.divisor, P.res)
 
 
@@ -177,7 +212,7 @@ def _backward(P, grad_output, reduction, grad2=False):
     gx = np.empty(P.shape, P.k)
     ga = np.empty(P.shape, P.k) if grad2 else None
     if P.n:
-        _kernels().bwd(*P.args(), g, c, P.x, P.t, P.a, P.w, gx, ga, *P.params, P.threads())
+        _kernels().bwd(*P.args(), g, c, *P.operands(), gx, ga, *P.params, P.threads())
     return gx, ga
 
 
@@ -234,8 +269,9 @@ def _regression(term, input, target, weight, params=(), weighted_mean=True, flag
             raise ValueError(f"weight and input must have the same size: weight {w.shape}, "
                              f"input {x.shape}")
         if weighted_mean:
+            part, repeats = distinct_part(w)
             with np.errstate(all="ignore"):  # as _sum_to
-                divisor = float(np.sum(w, dtype=np.float64))
+                divisor = float(np.sum(part, dtype=np.float64)) * repeats
     return x, _Prep(term, shape, res, k, x, t, w=w, params=params, flags=flags,
                     divisor=divisor)
 
@@ -346,6 +382,7 @@ def _huber_loss_backward(grad_output, input, target, reduction, delta, weight):
 def _in_unit_interval(a, name):
     """Every element of a in [0, 1]; NaN fails (torch's check, as a ValueError)."""
     if a.size:
+        a = distinct_part(a)[0]
         lo, hi = np.minimum.reduce(a, axis=None), np.maximum.reduce(a, axis=None)
         if not (lo >= 0 and hi <= 1):
             raise ValueError(f"all elements of {name} should be between 0 and 1 (found values "
@@ -421,7 +458,7 @@ def _binary_cross_entropy_with_logits_with_grad(input, target, weight, reduction
     y = np.empty(P.shape, P.k) if reduction == "none" else None
     s = 0.0
     if P.n:
-        s = _kernels().fused(*P.args(), g, c, P.x, P.t, P.a, P.w, y, gx, *P.params,
+        s = _kernels().fused(*P.args(), g, c, *P.operands(), y, gx, *P.params,
                              P.threads())
     gx = _sum_to(gx, x.shape, _grad_dtype(x, "input"))
     if reduction == "none":
@@ -477,7 +514,7 @@ def _gaussian(input, target, var, full, eps, reduction):
     else:
         v = as_array(var, "var")
         res, k = _dtypes((x, "input"), (v, "var"), aux=((t, "target"),))
-        if v.size and np.fmin.reduce(v, axis=None) < 0:
+        if v.size and np.fmin.reduce(distinct_part(v)[0], axis=None) < 0:
             raise ValueError("var has negative entry/entries")
         v_shape = v.shape
         if v.shape != x.shape:
@@ -617,8 +654,12 @@ def _multilabel(input, target, weight, reduction):
         aux += ((w, "weight"),)
         _broadcasts_to(w, x.shape, "weight")
     res, k = _dtypes((x, "input"), aux=aux)
+    return reduction, x, t, w, res, k
+
+
+def _multilabel_operands(x, t, w, k):
+    """(x, t, w, w's row stride, n_rows) as the row kernels read them."""
     C = x.shape[-1]
-    n_rows = math.prod(x.shape[:-1])
     xk, tk = _operand(x, x.shape, k), _operand(t, x.shape, k)
     ws = 0
     if w is not None:
@@ -627,28 +668,34 @@ def _multilabel(input, target, weight, reduction):
         else:
             w = _operand(w, x.shape, k)
             ws = C
-    return reduction, x, xk, tk, w, ws, n_rows, C, res, k
+    return xk, tk, w, ws, math.prod(x.shape[:-1])
 
 
 def _multilabel_soft_margin_loss(input, target, weight, reduction):
-    reduction, _, xk, tk, w, ws, n_rows, C, res, k = _multilabel(input, target, weight,
-                                                                 reduction)
+    reduction, x, t, w, res, k = _multilabel(input, target, weight, reduction)
     K = _kernels()
     args = (_TERM["multilabel_soft_margin"], KERNEL_INDEX[k], w is not None)
-    nt = _threads.threads_for(n_rows * C, False)
-    shape = np.shape(input)[:-1]
+    C, n_rows, count = x.shape[-1], math.prod(x.shape[:-1]), 1
     if reduction == "none":
-        y = np.empty(shape, k)
+        xk, tk, w, ws, _ = _multilabel_operands(x, t, w, k)
+        y = np.empty(x.shape[:-1], k)
         if n_rows:
-            K.rows_fwd(*args, xk, tk, w, ws, y, n_rows, C, 0.0, 0.0, 0.0, nt)
+            K.rows_fwd(*args, xk, tk, w, ws, y, n_rows, C, 0.0, 0.0, 0.0,
+                       _threads.threads_for(x.size, False))
         return narrow(y, res)
-    s = K.rows_fwd(*args, xk, tk, w, ws, None, n_rows, C, 0.0, 0.0, 0.0, nt) if n_rows else 0.0
-    return finish_loss(reduction, s, n_rows, res)
+    rep = _repeated(x.shape, (x, t, w), x.ndim - 1)  # rows repeated: one of them, times count
+    if rep is not None:
+        (x, t, w), count = rep
+    xk, tk, w, ws, rows = _multilabel_operands(x, t, w, k)
+    s = K.rows_fwd(*args, xk, tk, w, ws, None, rows, C, 0.0, 0.0, 0.0,
+                   _threads.threads_for(rows * C, False)) if n_rows else 0.0
+    return finish_loss(reduction, s * count, n_rows, res)
 
 
 def _multilabel_soft_margin_loss_backward(grad_output, input, target, weight, reduction):
-    reduction, x, xk, tk, w, ws, n_rows, C, res, k = _multilabel(input, target, weight,
-                                                                 reduction)
+    reduction, x, t, w, res, k = _multilabel(input, target, weight, reduction)
+    xk, tk, w, ws, n_rows = _multilabel_operands(x, t, w, k)
+    C = x.shape[-1]
     g, c = loss_grad_seed(grad_output, reduction, x.shape[:-1], n_rows, k)
     gx = np.empty(x.shape, k)
     if x.size:

@@ -195,6 +195,56 @@ def test_softplus_threshold_decided_in_float32():
     assert F.softplus(x64, beta=3, threshold=10)[0] == x64[0]
 
 
+def _around(p, dtype, k=3):
+    """The k values of dtype on each side of dtype(p), and dtype(p), for p and -p."""
+    out = []
+    for v in (dtype(p), dtype(-p)):
+        lo = hi = v
+        out.append(v)
+        for _ in range(k):
+            lo, hi = np.nextafter(lo, dtype(-np.inf)), np.nextafter(hi, dtype(np.inf))
+            out += [lo, hi]
+    return np.array(out, dtype)
+
+
+# Each piecewise function's branch as torch decides it: the parameter converted to the input's
+# dtype first, then compared with the input in that dtype (numpy here, in the input's dtype).
+_PIECEWISE = {
+    "hardshrink": (lambda x, p: F.hardshrink(x, p),
+                   lambda x, p: np.where((x >= -p) & (x <= p), 0, x)),
+    "softshrink": (lambda x, p: F.softshrink(x, p),
+                   lambda x, p: np.where(x > p, x - p, np.where(x < -p, x + p, 0))),
+    "threshold": (lambda x, p: F.threshold(x, p, 5.0), lambda x, p: np.where(x > p, x, 5)),
+    "hardtanh": (lambda x, p: F.hardtanh(x, -p, 2 * p), lambda x, p: np.clip(x, -p, 2 * p)),
+    "hardshrink'": (lambda x, p: F.hardshrink_backward(np.ones_like(x), x, p),
+                    lambda x, p: np.where((x >= -p) & (x <= p), 0, 1)),
+    "softshrink'": (lambda x, p: F.softshrink_backward(np.ones_like(x), x, p),
+                    lambda x, p: np.where((x > p) | (x < -p), 1, 0)),
+    "hardtanh'": (lambda x, p: F.hardtanh_backward(np.ones_like(x), x, -p, 2 * p),
+                  lambda x, p: np.where((x > -p) & (x < 2 * p), 1, 0)),
+    "smooth_l1'": (lambda x, p: F.smooth_l1_loss_backward(
+                       np.ones_like(x), x, np.zeros_like(x), reduction="none", beta=p),
+                   lambda x, p: np.where(np.abs(x) < p, x / p, np.sign(x))),
+    "rrelu(eval)": (lambda x, p: F.rrelu(x, p, 2 * p, training=False),
+                    lambda x, p: np.where(x >= 0, x, x * ((p + 2 * p) / 2))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_PIECEWISE))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("p", [0.1, 0.3, 0.7, 1.1])
+def test_piecewise_branch_decided_in_input_precision(name, dtype, p):
+    """issue 13: where double(p) and dtype(p) differ, an input equal to dtype(p) or next to
+    it takes torch's branch (a comparison in double took the other one: softplus's case)."""
+    f, expect = _PIECEWISE[name]
+    x = _around(p, dtype)
+    pd = dtype(p)
+    want = expect(x, pd).astype(dtype)
+    got = f(x, p)
+    np.testing.assert_allclose(got, want, rtol=2 * np.finfo(dtype).eps, atol=0,
+                               err_msg=f"{name} at {p} ({np.dtype(dtype).name})")
+
+
 @pytest.mark.parametrize("probs", [False, True])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_infinite_class_weight_gives_inf(probs, reduction):

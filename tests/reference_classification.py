@@ -261,6 +261,10 @@ def cross_entropy_backward(grad_output, input, target, weight=None, ignore_index
         if eps > 0:
             d = d + eps / n_classes * (w.sum() * p - w[None, :])
         gx = np.where(kept[:, None], g[:, None] * d, 0.0)
+        if reduction == "mean" and den == 0:
+            # every kept weight 0: torch's NLL part, 0 / 0, makes every kept row's gradient
+            # NaN, whatever the smoothing part's (W p - w) / 0 is
+            gx = np.where(kept[:, None], np.nan, np.zeros_like(gx))
     return unrows(gx, np.shape(input))
 
 

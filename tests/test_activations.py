@@ -852,10 +852,13 @@ def test_matches_torch(spec, params, dtype, rng):
     rel, ab = _torch_tol(spec, "bwd", dtype, x)
     # Where torch's own gradient is off the float64 reference (e.g. its tanh-gelu derivative
     # is exactly 0 once tanh rounds to -1, silu's and mish's lose digits to 1 - s), the
-    # comparison is against the reference (test_backward_matches_reference), not torch.
+    # comparison is against the reference (test_backward_matches_reference), not torch. "Off"
+    # is beyond half the tolerance: torch just inside the tolerance on one side of the exact
+    # value and a correctly rounded result on the other can differ by more than the whole
+    # (float64 silu' at x = 12.65: torch 3.9 eps below, actloss 0.3 eps above).
     g_ref = R.as_f64(ref_grad(spec, gy, x, params, dtype))
-    tol_ref = (rel * np.finfo(dtype).eps * np.abs(g_ref) + ab * np.finfo(dtype).eps
-               * np.abs(R.as_f64(gy)))
+    tol_ref = 0.5 * (rel * np.finfo(dtype).eps * np.abs(g_ref) + ab * np.finfo(dtype).eps
+                     * np.abs(R.as_f64(gy)))
     with np.errstate(invalid="ignore"):
         keep &= ~(np.abs(R.as_f64(g_torch) - g_ref) > tol_ref)
     assert_close_tol(g[keep], g_torch[keep], dtype, rel[keep], (ab * np.abs(R.as_f64(gy)))[keep],

@@ -18,6 +18,8 @@ Prints src/actloss/_kernels/coefficients.py:
 * the zero of silu' in three float32 parts and the Taylor series of (e^d - 1 - d) / d^2 that
   the accurate float32 silu backward uses near it; the same for gelu_tanh's backward, with a
   polynomial fit of the derivative over the distance to its zero; the same for gelu's.
+* for the float64 backward kernels, the zeros of silu', gelu', gelu_tanh' and mish' as three
+  doubles and each derivative over the distance to its zero as a polynomial on a window.
 * the Taylor series of log cosh(z / 2) that the softplus and logsigmoid kernels use near 0
   (exact rationals from the Bernoulli numbers).
 
@@ -96,6 +98,10 @@ def main(m=9, k=10):
     print("NORMAL_T_SCALE =", T_SCALE)
     print("NORMAL_TAIL_P =", [float(v) for v in p])
     print("NORMAL_TAIL_Q =", [float(v) for v in q])
+    # the coefficients' rounding to double moves G by ~2^-55: the float64 gelu backward, where
+    # 0.5 G and x phi(x) / exp(-x^2/2) cancel, adds these low parts to hold the fit's 2^-58
+    print("NORMAL_TAIL_P_LO =", [float(v - mp.mpf(float(v))) for v in p])
+    print("NORMAL_TAIL_Q_LO =", [float(v - mp.mpf(float(v))) for v in q])
     # float32 results need ~1e-12 only (computed in double, rounded once to float)
     err32, p32, q32 = rational_fit(normal_tail_scaled, NORMAL_SPLIT / T_SCALE, NORMAL_MAX / T_SCALE, 6, 7)
     print(f"# the same for float32 results, degrees (6, 7): max relative error {mp.nstr(err32, 3)}")
@@ -240,35 +246,64 @@ def gelu_zero():
     print("GELU_ZERO_P =", [float(v) for v in p])
 
 
-MISH_ZERO_WINDOW = mp.mpf(2) ** -6  # the float64 mish backward's polynomial runs on |x - x0| < it
+def _silu_deriv(x):
+    s = 1 / (1 + mp.exp(-x))
+    return s * (1 + x * (1 - s))
 
 
-def mish_zero():
-    """x0, the zero of mish', as two doubles, and mish'(x0 + d) / d = P0 + d Q(d) on the window
-    (Chebyshev, to 2^-58 relative), P0 as two doubles: the float64 kernel's double-double form
-    is accurate to ~2^-60 absolutely (its exp pair), too little for the relative accuracy where
-    the derivative is near 0 (24 ULP at 4e-4 from x0)."""
-    def deriv(x):
-        t = mp.tanh(mp.log1p(mp.exp(x)))
-        return t + x * (1 - t * t) / (1 + mp.exp(-x))
-    x0 = mp.findroot(deriv, -1.19)
-    w = MISH_ZERO_WINDOW
-    g = lambda d: deriv(x0 + d) / d if d else mp.diff(deriv, x0)  # noqa: E731
-    degree = 3
-    while True:
-        poly = mp.chebyfit(g, [-w, w], degree + 1)
-        err = max(abs(mp.polyval(poly, d) / g(d) - 1) for d in mp.linspace(-w, w, 201))
-        if err < mp.mpf(2) ** -58:
-            break
-        degree += 1
-    p = poly[::-1]
-    hi = float(x0)
-    print(f"# x0 = {mp.nstr(x0, 20)}, the zero of mish', as two doubles; mish'(x0 + d) / d on "
-          f"|d| < 2^-6, degree {degree}: max relative error {mp.nstr(err, 3)}")
-    print("MISH_ZERO_WINDOW =", repr(float(w)))
-    print("MISH_ZERO =", [hi, float(x0 - mp.mpf(hi))])
-    print("MISH_ZERO_P0 =", [float(p[0]), float(p[0] - mp.mpf(float(p[0])))])
-    print("MISH_ZERO_Q =", [float(v) for v in p[1:]])
+def _gelu_deriv(x):
+    return mp.ncdf(x) + x * mp.npdf(x)
+
+
+def _gelu_tanh_deriv(x):
+    c, kappa = mp.sqrt(2 / mp.pi), mp.mpf(0.044715)  # kappa: the kernels' double
+    s = 1 / (1 + mp.exp(-2 * c * (x + kappa * x ** 3)))
+    return s + 2 * x * s * (1 - s) * c * (1 + 3 * kappa * x ** 2)
+
+
+def _mish_deriv(x):
+    t = mp.tanh(mp.log1p(mp.exp(x)))
+    return t + x * (1 - t * t) / (1 + mp.exp(-x))
+
+
+# the float64 backward kernels' windows about the zeros of their derivatives: name -> (the
+# derivative, a start for findroot, the window's half-width). Outside it each kernel's
+# double-double form, accurate to ~2^-57 absolutely, is within its 2 ULP; inside, d P(d).
+ZEROS_F64 = {
+    "SILU": (_silu_deriv, -1.28, mp.mpf(2) ** -4),
+    "GELU": (_gelu_deriv, -0.75, mp.mpf(2) ** -3),
+    "GELU_TANH": (_gelu_tanh_deriv, -0.75, mp.mpf(2) ** -3),
+    "MISH": (_mish_deriv, -1.19, mp.mpf(2) ** -4),
+}
+
+
+def zeros_f64():
+    """For each derivative f' of ZEROS_F64: its zero x0 as three doubles (so that x - x0 is a
+    pair exact to ~2^-160 even at the doubles nearest x0), and f'(x0 + d) / d = P0 + d Q(d) on
+    the window (Chebyshev, the lowest degree within 2^-58 relative), P0 as two doubles. The
+    kernels' own forms lose all relative accuracy at x0 (their terms cancel); d P(d) does not."""
+    for name, (deriv, start, w) in ZEROS_F64.items():
+        x0 = mp.findroot(deriv, start)
+        parts, rest = [], x0
+        for _ in range(3):
+            parts.append(float(rest))
+            rest -= mp.mpf(parts[-1])
+        g = lambda d: deriv(x0 + d) / d if d else mp.diff(deriv, x0)  # noqa: E731
+        degree = 3
+        while True:
+            poly = mp.chebyfit(g, [-w, w], degree + 1)
+            err = max(abs(mp.polyval(poly, d) / g(d) - 1) for d in mp.linspace(-w, w, 201))
+            if err < mp.mpf(2) ** -58:
+                break
+            degree += 1
+        p = poly[::-1]
+        print(f"# x0 = {mp.nstr(x0, 20)}, the zero of {name.lower()}', as three doubles (|rest| "
+              f"{mp.nstr(abs(rest), 3)}); {name.lower()}'(x0 + d) / d on |d| < {mp.nstr(w, 6)}, "
+              f"degree {degree}: max relative error {mp.nstr(err, 3)}")
+        print(f"{name}_ZERO64_WINDOW =", repr(float(w)))
+        print(f"{name}_ZERO64 =", parts)
+        print(f"{name}_ZERO64_P0 =", [float(p[0]), float(p[0] - mp.mpf(float(p[0])))])
+        print(f"{name}_ZERO64_Q =", [float(v) for v in p[1:]])
 
 
 SOFTPLUS_NEAR0 = mp.mpf("0.5")  # the softplus/logsigmoid kernels use the series on |z| < it
@@ -298,7 +333,7 @@ if __name__ == "__main__":
         silu_zero()
         gelu_tanh_zero()
         gelu_zero()
-        mish_zero()
+        zeros_f64()
         softplus_near0()
     else:
         main()
@@ -308,5 +343,5 @@ if __name__ == "__main__":
         silu_zero()
         gelu_tanh_zero()
         gelu_zero()
-        mish_zero()
+        zeros_f64()
         softplus_near0()

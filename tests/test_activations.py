@@ -376,6 +376,34 @@ def test_layouts_match_contiguous(spec, dtype, rng, tmp_path):
     assert fwd(spec, x.T, params).shape == (37, 24)
 
 
+# Values that send a float-lane block to its double-lane fallback (outside a fast function's
+# domain, or in a minimum's window: _ops.F32_LANES) mixed with ordinary ones
+_FALLBACK_VALUES = np.float32([100.0, -100.0, 88.5, -95.0, 1e38, -1e-40, np.nan, -0.7493,
+                               -1.2778, 12.0, -9.5, 45.0])
+
+
+@pytest.mark.parametrize("mode", ["accurate", "fast"])
+@pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
+def test_result_depends_on_the_element_alone(spec, mode, rng):
+    """A float32 element's result is the same bits whatever shares its block of 256: alone,
+    in a block of ordinary values, or among values that send the block to the double-lane
+    fallback (a block's path once decided every element's bits: a silu or gelu(tanh) minimum
+    or a |x| > 87 next to an element changed its last bit, and a reversed or Fortran-ordered
+    array gave other bits)."""
+    params = spec.params[0]
+    x = sample(spec, params, 4096, rng, np.dtype(np.float32))
+    x[::37] = rng.choice(_FALLBACK_VALUES, x[::37].size)
+    gy = grad_output(rng, x.shape, np.dtype(np.float32))
+    with F.accuracy(mode):
+        y, g = fwd(spec, x, params), bwd(spec, gy, x, params)
+        assert bits_equal(fwd(spec, x[::-1].copy(), params)[::-1], y), spec.name
+        assert bits_equal(bwd(spec, gy[::-1].copy(), x[::-1].copy(), params)[::-1], g), spec.name
+        for i in range(0, x.size, 151):
+            assert bits_equal(fwd(spec, x[i:i + 1], params), y[i:i + 1]), (spec.name, x[i])
+            assert bits_equal(bwd(spec, gy[i:i + 1], x[i:i + 1], params), g[i:i + 1]), \
+                (spec.name, x[i])
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
 def test_float16_computed_in_float32(spec, rng):
     params = spec.params[0]

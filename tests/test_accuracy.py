@@ -133,12 +133,18 @@ SPECIALS = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 3.4e38, 
 @pytest.mark.parametrize("name", sorted({key[0] for key in _ops.FAST}))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_fast_mode_keeps_special_values(name, dtype):
+    """NaN, infinities, zeros, subnormals and the largest floats give the accurate mode's
+    results exactly; the ordinary values beside them (each element takes its own kernel
+    whatever shares its block) stay within fast mode's 4 ULP of them."""
     x = SPECIALS.astype(dtype)
     accurate = getattr(F, name)(x)
     with F.accuracy("fast"):
         fast = getattr(F, name)(x)
-    np.testing.assert_array_equal(fast, accurate)  # NaN, infinities, zeros and limits alike
+    special = slice(0, 9)
+    np.testing.assert_array_equal(fast[special], accurate[special])
     assert np.array_equal(np.signbit(fast), np.signbit(accurate))
+    ulps = np.abs(fast[9:].astype(np.float64) - accurate[9:]) / np.spacing(np.abs(accurate[9:]))
+    assert (ulps <= 4).all(), ulps
 
 
 def test_every_function_runs_in_fast_mode():

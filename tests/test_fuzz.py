@@ -601,7 +601,14 @@ def test_fuzz_pointwise_loss_cases(case, data):
         assert g.dtype == _native(arg).dtype and g.shape == arg.shape, (i, g.dtype, g.shape)
         gs = gscale[..., None] if reduction == "none" and terms.shape != ref_g.shape else gscale
         with np.errstate(all="ignore"):
-            gexp = TP.sum_to(ref_g * gs, arg.shape)
+            per = ref_g * gs
+            if per.shape != arg.shape:
+                # a broadcast argument's gradient sums per-element gradients that the kernels
+                # (and torch) hold in the kernel dtype: a term past its range is inf there,
+                # and inf - inf is NaN, where the float64 sum of the terms is finite
+                kd = np.float64 if res == np.float64 else np.float32
+                per = np.where(np.isfinite(per.astype(kd)), per, per.astype(kd))
+            gexp = TP.sum_to(per, arg.shape)
             gmag = np.nan_to_num(np.abs(TP.sum_to(np.abs(gm * gs), arg.shape)), nan=np.inf)
             TP.check_array(g, gexp, gmag, g.dtype, rel,
                            TP.ab_summed(ab, arg.shape, ref_g.shape), f"{what} grad {i}")
@@ -920,3 +927,12 @@ def test_fuzz_huge_broadcast_views(name, data):
     e = float(np.finfo(res).eps)
     assert abs(float(got) - expect) <= 4 * e * abs(expect) + 64 * e * scale + 1e-300, \
         (func, reduction, float(got), expect)
+
+
+def test_glu_float64_value_near_the_largest_double():
+    """Found by the long fuzz run: float64 glu(1.7e308 | -2) overflowed to inf (the value times
+    e^-2's mantissa, before its power of two) where the result is 2.03e307."""
+    x = np.array([1.7e308, -1.7e308, -2.0, -700.0])
+    got = F.glu(x, 0)
+    want = np.array([1.7e308 / (1 + math.exp(2.0)), -1.7e308 * math.exp(-700.0) / (1 + math.exp(-700.0))])
+    np.testing.assert_allclose(got, want, rtol=4e-16)

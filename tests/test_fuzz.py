@@ -576,10 +576,17 @@ def test_fuzz_pointwise_loss_cases(case, data):
         mag = np.nan_to_num(np.abs(np.asarray(case.mag(args, kwr), np.float64)), nan=np.inf)
     rel, ab = TP.tol_for(res)
     what = f"{case.id} {reduction} {res} {shape}"
+    # a target past any real one (non-finite, or beyond 1e30): the contract only -- the float64
+    # formula's inf - inf and 0 * inf there are not torch's (actloss gives torch's NaN where
+    # the formula is -inf, and the formula's NaN where a limit is finite)
+    wild = len(args) > 1 and args[1].size and _finite_scale(args[1]) > 1e30
     if reduction == "none":
         assert isinstance(got, np.ndarray) and got.dtype == res, (type(got), got.dtype)
         with np.errstate(all="ignore"):
-            TP.check_array(got, ref, mag, res, rel, ab, what)
+            if not wild:
+                TP.check_array(got, ref, mag, res, rel, ab, what)
+    elif wild:
+        assert isinstance(got, np.generic) and got.dtype == res, (type(got), got.dtype)
     else:
         assert isinstance(got, np.generic) and got.dtype == res, (type(got), got.dtype)
         with np.errstate(all="ignore"):
@@ -599,6 +606,8 @@ def test_fuzz_pointwise_loss_cases(case, data):
     for g, ref_g, gm, i in zip(grads, refs, gmags, case.learned):
         arg = args[i]
         assert g.dtype == _native(arg).dtype and g.shape == arg.shape, (i, g.dtype, g.shape)
+        if wild:
+            continue
         gs = gscale[..., None] if reduction == "none" and terms.shape != ref_g.shape else gscale
         with np.errstate(all="ignore"):
             per = ref_g * gs

@@ -265,7 +265,19 @@ def _cross_entropy_with_grad(input, target, weight, ignore_index, reduction, lab
     if fast is not None:
         return fast
     p = _Problem(input, target, weight, ignore_index, reduction, label_smoothing)
-    return p.run(_ce_kernel(p), grad_output, True)
+    loss, g = p.run(_ce_kernel(p), grad_output, True)
+    return _as_forward(loss, lambda: _cross_entropy(input, target, weight, ignore_index,
+                                                    reduction, label_smoothing), input,
+                       reduction), g
+
+
+def _as_forward(loss, forward, input, reduction):
+    """The loss of a _with_grad call bit for bit as the plain call gives it: for an input
+    broadcast along the batch (see _Problem) the plain call may sum one sample times N."""
+    x = np.asarray(input)
+    if reduction == "none" or x.ndim < 2 or x.shape[0] < 2 or x.strides[0] != 0:
+        return loss
+    return forward()
 
 
 # ---- nll_loss -------------------------------------------------------------------------------
@@ -294,7 +306,9 @@ def _nll_loss_with_grad(input, target, weight, ignore_index, reduction, grad_out
         return fast
     p = _Problem(input, target, weight, ignore_index, reduction, allow_probs=False,
                  name="nll_loss")
-    return p.run("nll", grad_output, True)
+    loss, g = p.run("nll", grad_output, True)
+    return _as_forward(loss, lambda: _nll_loss(input, target, weight, ignore_index,
+                                               reduction), input, reduction), g
 
 
 # ---- multi_margin_loss -----------------------------------------------------------------------

@@ -197,13 +197,19 @@ def _forward(P, reduction):
         return narrow(y, P.res)
     if not P.n:
         return finish_loss(reduction, 0.0, P.divisor, P.res)
+    s = _repeated_total(P)
+    if s is None:
+        s = K.fwd(1, *P.args(), *P.operands(), None, *P.params, P.threads())
+    return finish_loss(reduction, s, P.divisor, P.res)
+
+
+def _repeated_total(P):
+    """The reduced loss's double total from one repeated slice (see _repeated), or None."""
     repeated = P.repeated_slice()
     if repeated is None:
-        s = K.fwd(1, *P.args(), *P.operands(), None, *P.params, P.threads())
-    else:
-        part, count = repeated
-        s = K.fwd(1, *P.args(), *part, None, *P.params, P.threads(part[0].size)) * count
-    return finish_loss(reduction, s, P.divisor, P.res)
+        return None
+    part, count = repeated
+    return _kernels().fwd(1, *P.args(), *part, None, *P.params, P.threads(part[0].size)) * count
 
 
 def _backward(P, grad_output, reduction, grad2=False):
@@ -463,6 +469,9 @@ def _binary_cross_entropy_with_logits_with_grad(input, target, weight, reduction
     gx = _sum_to(gx, x.shape, _grad_dtype(x, "input"))
     if reduction == "none":
         return narrow(y, P.res), gx
+    if P.n:  # the loss bit for bit as the plain call gives it
+        repeated = _repeated_total(P)
+        s = s if repeated is None else repeated
     return finish_loss(reduction, s, P.divisor, P.res), gx
 
 

@@ -174,6 +174,9 @@ class _Prep:
 
     def repeated_slice(self):
         """(kernel operands of one slice, how many times it repeats), or None: see _repeated."""
+        x = self.raw[0]
+        if x.shape == self.shape and 0 not in x.strides:  # the input repeats nothing
+            return None
         rep = _repeated(self.shape, self.raw)
         if rep is None:
             return None

@@ -58,7 +58,7 @@ Case = namedtuple("Case", "name op fn intervals sign points xfail64 xfail32",
 # Accurate float32 silu and gelu(tanh) invert adjacent outputs 57 and 225 times over every
 # float32, within 0.0075 / 0.011 of their minima, where the output moves by far less than an
 # ULP per input and the float lanes' noise is ~2^-40: running those inputs in double lanes
-# fixed it but cost silu 1.6x on N(0, 1) data (half of the blocks of 256 hold one); the fix
+# fixed it but halved silu's speed on N(0, 1) data (half of the blocks of 256 hold one); the fix
 # is a Taylor form about the minimum in the float lanes.
 FLAT_MIN = ("float32 {}: within 1 ULP but not monotone within 0.01 of its minimum (the output "
             "changes by far less than an ULP per input there)")

@@ -5,8 +5,8 @@ import math
 import numpy as np
 
 from . import _dispatch
-from ._validate import (as_array, distinct_part, finish_loss, kernel_array, loss_grad_seed, narrow,
-                        promoted_dtype, real_param, result_dtype)
+from ._validate import (as_array, distinct_part, finish_loss, kernel_array, loss_grad_seed,
+                        narrow, promoted_dtype, real_param, result_dtype)
 
 # torch.nn.functional.normalize's default eps: rows are divided by max(||x||, eps)
 NORMALIZE_EPS = 1e-12

@@ -51,12 +51,10 @@ class _Problem:
             raise ValueError(f"{name}: input must have at least 1 dimension (C,), got a 0-d array")
         t = as_array(target, "target")
         self.repeat = 1
-        if forward and reduction != "none" and len(shape) > 1 and shape[0] > 1 and \
-                x.strides[0] == 0 and t.shape[:1] == shape[:1] and t.strides[0] == 0 and \
-                t.shape in (shape, shape[:1] + shape[2:]):
+        if forward and len(shape) > 1 and t.shape in (shape, shape[:1] + shape[2:]):
             # a reduced loss over a batch broadcast along N (every sample alike, stride 0):
             # one sample's total and weight sum times N, without copying out the view
-            self.repeat, x, t = shape[0], x[:1], t[:1]
+            (x, t), self.repeat = _rowwise.one_sample(reduction, [x, t])
             shape = x.shape
         self.reduction = reduction
         self.ignore_index = ii = _int_param(ignore_index, "ignore_index")
@@ -275,9 +273,7 @@ def _as_forward(loss, forward, input, reduction):
     """The loss of a _with_grad call bit for bit as the plain call gives it: for an input
     broadcast along the batch (see _Problem) the plain call may sum one sample times N."""
     x = np.asarray(input)
-    if reduction == "none" or x.ndim < 2 or x.shape[0] < 2 or x.strides[0] != 0:
-        return loss
-    return forward()
+    return forward() if x.ndim > 1 and _rowwise.one_sample(reduction, [x])[1] > 1 else loss
 
 
 # ---- nll_loss -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ Prints src/actloss/_kernels/coefficients.py:
   polynomial fit of the derivative over the distance to its zero; the same for gelu's.
 * for the float64 backward kernels, the zeros of silu', gelu', gelu_tanh' and mish' as three
   doubles and each derivative over the distance to its zero as a polynomial on a window.
+* silu and gelu_tanh at their minima as two float32s.
 * the Taylor series of log cosh(z / 2) that the softplus and logsigmoid kernels use near 0
   (exact rationals from the Bernoulli numbers).
 
@@ -306,6 +307,21 @@ def zeros_f64():
         print(f"{name}_ZERO64_Q =", [float(v) for v in p[1:]])
 
 
+def minima_f32():
+    """silu and gelu_tanh at their minima (the zeros of ZEROS_F64's derivatives) as two
+    float32s: the float32 forward kernels are m0 + t^2 H(t) there, H integrated from the
+    float64 backward's fit."""
+    c, kappa = mp.sqrt(2 / mp.pi), mp.mpf(0.044715)  # kappa: the kernels' double
+    funcs = {"SILU": lambda x: x / (1 + mp.exp(-x)),
+             "GELU_TANH": lambda x: x / (1 + mp.exp(-2 * c * (x + kappa * x ** 3)))}
+    for name, f in funcs.items():
+        deriv, start, _ = ZEROS_F64[name]
+        m0 = f(mp.findroot(deriv, start))
+        hi = _float32(m0)
+        print(f"# {name.lower()} at its minimum, {mp.nstr(m0, 20)}, as two float32s")
+        print(f"{name}_MIN_F32 =", [hi, _float32(m0 - mp.mpf(hi))])
+
+
 SOFTPLUS_NEAR0 = mp.mpf("0.5")  # the softplus/logsigmoid kernels use the series on |z| < it
 
 
@@ -334,6 +350,7 @@ if __name__ == "__main__":
         gelu_tanh_zero()
         gelu_zero()
         zeros_f64()
+        minima_f32()
         softplus_near0()
     else:
         main()
@@ -344,4 +361,5 @@ if __name__ == "__main__":
         gelu_tanh_zero()
         gelu_zero()
         zeros_f64()
+        minima_f32()
         softplus_near0()

@@ -17,6 +17,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPECIAL_ACTIVATIONS = ("prelu", "rrelu", "glu")  # hand-written in activations.py
+SPECIAL_SOFTMAX = ("logsumexp",)  # a reduction, hand-written in softmax_family.py
 REGION = re.compile(r"(?P<head>^[ \t]*# <generated: (?P<name>[\w.]+)>\n)(?P<body>.*?)"
                     r"(?P<tail>^[ \t]*# </generated: (?P=name)>\n)", re.S | re.M)
 
@@ -399,10 +400,14 @@ def render(ops, package_dir=HERE):
     public = _public(ops)
     activations = [n for op in public for n in (op.name, f"{op.name}_backward")]
     activations += [n for op in SPECIAL_ACTIVATIONS for n in (op, f"{op}_backward")]
+    activations += [alias for alias, _ in ops["ACTIVATION_ALIASES"]]
     softmax = [n for row in ops["SOFTMAX_FAMILY"] for n in (row.name, f"{row.name}_backward")]
+    softmax += [n for name in SPECIAL_SOFTMAX for n in (name, f"{name}_backward")]
     texts = {
         "activations.__all__": _literal("__all__", activations),
         "activations.functions": "\n\n".join(_function(op, ops) for op in public),
+        "activations.aliases": "".join(f"{alias} = {name}\n"
+                                       for alias, name in ops["ACTIVATION_ALIASES"]),
         "softmax_family.__all__": _literal("__all__", softmax),
         "softmax_family.functions": "\n\n".join(_softmax_functions(row)
                                                   for row in ops["SOFTMAX_FAMILY"]),

@@ -326,6 +326,9 @@ POINTWISE_LOSSES = (
 )
 
 
+# Other public names of activations: (alias, the row it names) -- SciPy's scipy.special names.
+ACTIVATION_ALIASES = (("expit", "sigmoid"), ("log_expit", "logsigmoid"))
+
 # ---- The softmax family -----------------------------------------------------------------------
 # One row per function: _codegen.py writes <name> and <name>_backward (torch's signature plus
 # temperature and out) into softmax_family.py, and actloss.nn makes the class cls.

@@ -23,7 +23,7 @@ __all__ = ["relu", "relu_backward", "relu6", "relu6_backward", "leaky_relu",
            "hardsigmoid_backward", "hardswish", "hardswish_backward", "hardshrink",
            "hardshrink_backward", "softshrink", "softshrink_backward", "tanhshrink",
            "tanhshrink_backward", "threshold", "threshold_backward", "prelu", "prelu_backward",
-           "rrelu", "rrelu_backward", "glu", "glu_backward"]
+           "rrelu", "rrelu_backward", "glu", "glu_backward", "expit", "log_expit"]
 # </generated: activations.__all__>
 
 _K = _dispatch.elementwise
@@ -1093,6 +1093,12 @@ def threshold_backward(grad_output, input, threshold, value, *, out=None):
     threshold, value = real_param(threshold, 'threshold'), real_param(value, 'value')
     return _unary_grad("threshold", grad_output, input, threshold, value, out=out)
 # </generated: activations.functions>
+
+# SciPy's names (scipy.special.expit, log_expit) for the same functions
+# <generated: activations.aliases>
+expit = sigmoid
+log_expit = logsigmoid
+# </generated: activations.aliases>
 
 
 # ---- activations with their own loops -----------------------------------------------------

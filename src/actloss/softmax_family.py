@@ -10,12 +10,12 @@ import warnings
 import numpy as np
 
 from . import _dispatch, _threads
-from ._validate import (F16, F32, F64, KERNEL_INDEX, as_array, check_out, copy_into, dim_index,
-                        kernel_array, narrow, real_param, result_dtype)
+from ._validate import (F16, F32, F64, KERNEL_INDEX, as_array, bool_option, check_out, copy_into,
+                        dim_index, kernel_array, narrow, real_param, result_dtype)
 
 # <generated: softmax_family.__all__>
 __all__ = ["softmax", "softmax_backward", "log_softmax", "log_softmax_backward", "softmin",
-           "softmin_backward"]
+           "softmin_backward", "logsumexp", "logsumexp_backward"]
 # </generated: softmax_family.__all__>
 
 
@@ -353,3 +353,150 @@ def softmin_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=Non
     return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out, -1.0,
                      0, softmin)
 # </generated: softmax_family.functions>
+
+
+# ---- logsumexp: a reduction, written by hand -------------------------------------------------
+
+def _reduced_dims(dim, ndim):
+    """The sorted, distinct axes that `dim` (an int, or a sequence of ints; () is every axis,
+    as torch's reductions read it) names in an array of ndim dimensions (a 0-d array counts as
+    one of one element, as in torch)."""
+    if isinstance(dim, (tuple, list)):
+        axes = [dim_index(d, max(ndim, 1)) for d in dim]
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"dim={tuple(dim)} names an axis more than once")
+        return tuple(sorted(axes)) if axes else tuple(range(max(ndim, 1)))
+    return (dim_index(dim, max(ndim, 1)),)
+
+
+def _rows(x, axes):
+    """x (a float64 array) as C-contiguous rows (outer, n, inner) whose middle axis runs over
+    every reduced element, and the shape of the result with keepdim: one reduced axis is
+    viewed in place; several are moved to the end and copied together."""
+    shape = x.shape if x.ndim else (1,)
+    kept = tuple(1 if i in axes else s for i, s in enumerate(shape))
+    x = x.reshape(shape)
+    if len(axes) == 1:
+        d = axes[0]
+        rows = kernel_array(x, dtype=F64).reshape(math.prod(shape[:d]), shape[d],
+                                                  math.prod(shape[d + 1:]))
+    else:
+        moved = np.moveaxis(x, axes, range(x.ndim - len(axes), x.ndim))
+        rows = np.ascontiguousarray(moved, dtype=F64).reshape(
+            -1, math.prod(shape[i] for i in axes), 1)
+    return rows, kept
+
+
+def _result_shape(shape, axes, kept, keepdim):
+    """logsumexp's result shape (0-d for 0-d input, as torch)."""
+    if not shape:
+        return ()
+    return kept if keepdim else tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def _softmax_rows(rows, log_mode):
+    """softmax (or log_softmax) of each (outer, :, inner) row, in float64."""
+    outer, n, inner = rows.shape
+    y = np.empty(rows.shape, F64)
+    _kernels().softmax_fwd(KERNEL_INDEX[F64], rows, y, outer, n, inner, 1.0, log_mode,
+                           _threads.threads_for(rows.size, False))
+    return y
+
+
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    """Log of the sum of exponentials (torch.logsumexp; scipy.special.logsumexp).
+
+    y = log(sum exp(x)) over the axes `dim`, without overflow: with m the maximum,
+    m - log_softmax(x)[argmax], every step in double.
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 (results in that dtype, computed in float64), float16, integers
+        (promote to float64). Any strides.
+    dim : int or tuple of ints
+        The axes to reduce (negative count from the end); () reduces every axis.
+    keepdim : bool, default False
+        Keep the reduced axes with length 1.
+    out : ndarray, optional
+        Result destination of the result's shape and dtype.
+
+    Returns
+    -------
+    ndarray
+        The input's shape without (or, with keepdim, with length 1 at) the reduced axes.
+
+    Raises
+    ------
+    ValueError
+        dim out of range or repeated, a wrong `out`.
+    TypeError
+        Complex/object input, a non-int dim, a non-bool keepdim.
+
+    Notes
+    -----
+    As torch: an empty reduction gives -inf, all -inf gives -inf, any +inf gives +inf and any
+    NaN gives NaN. float32 results are rounded once from float64 (within 0.5 ULP plus the
+    double computation's ~2^-52 of the largest term; torch sums in float32). The gradient is
+    ``logsumexp_backward(grad_output, input, dim, keepdim)``: softmax over the reduced axes
+    times grad_output.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.logsumexp(np.array([[0.0, 0.0], [1000.0, 1000.0]]), dim=1)
+    array([   0.69314718, 1000.69314718])
+    """
+    keepdim = bool_option(keepdim, "keepdim")
+    x = as_array(input)
+    res_dtype = result_dtype(x.dtype)[0]
+    axes = _reduced_dims(dim, x.ndim)
+    rows, kept = _rows(x, axes)
+    if rows.size:
+        lsm = _softmax_rows(rows, 1)
+        # the maximum, NaN first (argmax puts NaN above everything), and its log_softmax
+        top = np.expand_dims(rows.argmax(axis=1), 1)
+        m = np.take_along_axis(rows, top, 1)
+        with np.errstate(invalid="ignore"):
+            y = np.where(np.isinf(m), m, m - np.take_along_axis(lsm, top, 1))
+    else:
+        y = np.full((rows.shape[0], 1, rows.shape[2]), -np.inf)
+    shape = _result_shape(x.shape, axes, kept, keepdim)
+    y = y.reshape(shape)
+    if out is not None:
+        check_out(out, shape, res_dtype)
+        copy_into(out, y)
+        return out
+    return narrow(y, res_dtype)
+
+
+def logsumexp_backward(grad_output, input, dim, keepdim=False, *, out=None):
+    """Gradient of ``logsumexp`` with respect to its input: grad_output (broadcast over the
+    reduced axes) times the softmax of the input over them, in the input's result dtype.
+
+    `grad_output` has logsumexp's result shape (with `keepdim` as given). Rows with +inf or
+    NaN give NaN, as softmax does (and torch). Raises as ``logsumexp``, and ValueError for a
+    grad_output of another shape.
+    """
+    keepdim = bool_option(keepdim, "keepdim")
+    x = as_array(input)
+    res_dtype = result_dtype(x.dtype)[0]
+    axes = _reduced_dims(dim, x.ndim)
+    rows, kept = _rows(x, axes)
+    shape = _result_shape(x.shape, axes, kept, keepdim)
+    gy = as_array(grad_output, "grad_output")
+    result_dtype(gy.dtype, "grad_output")
+    if gy.shape != shape:
+        raise ValueError(f"grad_output has shape {gy.shape}, expected {shape}")
+    p = _softmax_rows(rows, 0) if rows.size else rows
+    g = p * gy.reshape(rows.shape[0], 1, rows.shape[2])
+    full = x.shape if x.ndim else (1,)
+    if len(axes) > 1:  # back from the moved layout
+        moved = tuple(s for i, s in enumerate(full) if i not in axes) + tuple(full[i] for i in axes)
+        g = np.moveaxis(g.reshape(moved), range(len(full) - len(axes), len(full)), axes)
+    g = g.reshape(x.shape)
+    if out is not None:
+        check_out(out, x.shape, res_dtype)
+        copy_into(out, g)
+        return out
+    return narrow(g, res_dtype)

@@ -46,6 +46,11 @@ def _np_log_softmax(x):
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
+def _np_logsumexp(x):
+    m = x.max(axis=-1)
+    return m + np.log(np.exp(x - m[:, None]).sum(axis=-1))
+
+
 def _logits(shape, dtype, rng):
     return {"x": _normal(rng, shape, dtype, 3)}
 
@@ -594,6 +599,12 @@ CASES = [
                   lambda a: -(a.y * (a.gy - (a.gy * a.y).sum(axis=-1, keepdims=True))),
                   _torch_softmin_bwd,
                   jax_fwd=lambda jax, x, dim: jax.nn.softmax(-x, axis=dim)),
+    Case(name="logsumexp", api="logsumexp", family="softmax", kind="rowwise", make=_logits,
+         np_fwd=lambda a: _np_logsumexp(a.x),
+         np_bwd=lambda a: np.exp(a.x - _np_logsumexp(a.x)[:, None]) * a.gy[:, None],
+         params={"dim": -1}, out=("forward",),
+         torch_fwd=lambda t: torch_module().logsumexp(t.x, -1),
+         jax_fwd=lambda jax, x, dim: jax.nn.logsumexp(x, axis=dim)),
     _loss("nll_loss", "rowwise", _logprobs_classes, _np_nll, _np_nll_bwd, fused=True,
           torch_bwd=_aten(_torch_nll_bwd), note="input: log-probabilities",
           jax_fwd=lambda jax, x, t: -jax.numpy.mean(_take(jax, x, t))),

@@ -88,6 +88,8 @@ def test_logsumexp_float16_and_ints():
     assert y.dtype == np.float16 and abs(float(y) - 3.40760596) < 2e-3
     yi = F.logsumexp(np.array([1, 2, 3]), 0)
     assert yi.dtype == np.float64 and abs(float(yi) - 3.4076059644443806) < 1e-15
+    # every axis reduced: a NumPy scalar, as np.sum and scipy.special.logsumexp give
+    assert type(yi) is np.float64 and type(y) is np.float16
 
 
 def test_logsumexp_strided_views():

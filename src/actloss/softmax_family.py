@@ -423,8 +423,9 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
 
     Returns
     -------
-    ndarray
-        The input's shape without (or, with keepdim, with length 1 at) the reduced axes.
+    ndarray or NumPy scalar
+        The input's shape without (or, with keepdim, with length 1 at) the reduced axes; a
+        NumPy scalar of the result dtype when that shape is (), as NumPy's reductions.
 
     Raises
     ------
@@ -444,8 +445,10 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     Examples
     --------
     >>> import numpy as np, actloss as F
-    >>> F.logsumexp(np.array([[0.0, 0.0], [1000.0, 1000.0]]), dim=1)
-    array([   0.69314718, 1000.69314718])
+    >>> F.logsumexp(np.array([[0.0, 0.0], [1.0, 1.0]]), dim=1)
+    array([0.69314718, 1.69314718])
+    >>> F.logsumexp(np.array([1000.0, 1000.0]), dim=0)  # no overflow
+    np.float64(1000.6931471805599)
     """
     keepdim = bool_option(keepdim, "keepdim")
     x = as_array(input)
@@ -467,7 +470,7 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
         check_out(out, shape, res_dtype)
         copy_into(out, y)
         return out
-    return narrow(y, res_dtype)
+    return narrow(y, res_dtype)[()]  # a NumPy scalar when every axis is reduced, as np.sum
 
 
 def logsumexp_backward(grad_output, input, dim, keepdim=False, *, out=None):

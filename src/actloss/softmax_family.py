@@ -369,8 +369,8 @@ def _reduced_dims(dim, ndim):
     return (dim_index(dim, max(ndim, 1)),)
 
 
-def _rows(x, axes):
-    """x (a float64 array) as C-contiguous rows (outer, n, inner) whose middle axis runs over
+def _rows(x, axes, k_dtype):
+    """x as C-contiguous rows (outer, n, inner) of the kernel dtype whose middle axis runs over
     every reduced element, and the shape of the result with keepdim: one reduced axis is
     viewed in place; several are moved to the end and copied together."""
     shape = x.shape if x.ndim else (1,)
@@ -378,11 +378,11 @@ def _rows(x, axes):
     x = x.reshape(shape)
     if len(axes) == 1:
         d = axes[0]
-        rows = kernel_array(x, dtype=F64).reshape(math.prod(shape[:d]), shape[d],
-                                                  math.prod(shape[d + 1:]))
+        rows = kernel_array(x, dtype=k_dtype).reshape(math.prod(shape[:d]), shape[d],
+                                                      math.prod(shape[d + 1:]))
     else:
         moved = np.moveaxis(x, axes, range(x.ndim - len(axes), x.ndim))
-        rows = np.ascontiguousarray(moved, dtype=F64).reshape(
+        rows = np.ascontiguousarray(moved, dtype=k_dtype).reshape(
             -1, math.prod(shape[i] for i in axes), 1)
     return rows, kept
 
@@ -394,26 +394,17 @@ def _result_shape(shape, axes, kept, keepdim):
     return kept if keepdim else tuple(s for i, s in enumerate(shape) if i not in axes)
 
 
-def _softmax_rows(rows, log_mode):
-    """softmax (or log_softmax) of each (outer, :, inner) row, in float64."""
-    outer, n, inner = rows.shape
-    y = np.empty(rows.shape, F64)
-    _kernels().softmax_fwd(KERNEL_INDEX[F64], rows, y, outer, n, inner, 1.0, log_mode,
-                           _threads.threads_for(rows.size, False))
-    return y
-
-
 def logsumexp(input, dim, keepdim=False, *, out=None):
     """Log of the sum of exponentials (torch.logsumexp; scipy.special.logsumexp).
 
-    y = log(sum exp(x)) over the axes `dim`, without overflow: with m the maximum,
-    m - log_softmax(x)[argmax], every step in double.
+    y = log(sum exp(x)) over the axes `dim`, without overflow: m + log1p(S), m the maximum and
+    S the sum of exp(x_j - m) over the other entries (summed in double), rounded once.
 
     Parameters
     ----------
     input : array_like
-        float32/float64 (results in that dtype, computed in float64), float16, integers
-        (promote to float64). Any strides.
+        float32/float64 computed natively, float16 in float32, integers promote to float64.
+        Any strides.
     dim : int or tuple of ints
         The axes to reduce (negative count from the end); () reduces every axis.
     keepdim : bool, default False
@@ -437,8 +428,9 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     Notes
     -----
     As torch: an empty reduction gives -inf, all -inf gives -inf, any +inf gives +inf and any
-    NaN gives NaN. float32 results are rounded once from float64 (within 0.5 ULP plus the
-    double computation's ~2^-52 of the largest term; torch sums in float32). The gradient is
+    NaN gives NaN. m + log1p(S) is formed in double and rounded once: the error is half an
+    ULP plus log1p(S)'s, about one ULP of the input dtype at 1 (torch sums in the input's
+    dtype). The gradient is
     ``logsumexp_backward(grad_output, input, dim, keepdim)``: softmax over the reduced axes
     times grad_output.
 
@@ -452,18 +444,23 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     """
     keepdim = bool_option(keepdim, "keepdim")
     x = as_array(input)
-    res_dtype = result_dtype(x.dtype)[0]
+    res_dtype, k_dtype = result_dtype(x.dtype)
     axes = _reduced_dims(dim, x.ndim)
-    rows, kept = _rows(x, axes)
+    rows, kept = _rows(x, axes, k_dtype)
+    outer, n, inner = rows.shape
     if rows.size:
-        lsm = _softmax_rows(rows, 1)
-        # the maximum, NaN first (argmax puts NaN above everything), and its log_softmax
-        top = np.expand_dims(rows.argmax(axis=1), 1)
-        m = np.take_along_axis(rows, top, 1)
+        # the row kernel of cross_entropy with the maximum as target: its loss (m - x_t) + l is
+        # then exactly l = log1p(sum of exp(x_j - m) over the others), in double
+        top = rows.argmax(axis=1)  # NaN first: argmax puts NaN above everything
+        m = np.take_along_axis(rows, top[:, None, :], 1).reshape(-1).astype(F64)
+        l = np.empty(outer * inner, F64)
+        _kernels().cross_entropy(KERNEL_INDEX[k_dtype], rows, top.astype(np.int64).reshape(-1),
+                                 None, outer, n, inner, -1, 0.0, l, 0.0, None, 0, None,
+                                 _threads.threads_for(rows.size, False))
         with np.errstate(invalid="ignore"):
-            y = np.where(np.isinf(m), m, m - np.take_along_axis(lsm, top, 1))
+            y = np.where(np.isinf(m), m, m + l)  # +-inf rows: l is NaN (inf - inf)
     else:
-        y = np.full((rows.shape[0], 1, rows.shape[2]), -np.inf)
+        y = np.full(outer * inner, -np.inf)
     shape = _result_shape(x.shape, axes, kept, keepdim)
     y = y.reshape(shape)
     if out is not None:
@@ -483,16 +480,20 @@ def logsumexp_backward(grad_output, input, dim, keepdim=False, *, out=None):
     """
     keepdim = bool_option(keepdim, "keepdim")
     x = as_array(input)
-    res_dtype = result_dtype(x.dtype)[0]
     axes = _reduced_dims(dim, x.ndim)
-    rows, kept = _rows(x, axes)
+    res_dtype, k_dtype = result_dtype(x.dtype)
+    rows, kept = _rows(x, axes, k_dtype)
     shape = _result_shape(x.shape, axes, kept, keepdim)
     gy = as_array(grad_output, "grad_output")
     result_dtype(gy.dtype, "grad_output")
     if gy.shape != shape:
         raise ValueError(f"grad_output has shape {gy.shape}, expected {shape}")
-    p = _softmax_rows(rows, 0) if rows.size else rows
-    g = p * gy.reshape(rows.shape[0], 1, rows.shape[2])
+    outer, n, inner = rows.shape
+    g = np.empty(rows.shape, k_dtype)
+    if rows.size:
+        _kernels().softmax_fwd(KERNEL_INDEX[k_dtype], rows, g, outer, n, inner, 1.0, 0,
+                               _threads.threads_for(rows.size, False))
+        g *= gy.astype(k_dtype, copy=False).reshape(outer, 1, inner)
     full = x.shape if x.ndim else (1,)
     if len(axes) > 1:  # back from the moved layout
         moved = tuple(s for i, s in enumerate(full) if i not in axes) + tuple(full[i] for i in axes)

@@ -169,12 +169,13 @@ _INT64 = (-2**63, 2**63 - 1)  # the range of an ignore_index, as torch's int64
 
 
 def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0.0,
-          grad_output=None):
+          grad_output=None, need_loss=True):
     """The common call -- a C-contiguous (N, C) float32/float64 ndarray, a contiguous int64
     (N,) target, no weight or (C,) weights of the input's dtype, a reduced loss, a float
     grad_output if any -- in one kernel call, without _Problem's general checks (the kernel
     checks the targets, and its first pass raises for one out of range): (loss, gradient or
-    None), or None for anything else, so that _Problem decides."""
+    None; the loss is not computed where nll's backward says need_loss=False), or None for
+    anything else, so that _Problem decides."""
     if (type(input) is not np.ndarray or type(target) is not np.ndarray
             or type(reduction) is not str or (reduction != "mean" and reduction != "sum")
             or type(ignore_index) is not int or not _INT64[0] <= ignore_index <= _INT64[1]
@@ -201,7 +202,7 @@ def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0
     K = _kernels()
     if nll:
         total, den, bad = K.nll(dt, input, target, weight, shape[0], shape[1], 1, ignore_index,
-                                None, g, None, mean, gx)
+                                None, g, None, mean, gx, need_loss)
     else:
         total, den, bad = K.cross_entropy(dt, input, target, weight, shape[0], shape[1], 1,
                                           ignore_index, label_smoothing,
@@ -288,7 +289,8 @@ def _nll_loss(input, target, weight, ignore_index, reduction):
 
 
 def _nll_loss_backward(grad_output, input, target, weight, ignore_index, reduction):
-    fast = _fast(True, input, target, weight, ignore_index, reduction, grad_output=grad_output)
+    fast = _fast(True, input, target, weight, ignore_index, reduction, grad_output=grad_output,
+                 need_loss=False)
     if fast is not None:
         return fast[1]
     p = _Problem(input, target, weight, ignore_index, reduction, allow_probs=False,

@@ -251,3 +251,62 @@ def test_float64_backward_ulp(name):
     x = np.concatenate([np.linspace(-40.0, 20.0, 3001), np.random.default_rng(13).uniform(-3, 1, 4000),
                         -np.logspace(-300, 2.8, 200), np.logspace(-300, 2.8, 200)])
     _check64(name, x)
+
+
+def _mp_sigmoid(z):
+    return 1 / (1 + mpmath.exp(-z))
+
+
+def _mp_sigmoid_grad(x):
+    e = mpmath.exp(-abs(x))  # symmetric; 1 - s would cancel to nothing at x = 740
+    return e / (1 + e) ** 2
+
+
+SELU_SA = mpmath.mpf(1.0507009873554805) * mpmath.mpf(1.6732632423543772)  # torch's doubles
+
+# (test id, actloss backward, mpmath derivative, inputs where it is subnormal and a few where
+# it is just normal)
+TINY_DERIVATIVE = [
+    ("sigmoid", F.sigmoid_backward, _mp_sigmoid_grad, [(-745.5, -700.0), (700.0, 745.5)]),
+    ("tanh", F.tanh_backward, lambda x: mpmath.sech(x) ** 2, [(-373.5, -350.0), (350.0, 373.5)]),
+    ("elu", F.elu_backward, lambda x: mpmath.exp(x) if x <= 0 else 1, [(-745.5, -700.0)]),
+    ("elu(0.3)", lambda g, x: F.elu_backward(g, x, alpha=0.3),
+     lambda x: mpmath.mpf(0.3) * mpmath.exp(x), [(-744.5, -700.0)]),
+    ("celu(0.3)", lambda g, x: F.celu_backward(g, x, alpha=0.3),
+     lambda x: mpmath.exp(x / mpmath.mpf(0.3)), [(-223.6, -210.0)]),
+    ("celu(2.5)", lambda g, x: F.celu_backward(g, x, alpha=2.5),
+     lambda x: mpmath.exp(x / mpmath.mpf(2.5)), [(-1863.0, -1750.0)]),
+    ("selu", F.selu_backward, lambda x: SELU_SA * mpmath.exp(x), [(-745.5, -700.0)]),
+    ("softplus", F.softplus_backward, _mp_sigmoid, [(-745.5, -700.0)]),
+    ("softplus(0.7)", lambda g, x: F.softplus_backward(g, x, beta=0.7),
+     lambda x: _mp_sigmoid(mpmath.mpf(0.7) * x), [(-1065.0, -1000.0)]),
+    ("logsigmoid", F.logsigmoid_backward, lambda x: _mp_sigmoid(-x), [(700.0, 745.5)]),
+    ("tanhshrink", F.tanhshrink_backward, lambda x: mpmath.tanh(x) ** 2, []),
+]
+
+
+@pytest.mark.parametrize("case", TINY_DERIVATIVE, ids=[c[0] for c in TINY_DERIVATIVE])
+def test_float64_backward_subnormal_derivative(case):
+    """grad_output * f'(x) where f'(x) is a subnormal double (and a little before), rounded
+    once: f'(x) rounded to a subnormal first keeps few significant bits, and grad_output 10^3
+    times it was ~500 ULP off (2^40: 5e11 ULP of a subnormal result); celu's x / alpha and
+    softplus's beta x rounded before the exp were ~450 ULP off at any grad_output. The
+    reference is the derivative in mpmath at 60 digits times grad_output."""
+    label, backward, deriv, spans = case
+    x = [np.linspace(lo, hi, 401) for lo, hi in spans]
+    if label == "tanhshrink":  # tanh(x)^2 is subnormal below |x| = 2^-511
+        t = np.logspace(-162.0, -150.0, 401)
+        x += [t, -t]
+    x = np.concatenate(x)
+    worst = (0.0, None)
+    with mpmath.workdps(60):
+        ref = [deriv(mpmath.mpf(float(v))) for v in x]
+        for g in (1000.0, 2.0 ** 40, -3.0, 1.0):
+            y = backward(np.full_like(x, g), x)
+            assert y.dtype == np.float64 and y.shape == x.shape
+            err = _ulp_errors_mp(y, [g * r for r in ref])
+            i = int(np.argmax(err))
+            if err[i] > worst[0]:
+                worst = (err[i], f"x = {float(x[i])!r} (grad_output {g}): {float(y[i])!r}, "
+                                 f"exact {mpmath.nstr(g * ref[i], 20)}")
+    assert worst[0] <= 2.0, f"{label}: {worst[0]:.3g} ULP at {worst[1]}"

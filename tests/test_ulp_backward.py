@@ -310,3 +310,28 @@ def test_float64_backward_subnormal_derivative(case):
                 worst = (err[i], f"x = {float(x[i])!r} (grad_output {g}): {float(y[i])!r}, "
                                  f"exact {mpmath.nstr(g * ref[i], 20)}")
     assert worst[0] <= 2.0, f"{label}: {worst[0]:.3g} ULP at {worst[1]}"
+
+
+def test_float64_tanhshrink_backward_ulp():
+    """grad_output * tanh(x)^2 within 2 ULP: densely over 0.1..2 (either sign) and more widely,
+    tiny and large |x| included. With tanh(x) rounded and then squared, the roundings added up
+    to 2.46 ULP near x = 0.27."""
+    rng = np.random.default_rng(29)
+    dense = np.concatenate([np.linspace(0.1, 2.0, 4001), rng.uniform(0.1, 2.0, 3000),
+                            _doubles_around(0.27, 200)])
+    wide = np.concatenate([np.logspace(-320, np.log10(30.0), 400), rng.uniform(0.0, 8.0, 1000),
+                           np.array([1e-200, 2.0 ** -511, 19.0, 20.0, 25.0, 1e300])])
+    x = np.concatenate([dense, -dense, wide, -wide])
+    worst = (0.0, None)
+    with mpmath.workdps(60):
+        ref = [mpmath.tanh(mpmath.mpf(float(v))) ** 2 for v in x]
+        for g in (1.0, -3.0, 1000.0):
+            y = F.tanhshrink_backward(np.full_like(x, g), x)
+            assert y.dtype == np.float64 and y.shape == x.shape
+            err = _ulp_errors_mp(y, [g * r for r in ref])
+            i = int(np.argmax(err))
+            if err[i] > worst[0]:
+                worst = (err[i], f"x = {float(x[i])!r} (grad_output {g}): {float(y[i])!r}, "
+                                 f"exact {mpmath.nstr(g * ref[i], 20)}")
+    print(f"tanhshrink float64 backward: max {worst[0]:.3g} ULP at {worst[1]}")
+    assert worst[0] <= 2.0, f"tanhshrink: {worst[0]:.3g} ULP at {worst[1]}"

@@ -531,7 +531,8 @@ def hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
                                              "; pass all class labels through labels"))
         if labels is not None:
             idx = _lookup(y, classes)
-        x, target = _pick(D, idx) - _max_other(D, idx), np.ones(1, D.dtype)
+        with np.errstate(over="ignore"):  # an overflow is an infinite loss, returned as such
+            x, target = _pick(D, idx) - _max_other(D, idx), np.ones(1, D.dtype)
     else:
         if D.ndim == 2:
             if D.shape[1] != 1:

@@ -178,7 +178,7 @@ def test_log_loss_label_indicator_matrix():
 
 
 def test_log_loss_warns_when_rows_do_not_sum_to_one():
-    with pytest.warns(UserWarning, match="do not sum to one"):
+    with pytest.warns(UserWarning, match="do not sum to 1"):
         got = M.log_loss([0, 1, 2], [[0.2, 0.2, 0.2], [0.3, 0.3, 0.3], [0.1, 0.1, 0.1]])
     # not renormalised (scikit-learn 1.9)
     assert math.isclose(got, -(math.log(0.2) + math.log(0.3) + math.log(0.1)) / 3)
@@ -188,7 +188,7 @@ def test_log_loss_warns_when_rows_do_not_sum_to_one():
 
 
 def test_log_loss_unsorted_labels_warn_and_count_sorted():
-    with pytest.warns(UserWarning, match="ordered lexicographically"):
+    with pytest.warns(UserWarning, match="not sorted"):
         got = M.log_loss([1, 0], [[0.2, 0.8], [0.6, 0.4]], labels=[1, 0])
     assert math.isclose(got, -(math.log(0.8) + math.log(0.6)) / 2)
 
@@ -391,7 +391,7 @@ ERRORS = [
     ("mean_squared_error", (np.ones((3, 2)), np.ones((3, 3))), {}, "numbers of outputs: 2 and 3"),
     ("mean_squared_error", ([1, 2], [1, 3]), {"sample_weight": 2.0}, "sample_weight must be an array-like"),
     ("mean_squared_error", ([1, 2], [1, 3]), {"sample_weight": [1, 2, 3]}, "sample_weight has 3"),
-    ("mean_squared_error", ([1, 2], [1, 3]), {"sample_weight": [0, 0]}, "at least one non-zero"),
+    ("mean_squared_error", ([1, 2], [1, 3]), {"sample_weight": [0, 0]}, "all zeros"),
     ("mean_squared_error", ([1, 2], [1, 3]), {"sample_weight": [1, -1]}, "sums to zero"),
     ("mean_squared_error", ([1, 2], [1, 3]), {"sample_weight": [1, np.nan]}, "sample_weight contains NaN"),
     ("mean_squared_error", ([1, 2], [1, 3]), {"multioutput": "variance_weighted"}, "multioutput must be"),
@@ -405,21 +405,21 @@ ERRORS = [
     ("mean_squared_log_error", ([-1, 2], [1, 3]), {}, "y_true has -1"),
     ("mean_squared_log_error", ([1, 2], [1, -3]), {}, "y_pred has -3"),
     ("mean_squared_log_error", ([np.nan, 2], [1, 3]), {}, "y_true contains NaN"),
-    ("root_mean_squared_log_error", ([1, 2], [-1, 3]), {}, "values less than or equal to -1"),
+    ("root_mean_squared_log_error", ([1, 2], [-1, 3]), {}, "y_true and y_pred > -1"),
     ("mean_pinball_loss", ([1, 2], [1, 3]), {"alpha": 1.5}, "alpha must be a real number in [0, 1]"),
     ("mean_pinball_loss", ([1, 2], [1, 3]), {"alpha": np.nan}, "alpha"),
     ("mean_pinball_loss", ([1, 2], [1, 3]), {"alpha": "a"}, "alpha"),
     ("mean_tweedie_deviance", ([1, 2], [1, 3]), {"power": 0.5}, "power must be a real number"),
     ("mean_tweedie_deviance", ([1, 2], [1, 3]), {"power": np.inf}, "power"),
     ("mean_tweedie_deviance", (np.ones((2, 2)), np.ones((2, 2))), {"power": 1}, "single output"),
-    ("mean_tweedie_deviance", ([-1, 2], [0, 3]), {"power": -1}, "strictly positive y_pred"),
-    ("mean_tweedie_deviance", ([-1, 2], [1, 3]), {"power": 1.5}, "non-negative y"),
-    ("mean_tweedie_deviance", ([1, 2], [0, 3]), {"power": 3}, "strictly positive y and y_pred"),
+    ("mean_tweedie_deviance", ([-1, 2], [0, 3]), {"power": -1}, "needs y_pred > 0"),
+    ("mean_tweedie_deviance", ([-1, 2], [1, 3]), {"power": 1.5}, "y_true >= 0 and y_pred > 0"),
+    ("mean_tweedie_deviance", ([1, 2], [0, 3]), {"power": 3}, "y_true > 0 and y_pred > 0"),
     ("mean_tweedie_deviance", ([1, np.inf], [1, 3]), {"power": 1}, "y_true contains infinity"),
     ("mean_poisson_deviance", ([1, 2], [0, 3]), {}, "power=1"),
     ("mean_gamma_deviance", ([0, 2], [1, 3]), {}, "power=2"),
-    ("log_loss", ([1, 0, 0, 1], [.9, .1, .2, 1.5]), {}, "greater than 1"),
-    ("log_loss", ([1, 0, 0, 1], [.9, .1, .2, -.5]), {}, "lower than 0"),
+    ("log_loss", ([1, 0, 0, 1], [.9, .1, .2, 1.5]), {}, "above 1"),
+    ("log_loss", ([1, 0, 0, 1], [.9, .1, .2, -.5]), {}, "below 0"),
     ("log_loss", ([1, 0, 0, 1], [.9, .1, .2, np.nan]), {}, "y_proba contains NaN"),
     ("log_loss", ([1, 0], [np.inf, .7]), {}, "y_proba contains infinity"),
     ("log_loss", ([1, 0, 0], [.9, .1, .2, .65]), {}, "y_proba has 4, y_true has 3"),
@@ -435,7 +435,7 @@ ERRORS = [
     ("log_loss", ([1, 0], np.ones((2, 2, 1)) * .5), {}, "y_proba must be 1-D or 2-D"),
     ("log_loss", ([1, 0], np.array([.3, .7], complex)), {}, "y_proba is complex"),
     ("log_loss", ([1, 0], [.3, .7]), {"normalize": 1}, "normalize must be a bool"),
-    ("log_loss", ([1, 0], [.3, .7]), {"sample_weight": [0, 0]}, "at least one non-zero"),
+    ("log_loss", ([1, 0], [.3, .7]), {"sample_weight": [0, 0]}, "all zeros"),
     ("log_loss", ([1, 0], [.3, .7]), {"sample_weight": [1, -1]}, "sums to zero"),
     ("log_loss", ([1, 0], [.3, .7]), {"sample_weight": [1, np.nan]}, "sample_weight contains NaN"),
     ("log_loss", ([1, 0], [.3, .7]), {"labels": [0, 1, 1]}, "repeated"),

@@ -119,7 +119,7 @@ def _weights(sample_weight, strict=True):
     if strict:
         _check_finite((w, "sample_weight"))
         if not w.any():
-            raise ValueError("sample_weight must contain at least one non-zero number")
+            raise ValueError("sample_weight is all zeros; at least one weight must be non-zero")
     return w
 
 
@@ -311,10 +311,9 @@ def _label_classes(y, labels):
     if len(classes) != len(lab):
         raise ValueError(f"labels contains repeated values: {lab.tolist()}")
     if not np.array_equal(classes, lab):
-        warnings.warn(f"Labels passed were {lab.tolist()}. But this function assumes labels "
-                      f"are ordered lexicographically. Pass the ordered "
-                      f"labels={classes.tolist()} and ensure that the columns of y_proba "
-                      f"correspond to this ordering.", UserWarning, stacklevel=3)
+        warnings.warn(f"labels {lab.tolist()} are not sorted; the columns of y_proba are "
+                      f"taken to follow the sorted labels {classes.tolist()}", UserWarning,
+                      stacklevel=3)
     return classes, _lookup(y, classes)
 
 
@@ -330,7 +329,7 @@ def _as_indicator(y):
 
 def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels=None,
              y_pred="deprecated"):
-    """Log loss (logistic loss, cross-entropy) of predicted probabilities.
+    """The negative log-likelihood of class probabilities (log loss, cross-entropy).
 
     Equals ``sklearn.metrics.log_loss``: the mean (or sum) over samples of
     ``-log(p[i, y_true[i]])``, the probabilities clipped to ``[eps, 1 - eps]`` with ``eps`` the
@@ -376,11 +375,11 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
     Examples
     --------
     >>> from actloss.metrics import log_loss
-    >>> round(log_loss(["spam", "ham", "ham", "spam"],
-    ...                [[.1, .9], [.9, .1], [.8, .2], [.35, .65]]), 6)
-    0.216162
-    >>> round(log_loss([1, 0, 0, 1], [.9, .1, .2, .65], sample_weight=[1, 2, 3, 4]), 6)
-    0.270864
+    >>> round(log_loss(["no", "yes", "yes", "no"],
+    ...                [[.7, .3], [.4, .6], [.2, .8], [.9, .1]]), 6)
+    0.299001
+    >>> round(log_loss([0, 1, 1, 0], [.3, .6, .8, .1], sample_weight=[2, 1, 1, 2]), 6)
+    0.27634
     """
     if not (isinstance(y_pred, str) and y_pred == "deprecated"):
         if y_proba is not None:
@@ -395,9 +394,11 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
     if not (np.isfinite(lo) and np.isfinite(hi)):
         _check_finite((P, "y_proba"))
     if hi > 1:
-        raise ValueError(f"y_proba contains values greater than 1: {hi}")
+        raise ValueError(f"y_proba has values above 1 (largest {hi}); probabilities in "
+                         f"[0, 1] are required")
     if lo < 0:
-        raise ValueError(f"y_proba contains values lower than 0: {lo}")
+        raise ValueError(f"y_proba has values below 0 (smallest {lo}); probabilities in "
+                         f"[0, 1] are required")
     y = _array(y_true, "y_true")
     w = _weights(sample_weight)
     _same_length((P, "y_proba"), (y, "y_true"), (w, "sample_weight"))
@@ -405,8 +406,8 @@ def log_loss(y_true, y_proba=None, *, normalize=True, sample_weight=None, labels
         P = P[:, 0]
     n_columns = 2 if P.ndim == 1 else P.shape[1]
     if P.ndim == 2 and not np.isclose(P.sum(axis=1), 1, rtol=math.sqrt(eps)).all():
-        warnings.warn("The y_proba values do not sum to one. Make sure to pass probabilities.",
-                      UserWarning, stacklevel=2)
+        warnings.warn("rows of y_proba do not sum to 1; they are used as given, not "
+                      "renormalised: pass probabilities", UserWarning, stacklevel=2)
 
     if y.ndim == 2 and y.shape[1] > 1:  # a label indicator matrix: classes are its columns
         if labels is not None:
@@ -463,7 +464,7 @@ def _max_other(D, idx):
 
 
 def hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
-    """Average hinge loss of decision-function values.
+    """The mean hinge loss of decision-function scores, binary or multiclass.
 
     Equals ``sklearn.metrics.hinge_loss``: the (weighted) mean of ``max(0, 1 - margin)``. With
     two classes (or fewer) the margin is ``y * pred_decision``, ``y`` being +1 for the larger
@@ -597,7 +598,7 @@ def _doc(extra=""):
 
 @_doc()
 def mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
-    """Mean squared error regression loss.
+    """The mean of the squared differences, per output or combined.
 
     Equals ``sklearn.metrics.mean_squared_error``; each output's mean is one call of actloss's
     ``mse_loss`` kernel.
@@ -610,11 +611,11 @@ def mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="unifo
     Examples
     --------
     >>> from actloss.metrics import mean_squared_error
-    >>> mean_squared_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+    >>> mean_squared_error([1.0, 2.0, 4.0, 0.5], [1.5, 2.0, 3.0, 0.0])
     0.375
-    >>> mean_squared_error([[0.5, 1], [-1, 1], [7, -6]], [[0, 2], [-1, 2], [8, -5]],
+    >>> mean_squared_error([[1, 0], [2, 4], [0, 1]], [[1, 1], [3, 4], [1, 1]],
     ...                    multioutput="raw_values")
-    array([0.41666667, 1.        ])
+    array([0.66666667, 0.33333333])
     """
     t, p, w, mo, dtype = _regression_args(y_true, y_pred, sample_weight, multioutput)
     return _combine(_per_output(_squared, t, p, w), mo, dtype, (t, "y_true"), (p, "y_pred"))
@@ -623,7 +624,7 @@ def mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="unifo
 @_doc()
 def root_mean_squared_error(y_true, y_pred, *, sample_weight=None,
                             multioutput="uniform_average"):
-    """Root mean squared error regression loss.
+    """The square root of the mean squared difference of each output, combined.
 
     Equals ``sklearn.metrics.root_mean_squared_error``: the square root of each output's
     mean squared error (``mse_loss`` kernel), then combined over outputs.
@@ -632,7 +633,7 @@ def root_mean_squared_error(y_true, y_pred, *, sample_weight=None,
     Examples
     --------
     >>> from actloss.metrics import root_mean_squared_error
-    >>> root_mean_squared_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+    >>> root_mean_squared_error([1.0, 2.0, 4.0, 0.5], [1.5, 2.0, 3.0, 0.0])
     0.6123724356957945
     """
     t, p, w, mo, dtype = _regression_args(y_true, y_pred, sample_weight, multioutput)
@@ -642,7 +643,7 @@ def root_mean_squared_error(y_true, y_pred, *, sample_weight=None,
 
 @_doc()
 def mean_absolute_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
-    """Mean absolute error regression loss.
+    """The mean of the absolute differences, per output or combined.
 
     Equals ``sklearn.metrics.mean_absolute_error``; each output's mean is one call of
     actloss's ``l1_loss`` kernel.
@@ -651,11 +652,11 @@ def mean_absolute_error(y_true, y_pred, *, sample_weight=None, multioutput="unif
     Examples
     --------
     >>> from actloss.metrics import mean_absolute_error
-    >>> mean_absolute_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+    >>> mean_absolute_error([1.0, 2.0, 4.0, 0.5], [1.5, 2.0, 3.0, 0.0])
     0.5
-    >>> mean_absolute_error([[0.5, 1], [-1, 1], [7, -6]], [[0, 2], [-1, 2], [8, -5]],
-    ...                     multioutput=[0.25, 0.75])
-    0.875
+    >>> round(mean_absolute_error([[1, 0], [2, 4], [0, 1]], [[1, 1], [3, 4], [1, 1]],
+    ...                           multioutput=[0.25, 0.75]), 6)
+    0.416667
     """
     t, p, w, mo, dtype = _regression_args(y_true, y_pred, sample_weight, multioutput)
     return _combine(_per_output(_absolute, t, p, w), mo, dtype, (t, "y_true"), (p, "y_pred"))
@@ -666,15 +667,15 @@ def _log1p_targets(t, p, name):
     for x, arg in ((t, "y_true"), (p, "y_pred")):
         if not (x > -1).all():
             _check_finite((x, arg))
-            raise ValueError(f"{name} cannot be used when targets contain values less than "
-                             f"or equal to -1: {arg} has {x.min()}")
+            raise ValueError(f"{name} needs y_true and y_pred > -1 (log1p(-1) is -inf): "
+                             f"{arg} has {x.min()}")
     return np.log1p(t), np.log1p(p)
 
 
 @_doc("; values <= -1")
 def mean_squared_log_error(y_true, y_pred, *, sample_weight=None,
                            multioutput="uniform_average"):
-    """Mean squared logarithmic error regression loss.
+    """The mean squared difference of log1p(y_true) and log1p(y_pred).
 
     Equals ``sklearn.metrics.mean_squared_log_error``: the mean squared error (``mse_loss``
     kernel) of ``log1p(y_true)`` and ``log1p(y_pred)``.
@@ -683,8 +684,8 @@ def mean_squared_log_error(y_true, y_pred, *, sample_weight=None,
     Examples
     --------
     >>> from actloss.metrics import mean_squared_log_error
-    >>> round(mean_squared_log_error([3, 5, 2.5, 7], [2.5, 5, 4, 8]), 6)
-    0.03973
+    >>> round(mean_squared_log_error([1.0, 3.0, 0.0, 7.0], [1.0, 2.0, 1.0, 7.0]), 6)
+    0.140803
     """
     t, p, w, mo, dtype = _regression_args(y_true, y_pred, sample_weight, multioutput)
     lt, lp = _log1p_targets(t, p, "mean_squared_log_error")
@@ -695,7 +696,7 @@ def mean_squared_log_error(y_true, y_pred, *, sample_weight=None,
 @_doc("; values <= -1")
 def root_mean_squared_log_error(y_true, y_pred, *, sample_weight=None,
                                 multioutput="uniform_average"):
-    """Root mean squared logarithmic error regression loss.
+    """The square root of the mean squared difference of log1p(y_true) and log1p(y_pred).
 
     Equals ``sklearn.metrics.root_mean_squared_log_error``: the square root of each output's
     mean squared error of ``log1p(y_true)`` and ``log1p(y_pred)``.
@@ -704,8 +705,8 @@ def root_mean_squared_log_error(y_true, y_pred, *, sample_weight=None,
     Examples
     --------
     >>> from actloss.metrics import root_mean_squared_log_error
-    >>> round(root_mean_squared_log_error([3, 5, 2.5, 7], [2.5, 5, 4, 8]), 6)
-    0.199324
+    >>> round(root_mean_squared_log_error([1.0, 3.0, 0.0, 7.0], [1.0, 2.0, 1.0, 7.0]), 6)
+    0.375238
     """
     t, p, w, mo, dtype = _regression_args(y_true, y_pred, sample_weight, multioutput)
     lt, lp = _log1p_targets(t, p, "root_mean_squared_log_error")
@@ -716,7 +717,7 @@ def root_mean_squared_log_error(y_true, y_pred, *, sample_weight=None,
 @_doc("; alpha outside [0, 1]")
 def mean_pinball_loss(y_true, y_pred, *, sample_weight=None, alpha=0.5,
                       multioutput="uniform_average"):
-    """Pinball (quantile) loss.
+    """The mean quantile (pinball) loss at level alpha.
 
     Equals ``sklearn.metrics.mean_pinball_loss``: the (weighted) mean of
     ``alpha * d`` where ``d = y_true - y_pred >= 0`` and ``(alpha - 1) * d`` elsewhere,
@@ -730,10 +731,10 @@ def mean_pinball_loss(y_true, y_pred, *, sample_weight=None, alpha=0.5,
     Examples
     --------
     >>> from actloss.metrics import mean_pinball_loss
-    >>> mean_pinball_loss([1, 2, 3], [0, 2, 3], alpha=0.25)
-    0.08333333333333333
-    >>> mean_pinball_loss([1, 2, 3], [1, 2, 4], alpha=0.25)
-    0.25
+    >>> mean_pinball_loss([1, 2, 3], [1, 0, 4], alpha=0.25)
+    0.4166666666666667
+    >>> mean_pinball_loss([1, 2, 3], [3, 2, 3], alpha=0.25)
+    0.5
     """
     alpha = _real(alpha, "alpha", lambda a: 0 <= a <= 1, "in [0, 1]")
     t, p, w, mo, dtype = _regression_args(y_true, y_pred, sample_weight, multioutput)
@@ -756,7 +757,7 @@ def _tweedie_terms(t, p, power):
 
 
 def mean_tweedie_deviance(y_true, y_pred, *, sample_weight=None, power=0):
-    """Mean Tweedie deviance regression loss.
+    """The mean unit deviance of a Tweedie distribution of power `power`.
 
     Equals ``sklearn.metrics.mean_tweedie_deviance`` (single output only, as there).
 
@@ -792,10 +793,10 @@ def mean_tweedie_deviance(y_true, y_pred, *, sample_weight=None, power=0):
     Examples
     --------
     >>> from actloss.metrics import mean_tweedie_deviance
-    >>> round(mean_tweedie_deviance([2, 0, 1, 4], [0.5, 0.5, 2., 2.], power=1), 6)
-    1.426015
-    >>> mean_tweedie_deviance([2, 0, 1, 4], [0.5, 0.5, 2., 2.])
-    1.875
+    >>> round(mean_tweedie_deviance([1, 0, 3, 2], [1.0, 0.5, 2.0, 4.0], power=1), 6)
+    0.66505
+    >>> mean_tweedie_deviance([1, 0, 3, 2], [1.0, 0.5, 2.0, 4.0])
+    1.3125
     """
     power = _real(power, "power", lambda q: math.isfinite(q) and (q <= 0 or q >= 1),
                   "<= 0 or >= 1 (finite)")
@@ -804,21 +805,21 @@ def mean_tweedie_deviance(y_true, y_pred, *, sample_weight=None, power=0):
         raise ValueError(f"mean_tweedie_deviance supports a single output; y_true and y_pred "
                          f"have {t.shape[1]}")
     t, p = t[:, 0], p[:, 0]
-    message = f"Mean Tweedie deviance error with power={power:g} can only be used on "
+    needs = f"mean_tweedie_deviance with power={power:g} needs "
     _check_finite((t, "y_true"), (p, "y_pred"))
     if power < 0 and not (p > 0).all():
-        raise ValueError(message + "strictly positive y_pred.")
+        raise ValueError(needs + "y_pred > 0")
     if 1 <= power < 2 and not ((t >= 0).all() and (p > 0).all()):
-        raise ValueError(message + "non-negative y and strictly positive y_pred.")
+        raise ValueError(needs + "y_true >= 0 and y_pred > 0")
     if power >= 2 and not ((t > 0).all() and (p > 0).all()):
-        raise ValueError(message + "strictly positive y and y_pred.")
+        raise ValueError(needs + "y_true > 0 and y_pred > 0")
     if power == 0:
         return float(_per_output(_squared, t[:, None], p[:, None], w)[0])
     return float(_average(_tweedie_terms(t, p, power), w))
 
 
 def mean_poisson_deviance(y_true, y_pred, *, sample_weight=None):
-    """Mean Poisson deviance regression loss.
+    """The mean Poisson unit deviance (Tweedie power 1).
 
     Equals ``sklearn.metrics.mean_poisson_deviance``: ``mean_tweedie_deviance`` with
     power=1, 2 (y log(y / m) - y + m) per sample (0 log 0 = 0).
@@ -844,14 +845,14 @@ def mean_poisson_deviance(y_true, y_pred, *, sample_weight=None):
     Examples
     --------
     >>> from actloss.metrics import mean_poisson_deviance
-    >>> round(mean_poisson_deviance([2, 0, 1, 4], [0.5, 0.5, 2., 2.]), 6)
-    1.426015
+    >>> round(mean_poisson_deviance([1, 0, 3, 2], [1.0, 0.5, 2.0, 4.0]), 6)
+    0.66505
     """
     return mean_tweedie_deviance(y_true, y_pred, sample_weight=sample_weight, power=1)
 
 
 def mean_gamma_deviance(y_true, y_pred, *, sample_weight=None):
-    """Mean Gamma deviance regression loss.
+    """The mean Gamma unit deviance (Tweedie power 2).
 
     Equals ``sklearn.metrics.mean_gamma_deviance``: ``mean_tweedie_deviance`` with power=2,
     2 (log(m / y) + y / m - 1) per sample; invariant to scaling both by one factor.
@@ -877,7 +878,7 @@ def mean_gamma_deviance(y_true, y_pred, *, sample_weight=None):
     Examples
     --------
     >>> from actloss.metrics import mean_gamma_deviance
-    >>> round(mean_gamma_deviance([2, 0.5, 1, 4], [0.5, 0.5, 2., 2.]), 6)
-    1.056853
+    >>> round(mean_gamma_deviance([1, 0.5, 3, 2], [1.0, 0.5, 2.0, 4.0]), 6)
+    0.143841
     """
     return mean_tweedie_deviance(y_true, y_pred, sample_weight=sample_weight, power=2)

@@ -731,8 +731,8 @@ def mean_pinball_loss(y_true, y_pred, *, sample_weight=None, alpha=0.5,
     Examples
     --------
     >>> from actloss.metrics import mean_pinball_loss
-    >>> mean_pinball_loss([1, 2, 3], [1, 0, 4], alpha=0.25)
-    0.4166666666666667
+    >>> round(mean_pinball_loss([1, 2, 3], [1, 0, 4], alpha=0.25), 6)
+    0.416667
     >>> mean_pinball_loss([1, 2, 3], [3, 2, 3], alpha=0.25)
     0.5
     """

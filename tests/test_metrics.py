@@ -264,7 +264,7 @@ def test_regression_equals_sklearn(name, rng):
             got, ref = call(name, t, p, sample_weight=weights, **kw), \
                 getattr(skm, name)(t, p, sample_weight=weights, **kw)
             assert type(got) is type(ref) is float
-            assert ulps(got, ref) <= (64 if name in DEVIANCES else 8), (shape, got, ref)
+            assert ulps(got, ref) <= 8, (shape, got, ref)
             if multi:
                 for mo in ("raw_values", rng.random(t.reshape(len(t), -1).shape[1]) + 0.5):
                     if not isinstance(mo, str) and t.ndim == 1:
@@ -276,7 +276,7 @@ def test_regression_equals_sklearn(name, rng):
     t, p = targets(rng, name, (40,))
     t = np.round(t) if name != "mean_gamma_deviance" else np.round(t) + 1
     assert ulps(call(name, t.astype(int).tolist(), p.tolist(), **kw),
-                getattr(skm, name)(t.astype(int).tolist(), p.tolist(), **kw)) <= 64
+                getattr(skm, name)(t.astype(int).tolist(), p.tolist(), **kw)) <= 8
     t32, p32 = t.astype(np.float32), p.astype(np.float32)
     got, ref = call(name, t32, p32, **kw), getattr(skm, name)(t32, p32, **kw)
     assert abs(got - ref) <= 64 * np.finfo(np.float32).eps * abs(ref)
@@ -293,7 +293,7 @@ def test_tweedie_equals_sklearn(power, rng):
     for weights in (None, w):
         got = M.mean_tweedie_deviance(t, p, sample_weight=weights, power=power)
         ref = skm.mean_tweedie_deviance(t, p, sample_weight=weights, power=power)
-        assert ulps(got, ref) <= 64
+        assert ulps(got, ref) <= 8  # the same per-sample formula: 0 ULP on 20 seeds
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.1, 0.5, 0.9, 1.0])

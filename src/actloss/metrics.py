@@ -83,7 +83,7 @@ def _floats(x, name, strings=True):
         return x
     if x.dtype.kind == "f" and x.dtype.itemsize < 4:
         return x.astype(_F32)
-    if not strings and x.dtype.kind in "USO" and x.dtype.kind != "O":
+    if not strings and x.dtype.kind in "US":
         raise ValueError(f"{name} must hold numbers, got strings ({x.dtype})")
     try:
         return x.astype(_F64)

@@ -743,17 +743,35 @@ def mean_pinball_loss(y_true, y_pred, *, sample_weight=None, alpha=0.5,
 
 
 
-def _tweedie_terms(t, p, power):
-    """The unit deviances of scikit-learn's _mean_tweedie_deviance, in the inputs' dtype."""
+def _half_tweedie_terms(t, p, power):
+    """Half the unit deviances of scikit-learn's _mean_tweedie_deviance: its operations in its
+    order, in the inputs' dtype, worked in place (half as many passes over memory)."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if power == 1:  # Poisson: 2 (xlogy(t, t / p) - t + p)
-            return 2 * (np.where(t == 0, 0, t * np.log(t / p)) - t + p)
-        if power == 2:  # Gamma
-            return 2 * (np.log(p / t) + t / p - 1)
-        base = np.where(t > 0, t, 0) if power < 0 else t
-        return 2 * (np.power(base, 2 - power) / ((1 - power) * (2 - power))
-                    - t * np.power(p, 1 - power) / (1 - power)
-                    + np.power(p, 2 - power) / (2 - power))
+        if power == 1:  # Poisson: xlogy(t, t / p) - t + p, with 0 log(0 / p) = 0
+            d = np.divide(t, p)
+            np.log(d, out=d)
+            d *= t
+            np.copyto(d, 0, where=t == 0)
+            d -= t
+            d += p
+            return d
+        if power == 2:  # Gamma: log(p / t) + t / p - 1
+            d = np.divide(p, t)
+            np.log(d, out=d)
+            d += t / p
+            d -= 1
+            return d
+        # max(t, 0)^(2-q) / ((1-q)(2-q)) - t p^(1-q) / (1-q) + p^(2-q) / (2-q)
+        d = np.power(np.maximum(t, 0) if power < 0 else t, 2 - power)
+        d /= (1 - power) * (2 - power)
+        e = np.power(p, 1 - power)
+        e *= t
+        e /= 1 - power
+        d -= e
+        np.power(p, 2 - power, out=e)
+        e /= 2 - power
+        d += e
+        return d
 
 
 def mean_tweedie_deviance(y_true, y_pred, *, sample_weight=None, power=0):
@@ -815,7 +833,7 @@ def mean_tweedie_deviance(y_true, y_pred, *, sample_weight=None, power=0):
         raise ValueError(needs + "y_true > 0 and y_pred > 0")
     if power == 0:
         return float(_per_output(_squared, t[:, None], p[:, None], w)[0])
-    return float(_average(_tweedie_terms(t, p, power), w))
+    return 2 * float(_average(_half_tweedie_terms(t, p, power), w))
 
 
 def mean_poisson_deviance(y_true, y_pred, *, sample_weight=None):

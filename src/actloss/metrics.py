@@ -585,6 +585,26 @@ _RAISES_DOC = """
         arrays, a bad `multioutput`, all-zero or zero-sum weights{extra}."""
 
 
+def _log1p_targets(t, p, name):
+    """log1p of y_true and y_pred, which must be > -1 (NaN is reported as NaN)."""
+    for x, arg in ((t, "y_true"), (p, "y_pred")):
+        if not (x > -1).all():
+            _check_finite((x, arg))
+            raise ValueError(f"{name} needs y_true and y_pred > -1 (log1p(-1) is -inf): "
+                             f"{arg} has {x.min()}")
+    return np.log1p(t), np.log1p(p)
+
+
+def _regression(loss, y_true, y_pred, sample_weight, multioutput, root=False, log1p=None):
+    """A regression metric: loss(y_pred, y_true, weights) per output (of log1p(y) when
+    `log1p` names the metric; square roots when `root`), combined as multioutput says."""
+    t, p, w, mo, dtype = _regression_args(y_true, y_pred, sample_weight, multioutput)
+    a, b = _log1p_targets(t, p, log1p) if log1p else (t, p)
+    errors = _per_output(loss, a, b, w)
+    return _combine(np.sqrt(errors) if root else errors, mo, dtype, (t, "y_true"),
+                    (p, "y_pred"))
+
+
 def _doc(extra=""):
     """A decorator filling the shared sections into a regression metric's docstring; `extra`
     ends its list of errors."""
@@ -617,8 +637,7 @@ def mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="unifo
     ...                    multioutput="raw_values")
     array([0.66666667, 0.33333333])
     """
-    t, p, w, mo, dtype = _regression_args(y_true, y_pred, sample_weight, multioutput)
-    return _combine(_per_output(_squared, t, p, w), mo, dtype, (t, "y_true"), (p, "y_pred"))
+    return _regression(_squared, y_true, y_pred, sample_weight, multioutput)
 
 
 @_doc()
@@ -636,9 +655,7 @@ def root_mean_squared_error(y_true, y_pred, *, sample_weight=None,
     >>> root_mean_squared_error([1.0, 2.0, 4.0, 0.5], [1.5, 2.0, 3.0, 0.0])
     0.6123724356957945
     """
-    t, p, w, mo, dtype = _regression_args(y_true, y_pred, sample_weight, multioutput)
-    errors = np.sqrt(_per_output(_squared, t, p, w))
-    return _combine(errors, mo, dtype, (t, "y_true"), (p, "y_pred"))
+    return _regression(_squared, y_true, y_pred, sample_weight, multioutput, root=True)
 
 
 @_doc()
@@ -658,18 +675,7 @@ def mean_absolute_error(y_true, y_pred, *, sample_weight=None, multioutput="unif
     ...                           multioutput=[0.25, 0.75]), 6)
     0.416667
     """
-    t, p, w, mo, dtype = _regression_args(y_true, y_pred, sample_weight, multioutput)
-    return _combine(_per_output(_absolute, t, p, w), mo, dtype, (t, "y_true"), (p, "y_pred"))
-
-
-def _log1p_targets(t, p, name):
-    """log1p of y_true and y_pred, which must be > -1 (NaN is reported as NaN)."""
-    for x, arg in ((t, "y_true"), (p, "y_pred")):
-        if not (x > -1).all():
-            _check_finite((x, arg))
-            raise ValueError(f"{name} needs y_true and y_pred > -1 (log1p(-1) is -inf): "
-                             f"{arg} has {x.min()}")
-    return np.log1p(t), np.log1p(p)
+    return _regression(_absolute, y_true, y_pred, sample_weight, multioutput)
 
 
 @_doc("; values <= -1")
@@ -687,10 +693,8 @@ def mean_squared_log_error(y_true, y_pred, *, sample_weight=None,
     >>> round(mean_squared_log_error([1.0, 3.0, 0.0, 7.0], [1.0, 2.0, 1.0, 7.0]), 6)
     0.140803
     """
-    t, p, w, mo, dtype = _regression_args(y_true, y_pred, sample_weight, multioutput)
-    lt, lp = _log1p_targets(t, p, "mean_squared_log_error")
-    return _combine(_per_output(_squared, lt, lp, w), mo, dtype, (t, "y_true"), (p, "y_pred"))
-
+    return _regression(_squared, y_true, y_pred, sample_weight, multioutput,
+                       log1p="mean_squared_log_error")
 
 
 @_doc("; values <= -1")
@@ -708,10 +712,8 @@ def root_mean_squared_log_error(y_true, y_pred, *, sample_weight=None,
     >>> round(root_mean_squared_log_error([1.0, 3.0, 0.0, 7.0], [1.0, 2.0, 1.0, 7.0]), 6)
     0.375238
     """
-    t, p, w, mo, dtype = _regression_args(y_true, y_pred, sample_weight, multioutput)
-    lt, lp = _log1p_targets(t, p, "root_mean_squared_log_error")
-    errors = np.sqrt(_per_output(_squared, lt, lp, w))
-    return _combine(errors, mo, dtype, (t, "y_true"), (p, "y_pred"))
+    return _regression(_squared, y_true, y_pred, sample_weight, multioutput, root=True,
+                       log1p="root_mean_squared_log_error")
 
 
 @_doc("; alpha outside [0, 1]")
@@ -737,9 +739,7 @@ def mean_pinball_loss(y_true, y_pred, *, sample_weight=None, alpha=0.5,
     0.5
     """
     alpha = _real(alpha, "alpha", lambda a: 0 <= a <= 1, "in [0, 1]")
-    t, p, w, mo, dtype = _regression_args(y_true, y_pred, sample_weight, multioutput)
-    errors = _per_output(_pinball(alpha), t, p, w)
-    return _combine(errors, mo, dtype, (t, "y_true"), (p, "y_pred"))
+    return _regression(_pinball(alpha), y_true, y_pred, sample_weight, multioutput)
 
 
 
@@ -836,16 +836,14 @@ def mean_tweedie_deviance(y_true, y_pred, *, sample_weight=None, power=0):
     return 2 * float(_average(_half_tweedie_terms(t, p, power), w))
 
 
-def mean_poisson_deviance(y_true, y_pred, *, sample_weight=None):
-    """The mean Poisson unit deviance (Tweedie power 1).
-
-    Equals ``sklearn.metrics.mean_poisson_deviance``: ``mean_tweedie_deviance`` with
-    power=1, 2 (y log(y / m) - y + m) per sample (0 log 0 = 0).
-
+def _deviance_doc(power, y_true_domain):
+    """A decorator filling the Parameters, Returns and Raises of mean_poisson_deviance and
+    mean_gamma_deviance into the docstring."""
+    sections = f"""
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        True target values, >= 0.
+        True target values, {y_true_domain}.
     y_pred : array-like of shape (n_samples,)
         Predicted target values, > 0.
     sample_weight : array-like of shape (n_samples,), optional
@@ -858,8 +856,22 @@ def mean_poisson_deviance(y_true, y_pred, *, sample_weight=None):
     Raises
     ------
     ValueError
-        As ``mean_tweedie_deviance`` with power=1.
+        As ``mean_tweedie_deviance`` with power={power}.
+"""
 
+    def fill(f):
+        f.__doc__ = f.__doc__.format(sections=sections)
+        return f
+    return fill
+
+
+@_deviance_doc(1, ">= 0")
+def mean_poisson_deviance(y_true, y_pred, *, sample_weight=None):
+    """The mean Poisson unit deviance (Tweedie power 1).
+
+    Equals ``sklearn.metrics.mean_poisson_deviance``: ``mean_tweedie_deviance`` with
+    power=1, 2 (y log(y / m) - y + m) per sample (0 log 0 = 0).
+{sections}
     Examples
     --------
     >>> from actloss.metrics import mean_poisson_deviance
@@ -869,30 +881,13 @@ def mean_poisson_deviance(y_true, y_pred, *, sample_weight=None):
     return mean_tweedie_deviance(y_true, y_pred, sample_weight=sample_weight, power=1)
 
 
+@_deviance_doc(2, "> 0")
 def mean_gamma_deviance(y_true, y_pred, *, sample_weight=None):
     """The mean Gamma unit deviance (Tweedie power 2).
 
     Equals ``sklearn.metrics.mean_gamma_deviance``: ``mean_tweedie_deviance`` with power=2,
     2 (log(m / y) + y / m - 1) per sample; invariant to scaling both by one factor.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,)
-        True target values, > 0.
-    y_pred : array-like of shape (n_samples,)
-        Predicted target values, > 0.
-    sample_weight : array-like of shape (n_samples,), optional
-        Sample weights (finite, not all zero).
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    ValueError
-        As ``mean_tweedie_deviance`` with power=2.
-
+{sections}
     Examples
     --------
     >>> from actloss.metrics import mean_gamma_deviance

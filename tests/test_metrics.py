@@ -206,7 +206,8 @@ def test_hinge_loss_matches_reference(rng):
         # float32 terms 1 - y d are rounded to float32 (as scikit-learn's), the mean too
         tol = 8 * np.finfo(dtype).eps
         d = (rng.standard_normal(n) * 2).astype(dtype)
-        for y in (rng.choice([-1, 1], n), rng.integers(0, 2, n), np.array(["no", "yes"])[rng.integers(0, 2, n)]):
+        for y in (rng.choice([-1, 1], n), rng.integers(0, 2, n),
+                  np.array(["no", "yes"])[rng.integers(0, 2, n)]):
             for weights in (None, w):
                 got = M.hinge_loss(y, d, sample_weight=weights)
                 expected = R.hinge_loss(y, d, sample_weight=weights)
@@ -383,30 +384,39 @@ ERRORS = [
     ("mean_squared_error", ([1, 2], [1, np.inf]), {}, "y_pred contains infinity"),
     ("mean_squared_error", ([], []), {}, "y_true is empty"),
     ("mean_squared_error", (np.zeros((2, 0)), np.zeros((2, 0))), {}, "y_true is empty"),
-    ("mean_squared_error", (np.zeros((2, 2, 2)), np.zeros((2, 2, 2))), {}, "y_true must be 1-D or 2-D"),
+    ("mean_squared_error", (np.zeros((2, 2, 2)), np.zeros((2, 2, 2))), {},
+     "y_true must be 1-D or 2-D"),
     ("mean_squared_error", (3.0, 2.0), {}, "y_true must be an array-like"),
     ("mean_squared_error", (np.array(3.0), np.array(2.0)), {}, "y_true must have at least one"),
     ("mean_squared_error", (np.array([1j, 2]), [1.0, 3]), {}, "y_true is complex"),
     ("mean_squared_error", (["a", "b"], [1.0, 3]), {}, "y_true must hold numbers"),
     ("mean_squared_error", (np.ones((3, 2)), np.ones((3, 3))), {}, "numbers of outputs: 2 and 3"),
-    ("mean_squared_error", ([1, 2], [1, 3]), {"sample_weight": 2.0}, "sample_weight must be an array-like"),
+    ("mean_squared_error", ([1, 2], [1, 3]), {"sample_weight": 2.0},
+     "sample_weight must be an array-like"),
     ("mean_squared_error", ([1, 2], [1, 3]), {"sample_weight": [1, 2, 3]}, "sample_weight has 3"),
     ("mean_squared_error", ([1, 2], [1, 3]), {"sample_weight": [0, 0]}, "all zeros"),
     ("mean_squared_error", ([1, 2], [1, 3]), {"sample_weight": [1, -1]}, "sums to zero"),
-    ("mean_squared_error", ([1, 2], [1, 3]), {"sample_weight": [1, np.nan]}, "sample_weight contains NaN"),
-    ("mean_squared_error", ([1, 2], [1, 3]), {"multioutput": "variance_weighted"}, "multioutput must be"),
+    ("mean_squared_error", ([1, 2], [1, 3]), {"sample_weight": [1, np.nan]},
+     "sample_weight contains NaN"),
+    ("mean_squared_error", ([1, 2], [1, 3]), {"multioutput": "variance_weighted"},
+     "multioutput must be"),
     ("mean_squared_error", ([1, 2], [1, 3]), {"multioutput": [1.0]}, "several outputs"),
-    ("mean_squared_error", (np.ones((3, 2)), np.ones((3, 2))), {"multioutput": [1, 2, 3]}, "3 weights for 2 outputs"),
-    ("mean_squared_error", (np.ones((3, 2)), np.ones((3, 2))), {"multioutput": [0, 0]}, "multioutput weights sum to zero"),
-    ("mean_squared_error", (np.ones((3, 2)), np.ones((3, 2))), {"multioutput": [np.nan, 1]}, "multioutput contains NaN"),
-    ("mean_squared_error", (np.ones((3, 2)), np.ones((3, 2))), {"multioutput": [[1, 1]]}, "multioutput weights must be 1-D"),
+    ("mean_squared_error", (np.ones((3, 2)), np.ones((3, 2))), {"multioutput": [1, 2, 3]},
+     "3 weights for 2 outputs"),
+    ("mean_squared_error", (np.ones((3, 2)), np.ones((3, 2))), {"multioutput": [0, 0]},
+     "multioutput weights sum to zero"),
+    ("mean_squared_error", (np.ones((3, 2)), np.ones((3, 2))), {"multioutput": [np.nan, 1]},
+     "multioutput contains NaN"),
+    ("mean_squared_error", (np.ones((3, 2)), np.ones((3, 2))), {"multioutput": [[1, 1]]},
+     "multioutput weights must be 1-D"),
     ("root_mean_squared_error", ([1, 2], [1, np.nan]), {}, "y_pred contains NaN"),
     ("mean_absolute_error", ([1, 2], [1, 3]), {"multioutput": None}, "multioutput must be"),
     ("mean_squared_log_error", ([-1, 2], [1, 3]), {}, "y_true has -1"),
     ("mean_squared_log_error", ([1, 2], [1, -3]), {}, "y_pred has -3"),
     ("mean_squared_log_error", ([np.nan, 2], [1, 3]), {}, "y_true contains NaN"),
     ("root_mean_squared_log_error", ([1, 2], [-1, 3]), {}, "y_true and y_pred > -1"),
-    ("mean_pinball_loss", ([1, 2], [1, 3]), {"alpha": 1.5}, "alpha must be a real number in [0, 1]"),
+    ("mean_pinball_loss", ([1, 2], [1, 3]), {"alpha": 1.5},
+     "alpha must be a real number in [0, 1]"),
     ("mean_pinball_loss", ([1, 2], [1, 3]), {"alpha": np.nan}, "alpha"),
     ("mean_pinball_loss", ([1, 2], [1, 3]), {"alpha": "a"}, "alpha"),
     ("mean_tweedie_deviance", ([1, 2], [1, 3]), {"power": 0.5}, "power must be a real number"),
@@ -427,11 +437,14 @@ ERRORS = [
     ("log_loss", ([1, 1, 1], [.9, .1, .2]), {"labels": [1]}, "at least two labels"),
     ("log_loss", ([1, 0, 2, 1], [[.1, .9]] * 4), {}, "y_true has 3 classes"),
     ("log_loss", ([1, 0, 0, 1], [[.1, .9]] * 4), {"labels": [0, 1, 2]}, "labels has 3 classes"),
-    ("log_loss", ([1, 0, 2, 1], [[.1, .9]] * 4), {"labels": [0, 1]}, "values [2] that are not in labels"),
+    ("log_loss", ([1, 0, 2, 1], [[.1, .9]] * 4), {"labels": [0, 1]},
+     "values [2] that are not in labels"),
     ("log_loss", ([0.5, 1.5], [.3, .7]), {}, "continuous"),
     ("log_loss", ([np.nan, 1], [.3, .7]), {}, "y_true contains NaN"),
-    ("log_loss", (np.array([[2, 0, 1], [0, 1, 0]]), [[.3, .3, .4], [.2, .5, .3]]), {}, "not a label indicator"),
-    ("log_loss", (np.array([[1, 0, 1], [0, 1, 0]]), [[.3, .3, .4], [.2, .5, .3]]), {"labels": [0, 1, 2]}, "label indicator"),
+    ("log_loss", (np.array([[2, 0, 1], [0, 1, 0]]), [[.3, .3, .4], [.2, .5, .3]]), {},
+     "not a label indicator"),
+    ("log_loss", (np.array([[1, 0, 1], [0, 1, 0]]), [[.3, .3, .4], [.2, .5, .3]]), {"labels": [0, 1, 2]},
+     "label indicator"),
     ("log_loss", ([1, 0], np.ones((2, 2, 1)) * .5), {}, "y_proba must be 1-D or 2-D"),
     ("log_loss", ([1, 0], np.array([.3, .7], complex)), {}, "y_proba is complex"),
     ("log_loss", ([1, 0], [.3, .7]), {"normalize": 1}, "normalize must be a bool"),
@@ -445,12 +458,14 @@ ERRORS = [
     ("hinge_loss", ([0, 1, 2], [1.0, 2.0, 3.0]), {}, "(n_samples, n_classes) = (3, 3)"),
     ("hinge_loss", ([0, 2, 3], np.ones((3, 4))), {}, "pass all class labels"),
     ("hinge_loss", ([0, 2, 1], np.ones((3, 2))), {"labels": [0, 1, 2]}, "got (3, 2)"),
-    ("hinge_loss", ([0, 2, 5], np.ones((3, 3))), {"labels": [0, 1, 2]}, "values [5] that are not in labels"),
+    ("hinge_loss", ([0, 2, 5], np.ones((3, 3))), {"labels": [0, 1, 2]},
+     "values [5] that are not in labels"),
     ("hinge_loss", ([0, 1, 1], np.ones((3, 2))), {}, "must be 1-D for a binary target"),
     ("hinge_loss", ([[0, 1], [1, 0]], [1.0, 2.0]), {}, "y_true must be 1-D"),
     ("hinge_loss", ([0.5, 1.5, 1.5], [1.0, 2, 3]), {}, "continuous"),
     ("hinge_loss", ([0, 1, 1], ["-2", "2", "0"]), {}, "pred_decision must hold numbers"),
-    ("hinge_loss", ([0, 1, 1], np.array([1, 2.36, 0.09], complex)), {}, "pred_decision is complex"),
+    ("hinge_loss", ([0, 1, 1], np.array([1, 2.36, 0.09], complex)), {},
+     "pred_decision is complex"),
     ("hinge_loss", ([0, 1, 1], [1.0, 2.0, 3.0]), {"sample_weight": [0, 0, 0]}, "sums to zero"),
     ("hinge_loss", ([], []), {}, "is empty"),
 ]
@@ -503,7 +518,8 @@ def _all_calls(rng):
     D = rng.standard_normal((30, 3))
     calls = [(name, (t, p), {"sample_weight": w, "multioutput": np.array([0.3, 0.7])})
              for name in REGRESSION if "log" not in name]
-    calls += [(name, (np.abs(t), np.abs(p)), {"sample_weight": w}) for name in REGRESSION if "log" in name]
+    calls += [(name, (np.abs(t), np.abs(p)), {"sample_weight": w})
+              for name in REGRESSION if "log" in name]
     calls += [(name, targets(rng, name, (30,), power=1.5), {"sample_weight": w})
               for name in DEVIANCES]
     calls += [("log_loss", (y, P), {"sample_weight": w, "labels": np.array([0, 1, 2])}),

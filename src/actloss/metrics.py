@@ -497,9 +497,9 @@ def hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
     Notes
     -----
     The per-sample loss max(0, 1 - margin) is actloss's ``margin_ranking_loss`` kernel, rounded
-    as scikit-learn rounds it. As in scikit-learn, a binary
-    ``y_true`` with a single class counts every sample as the negative class. NaN labels are
-    refused (scikit-learn counts NaN as a class).
+    as scikit-learn rounds it. As in scikit-learn, a binary ``y_true`` with a single class
+    counts every sample as the negative class. NaN labels are refused (scikit-learn counts NaN
+    as one more class).
 
     Examples
     --------
@@ -545,7 +545,7 @@ def hinge_loss(y_true, pred_decision, *, labels=None, sample_weight=None):
         # scikit-learn's LabelBinarizer(neg_label=-1), first column: +1 for the larger of two
         # labels; one label is all -1; more than two (labels given with fewer) +1 for the first
         positive = 1 if len(own) == 2 else (0 if len(own) > 2 else -1)
-        x, target = D, np.where(idx == positive, 1, -1).astype(np.int8)
+        x, target = D, (idx == positive).view(np.int8) * np.int8(2) - np.int8(1)  # +-1
 
     loss = _hinge_terms(x, target, w)
     if not math.isfinite(loss):

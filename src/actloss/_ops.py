@@ -323,11 +323,21 @@ POINTWISE_LOSSES = (
     PointwiseLoss("sigmoid_focal", "sigmoid_focal_loss", ("alpha", "gamma"), None, False,
                   ("gamma_two",), False, False, False, False,
                   "alpha_t bce_with_logits(x, t) (1 - p_t)^gamma (torchvision)"),
+    PointwiseLoss("hinge", "hinge_loss", (), None, False, (), False, False, True, True,
+                  "max(0, 1 - t x), t = +-1"),
+    PointwiseLoss("squared_hinge", "squared_hinge_loss", (), None, False, (), False, False, True,
+                  True, "max(0, 1 - t x)^2, t = +-1"),
+    PointwiseLoss("log_cosh", "log_cosh_loss", (), None, False, (), False, False, True, False,
+                  "log(cosh(x - t))"),
+    PointwiseLoss("pinball", "pinball_loss", ("quantile",), None, False, (), False, False, True,
+                  True, "max(tau (t - x), (tau - 1) (t - x))"),
 )
 
 
-# Other public names of activations: (alias, the row it names) -- SciPy's scipy.special names.
-ACTIVATION_ALIASES = (("expit", "sigmoid"), ("log_expit", "logsigmoid"))
+# Other public names of activations: (alias, the function it names) -- SciPy's scipy.special
+# names, and swish (Ramachandran et al. 2017; Keras' and JAX's name of silu) with its gradient.
+ACTIVATION_ALIASES = (("expit", "sigmoid"), ("log_expit", "logsigmoid"), ("swish", "silu"),
+                      ("swish_backward", "silu_backward"))
 
 # ---- The softmax family -----------------------------------------------------------------------
 # One row per function: _codegen.py writes <name> and <name>_backward (torch's signature plus
@@ -812,6 +822,113 @@ ValueError
          cls_args=("alpha", "gamma", "reduction"),
          cls_torch=False,
          cls_doc="sigmoid focal loss, torchvision.ops.sigmoid_focal_loss as a module"),
+    Loss("hinge_loss", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", "Scores (decision values), any shape."),
+             In("target", "array_like", """\
+1 or -1, any real or integer dtype; broadcast to the input's shape. Map 0/1
+labels with ``2 * t - 1`` (values are not checked, as optax)."""),),
+         args=(
+             KW,
+             _R,),
+         doc="""\
+Binary hinge loss (optax.hinge_loss; sklearn.metrics.hinge_loss for +-1 labels); not in torch.""",
+         formula="""\
+loss = max(0, 1 - target input). ``'mean'`` equals ``sklearn.metrics.hinge_loss(target,
+input)`` and ``optax.hinge_loss(input, target).mean()``.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.hinge_loss(np.array([2.0, 0.3, -0.5]), np.array([1, 1, 1]), reduction="none")
+array([0. , 0.7, 1.5])""",
+         gradient="""\
+-target grad_output where 1 - target input >= 0 (the kink included, as torch's clamp_min
+passes it), else 0; NaN for a NaN input.""",
+         fused="""\
+Loss and input gradient of ``hinge_loss`` in one pass over the scores.""",
+         fused_example="""\
+>>> import numpy as np, actloss as F
+>>> F.hinge_loss_with_grad(np.array([2.0, 0.5]), np.array([1.0, 1.0]))
+(np.float64(0.25), array([ 0. , -0.5]))""",
+         cls="HingeLoss", cls_args=("reduction",), cls_torch=False,
+         cls_doc="binary hinge loss of scores, targets 1 or -1"),
+    Loss("squared_hinge_loss", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", "Scores (decision values), any shape."),
+             In("target", "array_like", """\
+1 or -1; broadcast to the input's shape. Map 0/1 labels with ``2 * t - 1``."""),),
+         args=(
+             KW,
+             _R,),
+         doc="""\
+Squared hinge loss (Keras ``squared_hinge``, optax-style ``hinge_loss ** 2``); not in torch.""",
+         formula="""\
+loss = max(0, 1 - target input)^2. ``'mean'`` over an ``(N, C)`` input equals
+``keras.losses.squared_hinge(target, input)`` averaged over its N rows (Keras takes the
+mean over the last axis, then over the batch).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.squared_hinge_loss(np.array([2.0, 0.3, -0.5]), np.ones(3), reduction="none")
+array([0.  , 0.49, 2.25])""",
+         gradient="-2 target max(0, 1 - target input) grad_output (0 at the kink).",
+         fused="""\
+Loss and input gradient of ``squared_hinge_loss`` in one pass over the scores.""",
+         cls="SquaredHingeLoss", cls_args=("reduction",), cls_torch=False,
+         cls_doc="squared hinge loss of scores, targets 1 or -1"),
+    Loss("log_cosh_loss", "pointwise_losses",
+         inputs=(_BROADCAST,),
+         args=(
+             KW,
+             _R,),
+         doc="""\
+Log-cosh regression loss (optax.log_cosh, Keras ``log_cosh``); not in torch.""",
+         formula="""\
+loss = log(cosh(input - target)): about d^2 / 2 for a small error d and |d| - log 2 for a
+large one (a smooth Huber loss). Computed as log1p(u^2 / (2 (1 + u))), u = expm1(|d|),
+below |d| = 1 -- full relative accuracy for tiny d, where ``log(cosh(d))`` is 0 -- and as
+|d| - log 2 + log1p(exp(-2 |d|)) above, so cosh never overflows (|d| = 1000 gives
+1000 - log 2, where ``np.log(np.cosh(d))`` is inf). Equals optax's
+``logaddexp(d, -d) - log 2``.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.log_cosh_loss(np.array([1e-8, 1000.0]), np.zeros(2), reduction="none")
+array([5.00000000e-17, 9.99306853e+02])""",
+         gradient="tanh(input - target) grad_output.",
+         fused="""\
+Loss and input gradient of ``log_cosh_loss`` in one pass, sharing one expm1 per element.""",
+         cls="LogCoshLoss", cls_args=("reduction",), cls_torch=False,
+         cls_doc="log-cosh regression loss"),
+    Loss("pinball_loss", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", "Predicted quantiles."),
+             In("target", "array_like", "Observed values; broadcast with input."),),
+         args=(
+             KW,
+             Arg("quantile", 0.5, "float", """\
+The quantile tau in [0, 1] the input estimates (sklearn's ``alpha``)."""),
+             _R,),
+         doc="""\
+Pinball (quantile) loss (sklearn.metrics.mean_pinball_loss); not in torch.
+
+``quantile_loss`` is the same function.""",
+         formula="""\
+With d = target - input: loss = tau d where d >= 0, (tau - 1) d where d < 0 -- an
+under-prediction costs tau per unit, an over-prediction 1 - tau. ``'mean'`` equals
+``sklearn.metrics.mean_pinball_loss(target, input, alpha=quantile)``; tau = 0.5 is half
+the absolute error.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.pinball_loss(np.array([1.0, 3.0]), np.array([2.0, 2.0]), quantile=0.9,
+...                reduction="none")
+array([0.9, 0.1])""",
+         gradient="""\
+-tau grad_output where target > input, (1 - tau) grad_output where target < input and, at
+target == input, their mean (1/2 - tau) grad_output (the subgradient torch's ``max`` of
+the two lines gives).""",
+         fused="""\
+Loss and input gradient of ``pinball_loss`` in one pass.""",
+         cls="PinballLoss", cls_args=("quantile", "reduction"), cls_torch=False,
+         cls_doc="pinball (quantile) loss",
+         aliases=("quantile_loss",)),
     Loss("cross_entropy", "class_losses",
          inputs=(
              In("input", "array_like", """\

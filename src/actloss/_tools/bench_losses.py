@@ -328,6 +328,19 @@ def _np_hinge_bwd(a):
     return g * _mean_scale(a)
 
 
+_QUANTILE = 0.9    # pinball_loss's case: a high quantile, both slopes taken
+
+
+def _np_log_cosh(a):
+    d = np.abs(a.x - a.t)
+    return np.mean(d + np.log1p(np.exp(-2 * d)) - 0.6931471805599453)
+
+
+def _np_pinball(a):
+    d = a.t - a.x
+    return np.mean(np.maximum(_QUANTILE * d, (_QUANTILE - 1) * d))
+
+
 def _np_margin_ranking_bwd(a):
     g1 = -a.t * (-a.t * (a.x1 - a.x2) > 0) * (a.gy / a.x1.size)
     return g1, -g1
@@ -466,6 +479,26 @@ def _torch_focal(t):
     return (0.25 * t.t + 0.75 * (1 - t.t)) * (ce * (1 - p_t) ** 2)
 
 
+def _torch_hinge(t):
+    """optax.hinge_loss in torch operations, mean."""
+    return torch_module().clamp(1 - t.t * t.x, min=0).mean()
+
+
+def _torch_squared_hinge(t):
+    return (torch_module().clamp(1 - t.t * t.x, min=0) ** 2).mean()
+
+
+def _torch_log_cosh(t):
+    """optax.log_cosh: logaddexp(d, -d) - log 2, mean."""
+    d = t.x - t.t
+    return (torch_module().logaddexp(d, -d) - 0.6931471805599453).mean()
+
+
+def _torch_pinball(t):
+    d = t.t - t.x
+    return torch_module().maximum(_QUANTILE * d, (_QUANTILE - 1) * d).mean()
+
+
 def _torch_contrastive(t):
     torch = torch_module()
     d = torch.nn.functional.pairwise_distance(t.x1, t.x2, p=2.0, eps=1e-6)
@@ -564,6 +597,12 @@ def _jax_info_nce(jax, q, k, temperature):
     qh = q / jnp.linalg.norm(q, axis=1, keepdims=True)
     kh = k / jnp.linalg.norm(k, axis=1, keepdims=True)
     return -jnp.mean(jnp.diagonal(jax.nn.log_softmax(qh @ kh.T / temperature, axis=1)))
+
+
+def _jax_log_cosh(jax, x, t):
+    """optax.log_cosh, mean."""
+    d = x - t
+    return jax.numpy.mean(jax.numpy.logaddexp(d, -d) - 0.6931471805599453)
 
 
 # ---- the cases ------------------------------------------------------------------------------
@@ -683,6 +722,23 @@ CASES = [
                jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.nn.softplus(-t * x)),
                torch_bwd=_aten(lambda aten, t: lambda: aten.soft_margin_loss_backward(
                    t.gy, t.x, t.t, _MEAN))),
+    # not in torch: torch's side is the composition a user writes (optax's formulas)
+    _pointwise("hinge_loss", _scores_signs, lambda a: np.mean(np.maximum(0, 1 - a.t * a.x)),
+               lambda a: -a.t * (1 - a.t * a.x >= 0), fused=True, torch_fwd=_torch_hinge,
+               jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.numpy.maximum(0, 1 - t * x))),
+    _pointwise("squared_hinge_loss", _scores_signs,
+               lambda a: np.mean(np.maximum(0, 1 - a.t * a.x) ** 2),
+               lambda a: -2 * a.t * np.maximum(0, 1 - a.t * a.x), fused=True,
+               torch_fwd=_torch_squared_hinge,
+               jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.numpy.maximum(0, 1 - t * x) ** 2)),
+    _pointwise("log_cosh_loss", _regression, _np_log_cosh, lambda a: np.tanh(a.x - a.t),
+               fused=True, torch_fwd=_torch_log_cosh, jax_fwd=_jax_log_cosh),
+    _pointwise("pinball_loss", _regression, _np_pinball,
+               lambda a: np.where(a.t > a.x, -_QUANTILE, 1 - _QUANTILE).astype(a.x.dtype),
+               params={"quantile": _QUANTILE}, fused=True, torch_fwd=_torch_pinball,
+               jax_fwd=lambda jax, x, t, quantile: jax.numpy.mean(jax.numpy.maximum(
+                   quantile * (t - x), (quantile - 1) * (t - x))),
+               note="quantile=0.9; NumPy: sklearn's mean_pinball_loss formula"),
     _loss("hinge_embedding_loss", "elementwise", _scores_signs,
           lambda a: np.mean(np.where(a.t == 1, a.x, np.maximum(0, 1 - a.x))), _np_hinge_bwd,
           jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.numpy.where(t == 1, x,

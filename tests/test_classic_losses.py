@@ -173,3 +173,236 @@ def test_nn_classes(cls, fn, kw, rng):
     assert m(x, t) == getattr(F, fn)(x, t, reduction="sum", **kw)
     np.testing.assert_array_equal(m.backward(1.0),
                                   getattr(F, fn + "_backward")(1.0, x, t, reduction="sum", **kw))
+
+
+# ---- multi-class hinge ---------------------------------------------------------------------------
+
+import reference_classic as RC  # noqa: E402
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def _reduce(rows, reduction):
+    return rows if reduction == "none" else (rows.sum() if reduction == "sum" else rows.mean())
+
+
+def _tol(dtype):
+    return 4 * np.finfo(dtype).eps
+
+
+def _scores(rng, n, c, dtype):
+    """Scores with deliberate ties of the maximum among the other classes."""
+    x = rng.standard_normal((n, c))
+    x[::5, 1] = x[::5, 2]
+    return x.astype(dtype)
+
+
+@pytest.mark.parametrize("squared", [False, True])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_multiclass_hinge_matches_reference(squared, reduction, dtype, rng):
+    x = _scores(rng, 50, 7, dtype)
+    t = rng.integers(0, 7, 50)
+    got = F.multiclass_hinge_loss(x, t, squared=squared, reduction=reduction)
+    rows = RC.multiclass_hinge_rows(x, t, squared)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, _reduce(rows, reduction), rtol=_tol(dtype), atol=_tol(dtype))
+    go = (rng.standard_normal(50).astype(dtype) if reduction == "none" else 1.5)
+    g = F.multiclass_hinge_loss_backward(go, x, t, squared=squared, reduction=reduction)
+    scale = go if reduction == "none" else np.full(50, go / (50 if reduction == "mean" else 1))
+    assert g.dtype == dtype and g.shape == x.shape
+    np.testing.assert_allclose(g, RC.multiclass_hinge_grad(x, t, squared, scale),
+                               rtol=_tol(dtype), atol=_tol(dtype))
+    loss, g2 = F.multiclass_hinge_loss_with_grad(x, t, squared=squared, reduction=reduction,
+                                                 grad_output=go)
+    np.testing.assert_array_equal(loss, got)
+    np.testing.assert_array_equal(g2, g)
+
+
+def test_multiclass_hinge_equals_sklearn(rng):
+    metrics = pytest.importorskip("sklearn.metrics")
+    x = rng.standard_normal((200, 5))
+    t = rng.integers(0, 5, 200)
+    want = metrics.hinge_loss(t, x, labels=np.arange(5))
+    assert F.multiclass_hinge_loss(x, t) == pytest.approx(want, rel=1e-14)
+
+
+def test_multiclass_hinge_matches_torch_autograd(rng):
+    torch = pytest.importorskip("torch")
+    x = _scores(rng, 40, 6, np.float64)
+    t = rng.integers(0, 6, 40)
+    tx = torch.from_numpy(x.copy()).requires_grad_(True)
+    tt = torch.from_numpy(t)
+    onehot = torch.nn.functional.one_hot(tt, 6).bool()
+    m = tx.masked_fill(onehot, -float("inf")).amax(dim=1)
+    loss = torch.clamp(1 + m - tx.gather(1, tt[:, None])[:, 0], min=0).mean()
+    loss.backward()
+    assert F.multiclass_hinge_loss(x, t) == pytest.approx(loss.item(), rel=1e-14)
+    np.testing.assert_allclose(F.multiclass_hinge_loss_backward(1.0, x, t), tx.grad.numpy(),
+                               rtol=1e-14, atol=1e-17)
+
+
+def test_multiclass_hinge_shapes_and_errors():
+    assert F.multiclass_hinge_loss(np.array([1.0, 2.0]), np.array(0), reduction="none") == 2.0
+    assert F.multiclass_hinge_loss(np.zeros((2, 1)), np.zeros(2, int)) == 0.0  # no other class
+    with pytest.raises(ValueError, match=r"target values must be in \[0, 3\)"):
+        F.multiclass_hinge_loss(np.zeros((2, 3)), np.array([0, 3]))
+    with pytest.raises(ValueError, match="target must have shape"):
+        F.multiclass_hinge_loss(np.zeros((2, 3)), np.array([0, 1, 2]))
+    with pytest.raises(TypeError, match="target must be an integer array"):
+        F.multiclass_hinge_loss(np.zeros((2, 3)), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match="input must be"):
+        F.multiclass_hinge_loss(np.zeros((2, 3, 4)), np.zeros((2, 4), int))
+    y = F.multiclass_hinge_loss(np.array([[np.nan, 0.0, 1.0]]), np.array([1]), reduction="none")
+    assert np.isnan(y[0])
+
+
+# ---- Brier score ---------------------------------------------------------------------------------
+
+@pytest.mark.filterwarnings("ignore:The y_prob values do not sum to one")
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_brier_equals_sklearn(dtype, rng):
+    metrics = pytest.importorskip("sklearn.metrics")
+    p = rng.uniform(size=300).astype(dtype)
+    t = rng.integers(0, 2, 300)
+    got = F.brier_score_loss(p, t)
+    assert got.dtype == dtype
+    assert float(got) == pytest.approx(metrics.brier_score_loss(t, p.astype(np.float64)),
+                                       rel=_tol(dtype))
+    logits = rng.standard_normal((300, 4))
+    probs = (np.exp(logits) / np.exp(logits).sum(1, keepdims=True)).astype(dtype)
+    t = rng.integers(0, 4, 300)
+    want = metrics.brier_score_loss(t, probs.astype(np.float64), labels=np.arange(4))
+    got = F.brier_score_loss(probs, t)
+    assert got.dtype == dtype and float(got) == pytest.approx(want, rel=_tol(dtype))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_brier_matches_reference_and_gradient(reduction, dtype, rng):
+    for p, t in ((rng.uniform(size=40), rng.integers(0, 2, 40)),
+                 (rng.dirichlet(np.ones(5), 40), rng.integers(0, 5, 40))):
+        p = p.astype(dtype)
+        got = F.brier_score_loss(p, t, reduction=reduction)
+        np.testing.assert_allclose(got, _reduce(RC.brier_rows(p, t), reduction),
+                                   rtol=_tol(dtype), atol=_tol(dtype))
+        g = F.brier_score_loss_backward(1.0 if reduction != "none" else np.ones(40, dtype), p, t,
+                                        reduction=reduction)
+        want = RC.brier_grad(p, t) / (40 if reduction == "mean" else 1)
+        assert g.dtype == dtype and g.shape == p.shape
+        np.testing.assert_allclose(g, want, rtol=_tol(dtype), atol=_tol(dtype))
+
+
+def test_brier_errors():
+    with pytest.raises(ValueError, match=r"input values must be in \[0, 1\]"):
+        F.brier_score_loss(np.array([0.5, 1.5]), np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"target values must be in \[0, 1\]"):
+        F.brier_score_loss(np.array([0.5, 0.5]), np.array([0, 2]))
+    with pytest.raises(ValueError, match=r"input values must be in \[0, 1\]"):
+        F.brier_score_loss(np.array([[0.5, np.nan]]), np.array([0]))
+    with pytest.raises(ValueError, match=r"target values must be in \[0, 2\)"):
+        F.brier_score_loss(np.array([[0.5, 0.5]]), np.array([2]))
+    with pytest.raises(ValueError, match="input must be"):
+        F.brier_score_loss(np.zeros((2, 2, 2)), np.zeros((2, 2), int))
+    with pytest.raises(ValueError, match="target must have the input's shape"):
+        F.brier_score_loss(np.zeros(3), np.zeros(2))
+
+
+# ---- box losses ----------------------------------------------------------------------------------
+
+BOX_LOSSES = list(RC.BOX_ROWS)
+
+
+def _boxes(rng, n, dtype=np.float64):
+    """Pairs of boxes that overlap, nest, or lie apart, none touching (no ties)."""
+    xy = rng.uniform(0, 10, (n, 2))
+    wh = rng.uniform(0.5, 5, (n, 2))
+    b1 = np.concatenate([xy, xy + wh], axis=1)
+    xy2 = xy + rng.uniform(-4, 4, (n, 2))
+    wh2 = rng.uniform(0.5, 5, (n, 2))
+    b2 = np.concatenate([xy2, xy2 + wh2], axis=1)
+    return b1.astype(dtype), b2.astype(dtype)
+
+
+@pytest.mark.parametrize("name", BOX_LOSSES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_box_losses_match_reference(name, reduction, dtype, rng):
+    b1, b2 = _boxes(rng, 64, dtype)
+    fn = getattr(F, name)
+    got = fn(b1, b2, reduction=reduction)
+    rows = RC.BOX_ROWS[name](b1, b2)
+    assert got.dtype == dtype and np.shape(got) == ((64,) if reduction == "none" else ())
+    np.testing.assert_allclose(got, _reduce(rows, reduction), rtol=8 * np.finfo(dtype).eps)
+    go = np.ones(64, dtype) if reduction == "none" else 1.0
+    g = getattr(F, name + "_backward")(go, b1, b2, reduction=reduction)
+    want = RC.box_grad(name, b1, b2) / (64 if reduction == "mean" else 1)
+    assert g.dtype == dtype and g.shape == b1.shape
+    np.testing.assert_allclose(g, want, rtol=1e-6 if dtype == np.float64 else 1e-5,
+                               atol=1e-8 if dtype == np.float64 else 1e-6)
+    loss, g2 = getattr(F, name + "_with_grad")(b1, b2, reduction=reduction, grad_output=go)
+    np.testing.assert_array_equal(loss, got)
+    np.testing.assert_array_equal(g2, g)
+
+
+def _torchvision_losses(torch, b1, b2, eps=1e-7):
+    """torchvision.ops' three box losses transcribed in torch operations (torchvision is not
+    installable here), reduction 'none'."""
+    x1, y1, x2, y2 = b1.unbind(-1)
+    x1g, y1g, x2g, y2g = b2.unbind(-1)
+    xkis1, ykis1 = torch.max(x1, x1g), torch.max(y1, y1g)
+    xkis2, ykis2 = torch.min(x2, x2g), torch.min(y2, y2g)
+    inter = torch.zeros_like(x1)
+    mask = (ykis2 > ykis1) & (xkis2 > xkis1)
+    inter[mask] = (xkis2[mask] - xkis1[mask]) * (ykis2[mask] - ykis1[mask])
+    union = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - inter
+    iou = inter / (union + eps)
+    xc1, yc1 = torch.min(x1, x1g), torch.min(y1, y1g)
+    xc2, yc2 = torch.max(x2, x2g), torch.max(y2, y2g)
+    area_c = (xc2 - xc1) * (yc2 - yc1)
+    giou = 1 - (iou - ((area_c - union) / (area_c + eps)))
+    diag = ((xc2 - xc1) ** 2) + ((yc2 - yc1) ** 2) + eps
+    cd = (((x2 + x1) / 2 - (x1g + x2g) / 2) ** 2) + (((y2 + y1) / 2 - (y1g + y2g) / 2) ** 2)
+    diou = 1 - iou + cd / diag
+    v = (4 / (torch.pi ** 2)) * torch.pow(torch.atan((x2g - x1g) / (y2g - y1g))
+                                          - torch.atan((x2 - x1) / (y2 - y1)), 2)
+    with torch.no_grad():
+        alpha = v / (1 - iou + v + eps)
+    return {"generalized_box_iou_loss": giou, "distance_box_iou_loss": diou,
+            "complete_box_iou_loss": diou + alpha * v}
+
+
+@pytest.mark.parametrize("name", BOX_LOSSES)
+def test_box_losses_match_torchvision_formulas(name, rng):
+    torch = pytest.importorskip("torch")
+    b1, b2 = _boxes(rng, 100)
+    b1[::9] = b2[::9]          # identical boxes: the min/max ties split the gradient
+    b1[3::9, 2] = b2[3::9, 2]  # one shared edge
+    tb1 = torch.from_numpy(b1.copy()).requires_grad_(True)
+    loss = _torchvision_losses(torch, tb1, torch.from_numpy(b2))[name]
+    go = rng.standard_normal(100)
+    loss.backward(torch.from_numpy(go))
+    np.testing.assert_allclose(getattr(F, name)(b1, b2), loss.detach().numpy(), rtol=1e-13,
+                               atol=1e-15)
+    np.testing.assert_allclose(getattr(F, name + "_backward")(go, b1, b2), tb1.grad.numpy(),
+                               rtol=1e-12, atol=1e-14)
+
+
+def test_box_losses_defaults_shapes_and_errors():
+    b = np.array([0.0, 0.0, 1.0, 1.0])
+    for name in BOX_LOSSES:
+        fn = getattr(F, name)
+        assert fn(b, b).shape == () and abs(float(fn(b, b))) < 1e-6  # identical boxes: ~0
+        assert fn(np.zeros((0, 4)), np.zeros((0, 4)), reduction="mean") == 0.0  # torchvision
+        assert fn(np.zeros((0, 4)), np.zeros((0, 4)), reduction="sum") == 0.0
+        assert fn(np.array([[0, 0, 2, 2]]), np.array([[1, 1, 3, 3]])).dtype == np.float64
+        with pytest.raises(ValueError, match=r"\(N, 4\)"):
+            fn(np.zeros((2, 3)), np.zeros((2, 3)))
+        with pytest.raises(ValueError, match="shape"):
+            fn(np.zeros((2, 4)), np.zeros((3, 4)))
+        with pytest.raises(TypeError, match="eps"):
+            fn(b, b, eps="x")
+    # the far-apart pair: GIoU tends to 2, DIoU below 2
+    far = np.array([100.0, 100.0, 101.0, 101.0])
+    assert 1.9 < F.generalized_box_iou_loss(b, far) < 2.0
+    assert 1.9 < F.distance_box_iou_loss(b, far) < 2.0

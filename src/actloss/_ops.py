@@ -248,7 +248,9 @@ ISA_LEVELS = (
 # table entry per name and dtype in al_rowwise_loss_api.h.
 ROW_KERNELS = ("cosine_fwd", "cosine_bwd", "triplet_fwd", "triplet_bwd", "contrastive_fwd",
                "contrastive_bwd", "multi_margin_fwd", "multi_margin_bwd", "multilabel_fwd",
-               "multilabel_bwd", "normalize_fwd", "normalize_bwd", "ce_fwd", "ce_cols", "ce_bwd")
+               "multilabel_bwd", "normalize_fwd", "normalize_bwd", "ce_fwd", "ce_cols", "ce_bwd",
+               "class_hinge_fwd", "class_hinge_bwd", "brier_fwd", "brier_bwd", "box_fwd",
+               "box_bwd")
 
 # Fast-mode kernels (actloss.accuracy("fast"): within 4 ULP wherever the result is a normal
 # number; NaN, infinities and limits as in accurate mode): (op, kind, sfx) -> the C test on v
@@ -822,6 +824,169 @@ ValueError
          cls_args=("alpha", "gamma", "reduction"),
          cls_torch=False,
          cls_doc="sigmoid focal loss, torchvision.ops.sigmoid_focal_loss as a module"),
+    Loss("multiclass_hinge_loss", "class_losses",
+         inputs=(
+             In("input", "array_like", "Scores (decision values) ``(N, C)``, or ``(C,)``."),
+             In("target", "array_like", """\
+Class indices of any integer dtype, ``(N,)`` (``()`` for a ``(C,)`` input), in
+``[0, C)``."""),),
+         args=(
+             KW,
+             Arg("squared", False, "bool", "Square each row's hinge (the squared hinge)."),
+             _R,),
+         doc="""\
+Multi-class hinge loss of Crammer & Singer (sklearn.metrics.hinge_loss); not in torch.""",
+         formula="""\
+With y the target class of a row and m = max over the other classes of the scores::
+
+    loss = max(0, 1 + m - input[y])          (squared=True: its square)
+
+sklearn's ``hinge_loss(target, input, labels=range(C))`` is the ``'mean'``. (torch's
+``multi_margin_loss`` sums the hinge over every other class instead of taking the largest;
+Keras's ``categorical_hinge`` takes the largest of the other scores and 0.)""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.multiclass_hinge_loss(np.array([[2.0, 1.5, -1.0], [0.0, 3.0, 1.0]]), np.array([0, 2]),
+...                         reduction="none")
+array([0.5, 3. ])""",
+         gradient="""\
+Where ``1 + m - input[y] >= 0`` (the kink included, as torch's clamp_min): ``-d`` to
+``input[y]`` and ``+d`` to the class at the maximum, split evenly among tied maxima (as
+torch's amax), ``d = grad_output`` (``2 max(0, z) grad_output`` when squared), divided by N
+for ``'mean'``.""",
+         fused="""\
+Loss and input gradient of ``multiclass_hinge_loss`` in one pass over the scores.""",
+         cls="MultiClassHingeLoss", cls_args=("squared", "reduction"), cls_torch=False,
+         cls_doc="Crammer-Singer multi-class hinge loss"),
+    Loss("brier_score_loss", "class_losses",
+         inputs=(
+             In("input", "array_like", """\
+Probabilities in [0, 1]: ``(N,)`` of the positive class (binary), or ``(N, C)`` of each
+class (multiclass)."""),
+             In("target", "array_like", """\
+Binary: 0/1 labels (or probabilities in [0, 1]) of the input's shape. Multiclass: class
+indices ``(N,)`` of any integer dtype, in ``[0, C)``."""),),
+         args=(
+             KW,
+             _R,),
+         doc="Brier score (sklearn.metrics.brier_score_loss); not in torch.",
+         raises="""\
+TypeError
+    Non-real arrays, a non-integer multiclass target.
+ValueError
+    Probabilities or binary targets outside [0, 1] (or NaN), class indices outside
+    ``[0, C)``, an input of another number of dimensions, shapes that do not match, an
+    unknown reduction.""",
+         formula="""\
+Binary: ``loss = (input - target)^2``. Multiclass: ``loss = sum_c (input[c] - [c ==
+target])^2`` per row (range [0, 2]). ``'mean'`` equals sklearn's ``brier_score_loss(target,
+input)`` with its default ``scale_by_half='auto'`` (sklearn >= 1.7 for the multiclass form;
+pass ``labels=range(C)`` there when some class never occurs).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.brier_score_loss(np.array([0.9, 0.2]), np.array([1, 0]))
+np.float64(0.025)""",
+         gradient="""\
+``2 (input - target) grad_output`` (multiclass: ``2 (input[c] - [c == target])``), divided
+by N for ``'mean'``.""",
+         cls="BrierScoreLoss", cls_args=("reduction",), cls_torch=False,
+         cls_doc="Brier score of predicted probabilities"),
+    Loss("generalized_box_iou_loss", "embedding_losses",
+         inputs=(
+             In("boxes1, boxes2", "array_like", """\
+Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+count as float64."""),),
+         args=(
+             Arg("reduction", "none", REDUCTIONS, """\
+torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's."""),
+             Arg("eps", 1e-07, "float", "Small number to prevent division by zero."),),
+         doc="""\
+Generalized IoU loss of box pairs (torchvision.ops.generalized_box_iou_loss).""",
+         formula="""\
+torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+``loss = 1 - iou + (C - U) / (C + eps)``, C the area of the smallest box
+enclosing both (Rezatofighi et al. 2019).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+>>> F.generalized_box_iou_loss(b1, b2)
+array([1.07936508])""",
+         grad_doc="""\
+Gradient of ``generalized_box_iou_loss`` with respect to ``boxes1`` (the predicted boxes).""",
+         gradient="""\
+torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+the empty intersection passes none. ``grad_output`` is ``(N,)`` for
+``'none'``, else a scalar (divided by N for ``'mean'``).""",
+         fused="""\
+Loss and ``boxes1`` gradient of ``generalized_box_iou_loss`` in one pass over the boxes.""",
+         cls="GeneralizedBoxIoULoss", cls_args=("reduction", "eps"), cls_torch=False,
+         cls_doc="Generalized IoU loss of box pairs (torchvision's function as a module)"),
+    Loss("distance_box_iou_loss", "embedding_losses",
+         inputs=(
+             In("boxes1, boxes2", "array_like", """\
+Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+count as float64."""),),
+         args=(
+             Arg("reduction", "none", REDUCTIONS, """\
+torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's."""),
+             Arg("eps", 1e-07, "float", "Small number to prevent division by zero."),),
+         doc="""\
+Distance IoU loss of box pairs (torchvision.ops.distance_box_iou_loss).""",
+         formula="""\
+torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+``loss = 1 - iou + rho^2 / (cw^2 + ch^2 + eps)``, rho the distance between the
+boxes' centres and cw, ch the sides of the smallest enclosing box (Zheng et al. 2020).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+>>> F.distance_box_iou_loss(b1, b2)
+array([0.96825397])""",
+         grad_doc="""\
+Gradient of ``distance_box_iou_loss`` with respect to ``boxes1`` (the predicted boxes).""",
+         gradient="""\
+torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+the empty intersection passes none. ``grad_output`` is ``(N,)`` for
+``'none'``, else a scalar (divided by N for ``'mean'``).""",
+         fused="""\
+Loss and ``boxes1`` gradient of ``distance_box_iou_loss`` in one pass over the boxes.""",
+         cls="DistanceBoxIoULoss", cls_args=("reduction", "eps"), cls_torch=False,
+         cls_doc="Distance IoU loss of box pairs (torchvision's function as a module)"),
+    Loss("complete_box_iou_loss", "embedding_losses",
+         inputs=(
+             In("boxes1, boxes2", "array_like", """\
+Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+count as float64."""),),
+         args=(
+             Arg("reduction", "none", REDUCTIONS, """\
+torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's."""),
+             Arg("eps", 1e-07, "float", "Small number to prevent division by zero."),),
+         doc="""\
+Complete IoU loss of box pairs (torchvision.ops.complete_box_iou_loss).""",
+         formula="""\
+torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+``loss = diou_loss + alpha v``, ``v = 4 / pi^2 (atan(w2 / h2) - atan(w1 / h1))^2``,
+``alpha = v / (1 - iou + v + eps)`` (Zheng et al. 2020).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+>>> F.complete_box_iou_loss(b1, b2)
+array([0.96825397])""",
+         grad_doc="""\
+Gradient of ``complete_box_iou_loss`` with respect to ``boxes1`` (the predicted boxes).""",
+         gradient="""\
+torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+the empty intersection passes none, and alpha is a constant (torchvision computes it under no_grad). ``grad_output`` is ``(N,)`` for
+``'none'``, else a scalar (divided by N for ``'mean'``).""",
+         fused="""\
+Loss and ``boxes1`` gradient of ``complete_box_iou_loss`` in one pass over the boxes.""",
+         cls="CompleteBoxIoULoss", cls_args=("reduction", "eps"), cls_torch=False,
+         cls_doc="Complete IoU loss of box pairs (torchvision's function as a module)"),
     Loss("hinge_loss", "pointwise_losses",
          inputs=(
              In("input", "array_like", "Scores (decision values), any shape."),

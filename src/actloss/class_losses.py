@@ -20,13 +20,15 @@ import operator
 
 import numpy as np
 
-from . import _dispatch, _rowwise, _threads
-from ._validate import (KERNEL_INDEX, as_array, check_reduction, distinct_part, finish_loss,
-                        kernel_array, loss_grad_seed, narrow, promoted_dtype, real_param,
-                        result_dtype, scalar_float)
+from . import _dispatch, _rowwise, _threads, pointwise_losses
+from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, distinct_part,
+                        finish_loss, kernel_array, loss_grad_seed, narrow, promoted_dtype,
+                        real_param, result_dtype, scalar_float)
 
 # <generated: class_losses.__all__>
-__all__ = ["cross_entropy", "cross_entropy_backward", "cross_entropy_with_grad", "nll_loss",
+__all__ = ["multiclass_hinge_loss", "multiclass_hinge_loss_backward",
+           "multiclass_hinge_loss_with_grad", "brier_score_loss", "brier_score_loss_backward",
+           "cross_entropy", "cross_entropy_backward", "cross_entropy_with_grad", "nll_loss",
            "nll_loss_backward", "nll_loss_with_grad", "multi_margin_loss",
            "multi_margin_loss_backward", "multilabel_margin_loss",
            "multilabel_margin_loss_backward"]
@@ -445,9 +447,304 @@ def _multilabel_margin_loss_backward(grad_output, input, target, reduction):
     return narrow(gx.reshape(x.shape), res_dtype)
 
 
+# ---- multiclass_hinge_loss, brier_score_loss -------------------------------------------------
+
+def _class_rows(input, target):
+    """(x, its (rows, C) kernel array, int64 targets, loss shape, result and kernel dtypes) of
+    scores or probabilities (N, C) or (C,) with one class index per row."""
+    (x,), res_dtype, k_dtype = _rowwise.floats((input, "input"))
+    if x.ndim not in (1, 2) or x.shape[-1] == 0:
+        raise ValueError(f"input must be (N, C) or (C,) with C >= 1, got shape {x.shape}")
+    n_rows, n_classes = _scores(x)
+    t = _rowwise.class_target(target)
+    if t.shape != x.shape[:-1]:
+        raise ValueError(f"target must have shape {x.shape[:-1]} (one class index per row of "
+                         f"input {x.shape}), got {t.shape}")
+    _class_range(t, n_classes)
+    xr = kernel_array(x, k_dtype).reshape(n_rows, n_classes)
+    return x, xr, kernel_array(t, np.int64).reshape(-1), t.shape, res_dtype, k_dtype
+
+
+def _classic_rows(kern, input, target, flag, reduction, grad_output=None, want_loss=True):
+    """The row kernel `kern` of _rowwise_loss.classic: the loss; with grad_output its input
+    gradient, or (loss, gradient) when want_loss."""
+    x, xr, ti, shape, res_dtype, k_dtype = _class_rows(input, target)
+    K, dt = _rowwise.kernels(), KERNEL_INDEX[k_dtype]
+    n_threads = _threads.threads_for(xr.size, True)
+    rows = np.empty(xr.shape[0]) if want_loss else None
+    if grad_output is None:
+        total = K.classic(kern, dt, xr, None, ti, flag, 0.0, rows, None, 1.0, None, n_threads)
+        return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
+    gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
+    gx = np.empty_like(xr)
+    total = K.classic(kern, dt, xr, None, ti, flag, 0.0, rows, gy, scale, gx, n_threads)
+    g = narrow(gx.reshape(x.shape), res_dtype)
+    return (_rowwise.reduce(rows, total, reduction, shape, res_dtype), g) if want_loss else g
+
+
+def _multiclass_hinge_loss(input, target, squared, reduction):
+    return _classic_rows("class_hinge", input, target, int(squared), reduction)
+
+
+def _multiclass_hinge_loss_backward(grad_output, input, target, squared, reduction):
+    return _classic_rows("class_hinge", input, target, int(squared), reduction, grad_output,
+                         want_loss=False)
+
+
+def _multiclass_hinge_loss_with_grad(input, target, squared, reduction, grad_output):
+    return _classic_rows("class_hinge", input, target, int(squared), reduction, grad_output)
+
+
+def _probabilities(a, name):
+    """Every element of a in [0, 1]; NaN fails."""
+    if a.size:
+        a = distinct_part(a)[0]
+        lo, hi = np.minimum.reduce(a, axis=None), np.maximum.reduce(a, axis=None)
+        if not (lo >= 0 and hi <= 1):
+            raise ValueError(f"{name} values must be in [0, 1] (found values in [{lo}, {hi}]"
+                             f"{' or NaN' if np.isnan(lo) or np.isnan(hi) else ''})")
+
+
+def _brier_binary(input, target):
+    """The binary Brier score's arrays, checked, or None for a multiclass (2-D) input."""
+    x = as_array(input, "input")
+    if x.ndim == 2:
+        _probabilities(x, "input")
+        return None
+    if x.ndim > 2:
+        raise ValueError(f"brier_score_loss: input must be (N,) (binary) or (N, C) "
+                         f"(multiclass), got shape {x.shape}")
+    t = as_array(target, "target")
+    if t.shape != x.shape:
+        raise ValueError(f"target must have the input's shape {x.shape} (binary Brier score), "
+                         f"got {t.shape}")
+    _probabilities(x, "input")
+    _probabilities(t, "target")
+    return x, t
+
+
+def _brier_score_loss(input, target, reduction):
+    binary = _brier_binary(input, target)
+    if binary is not None:  # the binary score is the mean squared error of the probabilities
+        return pointwise_losses._mse_loss(*binary, reduction, None)
+    return _classic_rows("brier", input, target, 0, reduction)
+
+
+def _brier_score_loss_backward(grad_output, input, target, reduction):
+    binary = _brier_binary(input, target)
+    if binary is not None:
+        return pointwise_losses._mse_loss_backward(grad_output, *binary, reduction, None)
+    return _classic_rows("brier", input, target, 0, reduction, grad_output, want_loss=False)
+
+
 # ---- the public functions, generated from _ops.LOSSES ----------------------------------------
 
 # <generated: class_losses.functions>
+def multiclass_hinge_loss(input, target, *, squared=False, reduction="mean"):
+    """Multi-class hinge loss of Crammer & Singer (sklearn.metrics.hinge_loss); not in torch.
+
+    Parameters
+    ----------
+    input : array_like
+        Scores (decision values) ``(N, C)``, or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)`` (``()`` for a ``(C,)`` input), in
+        ``[0, C)``.
+    squared : bool, default False
+        Square each row's hinge (the squared hinge).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    With y the target class of a row and m = max over the other classes of the scores::
+
+        loss = max(0, 1 + m - input[y])          (squared=True: its square)
+
+    sklearn's ``hinge_loss(target, input, labels=range(C))`` is the ``'mean'``. (torch's
+    ``multi_margin_loss`` sums the hinge over every other class instead of taking the largest;
+    Keras's ``categorical_hinge`` takes the largest of the other scores and 0.)
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.multiclass_hinge_loss(np.array([[2.0, 1.5, -1.0], [0.0, 3.0, 1.0]]), np.array([0, 2]),
+    ...                         reduction="none")
+    array([0.5, 3. ])
+    """
+    return _multiclass_hinge_loss(input, target, bool_option(squared, "squared"),
+                                  check_reduction(reduction))
+
+
+def multiclass_hinge_loss_backward(grad_output, input, target, *, squared=False, reduction="mean"):
+    """Gradient of ``multiclass_hinge_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Scores (decision values) ``(N, C)``, or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)`` (``()`` for a ``(C,)`` input), in
+        ``[0, C)``.
+    squared : bool, default False
+        Square each row's hinge (the squared hinge).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``multiclass_hinge_loss`` raises.
+
+    Notes
+    -----
+    Where ``1 + m - input[y] >= 0`` (the kink included, as torch's clamp_min): ``-d`` to
+    ``input[y]`` and ``+d`` to the class at the maximum, split evenly among tied maxima (as
+    torch's amax), ``d = grad_output`` (``2 max(0, z) grad_output`` when squared), divided by N
+    for ``'mean'``.
+    """
+    return _multiclass_hinge_loss_backward(grad_output, input, target,
+                                           bool_option(squared, "squared"),
+                                           check_reduction(reduction))
+
+
+def multiclass_hinge_loss_with_grad(input, target, *, squared=False, reduction="mean",
+                                    grad_output=1.0):
+    """Loss and input gradient of ``multiclass_hinge_loss`` in one pass over the scores.
+
+    Parameters
+    ----------
+    input : array_like
+        Scores (decision values) ``(N, C)``, or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)`` (``()`` for a ``(C,)`` input), in
+        ``[0, C)``.
+    squared : bool, default False
+        Square each row's hinge (the squared hinge).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``multiclass_hinge_loss`` returns.
+    grad_input : ndarray
+        What ``multiclass_hinge_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _multiclass_hinge_loss_with_grad(input, target, bool_option(squared, "squared"),
+                                            check_reduction(reduction), grad_output)
+
+
+def brier_score_loss(input, target, *, reduction="mean"):
+    """Brier score (sklearn.metrics.brier_score_loss); not in torch.
+
+    Parameters
+    ----------
+    input : array_like
+        Probabilities in [0, 1]: ``(N,)`` of the positive class (binary), or ``(N, C)`` of each
+        class (multiclass).
+    target : array_like
+        Binary: 0/1 labels (or probabilities in [0, 1]) of the input's shape. Multiclass: class
+        indices ``(N,)`` of any integer dtype, in ``[0, C)``.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        Non-real arrays, a non-integer multiclass target.
+    ValueError
+        Probabilities or binary targets outside [0, 1] (or NaN), class indices outside
+        ``[0, C)``, an input of another number of dimensions, shapes that do not match, an
+        unknown reduction.
+
+    Notes
+    -----
+    Binary: ``loss = (input - target)^2``. Multiclass: ``loss = sum_c (input[c] - [c ==
+    target])^2`` per row (range [0, 2]). ``'mean'`` equals sklearn's ``brier_score_loss(target,
+    input)`` with its default ``scale_by_half='auto'`` (sklearn >= 1.7 for the multiclass form;
+    pass ``labels=range(C)`` there when some class never occurs).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.brier_score_loss(np.array([0.9, 0.2]), np.array([1, 0]))
+    np.float64(0.025)
+    """
+    return _brier_score_loss(input, target, check_reduction(reduction))
+
+
+def brier_score_loss_backward(grad_output, input, target, *, reduction="mean"):
+    """Gradient of ``brier_score_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Probabilities in [0, 1]: ``(N,)`` of the positive class (binary), or ``(N, C)`` of each
+        class (multiclass).
+    target : array_like
+        Binary: 0/1 labels (or probabilities in [0, 1]) of the input's shape. Multiclass: class
+        indices ``(N,)`` of any integer dtype, in ``[0, C)``.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``brier_score_loss`` raises.
+
+    Notes
+    -----
+    ``2 (input - target) grad_output`` (multiclass: ``2 (input[c] - [c == target])``), divided
+    by N for ``'mean'``.
+    """
+    return _brier_score_loss_backward(grad_output, input, target, check_reduction(reduction))
+
+
 def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0):
     """Cross-entropy between logits and class targets (torch.nn.functional.cross_entropy).

@@ -51,10 +51,12 @@ __all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "ReLU", 
            "LogSoftmax", "Softmin", "PReLU", "RReLU", "MSELoss", "L1Loss", "SmoothL1Loss",
            "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "GaussianNLLLoss",
            "PoissonNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
-           "MultiLabelSoftMarginLoss", "SigmoidFocalLoss", "HingeLoss", "SquaredHingeLoss",
-           "LogCoshLoss", "PinballLoss", "CrossEntropyLoss", "NLLLoss", "MultiMarginLoss",
-           "MultiLabelMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
-           "ContrastiveLoss", "InfoNCELoss", "AdaptiveLogSoftmaxWithLoss"]
+           "MultiLabelSoftMarginLoss", "SigmoidFocalLoss", "MultiClassHingeLoss",
+           "BrierScoreLoss", "GeneralizedBoxIoULoss", "DistanceBoxIoULoss",
+           "CompleteBoxIoULoss", "HingeLoss", "SquaredHingeLoss", "LogCoshLoss", "PinballLoss",
+           "CrossEntropyLoss", "NLLLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
+           "CosineEmbeddingLoss", "TripletMarginLoss", "ContrastiveLoss", "InfoNCELoss",
+           "AdaptiveLogSoftmaxWithLoss"]
 # </generated: nn.__all__>
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys",
@@ -978,6 +980,11 @@ HingeEmbeddingLoss = _loss_class("HingeEmbeddingLoss")
 SoftMarginLoss = _loss_class("SoftMarginLoss")
 MultiLabelSoftMarginLoss = _loss_class("MultiLabelSoftMarginLoss")
 SigmoidFocalLoss = _loss_class("SigmoidFocalLoss")
+MultiClassHingeLoss = _loss_class("MultiClassHingeLoss")
+BrierScoreLoss = _loss_class("BrierScoreLoss")
+GeneralizedBoxIoULoss = _loss_class("GeneralizedBoxIoULoss")
+DistanceBoxIoULoss = _loss_class("DistanceBoxIoULoss")
+CompleteBoxIoULoss = _loss_class("CompleteBoxIoULoss")
 HingeLoss = _loss_class("HingeLoss")
 SquaredHingeLoss = _loss_class("SquaredHingeLoss")
 LogCoshLoss = _loss_class("LogCoshLoss")

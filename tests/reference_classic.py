@@ -132,3 +132,50 @@ def box_grad(name, b1, b2, eps=1e-7, h=1e-6):
         e[:, k] = h
         g[:, k] = (8 * (rows(b1 + e) - rows(b1 - e)) - (rows(b1 + 2 * e) - rows(b1 - 2 * e))) / (12 * h)
     return g
+
+
+# ---- MONAI's DiceLoss and TverskyLoss (monai/losses/dice.py, tversky.py) ------------------------
+
+def _activate(x, activation):
+    x = f64(x)
+    if activation == "sigmoid":
+        return 1 / (1 + np.exp(-x))
+    if activation == "softmax":
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    return x
+
+
+def _seg_sums(x, t, activation, batch):
+    p, g = _activate(x, activation), f64(t)
+    axes = tuple(range(2, p.ndim))
+    if batch:
+        axes = (0,) + axes
+    return p, g, axes
+
+
+def dice_terms(x, t, activation="none", smooth_nr=1e-5, smooth_dr=1e-5, batch=False):
+    p, g, axes = _seg_sums(x, t, activation, batch)
+    intersection = np.sum(g * p, axis=axes)
+    denominator = np.sum(g, axis=axes) + np.sum(p, axis=axes)
+    return 1.0 - (2.0 * intersection + smooth_nr) / (denominator + smooth_dr)
+
+
+def tversky_terms(x, t, alpha=0.5, beta=0.5, activation="none", smooth_nr=1e-5,
+                  smooth_dr=1e-5, batch=False):
+    p, g, axes = _seg_sums(x, t, activation, batch)
+    tp = np.sum(p * g, axis=axes)
+    fp = alpha * np.sum(p * (1 - g), axis=axes)
+    fn = beta * np.sum((1 - p) * g, axis=axes)
+    return 1.0 - (tp + smooth_nr) / (tp + fp + fn + smooth_dr)
+
+
+def central_grad(fn, x, h=1e-6):
+    """d fn(x) / dx (fn scalar) by 4th-order central differences, element by element."""
+    x = f64(x)
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = h
+        g[i] = (8 * (fn(x + e) - fn(x - e)) - (fn(x + 2 * e) - fn(x - 2 * e))) / (12 * h)
+    return g

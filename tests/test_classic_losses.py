@@ -406,3 +406,90 @@ def test_box_losses_defaults_shapes_and_errors():
     far = np.array([100.0, 100.0, 101.0, 101.0])
     assert 1.9 < F.generalized_box_iou_loss(b, far) < 2.0
     assert 1.9 < F.distance_box_iou_loss(b, far) < 2.0
+
+
+# ---- Dice and Tversky (MONAI's definitions) ------------------------------------------------------
+
+SEG = {"dice_loss": (RC.dice_terms, {}), "tversky_loss": (RC.tversky_terms,
+                                                           {"alpha": 0.3, "beta": 0.7})}
+
+
+def _segmentation(rng, shape, activation, dtype):
+    B, C = shape[:2]
+    labels = rng.integers(0, C, (B,) + shape[2:])
+    g = (labels[:, None] == np.arange(C).reshape((1, C) + (1,) * (len(shape) - 2)))
+    x = rng.standard_normal(shape) * 2 if activation != "none" else rng.uniform(size=shape)
+    return x.astype(dtype), g.astype(dtype)
+
+
+@pytest.mark.parametrize("name", list(SEG))
+@pytest.mark.parametrize("activation", ["none", "sigmoid", "softmax"])
+@pytest.mark.parametrize("batch", [False, True])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_segmentation_losses_match_reference(name, activation, batch, reduction, dtype, rng):
+    ref, kw = SEG[name]
+    x, g = _segmentation(rng, (2, 3, 4, 5), activation, dtype)
+    kw = dict(kw, activation=activation, batch=batch)
+    fn = getattr(F, name)
+    got = fn(x, g, reduction=reduction, **kw)
+    terms = ref(x, g, **kw)
+    assert got.dtype == dtype and np.shape(got) == (terms.shape if reduction == "none" else ())
+    tol = 8 * np.finfo(dtype).eps
+    np.testing.assert_allclose(got, _reduce(terms, reduction), rtol=tol, atol=tol)
+    go = (rng.standard_normal(terms.shape).astype(dtype) if reduction == "none" else 1.3)
+    grad = getattr(F, name + "_backward")(go, x, g, reduction=reduction, **kw)
+    assert grad.dtype == dtype and grad.shape == x.shape
+    weights = np.asarray(go, np.float64) * (1 / terms.size if reduction == "mean" else 1)
+    want = RC.central_grad(lambda v: np.sum(weights * ref(v, g, **kw)), x)
+    np.testing.assert_allclose(grad, want, rtol=1e-6 if dtype == np.float64 else 2e-4,
+                               atol=1e-8 if dtype == np.float64 else 1e-6)  # differences: eps |f| / h
+    loss, grad2 = getattr(F, name + "_with_grad")(x, g, reduction=reduction, grad_output=go,
+                                                  **kw)
+    np.testing.assert_array_equal(loss, got)
+    np.testing.assert_array_equal(grad2, grad)
+
+
+@pytest.mark.parametrize("activation", ["none", "softmax"])
+def test_segmentation_losses_match_torch_autograd(activation, rng):
+    torch = pytest.importorskip("torch")
+    x, g = _segmentation(rng, (3, 4, 6, 7), activation, np.float64)
+    tx = torch.from_numpy(x.copy()).requires_grad_(True)
+    tg = torch.from_numpy(g)
+    p = torch.softmax(tx, 1) if activation == "softmax" else tx
+    axes = [2, 3]
+    tp = (p * tg).sum(axes)
+    dice = 1 - (2 * tp + 1e-5) / (p.sum(axes) + tg.sum(axes) + 1e-5)   # MONAI DiceLoss
+    tversky = 1 - (tp + 1e-5) / (tp + 0.3 * (p * (1 - tg)).sum(axes)
+                                 + 0.7 * ((1 - p) * tg).sum(axes) + 1e-5)
+    for name, loss in (("dice_loss", dice.mean()), ("tversky_loss", tversky.mean())):
+        kw = {"activation": activation, **SEG[name][1]}
+        tx.grad = None
+        loss.backward(retain_graph=True)
+        assert getattr(F, name)(x, g, **kw) == pytest.approx(loss.item(), rel=1e-14)
+        np.testing.assert_allclose(getattr(F, name + "_backward")(1.0, x, g, **kw),
+                                   tx.grad.numpy(), rtol=1e-12, atol=1e-16)
+
+
+def test_segmentation_special_cases_and_errors():
+    p = np.array([[[0.9, 0.2, 0.8]]])
+    g = np.array([[[1, 0, 1]]])
+    # alpha = beta = 0.5 is Dice with halved smoothing terms
+    assert F.tversky_loss(p, g, smooth_nr=0, smooth_dr=0) == pytest.approx(
+        F.dice_loss(p, g, smooth_nr=0, smooth_dr=0), rel=1e-15)
+    # an empty class with its empty prediction: 1 - nr / dr = 0
+    assert F.dice_loss(np.zeros((1, 1, 4)), np.zeros((1, 1, 4))) == 0.0
+    assert F.dice_loss(p.astype(np.float32), g).dtype == np.float32
+    assert F.dice_loss(np.ones((2, 3)), np.ones((2, 3)), reduction="none").shape == (2, 3)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        F.dice_loss(p, g, activation="relu")
+    with pytest.raises(ValueError, match="target must have the input's shape"):
+        F.dice_loss(p, g[..., :2])
+    with pytest.raises(ValueError, match=r"input must be \(B, C"):
+        F.dice_loss(np.zeros(3), np.zeros(3))
+    with pytest.raises(ValueError, match="smooth_nr and smooth_dr"):
+        F.dice_loss(p, g, smooth_dr=-1.0)
+    with pytest.raises(ValueError, match="alpha and beta"):
+        F.tversky_loss(p, g, alpha=-0.1)
+    with pytest.raises(TypeError, match="batch"):
+        F.dice_loss(p, g, batch=1)

@@ -250,7 +250,7 @@ ROW_KERNELS = ("cosine_fwd", "cosine_bwd", "triplet_fwd", "triplet_bwd", "contra
                "contrastive_bwd", "multi_margin_fwd", "multi_margin_bwd", "multilabel_fwd",
                "multilabel_bwd", "normalize_fwd", "normalize_bwd", "ce_fwd", "ce_cols", "ce_bwd",
                "class_hinge_fwd", "class_hinge_bwd", "brier_fwd", "brier_bwd", "box_fwd",
-               "box_bwd")
+               "box_bwd", "seg_sums", "seg_bwd")
 
 # Fast-mode kernels (actloss.accuracy("fast"): within 4 ULP wherever the result is a normal
 # number; NaN, infinities and limits as in accurate mode): (op, kind, sfx) -> the C test on v
@@ -891,6 +891,90 @@ np.float64(0.025)""",
 by N for ``'mean'``.""",
          cls="BrierScoreLoss", cls_args=("reduction",), cls_torch=False,
          cls_doc="Brier score of predicted probabilities"),
+    Loss("dice_loss", "class_losses",
+         inputs=(
+             In("input", "array_like", """\
+``(B, C, spatial...)`` (or ``(B, C)``): probabilities per class, or logits with
+``activation``."""),
+             In("target", "array_like", """\
+The input's shape: one-hot masks (or soft labels) per class, any real or integer
+dtype."""),),
+         args=(
+             KW,
+             Arg("activation", "none", "str", """\
+'none' (input holds probabilities), 'sigmoid' (per-class logits, MONAI's
+``sigmoid=True``) or 'softmax' (logits over dimension 1, MONAI's ``softmax=True``)."""),
+             Arg("smooth_nr", 1e-05, "float", "Added to the numerator, >= 0."),
+             Arg("smooth_dr", 1e-05, "float", "Added to the denominator, >= 0."),
+             Arg("batch", False, "bool", """\
+Sum over the batch before the ratio: one loss per class (MONAI's ``batch=True``)."""),
+             Arg("reduction", "mean", REDUCTIONS, """\
+``'none'`` gives the ``(B, C)`` losses (``(C,)`` with ``batch``; MONAI keeps
+singleton spatial dimensions); ``'mean'`` and ``'sum'`` reduce them."""),),
+         doc="Soft Dice loss for segmentation (MONAI's DiceLoss); not in torch.",
+         formula="""\
+MONAI's ``DiceLoss`` (``include_background=True``, ``squared_pred=False``,
+``jaccard=False``): for each sample and class, sums over the spatial dimensions (and over
+the batch with ``batch``) of p = the probabilities and g = the target::
+
+    loss = 1 - (2 sum(p g) + smooth_nr) / (sum(p) + sum(g) + smooth_dr)
+
+The sums accumulate in float64 (a row kernel per sample and class); the logits'
+sigmoid/softmax are actloss's kernels (one temporary of the input's size).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> p = np.array([[[0.9, 0.2, 0.8]]])           # (B=1, C=1, 3 pixels)
+>>> round(float(F.dice_loss(p, np.array([[[1, 0, 1]]]))), 6)
+0.128205""",
+         gradient="""\
+``d loss / dp = -2 g / D + N / D^2`` per element, N and D the entry's numerator and
+denominator, times its grad_output (divided by the number of entries for ``'mean'``),
+then through the sigmoid or softmax when ``activation`` is set.""",
+         fused="""\
+Loss and input gradient of ``dice_loss`` from one activation and one pass of sums.""",
+         cls="DiceLoss",
+         cls_args=("activation", "smooth_nr", "smooth_dr", "batch", "reduction"),
+         cls_torch=False, cls_doc="soft Dice loss (MONAI's definition)"),
+    Loss("tversky_loss", "class_losses",
+         inputs=(
+             In("input", "array_like", """\
+``(B, C, spatial...)`` (or ``(B, C)``): probabilities per class, or logits with
+``activation``."""),
+             In("target", "array_like", """\
+The input's shape: one-hot masks (or soft labels) per class."""),),
+         args=(
+             KW,
+             Arg("alpha", 0.5, "float", "Weight of the false positives, >= 0."),
+             Arg("beta", 0.5, "float", "Weight of the false negatives, >= 0."),
+             Arg("activation", "none", "str", "'none', 'sigmoid' or 'softmax', as in dice_loss."),
+             Arg("smooth_nr", 1e-05, "float", "Added to the numerator, >= 0."),
+             Arg("smooth_dr", 1e-05, "float", "Added to the denominator, >= 0."),
+             Arg("batch", False, "bool", "One loss per class, summed over the batch."),
+             Arg("reduction", "mean", REDUCTIONS, """\
+``'none'`` gives the ``(B, C)`` losses (``(C,)`` with ``batch``)."""),),
+         doc="Tversky loss for segmentation (MONAI's TverskyLoss); not in torch.",
+         formula="""\
+MONAI's ``TverskyLoss`` (Salehi et al. 2017): per sample and class, over the spatial
+dimensions, ``tp = sum(p g)``, ``fp = alpha sum(p (1 - g))``, ``fn = beta sum((1 - p) g)``::
+
+    loss = 1 - (tp + smooth_nr) / (tp + fp + fn + smooth_dr)
+
+alpha = beta = 0.5 is the Dice loss (up to the smoothing terms); beta > alpha weighs
+missed foreground more (small structures).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> p, g = np.array([[[0.9, 0.2, 0.8]]]), np.array([[[1, 0, 1]]])
+>>> round(float(F.tversky_loss(p, g, alpha=0.3, beta=0.7)), 6)
+0.137055""",
+         gradient="""\
+With N = tp + smooth_nr and D the denominator: ``d loss / dp = -(D - N (1 - alpha -
+beta)) g / D^2 + alpha N / D^2``, times the entry's grad_output, then through the
+activation.""",
+         fused="""\
+Loss and input gradient of ``tversky_loss`` from one activation and one pass of sums.""",
+         cls="TverskyLoss",
+         cls_args=("alpha", "beta", "activation", "smooth_nr", "smooth_dr", "batch", "reduction"),
+         cls_torch=False, cls_doc="Tversky loss (MONAI's definition)"),
     Loss("generalized_box_iou_loss", "embedding_losses",
          inputs=(
              In("boxes1, boxes2", "array_like", """\

@@ -52,11 +52,11 @@ __all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "ReLU", 
            "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "GaussianNLLLoss",
            "PoissonNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
            "MultiLabelSoftMarginLoss", "SigmoidFocalLoss", "MultiClassHingeLoss",
-           "BrierScoreLoss", "GeneralizedBoxIoULoss", "DistanceBoxIoULoss",
-           "CompleteBoxIoULoss", "HingeLoss", "SquaredHingeLoss", "LogCoshLoss", "PinballLoss",
-           "CrossEntropyLoss", "NLLLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
-           "CosineEmbeddingLoss", "TripletMarginLoss", "ContrastiveLoss", "InfoNCELoss",
-           "AdaptiveLogSoftmaxWithLoss"]
+           "BrierScoreLoss", "DiceLoss", "TverskyLoss", "GeneralizedBoxIoULoss",
+           "DistanceBoxIoULoss", "CompleteBoxIoULoss", "HingeLoss", "SquaredHingeLoss",
+           "LogCoshLoss", "PinballLoss", "CrossEntropyLoss", "NLLLoss", "MultiMarginLoss",
+           "MultiLabelMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
+           "ContrastiveLoss", "InfoNCELoss", "AdaptiveLogSoftmaxWithLoss"]
 # </generated: nn.__all__>
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys",
@@ -982,6 +982,8 @@ MultiLabelSoftMarginLoss = _loss_class("MultiLabelSoftMarginLoss")
 SigmoidFocalLoss = _loss_class("SigmoidFocalLoss")
 MultiClassHingeLoss = _loss_class("MultiClassHingeLoss")
 BrierScoreLoss = _loss_class("BrierScoreLoss")
+DiceLoss = _loss_class("DiceLoss")
+TverskyLoss = _loss_class("TverskyLoss")
 GeneralizedBoxIoULoss = _loss_class("GeneralizedBoxIoULoss")
 DistanceBoxIoULoss = _loss_class("DistanceBoxIoULoss")
 CompleteBoxIoULoss = _loss_class("CompleteBoxIoULoss")

@@ -149,6 +149,17 @@ def _box_pairs(shape, dtype, rng):
     return {"b1": b1.astype(dtype), "b2": b2.astype(dtype)}
 
 
+def _segmentation(activation):
+    """(B, C, S) scores (logits, or probabilities for activation 'none') and one-hot masks."""
+    def make(shape, dtype, rng):
+        labels = rng.integers(0, shape[1], (shape[0], shape[2]))
+        t = (labels[:, None, :] == np.arange(shape[1])[None, :, None]).astype(dtype)
+        x = _normal(rng, shape, dtype, 2) if activation != "none" else \
+            rng.uniform(0, 1, shape).astype(dtype)
+        return {"x": x, "t": t}
+    return make
+
+
 def _embeddings(rng, shape, dtype):
     """Rows of norm ~ 0.2 to 1.2: pair distances straddle a margin of 1."""
     scale = rng.uniform(0.2, 1.2, (shape[0], 1)) / np.sqrt(shape[1])
@@ -446,6 +457,46 @@ def _np_box_bwd(kind):
     return bwd
 
 
+def _np_dice_parts(a):
+    e = np.exp(a.x - a.x.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    num = 2 * (p * a.t).sum(axis=2) + 1e-5
+    den = p.sum(axis=2) + a.t.sum(axis=2) + 1e-5
+    return p, num, den
+
+
+def _np_dice(a):
+    p, num, den = _np_dice_parts(a)
+    return (1 - num / den).mean()
+
+
+def _np_dice_bwd(a):
+    p, num, den = _np_dice_parts(a)
+    s = a.gy / num.size
+    gp = (-2 / den)[..., None] * a.t + (num / den ** 2)[..., None]
+    gp = gp * s
+    return p * (gp - (gp * p).sum(axis=1, keepdims=True))
+
+
+def _np_tversky_parts(a):
+    tp = (a.x * a.t).sum(axis=2)
+    num = tp + 1e-5
+    den = tp + 0.3 * (a.x * (1 - a.t)).sum(axis=2) + 0.7 * ((1 - a.x) * a.t).sum(axis=2) + 1e-5
+    return num, den
+
+
+def _np_tversky(a):
+    num, den = _np_tversky_parts(a)
+    return (1 - num / den).mean()
+
+
+def _np_tversky_bwd(a):
+    num, den = _np_tversky_parts(a)
+    s = a.gy / num.size
+    ca = -(den - num * (1 - 0.3 - 0.7)) / den ** 2
+    return (ca[..., None] * a.t + (0.3 * num / den ** 2)[..., None]) * s
+
+
 _QUANTILE = 0.9    # pinball_loss's case: a high quantile, both slopes taken
 
 
@@ -638,6 +689,20 @@ def _torch_boxes(kind):
     return loss
 
 
+def _torch_dice(t):
+    """MONAI's DiceLoss(softmax=True) in torch operations."""
+    torch = torch_module()
+    p = torch.softmax(t.x, 1)
+    return (1 - (2 * (p * t.t).sum(2) + 1e-5) / (p.sum(2) + t.t.sum(2) + 1e-5)).mean()
+
+
+def _torch_tversky(t):
+    """MONAI's TverskyLoss(alpha=0.3, beta=0.7) in torch operations."""
+    tp = (t.x * t.t).sum(2)
+    den = tp + 0.3 * (t.x * (1 - t.t)).sum(2) + 0.7 * ((1 - t.x) * t.t).sum(2) + 1e-5
+    return (1 - (tp + 1e-5) / den).mean()
+
+
 def _torch_hinge(t):
     """optax.hinge_loss in torch operations, mean."""
     return torch_module().clamp(1 - t.t * t.x, min=0).mean()
@@ -800,6 +865,17 @@ def _jax_boxes(kind):
     return loss
 
 
+def _jax_dice(jax, x, t, activation):
+    p = jax.nn.softmax(x, axis=1)
+    return (1 - (2 * (p * t).sum(2) + 1e-5) / (p.sum(2) + t.sum(2) + 1e-5)).mean()
+
+
+def _jax_tversky(jax, x, t, alpha, beta):
+    tp = (x * t).sum(2)
+    den = tp + alpha * (x * (1 - t)).sum(2) + beta * ((1 - x) * t).sum(2) + 1e-5
+    return (1 - (tp + 1e-5) / den).mean()
+
+
 # ---- the cases ------------------------------------------------------------------------------
 
 def _softmax_case(name, np_fwd, np_bwd, torch_bwd, **kw):
@@ -941,6 +1017,15 @@ CASES = [
                jax_fwd=lambda jax, x, t, quantile: jax.numpy.mean(jax.numpy.maximum(
                    quantile * (t - x), (quantile - 1) * (t - x))),
                note="quantile=0.9; NumPy: sklearn's mean_pinball_loss formula"),
+    # MONAI's definitions, 2 images x 4 classes x n/8 pixels; torch/JAX: the same lines
+    _loss("dice_loss", "elementwise", _segmentation("softmax"), _np_dice, _np_dice_bwd,
+          params={"activation": "softmax"}, fused=True, shape=lambda n: (2, 4, n // 8),
+          torch_fwd=_torch_dice, jax_fwd=_jax_dice,
+          note="softmax logits (B=2, C=4); MONAI's DiceLoss(softmax=True)"),
+    _loss("tversky_loss", "elementwise", _segmentation("none"), _np_tversky, _np_tversky_bwd,
+          params={"alpha": 0.3, "beta": 0.7}, fused=True, shape=lambda n: (2, 4, n // 8),
+          torch_fwd=_torch_tversky, jax_fwd=_jax_tversky,
+          note="probabilities (B=2, C=4); MONAI's TverskyLoss(alpha=0.3, beta=0.7)"),
     _loss("hinge_embedding_loss", "elementwise", _scores_signs,
           lambda a: np.mean(np.where(a.t == 1, a.x, np.maximum(0, 1 - a.x))), _np_hinge_bwd,
           jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.numpy.where(t == 1, x,

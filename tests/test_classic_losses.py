@@ -493,3 +493,80 @@ def test_segmentation_special_cases_and_errors():
         F.tversky_loss(p, g, alpha=-0.1)
     with pytest.raises(TypeError, match="batch"):
         F.dice_loss(p, g, batch=1)
+
+
+# ---- every classic loss: dtypes, layouts, untouched inputs, threads ---------------------------------
+
+def _classic_args(name, rng, dtype=np.float64):
+    """Arguments of each classic loss: (arrays, keyword options)."""
+    n = 64
+    if name in ("hinge_loss", "squared_hinge_loss"):
+        return (rng.standard_normal((n, 5)), rng.choice([-1, 1], (n, 5))), {}
+    if name in ("log_cosh_loss", "pinball_loss"):
+        return (rng.standard_normal((n, 5)), rng.standard_normal((n, 5))), {}
+    if name == "multiclass_hinge_loss":
+        return (rng.standard_normal((n, 5)), rng.integers(0, 5, n)), {"squared": True}
+    if name == "brier_score_loss":
+        return (rng.dirichlet(np.ones(5), n), rng.integers(0, 5, n)), {}
+    if name in ("dice_loss", "tversky_loss"):
+        return _segmentation(rng, (4, 3, 6, 5), "softmax", np.float64), {"activation": "softmax"}
+    return _boxes(rng, n), {}
+
+
+CLASSIC = ["hinge_loss", "squared_hinge_loss", "log_cosh_loss", "pinball_loss",
+           "multiclass_hinge_loss", "brier_score_loss", "dice_loss", "tversky_loss"] + BOX_LOSSES
+
+
+@pytest.mark.parametrize("name", CLASSIC)
+def test_float16_in_float16_out(name, rng):
+    (x, t), kw = _classic_args(name, rng)
+    x16 = x.astype(np.float16)
+    t = np.asarray(t)
+    t = t.astype(np.float16) if t.dtype.kind == "f" else t  # float64 would promote
+    got = getattr(F, name)(x16, t, reduction="sum", **kw)
+    assert got.dtype == np.float16
+    want = getattr(F, name)(x16.astype(np.float32), t, reduction="sum", **kw)
+    assert got == want.astype(np.float16)
+    g = getattr(F, name + "_backward")(1.0, x16, t, reduction="sum", **kw)
+    assert g.dtype == np.float16 and g.shape == x.shape
+
+
+@pytest.mark.parametrize("name", CLASSIC)
+def test_layouts_untouched_inputs_and_threads(name, rng):
+    (x, t), kw = _classic_args(name, rng)
+    fn, bwd = getattr(F, name), getattr(F, name + "_backward")
+    want, want_g = fn(x, t, reduction="none", **kw), bwd(1.0, x, t, **kw)
+    # the same values in a non-contiguous, read-only layout
+    big = np.zeros((2,) + x.shape)
+    big[1] = x
+    xs = big[1]
+    xs = np.asfortranarray(xs)
+    xs.flags.writeable = False
+    saved = (xs.copy(), np.array(t, copy=True))
+    np.testing.assert_array_equal(fn(xs, t, reduction="none", **kw), want)
+    np.testing.assert_array_equal(bwd(1.0, xs, t, **kw), want_g)
+    np.testing.assert_array_equal(xs, saved[0])
+    np.testing.assert_array_equal(t, saved[1])
+    n_threads = F.get_num_threads()
+    try:
+        F.set_num_threads(1)
+        one = fn(x, t, **kw), bwd(1.0, x, t, **kw)
+        F.set_num_threads(2)
+        two = fn(x, t, **kw), bwd(1.0, x, t, **kw)
+    finally:
+        F.set_num_threads(n_threads)
+    np.testing.assert_array_equal(one[0], two[0])
+    np.testing.assert_array_equal(one[1], two[1])
+
+
+@pytest.mark.parametrize("name", ["hinge_loss", "pinball_loss", "multiclass_hinge_loss",
+                                  "brier_score_loss"])
+def test_integer_targets_keep_the_result_dtype(name, rng):
+    (x, t), kw = _classic_args(name, rng)
+    x = x.astype(np.float32)
+    t = np.asarray(t)
+    t_int = t.astype(np.int32) if t.dtype.kind in "iu" or name != "pinball_loss" else \
+        np.round(t).astype(np.int32)
+    got = getattr(F, name)(x, t_int, **kw)
+    assert got.dtype == np.float32
+    assert getattr(F, name + "_backward")(1.0, x, t_int, **kw).dtype == np.float32

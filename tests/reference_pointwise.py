@@ -291,9 +291,10 @@ def hinge_terms(x, t):
 
 
 def hinge_grad(x, t):
-    """-t where 1 - t x >= 0 (torch's clamp_min passes the kink), else 0."""
+    """-t where 1 - t x >= 0 (torch's clamp_min passes the kink), else 0; NaN stays NaN."""
     x, t = _pair(x, t)
-    return np.where(1.0 - t * x >= 0, -t, 0.0)
+    v = 1.0 - t * x
+    return np.where(np.isnan(v), np.nan, np.where(v >= 0, -t, 0.0))
 
 
 def squared_hinge_terms(x, t):
@@ -329,7 +330,8 @@ def pinball_terms(x, t, quantile=0.5):
 
 
 def pinball_grad(x, t, quantile=0.5):
-    """-tau above the kink, 1 - tau below, their mean at it."""
+    """-tau above the kink, 1 - tau below, their mean at it; NaN stays NaN."""
     x, t = _pair(x, t)
     d = t - x
-    return np.where(d > 0, -quantile, np.where(d < 0, 1.0 - quantile, 0.5 - quantile))
+    return np.where(np.isnan(d), np.nan,
+                    np.where(d > 0, -quantile, np.where(d < 0, 1.0 - quantile, 0.5 - quantile)))

@@ -169,6 +169,9 @@ LABELED = {
     "multilabel_margin_loss": (lambda r: {"input": r.standard_normal((N, C)),
                                           "target": np.tile([2, 0, -1, 1], (N, 1))},
                                "target", "class"),
+    **{name: (lambda r: {"input": r.standard_normal((N, C)),
+                         "target": r.integers(0, C, N)}, "target", "class")
+       for name in ("sparsemax_loss", "entmax15_loss", "entmax_bisect_loss")},
 }
 
 

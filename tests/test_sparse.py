@@ -274,6 +274,10 @@ def test_loss_shapes_and_errors(rng):
     assert np.isnan(F.sparsemax_loss(np.array([[np.nan, 1.0]]), np.array([0])))
     assert F.sparsemax_loss(np.array([[-np.inf, 1.0]]), np.array([0])) == np.inf
     assert F.sparsemax_loss(np.zeros((0, 3)), np.zeros(0, int), reduction="none").shape == (0,)
+    no_class = F.entmax15_loss(np.zeros((2, 0)), np.full(2, -100), reduction="none")
+    assert no_class.tolist() == [0.0, 0.0]
+    assert F.entmax15_loss_backward(np.ones(2), np.zeros((2, 0)), np.full(2, -100),
+                                    reduction="none").shape == (2, 0)
     with pytest.raises(ValueError, match="out of bounds"):
         F.sparsemax_loss(x[:, :, 0], np.array([0, 4, 1]))
     with pytest.raises(ValueError, match="out of bounds"):

@@ -1,8 +1,11 @@
-"""softmax, log_softmax and softmin over any dim, with their gradients.
+"""softmax, log_softmax and softmin over any dim, with their gradients; logsumexp; the sparse
+maps sparsemax, entmax15 and entmax_bisect with their Fenchel-Young losses; gumbel_softmax.
 
 Rows are computed by the row kernels of _kernels/al_softmax.h.tp: a stable max shift, sums in
 double, and log_softmax's log-sum-exp as m + log1p(sum of the others) so the largest entry
-keeps full accuracy. An optional `temperature` (beyond torch) divides the input first.
+keeps full accuracy. An optional `temperature` (beyond torch) divides the input first. The
+sparse maps are vectorised NumPy over rows, in float64 (written by hand below, as logsumexp
+and gumbel_softmax are).
 """
 import math
 import operator
@@ -787,7 +790,8 @@ def entmax_bisect(input, alpha=1.5, dim=-1, n_iter=50):
         The axis to normalise over (negative counts from the end).
     n_iter : int, default 50
         Bisection steps (>= 1); each halves the bracket of tau, which starts no wider than 1:
-        50 steps reach float64 precision. The result is then divided by its sum.
+        after 50 it is below 2^-50, float64's precision at the row maximum. The result is
+        then divided by its sum.
 
     Returns
     -------
@@ -868,12 +872,13 @@ def _fy_loss(input, target, alpha, n_iter, ignore_index, reduction, name):
     rows, t, counted, loss_shape, _, res_dtype = _loss_rows(input, target, ignore_index, name)
     p = _rows_map(rows, alpha, n_iter)
     z, _ = _shifted(rows)
-    r = np.arange(len(rows))
+    z_t = np.zeros(len(rows))
+    z_t[counted] = z[counted, t[counted]]  # (no class to index when C = 0: all ignored)
     with np.errstate(invalid="ignore", over="ignore"):
         tsallis = (1.0 - (p * p if alpha == 2.0 else p ** alpha).sum(axis=1)) / (
             alpha * (alpha - 1.0))
         # <p, z> over the support only (p = 0 at z = -inf), minus z_t
-        loss = np.where(p > 0, p * z, 0.0).sum(axis=1) - z[r, t] + tsallis
+        loss = np.where(p > 0, p * z, 0.0).sum(axis=1) - z_t + tsallis
         loss = np.where(np.isnan(p).any(axis=1), np.nan, loss)
     loss = np.where(counted, loss, 0.0)
     if reduction == "none":
@@ -895,7 +900,7 @@ def _fy_loss_backward(grad_output, input, target, alpha, n_iter, ignore_index, r
     with np.errstate(invalid="ignore"):
         coef = np.where(counted, coef, 0.0)
         g = _rows_map(rows, alpha, n_iter)
-        g[np.arange(len(rows)), t] -= 1.0
+        g[counted, t[counted]] -= 1.0
         g *= coef[:, None]
     return narrow(back(g), res_dtype)
 

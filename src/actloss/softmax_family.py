@@ -550,26 +550,49 @@ def _shifted(rows):
         return rows - np.where(bad[:, None], 0.0, m), bad
 
 
-def _sparsemax_rows(z):
+def _candidates(z, bad, width):
+    """The entries above -width of each shifted row (maximum 0), packed to the left of an
+    (R, K) array padded with -inf, K the largest count of a row: wherever every entry of a
+    row's support is above -width, the maps see the same row (the -inf padding never enters a
+    support). One pass over the rows instead of a sort or partition of all of them."""
+    keep = z > -width
+    keep[bad] = False
+    rows, cols = np.nonzero(keep)
+    counts = np.bincount(rows, minlength=len(z))
+    out = np.full((len(z), max(int(counts.max()), 1)), -np.inf)
+    starts = np.cumsum(counts) - counts
+    out[rows, np.arange(len(rows)) - starts[rows]] = z[rows, cols]
+    return out
+
+
+def _sorted_candidates(z, bad, width):
+    """_candidates sorted descending."""
+    c = _candidates(z, bad, width)
+    return np.sort(c, axis=1)[:, ::-1]
+
+
+def _sparsemax_rows(z, bad):
     """sparsemax of shifted rows: the support is the k largest entries with
-    1 + k z_(k) > z_(1) + ... + z_(k) (z sorted descending), tau = (that sum - 1) / k."""
-    s = -np.sort(-z, axis=1)
+    1 + k z_(k) > z_(1) + ... + z_(k) (z sorted descending), tau = (that sum - 1) / k. As
+    tau >= max - 1 (the maximum's share is at most 1), only entries above -1 are sorted."""
+    s = _sorted_candidates(z, bad, 1.0)
     c = np.cumsum(s, axis=1)
-    k = np.arange(1, z.shape[1] + 1)
+    k = np.arange(1, s.shape[1] + 1)
     with np.errstate(invalid="ignore"):
         size = (1.0 + k * s > c).sum(axis=1)  # the condition holds on a prefix; k = 1 always
-    tau = (c[np.arange(len(z)), size - 1] - 1.0) / size
+    tau = (c[np.arange(len(z)), np.maximum(size, 1) - 1] - 1.0) / np.maximum(size, 1)
     return np.maximum(z - tau[:, None], 0.0)
 
 
-def _entmax15_rows(z):
+def _entmax15_rows(z, bad):
     """1.5-entmax of shifted rows: p = [z / 2 - tau]_+ ** 2. With the k largest entries of
     z / 2 in the support, sum (s_j - tau)^2 = 1 gives tau_k = mean_k - sqrt((1 - ss_k) / k),
     ss_k the sum of squared deviations from their mean mean_k; the support is the largest k
-    with tau_k <= s_(k). The support lies within 1 of the maximum (0), so the sums of squares
-    do not cancel badly."""
-    s = -np.sort(-z, axis=1) / 2.0
-    k = np.arange(1, z.shape[1] + 1)
+    with tau_k <= s_(k). The support lies within 1 of the maximum (0) of z / 2 (the
+    maximum's share is at most 1), so only entries of z above -2 are sorted, and the sums of
+    squares do not cancel badly."""
+    s = _sorted_candidates(z, bad, 2.0) / 2.0
+    k = np.arange(1, s.shape[1] + 1)
     with np.errstate(invalid="ignore", over="ignore"):
         mean = np.cumsum(s, axis=1) / k
         ss = np.cumsum(s * s, axis=1) - k * mean * mean
@@ -589,19 +612,21 @@ def _power(u, alpha):
     return u ** (1.0 / (alpha - 1.0))
 
 
-def _bisect_rows(z, alpha, n_iter):
-    """alpha-entmax of shifted rows by bisection on tau for (alpha - 1) z: the sum is >= 1 at
-    tau = -1 (the maximum maps to 1) and <= 1 at tau = -(1/n) ** (alpha - 1) (every entry to
-    at most 1/n); each step halves the bracket (50 steps: below 2^-50, float64 precision),
-    and the result at the lower end is divided by its sum."""
+def _bisect_rows(z, bad, alpha, n_iter):
+    """alpha-entmax of shifted rows by bisection on tau for u = (alpha - 1) z: the sum is >= 1
+    at tau = -1 (the maximum maps to 1) and <= 1 at tau = -(1/n) ** (alpha - 1) (every entry
+    to at most 1/n); each step halves the bracket (50 steps: below 2^-50, float64 precision),
+    and the result at the lower end is divided by its sum. As tau >= -1, only the entries
+    with u > -1 take part in the steps."""
     n = z.shape[1]
     u = z * (alpha - 1.0)
+    c = _candidates(u, bad, 1.0)
     lo = np.full((len(z), 1), -1.0)
     width = 1.0 - (1.0 / n) ** (alpha - 1.0)
     for _ in range(n_iter):
         width /= 2.0
         mid = lo + width
-        lo = np.where(_power(u - mid, alpha).sum(axis=1, keepdims=True) >= 1.0, mid, lo)
+        lo = np.where(_power(c - mid, alpha).sum(axis=1, keepdims=True) >= 1.0, mid, lo)
     p = _power(u - lo, alpha)
     return p / p.sum(axis=1, keepdims=True)
 
@@ -631,9 +656,9 @@ def _rows_map(rows, alpha, n_iter):
         return z.copy()
     with np.errstate(invalid="ignore"):  # the NaN rows, overwritten below
         if n_iter is None:
-            p = _sparsemax_rows(z) if alpha == 2.0 else _entmax15_rows(z)
+            p = _sparsemax_rows(z, bad) if alpha == 2.0 else _entmax15_rows(z, bad)
         else:
-            p = _bisect_rows(z, alpha, n_iter)
+            p = _bisect_rows(z, bad, alpha, n_iter)
     p[bad] = np.nan
     return p
 

@@ -20,6 +20,7 @@ import functools
 import numpy as np
 
 from .. import _ops
+from .bench_losses import _np_softmax
 from .benchcases import Case, scipy_special, torch_module
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -145,17 +146,12 @@ def _gumbel_inputs(shape, dtype, rng):
     sample (what the backward reads)."""
     a = _x(shape, dtype, rng)
     g = _gumbel_noise(shape, dtype)
-    return dict(a, generator=_GUMBEL_SEED, g=g, y_soft=_np_softmax_rows(a["x"] + g))
+    return dict(a, generator=_GUMBEL_SEED, g=g, y_soft=_np_softmax(a["x"] + g))
 
 
 def _gumbel_noise(shape, dtype):
     """The noise gumbel_softmax draws with generator=_GUMBEL_SEED."""
     return -np.log(np.random.default_rng(_GUMBEL_SEED).standard_exponential(shape)).astype(dtype)
-
-
-def _np_softmax_rows(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _np_sorted_threshold(x, alpha, xp):
@@ -249,7 +245,7 @@ SPARSE_CASES = [
              lambda t: _entmax().EntmaxBisectLoss(alpha=_BISECT_ALPHA, n_iter=50)(t.x, t.t),
              {"alpha": _BISECT_ALPHA, "n_iter": 50}),
     Case(name="gumbel_softmax", api="gumbel_softmax", family="softmax", kind="rowwise",
-         make=_gumbel_inputs, np_fwd=lambda a: _np_softmax_rows(a.x + a.g),
+         make=_gumbel_inputs, np_fwd=lambda a: _np_softmax(a.x + a.g),
          np_bwd=lambda a: a.y_soft * (a.gy - (a.gy * a.y_soft).sum(axis=-1, keepdims=True)),
          params={"tau": 1.0, "hard": False, "dim": -1}, fwd_kw=("generator",),
          bwd_kw=("y_soft",),

@@ -874,6 +874,30 @@ def test_huge_logits_gradient(target_kind, dtype):
                b.grad_tol(1.0, "sum"), f"huge logits gradient {target_kind} vs reference")
 
 
+@pytest.mark.parametrize("target_kind", ["class", "probs"])
+@pytest.mark.parametrize("C", [3, 40])  # the small-C kernel and the row kernel
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_gradient_factor_keeps_tiny_probabilities(target_kind, C, dtype):
+    """The gradient w_t p_j with a class weight of 1e30 (1e300 in float64): p_j below the
+    dtype's normal range is magnified into the normal range, so it must not come from an
+    exponential that underflowed (the fuzz found 0 for 2.1e-16 in float32). Reference in
+    float64 log space: w_t p_j = exp(log w_t + x_j - logsumexp(x))."""
+    big, gap = (1e30, -103.9) if dtype == np.float32 else (1e300, -740.0)
+    x = np.zeros((2, C))
+    x[:, 2:] = gap + np.linspace(0.0, 1.0, C - 2)
+    x = x.astype(dtype)
+    w = np.ones(C)
+    w[0] = big
+    t = np.array([0, 0]) if target_kind == "class" else np.eye(C)[[0, 0]].astype(dtype)
+    g = F.cross_entropy_backward(np.array([1.0, 0.5]), x, t, w.astype(dtype), reduction="none")
+    x64 = x.astype(np.float64)
+    lse = np.logaddexp.reduce(x64, axis=1, keepdims=True)
+    expected = np.exp(np.log(np.array([[1.0], [0.5]]) * big) + x64[:, 2:] - lse)
+    assert g.dtype == dtype
+    assert np.all(expected > 10 * np.finfo(dtype).tiny)  # the tiny entries, made normal
+    np.testing.assert_allclose(g[:, 2:], expected, rtol=2e-6 if dtype == np.float32 else 1e-13)
+
+
 def test_nll_loss_mean_consistent_denominator():
     """nll_loss, nll_loss_with_grad and nll_loss_backward divide by the same sum of weights.
     With every log-probability -1 the weighted mean is exactly 1 (torch: 1.0); the gradient

@@ -6,7 +6,7 @@ Speaks torch.nn.functional (same names, arguments and results) without PyTorch:
     >>> F.gelu(np.array([-1.0, 0.0, 1.0]), approximate="tanh")
     array([-0.15880801,  0.        ,  0.84119199])
 """
-from . import _accuracy, _dispatch, _threads
+from . import _accuracy, _dispatch, _threads, metrics  # noqa: F401  (metrics: a namespace, as sklearn.metrics)
 from ._kernels import _cpu
 from .activations import *  # noqa: F401,F403
 from .class_losses import *  # noqa: F401,F403

@@ -281,3 +281,57 @@ def sigmoid_focal_grad(x, t, alpha=0.25, gamma=2.0):
     second = 0.0 if gamma == 0 else np.where(dq == 0, 0.0, ce * gamma * q ** (gamma - 1) * dq)
     # p - t as (1 - t) p - t (1 - p): no cancellation where p is near t
     return at * (((1 - t) * p - t * pc) * q ** gamma + second)
+
+
+# ---- hinge, squared hinge, log-cosh, pinball (optax / Keras / sklearn definitions) -----------
+
+def hinge_terms(x, t):
+    x, t = _pair(x, t)
+    return np.maximum(0.0, 1.0 - t * x)
+
+
+def hinge_grad(x, t):
+    """-t where 1 - t x >= 0 (torch's clamp_min passes the kink), else 0; NaN stays NaN."""
+    x, t = _pair(x, t)
+    v = 1.0 - t * x
+    return np.where(np.isnan(v), np.nan, np.where(v >= 0, -t, 0.0))
+
+
+def squared_hinge_terms(x, t):
+    return hinge_terms(x, t) ** 2
+
+
+def squared_hinge_grad(x, t):
+    x, t = _pair(x, t)
+    return -2.0 * t * np.maximum(0.0, 1.0 - t * x)
+
+
+def log_cosh_terms(x, t):
+    """log(cosh(d)) = |d| + log1p(exp(-2|d|)) - log 2, and for |d| < 0.5 the series-free form
+    log1p(sinh(d/2)^2 * 2) (cosh d = 1 + 2 sinh^2(d/2)), each accurate where it is used."""
+    x, t = _pair(x, t)
+    d = np.abs(x - t)
+    with np.errstate(over="ignore", invalid="ignore"):
+        small = np.log1p(2.0 * np.sinh(d / 2) ** 2)
+        large = d + np.log1p(np.exp(-2.0 * d)) - math.log(2.0)
+    return np.where(d < 0.5, small, large)
+
+
+def log_cosh_grad(x, t):
+    x, t = _pair(x, t)
+    return np.tanh(x - t)
+
+
+def pinball_terms(x, t, quantile=0.5):
+    """sklearn's mean_pinball_loss per element: d = t - x, tau d if d >= 0 else (tau - 1) d."""
+    x, t = _pair(x, t)
+    d = t - x
+    return np.where(d >= 0, quantile * d, (quantile - 1.0) * d)
+
+
+def pinball_grad(x, t, quantile=0.5):
+    """-tau above the kink, 1 - tau below, their mean at it; NaN stays NaN."""
+    x, t = _pair(x, t)
+    d = t - x
+    return np.where(np.isnan(d), np.nan,
+                    np.where(d > 0, -quantile, np.where(d < 0, 1.0 - quantile, 0.5 - quantile)))

@@ -28,6 +28,10 @@ CASES = [
     ("retrieval", {}),
     ("generation", {}), ("generation", {"vocab_size": 1000}),
     ("generation", {"vocab_size": 250_000}),
+    ("binary", {"margin": True}), ("multiclass", {"margin": True}),
+    ("regression", {"quantile": 0.9}), ("regression", {"quantile": 0.5, "noise": "outliers"}),
+    ("segmentation", {}), ("segmentation", {"small_structures": True}),
+    ("detection", {}), ("detection", {"iou": "distance"}), ("detection", {"iou": "complete"}),
 ]
 
 
@@ -73,7 +77,8 @@ def test_recommended_pairs_pass_check(case, no_warnings):
 def test_recommend_every_task_is_covered():
     assert set(g.TASKS) == {c[0] for c in CASES}
     assert set(g.TASKS) == {"binary", "multiclass", "multilabel", "regression", "imbalanced",
-                            "pairs", "ranking", "retrieval", "generation"}
+                            "pairs", "ranking", "retrieval", "generation", "segmentation",
+                            "detection"}
 
 
 @pytest.mark.parametrize("task,opts,activation,loss,predict", [
@@ -99,6 +104,14 @@ def test_recommend_every_task_is_covered():
     ("ranking", {"triplets": True}, None, "triplet_margin_loss", None),
     ("retrieval", {}, None, "info_nce", None),
     ("generation", {}, None, "cross_entropy", "log_softmax"),
+    ("binary", {"margin": True}, None, "hinge_loss", None),
+    ("multiclass", {"margin": True}, None, "multiclass_hinge_loss", None),
+    ("regression", {"quantile": 0.1}, None, "pinball_loss", None),
+    ("segmentation", {}, None, "dice_loss", "softmax"),
+    ("segmentation", {"small_structures": True}, None, "tversky_loss", "softmax"),
+    ("detection", {}, None, "generalized_box_iou_loss", None),
+    ("detection", {"iou": "distance"}, None, "distance_box_iou_loss", None),
+    ("detection", {"iou": "complete"}, None, "complete_box_iou_loss", None),
 ])
 def test_recommend_mapping(task, opts, activation, loss, predict):
     r = g.recommend(task, **opts)
@@ -160,8 +173,8 @@ def test_recommend_alias_takes_options():
 
 
 def test_recommend_unknown_task_lists_accepted_names():
-    with pytest.raises(ValueError, match="unknown task 'segmentation'") as e:
-        g.recommend("segmentation")
+    with pytest.raises(ValueError, match="unknown task 'clustering'") as e:
+        g.recommend("clustering")
     for name in g.TASKS + ("classification", "token generation", "extreme class imbalance",
                            "ranked similarity", "dense retrieval"):
         assert name in str(e.value)
@@ -216,8 +229,8 @@ def test_recommendation_is_frozen():
 
 
 def test_recommend_unknown_task_lists_tasks():
-    with pytest.raises(ValueError, match="unknown task 'segmentation'") as e:
-        g.recommend("segmentation")
+    with pytest.raises(ValueError, match="unknown task 'clustering'") as e:
+        g.recommend("clustering")
     for task in g.TASKS:
         assert task in str(e.value)
     with pytest.raises(ValueError, match="unknown task"):
@@ -226,7 +239,11 @@ def test_recommend_unknown_task_lists_tasks():
 
 @pytest.mark.parametrize("task,opts,exc,match", [
     ("binary", {"noise": "normal"}, TypeError, "task 'binary' has no option 'noise'; its "
-                                               "options are: logits"),
+                                               "options are: logits, margin"),
+    ("regression", {"quantile": 1.0}, ValueError, r"quantile must be in \(0, 1\), got 1.0"),
+    ("regression", {"quantile": "0.5"}, TypeError, "quantile must be a number"),
+    ("detection", {"iou": "giou"}, ValueError, "iou must be one of 'generalized'"),
+    ("segmentation", {"small_structures": 1}, TypeError, "small_structures"),
     ("retrieval", {"symmetric": True}, TypeError, r"options are: \(none\)"),
     ("regression", {"noise": "laplace"}, ValueError, "noise must be one of 'normal', 'outliers'"),
     ("regression", {"noise": "outliers", "distribution": True}, ValueError, "gaussian_nll_loss"),
@@ -392,7 +409,7 @@ def test_check_accepts_torch_nn_modules(logits, no_warnings):
 
 
 @pytest.mark.parametrize("act,loss,match", [
-    ("swish", "cross_entropy", "unknown activation 'swish'"),
+    ("swishy", "cross_entropy", "unknown activation 'swishy'"),
     ("softmax", "crossentropy", "unknown loss 'crossentropy'"),
     ("relu", "relu", "unknown loss 'relu'"),
     ("cross_entropy", "cross_entropy", "unknown activation"),
@@ -495,3 +512,21 @@ def test_adaptive_softmax_named_by_the_guide_exists():
         pytest.skip(f"actloss.nn not importable: {exc}")
     assert hasattr(nn, "AdaptiveLogSoftmaxWithLoss")
     assert "AdaptiveLogSoftmaxWithLoss" in g.recommend("generation", vocab_size=10 ** 6).reason
+
+
+def test_classic_losses_in_the_guide():
+    """The classic losses are named where a user looks for them: the task words, the notes."""
+    assert g.recommend("SVM").loss == "multiclass_hinge_loss"
+    assert g.recommend("quantile regression").loss == "pinball_loss"
+    assert g.recommend("semantic segmentation").loss == "dice_loss"
+    assert g.recommend("object detection").loss == "generalized_box_iou_loss"
+    assert any("log_cosh_loss" in n for n in g.recommend("regression", noise="outliers").notes)
+    assert any("squared_hinge_loss" in n for n in g.recommend("binary", margin=True).notes)
+    assert any("brier_score_loss" in n for n in g.recommend("multiclass").notes)
+    text = g.table()
+    for name in ("hinge_loss", "multiclass_hinge_loss", "pinball_loss", "dice_loss",
+                 "tversky_loss", "complete_box_iou_loss"):
+        assert name in text
+    # swish is a hidden-layer activation: before cross_entropy it is a mismatch
+    with pytest.warns(GuideWarning, match="swish"):
+        g.check("swish", "cross_entropy")

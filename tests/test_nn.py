@@ -42,7 +42,13 @@ FUNCTION_TO_CLASS.update({
     "multilabel_soft_margin_loss": "MultiLabelSoftMarginLoss",
     "multi_margin_loss": "MultiMarginLoss", "multilabel_margin_loss": "MultiLabelMarginLoss",
     "sigmoid_focal_loss": "SigmoidFocalLoss", "contrastive_loss": "ContrastiveLoss",
-    "info_nce": "InfoNCELoss", "nt_xent": "InfoNCELoss",
+    "info_nce": "InfoNCELoss", "nt_xent": "InfoNCELoss", "swish": "SiLU",
+    "hinge_loss": "HingeLoss", "squared_hinge_loss": "SquaredHingeLoss",
+    "log_cosh_loss": "LogCoshLoss", "pinball_loss": "PinballLoss", "quantile_loss": "PinballLoss",
+    "multiclass_hinge_loss": "MultiClassHingeLoss", "brier_score_loss": "BrierScoreLoss",
+    "dice_loss": "DiceLoss", "tversky_loss": "TverskyLoss",
+    "generalized_box_iou_loss": "GeneralizedBoxIoULoss",
+    "distance_box_iou_loss": "DistanceBoxIoULoss", "complete_box_iou_loss": "CompleteBoxIoULoss",
 })
 INFRASTRUCTURE = {"Module", "Parameter", "Linear", "Sequential", "ModuleList",
                   "AdaptiveLogSoftmaxWithLoss"}
@@ -467,6 +473,14 @@ def _binary(rng, dt, probs=False):
     return x.astype(dt), rng.uniform(0, 1, (N, C)).astype(dt)
 
 
+def _boxes(rng, dt):
+    """(N, 4) boxes (x1, y1, x2, y2) with positive sides, pairs that overlap or lie apart."""
+    xy1, xy2 = rng.uniform(0, 10, (2, N, 2))
+    wh1, wh2 = rng.uniform(0.5, 5, (2, N, 2))
+    return (np.concatenate([xy1, xy1 + wh1], 1).astype(dt),
+            np.concatenate([xy2, xy2 + wh2], 1).astype(dt))
+
+
 def _kl(rng, dt, log_target=False):
     x = F.log_softmax(rng.standard_normal((N, C)), 1).astype(dt)
     t = F.softmax(rng.standard_normal((N, C)), 1)
@@ -571,6 +585,31 @@ LOSS_CASES = [
     ("InfoNCELoss", "nt_xent",
      lambda r, d: {"symmetric": True, "intra_view_negatives": True, "reduction": "none"},
      lambda r, d: (r.standard_normal((N, C)).astype(d), r.standard_normal((N, C)).astype(d))),
+    ("HingeLoss", "hinge_loss", lambda r, d: {},
+     lambda r, d: (r.standard_normal((N, C)).astype(d), _sign(r, (N, C)).astype(d))),
+    ("SquaredHingeLoss", "squared_hinge_loss", lambda r, d: {"reduction": "none"},
+     lambda r, d: (r.standard_normal((N, C)).astype(d), _sign(r, (N, C)).astype(d))),
+    ("LogCoshLoss", "log_cosh_loss", lambda r, d: {"reduction": "sum"}, _reg),
+    ("PinballLoss", "pinball_loss", lambda r, d: {"quantile": 0.9}, _reg),
+    ("PinballLoss", "quantile_loss", lambda r, d: {"quantile": 0.1, "reduction": "none"}, _reg),
+    ("MultiClassHingeLoss", "multiclass_hinge_loss", lambda r, d: {"squared": True}, _classes),
+    ("MultiClassHingeLoss", "multiclass_hinge_loss", lambda r, d: {"reduction": "none"},
+     _classes),
+    ("BrierScoreLoss", "brier_score_loss", lambda r, d: {},
+     lambda r, d: (r.uniform(0, 1, N).astype(d), r.integers(0, 2, N).astype(d))),
+    ("BrierScoreLoss", "brier_score_loss", lambda r, d: {"reduction": "none"},
+     lambda r, d: (F.softmax(r.standard_normal((N, C)), 1).astype(d), r.integers(0, C, N))),
+    ("DiceLoss", "dice_loss", lambda r, d: {"activation": "sigmoid", "batch": True},
+     lambda r, d: (r.standard_normal((N, C, 3)).astype(d),
+                   r.integers(0, 2, (N, C, 3)).astype(d))),
+    ("TverskyLoss", "tversky_loss",
+     lambda r, d: {"alpha": 0.3, "beta": 0.7, "activation": "softmax", "reduction": "none"},
+     lambda r, d: (r.standard_normal((N, C, 3)).astype(d),
+                   r.integers(0, 2, (N, C, 3)).astype(d))),
+    ("GeneralizedBoxIoULoss", "generalized_box_iou_loss", lambda r, d: {"reduction": "mean"},
+     _boxes),
+    ("DistanceBoxIoULoss", "distance_box_iou_loss", lambda r, d: {}, _boxes),
+    ("CompleteBoxIoULoss", "complete_box_iou_loss", lambda r, d: {"reduction": "sum"}, _boxes),
 ]
 
 

@@ -282,6 +282,42 @@ def _focal(alpha, gamma, soft):
                 lambda a, kw: (R.sigmoid_focal_grad(*a, **kw),), mag, gmag, None, (0,))
 
 
+def _classic(name, func, make_x, make_t, **params):
+    """hinge/squared_hinge (scores and +-1 targets), log_cosh and pinball (regression pairs):
+    the magnitudes are the terms' inputs (1 + |t x|, |x| + |t|), what their roundings are
+    relative to."""
+    terms_f, grad_f = getattr(R, f"{name}_terms"), getattr(R, f"{name}_grad")
+
+    def make(rng, shape, dtype):
+        return (make_x(rng, shape, dtype), make_t(rng, shape, dtype)), dict(params)
+
+    def mag(a, kw):
+        x, t = f(a[0]), f(a[1])
+        if name in ("hinge", "squared_hinge"):
+            return (1 + np.abs(t * x)) ** (2 if name == "squared_hinge" else 1)
+        return np.abs(terms_f(x, t, **kw)) + (np.abs(x) + np.abs(t) if name == "pinball" else 0)
+
+    def gmag(a, kw):
+        x, t = f(a[0]), f(a[1])
+        return (np.abs(grad_f(x, t, **kw)) + (2 * (1 + np.abs(t * x))
+                                               if name == "squared_hinge" else 0),)
+
+    return Case(f"{name}{params if params else ''}", func, make,
+                lambda a, kw: terms_f(*a, **kw), lambda a, kw: (grad_f(*a, **kw),), mag, gmag,
+                None, (0,))
+
+
+CLASSIC = [
+    _classic("hinge", "hinge_loss", lambda r, s, d: _n(r, s, d, 1.5), _pm1),
+    _classic("squared_hinge", "squared_hinge_loss", lambda r, s, d: _n(r, s, d, 1.5), _pm1),
+    _classic("log_cosh", "log_cosh_loss", lambda r, s, d: _n(r, s, d, 2),
+             lambda r, s, d: _n(r, s, d, 2)),
+    _classic("pinball", "pinball_loss", lambda r, s, d: _n(r, s, d, 2),
+             lambda r, s, d: _n(r, s, d, 2), quantile=0.9),
+    _classic("pinball", "pinball_loss", lambda r, s, d: _n(r, s, d, 2),
+             lambda r, s, d: _n(r, s, d, 2), quantile=0.1),
+]
+
 CASES = [
     _regression("mse", False), _regression("mse", True),
     _regression("l1", False), _regression("l1", True),
@@ -293,7 +329,7 @@ CASES = [
     _poisson(True, False), _poisson(True, True), _poisson(False, True),
     _margin_ranking(), _hinge(), _soft_margin(), _multilabel(False), _multilabel(True),
     _focal(0.25, 2, False), _focal(-1, 1.5, True), _focal(0.7, 0.0, True),
-]
+] + CLASSIC
 CASE_IDS = [c.id for c in CASES]
 
 
@@ -461,6 +497,21 @@ def _focal_torch(torch, x, t, alpha=0.25, gamma=2, reduction="none"):
     return {"none": loss, "mean": loss.mean(), "sum": loss.sum()}[reduction]
 
 
+# the losses torch lacks, as the torch lines a user writes (optax's formulas)
+CLASSIC_TORCH = {
+    "hinge_loss": lambda torch, x, t: torch.clamp(1 - t * x, min=0),
+    "squared_hinge_loss": lambda torch, x, t: torch.clamp(1 - t * x, min=0) ** 2,
+    "log_cosh_loss": lambda torch, x, t: torch.logaddexp(x - t, t - x) - math.log(2),
+    "pinball_loss": lambda torch, x, t, quantile: torch.maximum(quantile * (t - x),
+                                                                (quantile - 1) * (t - x)),
+}
+
+
+def _classic_torch(torch, func, *args, reduction, **kw):
+    loss = CLASSIC_TORCH[func](torch, *args, **kw)
+    return {"none": loss, "mean": loss.mean(), "sum": loss.sum()}[reduction]
+
+
 def torch_cancellation(case, args, kwr, dtype):
     """(loss, gradient) magnitudes of the cancellations in torch's own formulas: its
     rounding errors are relative to these, not to the result."""
@@ -483,6 +534,10 @@ def torch_cancellation(case, args, kwr, dtype):
         # + ce's own cancellation (see above), scaled by the modulating factor
         return (2 * at * ce * g * q ** (g - 1) + 2 * at * np.abs(x) * q ** g,
                 (1 + g) * max(g - 1, 1) * grad / q + at * (t + R.special.expit(x)) * q ** g)
+    if case.func == "log_cosh_loss":
+        # logaddexp(d, -d) - log 2: the log 2 cancels where d is small; its gradient is the
+        # difference of two softmax weights of size 1/2
+        return np.full(x.shape, math.log(2)), np.ones(x.shape)
     return 0.0, 0.0
 
 
@@ -499,6 +554,8 @@ def test_matches_torch(case, reduction, dtype, rng):
         warnings.simplefilter("ignore")
         if case.func == "sigmoid_focal_loss":
             out = _focal_torch(torch, *targs, reduction=reduction, **tkw)
+        elif case.func in CLASSIC_TORCH:
+            out = _classic_torch(torch, case.func, *targs, reduction=reduction, **tkw)
         else:
             out = getattr(torch.nn.functional, case.func)(*targs, reduction=reduction, **tkw)
     got = call(case, args, kw, reduction)

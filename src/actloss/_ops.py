@@ -248,7 +248,9 @@ ISA_LEVELS = (
 # table entry per name and dtype in al_rowwise_loss_api.h.
 ROW_KERNELS = ("cosine_fwd", "cosine_bwd", "triplet_fwd", "triplet_bwd", "contrastive_fwd",
                "contrastive_bwd", "multi_margin_fwd", "multi_margin_bwd", "multilabel_fwd",
-               "multilabel_bwd", "normalize_fwd", "normalize_bwd", "ce_fwd", "ce_cols", "ce_bwd")
+               "multilabel_bwd", "normalize_fwd", "normalize_bwd", "ce_fwd", "ce_cols", "ce_bwd",
+               "class_hinge_fwd", "class_hinge_bwd", "brier_fwd", "brier_bwd", "box_fwd",
+               "box_bwd", "seg_sums", "seg_bwd")
 
 # Fast-mode kernels (actloss.accuracy("fast"): within 4 ULP wherever the result is a normal
 # number; NaN, infinities and limits as in accurate mode): (op, kind, sfx) -> the C test on v
@@ -323,11 +325,21 @@ POINTWISE_LOSSES = (
     PointwiseLoss("sigmoid_focal", "sigmoid_focal_loss", ("alpha", "gamma"), None, False,
                   ("gamma_two",), False, False, False, False,
                   "alpha_t bce_with_logits(x, t) (1 - p_t)^gamma (torchvision)"),
+    PointwiseLoss("hinge", "hinge_loss", (), None, False, (), False, False, True, True,
+                  "max(0, 1 - t x), t = +-1"),
+    PointwiseLoss("squared_hinge", "squared_hinge_loss", (), None, False, (), False, False, True,
+                  True, "max(0, 1 - t x)^2, t = +-1"),
+    PointwiseLoss("log_cosh", "log_cosh_loss", (), None, False, (), False, False, True, False,
+                  "log(cosh(x - t))"),
+    PointwiseLoss("pinball", "pinball_loss", ("quantile",), None, False, (), False, False, True,
+                  True, "max(tau (t - x), (tau - 1) (t - x))"),
 )
 
 
-# Other public names of activations: (alias, the row it names) -- SciPy's scipy.special names.
-ACTIVATION_ALIASES = (("expit", "sigmoid"), ("log_expit", "logsigmoid"))
+# Other public names of activations: (alias, the function it names) -- SciPy's scipy.special
+# names, and swish (Ramachandran et al. 2017; Keras' and JAX's name of silu) with its gradient.
+ACTIVATION_ALIASES = (("expit", "sigmoid"), ("log_expit", "logsigmoid"), ("swish", "silu"),
+                      ("swish_backward", "silu_backward"))
 
 # ---- The softmax family -----------------------------------------------------------------------
 # One row per function: _codegen.py writes <name> and <name>_backward (torch's signature plus
@@ -812,6 +824,360 @@ ValueError
          cls_args=("alpha", "gamma", "reduction"),
          cls_torch=False,
          cls_doc="sigmoid focal loss, torchvision.ops.sigmoid_focal_loss as a module"),
+    Loss("multiclass_hinge_loss", "class_losses",
+         inputs=(
+             In("input", "array_like", "Scores (decision values) ``(N, C)``, or ``(C,)``."),
+             In("target", "array_like", """\
+Class indices of any integer dtype, ``(N,)`` (``()`` for a ``(C,)`` input), in
+``[0, C)``."""),),
+         args=(
+             KW,
+             Arg("squared", False, "bool", "Square each row's hinge (the squared hinge)."),
+             _R,),
+         doc="""\
+Multi-class hinge loss of Crammer & Singer (sklearn.metrics.hinge_loss); not in torch.""",
+         formula="""\
+With y the target class of a row and m = max over the other classes of the scores::
+
+    loss = max(0, 1 + m - input[y])          (squared=True: its square)
+
+sklearn's ``hinge_loss(target, input, labels=range(C))`` is the ``'mean'``. (torch's
+``multi_margin_loss`` sums the hinge over every other class instead of taking the largest;
+Keras's ``categorical_hinge`` takes the largest of the other scores and 0.)""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.multiclass_hinge_loss(np.array([[2.0, 1.5, -1.0], [0.0, 3.0, 1.0]]), np.array([0, 2]),
+...                         reduction="none")
+array([0.5, 3. ])""",
+         gradient="""\
+Where ``1 + m - input[y] >= 0`` (the kink included, as torch's clamp_min): ``-d`` to
+``input[y]`` and ``+d`` to the class at the maximum, split evenly among tied maxima (as
+torch's amax), ``d = grad_output`` (``2 max(0, z) grad_output`` when squared), divided by N
+for ``'mean'``.""",
+         fused="""\
+Loss and input gradient of ``multiclass_hinge_loss`` in one pass over the scores.""",
+         cls="MultiClassHingeLoss", cls_args=("squared", "reduction"), cls_torch=False,
+         cls_doc="Crammer-Singer multi-class hinge loss"),
+    Loss("brier_score_loss", "class_losses",
+         inputs=(
+             In("input", "array_like", """\
+Probabilities in [0, 1]: ``(N,)`` of the positive class (binary), or ``(N, C)`` of each
+class (multiclass)."""),
+             In("target", "array_like", """\
+Binary: 0/1 labels (or probabilities in [0, 1]) of the input's shape. Multiclass: class
+indices ``(N,)`` of any integer dtype, in ``[0, C)``."""),),
+         args=(
+             KW,
+             _R,),
+         doc="Brier score (sklearn.metrics.brier_score_loss); not in torch.",
+         raises="""\
+TypeError
+    Non-real arrays, a non-integer multiclass target.
+ValueError
+    Probabilities or binary targets outside [0, 1] (or NaN), class indices outside
+    ``[0, C)``, an input of another number of dimensions, shapes that do not match, an
+    unknown reduction.""",
+         formula="""\
+Binary: ``loss = (input - target)^2``. Multiclass: ``loss = sum_c (input[c] - [c ==
+target])^2`` per row (range [0, 2]). ``'mean'`` equals sklearn's ``brier_score_loss(target,
+input)`` with its default ``scale_by_half='auto'`` (sklearn >= 1.7 for the multiclass form;
+pass ``labels=range(C)`` there when some class never occurs).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.brier_score_loss(np.array([0.9, 0.2]), np.array([1, 0]))
+np.float64(0.025)""",
+         gradient="""\
+``2 (input - target) grad_output`` (multiclass: ``2 (input[c] - [c == target])``), divided
+by N for ``'mean'``.""",
+         cls="BrierScoreLoss", cls_args=("reduction",), cls_torch=False,
+         cls_doc="Brier score of predicted probabilities"),
+    Loss("dice_loss", "class_losses",
+         inputs=(
+             In("input", "array_like", """\
+``(B, C, spatial...)`` (or ``(B, C)``): probabilities per class, or logits with
+``activation``."""),
+             In("target", "array_like", """\
+The input's shape: one-hot masks (or soft labels) per class, any real or integer
+dtype."""),),
+         args=(
+             KW,
+             Arg("activation", "none", "str", """\
+'none' (input holds probabilities), 'sigmoid' (per-class logits, MONAI's
+``sigmoid=True``) or 'softmax' (logits over dimension 1, MONAI's ``softmax=True``)."""),
+             Arg("smooth_nr", 1e-05, "float", "Added to the numerator, >= 0."),
+             Arg("smooth_dr", 1e-05, "float", "Added to the denominator, >= 0."),
+             Arg("batch", False, "bool", """\
+Sum over the batch before the ratio: one loss per class (MONAI's ``batch=True``)."""),
+             Arg("reduction", "mean", REDUCTIONS, """\
+``'none'`` gives the ``(B, C)`` losses (``(C,)`` with ``batch``; MONAI keeps
+singleton spatial dimensions); ``'mean'`` and ``'sum'`` reduce them."""),),
+         doc="Soft Dice loss for segmentation (MONAI's DiceLoss); not in torch.",
+         formula="""\
+MONAI's ``DiceLoss`` (``include_background=True``, ``squared_pred=False``,
+``jaccard=False``): for each sample and class, sums over the spatial dimensions (and over
+the batch with ``batch``) of p = the probabilities and g = the target::
+
+    loss = 1 - (2 sum(p g) + smooth_nr) / (sum(p) + sum(g) + smooth_dr)
+
+The sums accumulate in float64 (a row kernel per sample and class); the logits'
+sigmoid/softmax are actloss's kernels (one temporary of the input's size).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> p = np.array([[[0.9, 0.2, 0.8]]])           # (B=1, C=1, 3 pixels)
+>>> round(float(F.dice_loss(p, np.array([[[1, 0, 1]]]))), 6)
+0.128205""",
+         gradient="""\
+``d loss / dp = -2 g / D + N / D^2`` per element, N and D the entry's numerator and
+denominator, times its grad_output (divided by the number of entries for ``'mean'``),
+then through the sigmoid or softmax when ``activation`` is set.""",
+         fused="""\
+Loss and input gradient of ``dice_loss`` from one activation and one pass of sums.""",
+         cls="DiceLoss",
+         cls_args=("activation", "smooth_nr", "smooth_dr", "batch", "reduction"),
+         cls_torch=False, cls_doc="soft Dice loss (MONAI's definition)"),
+    Loss("tversky_loss", "class_losses",
+         inputs=(
+             In("input", "array_like", """\
+``(B, C, spatial...)`` (or ``(B, C)``): probabilities per class, or logits with
+``activation``."""),
+             In("target", "array_like", """\
+The input's shape: one-hot masks (or soft labels) per class."""),),
+         args=(
+             KW,
+             Arg("alpha", 0.5, "float", "Weight of the false positives, >= 0."),
+             Arg("beta", 0.5, "float", "Weight of the false negatives, >= 0."),
+             Arg("activation", "none", "str", "'none', 'sigmoid' or 'softmax', as in dice_loss."),
+             Arg("smooth_nr", 1e-05, "float", "Added to the numerator, >= 0."),
+             Arg("smooth_dr", 1e-05, "float", "Added to the denominator, >= 0."),
+             Arg("batch", False, "bool", "One loss per class, summed over the batch."),
+             Arg("reduction", "mean", REDUCTIONS, """\
+``'none'`` gives the ``(B, C)`` losses (``(C,)`` with ``batch``)."""),),
+         doc="Tversky loss for segmentation (MONAI's TverskyLoss); not in torch.",
+         formula="""\
+MONAI's ``TverskyLoss`` (Salehi et al. 2017): per sample and class, over the spatial
+dimensions, ``tp = sum(p g)``, ``fp = alpha sum(p (1 - g))``, ``fn = beta sum((1 - p) g)``::
+
+    loss = 1 - (tp + smooth_nr) / (tp + fp + fn + smooth_dr)
+
+alpha = beta = 0.5 is the Dice loss (up to the smoothing terms); beta > alpha weighs
+missed foreground more (small structures).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> p, g = np.array([[[0.9, 0.2, 0.8]]]), np.array([[[1, 0, 1]]])
+>>> round(float(F.tversky_loss(p, g, alpha=0.3, beta=0.7)), 6)
+0.137055""",
+         gradient="""\
+With N = tp + smooth_nr and D the denominator: ``d loss / dp = -(D - N (1 - alpha -
+beta)) g / D^2 + alpha N / D^2``, times the entry's grad_output, then through the
+activation.""",
+         fused="""\
+Loss and input gradient of ``tversky_loss`` from one activation and one pass of sums.""",
+         cls="TverskyLoss",
+         cls_args=("alpha", "beta", "activation", "smooth_nr", "smooth_dr", "batch", "reduction"),
+         cls_torch=False, cls_doc="Tversky loss (MONAI's definition)"),
+    Loss("generalized_box_iou_loss", "embedding_losses",
+         inputs=(
+             In("boxes1, boxes2", "array_like", """\
+Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+count as float64."""),),
+         args=(
+             Arg("reduction", "none", REDUCTIONS, """\
+torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's."""),
+             Arg("eps", 1e-07, "float", "Small number to prevent division by zero."),),
+         doc="""\
+Generalized IoU loss of box pairs (torchvision.ops.generalized_box_iou_loss).""",
+         formula="""\
+torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+``loss = 1 - iou + (C - U) / (C + eps)``, C the area of the smallest box
+enclosing both (Rezatofighi et al. 2019).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+>>> F.generalized_box_iou_loss(b1, b2)
+array([1.07936508])""",
+         grad_doc="""\
+Gradient of ``generalized_box_iou_loss`` with respect to ``boxes1`` (the predicted boxes).""",
+         gradient="""\
+torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+the empty intersection passes none. ``grad_output`` is ``(N,)`` for
+``'none'``, else a scalar (divided by N for ``'mean'``).""",
+         fused="""\
+Loss and ``boxes1`` gradient of ``generalized_box_iou_loss`` in one pass over the boxes.""",
+         cls="GeneralizedBoxIoULoss", cls_args=("reduction", "eps"), cls_torch=False,
+         cls_doc="Generalized IoU loss of box pairs (torchvision's function as a module)"),
+    Loss("distance_box_iou_loss", "embedding_losses",
+         inputs=(
+             In("boxes1, boxes2", "array_like", """\
+Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+count as float64."""),),
+         args=(
+             Arg("reduction", "none", REDUCTIONS, """\
+torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's."""),
+             Arg("eps", 1e-07, "float", "Small number to prevent division by zero."),),
+         doc="""\
+Distance IoU loss of box pairs (torchvision.ops.distance_box_iou_loss).""",
+         formula="""\
+torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+``loss = 1 - iou + rho^2 / (cw^2 + ch^2 + eps)``, rho the distance between the
+boxes' centres and cw, ch the sides of the smallest enclosing box (Zheng et al. 2020).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+>>> F.distance_box_iou_loss(b1, b2)
+array([0.96825397])""",
+         grad_doc="""\
+Gradient of ``distance_box_iou_loss`` with respect to ``boxes1`` (the predicted boxes).""",
+         gradient="""\
+torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+the empty intersection passes none. ``grad_output`` is ``(N,)`` for
+``'none'``, else a scalar (divided by N for ``'mean'``).""",
+         fused="""\
+Loss and ``boxes1`` gradient of ``distance_box_iou_loss`` in one pass over the boxes.""",
+         cls="DistanceBoxIoULoss", cls_args=("reduction", "eps"), cls_torch=False,
+         cls_doc="Distance IoU loss of box pairs (torchvision's function as a module)"),
+    Loss("complete_box_iou_loss", "embedding_losses",
+         inputs=(
+             In("boxes1, boxes2", "array_like", """\
+Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+count as float64."""),),
+         args=(
+             Arg("reduction", "none", REDUCTIONS, """\
+torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's."""),
+             Arg("eps", 1e-07, "float", "Small number to prevent division by zero."),),
+         doc="""\
+Complete IoU loss of box pairs (torchvision.ops.complete_box_iou_loss).""",
+         formula="""\
+torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+``loss = diou_loss + alpha v``, ``v = 4 / pi^2 (atan(w2 / h2) - atan(w1 / h1))^2``,
+``alpha = v / (1 - iou + v + eps)`` (Zheng et al. 2020).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+>>> F.complete_box_iou_loss(b1, b2)
+array([0.96825397])""",
+         grad_doc="""\
+Gradient of ``complete_box_iou_loss`` with respect to ``boxes1`` (the predicted boxes).""",
+         gradient="""\
+torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+the empty intersection passes none, and alpha is a constant (torchvision computes it under no_grad). ``grad_output`` is ``(N,)`` for
+``'none'``, else a scalar (divided by N for ``'mean'``).""",
+         fused="""\
+Loss and ``boxes1`` gradient of ``complete_box_iou_loss`` in one pass over the boxes.""",
+         cls="CompleteBoxIoULoss", cls_args=("reduction", "eps"), cls_torch=False,
+         cls_doc="Complete IoU loss of box pairs (torchvision's function as a module)"),
+    Loss("hinge_loss", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", "Scores (decision values), any shape."),
+             In("target", "array_like", """\
+1 or -1, any real or integer dtype; broadcast to the input's shape. Map 0/1
+labels with ``2 * t - 1`` (values are not checked, as optax)."""),),
+         args=(
+             KW,
+             _R,),
+         doc="""\
+Binary hinge loss (optax.hinge_loss; sklearn.metrics.hinge_loss for +-1 labels); not in torch.""",
+         formula="""\
+loss = max(0, 1 - target input). ``'mean'`` equals ``sklearn.metrics.hinge_loss(target,
+input)`` and ``optax.hinge_loss(input, target).mean()``.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.hinge_loss(np.array([2.0, 0.3, -0.5]), np.array([1, 1, 1]), reduction="none")
+array([0. , 0.7, 1.5])""",
+         gradient="""\
+-target grad_output where 1 - target input >= 0 (the kink included, as torch's clamp_min
+passes it), else 0; NaN for a NaN input.""",
+         fused="""\
+Loss and input gradient of ``hinge_loss`` in one pass over the scores.""",
+         fused_example="""\
+>>> import numpy as np, actloss as F
+>>> F.hinge_loss_with_grad(np.array([2.0, 0.5]), np.array([1.0, 1.0]))
+(np.float64(0.25), array([ 0. , -0.5]))""",
+         cls="HingeLoss", cls_args=("reduction",), cls_torch=False,
+         cls_doc="binary hinge loss of scores, targets 1 or -1"),
+    Loss("squared_hinge_loss", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", "Scores (decision values), any shape."),
+             In("target", "array_like", """\
+1 or -1; broadcast to the input's shape. Map 0/1 labels with ``2 * t - 1``."""),),
+         args=(
+             KW,
+             _R,),
+         doc="""\
+Squared hinge loss (Keras ``squared_hinge``, optax-style ``hinge_loss ** 2``); not in torch.""",
+         formula="""\
+loss = max(0, 1 - target input)^2. ``'mean'`` over an ``(N, C)`` input equals
+``keras.losses.squared_hinge(target, input)`` averaged over its N rows (Keras takes the
+mean over the last axis, then over the batch).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.squared_hinge_loss(np.array([2.0, 0.3, -0.5]), np.ones(3), reduction="none")
+array([0.  , 0.49, 2.25])""",
+         gradient="-2 target max(0, 1 - target input) grad_output (0 at the kink).",
+         fused="""\
+Loss and input gradient of ``squared_hinge_loss`` in one pass over the scores.""",
+         cls="SquaredHingeLoss", cls_args=("reduction",), cls_torch=False,
+         cls_doc="squared hinge loss of scores, targets 1 or -1"),
+    Loss("log_cosh_loss", "pointwise_losses",
+         inputs=(_BROADCAST,),
+         args=(
+             KW,
+             _R,),
+         doc="""\
+Log-cosh regression loss (optax.log_cosh, Keras ``log_cosh``); not in torch.""",
+         formula="""\
+loss = log(cosh(input - target)): about d^2 / 2 for a small error d and |d| - log 2 for a
+large one (a smooth Huber loss). Computed as log1p(u^2 / (2 (1 + u))), u = expm1(|d|),
+below |d| = 1 -- full relative accuracy for tiny d, where ``log(cosh(d))`` is 0 -- and as
+|d| - log 2 + log1p(exp(-2 |d|)) above, so cosh never overflows (|d| = 1000 gives
+1000 - log 2, where ``np.log(np.cosh(d))`` is inf). Equals optax's
+``logaddexp(d, -d) - log 2``.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.log_cosh_loss(np.array([1e-8, 1000.0]), np.zeros(2), reduction="none")
+array([5.00000000e-17, 9.99306853e+02])""",
+         gradient="tanh(input - target) grad_output.",
+         fused="""\
+Loss and input gradient of ``log_cosh_loss`` in one pass, sharing one expm1 per element.""",
+         cls="LogCoshLoss", cls_args=("reduction",), cls_torch=False,
+         cls_doc="log-cosh regression loss"),
+    Loss("pinball_loss", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", "Predicted quantiles."),
+             In("target", "array_like", "Observed values; broadcast with input."),),
+         args=(
+             KW,
+             Arg("quantile", 0.5, "float", """\
+The quantile tau in [0, 1] the input estimates (sklearn's ``alpha``)."""),
+             _R,),
+         doc="""\
+Pinball (quantile) loss (sklearn.metrics.mean_pinball_loss); not in torch.
+
+``quantile_loss`` is the same function.""",
+         formula="""\
+With d = target - input: loss = tau d where d >= 0, (tau - 1) d where d < 0 -- an
+under-prediction costs tau per unit, an over-prediction 1 - tau. ``'mean'`` equals
+``sklearn.metrics.mean_pinball_loss(target, input, alpha=quantile)``; tau = 0.5 is half
+the absolute error.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.pinball_loss(np.array([1.0, 3.0]), np.array([2.0, 2.0]), quantile=0.9,
+...                reduction="none")
+array([0.9, 0.1])""",
+         gradient="""\
+-tau grad_output where target > input, (1 - tau) grad_output where target < input and, at
+target == input, their mean (1/2 - tau) grad_output (the subgradient torch's ``max`` of
+the two lines gives).""",
+         fused="""\
+Loss and input gradient of ``pinball_loss`` in one pass.""",
+         cls="PinballLoss", cls_args=("quantile", "reduction"), cls_torch=False,
+         cls_doc="pinball (quantile) loss",
+         aliases=("quantile_loss",)),
     Loss("cross_entropy", "class_losses",
          inputs=(
              In("input", "array_like", """\

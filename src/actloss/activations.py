@@ -23,7 +23,8 @@ __all__ = ["relu", "relu_backward", "relu6", "relu6_backward", "leaky_relu",
            "hardsigmoid_backward", "hardswish", "hardswish_backward", "hardshrink",
            "hardshrink_backward", "softshrink", "softshrink_backward", "tanhshrink",
            "tanhshrink_backward", "threshold", "threshold_backward", "prelu", "prelu_backward",
-           "rrelu", "rrelu_backward", "glu", "glu_backward", "expit", "log_expit"]
+           "rrelu", "rrelu_backward", "glu", "glu_backward", "expit", "log_expit", "swish",
+           "swish_backward"]
 # </generated: activations.__all__>
 
 _K = _dispatch.elementwise
@@ -1098,6 +1099,8 @@ def threshold_backward(grad_output, input, threshold, value, *, out=None):
 # <generated: activations.aliases>
 expit = sigmoid
 log_expit = logsigmoid
+swish = silu
+swish_backward = silu_backward
 # </generated: activations.aliases>
 
 

@@ -20,13 +20,19 @@ import operator
 
 import numpy as np
 
-from . import _dispatch, _rowwise, _threads
-from ._validate import (KERNEL_INDEX, as_array, check_reduction, distinct_part, finish_loss,
-                        kernel_array, loss_grad_seed, narrow, promoted_dtype, real_param,
-                        result_dtype, scalar_float)
+from . import _dispatch, _rowwise, _threads, pointwise_losses
+from .activations import sigmoid, sigmoid_backward
+from .softmax_family import softmax, softmax_backward
+from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, distinct_part,
+                        finish_loss, kernel_array, loss_grad_seed, narrow, promoted_dtype,
+                        real_param, result_dtype, scalar_float)
 
 # <generated: class_losses.__all__>
-__all__ = ["cross_entropy", "cross_entropy_backward", "cross_entropy_with_grad", "nll_loss",
+__all__ = ["multiclass_hinge_loss", "multiclass_hinge_loss_backward",
+           "multiclass_hinge_loss_with_grad", "brier_score_loss", "brier_score_loss_backward",
+           "dice_loss", "dice_loss_backward", "dice_loss_with_grad", "tversky_loss",
+           "tversky_loss_backward", "tversky_loss_with_grad", "cross_entropy",
+           "cross_entropy_backward", "cross_entropy_with_grad", "nll_loss",
            "nll_loss_backward", "nll_loss_with_grad", "multi_margin_loss",
            "multi_margin_loss_backward", "multilabel_margin_loss",
            "multilabel_margin_loss_backward"]
@@ -445,9 +451,743 @@ def _multilabel_margin_loss_backward(grad_output, input, target, reduction):
     return narrow(gx.reshape(x.shape), res_dtype)
 
 
+# ---- multiclass_hinge_loss, brier_score_loss -------------------------------------------------
+
+def _class_rows(input, target):
+    """(x, its (rows, C) kernel array, int64 targets, loss shape, result and kernel dtypes) of
+    scores or probabilities (N, C) or (C,) with one class index per row."""
+    (x,), res_dtype, k_dtype = _rowwise.floats((input, "input"))
+    if x.ndim not in (1, 2) or x.shape[-1] == 0:
+        raise ValueError(f"input must be (N, C) or (C,) with C >= 1, got shape {x.shape}")
+    n_rows, n_classes = _scores(x)
+    t = _rowwise.class_target(target)
+    if t.shape != x.shape[:-1]:
+        raise ValueError(f"target must have shape {x.shape[:-1]} (one class index per row of "
+                         f"input {x.shape}), got {t.shape}")
+    _class_range(t, n_classes)
+    xr = kernel_array(x, k_dtype).reshape(n_rows, n_classes)
+    return x, xr, kernel_array(t, np.int64).reshape(-1), t.shape, res_dtype, k_dtype
+
+
+def _classic_rows(kern, input, target, flag, reduction, grad_output=None, want_loss=True):
+    """The row kernel `kern` of _rowwise_loss.classic: the loss; with grad_output its input
+    gradient, or (loss, gradient) when want_loss."""
+    x, xr, ti, shape, res_dtype, k_dtype = _class_rows(input, target)
+    K, dt = _rowwise.kernels(), KERNEL_INDEX[k_dtype]
+    n_threads = _threads.threads_for(xr.size, True)
+    rows = np.empty(xr.shape[0]) if want_loss else None
+    if grad_output is None:
+        total = K.classic(kern, dt, xr, None, ti, flag, 0.0, rows, None, 1.0, None, n_threads)
+        return _rowwise.reduce(rows, total, reduction, shape, res_dtype)
+    gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
+    gx = np.empty_like(xr)
+    total = K.classic(kern, dt, xr, None, ti, flag, 0.0, rows, gy, scale, gx, n_threads)
+    g = narrow(gx.reshape(x.shape), res_dtype)
+    return (_rowwise.reduce(rows, total, reduction, shape, res_dtype), g) if want_loss else g
+
+
+def _multiclass_hinge_loss(input, target, squared, reduction):
+    return _classic_rows("class_hinge", input, target, int(squared), reduction)
+
+
+def _multiclass_hinge_loss_backward(grad_output, input, target, squared, reduction):
+    return _classic_rows("class_hinge", input, target, int(squared), reduction, grad_output,
+                         want_loss=False)
+
+
+def _multiclass_hinge_loss_with_grad(input, target, squared, reduction, grad_output):
+    return _classic_rows("class_hinge", input, target, int(squared), reduction, grad_output)
+
+
+def _probabilities(a, name):
+    """Every element of a in [0, 1]; NaN fails."""
+    if a.size:
+        a = distinct_part(a)[0]
+        lo, hi = np.minimum.reduce(a, axis=None), np.maximum.reduce(a, axis=None)
+        if not (lo >= 0 and hi <= 1):
+            raise ValueError(f"{name} values must be in [0, 1] (found values in [{lo}, {hi}]"
+                             f"{' or NaN' if np.isnan(lo) or np.isnan(hi) else ''})")
+
+
+def _brier_binary(input, target):
+    """The binary Brier score's arrays, checked, or None for a multiclass (2-D) input."""
+    x = as_array(input, "input")
+    if x.ndim == 2:
+        _probabilities(x, "input")
+        return None
+    if x.ndim > 2:
+        raise ValueError(f"brier_score_loss: input must be (N,) (binary) or (N, C) "
+                         f"(multiclass), got shape {x.shape}")
+    t = as_array(target, "target")
+    if t.shape != x.shape:
+        raise ValueError(f"target must have the input's shape {x.shape} (binary Brier score), "
+                         f"got {t.shape}")
+    _probabilities(x, "input")
+    _probabilities(t, "target")
+    return x, t
+
+
+def _brier_score_loss(input, target, reduction):
+    binary = _brier_binary(input, target)
+    if binary is not None:  # the binary score is the mean squared error of the probabilities
+        return pointwise_losses._mse_loss(*binary, reduction, None)
+    return _classic_rows("brier", input, target, 0, reduction)
+
+
+def _brier_score_loss_backward(grad_output, input, target, reduction):
+    binary = _brier_binary(input, target)
+    if binary is not None:
+        return pointwise_losses._mse_loss_backward(grad_output, *binary, reduction, None)
+    return _classic_rows("brier", input, target, 0, reduction, grad_output, want_loss=False)
+
+
+# ---- dice_loss, tversky_loss (MONAI's definitions) -------------------------------------------
+
+_ACTIVATIONS = ("none", "sigmoid", "softmax")
+
+
+class _Seg:
+    """Checked arguments of dice_loss / tversky_loss: the probabilities p as (B * C, S) kernel
+    rows (after the activation), the targets likewise, and the rows' sums."""
+
+    def __init__(self, input, target, activation, smooth_nr, smooth_dr, batch):
+        if activation not in _ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(map(repr, _ACTIVATIONS))}, "
+                             f"got {activation!r}")
+        self.nr, self.dr = real_param(smooth_nr, "smooth_nr"), real_param(smooth_dr, "smooth_dr")
+        if not (self.nr >= 0 and self.dr >= 0):
+            raise ValueError(f"smooth_nr and smooth_dr must be >= 0, got {self.nr}, {self.dr}")
+        (x, t), self.res, self.k = _rowwise.floats((input, "input"), aux=((target, "target"),))
+        if x.ndim < 2:
+            raise ValueError(f"input must be (B, C, spatial...) or (B, C), got shape {x.shape}")
+        if t.shape != x.shape:
+            raise ValueError(f"target must have the input's shape {x.shape} (one-hot or "
+                             f"probabilities per class), got {t.shape}")
+        self.x, self.activation, self.batch = x, activation, batch
+        xk = kernel_array(x, self.k)
+        if activation == "sigmoid":
+            xk = sigmoid(xk)
+        elif activation == "softmax":
+            xk = softmax(xk, dim=1)
+        self.p = xk
+        B, C = x.shape[:2]
+        self.rows = (B * C, math.prod(x.shape[2:]))
+        self.pr, self.gr = xk.reshape(self.rows), kernel_array(t, self.k).reshape(self.rows)
+        self.n_threads = _threads.threads_for(x.size, True)
+        sums = np.empty((B * C, 3))
+        _rowwise.kernels().seg(KERNEL_INDEX[self.k], self.pr, self.gr, sums, None, None,
+                               self.n_threads)
+        sums = sums.reshape(B, C, 3)
+        self.sums = sums.sum(axis=0) if batch else sums   # (C, 3) or (B, C, 3)
+
+    def reduce(self, loss, reduction):
+        if reduction == "none":
+            return narrow(loss, self.res)
+        return finish_loss(reduction, float(np.sum(loss)), loss.size, self.res)
+
+    def backward(self, grad_output, reduction, ca, cb):
+        """The input gradient from the loss entries' coefficients: d loss / dp = ca g + cb."""
+        g, c = loss_grad_seed(grad_output, reduction, ca.shape, ca.size)
+        g = c if g is None else g
+        B, C = self.x.shape[:2]
+        coef = np.empty((B, C, 2))
+        coef[..., 0], coef[..., 1] = ca * g, cb * g   # (C,) entries broadcast over the batch
+        gp = np.empty(self.rows, self.k)
+        _rowwise.kernels().seg(KERNEL_INDEX[self.k], self.pr, self.gr, None, coef.reshape(-1, 2),
+                               gp, self.n_threads)
+        gp = gp.reshape(self.x.shape)
+        if self.activation == "sigmoid":
+            gp = sigmoid_backward(gp, output=self.p)
+        elif self.activation == "softmax":
+            gp = softmax_backward(gp, output=self.p, dim=1)
+        return narrow(gp, result_dtype(self.x.dtype)[0])
+
+
+def _dice_parts(seg):
+    """dice: loss = 1 - (2 sum p g + nr) / (sum p + sum g + dr); d loss / dp = ca g + cb."""
+    spg, sp, sg = seg.sums[..., 0], seg.sums[..., 1], seg.sums[..., 2]
+    num, den = 2.0 * spg + seg.nr, sp + sg + seg.dr
+    return 1.0 - num / den, -2.0 / den, num / den ** 2
+
+
+def _tversky_parts(seg, alpha, beta):
+    """tversky: tp = sum p g, fp = alpha sum p (1 - g), fn = beta sum (1 - p) g, loss = 1 -
+    (tp + nr) / (tp + fp + fn + dr); d loss / dp = ca g + cb."""
+    spg, sp, sg = seg.sums[..., 0], seg.sums[..., 1], seg.sums[..., 2]
+    num = spg + seg.nr
+    den = spg + alpha * (sp - spg) + beta * (sg - spg) + seg.dr
+    return 1.0 - num / den, -(den - num * (1.0 - alpha - beta)) / den ** 2, num * alpha / den ** 2
+
+
+def _dice_loss(input, target, activation, smooth_nr, smooth_dr, batch, reduction):
+    seg = _Seg(input, target, activation, smooth_nr, smooth_dr, batch)
+    return seg.reduce(_dice_parts(seg)[0], reduction)
+
+
+def _dice_loss_backward(grad_output, input, target, activation, smooth_nr, smooth_dr, batch,
+                        reduction):
+    seg = _Seg(input, target, activation, smooth_nr, smooth_dr, batch)
+    _, ca, cb = _dice_parts(seg)
+    return seg.backward(grad_output, reduction, ca, cb)
+
+
+def _dice_loss_with_grad(input, target, activation, smooth_nr, smooth_dr, batch, reduction,
+                         grad_output):
+    seg = _Seg(input, target, activation, smooth_nr, smooth_dr, batch)
+    loss, ca, cb = _dice_parts(seg)
+    return seg.reduce(loss, reduction), seg.backward(grad_output, reduction, ca, cb)
+
+
+def _tversky_weights(alpha, beta):
+    a, b = real_param(alpha, "alpha"), real_param(beta, "beta")
+    if not (a >= 0 and b >= 0):
+        raise ValueError(f"alpha and beta must be >= 0, got {a}, {b}")
+    return a, b
+
+
+def _tversky_loss(input, target, alpha, beta, activation, smooth_nr, smooth_dr, batch,
+                  reduction):
+    a, b = _tversky_weights(alpha, beta)
+    seg = _Seg(input, target, activation, smooth_nr, smooth_dr, batch)
+    return seg.reduce(_tversky_parts(seg, a, b)[0], reduction)
+
+
+def _tversky_loss_backward(grad_output, input, target, alpha, beta, activation, smooth_nr,
+                           smooth_dr, batch, reduction):
+    a, b = _tversky_weights(alpha, beta)
+    seg = _Seg(input, target, activation, smooth_nr, smooth_dr, batch)
+    _, ca, cb = _tversky_parts(seg, a, b)
+    return seg.backward(grad_output, reduction, ca, cb)
+
+
+def _tversky_loss_with_grad(input, target, alpha, beta, activation, smooth_nr, smooth_dr, batch,
+                            reduction, grad_output):
+    a, b = _tversky_weights(alpha, beta)
+    seg = _Seg(input, target, activation, smooth_nr, smooth_dr, batch)
+    loss, ca, cb = _tversky_parts(seg, a, b)
+    return seg.reduce(loss, reduction), seg.backward(grad_output, reduction, ca, cb)
+
+
 # ---- the public functions, generated from _ops.LOSSES ----------------------------------------
 
 # <generated: class_losses.functions>
+def multiclass_hinge_loss(input, target, *, squared=False, reduction="mean"):
+    """Multi-class hinge loss of Crammer & Singer (sklearn.metrics.hinge_loss); not in torch.
+
+    Parameters
+    ----------
+    input : array_like
+        Scores (decision values) ``(N, C)``, or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)`` (``()`` for a ``(C,)`` input), in
+        ``[0, C)``.
+    squared : bool, default False
+        Square each row's hinge (the squared hinge).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    With y the target class of a row and m = max over the other classes of the scores::
+
+        loss = max(0, 1 + m - input[y])          (squared=True: its square)
+
+    sklearn's ``hinge_loss(target, input, labels=range(C))`` is the ``'mean'``. (torch's
+    ``multi_margin_loss`` sums the hinge over every other class instead of taking the largest;
+    Keras's ``categorical_hinge`` takes the largest of the other scores and 0.)
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.multiclass_hinge_loss(np.array([[2.0, 1.5, -1.0], [0.0, 3.0, 1.0]]), np.array([0, 2]),
+    ...                         reduction="none")
+    array([0.5, 3. ])
+    """
+    return _multiclass_hinge_loss(input, target, bool_option(squared, "squared"),
+                                  check_reduction(reduction))
+
+
+def multiclass_hinge_loss_backward(grad_output, input, target, *, squared=False, reduction="mean"):
+    """Gradient of ``multiclass_hinge_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Scores (decision values) ``(N, C)``, or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)`` (``()`` for a ``(C,)`` input), in
+        ``[0, C)``.
+    squared : bool, default False
+        Square each row's hinge (the squared hinge).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``multiclass_hinge_loss`` raises.
+
+    Notes
+    -----
+    Where ``1 + m - input[y] >= 0`` (the kink included, as torch's clamp_min): ``-d`` to
+    ``input[y]`` and ``+d`` to the class at the maximum, split evenly among tied maxima (as
+    torch's amax), ``d = grad_output`` (``2 max(0, z) grad_output`` when squared), divided by N
+    for ``'mean'``.
+    """
+    return _multiclass_hinge_loss_backward(grad_output, input, target,
+                                           bool_option(squared, "squared"),
+                                           check_reduction(reduction))
+
+
+def multiclass_hinge_loss_with_grad(input, target, *, squared=False, reduction="mean",
+                                    grad_output=1.0):
+    """Loss and input gradient of ``multiclass_hinge_loss`` in one pass over the scores.
+
+    Parameters
+    ----------
+    input : array_like
+        Scores (decision values) ``(N, C)``, or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)`` (``()`` for a ``(C,)`` input), in
+        ``[0, C)``.
+    squared : bool, default False
+        Square each row's hinge (the squared hinge).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``multiclass_hinge_loss`` returns.
+    grad_input : ndarray
+        What ``multiclass_hinge_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _multiclass_hinge_loss_with_grad(input, target, bool_option(squared, "squared"),
+                                            check_reduction(reduction), grad_output)
+
+
+def brier_score_loss(input, target, *, reduction="mean"):
+    """Brier score (sklearn.metrics.brier_score_loss); not in torch.
+
+    Parameters
+    ----------
+    input : array_like
+        Probabilities in [0, 1]: ``(N,)`` of the positive class (binary), or ``(N, C)`` of each
+        class (multiclass).
+    target : array_like
+        Binary: 0/1 labels (or probabilities in [0, 1]) of the input's shape. Multiclass: class
+        indices ``(N,)`` of any integer dtype, in ``[0, C)``.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        Non-real arrays, a non-integer multiclass target.
+    ValueError
+        Probabilities or binary targets outside [0, 1] (or NaN), class indices outside
+        ``[0, C)``, an input of another number of dimensions, shapes that do not match, an
+        unknown reduction.
+
+    Notes
+    -----
+    Binary: ``loss = (input - target)^2``. Multiclass: ``loss = sum_c (input[c] - [c ==
+    target])^2`` per row (range [0, 2]). ``'mean'`` equals sklearn's ``brier_score_loss(target,
+    input)`` with its default ``scale_by_half='auto'`` (sklearn >= 1.7 for the multiclass form;
+    pass ``labels=range(C)`` there when some class never occurs).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.brier_score_loss(np.array([0.9, 0.2]), np.array([1, 0]))
+    np.float64(0.025)
+    """
+    return _brier_score_loss(input, target, check_reduction(reduction))
+
+
+def brier_score_loss_backward(grad_output, input, target, *, reduction="mean"):
+    """Gradient of ``brier_score_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Probabilities in [0, 1]: ``(N,)`` of the positive class (binary), or ``(N, C)`` of each
+        class (multiclass).
+    target : array_like
+        Binary: 0/1 labels (or probabilities in [0, 1]) of the input's shape. Multiclass: class
+        indices ``(N,)`` of any integer dtype, in ``[0, C)``.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``brier_score_loss`` raises.
+
+    Notes
+    -----
+    ``2 (input - target) grad_output`` (multiclass: ``2 (input[c] - [c == target])``), divided
+    by N for ``'mean'``.
+    """
+    return _brier_score_loss_backward(grad_output, input, target, check_reduction(reduction))
+
+
+def dice_loss(input, target, *, activation="none", smooth_nr=1e-05, smooth_dr=1e-05, batch=False,
+              reduction="mean"):
+    """Soft Dice loss for segmentation (MONAI's DiceLoss); not in torch.
+
+    Parameters
+    ----------
+    input : array_like
+        ``(B, C, spatial...)`` (or ``(B, C)``): probabilities per class, or logits with
+        ``activation``.
+    target : array_like
+        The input's shape: one-hot masks (or soft labels) per class, any real or integer
+        dtype.
+    activation : str, default 'none'
+        'none' (input holds probabilities), 'sigmoid' (per-class logits, MONAI's
+        ``sigmoid=True``) or 'softmax' (logits over dimension 1, MONAI's ``softmax=True``).
+    smooth_nr : float, default 1e-05
+        Added to the numerator, >= 0.
+    smooth_dr : float, default 1e-05
+        Added to the denominator, >= 0.
+    batch : bool, default False
+        Sum over the batch before the ratio: one loss per class (MONAI's ``batch=True``).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        ``'none'`` gives the ``(B, C)`` losses (``(C,)`` with ``batch``; MONAI keeps
+        singleton spatial dimensions); ``'mean'`` and ``'sum'`` reduce them.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    MONAI's ``DiceLoss`` (``include_background=True``, ``squared_pred=False``,
+    ``jaccard=False``): for each sample and class, sums over the spatial dimensions (and over
+    the batch with ``batch``) of p = the probabilities and g = the target::
+
+        loss = 1 - (2 sum(p g) + smooth_nr) / (sum(p) + sum(g) + smooth_dr)
+
+    The sums accumulate in float64 (a row kernel per sample and class); the logits'
+    sigmoid/softmax are actloss's kernels (one temporary of the input's size).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> p = np.array([[[0.9, 0.2, 0.8]]])           # (B=1, C=1, 3 pixels)
+    >>> round(float(F.dice_loss(p, np.array([[[1, 0, 1]]]))), 6)
+    0.128205
+    """
+    return _dice_loss(input, target, activation, smooth_nr, smooth_dr, bool_option(batch, "batch"),
+                      check_reduction(reduction))
+
+
+def dice_loss_backward(grad_output, input, target, *, activation="none", smooth_nr=1e-05,
+                       smooth_dr=1e-05, batch=False, reduction="mean"):
+    """Gradient of ``dice_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        ``(B, C, spatial...)`` (or ``(B, C)``): probabilities per class, or logits with
+        ``activation``.
+    target : array_like
+        The input's shape: one-hot masks (or soft labels) per class, any real or integer
+        dtype.
+    activation : str, default 'none'
+        'none' (input holds probabilities), 'sigmoid' (per-class logits, MONAI's
+        ``sigmoid=True``) or 'softmax' (logits over dimension 1, MONAI's ``softmax=True``).
+    smooth_nr : float, default 1e-05
+        Added to the numerator, >= 0.
+    smooth_dr : float, default 1e-05
+        Added to the denominator, >= 0.
+    batch : bool, default False
+        Sum over the batch before the ratio: one loss per class (MONAI's ``batch=True``).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        ``'none'`` gives the ``(B, C)`` losses (``(C,)`` with ``batch``; MONAI keeps
+        singleton spatial dimensions); ``'mean'`` and ``'sum'`` reduce them.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``dice_loss`` raises.
+
+    Notes
+    -----
+    ``d loss / dp = -2 g / D + N / D^2`` per element, N and D the entry's numerator and
+    denominator, times its grad_output (divided by the number of entries for ``'mean'``),
+    then through the sigmoid or softmax when ``activation`` is set.
+    """
+    return _dice_loss_backward(grad_output, input, target, activation, smooth_nr, smooth_dr,
+                               bool_option(batch, "batch"), check_reduction(reduction))
+
+
+def dice_loss_with_grad(input, target, *, activation="none", smooth_nr=1e-05, smooth_dr=1e-05,
+                        batch=False, reduction="mean", grad_output=1.0):
+    """Loss and input gradient of ``dice_loss`` from one activation and one pass of sums.
+
+    Parameters
+    ----------
+    input : array_like
+        ``(B, C, spatial...)`` (or ``(B, C)``): probabilities per class, or logits with
+        ``activation``.
+    target : array_like
+        The input's shape: one-hot masks (or soft labels) per class, any real or integer
+        dtype.
+    activation : str, default 'none'
+        'none' (input holds probabilities), 'sigmoid' (per-class logits, MONAI's
+        ``sigmoid=True``) or 'softmax' (logits over dimension 1, MONAI's ``softmax=True``).
+    smooth_nr : float, default 1e-05
+        Added to the numerator, >= 0.
+    smooth_dr : float, default 1e-05
+        Added to the denominator, >= 0.
+    batch : bool, default False
+        Sum over the batch before the ratio: one loss per class (MONAI's ``batch=True``).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        ``'none'`` gives the ``(B, C)`` losses (``(C,)`` with ``batch``; MONAI keeps
+        singleton spatial dimensions); ``'mean'`` and ``'sum'`` reduce them.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``dice_loss`` returns.
+    grad_input : ndarray
+        What ``dice_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _dice_loss_with_grad(input, target, activation, smooth_nr, smooth_dr,
+                                bool_option(batch, "batch"), check_reduction(reduction),
+                                grad_output)
+
+
+def tversky_loss(input, target, *, alpha=0.5, beta=0.5, activation="none", smooth_nr=1e-05,
+                 smooth_dr=1e-05, batch=False, reduction="mean"):
+    """Tversky loss for segmentation (MONAI's TverskyLoss); not in torch.
+
+    Parameters
+    ----------
+    input : array_like
+        ``(B, C, spatial...)`` (or ``(B, C)``): probabilities per class, or logits with
+        ``activation``.
+    target : array_like
+        The input's shape: one-hot masks (or soft labels) per class.
+    alpha : float, default 0.5
+        Weight of the false positives, >= 0.
+    beta : float, default 0.5
+        Weight of the false negatives, >= 0.
+    activation : str, default 'none'
+        'none', 'sigmoid' or 'softmax', as in dice_loss.
+    smooth_nr : float, default 1e-05
+        Added to the numerator, >= 0.
+    smooth_dr : float, default 1e-05
+        Added to the denominator, >= 0.
+    batch : bool, default False
+        One loss per class, summed over the batch.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        ``'none'`` gives the ``(B, C)`` losses (``(C,)`` with ``batch``).
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    MONAI's ``TverskyLoss`` (Salehi et al. 2017): per sample and class, over the spatial
+    dimensions, ``tp = sum(p g)``, ``fp = alpha sum(p (1 - g))``, ``fn = beta sum((1 - p) g)``::
+
+        loss = 1 - (tp + smooth_nr) / (tp + fp + fn + smooth_dr)
+
+    alpha = beta = 0.5 is the Dice loss (up to the smoothing terms); beta > alpha weighs
+    missed foreground more (small structures).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> p, g = np.array([[[0.9, 0.2, 0.8]]]), np.array([[[1, 0, 1]]])
+    >>> round(float(F.tversky_loss(p, g, alpha=0.3, beta=0.7)), 6)
+    0.137055
+    """
+    return _tversky_loss(input, target, alpha, beta, activation, smooth_nr, smooth_dr,
+                         bool_option(batch, "batch"), check_reduction(reduction))
+
+
+def tversky_loss_backward(grad_output, input, target, *, alpha=0.5, beta=0.5, activation="none",
+                          smooth_nr=1e-05, smooth_dr=1e-05, batch=False, reduction="mean"):
+    """Gradient of ``tversky_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        ``(B, C, spatial...)`` (or ``(B, C)``): probabilities per class, or logits with
+        ``activation``.
+    target : array_like
+        The input's shape: one-hot masks (or soft labels) per class.
+    alpha : float, default 0.5
+        Weight of the false positives, >= 0.
+    beta : float, default 0.5
+        Weight of the false negatives, >= 0.
+    activation : str, default 'none'
+        'none', 'sigmoid' or 'softmax', as in dice_loss.
+    smooth_nr : float, default 1e-05
+        Added to the numerator, >= 0.
+    smooth_dr : float, default 1e-05
+        Added to the denominator, >= 0.
+    batch : bool, default False
+        One loss per class, summed over the batch.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        ``'none'`` gives the ``(B, C)`` losses (``(C,)`` with ``batch``).
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``tversky_loss`` raises.
+
+    Notes
+    -----
+    With N = tp + smooth_nr and D the denominator: ``d loss / dp = -(D - N (1 - alpha -
+    beta)) g / D^2 + alpha N / D^2``, times the entry's grad_output, then through the
+    activation.
+    """
+    return _tversky_loss_backward(grad_output, input, target, alpha, beta, activation, smooth_nr,
+                                  smooth_dr, bool_option(batch, "batch"),
+                                  check_reduction(reduction))
+
+
+def tversky_loss_with_grad(input, target, *, alpha=0.5, beta=0.5, activation="none",
+                           smooth_nr=1e-05, smooth_dr=1e-05, batch=False, reduction="mean",
+                           grad_output=1.0):
+    """Loss and input gradient of ``tversky_loss`` from one activation and one pass of sums.
+
+    Parameters
+    ----------
+    input : array_like
+        ``(B, C, spatial...)`` (or ``(B, C)``): probabilities per class, or logits with
+        ``activation``.
+    target : array_like
+        The input's shape: one-hot masks (or soft labels) per class.
+    alpha : float, default 0.5
+        Weight of the false positives, >= 0.
+    beta : float, default 0.5
+        Weight of the false negatives, >= 0.
+    activation : str, default 'none'
+        'none', 'sigmoid' or 'softmax', as in dice_loss.
+    smooth_nr : float, default 1e-05
+        Added to the numerator, >= 0.
+    smooth_dr : float, default 1e-05
+        Added to the denominator, >= 0.
+    batch : bool, default False
+        One loss per class, summed over the batch.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        ``'none'`` gives the ``(B, C)`` losses (``(C,)`` with ``batch``).
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``tversky_loss`` returns.
+    grad_input : ndarray
+        What ``tversky_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _tversky_loss_with_grad(input, target, alpha, beta, activation, smooth_nr, smooth_dr,
+                                   bool_option(batch, "batch"), check_reduction(reduction),
+                                   grad_output)
+
+
 def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0):
     """Cross-entropy between logits and class targets (torch.nn.functional.cross_entropy).

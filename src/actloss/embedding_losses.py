@@ -1,7 +1,9 @@
 """Embedding losses and their gradients, with torch.nn.functional's signatures.
 
 cosine_embedding_loss and triplet_margin_loss follow torch; contrastive_loss and info_nce /
-nt_xent (not in torch) are defined in their docstrings. (multi_margin_loss and
+nt_xent (not in torch) are defined in their docstrings; torchvision's box losses
+(generalized/distance/complete_box_iou_loss, rows of 4 box coordinates) live here too, on the
+same row kernels. (multi_margin_loss and
 multilabel_margin_loss, on the same kernels, are class losses: class_losses.py.) Every function
 checks its arguments, settles dtypes and layout, and calls the _rowwise_loss kernels (one row
 per sample, row reductions in float64); info_nce's similarity matrices are
@@ -27,7 +29,12 @@ from . import _rowwise, _threads
 from ._validate import KERNEL_INDEX, bool_option, check_reduction, kernel_array, real_param
 
 # <generated: embedding_losses.__all__>
-__all__ = ["cosine_embedding_loss", "cosine_embedding_loss_backward", "triplet_margin_loss",
+__all__ = ["generalized_box_iou_loss", "generalized_box_iou_loss_backward",
+           "generalized_box_iou_loss_with_grad", "distance_box_iou_loss",
+           "distance_box_iou_loss_backward", "distance_box_iou_loss_with_grad",
+           "complete_box_iou_loss", "complete_box_iou_loss_backward",
+           "complete_box_iou_loss_with_grad", "cosine_embedding_loss",
+           "cosine_embedding_loss_backward", "triplet_margin_loss",
            "triplet_margin_loss_backward", "contrastive_loss", "contrastive_loss_backward",
            "info_nce", "info_nce_backward", "nt_xent", "nt_xent_backward"]
 # </generated: embedding_losses.__all__>
@@ -243,9 +250,433 @@ def _info_nce_backward(grad_output, query, key, temperature, reduction, symmetri
     return _rowwise.grads((gq, gk), (c["q"], c["k"]))
 
 
+# ---- torchvision's box losses: generalized / distance / complete IoU ---------------------------
+
+_BOX_KIND = {"generalized": 0, "distance": 1, "complete": 2}
+
+
+def _boxes(kind, boxes1, boxes2, reduction, eps, grad_output=None, want_loss=True):
+    """The box loss `kind` of box pairs; with grad_output the gradient of boxes1, or (loss,
+    gradient) when want_loss. torchvision's reductions: an empty 'mean' is 0."""
+    eps = real_param(eps, "eps")
+    arrays, res_dtype, k_dtype = _rowwise.floats((boxes1, "boxes1"), (boxes2, "boxes2"))
+    _rowwise.same_shape(arrays, ("boxes1", "boxes2"))
+    b1 = arrays[0]
+    if b1.ndim not in (1, 2) or b1.shape[-1] != 4:
+        raise ValueError(f"boxes1 and boxes2 must be (N, 4) or (4,) as (x1, y1, x2, y2), got "
+                         f"shape {b1.shape}")
+    r1, r2 = (_rowwise.rows(a, k_dtype) for a in arrays)
+    shape = b1.shape[:-1]
+    K, dt = _rowwise.kernels(), KERNEL_INDEX[k_dtype]
+    n_threads = _threads.threads_for(r1.size * 8, False)
+    rows = np.empty(r1.shape[0]) if want_loss else None
+    if grad_output is None:
+        total = K.classic("box", dt, r1, r2, None, _BOX_KIND[kind], eps, rows, None, 1.0, None,
+                          n_threads)
+    else:
+        gy, scale = _rowwise.grad_output(grad_output, reduction, shape)
+        if reduction == "mean" and not r1.shape[0]:
+            gy = np.zeros(1)
+        g1 = np.empty_like(r1)
+        total = K.classic("box", dt, r1, r2, None, _BOX_KIND[kind], eps, rows, gy, scale, g1,
+                          n_threads)
+        g1 = _rowwise.grads((g1,), arrays[:1])[0]
+        if not want_loss:
+            return g1
+    if reduction == "mean" and not r1.shape[0]:
+        loss = np.zeros((), res_dtype)[()]
+    else:
+        loss = _rowwise.reduce(rows, total, reduction, shape, res_dtype)
+    return loss if grad_output is None else (loss, g1)
+
+
+def _generalized_box_iou_loss(boxes1, boxes2, reduction, eps):
+    return _boxes("generalized", boxes1, boxes2, reduction, eps)
+
+
+def _generalized_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction, eps):
+    return _boxes("generalized", boxes1, boxes2, reduction, eps, grad_output, want_loss=False)
+
+
+def _generalized_box_iou_loss_with_grad(boxes1, boxes2, reduction, eps, grad_output):
+    return _boxes("generalized", boxes1, boxes2, reduction, eps, grad_output)
+
+
+def _distance_box_iou_loss(boxes1, boxes2, reduction, eps):
+    return _boxes("distance", boxes1, boxes2, reduction, eps)
+
+
+def _distance_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction, eps):
+    return _boxes("distance", boxes1, boxes2, reduction, eps, grad_output, want_loss=False)
+
+
+def _distance_box_iou_loss_with_grad(boxes1, boxes2, reduction, eps, grad_output):
+    return _boxes("distance", boxes1, boxes2, reduction, eps, grad_output)
+
+
+def _complete_box_iou_loss(boxes1, boxes2, reduction, eps):
+    return _boxes("complete", boxes1, boxes2, reduction, eps)
+
+
+def _complete_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction, eps):
+    return _boxes("complete", boxes1, boxes2, reduction, eps, grad_output, want_loss=False)
+
+
+def _complete_box_iou_loss_with_grad(boxes1, boxes2, reduction, eps, grad_output):
+    return _boxes("complete", boxes1, boxes2, reduction, eps, grad_output)
+
+
 # ---- the public functions, generated from _ops.LOSSES ----------------------------------------
 
 # <generated: embedding_losses.functions>
+def generalized_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-07):
+    """Generalized IoU loss of box pairs (torchvision.ops.generalized_box_iou_loss).
+
+    Parameters
+    ----------
+    boxes1, boxes2 : array_like
+        Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+        y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+        count as float64.
+    reduction : {'none', 'mean', 'sum'}, default 'none'
+        torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's.
+    eps : float, default 1e-07
+        Small number to prevent division by zero.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+    unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+    ``loss = 1 - iou + (C - U) / (C + eps)``, C the area of the smallest box
+    enclosing both (Rezatofighi et al. 2019).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+    >>> F.generalized_box_iou_loss(b1, b2)
+    array([1.07936508])
+    """
+    return _generalized_box_iou_loss(boxes1, boxes2, check_reduction(reduction), eps)
+
+
+def generalized_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="none", eps=1e-07):
+    """Gradient of ``generalized_box_iou_loss`` with respect to ``boxes1`` (the predicted boxes).
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    boxes1, boxes2 : array_like
+        Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+        y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+        count as float64.
+    reduction : {'none', 'mean', 'sum'}, default 'none'
+        torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's.
+    eps : float, default 1e-07
+        Small number to prevent division by zero.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``generalized_box_iou_loss`` raises.
+
+    Notes
+    -----
+    torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+    the empty intersection passes none. ``grad_output`` is ``(N,)`` for
+    ``'none'``, else a scalar (divided by N for ``'mean'``).
+    """
+    return _generalized_box_iou_loss_backward(grad_output, boxes1, boxes2,
+                                              check_reduction(reduction), eps)
+
+
+def generalized_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-07, *,
+                                       grad_output=1.0):
+    """Loss and ``boxes1`` gradient of ``generalized_box_iou_loss`` in one pass over the boxes.
+
+    Parameters
+    ----------
+    boxes1, boxes2 : array_like
+        Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+        y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+        count as float64.
+    reduction : {'none', 'mean', 'sum'}, default 'none'
+        torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's.
+    eps : float, default 1e-07
+        Small number to prevent division by zero.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``generalized_box_iou_loss`` returns.
+    grad_input : ndarray
+        What ``generalized_box_iou_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _generalized_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
+                                               grad_output)
+
+
+def distance_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-07):
+    """Distance IoU loss of box pairs (torchvision.ops.distance_box_iou_loss).
+
+    Parameters
+    ----------
+    boxes1, boxes2 : array_like
+        Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+        y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+        count as float64.
+    reduction : {'none', 'mean', 'sum'}, default 'none'
+        torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's.
+    eps : float, default 1e-07
+        Small number to prevent division by zero.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+    unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+    ``loss = 1 - iou + rho^2 / (cw^2 + ch^2 + eps)``, rho the distance between the
+    boxes' centres and cw, ch the sides of the smallest enclosing box (Zheng et al. 2020).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+    >>> F.distance_box_iou_loss(b1, b2)
+    array([0.96825397])
+    """
+    return _distance_box_iou_loss(boxes1, boxes2, check_reduction(reduction), eps)
+
+
+def distance_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="none", eps=1e-07):
+    """Gradient of ``distance_box_iou_loss`` with respect to ``boxes1`` (the predicted boxes).
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    boxes1, boxes2 : array_like
+        Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+        y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+        count as float64.
+    reduction : {'none', 'mean', 'sum'}, default 'none'
+        torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's.
+    eps : float, default 1e-07
+        Small number to prevent division by zero.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``distance_box_iou_loss`` raises.
+
+    Notes
+    -----
+    torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+    the empty intersection passes none. ``grad_output`` is ``(N,)`` for
+    ``'none'``, else a scalar (divided by N for ``'mean'``).
+    """
+    return _distance_box_iou_loss_backward(grad_output, boxes1, boxes2, check_reduction(reduction),
+                                           eps)
+
+
+def distance_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-07, *,
+                                    grad_output=1.0):
+    """Loss and ``boxes1`` gradient of ``distance_box_iou_loss`` in one pass over the boxes.
+
+    Parameters
+    ----------
+    boxes1, boxes2 : array_like
+        Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+        y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+        count as float64.
+    reduction : {'none', 'mean', 'sum'}, default 'none'
+        torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's.
+    eps : float, default 1e-07
+        Small number to prevent division by zero.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``distance_box_iou_loss`` returns.
+    grad_input : ndarray
+        What ``distance_box_iou_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _distance_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
+                                            grad_output)
+
+
+def complete_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-07):
+    """Complete IoU loss of box pairs (torchvision.ops.complete_box_iou_loss).
+
+    Parameters
+    ----------
+    boxes1, boxes2 : array_like
+        Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+        y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+        count as float64.
+    reduction : {'none', 'mean', 'sum'}, default 'none'
+        torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's.
+    eps : float, default 1e-07
+        Small number to prevent division by zero.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+    unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+    ``loss = diou_loss + alpha v``, ``v = 4 / pi^2 (atan(w2 / h2) - atan(w1 / h1))^2``,
+    ``alpha = v / (1 - iou + v + eps)`` (Zheng et al. 2020).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+    >>> F.complete_box_iou_loss(b1, b2)
+    array([0.96825397])
+    """
+    return _complete_box_iou_loss(boxes1, boxes2, check_reduction(reduction), eps)
+
+
+def complete_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="none", eps=1e-07):
+    """Gradient of ``complete_box_iou_loss`` with respect to ``boxes1`` (the predicted boxes).
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    boxes1, boxes2 : array_like
+        Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+        y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+        count as float64.
+    reduction : {'none', 'mean', 'sum'}, default 'none'
+        torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's.
+    eps : float, default 1e-07
+        Small number to prevent division by zero.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``complete_box_iou_loss`` raises.
+
+    Notes
+    -----
+    torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+    the empty intersection passes none, and alpha is a constant (torchvision computes it under no_grad). ``grad_output`` is ``(N,)`` for
+    ``'none'``, else a scalar (divided by N for ``'mean'``).
+    """
+    return _complete_box_iou_loss_backward(grad_output, boxes1, boxes2, check_reduction(reduction),
+                                           eps)
+
+
+def complete_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-07, *,
+                                    grad_output=1.0):
+    """Loss and ``boxes1`` gradient of ``complete_box_iou_loss`` in one pass over the boxes.
+
+    Parameters
+    ----------
+    boxes1, boxes2 : array_like
+        Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+        y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+        count as float64.
+    reduction : {'none', 'mean', 'sum'}, default 'none'
+        torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's.
+    eps : float, default 1e-07
+        Small number to prevent division by zero.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``complete_box_iou_loss`` returns.
+    grad_input : ndarray
+        What ``complete_box_iou_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _complete_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
+                                            grad_output)
+
+
 def cosine_embedding_loss(input1, input2, target, margin=0, *, reduction="mean"):
     """Cosine embedding loss of pairs (torch.nn.functional.cosine_embedding_loss).
 

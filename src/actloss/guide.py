@@ -1,7 +1,8 @@
 """Which last activation and which loss for which task, and checks for the usual mismatches.
 
 * :func:`recommend` maps a task ("binary", "multiclass", "multilabel", "regression",
-  "imbalanced", "pairs", "ranking", "retrieval", "generation", or the words of the usual
+  "imbalanced", "pairs", "ranking", "retrieval", "generation", "segmentation", "detection",
+  or the words of the usual
   decision table: "classification", "extreme class imbalance", "token generation", ...) and a
   few options to a :class:`Recommendation`: what the network's last layer should output,
   which actloss loss takes it, what to apply at inference, and why.
@@ -39,7 +40,7 @@ _PUBLIC = {name: getattr(module, name)
            for name in module.__all__}
 
 TASKS = ("binary", "multiclass", "multilabel", "regression", "imbalanced", "pairs", "ranking",
-         "retrieval", "generation")
+         "retrieval", "generation", "segmentation", "detection")
 
 # Vocabulary size from which the guide points to the adaptive softmax: there the output layer
 # (hidden x V matmul + an N x V softmax) dominates a step's cost, and Grave et al. (2017, "Efficient
@@ -116,13 +117,25 @@ def _choice(value, name, allowed):
 
 # ---- one function per task; its keyword arguments are the task's options ----------------------
 
-def _binary(*, logits=True):
+def _binary(*, logits=True, margin=False):
+    if bool_option(margin, "margin"):
+        return _make("binary", None, "hinge_loss", None,
+                     "A maximum-margin classifier (linear SVM) scores each sample and "
+                     "hinge_loss penalises scores on the wrong side of the margin t x >= 1, "
+                     "ignoring those already beyond it.",
+                     ["targets: -1 and 1 (map 0/1 labels with 2 t - 1)",
+                      "squared_hinge_loss: a smooth margin (differentiable at the kink)",
+                      "predict: the sign of the score; the scores are not probabilities "
+                      "(use logits=True, binary_cross_entropy_with_logits, for those)"])
     if bool_option(logits, "logits"):
         return _make("binary", None, "binary_cross_entropy_with_logits", "sigmoid",
                      "The loss applies the sigmoid itself in a stable form (log1p(exp(-|x|))), "
                      "which neither saturates nor overflows for large logits.",
                      ["pos_weight=n_neg/n_pos rebalances rare positives",
-                      "predict: sigmoid(logit) > 0.5, i.e. logit > 0"])
+                      "predict: sigmoid(logit) > 0.5, i.e. logit > 0",
+                      "brier_score_loss(sigmoid(logits), targets) measures calibration "
+                      "(sklearn's Brier score)",
+                      "margin=True: hinge_loss, the SVM objective"])
     # The model already outputs the probability: a sigmoid at inference would map every
     # output into (0.5, 0.73] and the 0.5 threshold would always pass.
     return _make("binary", "sigmoid", "binary_cross_entropy", None,
@@ -133,7 +146,15 @@ def _binary(*, logits=True):
                   "at inference)"])
 
 
-def _multiclass(*, log_probs=False):
+def _multiclass(*, log_probs=False, margin=False):
+    if bool_option(margin, "margin"):
+        return _make("multiclass", None, "multiclass_hinge_loss", None,
+                     "The Crammer-Singer multi-class SVM asks the target's score to beat the "
+                     "best other class by a margin of 1; rows already separated cost nothing.",
+                     ["squared=True: the squared hinge",
+                      "multi_margin_loss (torch's) sums the hinge over every other class "
+                      "instead of taking the largest",
+                      "predict: argmax of the scores (not probabilities)"])
     if bool_option(log_probs, "log_probs"):
         return _make("multiclass", "log_softmax", "nll_loss", "exp",
                      "For a model that must output log-probabilities: nll_loss on log_softmax "
@@ -145,7 +166,9 @@ def _multiclass(*, log_probs=False):
                  ["cross_entropy_with_grad gives the loss and its gradient in one pass",
                   "label_smoothing=0.1 regularises over-confident models; class-probability "
                   "targets (input's shape) are accepted too",
-                  "predict: argmax of the logits (softmax only for probabilities)"])
+                  "predict: argmax of the logits (softmax only for probabilities)",
+                  "brier_score_loss(softmax(logits), targets) measures calibration",
+                  "margin=True: multiclass_hinge_loss, the multi-class SVM objective"])
 
 
 def _multilabel(*, logits=True):
@@ -167,9 +190,24 @@ def _multilabel(*, logits=True):
                   "rarity"])
 
 
-def _regression(*, noise="normal", distribution=False, counts=False):
+def _regression(*, noise="normal", distribution=False, counts=False, quantile=None):
     _choice(noise, "noise", ("normal", "outliers"))
     distribution, counts = bool_option(distribution, "distribution"), bool_option(counts, "counts")
+    if quantile is not None:
+        if isinstance(quantile, (bool, np.bool_)) or not isinstance(quantile, (int, float,
+                                                                               np.number)):
+            raise TypeError(f"quantile must be a number in (0, 1), got "
+                            f"{type(quantile).__name__}")
+        if not 0 < quantile < 1:
+            raise ValueError(f"quantile must be in (0, 1), got {quantile}")
+        return _make("regression", None, "pinball_loss", None,
+                     f"To predict the {quantile:g} quantile rather than the mean, the pinball "
+                     f"loss weighs under-predictions by tau and over-predictions by 1 - tau "
+                     f"(its minimiser is the tau-quantile).",
+                     [f"pinball_loss(input, target, quantile={quantile:g}); one output per "
+                      f"quantile for prediction intervals (e.g. 0.05 and 0.95)",
+                      "quantile=0.5 is half the absolute error (the median); sklearn's "
+                      "mean_pinball_loss is the same metric"])
     if counts:
         return _make("regression", None, "poisson_nll_loss", "exp",
                      "Counts are Poisson-like: the network predicts the log-rate, and "
@@ -192,7 +230,9 @@ def _regression(*, noise="normal", distribution=False, counts=False):
                      "gross errors do not dominate the gradient as they do with mse_loss.",
                      ["delta in the units of the target (about the noise scale)",
                       "smooth_l1_loss(beta) = huber_loss(delta=beta) / beta; l1_loss for the "
-                      "median"])
+                      "median",
+                      "log_cosh_loss: the same shape (quadratic, then linear) with no delta "
+                      "to tune and smooth everywhere"])
     return _make("regression", None, "mse_loss", None,
                  "With Gaussian noise the maximum-likelihood fit of the mean is least squares: "
                  "mse_loss on the linear output.",
@@ -297,9 +337,46 @@ def _generation(*, vocab_size=None):
     return _make("generation", None, "cross_entropy", "log_softmax", reason, notes)
 
 
+def _segmentation(*, small_structures=False):
+    if bool_option(small_structures, "small_structures"):
+        return _make("segmentation", None, "tversky_loss", "softmax",
+                     "When the foreground is small, missing it must cost more than "
+                     "over-segmenting: tversky_loss weighs false negatives by beta and false "
+                     "positives by alpha.",
+                     ["tversky_loss(logits, onehot, alpha=0.3, beta=0.7, activation='softmax')",
+                      "alpha = beta = 0.5 is dice_loss; MONAI's TverskyLoss definition"])
+    return _make("segmentation", None, "dice_loss", "softmax",
+                 "dice_loss scores the overlap of the predicted and true masks per image and "
+                 "class, so a small class counts as much as the background (per-pixel "
+                 "cross_entropy is dominated by the majority class).",
+                 ["dice_loss(logits, onehot, activation='softmax') for exclusive classes, "
+                  "activation='sigmoid' for overlapping masks; targets one-hot (B, C, H, W)",
+                  "often summed with cross_entropy (stabler early in training)",
+                  "batch=True pools each class over the batch (images without the class); "
+                  "MONAI's DiceLoss definition",
+                  "small_structures=True: tversky_loss"])
+
+
+def _detection(*, iou="generalized"):
+    loss = _choice(iou, "iou", ("generalized", "distance", "complete")) + "_box_iou_loss"
+    what = {"generalized": "GIoU adds the empty part of the smallest enclosing box, so boxes "
+                           "that do not overlap still get a gradient.",
+            "distance": "DIoU adds the distance of the centres over the enclosing box's "
+                        "diagonal, which converges faster than GIoU.",
+            "complete": "CIoU adds to DIoU an aspect-ratio term, the most complete of "
+                        "torchvision's box losses."}[iou]
+    return _make("detection", None, loss, None,
+                 "Box regression is scored by the overlap that detection is judged by: " + what,
+                 ["boxes (x1, y1, x2, y2) with x2 > x1, y2 > y1; reduction defaults to 'none' "
+                  "(torchvision)",
+                  "the classification head: sigmoid_focal_loss (RetinaNet) or cross_entropy",
+                  "iou='generalized' | 'distance' | 'complete' (torchvision.ops' losses)"])
+
+
 _TASK_FN = {"binary": _binary, "multiclass": _multiclass, "multilabel": _multilabel,
             "regression": _regression, "imbalanced": _imbalanced, "pairs": _pairs,
-            "ranking": _ranking, "retrieval": _retrieval, "generation": _generation}
+            "ranking": _ranking, "retrieval": _retrieval, "generation": _generation,
+            "segmentation": _segmentation, "detection": _detection}
 
 
 # Task names as users write them (the words of the usual decision table: "Classification? ->
@@ -323,6 +400,10 @@ _ALIASES = {
     "dense retrieval": ("retrieval", {}),
     "token generation": ("generation", {}), "language modeling": ("generation", {}),
     "language modelling": ("generation", {}), "next token prediction": ("generation", {}),
+    "svm": ("multiclass", {"margin": True}), "max margin": ("multiclass", {"margin": True}),
+    "quantile regression": ("regression", {"quantile": 0.5}),
+    "semantic segmentation": ("segmentation", {}), "image segmentation": ("segmentation", {}),
+    "object detection": ("detection", {}), "bounding box regression": ("detection", {}),
 }
 
 
@@ -358,11 +439,14 @@ def recommend(task, **options):
         ========== ================================================ ===========================
         task       options (defaults first)                         loss
         ========== ================================================ ===========================
-        binary     logits=True | False                              bce_with_logits | bce
-        multiclass log_probs=False | True                           cross_entropy | nll_loss
+        binary     logits=True | False; margin=False | True         bce_with_logits | bce |
+                                                                    (margin) hinge
+        multiclass log_probs=False | True; margin=False | True      cross_entropy | nll_loss |
+                                                                    (margin) multiclass_hinge
         multilabel logits=True | False                              bce_with_logits | bce
         regression noise="normal" | "outliers"; distribution=False  mse | huber |
-                   | True; counts=False | True                      gaussian_nll | poisson_nll
+                   | True; counts=False | True; quantile=None |     gaussian_nll | poisson_nll
+                   float in (0, 1)                                  | (quantile) pinball
         imbalanced kind="multiclass" | "binary" | "multilabel";     sigmoid_focal | (focal=
                    focal=True | False                               False) cross_entropy +
                                                                     weights | bce_with_logits
@@ -372,6 +456,10 @@ def recommend(task, **options):
         retrieval                                                   info_nce
         generation vocab_size=None | int                            cross_entropy (adaptive
                                                                     softmax when >= 50 000)
+        segmen-    small_structures=False | True                    dice | tversky
+        tation
+        detection  iou="generalized" | "distance" | "complete"      generalized/distance/
+                                                                    complete_box_iou
         ========== ================================================ ===========================
 
         or a name users write for one, in any case, with spaces, hyphens or underscores:
@@ -747,6 +835,10 @@ _TABLE_CASES = (
     ("ranking", {}), ("ranking", {"triplets": False}),
     ("retrieval", {}),
     ("generation", {}), ("generation", {"vocab_size": 100_000}),
+    ("binary", {"margin": True}), ("multiclass", {"margin": True}),
+    ("regression", {"quantile": 0.9}),
+    ("segmentation", {}), ("segmentation", {"small_structures": True}),
+    ("detection", {}), ("detection", {"iou": "distance"}), ("detection", {"iou": "complete"}),
 )
 
 _MISMATCH_PAIRS = (

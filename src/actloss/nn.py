@@ -51,9 +51,12 @@ __all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "ReLU", 
            "LogSoftmax", "Softmin", "PReLU", "RReLU", "MSELoss", "L1Loss", "SmoothL1Loss",
            "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "GaussianNLLLoss",
            "PoissonNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
-           "MultiLabelSoftMarginLoss", "SigmoidFocalLoss", "CrossEntropyLoss", "NLLLoss",
-           "MultiMarginLoss", "MultiLabelMarginLoss", "CosineEmbeddingLoss",
-           "TripletMarginLoss", "ContrastiveLoss", "InfoNCELoss", "AdaptiveLogSoftmaxWithLoss"]
+           "MultiLabelSoftMarginLoss", "SigmoidFocalLoss", "MultiClassHingeLoss",
+           "BrierScoreLoss", "DiceLoss", "TverskyLoss", "GeneralizedBoxIoULoss",
+           "DistanceBoxIoULoss", "CompleteBoxIoULoss", "HingeLoss", "SquaredHingeLoss",
+           "LogCoshLoss", "PinballLoss", "CrossEntropyLoss", "NLLLoss", "MultiMarginLoss",
+           "MultiLabelMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
+           "ContrastiveLoss", "InfoNCELoss", "AdaptiveLogSoftmaxWithLoss"]
 # </generated: nn.__all__>
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys",
@@ -977,6 +980,17 @@ HingeEmbeddingLoss = _loss_class("HingeEmbeddingLoss")
 SoftMarginLoss = _loss_class("SoftMarginLoss")
 MultiLabelSoftMarginLoss = _loss_class("MultiLabelSoftMarginLoss")
 SigmoidFocalLoss = _loss_class("SigmoidFocalLoss")
+MultiClassHingeLoss = _loss_class("MultiClassHingeLoss")
+BrierScoreLoss = _loss_class("BrierScoreLoss")
+DiceLoss = _loss_class("DiceLoss")
+TverskyLoss = _loss_class("TverskyLoss")
+GeneralizedBoxIoULoss = _loss_class("GeneralizedBoxIoULoss")
+DistanceBoxIoULoss = _loss_class("DistanceBoxIoULoss")
+CompleteBoxIoULoss = _loss_class("CompleteBoxIoULoss")
+HingeLoss = _loss_class("HingeLoss")
+SquaredHingeLoss = _loss_class("SquaredHingeLoss")
+LogCoshLoss = _loss_class("LogCoshLoss")
+PinballLoss = _loss_class("PinballLoss")
 CrossEntropyLoss = _loss_class("CrossEntropyLoss")
 NLLLoss = _loss_class("NLLLoss")
 MultiMarginLoss = _loss_class("MultiMarginLoss")

@@ -42,7 +42,11 @@ __all__ = ["mse_loss", "mse_loss_backward", "l1_loss", "l1_loss_backward", "smoo
            "hinge_embedding_loss", "hinge_embedding_loss_backward", "soft_margin_loss",
            "soft_margin_loss_backward", "multilabel_soft_margin_loss",
            "multilabel_soft_margin_loss_backward", "sigmoid_focal_loss",
-           "sigmoid_focal_loss_backward"]
+           "sigmoid_focal_loss_backward", "hinge_loss", "hinge_loss_backward",
+           "hinge_loss_with_grad", "squared_hinge_loss", "squared_hinge_loss_backward",
+           "squared_hinge_loss_with_grad", "log_cosh_loss", "log_cosh_loss_backward",
+           "log_cosh_loss_with_grad", "pinball_loss", "pinball_loss_backward",
+           "pinball_loss_with_grad", "quantile_loss", "quantile_loss_backward"]
 # </generated: pointwise_losses.__all__>
 
 _ROW = {row.name: row for row in _ops.POINTWISE_LOSSES}
@@ -462,20 +466,7 @@ def _binary_cross_entropy_with_logits_backward(grad_output, input, target, weigh
 
 def _binary_cross_entropy_with_logits_with_grad(input, target, weight, reduction, pos_weight, grad_output):
     x, P = _bce_logits(input, target, weight, pos_weight)
-    g, c = loss_grad_seed(grad_output, reduction, P.shape, P.divisor, P.k, scalar_none=True)
-    gx = np.empty(P.shape, P.k)
-    y = np.empty(P.shape, P.k) if reduction == "none" else None
-    s = 0.0
-    if P.n:
-        s = _kernels().fused(*P.args(), g, c, *P.operands(), y, gx, *P.params,
-                             P.threads())
-    gx = _sum_to(gx, x.shape, _grad_dtype(x, "input"))
-    if reduction == "none":
-        return narrow(y, P.res), gx
-    if P.n:  # the loss bit for bit as the plain call gives it
-        repeated = _repeated_total(P)
-        s = s if repeated is None else repeated
-    return finish_loss(reduction, s, P.divisor, P.res), gx
+    return _fused(x, P, reduction, grad_output)
 
 
 # ---- kl_div --------------------------------------------------------------------------------
@@ -742,6 +733,124 @@ def _sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha, gamma, red
     reduction, x, P = _focal(inputs, targets, alpha, gamma, reduction)
     gx, _ = _backward(P, grad_output, reduction)
     return _sum_to(gx, x.shape, _grad_dtype(x, "inputs"))
+
+
+# ---- hinge, squared hinge, log-cosh, pinball (optax / Keras / sklearn losses) -----------------
+
+def _fused(x, P, reduction, grad_output):
+    """(loss, gradient with respect to x) from the row's fused loops: the loss bit for bit the
+    forward's, the gradient the backward's."""
+    g, c = loss_grad_seed(grad_output, reduction, P.shape, P.divisor, P.k, scalar_none=True)
+    gx = np.empty(P.shape, P.k)
+    y = np.empty(P.shape, P.k) if reduction == "none" else None
+    s = 0.0
+    if P.n:
+        s = _kernels().fused(*P.args(), g, c, *P.operands(), y, gx, *P.params, P.threads())
+    gx = _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+    if reduction == "none":
+        return narrow(y, P.res), gx
+    if P.n:
+        repeated = _repeated_total(P)
+        s = s if repeated is None else repeated
+    return finish_loss(reduction, s, P.divisor, P.res), gx
+
+
+def _signed(term, input, target):
+    """Prep of hinge/squared_hinge: a target broadcast to the input's shape."""
+    x, t = _arrays((input, "input"), (target, "target"))
+    _broadcasts_to(t, x.shape, "target")
+    res, k = _dtypes((x, "input"), aux=((t, "target"),))
+    return x, _Prep(term, x.shape, res, k, x, t)
+
+
+def _plain_loss(term, prep, *args):
+    """The forward of a row without weight: the C common path, else prep(...)'s general one."""
+    reduction = args[-1]
+    r = _common(term, args[0], args[1], reduction, None, args[2:-1])
+    if r is not None:
+        return r
+    _, P = prep(term, *args[:-1])
+    return _forward(P, reduction)
+
+
+def _plain_grad(term, prep, grad_output, *args):
+    reduction = args[-1]
+    r = _common(term, args[0], args[1], reduction, grad_output, args[2:-1])
+    if r is not None:
+        return r
+    x, P = prep(term, *args[:-1])
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+
+
+def _plain_with_grad(term, prep, grad_output, *args):
+    x, P = prep(term, *args[:-1])
+    return _fused(x, P, args[-1], grad_output)
+
+
+def _hinge_loss(input, target, reduction):
+    return _plain_loss("hinge", _signed, input, target, reduction)
+
+
+def _hinge_loss_backward(grad_output, input, target, reduction):
+    return _plain_grad("hinge", _signed, grad_output, input, target, reduction)
+
+
+def _hinge_loss_with_grad(input, target, reduction, grad_output):
+    return _plain_with_grad("hinge", _signed, grad_output, input, target, reduction)
+
+
+def _squared_hinge_loss(input, target, reduction):
+    return _plain_loss("squared_hinge", _signed, input, target, reduction)
+
+
+def _squared_hinge_loss_backward(grad_output, input, target, reduction):
+    return _plain_grad("squared_hinge", _signed, grad_output, input, target, reduction)
+
+
+def _squared_hinge_loss_with_grad(input, target, reduction, grad_output):
+    return _plain_with_grad("squared_hinge", _signed, grad_output, input, target, reduction)
+
+
+def _difference(term, input, target, *params):
+    """Prep of log_cosh/pinball: input and target broadcast together (as torch's mse)."""
+    x, t = _arrays((input, "input"), (target, "target"))
+    res, k = _dtypes((x, "input"), aux=((t, "target"),))
+    shape = _broadcast(("input", x.shape), ("target", t.shape))
+    return x, _Prep(term, shape, res, k, x, t, params=params)
+
+
+def _log_cosh_loss(input, target, reduction):
+    return _plain_loss("log_cosh", _difference, input, target, reduction)
+
+
+def _log_cosh_loss_backward(grad_output, input, target, reduction):
+    return _plain_grad("log_cosh", _difference, grad_output, input, target, reduction)
+
+
+def _log_cosh_loss_with_grad(input, target, reduction, grad_output):
+    return _plain_with_grad("log_cosh", _difference, grad_output, input, target, reduction)
+
+
+def _quantile(quantile):
+    q = real_param(quantile, "quantile")
+    if not 0 <= q <= 1:
+        raise ValueError(f"quantile must be in [0, 1], got {q}")
+    return q
+
+
+def _pinball_loss(input, target, quantile, reduction):
+    return _plain_loss("pinball", _difference, input, target, _quantile(quantile), reduction)
+
+
+def _pinball_loss_backward(grad_output, input, target, quantile, reduction):
+    return _plain_grad("pinball", _difference, grad_output, input, target, _quantile(quantile),
+                       reduction)
+
+
+def _pinball_loss_with_grad(input, target, quantile, reduction, grad_output):
+    return _plain_with_grad("pinball", _difference, grad_output, input, target,
+                            _quantile(quantile), reduction)
 
 
 # ---- the public functions, generated from _ops.LOSSES ---------------------------------------
@@ -1961,4 +2070,444 @@ def sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha=0.25, gamma=
     """
     return _sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha, gamma,
                                         check_reduction(reduction))
+
+
+def hinge_loss(input, target, *, reduction="mean"):
+    """Binary hinge loss (optax.hinge_loss; sklearn.metrics.hinge_loss for +-1 labels); not in torch.
+
+    Parameters
+    ----------
+    input : array_like
+        Scores (decision values), any shape.
+    target : array_like
+        1 or -1, any real or integer dtype; broadcast to the input's shape. Map 0/1
+        labels with ``2 * t - 1`` (values are not checked, as optax).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    loss = max(0, 1 - target input). ``'mean'`` equals ``sklearn.metrics.hinge_loss(target,
+    input)`` and ``optax.hinge_loss(input, target).mean()``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.hinge_loss(np.array([2.0, 0.3, -0.5]), np.array([1, 1, 1]), reduction="none")
+    array([0. , 0.7, 1.5])
+    """
+    return _hinge_loss(input, target, check_reduction(reduction))
+
+
+def hinge_loss_backward(grad_output, input, target, *, reduction="mean"):
+    """Gradient of ``hinge_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Scores (decision values), any shape.
+    target : array_like
+        1 or -1, any real or integer dtype; broadcast to the input's shape. Map 0/1
+        labels with ``2 * t - 1`` (values are not checked, as optax).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``hinge_loss`` raises.
+
+    Notes
+    -----
+    -target grad_output where 1 - target input >= 0 (the kink included, as torch's clamp_min
+    passes it), else 0; NaN for a NaN input.
+    """
+    return _hinge_loss_backward(grad_output, input, target, check_reduction(reduction))
+
+
+def hinge_loss_with_grad(input, target, *, reduction="mean", grad_output=1.0):
+    """Loss and input gradient of ``hinge_loss`` in one pass over the scores.
+
+    Parameters
+    ----------
+    input : array_like
+        Scores (decision values), any shape.
+    target : array_like
+        1 or -1, any real or integer dtype; broadcast to the input's shape. Map 0/1
+        labels with ``2 * t - 1`` (values are not checked, as optax).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``hinge_loss`` returns.
+    grad_input : ndarray
+        What ``hinge_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.hinge_loss_with_grad(np.array([2.0, 0.5]), np.array([1.0, 1.0]))
+    (np.float64(0.25), array([ 0. , -0.5]))
+    """
+    return _hinge_loss_with_grad(input, target, check_reduction(reduction), grad_output)
+
+
+def squared_hinge_loss(input, target, *, reduction="mean"):
+    """Squared hinge loss (Keras ``squared_hinge``, optax-style ``hinge_loss ** 2``); not in torch.
+
+    Parameters
+    ----------
+    input : array_like
+        Scores (decision values), any shape.
+    target : array_like
+        1 or -1; broadcast to the input's shape. Map 0/1 labels with ``2 * t - 1``.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    loss = max(0, 1 - target input)^2. ``'mean'`` over an ``(N, C)`` input equals
+    ``keras.losses.squared_hinge(target, input)`` averaged over its N rows (Keras takes the
+    mean over the last axis, then over the batch).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.squared_hinge_loss(np.array([2.0, 0.3, -0.5]), np.ones(3), reduction="none")
+    array([0.  , 0.49, 2.25])
+    """
+    return _squared_hinge_loss(input, target, check_reduction(reduction))
+
+
+def squared_hinge_loss_backward(grad_output, input, target, *, reduction="mean"):
+    """Gradient of ``squared_hinge_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Scores (decision values), any shape.
+    target : array_like
+        1 or -1; broadcast to the input's shape. Map 0/1 labels with ``2 * t - 1``.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``squared_hinge_loss`` raises.
+
+    Notes
+    -----
+    -2 target max(0, 1 - target input) grad_output (0 at the kink).
+    """
+    return _squared_hinge_loss_backward(grad_output, input, target, check_reduction(reduction))
+
+
+def squared_hinge_loss_with_grad(input, target, *, reduction="mean", grad_output=1.0):
+    """Loss and input gradient of ``squared_hinge_loss`` in one pass over the scores.
+
+    Parameters
+    ----------
+    input : array_like
+        Scores (decision values), any shape.
+    target : array_like
+        1 or -1; broadcast to the input's shape. Map 0/1 labels with ``2 * t - 1``.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``squared_hinge_loss`` returns.
+    grad_input : ndarray
+        What ``squared_hinge_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _squared_hinge_loss_with_grad(input, target, check_reduction(reduction), grad_output)
+
+
+def log_cosh_loss(input, target, *, reduction="mean"):
+    """Log-cosh regression loss (optax.log_cosh, Keras ``log_cosh``); not in torch.
+
+    Parameters
+    ----------
+    input, target : array_like
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    loss = log(cosh(input - target)): about d^2 / 2 for a small error d and |d| - log 2 for a
+    large one (a smooth Huber loss). Computed as log1p(u^2 / (2 (1 + u))), u = expm1(|d|),
+    below |d| = 1 -- full relative accuracy for tiny d, where ``log(cosh(d))`` is 0 -- and as
+    |d| - log 2 + log1p(exp(-2 |d|)) above, so cosh never overflows (|d| = 1000 gives
+    1000 - log 2, where ``np.log(np.cosh(d))`` is inf). Equals optax's
+    ``logaddexp(d, -d) - log 2``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.log_cosh_loss(np.array([1e-8, 1000.0]), np.zeros(2), reduction="none")
+    array([5.00000000e-17, 9.99306853e+02])
+    """
+    return _log_cosh_loss(input, target, check_reduction(reduction))
+
+
+def log_cosh_loss_backward(grad_output, input, target, *, reduction="mean"):
+    """Gradient of ``log_cosh_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input, target : array_like
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``log_cosh_loss`` raises.
+
+    Notes
+    -----
+    tanh(input - target) grad_output.
+    """
+    return _log_cosh_loss_backward(grad_output, input, target, check_reduction(reduction))
+
+
+def log_cosh_loss_with_grad(input, target, *, reduction="mean", grad_output=1.0):
+    """Loss and input gradient of ``log_cosh_loss`` in one pass, sharing one expm1 per element.
+
+    Parameters
+    ----------
+    input, target : array_like
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``log_cosh_loss`` returns.
+    grad_input : ndarray
+        What ``log_cosh_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _log_cosh_loss_with_grad(input, target, check_reduction(reduction), grad_output)
+
+
+def pinball_loss(input, target, *, quantile=0.5, reduction="mean"):
+    """Pinball (quantile) loss (sklearn.metrics.mean_pinball_loss); not in torch.
+
+    ``quantile_loss`` is the same function.
+
+    Parameters
+    ----------
+    input : array_like
+        Predicted quantiles.
+    target : array_like
+        Observed values; broadcast with input.
+    quantile : float, default 0.5
+        The quantile tau in [0, 1] the input estimates (sklearn's ``alpha``).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    With d = target - input: loss = tau d where d >= 0, (tau - 1) d where d < 0 -- an
+    under-prediction costs tau per unit, an over-prediction 1 - tau. ``'mean'`` equals
+    ``sklearn.metrics.mean_pinball_loss(target, input, alpha=quantile)``; tau = 0.5 is half
+    the absolute error.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.pinball_loss(np.array([1.0, 3.0]), np.array([2.0, 2.0]), quantile=0.9,
+    ...                reduction="none")
+    array([0.9, 0.1])
+    """
+    return _pinball_loss(input, target, quantile, check_reduction(reduction))
+
+
+def pinball_loss_backward(grad_output, input, target, *, quantile=0.5, reduction="mean"):
+    """Gradient of ``pinball_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Predicted quantiles.
+    target : array_like
+        Observed values; broadcast with input.
+    quantile : float, default 0.5
+        The quantile tau in [0, 1] the input estimates (sklearn's ``alpha``).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``pinball_loss`` raises.
+
+    Notes
+    -----
+    -tau grad_output where target > input, (1 - tau) grad_output where target < input and, at
+    target == input, their mean (1/2 - tau) grad_output (the subgradient torch's ``max`` of
+    the two lines gives).
+    """
+    return _pinball_loss_backward(grad_output, input, target, quantile, check_reduction(reduction))
+
+
+def pinball_loss_with_grad(input, target, *, quantile=0.5, reduction="mean", grad_output=1.0):
+    """Loss and input gradient of ``pinball_loss`` in one pass.
+
+    Parameters
+    ----------
+    input : array_like
+        Predicted quantiles.
+    target : array_like
+        Observed values; broadcast with input.
+    quantile : float, default 0.5
+        The quantile tau in [0, 1] the input estimates (sklearn's ``alpha``).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``pinball_loss`` returns.
+    grad_input : ndarray
+        What ``pinball_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _pinball_loss_with_grad(input, target, quantile, check_reduction(reduction),
+                                   grad_output)
+
+
+quantile_loss = pinball_loss
+
+
+quantile_loss_backward = pinball_loss_backward
 # </generated: pointwise_losses.functions>

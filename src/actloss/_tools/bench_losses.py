@@ -136,6 +136,30 @@ def _pairs_signs(shape, dtype, rng):
             "t": _signs(rng, shape, dtype)}
 
 
+def _probs_classes(shape, dtype, rng):
+    return {"x": _np_softmax(_normal(rng, shape, dtype)), "t": rng.integers(0, shape[1], shape[0])}
+
+
+def _box_pairs(shape, dtype, rng):
+    """(N, 4) box pairs that overlap, nest or lie apart."""
+    n = shape[0]
+    xy, xy2 = rng.uniform(0, 10, (n, 2)), rng.uniform(0, 10, (n, 2))
+    b1 = np.concatenate([xy, xy + rng.uniform(0.5, 5, (n, 2))], axis=1)
+    b2 = np.concatenate([xy2, xy2 + rng.uniform(0.5, 5, (n, 2))], axis=1)
+    return {"b1": b1.astype(dtype), "b2": b2.astype(dtype)}
+
+
+def _segmentation(activation):
+    """(B, C, S) scores (logits, or probabilities for activation 'none') and one-hot masks."""
+    def make(shape, dtype, rng):
+        labels = rng.integers(0, shape[1], (shape[0], shape[2]))
+        t = (labels[:, None, :] == np.arange(shape[1])[None, :, None]).astype(dtype)
+        x = _normal(rng, shape, dtype, 2) if activation != "none" else \
+            rng.uniform(0, 1, shape).astype(dtype)
+        return {"x": x, "t": t}
+    return make
+
+
 def _embeddings(rng, shape, dtype):
     """Rows of norm ~ 0.2 to 1.2: pair distances straddle a margin of 1."""
     scale = rng.uniform(0.2, 1.2, (shape[0], 1)) / np.sqrt(shape[1])
@@ -328,6 +352,164 @@ def _np_hinge_bwd(a):
     return g * _mean_scale(a)
 
 
+def _np_multiclass_hinge_parts(a):
+    rows = _rows(a)
+    others = a.x.copy()
+    others[rows, a.t] = -np.inf
+    m = others.max(axis=1)
+    return rows, others, m, np.maximum(0, 1 + m - a.x[rows, a.t])
+
+
+def _np_multiclass_hinge(a):
+    return _np_multiclass_hinge_parts(a)[3].mean()
+
+
+def _np_multiclass_hinge_bwd(a):
+    rows, others, m, z = _np_multiclass_hinge_parts(a)
+    g = (others == m[:, None]) * (z > 0)[:, None].astype(a.x.dtype)
+    g[rows, a.t] = -(z > 0).astype(a.x.dtype)
+    return g * (a.gy / len(a.t))
+
+
+def _np_brier(a):
+    e = a.x.copy()
+    e[_rows(a), a.t] -= 1
+    return (e * e).sum(axis=1).mean()
+
+
+def _np_brier_bwd(a):
+    e = a.x.copy()
+    e[_rows(a), a.t] -= 1
+    return e * (2 * a.gy / len(a.t))
+
+
+def _np_box_parts(a):
+    """torchvision's box-loss quantities, in NumPy."""
+    (x1, y1, x2, y2), (X1, Y1, X2, Y2) = a.b1.T, a.b2.T
+    iw = np.minimum(x2, X2) - np.maximum(x1, X1)
+    ih = np.minimum(y2, Y2) - np.maximum(y1, Y1)
+    inter = np.where((iw > 0) & (ih > 0), iw * ih, 0)
+    union = (x2 - x1) * (y2 - y1) + (X2 - X1) * (Y2 - Y1) - inter
+    cw = np.maximum(x2, X2) - np.minimum(x1, X1)
+    ch = np.maximum(y2, Y2) - np.minimum(y1, Y1)
+    return inter / (union + 1e-7), union, cw, ch
+
+
+def _np_giou(a):
+    iou, union, cw, ch = _np_box_parts(a)
+    return 1 - iou + (cw * ch - union) / (cw * ch + 1e-7)
+
+
+def _np_diou(a):
+    iou, _, cw, ch = _np_box_parts(a)
+    c = (a.b1[:, :2] + a.b1[:, 2:]) / 2 - (a.b2[:, :2] + a.b2[:, 2:]) / 2
+    return 1 - iou + (c * c).sum(axis=1) / (cw * cw + ch * ch + 1e-7)
+
+
+def _np_ciou(a):
+    iou, _, _, _ = _np_box_parts(a)
+    w, h = a.b1[:, 2] - a.b1[:, 0], a.b1[:, 3] - a.b1[:, 1]
+    wg, hg = a.b2[:, 2] - a.b2[:, 0], a.b2[:, 3] - a.b2[:, 1]
+    v = 0.4052847345693511 * (np.arctan(wg / hg) - np.arctan(w / h)) ** 2
+    return _np_diou(a) + v / (1 - iou + v + 1e-7) * v
+
+
+def _np_box_bwd(kind):
+    """The boxes1 gradient of a box loss by hand (reduction 'none', grad_output a.gy): what a
+    NumPy training loop writes; ties (measure zero here) are not split."""
+    def bwd(a):
+        b, g = a.b1, a.b2
+        (x1, y1, x2, y2), (X1, Y1, X2, Y2) = b.T, g.T
+        iw = np.minimum(x2, X2) - np.maximum(x1, X1)
+        ih = np.minimum(y2, Y2) - np.maximum(y1, Y1)
+        m = (iw > 0) & (ih > 0)
+        inter = np.where(m, iw * ih, 0)
+        w, h = x2 - x1, y2 - y1
+        union = w * h + (X2 - X1) * (Y2 - Y1) - inter
+        ue = union + 1e-7
+        iou = inter / ue
+        cw = np.maximum(x2, X2) - np.minimum(x1, X1)
+        ch = np.maximum(y2, Y2) - np.minimum(y1, Y1)
+        dinter = np.stack([-ih * (x1 > X1), -iw * (y1 > Y1), ih * (x2 < X2), iw * (y2 < Y2)],
+                          axis=1) * m[:, None]
+        dunion = np.stack([-h, -w, h, w], axis=1) - dinter
+        grad = -(dinter - iou[:, None] * dunion) / ue[:, None]
+        dc = np.stack([-1.0 * (x1 < X1), -1.0 * (y1 < Y1), 1.0 * (x2 > X2), 1.0 * (y2 > Y2)],
+                      axis=1).astype(b.dtype)
+        if kind == "generalized":
+            c = cw * ch
+            term = (c - union) / (c + 1e-7)
+            dcarea = dc * np.stack([ch, cw, ch, cw], axis=1)
+            grad += (dcarea - dunion - term[:, None] * dcarea) / (c + 1e-7)[:, None]
+        else:
+            d = cw * cw + ch * ch + 1e-7
+            cen = (b[:, :2] + b[:, 2:]) / 2 - (g[:, :2] + g[:, 2:]) / 2
+            term = (cen * cen).sum(axis=1) / d
+            dd = 2 * dc * np.stack([cw, ch, cw, ch], axis=1)
+            grad += (np.concatenate([cen, cen], axis=1) - term[:, None] * dd) / d[:, None]
+            if kind == "complete":
+                dlt = np.arctan((X2 - X1) / (Y2 - Y1)) - np.arctan(w / h)
+                v = 0.4052847345693511 * dlt * dlt
+                alpha = v / (1 - iou + v + 1e-7)
+                k = alpha * 0.8105694691387022 * dlt / (w * w + h * h)
+                grad += np.stack([k * h, -k * w, -k * h, k * w], axis=1)
+        return grad * a.gy[:, None]
+    return bwd
+
+
+def _np_dice_parts(a):
+    e = np.exp(a.x - a.x.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    num = 2 * (p * a.t).sum(axis=2) + 1e-5
+    den = p.sum(axis=2) + a.t.sum(axis=2) + 1e-5
+    return p, num, den
+
+
+def _np_dice(a):
+    p, num, den = _np_dice_parts(a)
+    return (1 - num / den).mean()
+
+
+def _np_dice_bwd(a):
+    p, num, den = _np_dice_parts(a)
+    s = a.gy / num.size
+    gp = (-2 / den)[..., None] * a.t + (num / den ** 2)[..., None]
+    gp = gp * s
+    return p * (gp - (gp * p).sum(axis=1, keepdims=True))
+
+
+def _np_tversky_parts(a):
+    tp = (a.x * a.t).sum(axis=2)
+    num = tp + 1e-5
+    den = tp + 0.3 * (a.x * (1 - a.t)).sum(axis=2) + 0.7 * ((1 - a.x) * a.t).sum(axis=2) + 1e-5
+    return num, den
+
+
+def _np_tversky(a):
+    num, den = _np_tversky_parts(a)
+    return (1 - num / den).mean()
+
+
+def _np_tversky_bwd(a):
+    num, den = _np_tversky_parts(a)
+    s = a.gy / num.size
+    ca = -(den - num * (1 - 0.3 - 0.7)) / den ** 2
+    return (ca[..., None] * a.t + (0.3 * num / den ** 2)[..., None]) * s
+
+
+_QUANTILE = 0.9    # pinball_loss's case: a high quantile, both slopes taken
+
+
+def _np_log_cosh(a):
+    d = np.abs(a.x - a.t)
+    return np.mean(d + np.log1p(np.exp(-2 * d)) - 0.6931471805599453)
+
+
+def _np_pinball(a):
+    d = a.t - a.x
+    return np.mean(np.maximum(_QUANTILE * d, (_QUANTILE - 1) * d))
+
+
 def _np_margin_ranking_bwd(a):
     g1 = -a.t * (-a.t * (a.x1 - a.x2) > 0) * (a.gy / a.x1.size)
     return g1, -g1
@@ -466,6 +648,81 @@ def _torch_focal(t):
     return (0.25 * t.t + 0.75 * (1 - t.t)) * (ce * (1 - p_t) ** 2)
 
 
+def _torch_multiclass_hinge(t):
+    """The Crammer-Singer hinge in torch operations: the other classes' maximum, mean."""
+    torch = torch_module()
+    onehot = torch.nn.functional.one_hot(t.t, t.x.shape[1]).bool()
+    m = t.x.masked_fill(onehot, -float("inf")).amax(dim=1)
+    return torch.clamp(1 + m - t.x.gather(1, t.t[:, None])[:, 0], min=0).mean()
+
+
+def _torch_brier(t):
+    torch = torch_module()
+    onehot = torch.nn.functional.one_hot(t.t, t.x.shape[1]).to(t.x.dtype)
+    return ((t.x - onehot) ** 2).sum(dim=1).mean()
+
+
+def _torch_boxes(kind):
+    """torchvision.ops' box loss `kind`, transcribed in torch operations, reduction 'none'."""
+    def loss(t, eps=1e-7):
+        torch = torch_module()
+        x1, y1, x2, y2 = t.b1.unbind(-1)
+        X1, Y1, X2, Y2 = t.b2.unbind(-1)
+        iw = torch.min(x2, X2) - torch.max(x1, X1)
+        ih = torch.min(y2, Y2) - torch.max(y1, Y1)
+        inter = torch.where((iw > 0) & (ih > 0), iw * ih, 0)
+        union = (x2 - x1) * (y2 - y1) + (X2 - X1) * (Y2 - Y1) - inter
+        iou = inter / (union + eps)
+        cw = torch.max(x2, X2) - torch.min(x1, X1)
+        ch = torch.max(y2, Y2) - torch.min(y1, Y1)
+        if kind == "generalized":
+            return 1 - iou + (cw * ch - union) / (cw * ch + eps)
+        rho = ((x1 + x2) / 2 - (X1 + X2) / 2) ** 2 + ((y1 + y2) / 2 - (Y1 + Y2) / 2) ** 2
+        diou = 1 - iou + rho / (cw ** 2 + ch ** 2 + eps)
+        if kind == "distance":
+            return diou
+        v = 4 / torch.pi ** 2 * (torch.atan((X2 - X1) / (Y2 - Y1))
+                                 - torch.atan((x2 - x1) / (y2 - y1))) ** 2
+        with torch.no_grad():
+            alpha = v / (1 - iou + v + eps)
+        return diou + alpha * v
+    return loss
+
+
+def _torch_dice(t):
+    """MONAI's DiceLoss(softmax=True) in torch operations."""
+    torch = torch_module()
+    p = torch.softmax(t.x, 1)
+    return (1 - (2 * (p * t.t).sum(2) + 1e-5) / (p.sum(2) + t.t.sum(2) + 1e-5)).mean()
+
+
+def _torch_tversky(t):
+    """MONAI's TverskyLoss(alpha=0.3, beta=0.7) in torch operations."""
+    tp = (t.x * t.t).sum(2)
+    den = tp + 0.3 * (t.x * (1 - t.t)).sum(2) + 0.7 * ((1 - t.x) * t.t).sum(2) + 1e-5
+    return (1 - (tp + 1e-5) / den).mean()
+
+
+def _torch_hinge(t):
+    """optax.hinge_loss in torch operations, mean."""
+    return torch_module().clamp(1 - t.t * t.x, min=0).mean()
+
+
+def _torch_squared_hinge(t):
+    return (torch_module().clamp(1 - t.t * t.x, min=0) ** 2).mean()
+
+
+def _torch_log_cosh(t):
+    """optax.log_cosh: logaddexp(d, -d) - log 2, mean."""
+    d = t.x - t.t
+    return (torch_module().logaddexp(d, -d) - 0.6931471805599453).mean()
+
+
+def _torch_pinball(t):
+    d = t.t - t.x
+    return torch_module().maximum(_QUANTILE * d, (_QUANTILE - 1) * d).mean()
+
+
 def _torch_contrastive(t):
     torch = torch_module()
     d = torch.nn.functional.pairwise_distance(t.x1, t.x2, p=2.0, eps=1e-6)
@@ -566,6 +823,59 @@ def _jax_info_nce(jax, q, k, temperature):
     return -jnp.mean(jnp.diagonal(jax.nn.log_softmax(qh @ kh.T / temperature, axis=1)))
 
 
+def _jax_log_cosh(jax, x, t):
+    """optax.log_cosh, mean."""
+    d = x - t
+    return jax.numpy.mean(jax.numpy.logaddexp(d, -d) - 0.6931471805599453)
+
+
+def _jax_multiclass_hinge(jax, x, t):
+    jnp = jax.numpy
+    onehot = jax.nn.one_hot(t, x.shape[1], dtype=bool)
+    m = jnp.where(onehot, -jnp.inf, x).max(axis=1)
+    return jnp.mean(jnp.maximum(0, 1 + m - _take(jax, x, t)))
+
+
+def _jax_brier(jax, x, t):
+    return jax.numpy.mean(((x - jax.nn.one_hot(t, x.shape[1], dtype=x.dtype)) ** 2).sum(axis=1))
+
+
+def _jax_boxes(kind):
+    """torchvision's box loss `kind` in jax.numpy, reduction 'none'."""
+    def loss(jax, b1, b2, eps=1e-7):
+        jnp = jax.numpy
+        (x1, y1, x2, y2), (X1, Y1, X2, Y2) = b1.T, b2.T
+        iw = jnp.minimum(x2, X2) - jnp.maximum(x1, X1)
+        ih = jnp.minimum(y2, Y2) - jnp.maximum(y1, Y1)
+        inter = jnp.where((iw > 0) & (ih > 0), iw * ih, 0)
+        union = (x2 - x1) * (y2 - y1) + (X2 - X1) * (Y2 - Y1) - inter
+        iou = inter / (union + eps)
+        cw = jnp.maximum(x2, X2) - jnp.minimum(x1, X1)
+        ch = jnp.maximum(y2, Y2) - jnp.minimum(y1, Y1)
+        if kind == "generalized":
+            return 1 - iou + (cw * ch - union) / (cw * ch + eps)
+        rho = ((x1 + x2) / 2 - (X1 + X2) / 2) ** 2 + ((y1 + y2) / 2 - (Y1 + Y2) / 2) ** 2
+        diou = 1 - iou + rho / (cw ** 2 + ch ** 2 + eps)
+        if kind == "distance":
+            return diou
+        v = 0.4052847345693511 * (jnp.arctan((X2 - X1) / (Y2 - Y1))
+                                  - jnp.arctan((x2 - x1) / (y2 - y1))) ** 2
+        alpha = jax.lax.stop_gradient(v / (1 - iou + v + eps))
+        return diou + alpha * v
+    return loss
+
+
+def _jax_dice(jax, x, t, activation):
+    p = jax.nn.softmax(x, axis=1)
+    return (1 - (2 * (p * t).sum(2) + 1e-5) / (p.sum(2) + t.sum(2) + 1e-5)).mean()
+
+
+def _jax_tversky(jax, x, t, alpha, beta):
+    tp = (x * t).sum(2)
+    den = tp + alpha * (x * (1 - t)).sum(2) + beta * ((1 - x) * t).sum(2) + 1e-5
+    return (1 - (tp + 1e-5) / den).mean()
+
+
 # ---- the cases ------------------------------------------------------------------------------
 
 def _softmax_case(name, np_fwd, np_bwd, torch_bwd, **kw):
@@ -636,6 +946,13 @@ CASES = [
           _np_multi_margin_bwd, rtol32=1e-3, jax_fwd=_jax_multi_margin,
           torch_bwd=_aten(lambda aten, t: lambda: aten.multi_margin_loss_backward(
               t.gy, t.x, t.t, 1, 1.0, None, _MEAN))),
+    # not in torch: the torch lines a user writes (amax of the other classes; one-hot)
+    _loss("multiclass_hinge_loss", "rowwise", _scores_classes, _np_multiclass_hinge,
+          _np_multiclass_hinge_bwd, fused=True, torch_fwd=_torch_multiclass_hinge,
+          jax_fwd=_jax_multiclass_hinge,
+          note="Crammer-Singer; NumPy: sklearn's hinge_loss formula"),
+    _loss("brier_score_loss", "rowwise", _probs_classes, _np_brier, _np_brier_bwd,
+          torch_fwd=_torch_brier, jax_fwd=_jax_brier, note="multiclass probabilities"),
     _loss("multilabel_margin_loss", "rowwise", _scores_labels, _np_multilabel,
           _np_multilabel_bwd, torch_bwd=_aten(_torch_multilabel_bwd), rtol32=1e-3,
           note="3 target classes per row"),
@@ -683,6 +1000,32 @@ CASES = [
                jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.nn.softplus(-t * x)),
                torch_bwd=_aten(lambda aten, t: lambda: aten.soft_margin_loss_backward(
                    t.gy, t.x, t.t, _MEAN))),
+    # not in torch: torch's side is the composition a user writes (optax's formulas)
+    _pointwise("hinge_loss", _scores_signs, lambda a: np.mean(np.maximum(0, 1 - a.t * a.x)),
+               lambda a: -a.t * (1 - a.t * a.x >= 0), fused=True, torch_fwd=_torch_hinge,
+               jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.numpy.maximum(0, 1 - t * x))),
+    _pointwise("squared_hinge_loss", _scores_signs,
+               lambda a: np.mean(np.maximum(0, 1 - a.t * a.x) ** 2),
+               lambda a: -2 * a.t * np.maximum(0, 1 - a.t * a.x), fused=True,
+               torch_fwd=_torch_squared_hinge,
+               jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.numpy.maximum(0, 1 - t * x) ** 2)),
+    _pointwise("log_cosh_loss", _regression, _np_log_cosh, lambda a: np.tanh(a.x - a.t),
+               fused=True, torch_fwd=_torch_log_cosh, jax_fwd=_jax_log_cosh),
+    _pointwise("pinball_loss", _regression, _np_pinball,
+               lambda a: np.where(a.t > a.x, -_QUANTILE, 1 - _QUANTILE).astype(a.x.dtype),
+               params={"quantile": _QUANTILE}, fused=True, torch_fwd=_torch_pinball,
+               jax_fwd=lambda jax, x, t, quantile: jax.numpy.mean(jax.numpy.maximum(
+                   quantile * (t - x), (quantile - 1) * (t - x))),
+               note="quantile=0.9; NumPy: sklearn's mean_pinball_loss formula"),
+    # MONAI's definitions, 2 images x 4 classes x n/8 pixels; torch/JAX: the same lines
+    _loss("dice_loss", "elementwise", _segmentation("softmax"), _np_dice, _np_dice_bwd,
+          params={"activation": "softmax"}, fused=True, shape=lambda n: (2, 4, n // 8),
+          torch_fwd=_torch_dice, jax_fwd=_jax_dice,
+          note="softmax logits (B=2, C=4); MONAI's DiceLoss(softmax=True)"),
+    _loss("tversky_loss", "elementwise", _segmentation("none"), _np_tversky, _np_tversky_bwd,
+          params={"alpha": 0.3, "beta": 0.7}, fused=True, shape=lambda n: (2, 4, n // 8),
+          torch_fwd=_torch_tversky, jax_fwd=_jax_tversky,
+          note="probabilities (B=2, C=4); MONAI's TverskyLoss(alpha=0.3, beta=0.7)"),
     _loss("hinge_embedding_loss", "elementwise", _scores_signs,
           lambda a: np.mean(np.where(a.t == 1, a.x, np.maximum(0, 1 - a.x))), _np_hinge_bwd,
           jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.numpy.where(t == 1, x,
@@ -694,6 +1037,22 @@ CASES = [
     _loss("sigmoid_focal_loss", "elementwise", _logits_binary, _np_focal, _np_focal_bwd,
           torch_fwd=_torch_focal, jax_fwd=_jax_focal,
           note="reduction='none'; torch: torchvision's formula"),
+    # torchvision's box losses (reduction 'none'), transcribed in torch; NumPy: the same lines
+    _loss("generalized_box_iou_loss", "embedding", _box_pairs, _np_giou,
+          _np_box_bwd("generalized"),
+          args=("b1", "b2"), grads=("b1",), fused=True, shape=lambda s: (s[0], 4),
+          torch_fwd=_torch_boxes("generalized"), jax_fwd=_jax_boxes("generalized"),
+          note="torch: torchvision's formula"),
+    _loss("distance_box_iou_loss", "embedding", _box_pairs, _np_diou,
+          _np_box_bwd("distance"),
+          args=("b1", "b2"), grads=("b1",), fused=True, shape=lambda s: (s[0], 4),
+          torch_fwd=_torch_boxes("distance"), jax_fwd=_jax_boxes("distance"),
+          note="torch: torchvision's formula"),
+    _loss("complete_box_iou_loss", "embedding", _box_pairs, _np_ciou,
+          _np_box_bwd("complete"),
+          args=("b1", "b2"), grads=("b1",), fused=True, shape=lambda s: (s[0], 4),
+          torch_fwd=_torch_boxes("complete"), jax_fwd=_jax_boxes("complete"),
+          note="torch: torchvision's formula"),
     _loss("cosine_embedding_loss", "embedding", _embedding_pairs(_signs), _np_cosine,
           _np_cosine_bwd, args=("x1", "x2", "t"), grads=("x1", "x2"), jax_fwd=_jax_cosine),
     _loss("triplet_margin_loss", "embedding", _triplets, _np_triplet, _np_triplet_bwd,

@@ -187,6 +187,9 @@ LABELED = {
                   "target", "01"),
     "tversky_loss": (lambda r: {"input": r.uniform(0, 1, (N, C)), "target": _01(r, (N, C))},
                      "target", "01"),
+    **{name: (lambda r: {"input": r.standard_normal((N, C)),
+                         "target": r.integers(0, C, N)}, "target", "class")
+       for name in ("sparsemax_loss", "entmax15_loss", "entmax_bisect_loss")},
 }
 
 

@@ -49,6 +49,9 @@ FUNCTION_TO_CLASS.update({
     "dice_loss": "DiceLoss", "tversky_loss": "TverskyLoss",
     "generalized_box_iou_loss": "GeneralizedBoxIoULoss",
     "distance_box_iou_loss": "DistanceBoxIoULoss", "complete_box_iou_loss": "CompleteBoxIoULoss",
+    "sparsemax": "Sparsemax", "entmax15": "Entmax15", "entmax_bisect": "EntmaxBisect",
+    "sparsemax_loss": "SparsemaxLoss", "entmax15_loss": "Entmax15Loss",
+    "entmax_bisect_loss": "EntmaxBisectLoss", "gumbel_softmax": "GumbelSoftmax",
 })
 INFRASTRUCTURE = {"Module", "Parameter", "Linear", "Sequential", "ModuleList",
                   "AdaptiveLogSoftmaxWithLoss"}
@@ -79,7 +82,7 @@ def test_every_class_is_in_the_table_and_tested():
     classes = set(nn.__all__) - INFRASTRUCTURE
     assert classes == set(FUNCTION_TO_CLASS.values())
     tested = ({c[0] for c in ACTIVATION_CASES} | {c[0] for c in LOSS_CASES}
-              | {"PReLU", "RReLU"})
+              | {"PReLU", "RReLU", "GumbelSoftmax"})  # GumbelSoftmax: test_gumbel.py
     assert tested == classes
     for name in nn.__all__:
         assert getattr(nn, name).__doc__, f"{name} has no docstring"
@@ -228,6 +231,12 @@ ACTIVATION_CASES = [
     ("Softmax", {"dim": 1}, "softmax", (1,), "softmax"),
     ("LogSoftmax", {"dim": -1}, "log_softmax", (-1,), "softmax"),
     ("Softmin", {"dim": 0}, "softmin", (0,), "softmax"),
+    ("Sparsemax", {"dim": 1}, "sparsemax", (1,), "softmax"),
+    ("Sparsemax", {}, "sparsemax", (-1,), "softmax"),
+    ("Entmax15", {"dim": 0}, "entmax15", (0,), "softmax"),
+    ("EntmaxBisect", {"alpha": 1.7, "dim": 1, "n_iter": 40}, "entmax_bisect", (1.7, 1, 40),
+     "map"),
+    ("EntmaxBisect", {}, "entmax_bisect", (1.5, -1, 50), "map"),
 ]
 
 
@@ -236,6 +245,8 @@ def _expected_grad(fn, saved, gy, x, y, params):
         return getattr(F, f"{fn}_backward")(gy, output=y)
     if saved == "softmax":
         return getattr(F, f"{fn}_backward")(gy, dim=params[0], output=y)
+    if saved == "map":
+        return getattr(F, f"{fn}_backward")(gy, None, *params, output=y)
     return getattr(F, f"{fn}_backward")(gy, x, *params)
 
 
@@ -274,8 +285,27 @@ def test_softmax_implicit_dim_warns_and_backward_uses_it(rng):
         _eq(m.backward(gy), F.softmax_backward(gy, dim=1, output=y))
 
 
+@pytest.mark.parametrize("cls,fn", [("Softmax", "softmax"), ("LogSoftmax", "log_softmax"),
+                                    ("Softmin", "softmin")])
+def test_softmax_classes_take_temperature(cls, fn, dtype, rng):
+    x = rng.standard_normal((4, 6)).astype(dtype)
+    m = getattr(nn, cls)(1, temperature=0.4)
+    y = m(x)
+    _eq(y, getattr(F, fn)(x, 1, temperature=0.4))
+    assert not np.array_equal(y, getattr(F, fn)(x, 1))
+    gy = rng.standard_normal((4, 6)).astype(dtype)
+    _eq(m.backward(gy), getattr(F, f"{fn}_backward")(gy, x, 1, temperature=0.4))
+    _eq(m.backward(gy), getattr(F, f"{fn}_backward")(gy, dim=1, output=y, temperature=0.4))
+    assert repr(m) == f"{cls}(dim=1, temperature=0.4)"
+    with pytest.raises(ValueError, match="temperature"):
+        getattr(nn, cls)(1, temperature=0.0)(x)
+    with pytest.raises(TypeError):
+        getattr(nn, cls)(1, 0.5)  # keyword-only, beyond torch
+
+
 def test_backward_before_forward_raises():
-    for m in (nn.ReLU(), nn.Softmax(1), nn.MSELoss(), nn.PReLU(), nn.RReLU(),
+    for m in (nn.ReLU(), nn.Softmax(1), nn.MSELoss(), nn.PReLU(), nn.RReLU(), nn.Sparsemax(),
+              nn.EntmaxBisect(), nn.SparsemaxLoss(), nn.GumbelSoftmax(),
               nn.AdaptiveLogSoftmaxWithLoss(8, 20, [5])):
         with pytest.raises(RuntimeError, match="before forward"):
             m.backward()
@@ -610,6 +640,12 @@ LOSS_CASES = [
      _boxes),
     ("DistanceBoxIoULoss", "distance_box_iou_loss", lambda r, d: {}, _boxes),
     ("CompleteBoxIoULoss", "complete_box_iou_loss", lambda r, d: {"reduction": "sum"}, _boxes),
+    ("SparsemaxLoss", "sparsemax_loss", lambda r, d: {}, _classes),
+    ("SparsemaxLoss", "sparsemax_loss", lambda r, d: {"reduction": "none", "ignore_index": 2},
+     lambda r, d: _classes(r, d, kdim=True)),
+    ("Entmax15Loss", "entmax15_loss", lambda r, d: {"reduction": "sum"}, _classes),
+    ("EntmaxBisectLoss", "entmax_bisect_loss",
+     lambda r, d: {"alpha": 1.3, "n_iter": 30, "ignore_index": 2}, _classes),
 ]
 
 
@@ -685,7 +721,7 @@ def test_loss_signatures_follow_torch():
                                     "args", "kwargs", "min_value", "max_value")]
         ours = [(p.name, p.default, p.kind) for p in
                 inspect.signature(getattr(nn, name).__init__).parameters.values()
-                if p.name not in ("self", "args", "kwargs")]
+                if p.name not in ("self", "args", "kwargs", "temperature")]  # beyond torch
         assert ours == theirs, name
         fwd_t = [p for p in inspect.signature(getattr(torch.nn, name).forward).parameters]
         fwd_o = [p for p in inspect.signature(getattr(nn, name).forward).parameters]
@@ -730,12 +766,17 @@ REPRS = [
     ("Softmax", (), {}, "Softmax(dim=None)"),
     ("LogSoftmax", (-1,), {}, "LogSoftmax(dim=-1)"),
     ("Softmin", (0,), {}, "Softmin(dim=0)"),
+    ("Softmin", (0,), {"temperature": 1}, "Softmin(dim=0)"),
+    ("Sparsemax", (), {}, "Sparsemax(dim=-1)"),
+    ("Entmax15", (0,), {}, "Entmax15(dim=0)"),
+    ("EntmaxBisect", (2.0,), {}, "EntmaxBisect(alpha=2.0, dim=-1, n_iter=50)"),
+    ("GumbelSoftmax", (0.5, True), {}, "GumbelSoftmax(tau=0.5, hard=True, dim=-1)"),
 ] + [(name, (), {}, f"{name}()") for name in (
     "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
     "BCEWithLogitsLoss", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss", "MarginRankingLoss",
     "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "SoftMarginLoss",
     "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "SigmoidFocalLoss",
-    "ContrastiveLoss", "InfoNCELoss")] + [
+    "ContrastiveLoss", "InfoNCELoss", "SparsemaxLoss", "Entmax15Loss", "EntmaxBisectLoss")] + [
     ("CrossEntropyLoss", (), {"weight": np.ones(3), "label_smoothing": 0.1},
      "CrossEntropyLoss()"),
 ]
@@ -753,7 +794,7 @@ def test_repr_matches_torch():
         if not hasattr(torch.nn, name):
             continue
         tkwargs = {k: (torch.tensor(v) if isinstance(v, np.ndarray) else v)
-                   for k, v in kwargs.items()}
+                   for k, v in kwargs.items() if k != "temperature"}  # beyond torch
         assert repr(getattr(nn, name)(*args, **kwargs)) == \
             repr(getattr(torch.nn, name)(*args, **tkwargs)), name
     for config in [(16, 100, [10, 50]), (16, 40, [10, 20, 30], 1.0), (8, 30, [5], 4.0, True)]:

@@ -184,6 +184,38 @@ def test_sampler_final_phase_is_seeded():
     assert not all(np.array_equal(u, v) for u, v in zip(a, c))
 
 
+def test_sampler_final_phase_once_at_the_end_of_training():
+    """final_phase_at="end" (the lecture's recipe): balanced epochs, then one phase at the
+    real frequencies -- appended to the last epoch with n_epochs, else drawn after the loop."""
+    counts = np.array([300, 30, 6])
+    y = _labels(counts, np.random.default_rng(4))
+    s = BalancedBatchSampler(y, 6, seed=2, final_phase_batches=56, final_phase_at="end",
+                             n_epochs=3)
+    every = BalancedBatchSampler(y, 6, seed=2, final_phase_batches=56)
+    epochs = []
+    for epoch in range(3):
+        assert len(s) == 150 + (56 if epoch == 2 else 0)
+        epochs.append(list(s))
+        assert len(epochs[-1]) == 150 + (56 if epoch == 2 else 0)
+    # the balanced batches are those of the per-epoch sampler; its last phase is the same draw
+    for epoch, batches in enumerate(epochs):
+        for a, b in zip(batches, every.epoch_batches(epoch)):
+            np.testing.assert_array_equal(a, b)
+    assert all(np.array_equal(a, b) for a, b in zip(epochs[2][150:], s.final_phase(epoch=2)))
+    final = np.concatenate(epochs[2][150:])
+    # 336 draws = one full permutation of the 336 samples: exactly the real frequencies
+    np.testing.assert_array_equal(np.bincount(y[final], minlength=3), counts)
+    assert all((np.bincount(y[b], minlength=3) == 2).all() for e in epochs for b in e[:150])
+    assert len(s.epoch_batches(1)) == 150 and len(s.epoch_batches(2)) == 206
+    # without n_epochs: nothing is appended; final_phase() after the loop draws it once
+    t = BalancedBatchSampler(y, 6, seed=2, final_phase_batches=56, final_phase_at="end")
+    assert [len(list(t)) for _ in range(3)] == [150, 150, 150]
+    after = t.final_phase()
+    assert len(after) == 56 and t.epoch == 3
+    np.testing.assert_array_equal(np.bincount(y[np.concatenate(after)], minlength=3), counts)
+    assert "at the end (3 epochs)" in repr(s)
+
+
 # ---- labels ---------------------------------------------------------------------------------
 
 def test_sampler_hashable_labels():
@@ -219,6 +251,11 @@ def test_sampler_integer_labels_any_values():
     ([0, 1], True, {}, TypeError, "batch_size must be an integer"),
     ([0, 1], 2, {"final_phase_batches": -1}, ValueError, "final_phase_batches must be >= 0"),
     ([0, 1], 2, {"seed": -1}, ValueError, "seed must be >= 0"),
+    ([0, 1], 2, {"final_phase_at": "start"}, ValueError, "final_phase_at must be"),
+    ([0, 1], 2, {"n_epochs": 3}, ValueError, "needs final_phase_at='end'"),
+    ([0, 1], 2, {"n_epochs": 0, "final_phase_at": "end"}, ValueError, "n_epochs must be >= 1"),
+    ([0, 1], 2, {"n_epochs": 2.0, "final_phase_at": "end"}, TypeError,
+     "n_epochs must be an integer"),
     ([0, 1], 2, {"seed": 1.5}, TypeError, "seed must be an integer"),
     ([0, 1], 2, {"shuffle": "yes"}, TypeError, "shuffle must be a bool"),
     ([0.0, np.nan], 2, {}, ValueError, "NaN"),

@@ -11,6 +11,7 @@ from ._kernels import _cpu
 from .activations import *  # noqa: F401,F403
 from .class_losses import *  # noqa: F401,F403
 from .embedding_losses import *  # noqa: F401,F403
+from .encoding import *  # noqa: F401,F403
 from .pointwise_losses import *  # noqa: F401,F403
 from .softmax_family import *  # noqa: F401,F403
 
@@ -84,13 +85,17 @@ __all__ = ["relu", "relu_backward", "relu6", "relu6_backward", "leaky_relu",
            "rrelu", "rrelu_backward", "glu", "glu_backward", "expit", "log_expit", "swish",
            "swish_backward", "softmax", "softmax_backward", "log_softmax",
            "log_softmax_backward", "softmin", "softmin_backward", "logsumexp",
-           "logsumexp_backward", "multiclass_hinge_loss", "multiclass_hinge_loss_backward",
-           "multiclass_hinge_loss_with_grad", "brier_score_loss", "brier_score_loss_backward",
-           "dice_loss", "dice_loss_backward", "dice_loss_with_grad", "tversky_loss",
-           "tversky_loss_backward", "tversky_loss_with_grad", "cross_entropy",
-           "cross_entropy_backward", "cross_entropy_with_grad", "nll_loss",
-           "nll_loss_backward", "nll_loss_with_grad", "multi_margin_loss",
-           "multi_margin_loss_backward", "multilabel_margin_loss",
+           "logsumexp_backward", "sparsemax", "sparsemax_backward", "entmax15",
+           "entmax15_backward", "entmax_bisect", "entmax_bisect_backward", "sparsemax_loss",
+           "sparsemax_loss_backward", "entmax15_loss", "entmax15_loss_backward",
+           "entmax_bisect_loss", "entmax_bisect_loss_backward", "gumbel_softmax",
+           "gumbel_softmax_backward", "multiclass_hinge_loss",
+           "multiclass_hinge_loss_backward", "multiclass_hinge_loss_with_grad",
+           "brier_score_loss", "brier_score_loss_backward", "dice_loss", "dice_loss_backward",
+           "dice_loss_with_grad", "tversky_loss", "tversky_loss_backward",
+           "tversky_loss_with_grad", "cross_entropy", "cross_entropy_backward",
+           "cross_entropy_with_grad", "nll_loss", "nll_loss_backward", "nll_loss_with_grad",
+           "multi_margin_loss", "multi_margin_loss_backward", "multilabel_margin_loss",
            "multilabel_margin_loss_backward", "mse_loss", "mse_loss_backward", "l1_loss",
            "l1_loss_backward", "smooth_l1_loss", "smooth_l1_loss_backward", "huber_loss",
            "huber_loss_backward", "binary_cross_entropy", "binary_cross_entropy_backward",
@@ -113,7 +118,7 @@ __all__ = ["relu", "relu_backward", "relu6", "relu6_backward", "leaky_relu",
            "complete_box_iou_loss_with_grad", "cosine_embedding_loss",
            "cosine_embedding_loss_backward", "triplet_margin_loss",
            "triplet_margin_loss_backward", "contrastive_loss", "contrastive_loss_backward",
-           "info_nce", "info_nce_backward", "nt_xent", "nt_xent_backward", "ACTIVATIONS",
-           "get_num_threads", "set_num_threads", "get_accuracy", "set_accuracy", "accuracy",
-           "show_config", "__version__"]
+           "info_nce", "info_nce_backward", "nt_xent", "nt_xent_backward", "one_hot",
+           "ACTIVATIONS", "get_num_threads", "set_num_threads", "get_accuracy", "set_accuracy",
+           "accuracy", "show_config", "__version__"]
 # </generated: actloss.__all__>

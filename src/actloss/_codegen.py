@@ -17,7 +17,9 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPECIAL_ACTIVATIONS = ("prelu", "rrelu", "glu")  # hand-written in activations.py
-SPECIAL_SOFTMAX = ("logsumexp",)  # a reduction, hand-written in softmax_family.py
+# hand-written in softmax_family.py: a reduction, the sparse maps and their losses, a sampler
+SPECIAL_SOFTMAX = ("logsumexp", "sparsemax", "entmax15", "entmax_bisect", "sparsemax_loss",
+                   "entmax15_loss", "entmax_bisect_loss", "gumbel_softmax")
 REGION = re.compile(r"(?P<head>^[ \t]*# <generated: (?P<name>[\w.]+)>\n)(?P<body>.*?)"
                     r"(?P<tail>^[ \t]*# </generated: (?P=name)>\n)", re.S | re.M)
 
@@ -428,6 +430,7 @@ def render(ops, package_dir=HERE):
         texts[f"{family}.__all__"] = _literal("__all__", names)
         texts[f"{family}.functions"] = "\n\n".join(_loss_functions(row, ops) for row in rows)
         package += names
+    package += ["one_hot"]  # encoding.py: torch.nn.functional.one_hot, no gradient
     package += ["ACTIVATIONS", "get_num_threads", "set_num_threads", "get_accuracy",
                 "set_accuracy", "accuracy", "show_config", "__version__"]
     texts["actloss.__all__"] = _literal("__all__", package)

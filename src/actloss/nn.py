@@ -48,15 +48,17 @@ __all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "ReLU", 
            "LeakyReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish", "Softplus", "Softsign",
            "Sigmoid", "Tanh", "LogSigmoid", "Hardtanh", "Hardsigmoid", "Hardswish",
            "Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "GLU", "Softmax",
-           "LogSoftmax", "Softmin", "PReLU", "RReLU", "MSELoss", "L1Loss", "SmoothL1Loss",
-           "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "GaussianNLLLoss",
-           "PoissonNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
+           "LogSoftmax", "Softmin", "Sparsemax", "Entmax15", "EntmaxBisect", "GumbelSoftmax",
+           "PReLU", "RReLU", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
+           "BCEWithLogitsLoss", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss",
+           "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
            "MultiLabelSoftMarginLoss", "SigmoidFocalLoss", "MultiClassHingeLoss",
            "BrierScoreLoss", "DiceLoss", "TverskyLoss", "GeneralizedBoxIoULoss",
            "DistanceBoxIoULoss", "CompleteBoxIoULoss", "HingeLoss", "SquaredHingeLoss",
            "LogCoshLoss", "PinballLoss", "CrossEntropyLoss", "NLLLoss", "MultiMarginLoss",
            "MultiLabelMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
-           "ContrastiveLoss", "InfoNCELoss", "AdaptiveLogSoftmaxWithLoss"]
+           "ContrastiveLoss", "InfoNCELoss", "SparsemaxLoss", "Entmax15Loss",
+           "EntmaxBisectLoss", "AdaptiveLogSoftmaxWithLoss"]
 # </generated: nn.__all__>
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys",
@@ -675,21 +677,24 @@ class _SoftmaxFamily(Module):
     _fn = None
     _grad = None
 
-    def __init__(self, dim=None):
+    def __init__(self, dim=None, *, temperature=1.0):
         self.dim = dim
+        self.temperature = temperature
 
     def forward(self, input):
-        y = type(self)._fn(input, self.dim, _stacklevel=5)
+        y = type(self)._fn(input, self.dim, _stacklevel=5, temperature=self.temperature)
         dim = self.dim if self.dim is not None else _legacy_softmax_dim(np.ndim(y))
         self._ctx = (y, dim)
         return y
 
     def backward(self, grad_output=1.0):
         y, dim = self._saved()
-        return type(self)._grad(_grad_like(grad_output, y.shape, y.dtype), dim=dim, output=y)
+        return type(self)._grad(_grad_like(grad_output, y.shape, y.dtype), dim=dim, output=y,
+                                temperature=self.temperature)
 
     def extra_repr(self):
-        return f"dim={self.dim}"
+        t = self.temperature
+        return f"dim={self.dim}" + ("" if t == 1.0 else f", temperature={t}")
 
 
 def _softmax_class(name, function):
@@ -700,10 +705,14 @@ def _softmax_class(name, function):
     ----------
     dim : int, optional
         None picks torch's legacy implicit dim, with its deprecation warning.
+    temperature : float, default 1.0
+        Beyond torch (keyword-only): the input is divided by it (> 0) first, as
+        ``{function}(..., temperature=...)``; checked at forward.
 
     Notes
     -----
-    Keeps the output; backward is ``{function}_backward(grad_output, dim=dim, output=y)``.
+    Keeps the output; backward is ``{function}_backward(grad_output, dim=dim, output=y,
+    temperature=temperature)``.
     """
     return type(name, (_SoftmaxFamily,), {
         "__module__": __name__, "__qualname__": name, "__doc__": doc,
@@ -716,6 +725,128 @@ Softmax = _softmax_class("Softmax", "softmax")
 LogSoftmax = _softmax_class("LogSoftmax", "log_softmax")
 Softmin = _softmax_class("Softmin", "softmin")
 # </generated: nn.softmax>
+
+
+class _SparseMap(Module):
+    """A sparse probability map over `dim` (written by hand in softmax_family); keeps the
+    output, backward uses ``output=``."""
+
+    _fn = None
+    _grad = None
+
+    def __init__(self, dim=-1):
+        self.dim = dim
+
+    def _params(self):
+        return {"dim": self.dim}
+
+    def forward(self, input):
+        y = type(self)._fn(input, **self._params())
+        self._ctx = y
+        return y
+
+    def backward(self, grad_output=1.0):
+        y = self._saved()
+        return type(self)._grad(_grad_like(grad_output, y.shape, y.dtype), output=y,
+                                **self._params())
+
+    def extra_repr(self):
+        return ", ".join(f"{k}={v}" for k, v in self._params().items())
+
+
+class Sparsemax(_SparseMap):
+    """sparsemax over `dim` (the ``entmax`` package's ``Sparsemax``, without its `k`).
+
+    Parameters
+    ----------
+    dim : int, default -1
+
+    Notes
+    -----
+    Keeps the output; backward is ``sparsemax_backward(grad_output, dim=dim, output=y)``.
+    """
+
+    _fn, _grad = _sm.sparsemax, _sm.sparsemax_backward
+
+
+class Entmax15(_SparseMap):
+    """entmax15 over `dim` (the ``entmax`` package's ``Entmax15``, without its `k`).
+
+    Parameters
+    ----------
+    dim : int, default -1
+
+    Notes
+    -----
+    Keeps the output; backward is ``entmax15_backward(grad_output, dim=dim, output=y)``.
+    """
+
+    _fn, _grad = _sm.entmax15, _sm.entmax15_backward
+
+
+class EntmaxBisect(_SparseMap):
+    """entmax_bisect over `dim` (the ``entmax`` package's ``EntmaxBisect``; alpha is a fixed
+    float here, not learned).
+
+    Parameters
+    ----------
+    alpha : float, default 1.5
+    dim : int, default -1
+    n_iter : int, default 50
+
+    Notes
+    -----
+    Keeps the output; backward is ``entmax_bisect_backward(grad_output, alpha=alpha, dim=dim,
+    n_iter=n_iter, output=y)``.
+    """
+
+    _fn, _grad = _sm.entmax_bisect, _sm.entmax_bisect_backward
+
+    def __init__(self, alpha=1.5, dim=-1, n_iter=50):
+        self.alpha, self.dim, self.n_iter = alpha, dim, n_iter
+
+    def _params(self):
+        return {"alpha": self.alpha, "dim": self.dim, "n_iter": self.n_iter}
+
+
+class GumbelSoftmax(Module):
+    """gumbel_softmax as a module (torch.nn has none): draws from its own generator.
+
+    Parameters
+    ----------
+    tau : float, default 1.0
+    hard : bool, default False
+    dim : int, default -1
+    generator : numpy.random.Generator or int, optional
+        The source of every forward's noise (an int seeds a new Generator, so a module built
+        with the same seed gives the same sequence of samples).
+
+    Notes
+    -----
+    Keeps the soft sample; backward is ``gumbel_softmax_backward(grad_output, input, tau,
+    hard, dim=dim, y_soft=...)`` -- straight-through for ``hard=True``.
+    """
+
+    def __init__(self, tau=1.0, hard=False, dim=-1, *, generator=None):
+        self.tau = tau
+        self.hard = bool_option(hard, "hard")
+        self.dim = dim
+        self.generator = _rng(generator)
+
+    def forward(self, input):
+        y_soft, res_dtype = _sm._gumbel_soft(input, self.tau, self.dim, self.generator)
+        self._ctx = (input, y_soft)
+        y = _sm._hard(y_soft, self.dim) if self.hard else y_soft
+        return y.astype(res_dtype, copy=False)
+
+    def backward(self, grad_output=1.0):
+        x, y_soft = self._saved()
+        return _sm.gumbel_softmax_backward(_grad_like(grad_output, y_soft.shape, y_soft.dtype),
+                                           x, self.tau, self.hard, dim=self.dim,
+                                           y_soft=y_soft)
+
+    def extra_repr(self):
+        return f"tau={self.tau}, hard={self.hard}, dim={self.dim}"
 
 
 class PReLU(Module):
@@ -1000,6 +1131,69 @@ TripletMarginLoss = _loss_class("TripletMarginLoss")
 ContrastiveLoss = _loss_class("ContrastiveLoss")
 InfoNCELoss = _loss_class("InfoNCELoss")
 # </generated: nn.losses>
+
+
+class _FenchelYoungLoss(_Loss):
+    """A loss of softmax_family's sparse maps: forward(input, target), options ignore_index
+    and reduction (and the map's own)."""
+
+    def __init__(self, ignore_index=-100, reduction="mean"):
+        super().__init__(reduction)
+        self.ignore_index = operator.index(ignore_index)
+
+    def _options(self):
+        return {"ignore_index": self.ignore_index, "reduction": self.reduction}
+
+    def forward(self, input, target):
+        return self._run(input, target)
+
+
+class SparsemaxLoss(_FenchelYoungLoss):
+    """sparsemax_loss (the ``entmax`` package's ``SparsemaxLoss``, without its `k`; its
+    reduction "elementwise_mean" is "mean").
+
+    Parameters
+    ----------
+    ignore_index : int, default -100
+    reduction : {"none", "mean", "sum"}, default "mean"
+    """
+
+    _fn, _grad = _sm.sparsemax_loss, _sm.sparsemax_loss_backward
+
+
+class Entmax15Loss(_FenchelYoungLoss):
+    """entmax15_loss (the ``entmax`` package's ``Entmax15Loss``, without its `k`; its
+    reduction "elementwise_mean" is "mean").
+
+    Parameters
+    ----------
+    ignore_index : int, default -100
+    reduction : {"none", "mean", "sum"}, default "mean"
+    """
+
+    _fn, _grad = _sm.entmax15_loss, _sm.entmax15_loss_backward
+
+
+class EntmaxBisectLoss(_FenchelYoungLoss):
+    """entmax_bisect_loss (the ``entmax`` package's ``EntmaxBisectLoss``; its reduction
+    "elementwise_mean" is "mean").
+
+    Parameters
+    ----------
+    alpha : float, default 1.5
+    n_iter : int, default 50
+    ignore_index : int, default -100
+    reduction : {"none", "mean", "sum"}, default "mean"
+    """
+
+    _fn, _grad = _sm.entmax_bisect_loss, _sm.entmax_bisect_loss_backward
+
+    def __init__(self, alpha=1.5, n_iter=50, ignore_index=-100, reduction="mean"):
+        super().__init__(ignore_index, reduction)
+        self.alpha, self.n_iter = alpha, n_iter
+
+    def _options(self):
+        return {"alpha": self.alpha, "n_iter": self.n_iter, **super()._options()}
 
 
 # ---- adaptive softmax ---------------------------------------------------------------------------

@@ -109,8 +109,16 @@ class BalancedBatchSampler:
         entropy once, at construction (epochs then still differ from one another and
         ``set_epoch`` still replays an epoch of this sampler).
     final_phase_batches : int, default 0
-        Number of batches appended to every epoch, after the balanced ones, drawn at the real
-        class frequencies (see Notes). 0 disables the final phase.
+        Number of batches drawn at the real class frequencies (see Notes), after the balanced
+        ones of every epoch or once at the end of training (`final_phase_at`). 0 disables the
+        final phase.
+    final_phase_at : {"epoch", "end"}, default "epoch"
+        "epoch": the final phase ends every epoch. "end": it comes once, at the end of
+        training: appended to the last epoch's iteration when `n_epochs` is given, else
+        drawn by calling :meth:`final_phase` after the training loop.
+    n_epochs : int, optional
+        The number of epochs of the training (>= 1); only with ``final_phase_at="end"``,
+        where epoch ``n_epochs - 1`` ends with the final phase.
     shuffle : bool, default True
         Reshuffle every class buffer (and the order inside each batch) at every epoch. False
         keeps every buffer in index order and batches grouped by class: deterministic,
@@ -135,9 +143,11 @@ class BalancedBatchSampler:
     ------
     ValueError
         Empty labels, labels not 1-D or containing NaN, ``batch_size`` smaller than the number
-        of classes or not a multiple of it, a negative ``final_phase_batches`` or ``seed``.
+        of classes or not a multiple of it, a negative ``final_phase_batches`` or ``seed``, an
+        unknown ``final_phase_at``, ``n_epochs`` < 1 or given with ``final_phase_at="epoch"``.
     TypeError
-        A non-integer ``batch_size``, ``final_phase_batches`` or ``seed``, unhashable labels.
+        A non-integer ``batch_size``, ``final_phase_batches``, ``n_epochs`` or ``seed``,
+        unhashable labels.
 
     Notes
     -----
@@ -165,9 +175,12 @@ class BalancedBatchSampler:
     log prior_c`` up to a constant), a short final phase at the true frequencies, training
     the output bias alone or with a small learning rate, moves them back to the real priors:
     calibrated probabilities and higher accuracy, at some cost in minority recall
-    (``examples/imbalanced.py`` measures both). To use it only
-    once, at the end of training, iterate with ``final_phase_batches=0`` and then call
-    :meth:`final_phase`.
+    (``examples/imbalanced.py`` measures both). The phase comes after every epoch
+    (``final_phase_at="epoch"``) or once, at the end of training (``final_phase_at="end"``):
+    with ``n_epochs=E`` the iteration of epoch E - 1 ends with it, so a plain ``for epoch in
+    range(E): for batch in sampler:`` loop trains on it exactly once; without `n_epochs`,
+    call :meth:`final_phase` after the loop. Either way it is seeded by ``(seed, epoch)``
+    like every other draw.
 
     **Epochs and seeds.** Iterating the sampler yields epoch ``self.epoch`` and then advances
     ``self.epoch`` by one, so successive ``for`` loops see different orders;
@@ -188,7 +201,8 @@ class BalancedBatchSampler:
     True
     """
 
-    def __init__(self, labels, batch_size, *, seed=None, final_phase_batches=0, shuffle=True):
+    def __init__(self, labels, batch_size, *, seed=None, final_phase_batches=0, shuffle=True,
+                 final_phase_at="epoch", n_epochs=None):
         classes, codes = _encode(labels)
         n_classes = len(classes)
         batch_size = _count(batch_size, "batch_size", 1)
@@ -201,6 +215,15 @@ class BalancedBatchSampler:
                              f"e.g. {batch_size - batch_size % n_classes} or "
                              f"{batch_size - batch_size % n_classes + n_classes}")
         self.final_phase_batches = _count(final_phase_batches, "final_phase_batches", 0)
+        if final_phase_at not in ("epoch", "end"):
+            raise ValueError(f"final_phase_at must be 'epoch' or 'end', got {final_phase_at!r}")
+        if n_epochs is not None:
+            if final_phase_at != "end":
+                raise ValueError("n_epochs places the final phase at the end of training; it "
+                                 "needs final_phase_at='end'")
+            n_epochs = _count(n_epochs, "n_epochs", 1)
+        self.final_phase_at = final_phase_at
+        self.n_epochs = n_epochs
         shuffle = bool_option(shuffle, "shuffle")
         if seed is None:
             self._entropy = np.random.SeedSequence().entropy
@@ -224,14 +247,23 @@ class BalancedBatchSampler:
         return len(self.classes_)
 
     def __len__(self):
-        """Batches per epoch: ``n_balanced_batches + final_phase_batches``."""
-        return self.n_balanced_batches + self.final_phase_batches
+        """Batches of the next iteration (epoch ``self.epoch``): ``n_balanced_batches``, plus
+        ``final_phase_batches`` if that epoch ends with the final phase."""
+        return self.n_balanced_batches + self._final_batches(self.epoch)
+
+    def _final_batches(self, epoch):
+        """Final-phase batches at the end of `epoch`'s iteration."""
+        if self.final_phase_at == "epoch" or epoch + 1 == self.n_epochs:
+            return self.final_phase_batches
+        return 0
 
     def __repr__(self):
         return (f"BalancedBatchSampler(n_samples={len(self.labels_)}, n_classes="
                 f"{self.n_classes}, batch_size={self.batch_size}, samples_per_class="
                 f"{self.samples_per_class}, batches={self.n_balanced_batches}"
-                f"+{self.final_phase_batches}, seed={self.seed}, epoch={self.epoch})")
+                f"+{self.final_phase_batches}"
+                + ("" if self.final_phase_at == "epoch" else f" at the end ({self.n_epochs} epochs)")
+                + f", seed={self.seed}, epoch={self.epoch})")
 
     def set_epoch(self, epoch):
         """Make the next iteration yield epoch `epoch` (an int >= 0)."""
@@ -294,16 +326,17 @@ class BalancedBatchSampler:
         return list(self._final(n_batches, epoch))
 
     def epoch_batches(self, epoch):
-        """Every batch of `epoch`, balanced then final phase (a list), without side effects."""
+        """Every batch of `epoch`'s iteration, balanced then final phase where that epoch has
+        it (a list), without side effects."""
         epoch = _count(epoch, "epoch", 0)
-        return list(self._balanced(epoch)) + list(self._final(self.final_phase_batches, epoch))
+        return list(self._balanced(epoch)) + list(self._final(self._final_batches(epoch), epoch))
 
     def __iter__(self):
         """Yield the batches of epoch ``self.epoch`` one by one (lazily), then advance it."""
         epoch = self.epoch
         self.epoch += 1
         return itertools.chain(self._balanced(epoch),
-                               self._final(self.final_phase_batches, epoch))
+                               self._final(self._final_batches(epoch), epoch))
 
 
 def class_weights(labels, scheme="balanced", *, n_classes=None, beta=0.999, dtype=np.float64,

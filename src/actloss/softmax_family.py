@@ -1,21 +1,31 @@
-"""softmax, log_softmax and softmin over any dim, with their gradients.
+"""softmax, log_softmax and softmin over any dim, with their gradients; logsumexp; the sparse
+maps sparsemax, entmax15 and entmax_bisect with their Fenchel-Young losses; gumbel_softmax.
 
 Rows are computed by the row kernels of _kernels/al_softmax.h.tp: a stable max shift, sums in
 double, and log_softmax's log-sum-exp as m + log1p(sum of the others) so the largest entry
-keeps full accuracy. An optional `temperature` (beyond torch) divides the input first.
+keeps full accuracy. An optional `temperature` (beyond torch) divides the input first. The
+sparse maps are vectorised NumPy over rows, in float64 (written by hand below, as logsumexp
+and gumbel_softmax are).
 """
 import math
+import operator
 import warnings
 
 import numpy as np
 
 from . import _dispatch, _threads
-from ._validate import (F16, F32, F64, KERNEL_INDEX, as_array, bool_option, check_out, copy_into,
-                        dim_index, kernel_array, narrow, real_param, result_dtype)
+from .activations import _generator
+from ._validate import (F16, F32, F64, KERNEL_INDEX, as_array, bool_option, check_out,
+                        check_reduction, copy_into, dim_index, finish_loss, kernel_array,
+                        loss_grad_output, narrow, real_param, result_dtype)
 
 # <generated: softmax_family.__all__>
 __all__ = ["softmax", "softmax_backward", "log_softmax", "log_softmax_backward", "softmin",
-           "softmin_backward", "logsumexp", "logsumexp_backward"]
+           "softmin_backward", "logsumexp", "logsumexp_backward", "sparsemax",
+           "sparsemax_backward", "entmax15", "entmax15_backward", "entmax_bisect",
+           "entmax_bisect_backward", "sparsemax_loss", "sparsemax_loss_backward",
+           "entmax15_loss", "entmax15_loss_backward", "entmax_bisect_loss",
+           "entmax_bisect_loss_backward", "gumbel_softmax", "gumbel_softmax_backward"]
 # </generated: softmax_family.__all__>
 
 
@@ -504,3 +514,632 @@ def logsumexp_backward(grad_output, input, dim, keepdim=False, *, out=None):
         copy_into(out, g)
         return out
     return narrow(g, res_dtype)
+
+
+# ---- sparse probability maps: sparsemax, entmax15, entmax_bisect, written by hand ------------
+#
+# alpha-entmax (Peters, Niculae and Martins, "Sparse Sequence-to-Sequence Models", ACL 2019)
+# maps a row z to p_i = [(alpha - 1) z_i - tau]_+ ** (1 / (alpha - 1)), tau the one threshold
+# that makes the row sum to 1; alpha = 2 is sparsemax (Martins and Astudillo, ICML 2016),
+# alpha -> 1 softmax. Rows are computed in float64 on a copy with the mapped axis last, each
+# shifted by its maximum first (the maps are shift-invariant): a row with NaN or +inf, or of
+# all -inf, gives NaN (as softmax); -inf entries of other rows get 0.
+
+def _to_rows(x, dim):
+    """(float64 rows (R, n) of x with the axis `dim` last (a copy), a function putting an (R, n)
+    array back into x's shape)."""
+    shape = x.shape if x.ndim else (1,)
+    d = dim_index(dim, len(shape))
+    moved = shape[:d] + shape[d + 1:] + (shape[d],)
+    rows = np.moveaxis(x.reshape(shape), d, -1).astype(F64).reshape(math.prod(moved[:-1]),
+                                                                    shape[d])
+
+    def back(r):
+        return np.ascontiguousarray(np.moveaxis(r.reshape(moved), -1, d)).reshape(x.shape)
+    return rows, back
+
+
+def _shifted(rows):
+    """rows minus their maximum, and the mask of the rows whose result is NaN (NaN, +inf, or
+    all -inf: their maximum is not finite)."""
+    if rows.shape[1] == 0:
+        return rows, np.zeros(rows.shape[0], bool)
+    m = rows.max(axis=1, keepdims=True)  # NaN if the row holds one
+    bad = ~np.isfinite(m[:, 0])
+    with np.errstate(invalid="ignore"):
+        return rows - np.where(bad[:, None], 0.0, m), bad
+
+
+def _candidates(z, bad, width):
+    """The entries above -width of each shifted row (maximum 0), packed to the left of an
+    (R, K) array padded with -inf, K the largest count of a row: wherever every entry of a
+    row's support is above -width, the maps see the same row (the -inf padding never enters a
+    support). One pass over the rows instead of a sort or partition of all of them."""
+    keep = z > -width
+    keep[bad] = False
+    rows, cols = np.nonzero(keep)
+    counts = np.bincount(rows, minlength=len(z))
+    out = np.full((len(z), max(int(counts.max()), 1)), -np.inf)
+    starts = np.cumsum(counts) - counts
+    out[rows, np.arange(len(rows)) - starts[rows]] = z[rows, cols]
+    return out
+
+
+def _sorted_candidates(z, bad, width):
+    """_candidates sorted descending."""
+    c = _candidates(z, bad, width)
+    return np.sort(c, axis=1)[:, ::-1]
+
+
+def _sparsemax_rows(z, bad):
+    """sparsemax of shifted rows: the support is the k largest entries with
+    1 + k z_(k) > z_(1) + ... + z_(k) (z sorted descending), tau = (that sum - 1) / k. As
+    tau >= max - 1 (the maximum's share is at most 1), only entries above -1 are sorted."""
+    s = _sorted_candidates(z, bad, 1.0)
+    c = np.cumsum(s, axis=1)
+    k = np.arange(1, s.shape[1] + 1)
+    with np.errstate(invalid="ignore"):
+        size = (1.0 + k * s > c).sum(axis=1)  # the condition holds on a prefix; k = 1 always
+    tau = (c[np.arange(len(z)), np.maximum(size, 1) - 1] - 1.0) / np.maximum(size, 1)
+    return np.maximum(z - tau[:, None], 0.0)
+
+
+def _entmax15_rows(z, bad):
+    """1.5-entmax of shifted rows: p = [z / 2 - tau]_+ ** 2. With the k largest entries of
+    z / 2 in the support, sum (s_j - tau)^2 = 1 gives tau_k = mean_k - sqrt((1 - ss_k) / k),
+    ss_k the sum of squared deviations from their mean mean_k; the support is the largest k
+    with tau_k <= s_(k). The support lies within 1 of the maximum (0) of z / 2 (the
+    maximum's share is at most 1), so only entries of z above -2 are sorted, and the sums of
+    squares do not cancel badly."""
+    s = _sorted_candidates(z, bad, 2.0) / 2.0
+    k = np.arange(1, s.shape[1] + 1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        mean = np.cumsum(s, axis=1) / k
+        ss = np.cumsum(s * s, axis=1) - k * mean * mean
+        tau = mean - np.sqrt(np.maximum((1.0 - ss) / k, 0.0))
+        size = (tau <= s).sum(axis=1)  # NaN past a -inf entry compares False
+    t = tau[np.arange(len(z)), np.maximum(size, 1) - 1]
+    return np.square(np.maximum(z / 2.0 - t[:, None], 0.0))
+
+
+def _power(u, alpha):
+    """[u]_+ ** (1 / (alpha - 1)) (squares and the identity exactly)."""
+    u = np.maximum(u, 0.0)
+    if alpha == 1.5:
+        return u * u
+    if alpha == 2.0:
+        return u
+    return u ** (1.0 / (alpha - 1.0))
+
+
+def _bisect_rows(z, bad, alpha, n_iter):
+    """alpha-entmax of shifted rows by bisection on tau for u = (alpha - 1) z: the sum is >= 1
+    at tau = -1 (the maximum maps to 1) and <= 1 at tau = -(1/n) ** (alpha - 1) (every entry
+    to at most 1/n); each step halves the bracket (50 steps: below 2^-50, float64 precision),
+    and the result at the lower end is divided by its sum. As tau >= -1, only the entries
+    with u > -1 take part in the steps."""
+    n = z.shape[1]
+    u = z * (alpha - 1.0)
+    c = _candidates(u, bad, 1.0)
+    lo = np.full((len(z), 1), -1.0)
+    width = 1.0 - (1.0 / n) ** (alpha - 1.0)
+    for _ in range(n_iter):
+        width /= 2.0
+        mid = lo + width
+        lo = np.where(_power(c - mid, alpha).sum(axis=1, keepdims=True) >= 1.0, mid, lo)
+    p = _power(u - lo, alpha)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _alpha_param(alpha):
+    a = real_param(alpha, "alpha")
+    if not a > 1.0:
+        raise ValueError(f"alpha must be > 1 (alpha = 1 is softmax: use softmax), got {a}")
+    return a
+
+
+def _n_iter_param(n_iter):
+    try:
+        n = operator.index(n_iter)
+    except TypeError:
+        raise TypeError(f"n_iter must be an int, got {type(n_iter).__name__}") from None
+    if n < 1:
+        raise ValueError(f"n_iter must be >= 1, got {n}")
+    return n
+
+
+def _rows_map(rows, alpha, n_iter):
+    """The alpha-entmax of float64 rows (sparsemax for 2, the sort for 1.5 unless n_iter is
+    given, else bisection); NaN rows as softmax's."""
+    z, bad = _shifted(rows)
+    if rows.size == 0:
+        return z.copy()
+    with np.errstate(invalid="ignore"):  # the NaN rows, overwritten below
+        if n_iter is None:
+            p = _sparsemax_rows(z, bad) if alpha == 2.0 else _entmax15_rows(z, bad)
+        else:
+            p = _bisect_rows(z, bad, alpha, n_iter)
+    p[bad] = np.nan
+    return p
+
+
+def _map_forward(input, dim, alpha, n_iter=None):
+    x = as_array(input)
+    res_dtype = result_dtype(x.dtype)[0]
+    rows, back = _to_rows(x, dim)
+    return narrow(back(_rows_map(rows, alpha, n_iter)), res_dtype)
+
+
+def _map_backward(grad_output, input, dim, output, alpha, n_iter=None):
+    """grad = s * (g - sum(g s) / sum(s)) along dim, s = p ** (2 - alpha) on the support of p
+    (the indicator for sparsemax, sqrt(p) for 1.5-entmax), 0 elsewhere."""
+    if output is None:
+        if input is None:
+            raise ValueError("pass input or output=")
+        output = _map_forward(input, dim, alpha, n_iter)
+    y = as_array(output, "output")
+    gy = as_array(grad_output, "grad_output")
+    if gy.shape != y.shape:
+        raise ValueError(f"grad_output has shape {gy.shape}, expected {y.shape}")
+    res_dtype = result_dtype(y.dtype, "output")[0]
+    result_dtype(gy.dtype, "grad_output")
+    if input is not None:
+        res_dtype = result_dtype(as_array(input).dtype)[0]
+    p, back = _to_rows(y, dim)
+    g = _to_rows(gy, dim)[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if alpha == 2.0:
+            s = (p > 0).astype(F64)
+        else:
+            s = np.where(p > 0, np.abs(p) ** (2.0 - alpha), 0.0)
+        gs = g * s
+        q = gs.sum(axis=1, keepdims=True) / s.sum(axis=1, keepdims=True)  # NaN rows: 0 / 0
+        gx = gs - q * s
+    return narrow(back(gx), res_dtype)
+
+
+_MAP_NOTES = """
+    Notes
+    -----
+    Computed in float64 (the result has the input's dtype: float32 gives float32, float16
+    float16, integers float64) on each row shifted by its maximum, exactly at ties. A row with
+    NaN or +inf, or of all -inf, gives NaN (as softmax); -inf entries of other rows give 0.
+    Empty inputs give empty results; a 0-d input is one row of one entry (1.0)."""
+
+
+def sparsemax(input, dim=-1):
+    """Sparsemax (Martins and Astudillo, 2016): the Euclidean projection of each row onto the
+    probability simplex, along `dim`.
+
+    y_i = max(x_i - tau, 0), tau such that the row sums to 1 (sorting the row: the support is
+    the k largest entries with 1 + k x_(k) > x_(1) + ... + x_(k)). Many entries are exactly 0.
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 (float16, integers and bool promote as for softmax). Any strides.
+    dim : int, default -1
+        The axis to normalise over (negative counts from the end).
+
+    Returns
+    -------
+    ndarray of the input's shape and result dtype.
+
+    Raises
+    ------
+    ValueError
+        dim out of range.
+    TypeError
+        Complex/object input, a non-int dim.
+    """ + _MAP_NOTES + """
+    The gradient is ``sparsemax_backward(grad_output, input, dim)`` (or ``output=y``).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.sparsemax(np.array([1.0, 0.8, -1.0]))
+    array([0.6, 0.4, 0. ])
+    """
+    return _map_forward(input, dim, 2.0)
+
+
+def sparsemax_backward(grad_output, input=None, dim=-1, *, output=None):
+    """Gradient of ``sparsemax`` with respect to its input.
+
+    ``sparsemax_backward(grad_output, input, dim)`` recomputes the forward; with ``output=y``
+    (the forward result) it does not. On the support S of y the Jacobian-vector product is
+    ``g_i - mean_S(g)``; elsewhere 0. Raises ValueError for a grad_output of another shape.
+    """
+    return _map_backward(grad_output, input, dim, output, 2.0)
+
+
+def entmax15(input, dim=-1):
+    """1.5-entmax (Peters, Niculae and Martins, 2019) along `dim`: between softmax and
+    sparsemax, sparse but smooth.
+
+    y_i = max(x_i / 2 - tau, 0) ** 2, tau such that the row sums to 1, found exactly by sorting
+    the row (the support is the largest k whose threshold tau_k lies below its k-th entry).
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 (float16, integers and bool promote as for softmax). Any strides.
+    dim : int, default -1
+        The axis to normalise over (negative counts from the end).
+
+    Returns
+    -------
+    ndarray of the input's shape and result dtype.
+
+    Raises
+    ------
+    ValueError
+        dim out of range.
+    TypeError
+        Complex/object input, a non-int dim.
+    """ + _MAP_NOTES + """
+    The gradient is ``entmax15_backward(grad_output, input, dim)`` (or ``output=y``).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.entmax15(np.array([1.0, 1.0, -3.0]))
+    array([0.5, 0.5, 0. ])
+    """
+    return _map_forward(input, dim, 1.5)
+
+
+def entmax15_backward(grad_output, input=None, dim=-1, *, output=None):
+    """Gradient of ``entmax15`` with respect to its input.
+
+    ``entmax15_backward(grad_output, input, dim)`` recomputes the forward; with ``output=y``
+    it does not. With s = sqrt(y): ``grad = s * g - s * sum(s * g) / sum(s)`` along dim.
+    Raises ValueError for a grad_output of another shape.
+    """
+    return _map_backward(grad_output, input, dim, output, 1.5)
+
+
+def entmax_bisect(input, alpha=1.5, dim=-1, n_iter=50):
+    """alpha-entmax along `dim` by bisection (the ``entmax`` package's ``entmax_bisect``).
+
+    y_i = max((alpha - 1) x_i - tau, 0) ** (1 / (alpha - 1)), tau such that the row sums to 1.
+    alpha = 2 is sparsemax, alpha = 1.5 entmax15, alpha -> 1 tends to softmax.
+
+    Parameters
+    ----------
+    input : array_like
+        float32/float64 (float16, integers and bool promote as for softmax). Any strides.
+    alpha : float, default 1.5
+        Must be > 1 (one value for every row).
+    dim : int, default -1
+        The axis to normalise over (negative counts from the end).
+    n_iter : int, default 50
+        Bisection steps (>= 1); each halves the bracket of tau, which starts no wider than 1:
+        after 50 it is below 2^-50, float64's precision at the row maximum. The result is
+        then divided by its sum.
+
+    Returns
+    -------
+    ndarray of the input's shape and result dtype.
+
+    Raises
+    ------
+    ValueError
+        dim out of range, alpha <= 1, n_iter < 1.
+    TypeError
+        Complex/object input, a non-int dim or n_iter, a non-real alpha.
+    """ + _MAP_NOTES + """
+    The gradient is ``entmax_bisect_backward(grad_output, input, alpha, dim, n_iter)`` (or
+    ``output=y``).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.entmax_bisect(np.array([1.0, 0.8, -1.0]), alpha=2.0).round(6)
+    array([0.6, 0.4, 0. ])
+    """
+    return _map_forward(input, dim, _alpha_param(alpha), _n_iter_param(n_iter))
+
+
+def entmax_bisect_backward(grad_output, input=None, alpha=1.5, dim=-1, n_iter=50, *,
+                           output=None):
+    """Gradient of ``entmax_bisect`` with respect to its input (alpha held fixed).
+
+    ``entmax_bisect_backward(grad_output, input, alpha, dim, n_iter)`` recomputes the forward;
+    with ``output=y`` it does not. With s = y ** (2 - alpha) on the support (0 elsewhere):
+    ``grad = s * g - s * sum(s * g) / sum(s)`` along dim. Raises as ``entmax_bisect``, and
+    ValueError for a grad_output of another shape.
+    """
+    return _map_backward(grad_output, input, dim, output, _alpha_param(alpha),
+                         _n_iter_param(n_iter))
+
+
+# ---- their Fenchel-Young losses ----------------------------------------------------------------
+#
+# L(x, t) = <p - e_t, x> + (1 - sum_j p_j ** alpha) / (alpha (alpha - 1)), p the alpha-entmax of
+# x (Blondel, Martins and Niculae, "Learning with Fenchel-Young Losses", JMLR 2020), as the
+# entmax package's SparsemaxLoss / Entmax15Loss / EntmaxBisectLoss compute it; its gradient is
+# p - e_t. Never negative; 0 when p is the one-hot of the target.
+
+def _loss_rows(input, target, ignore_index, name):
+    """(float64 rows (R, C) with the class axis last, int64 targets (R,), the mask of the
+    counted rows, the loss shape, a function putting (R, C) back, the result dtype)."""
+    x = as_array(input)
+    if x.ndim == 0:
+        raise ValueError(f"{name}: input must have at least 1 dimension (C,), got a 0-d array")
+    res_dtype = result_dtype(x.dtype)[0]
+    loss_shape = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+    t = as_array(target, "target")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"target must hold integer class indices, got dtype {t.dtype}")
+    if t.shape != loss_shape:
+        raise ValueError(f"{name}: target has shape {t.shape}, expected {loss_shape} for input "
+                         f"of shape {x.shape}")
+    try:
+        ii = operator.index(ignore_index)
+    except TypeError:
+        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}") from None
+    rows, back = _to_rows(x, 1 if x.ndim > 1 else 0)
+    t = t.reshape(-1) if x.ndim > 1 else t.reshape(1)
+    n = x.shape[1] if x.ndim > 1 else x.shape[0]
+    if x.ndim > 2:  # the rows run over (N, d1, ..., dk) in order, as the targets
+        t = t.reshape(x.shape[0], -1).reshape(-1)
+    counted = t != ii
+    bad = counted & ((t < 0) | (t >= n))
+    if bad.any():
+        raise ValueError(f"target {t[bad][0]} is out of bounds: class indices must be in "
+                         f"[0, {n}) or equal ignore_index={ii}")
+    return rows, np.where(counted, t, 0).astype(np.int64), counted, loss_shape, back, res_dtype
+
+
+def _fy_loss(input, target, alpha, n_iter, ignore_index, reduction, name):
+    reduction = check_reduction(reduction)
+    rows, t, counted, loss_shape, _, res_dtype = _loss_rows(input, target, ignore_index, name)
+    p = _rows_map(rows, alpha, n_iter)
+    z, _ = _shifted(rows)
+    z_t = np.zeros(len(rows))
+    z_t[counted] = z[counted, t[counted]]  # (no class to index when C = 0: all ignored)
+    with np.errstate(invalid="ignore", over="ignore"):
+        tsallis = (1.0 - (p * p if alpha == 2.0 else p ** alpha).sum(axis=1)) / (
+            alpha * (alpha - 1.0))
+        # <p, z> over the support only (p = 0 at z = -inf), minus z_t
+        loss = np.where(p > 0, p * z, 0.0).sum(axis=1) - z_t + tsallis
+        loss = np.where(np.isnan(p).any(axis=1), np.nan, loss)
+    loss = np.where(counted, loss, 0.0)
+    if reduction == "none":
+        return narrow(loss.reshape(loss_shape), res_dtype)
+    total = loss.sum()
+    return finish_loss(reduction, total, int(counted.sum()), res_dtype)
+
+
+def _fy_loss_backward(grad_output, input, target, alpha, n_iter, ignore_index, reduction,
+                      name):
+    reduction = check_reduction(reduction)
+    rows, t, counted, loss_shape, back, res_dtype = _loss_rows(input, target, ignore_index,
+                                                               name)
+    gy = loss_grad_output(grad_output, reduction, loss_shape)
+    if reduction == "none":
+        coef = np.asarray(gy, F64).reshape(-1)
+    else:
+        coef = np.full(len(rows), gy / int(counted.sum()) if reduction == "mean" else gy)
+    with np.errstate(invalid="ignore"):
+        coef = np.where(counted, coef, 0.0)
+        g = _rows_map(rows, alpha, n_iter)
+        g[counted, t[counted]] -= 1.0
+        g *= coef[:, None]
+    return narrow(back(g), res_dtype)
+
+
+_LOSS_DOC = """{title} (the ``entmax`` package's ``{cls}``).
+
+    loss = <p - e_t, x> + (1 - sum_j p_j ** alpha) / (alpha (alpha - 1)) per row, p =
+    ``{map}`` of the row (alpha = {alpha}); the gradient is p - e_t.
+
+    Parameters
+    ----------
+    input : array_like
+        Scores: (N, C), (C,) or (N, C, d1, ..., dk), class axis 1 (0 for 1-D), as
+        cross_entropy's. float32/float64 (float16 and integers promote as for softmax).
+    target : array_like of int
+        Class indices in [0, C): shape (N,), () or (N, d1, ..., dk).{extra}
+    ignore_index : int, default -100
+        Rows with this target count neither in the loss (0 for "none") nor in the mean.
+    reduction : {{"none", "mean", "sum"}}, default "mean"
+        "mean" divides by the number of counted rows (all ignored: NaN); the package's
+        "elementwise_mean" is "mean".
+
+    Returns
+    -------
+    ndarray of the target's shape for "none", else a NumPy scalar of the result dtype.
+
+    Raises
+    ------
+    ValueError
+        A target of the wrong shape or outside [0, C) (other than ignore_index), an unknown
+        reduction{raises}.
+    TypeError
+        A non-integer target or ignore_index, complex/object input.
+
+    Notes
+    -----
+    Computed in float64 on max-shifted rows. Never negative, 0 where p is the one-hot of the
+    target (the margin is reached). A row with NaN, +inf or all -inf gives NaN; a target
+    entry of -inf gives +inf. The gradient is ``{name}_backward(grad_output, input, target,
+    ...)`` with the same arguments; grad_output is a scalar for "mean"/"sum" and the loss's
+    shape for "none".
+    """
+_BISECT_EXTRA = """
+    alpha : float, default 1.5
+        Must be > 1.
+    n_iter : int, default 50
+        Bisection steps of ``entmax_bisect``."""
+
+
+def sparsemax_loss(input, target, *, ignore_index=-100, reduction="mean"):
+    return _fy_loss(input, target, 2.0, None, ignore_index, reduction, "sparsemax_loss")
+
+
+def sparsemax_loss_backward(grad_output, input, target, *, ignore_index=-100, reduction="mean"):
+    """Gradient of ``sparsemax_loss`` with respect to `input`: grad_output times
+    (sparsemax(input) - one_hot(target)) per counted row (divided by their number for
+    "mean"), 0 on ignored rows."""
+    return _fy_loss_backward(grad_output, input, target, 2.0, None, ignore_index, reduction,
+                             "sparsemax_loss")
+
+
+def entmax15_loss(input, target, *, ignore_index=-100, reduction="mean"):
+    return _fy_loss(input, target, 1.5, None, ignore_index, reduction, "entmax15_loss")
+
+
+def entmax15_loss_backward(grad_output, input, target, *, ignore_index=-100, reduction="mean"):
+    """Gradient of ``entmax15_loss`` with respect to `input`: grad_output times
+    (entmax15(input) - one_hot(target)) per counted row (divided by their number for
+    "mean"), 0 on ignored rows."""
+    return _fy_loss_backward(grad_output, input, target, 1.5, None, ignore_index, reduction,
+                             "entmax15_loss")
+
+
+def entmax_bisect_loss(input, target, alpha=1.5, n_iter=50, *, ignore_index=-100,
+                       reduction="mean"):
+    return _fy_loss(input, target, _alpha_param(alpha), _n_iter_param(n_iter), ignore_index,
+                    reduction, "entmax_bisect_loss")
+
+
+def entmax_bisect_loss_backward(grad_output, input, target, alpha=1.5, n_iter=50, *,
+                                ignore_index=-100, reduction="mean"):
+    """Gradient of ``entmax_bisect_loss`` with respect to `input` (alpha held fixed):
+    grad_output times (entmax_bisect(input, alpha) - one_hot(target)) per counted row
+    (divided by their number for "mean"), 0 on ignored rows."""
+    return _fy_loss_backward(grad_output, input, target, _alpha_param(alpha),
+                             _n_iter_param(n_iter), ignore_index, reduction,
+                             "entmax_bisect_loss")
+
+
+sparsemax_loss.__doc__ = _LOSS_DOC.format(
+    title="Sparsemax loss", cls="SparsemaxLoss", map="sparsemax", alpha=2, extra="",
+    raises="", name="sparsemax_loss")
+entmax15_loss.__doc__ = _LOSS_DOC.format(
+    title="1.5-entmax loss", cls="Entmax15Loss", map="entmax15", alpha=1.5, extra="",
+    raises="", name="entmax15_loss")
+entmax_bisect_loss.__doc__ = _LOSS_DOC.format(
+    title="alpha-entmax loss", cls="EntmaxBisectLoss", map="entmax_bisect", alpha="alpha",
+    extra=_BISECT_EXTRA, raises=", alpha <= 1, n_iter < 1", name="entmax_bisect_loss")
+
+
+# ---- gumbel_softmax ------------------------------------------------------------------------------
+
+def _gumbel_soft(logits, tau, dim, generator):
+    """(the soft sample softmax((logits + g) / tau) in float64, the result dtype), g standard
+    Gumbel noise -log(E), E ~ Exp(1) drawn in float64 from `generator` (E is kept above the
+    smallest normal number, so g stays finite)."""
+    x = as_array(logits, "logits")
+    res_dtype = result_dtype(x.dtype, "logits")[0]
+    t = real_param(tau, "tau")
+    if not t > 0:
+        raise ValueError(f"tau must be > 0, got {t}")
+    if isinstance(dim, (bool, np.bool_)) or dim is None:
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    dim_index(dim, max(x.ndim, 1))
+    e = _generator(generator).standard_exponential(x.shape)
+    g = -np.log(np.maximum(e, np.finfo(F64).tiny))
+    with np.errstate(invalid="ignore"):
+        z = x.astype(F64) + g
+    return softmax(z, dim, temperature=t), res_dtype
+
+
+def _hard(y_soft, dim):
+    """The one-hot of the argmax of y_soft along dim (the first at ties, as torch.argmax)."""
+    shape = y_soft.shape if y_soft.ndim else (1,)
+    y = y_soft.reshape(shape)
+    d = dim_index(dim, len(shape))
+    hard = np.zeros(shape, F64)
+    if y.size:
+        np.put_along_axis(hard, np.expand_dims(np.argmax(y, axis=d), d), 1.0, axis=d)
+    return hard.reshape(y_soft.shape)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1, *, generator=None):
+    """A sample of the Gumbel-softmax (Concrete) distribution (torch.nn.functional.gumbel_softmax).
+
+    y = softmax((logits + g) / tau) along dim, g i.i.d. standard Gumbel noise; with
+    ``hard=True`` the one-hot of its argmax (whose gradient is the soft sample's: the
+    straight-through estimator).
+
+    Parameters
+    ----------
+    logits : array_like
+        Unnormalised log-probabilities; float32/float64 (float16 and integers as softmax).
+    tau : float, default 1.0
+        Temperature (> 0): small values give nearly one-hot samples.
+    hard : bool, default False
+        Return the one-hot of the sample's argmax (exactly 0 and 1).
+    eps : float, default 1e-10
+        Ignored; torch deprecated it and warns when it is not 1e-10, as here.
+    dim : int, default -1
+        The axis the categories run along.
+    generator : numpy.random.Generator or int, optional
+        Source of the noise (beyond torch, which uses its global generator): a Generator is
+        advanced; an int seeds a new one, so the same seed gives the same sample; None draws
+        fresh entropy.
+
+    Returns
+    -------
+    ndarray of the logits' shape and result dtype.
+
+    Raises
+    ------
+    ValueError
+        tau <= 0, dim out of range.
+    TypeError
+        A non-bool hard, a wrong generator, complex/object logits.
+
+    Notes
+    -----
+    The argmax of a sample is distributed as softmax(logits) (the Gumbel-max trick), for any
+    tau. The noise is drawn in float64 (the same seed gives the same sample in every dtype)
+    and the softmax computed in float64. The gradient is ``gumbel_softmax_backward(
+    grad_output, logits, tau, hard, eps, dim, y_soft=...)`` with the soft sample, or with the
+    same int seed (or an equal Generator) as `generator` to redraw it.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.gumbel_softmax(np.log([0.2, 0.8]), hard=True, generator=0).sum()
+    np.float64(1.0)
+    """
+    hard = bool_option(hard, "hard")
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", UserWarning,
+                      stacklevel=2)
+    y_soft, res_dtype = _gumbel_soft(logits, tau, dim, generator)
+    return narrow(_hard(y_soft, dim) if hard else y_soft, res_dtype)
+
+
+def gumbel_softmax_backward(grad_output, logits, tau=1.0, hard=False, eps=1e-10, dim=-1, *,
+                            generator=None, y_soft=None):
+    """Gradient of ``gumbel_softmax`` with respect to `logits`, the noise held fixed.
+
+    ``y_soft(g - sum(g y_soft)) / tau`` along dim, y_soft the soft sample -- also for
+    ``hard=True`` (straight-through: the one-hot's gradient is the soft sample's, as torch's
+    ``y_hard - y_soft.detach() + y_soft``). Pass the soft sample as `y_soft` (the forward's
+    result when hard=False; ``GumbelSoftmax`` keeps it), or the forward's int seed as
+    `generator` to redraw the same noise. Raises as ``gumbel_softmax``, and ValueError for a
+    grad_output or y_soft of another shape.
+    """
+    bool_option(hard, "hard")
+    x = as_array(logits, "logits")
+    res_dtype = result_dtype(x.dtype, "logits")[0]
+    if y_soft is None:
+        y_soft = _gumbel_soft(x, tau, dim, generator)[0]
+    else:
+        y_soft = as_array(y_soft, "y_soft")
+        if y_soft.shape != x.shape:
+            raise ValueError(f"y_soft has shape {y_soft.shape}, expected {x.shape}")
+    t = real_param(tau, "tau")
+    if not t > 0:
+        raise ValueError(f"tau must be > 0, got {t}")
+    gy = as_array(grad_output, "grad_output")
+    if gy.shape != x.shape:
+        raise ValueError(f"grad_output has shape {gy.shape}, expected {x.shape}")
+    return narrow(softmax_backward(gy.astype(F64), dim=dim, output=y_soft.astype(F64),
+                                   temperature=t), res_dtype)

@@ -9,12 +9,18 @@ would write; gelu's needs SciPy's erfc, and without SciPy there is none). torch'
 built once; ``torch-out`` is the call with ``out=`` that _TORCH_OUT names. JAX's forward is
 ``jax.nn.<name>`` or the _JAX_FORWARD formula where jax.nn lacks the function or spells it
 differently. ``x`` ~ 3 N(0, 1), so every branch is taken.
+
+Also the sparse probability maps and their losses (sparsemax, entmax15, entmax_bisect at
+alpha = 1.3, over rows; torch's side the ``entmax`` package's functions with autograd, and
+no case where it is not installed is timed against torch), and gumbel_softmax (torch's side
+its softmax of the same noise: torch's own F.gumbel_softmax draws from another generator).
 """
 import functools
 
 import numpy as np
 
 from .. import _ops
+from .bench_losses import _np_softmax
 from .benchcases import Case, scipy_special, torch_module
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -117,6 +123,137 @@ def _act(name, np_fwd, np_bwd, params=None, api=None, torch_bwd=None, **kw):
 
 def _torch_fn(name):
     return lambda t: getattr(torch_module(), name)(t.x)
+
+
+# ---- the sparse maps, their losses and gumbel_softmax (rows of 3 N(0, 1) scores) -----------
+
+_BISECT_ALPHA = 1.3   # a general alpha: the power path, not 1.5's square or 2's identity
+_GUMBEL_SEED = 1
+
+
+def _entmax():
+    """The entmax package (on torch): the peer of the sparse maps."""
+    import entmax
+    return entmax
+
+
+def _scores_classes(shape, dtype, rng):
+    return dict(_x(shape, dtype, rng), t=rng.integers(0, shape[1], shape[0]))
+
+
+def _gumbel_inputs(shape, dtype, rng):
+    """x, the seed, the noise that seed draws (for NumPy's and torch's formula) and the soft
+    sample (what the backward reads)."""
+    a = _x(shape, dtype, rng)
+    g = _gumbel_noise(shape, dtype)
+    return dict(a, generator=_GUMBEL_SEED, g=g, y_soft=_np_softmax(a["x"] + g))
+
+
+def _gumbel_noise(shape, dtype):
+    """The noise gumbel_softmax draws with generator=_GUMBEL_SEED."""
+    return -np.log(np.random.default_rng(_GUMBEL_SEED).standard_exponential(shape)).astype(dtype)
+
+
+def _np_sorted_threshold(x, alpha, xp):
+    """tau of each row for alpha = 2 (sparsemax) or 1.5, from the row sorted descending (xp:
+    numpy or jax.numpy)."""
+    z = x / 2 if alpha == 1.5 else x
+    s = -xp.sort(-z, axis=-1)
+    k = xp.arange(1, x.shape[-1] + 1, dtype=x.dtype)
+    if alpha == 2:
+        c = xp.cumsum(s, axis=-1)
+        size = (1 + k * s > c).sum(axis=-1, keepdims=True)
+        return (xp.take_along_axis(c, size - 1, -1) - 1) / size.astype(x.dtype), z
+    mean = xp.cumsum(s, axis=-1) / k
+    var = xp.cumsum(s * s, axis=-1) / k - mean * mean
+    # floored at 1e-30, not 0: the same value to 1e-15, and a finite derivative for jax.vjp
+    tau = mean - xp.sqrt(xp.maximum((1 - k * var) / k, 1e-30))
+    size = (tau <= s).sum(axis=-1, keepdims=True)
+    return xp.take_along_axis(tau, size - 1, -1), z
+
+
+def _np_sparse_map(x, alpha, xp=np, stop_gradient=lambda v: v):
+    """The alpha-entmax of the rows of x: by the sorted threshold for 2 and 1.5, else by
+    bisection and one Newton step on tau (whose derivative, tau held by stop_gradient, is the
+    implicit one: what jax.vjp differentiates)."""
+    if alpha in (2, 1.5):
+        tau, z = _np_sorted_threshold(x, alpha, xp)
+        return (xp.maximum(z - tau, 0) ** (1 / (alpha - 1))).astype(x.dtype)
+    u = (alpha - 1) * (x - stop_gradient(x.max(axis=-1, keepdims=True)))
+    lo, width = xp.full(x.shape[:-1] + (1,), -1.0, x.dtype), 1.0
+    for _ in range(50):
+        width /= 2
+        p = xp.maximum(u - (lo + width), 0) ** (1 / (alpha - 1))
+        lo = xp.where(p.sum(axis=-1, keepdims=True) >= 1, lo + width, lo)
+    lo = stop_gradient(lo)
+    d = xp.maximum(u - lo, 0)
+    slope = (d ** ((2 - alpha) / (alpha - 1))).sum(axis=-1, keepdims=True) / (alpha - 1)
+    tau = lo + ((d ** (1 / (alpha - 1))).sum(axis=-1, keepdims=True) - 1) / slope
+    p = xp.maximum(u - tau, 0) ** (1 / (alpha - 1))
+    return (p / p.sum(axis=-1, keepdims=True)).astype(x.dtype)
+
+
+def _np_sparse_map_bwd(a, alpha):
+    s = np.where(a.y > 0, np.abs(a.y) ** (2 - alpha), 0).astype(a.y.dtype)
+    return s * (a.gy - (a.gy * s).sum(axis=-1, keepdims=True) / s.sum(axis=-1, keepdims=True))
+
+
+def _np_fy_loss(x, t, alpha, xp=np, stop_gradient=lambda v: v):
+    # differentiated with p held (stop_gradient): the gradient is p - e_t, as for any
+    # Fenchel-Young loss (p is where the inner maximum is attained)
+    p = stop_gradient(_np_sparse_map(x, alpha, xp))
+    loss = ((p * x).sum(axis=-1) - xp.take_along_axis(x, t[:, None], -1)[:, 0]
+            + (1 - (p ** alpha).sum(axis=-1)) / (alpha * (alpha - 1)))
+    return loss.mean()
+
+
+def _np_fy_loss_bwd(a, alpha):
+    g = _np_sparse_map(a.x, alpha)
+    g[np.arange(len(a.t)), a.t] -= 1
+    return g * (a.gy / len(a.t))
+
+
+def _sparse_case(name, alpha, peer, params=None):
+    return Case(name=name, api=name, family="softmax", kind="rowwise", make=_x,
+                np_fwd=lambda a: _np_sparse_map(a.x, alpha),
+                np_bwd=lambda a: _np_sparse_map_bwd(a, alpha),
+                params=params or {"dim": -1}, saves="y", torch_fwd=peer,
+                jax_fwd=lambda jax, x, **kw: _np_sparse_map(x, alpha, jax.numpy,
+                                                            jax.lax.stop_gradient),
+                note="torch: the entmax package")
+
+
+def _fy_case(name, alpha, peer, params=None):
+    return Case(name=name, api=name, family="loss", kind="rowwise", make=_scores_classes,
+                np_fwd=lambda a: _np_fy_loss(a.x, a.t, alpha),
+                np_bwd=lambda a: _np_fy_loss_bwd(a, alpha), args=("x", "t"),
+                params=params or {}, torch_fwd=peer,
+                jax_fwd=lambda jax, x, t, **kw: _np_fy_loss(x, t, alpha, jax.numpy,
+                                                            jax.lax.stop_gradient),
+                note="torch: the entmax package's loss module")
+
+
+SPARSE_CASES = [
+    _sparse_case("sparsemax", 2, lambda t: _entmax().sparsemax(t.x, dim=-1)),
+    _sparse_case("entmax15", 1.5, lambda t: _entmax().entmax15(t.x, dim=-1)),
+    _sparse_case("entmax_bisect", _BISECT_ALPHA,
+                 lambda t: _entmax().entmax_bisect(t.x, alpha=_BISECT_ALPHA, dim=-1, n_iter=50),
+                 {"alpha": _BISECT_ALPHA, "dim": -1, "n_iter": 50}),
+    _fy_case("sparsemax_loss", 2, lambda t: _entmax().SparsemaxLoss()(t.x, t.t)),
+    _fy_case("entmax15_loss", 1.5, lambda t: _entmax().Entmax15Loss()(t.x, t.t)),
+    _fy_case("entmax_bisect_loss", _BISECT_ALPHA,
+             lambda t: _entmax().EntmaxBisectLoss(alpha=_BISECT_ALPHA, n_iter=50)(t.x, t.t),
+             {"alpha": _BISECT_ALPHA, "n_iter": 50}),
+    Case(name="gumbel_softmax", api="gumbel_softmax", family="softmax", kind="rowwise",
+         make=_gumbel_inputs, np_fwd=lambda a: _np_softmax(a.x + a.g),
+         np_bwd=lambda a: a.y_soft * (a.gy - (a.gy * a.y_soft).sum(axis=-1, keepdims=True)),
+         params={"tau": 1.0, "hard": False, "dim": -1}, fwd_kw=("generator",),
+         bwd_kw=("y_soft",),
+         torch_fwd=lambda t: torch_module().softmax(t.x + t.g, -1),
+         jax_fwd=lambda jax, x, tau, hard, dim: jax.nn.softmax(
+             (x + _gumbel_noise(x.shape, x.dtype)) / tau, axis=dim),
+         note="noise drawn in the call (actloss); numpy, torch, jax: softmax of the same noise"),
+]
 
 
 # ---- the elementwise rows of the op table ------------------------------------------------------
@@ -237,4 +374,4 @@ CASES = ROW_CASES + [
          note="(n/1000, 1000), halved along the last axis"),
     Case(name="copy", api=None, family="activation", kind="elementwise", make=_x_out,
          np_fwd=_np_copy, note="np.copyto(out, x): the bandwidth reference"),
-]
+] + SPARSE_CASES

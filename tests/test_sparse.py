@@ -1,0 +1,353 @@
+"""sparsemax, entmax15, entmax_bisect and their Fenchel-Young losses (issue 15, item 5).
+
+Checked against an independent float64 reference written here: the threshold tau of each
+row found by scipy's brentq on sum_i [(alpha - 1) z_i - tau]_+ ** (1 / (alpha - 1)) = 1 (for
+sparsemax also Michelot's iterative projection), the losses from their definition, the
+gradients by central differences of the reference; and against the ``entmax`` package (with
+torch's autograd) where it is installed (those tests skip cleanly without it).
+"""
+import numpy as np
+import pytest
+
+import actloss as F
+
+optimize = pytest.importorskip("scipy.optimize")
+
+TOL = {np.dtype(np.float32): 2e-6, np.dtype(np.float64): 1e-12}
+
+
+# ---- the float64 reference --------------------------------------------------------------------
+
+def ref_sparsemax_row(z):
+    """Michelot (1986): drop entries below the threshold of the rest until none is."""
+    z = np.asarray(z, np.float64)
+    keep = np.isfinite(z)
+    while True:
+        tau = (z[keep].sum() - 1.0) / keep.sum()
+        new = keep & (z > tau)
+        if (new == keep).all():
+            return np.where(keep, np.maximum(z - tau, 0.0), 0.0)
+        keep = new
+
+
+def ref_entmax_row(z, alpha):
+    """The alpha-entmax of one row: tau by brentq, to float64 precision."""
+    z = np.asarray(z, np.float64)
+    if alpha == 2.0:
+        return ref_sparsemax_row(z)
+    u = (alpha - 1.0) * z[np.isfinite(z)]
+
+    def excess(tau):
+        return (np.maximum(u - tau, 0.0) ** (1.0 / (alpha - 1.0))).sum() - 1.0
+
+    tau = optimize.brentq(excess, u.max() - 1.0, u.max(), xtol=1e-300, rtol=1e-15, maxiter=500)
+    p = np.zeros_like(z)
+    p[np.isfinite(z)] = np.maximum(u - tau, 0.0) ** (1.0 / (alpha - 1.0))
+    return p / p.sum()
+
+
+def ref_entmax(x, alpha, dim=-1):
+    x = np.asarray(x, np.float64)
+    if x.ndim == 0:
+        return np.ones(())
+    return np.apply_along_axis(ref_entmax_row, dim, x, alpha)
+
+
+def ref_loss_rows(x, t, alpha):
+    """Fenchel-Young loss of (N, C) rows: <p - e_t, x> + (1 - sum p^alpha) / (alpha(alpha-1))."""
+    x = np.asarray(x, np.float64)
+    out = []
+    for row, target in zip(x, t):
+        p = ref_entmax_row(row, alpha)
+        e = np.zeros_like(p)
+        e[target] = 1.0
+        out.append(((p - e) * row).sum() + (1.0 - (p ** alpha).sum()) / (alpha * (alpha - 1.0)))
+    return np.array(out)
+
+
+def numeric_grad(f, x, h=1e-5):
+    """4th-order central differences of a scalar function of x."""
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        def at(d):
+            y = x.copy()
+            y[i] += d
+            return f(y)
+        g[i] = (-at(2 * h) + 8 * at(h) - 8 * at(-h) + at(-2 * h)) / (12 * h)
+    return g
+
+
+MAPS = [  # (name, alpha, call with dim, backward with dim)
+    ("sparsemax", 2.0, lambda x, d: F.sparsemax(x, d),
+     lambda g, x, d, **kw: F.sparsemax_backward(g, x, d, **kw)),
+    ("entmax15", 1.5, lambda x, d: F.entmax15(x, d),
+     lambda g, x, d, **kw: F.entmax15_backward(g, x, d, **kw)),
+    ("bisect-1.5", 1.5, lambda x, d: F.entmax_bisect(x, 1.5, d),
+     lambda g, x, d, **kw: F.entmax_bisect_backward(g, x, 1.5, d, **kw)),
+    ("bisect-1.25", 1.25, lambda x, d: F.entmax_bisect(x, 1.25, d),
+     lambda g, x, d, **kw: F.entmax_bisect_backward(g, x, 1.25, d, **kw)),
+    ("bisect-2", 2.0, lambda x, d: F.entmax_bisect(x, 2.0, d),
+     lambda g, x, d, **kw: F.entmax_bisect_backward(g, x, 2.0, d, **kw)),
+    ("bisect-3", 3.0, lambda x, d: F.entmax_bisect(x, alpha=3.0, dim=d),
+     lambda g, x, d, **kw: F.entmax_bisect_backward(g, x, alpha=3.0, dim=d, **kw)),
+]
+IDS = [m[0] for m in MAPS]
+
+
+# ---- forward ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,alpha,fn,bwd", MAPS, ids=IDS)
+@pytest.mark.parametrize("dim", [-1, 0, 1])
+def test_map_matches_reference(name, alpha, fn, bwd, dim, dtype, rng):
+    x = (2 * rng.standard_normal((5, 7, 3))).astype(dtype)
+    x0 = x.copy()
+    y = fn(x, dim)
+    assert y.dtype == dtype and y.shape == x.shape
+    np.testing.assert_allclose(y, ref_entmax(x, alpha, dim), rtol=0, atol=TOL[dtype])
+    np.testing.assert_allclose(y.sum(axis=dim), 1.0, atol=4 * TOL[dtype])
+    assert (y >= 0).all()
+    np.testing.assert_array_equal(x, x0)
+
+
+@pytest.mark.parametrize("name,alpha,fn,bwd", MAPS, ids=IDS)
+def test_map_is_sparse_and_shift_invariant(name, alpha, fn, bwd, rng):
+    x = 3 * rng.standard_normal((50, 20))
+    y = fn(x, -1)
+    assert (y == 0).mean() > 0.3  # scores spread over 3 units leave most entries out
+    np.testing.assert_allclose(fn(x + 1e3, -1), y, atol=1e-10)
+
+
+@pytest.mark.parametrize("name,alpha,fn,bwd", MAPS, ids=IDS)
+def test_map_exact_at_ties_and_special_values(name, alpha, fn, bwd):
+    x = np.array([[1.0, 1.0, 1.0, 1.0],          # all tied: uniform
+                  [2.0, 2.0, -5.0, -np.inf],     # two tied at the top, -inf gets 0
+                  [np.nan, 0.0, 1.0, 2.0],       # NaN row: NaN, as softmax
+                  [np.inf, 0.0, 1.0, 2.0],       # +inf: NaN, as softmax
+                  [-np.inf] * 4,                 # all -inf: NaN, as softmax
+                  [0.0, -np.inf, -np.inf, -np.inf]])
+    y = fn(x, 1)
+    np.testing.assert_allclose(y[0], 0.25, atol=1e-12)
+    np.testing.assert_allclose(y[1], [0.5, 0.5, 0.0, 0.0], atol=1e-12)
+    assert np.isnan(y[2:5]).all()
+    np.testing.assert_array_equal(y[5], [1.0, 0.0, 0.0, 0.0])
+    assert np.isnan(F.softmax(x, 1)[2:5]).all()  # the convention followed
+    # float32 extremes: the shift keeps them finite
+    big = np.array([3e38, 3e38, -3e38], np.float32)
+    np.testing.assert_allclose(fn(big, 0), [0.5, 0.5, 0.0], atol=1e-6)
+
+
+@pytest.mark.parametrize("name,alpha,fn,bwd", MAPS, ids=IDS)
+def test_map_shapes_empty_and_0d(name, alpha, fn, bwd, dtype):
+    assert fn(np.zeros((0, 4), dtype), -1).shape == (0, 4)
+    assert fn(np.zeros((3, 0), dtype), -1).shape == (3, 0)
+    assert fn(np.zeros((3, 0), dtype), 0).shape == (3, 0)
+    y0 = fn(np.array(2.5, dtype), -1)
+    assert y0.shape == () and y0.dtype == dtype and y0 == 1.0
+    assert fn(np.array([7.0], dtype), 0).tolist() == [1.0]
+    assert fn(np.zeros(3, np.float16), 0).dtype == np.float16
+    assert fn(np.array([1, 2, 3]), 0).dtype == np.float64
+    x = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_allclose(fn(x.transpose(2, 0, 1), 0), fn(x, -1).transpose(2, 0, 1))
+    with pytest.raises(ValueError, match="dim"):
+        fn(np.zeros((2, 3)), 2)
+    with pytest.raises(TypeError, match="dim"):
+        fn(np.zeros((2, 3)), 1.0)
+    with pytest.raises(TypeError):
+        fn(np.zeros(3, complex), 0)
+
+
+def test_entmax_bisect_agrees_with_the_sorts_and_checks_its_arguments(rng):
+    x = rng.standard_normal((40, 9))
+    np.testing.assert_allclose(F.entmax_bisect(x, 2.0), F.sparsemax(x), atol=1e-13)
+    np.testing.assert_allclose(F.entmax_bisect(x), F.entmax15(x), atol=1e-13)
+    # few steps: close but not exact, still normalised
+    y = F.entmax_bisect(x, n_iter=5)
+    np.testing.assert_allclose(y.sum(-1), 1.0, atol=1e-12)
+    assert np.abs(y - F.entmax15(x)).max() > 1e-6
+    # alpha close to 1 tends to softmax
+    np.testing.assert_allclose(F.entmax_bisect(x, 1.001), F.softmax(x, -1), atol=2e-3)
+    for bad, err in [(1.0, ValueError), (0.5, ValueError), ("2", TypeError)]:
+        with pytest.raises(err, match="alpha"):
+            F.entmax_bisect(x, bad)
+    for bad, err in [(0, ValueError), (2.5, TypeError)]:
+        with pytest.raises(err, match="n_iter"):
+            F.entmax_bisect(x, n_iter=bad)
+
+
+# ---- backward -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,alpha,fn,bwd", MAPS, ids=IDS)
+@pytest.mark.parametrize("dim", [-1, 0])
+def test_map_backward_matches_numeric_gradient(name, alpha, fn, bwd, dim, rng):
+    x = rng.standard_normal((4, 6))
+    g = rng.standard_normal((4, 6))
+    expected = numeric_grad(lambda v: (ref_entmax(v, alpha, dim) * g).sum(), x)
+    got = bwd(g, x, dim)
+    np.testing.assert_allclose(got, expected, atol=1e-8)
+    np.testing.assert_array_equal(bwd(g, None, dim, output=fn(x, dim)), got)
+
+
+@pytest.mark.parametrize("name,alpha,fn,bwd", MAPS, ids=IDS)
+def test_map_backward_dtypes_and_errors(name, alpha, fn, bwd, dtype, rng):
+    x = rng.standard_normal((3, 5)).astype(dtype)
+    g = rng.standard_normal((3, 5)).astype(dtype)
+    gx = bwd(g, x, -1)
+    assert gx.dtype == dtype and gx.shape == x.shape
+    np.testing.assert_allclose(gx.sum(-1), 0.0, atol=1e-5)  # the simplex's tangent space
+    nan_row = np.array([[np.nan, 1.0, 2.0]])
+    assert np.isnan(bwd(np.ones((1, 3)), nan_row, 1)).all()
+    with pytest.raises(ValueError, match="grad_output"):
+        bwd(np.ones((3, 4)), x, -1)
+    with pytest.raises(ValueError, match="output"):
+        bwd(g, None, -1)
+
+
+# ---- the losses ---------------------------------------------------------------------------------
+
+LOSSES = [  # (name, alpha, loss(x, t, **kw), backward(g, x, t, **kw))
+    ("sparsemax_loss", 2.0, F.sparsemax_loss, F.sparsemax_loss_backward),
+    ("entmax15_loss", 1.5, F.entmax15_loss, F.entmax15_loss_backward),
+    ("bisect_loss-1.5", 1.5, F.entmax_bisect_loss, F.entmax_bisect_loss_backward),
+    ("bisect_loss-1.7", 1.7, lambda x, t, **kw: F.entmax_bisect_loss(x, t, 1.7, **kw),
+     lambda g, x, t, **kw: F.entmax_bisect_loss_backward(g, x, t, 1.7, **kw)),
+]
+LIDS = [c[0] for c in LOSSES]
+
+
+@pytest.mark.parametrize("name,alpha,loss,bwd", LOSSES, ids=LIDS)
+def test_loss_matches_reference(name, alpha, loss, bwd, dtype, rng):
+    x = (2 * rng.standard_normal((8, 5))).astype(dtype)
+    t = rng.integers(0, 5, 8)
+    t[2] = -100
+    t[5] = 3
+    ref = ref_loss_rows(x, np.where(t < 0, 0, t), alpha)
+    ref[t < 0] = 0.0
+    tol = TOL[dtype] * 10
+    none = loss(x, t, reduction="none")
+    assert none.dtype == dtype and none.shape == (8,)
+    np.testing.assert_allclose(none, ref, atol=tol)
+    assert (none >= -tol).all()
+    total = loss(x, t, reduction="sum")
+    assert isinstance(total, np.dtype(dtype).type) and np.isclose(total, ref.sum(), atol=tol * 8)
+    np.testing.assert_allclose(loss(x, t), ref.sum() / 7, atol=tol)  # 7 counted rows
+    # ignored rows may change freely
+    x2 = x.copy()
+    x2[2] = 99
+    assert loss(x2, t) == loss(x, t)
+
+
+@pytest.mark.parametrize("name,alpha,loss,bwd", LOSSES, ids=LIDS)
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_loss_backward_matches_numeric_gradient(name, alpha, loss, bwd, reduction, rng):
+    x = rng.standard_normal((4, 5))
+    t = np.array([1, -100, 4, 0])
+    gy = rng.standard_normal(4) if reduction == "none" else 0.7
+    counted = (t >= 0).sum()
+
+    def total(v):
+        r = ref_loss_rows(v, np.where(t < 0, 0, t), alpha) * (t >= 0)
+        if reduction == "none":
+            return (r * gy).sum()
+        return gy * (r.sum() / counted if reduction == "mean" else r.sum())
+    got = bwd(gy, x, t, reduction=reduction)
+    np.testing.assert_allclose(got, numeric_grad(total, x), atol=1e-8)
+    assert (got[1] == 0).all()
+
+
+def test_loss_shapes_and_errors(rng):
+    # (C,) with a 0-d target, and (N, C, d) with class axis 1 as cross_entropy
+    x = rng.standard_normal((3, 4, 2))
+    t = rng.integers(0, 4, (3, 2))
+    none = F.sparsemax_loss(x, t, reduction="none")
+    assert none.shape == (3, 2)
+    flat = F.sparsemax_loss(np.moveaxis(x, 1, -1).reshape(6, 4), t.reshape(6), reduction="none")
+    np.testing.assert_allclose(none.reshape(6), flat)
+    g = F.sparsemax_loss_backward(np.ones((3, 2)), x, t, reduction="none")
+    np.testing.assert_allclose(np.moveaxis(g, 1, -1).reshape(6, 4),
+                               F.sparsemax_loss_backward(np.ones(6), np.moveaxis(x, 1, -1)
+                                                         .reshape(6, 4), t.reshape(6),
+                                                         reduction="none"))
+    assert F.entmax15_loss(np.array([0.0, 5.0]), np.array(1), reduction="none").shape == ()
+    assert F.entmax15_loss(np.array([0.0, 5.0]), np.array(1)) == 0.0  # the margin is reached
+    assert np.isnan(F.sparsemax_loss(x[:, :, 0], np.full(3, -100)))  # all ignored: 0 / 0
+    assert F.sparsemax_loss(x[:, :, 0], np.full(3, -100), reduction="sum") == 0.0
+    assert np.isnan(F.sparsemax_loss(np.array([[np.nan, 1.0]]), np.array([0])))
+    assert F.sparsemax_loss(np.array([[-np.inf, 1.0]]), np.array([0])) == np.inf
+    assert F.sparsemax_loss(np.zeros((0, 3)), np.zeros(0, int), reduction="none").shape == (0,)
+    no_class = F.entmax15_loss(np.zeros((2, 0)), np.full(2, -100), reduction="none")
+    assert no_class.tolist() == [0.0, 0.0]
+    assert F.entmax15_loss_backward(np.ones(2), np.zeros((2, 0)), np.full(2, -100),
+                                    reduction="none").shape == (2, 0)
+    with pytest.raises(ValueError, match="out of bounds"):
+        F.sparsemax_loss(x[:, :, 0], np.array([0, 4, 1]))
+    with pytest.raises(ValueError, match="out of bounds"):
+        F.entmax15_loss(x[:, :, 0], np.array([0, -1, 1]))
+    with pytest.raises(ValueError, match="target has shape"):
+        F.sparsemax_loss(x[:, :, 0], np.array([0, 1]))
+    with pytest.raises(TypeError, match="target"):
+        F.sparsemax_loss(x[:, :, 0], np.array([0.0, 1.0, 1.0]))
+    with pytest.raises(ValueError, match="reduction"):
+        F.entmax15_loss(x[:, :, 0], np.array([0, 1, 1]), reduction="elementwise_mean")
+    with pytest.raises(ValueError, match="input"):
+        F.sparsemax_loss(np.array(1.0), np.array(0))
+    with pytest.raises(ValueError, match="alpha"):
+        F.entmax_bisect_loss(x[:, :, 0], np.array([0, 1, 1]), alpha=1.0)
+    with pytest.raises(ValueError, match="grad_output"):
+        F.sparsemax_loss_backward(np.ones(3), x[:, :, 0], np.array([0, 1, 1]))
+    # ignore_index also works for a non-negative index
+    a = F.sparsemax_loss(x[:, :, 0], np.array([0, 2, 1]), ignore_index=2, reduction="sum")
+    b = F.sparsemax_loss(x[[0, 2], :, 0], np.array([0, 1]), reduction="sum")
+    assert np.isclose(a, b)
+
+
+# ---- the entmax package (torch) as the peer -------------------------------------------------------
+
+def _entmax():
+    entmax = pytest.importorskip("entmax")
+    return entmax, pytest.importorskip("torch")
+
+
+PEER_MAPS = [("sparsemax", lambda e, t, d: e.sparsemax(t, dim=d), F.sparsemax, {}),
+             ("entmax15", lambda e, t, d: e.entmax15(t, dim=d), F.entmax15, {}),
+             ("entmax_bisect", lambda e, t, d: e.entmax_bisect(t, alpha=1.3, dim=d),
+              F.entmax_bisect, {"alpha": 1.3})]
+
+
+@pytest.mark.parametrize("name,peer,ours,kw", PEER_MAPS, ids=[p[0] for p in PEER_MAPS])
+@pytest.mark.parametrize("dim", [-1, 1])
+def test_map_and_gradient_match_the_entmax_package(name, peer, ours, kw, dim, dtype, rng):
+    entmax, torch = _entmax()
+    x = (2 * rng.standard_normal((6, 9, 4))).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    tx = torch.tensor(x, requires_grad=True)
+    ty = peer(entmax, tx, dim)
+    ty.backward(torch.tensor(g))
+    y = ours(x, dim=dim, **kw)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(y, ty.detach().numpy(), atol=tol)
+    gx = getattr(F, name + "_backward")(g, x, dim=dim, **kw)
+    np.testing.assert_allclose(gx, tx.grad.numpy(), atol=tol * 10)
+
+
+PEER_LOSSES = [("sparsemax_loss", "SparsemaxLoss", {}, {}),
+               ("entmax15_loss", "Entmax15Loss", {}, {}),
+               ("entmax_bisect_loss", "EntmaxBisectLoss", {"alpha": 1.7}, {"alpha": 1.7})]
+
+
+@pytest.mark.parametrize("name,cls,kw,tkw", PEER_LOSSES, ids=[p[0] for p in PEER_LOSSES])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_loss_and_gradient_match_the_entmax_package(name, cls, kw, tkw, reduction, rng):
+    entmax, torch = _entmax()
+    x = 2 * rng.standard_normal((10, 6))
+    t = rng.integers(0, 6, 10)
+    t[3] = 4
+    treduction = "elementwise_mean" if reduction == "mean" else reduction
+    module = getattr(entmax, cls)(ignore_index=4, reduction=treduction, **tkw)
+    tx = torch.tensor(x, requires_grad=True)
+    tl = module(tx, torch.tensor(t))
+    g = rng.standard_normal(10) if reduction == "none" else 1.3
+    tl.backward(torch.tensor(g) if reduction == "none" else torch.tensor(g, dtype=tl.dtype))
+    loss = getattr(F, name)(x, t, **kw, ignore_index=4, reduction=reduction)
+    np.testing.assert_allclose(loss, tl.detach().numpy(), atol=1e-10)
+    gx = getattr(F, name + "_backward")(g, x, t, **kw, ignore_index=4, reduction=reduction)
+    np.testing.assert_allclose(gx, tx.grad.numpy(), atol=1e-10)

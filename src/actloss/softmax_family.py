@@ -731,7 +731,7 @@ def sparsemax(input, dim=-1):
         dim out of range.
     TypeError
         Complex/object input, a non-int dim.
-    """ + _MAP_NOTES + """
+{notes}
     The gradient is ``sparsemax_backward(grad_output, input, dim)`` (or ``output=y``).
 
     Examples
@@ -777,7 +777,7 @@ def entmax15(input, dim=-1):
         dim out of range.
     TypeError
         Complex/object input, a non-int dim.
-    """ + _MAP_NOTES + """
+{notes}
     The gradient is ``entmax15_backward(grad_output, input, dim)`` (or ``output=y``).
 
     Examples
@@ -828,7 +828,7 @@ def entmax_bisect(input, alpha=1.5, dim=-1, n_iter=50):
         dim out of range, alpha <= 1, n_iter < 1.
     TypeError
         Complex/object input, a non-int dim or n_iter, a non-real alpha.
-    """ + _MAP_NOTES + """
+{notes}
     The gradient is ``entmax_bisect_backward(grad_output, input, alpha, dim, n_iter)`` (or
     ``output=y``).
 
@@ -973,6 +973,12 @@ _BISECT_EXTRA = """
         Must be > 1.
     n_iter : int, default 50
         Bisection steps of ``entmax_bisect``."""
+
+
+# (a docstring must be a literal: the shared notes are filled in afterwards)
+for _map in (sparsemax, entmax15, entmax_bisect):
+    _map.__doc__ = _map.__doc__.replace("{notes}", _MAP_NOTES.rstrip("\n"))
+del _map
 
 
 def sparsemax_loss(input, target, *, ignore_index=-100, reduction="mean"):

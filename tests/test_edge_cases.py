@@ -381,3 +381,16 @@ def test_softplus_float64_beta_tail(beta):
         ref = np.array([float(mpmath.log1p(mpmath.exp(beta * mpmath.mpf(float(v)))) / beta)
                         for v in x])
     assert np.max(np.abs(y - ref) / np.spacing(np.abs(ref))) <= 2.5
+
+
+def test_glu_backward_large_half_does_not_overflow_early():
+    """Found by the long fuzz run: float32 glu_backward's gate gradient gy * a * s (1 - s) with
+    a = 3.4e38 was -inf in the float lanes (gy * a formed first) where the value, 1.36e38, is
+    finite."""
+    x = np.zeros((4, 5, 3), np.float32)
+    x[0, 0, 2] = 3.4e38
+    gy = np.full((2, 5, 3), -1.6, np.float32)
+    g = F.glu_backward(gy, x, 0)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g[2, 0, 2], -1.6 * 3.4e38 * 0.25, rtol=1e-6)
+    assert np.all(np.isfinite(g))

@@ -1166,3 +1166,19 @@ def test_error_uint64_beyond_int64():
     x = np.zeros((2, 5))
     with pytest.raises(ValueError, match="target"):
         F.cross_entropy(x, np.array([1, 2 ** 63 + 1], np.uint64))
+
+
+@pytest.mark.parametrize("g", [0.7, 3.0, -250.0])  # |g sum q| past 1 takes the rare path
+def test_probability_targets_gradient_at_a_huge_logit_keeps_2_ulp(g):
+    """Found by the long fuzz run: a float64 row [0, 0, 0, 1.7e308, 0] with probability targets
+    (one negative) and grad_output past 1 lost 3.9 eps at the maximum, where g (p sum q - q_t)
+    was formed as g p sum q - g q_t. Softmax here is exactly one-hot, so the reference is exact
+    in rationals: g (sum q - q_3) at the maximum, -g q_j elsewhere."""
+    from fractions import Fraction
+    x = np.array([[0.0, 0.0, 0.0, 1.7e308, 0.0]])
+    q = np.array([[-1.0, 0.1103, 0.0473, 0.1714, 0.632]], np.float16).astype(np.float64)
+    got = F.cross_entropy_backward(np.array([g]), x, q, reduction="none")
+    qs = [Fraction(v) for v in q[0]]
+    expected = [float(Fraction(g) * (sum(qs) * (j == 3) - qs[j])) for j in range(5)]
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got[0], expected, rtol=2 * np.finfo(np.float64).eps, atol=0)

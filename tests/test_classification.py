@@ -144,6 +144,10 @@ class Bounds:
             row = np.nansum(p * (2.0 * d + 2.0), axis=-1, keepdims=True)
             mterm = 0.0 if stable else np.abs(m)
             perr = u * (2.0 + mterm + l + np.abs(xr - (m + l)) + row) + C * e64
+            # |m| near the float64 maximum overflows the bound: capped at a huge one, not inf
+            # or past it (inf * p at p = 0 is NaN, which nan_to_num below turns into no
+            # tolerance at all; found by the long fuzz run)
+            perr = np.minimum(perr, 1e300)
         probs = kind == "ce" and np.shape(target) == np.shape(x) \
             and np.asarray(target).dtype.kind == "f"
         if kind == "nll":

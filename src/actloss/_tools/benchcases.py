@@ -301,7 +301,7 @@ def public_functions():
     other than the ``_backward``/``_with_grad`` forms and the thread/accuracy/config helpers."""
     import actloss
     skip = {"get_num_threads", "set_num_threads", "get_accuracy", "set_accuracy", "accuracy",
-            "show_config"}
+            "show_config", "one_hot"}  # one_hot: an encoding, neither activation nor loss
     return [n for n in actloss.__all__ if callable(getattr(actloss, n)) and n not in skip
             and not n.endswith(("_backward", "_with_grad"))]
 

@@ -163,7 +163,7 @@ class _Call:
         ce = np.empty(P.rows, np.float64)
         gx = np.empty(P.x.shape, P.k_dtype) if grad else None
         if P.n:
-            ones = np.ones(P.rows, P.k_dtype) if grad else None
+            ones = np.ones(P.rows, np.float64) if grad else None
             _, _, bad = _cl._kernels().cross_entropy(P.dt, P.x, P.t, None, P.outer, P.n, P.inner,
                                                      P.ignore_index, 0.0, ce, 1.0 if grad else 0.0,
                                                      ones, False, gx, P.n_threads)

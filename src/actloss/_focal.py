@@ -145,11 +145,13 @@ class _Call:
         return P.t != P.ignore_index
 
     def target_rows(self, valid):
-        """(rows, C) weights of the target distribution: probabilities, or the (smoothed)
-        one-hot of the class indices, 0 in ignored rows."""
+        """(rows, C) weights of the target distribution: the (smoothed) probabilities, or the
+        (smoothed) one-hot of the class indices, 0 in ignored rows."""
         P = self.P
         if P.probs:
-            return self.rows(P.t).astype(self.k, copy=False)
+            W = self.rows(P.t).astype(self.k, copy=False)
+            # cross_entropy's smoothing of probabilities: (1 - eps) q + eps / C
+            return W if P.eps == 0.0 else W * (1.0 - P.eps) + P.eps / P.n
         W = np.full((P.rows, P.n), P.eps / P.n if P.n else 0.0, self.k)
         rows = np.flatnonzero(valid)
         W[rows, P.t[rows]] += 1.0 - P.eps

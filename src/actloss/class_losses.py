@@ -1636,7 +1636,7 @@ def softmax_focal_loss(input, target, alpha=None, *, gamma=2.0, ignore_index=-10
     >>> import numpy as np, actloss as F
     >>> F.softmax_focal_loss(np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]), np.array([0, 1]),
     ...                      reduction="none")
-    array([0.01683095, 1.95049041])
+    array([0.01109275, 1.70256999])
     """
     return _softmax_focal_loss(input, target, alpha, gamma, ignore_index,
                                check_reduction(reduction), label_smoothing)
@@ -1784,7 +1784,7 @@ def poly1_cross_entropy(input, target, *, epsilon=2.0, ignore_index=-100, reduct
     >>> import numpy as np, actloss as F
     >>> F.poly1_cross_entropy(np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]), np.array([0, 1]),
     ...                       reduction="none")
-    array([0.55152979, 3.81022659])
+    array([0.67011723, 3.94145562])
     """
     return _poly1_cross_entropy(input, target, epsilon, ignore_index, check_reduction(reduction),
                                 label_smoothing)
@@ -1919,7 +1919,7 @@ def poly_cross_entropy(input, target, epsilons=(2.0,), *, ignore_index=-100, red
     >>> import numpy as np, actloss as F
     >>> F.poly_cross_entropy(np.array([[2.0, 0.5, -1.0]]), np.array([0]), (2.0, 1.0),
     ...                      reduction="none")
-    array([0.61144061])
+    array([0.71608586])
     """
     return _poly_cross_entropy(input, target, epsilons, ignore_index, check_reduction(reduction),
                                label_smoothing)

@@ -3,8 +3,9 @@ each class's log-probability, computed over rows of class scores.
 
 Class-index targets without label smoothing take the sparse path: one call of the
 cross_entropy row kernel gives each row's ce = -log p_y (in double, accurate where p_y is
-close to 1) and, with a gradient, softmax - one_hot; the loss is then phi(ce) and its gradient
-phi'(ce) (softmax - one_hot), O(N) NumPy beyond the kernel. Probability targets and label
+close to 1); the loss is phi(ce), and a second call writes the gradient phi'(ce) g
+(softmax - one_hot) with the per-row factor as its grad_output: O(N) NumPy beyond the kernel,
+no N x C temporary. Probability targets and label
 smoothing take the dense path over log_softmax rows (N*d1*...*dk, C), vectorised NumPy.
 Argument checks, shapes (input (N, C), (N, C, d1, ..., dk) or (C,)) and messages are
 cross_entropy's (class_losses._Problem). Each public function's loss, gradient and fused pair
@@ -158,17 +159,18 @@ class _Call:
         W[~valid] = 0.0
         return W
 
-    def cross_entropy_rows(self, grad):
-        """(ce per row in float64, 0 where ignored; softmax - one_hot of the input's shape or
-        None) from one cross_entropy kernel call (class indices, no smoothing)."""
+    def cross_entropy_rows(self, scale=None):
+        """ce per row in float64 (0 where ignored) from one cross_entropy kernel call (class
+        indices, no smoothing); with `scale` (float64 per row), instead the gradient
+        scale[i] (softmax - one_hot) of the input's shape, written by the kernel."""
         P = self.P
         ce = np.empty(P.rows, np.float64)
-        gx = np.empty(P.x.shape, P.k_dtype) if grad else None
+        gx = None if scale is None else np.empty(P.x.shape, P.k_dtype)
         if P.n:
-            ones = np.ones(P.rows, np.float64) if grad else None
             _, _, bad = _cl._kernels().cross_entropy(P.dt, P.x, P.t, None, P.outer, P.n, P.inner,
-                                                     P.ignore_index, 0.0, ce, 1.0 if grad else 0.0,
-                                                     ones, False, gx, P.n_threads)
+                                                     P.ignore_index, 0.0, ce,
+                                                     0.0 if scale is None else 1.0, scale,
+                                                     False, gx, P.n_threads)
             if bad >= 0:
                 raise _cl._target_out_of_bounds(P.t[bad], P.n, P.ignore_index)
         else:
@@ -177,7 +179,7 @@ class _Call:
             if bad.size:
                 raise _cl._target_out_of_bounds(P.t[bad[0]], P.n, P.ignore_index)
             ce[:] = 0.0
-        return ce, gx
+        return ce if scale is None else gx
 
     def row_alpha(self, valid):
         """alpha of each row's target class (1.0 without alpha), sparse path."""
@@ -221,7 +223,7 @@ def _run(kind, call, coef, grad_output, want_loss, want_grad):
     count = int(np.count_nonzero(valid)) if not P.probs else P.rows
     loss = gx = None
     if call.sparse:
-        ce, gce = call.cross_entropy_rows(want_grad)
+        ce = call.cross_entropy_rows()
         if kind == "focal":
             a = call.row_alpha(valid)
             value, slope = _focal_phi(ce, coef, want_grad)
@@ -235,11 +237,9 @@ def _run(kind, call, coef, grad_output, want_loss, want_grad):
         if want_grad:
             g = call.seed(grad_output, count)
             with np.errstate(all="ignore"):
-                scale = _masked(valid, g * slope)
-                scale = scale.reshape(P.loss_shape)
-                if len(P.shape) > 1:
-                    scale = np.expand_dims(scale, 1)
-                gx = call.grad_result(gce * scale.astype(P.k_dtype, copy=False))
+                scale = np.ascontiguousarray(_masked(valid, g * slope), np.float64)
+            # a second pass of the kernel writes phi'(ce) g (softmax - one_hot) directly
+            gx = call.grad_result(call.cross_entropy_rows(scale))
         return loss, gx
     # dense path: log_softmax rows and the target distribution W
     lp = log_softmax(call.rows(P.x), dim=1)

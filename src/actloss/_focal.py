@@ -13,10 +13,16 @@ come from one routine (_run), so the fused loss is bit for bit the forward's.
 """
 import numpy as np
 
-from . import class_losses as _cl
 from .softmax_family import log_softmax
 from ._validate import (KERNEL_INDEX, as_array, divide, finish_loss, loss_grad_output, narrow,
                         promoted_dtype, real_param, result_dtype)
+
+
+def _cl():
+    """class_losses (its _Problem, kernels and messages), imported on first use: it imports
+    this module for its family functions."""
+    from . import class_losses
+    return class_losses
 
 
 def _gamma(gamma):
@@ -33,7 +39,8 @@ def _epsilons(epsilons):
     if np.ndim(epsilons) == 0:
         return (real_param(epsilons, "epsilons"),)
     try:
-        values = tuple(real_param(e, "epsilons") for e in np.asarray(epsilons, dtype=object).ravel())
+        values = tuple(real_param(e, "epsilons")
+                       for e in np.asarray(epsilons, dtype=object).ravel())
     except TypeError:
         raise TypeError("epsilons must be a sequence of real numbers") from None
     if np.ndim(epsilons) != 1:
@@ -120,7 +127,7 @@ class _Call:
         xk = narrow(x, k)
         # the checks (shapes, target dtype and range, ignore_index, label_smoothing) and the
         # layout are cross_entropy's, with this function's name
-        self.P = _cl._Problem(xk, t, None, ignore_index, reduction, label_smoothing, name=name)
+        self.P = _cl()._Problem(xk, t, None, ignore_index, reduction, label_smoothing, name=name)
         self.k = k
         self.reduction = reduction
         self.sparse = not self.P.probs and self.P.eps == 0.0
@@ -167,17 +174,16 @@ class _Call:
         ce = np.empty(P.rows, np.float64)
         gx = None if scale is None else np.empty(P.x.shape, P.k_dtype)
         if P.n:
-            _, _, bad = _cl._kernels().cross_entropy(P.dt, P.x, P.t, None, P.outer, P.n, P.inner,
-                                                     P.ignore_index, 0.0, ce,
-                                                     0.0 if scale is None else 1.0, scale,
-                                                     False, gx, P.n_threads)
+            kernel = _cl()._kernels().cross_entropy
+            _, _, bad = kernel(P.dt, P.x, P.t, None, P.outer, P.n, P.inner, P.ignore_index, 0.0,
+                               ce, 0.0 if scale is None else 1.0, scale, False, gx, P.n_threads)
             if bad >= 0:
-                raise _cl._target_out_of_bounds(P.t[bad], P.n, P.ignore_index)
+                raise _cl()._target_out_of_bounds(P.t[bad], P.n, P.ignore_index)
         else:
             # C = 0: every target must be ignore_index (no class exists)
             bad = np.flatnonzero(P.t != P.ignore_index)
             if bad.size:
-                raise _cl._target_out_of_bounds(P.t[bad[0]], P.n, P.ignore_index)
+                raise _cl()._target_out_of_bounds(P.t[bad[0]], P.n, P.ignore_index)
             ce[:] = 0.0
         return ce if scale is None else gx
 

@@ -881,10 +881,15 @@ def _binary_focal(term, input, target, weight, alpha, gamma):
                     flags=_flags(term, gamma_two=(gamma == 2)))
 
 
+def _binary_focal_plain(input, weight):
+    """The C common path applies: no weight, a float32/float64 ndarray input."""
+    return weight is None and type(input) is np.ndarray and input.dtype in KERNEL_INDEX
+
+
 def _binary_focal_loss(input, target, weight, alpha, gamma, reduction):
     a, g = _binary_focal_params(alpha, gamma)
-    r = None if weight is not None else _common("binary_focal", input, target, reduction,
-                                                 None, (a, g), int(g == 2))
+    r = None if not _binary_focal_plain(input, weight) else _common(
+        "binary_focal", input, target, reduction, None, (a, g), int(g == 2))
     if r is not None:
         return r
     _, P = _binary_focal("binary_focal", input, target, weight, a, g)
@@ -893,8 +898,8 @@ def _binary_focal_loss(input, target, weight, alpha, gamma, reduction):
 
 def _binary_focal_loss_backward(grad_output, input, target, weight, alpha, gamma, reduction):
     a, g = _binary_focal_params(alpha, gamma)
-    r = None if weight is not None else _common("binary_focal", input, target, reduction,
-                                                 grad_output, (a, g), int(g == 2))
+    r = None if not _binary_focal_plain(input, weight) else _common(
+        "binary_focal", input, target, reduction, grad_output, (a, g), int(g == 2))
     if r is not None:
         return r
     x, P = _binary_focal("binary_focal", input, target, weight, a, g)

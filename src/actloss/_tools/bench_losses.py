@@ -1156,7 +1156,8 @@ CASES = [
     _loss("info_nce", "embedding", _views, _np_info_nce, _np_info_nce_bwd, args=("q", "k"),
           grads=("q", "k"), params={"temperature": 0.1}, torch_fwd=_torch_info_nce,
           jax_fwd=_jax_info_nce,
-          note="torch: cross_entropy of normalize(q) @ normalize(k).T / 0.1"),    # focal losses and PolyLoss (not in torch): the torch lines users write, autograd
+          note="torch: cross_entropy of normalize(q) @ normalize(k).T / 0.1"),
+    # focal losses and PolyLoss (not in torch): the torch lines users write, autograd
     _loss("binary_focal_loss", "elementwise", _logits_binary, _np_binary_focal,
           _np_binary_focal_bwd, fused=True, torch_fwd=_torch_binary_focal,
           jax_fwd=_jax_binary_focal, note="torch: the reference document's exp(-BCE) lines"),

@@ -161,6 +161,23 @@ def test_binary_focal_errors():
         F.binary_focal_loss_backward(np.ones(4), x, x, reduction="none")
 
 
+def test_sigmoid_focal_with_grad_is_forward_and_backward(dtype, rng):
+    """torchvision's sigmoid_focal_loss (already matched to torchvision's formula in
+    test_pointwise_losses) gets its fused call: bit for bit the two separate ones."""
+    x = (3 * rng.standard_normal((5, 7))).astype(dtype)
+    t = (rng.random((5, 7)) < 0.3).astype(dtype)
+    for kw in (dict(), dict(alpha=-1, gamma=0.5), dict(alpha=0.6, gamma=0.0)):
+        for reduction in REDUCTIONS:
+            g = _g(reduction, x.shape, rng)
+            loss, grad = F.sigmoid_focal_loss_with_grad(x, t, reduction=reduction,
+                                                        grad_output=g, **kw)
+            np.testing.assert_array_equal(loss, F.sigmoid_focal_loss(x, t, reduction=reduction,
+                                                                     **kw))
+            np.testing.assert_array_equal(grad, F.sigmoid_focal_loss_backward(
+                g, x, t, reduction=reduction, **kw))
+            assert grad.dtype == dtype
+
+
 # ---- softmax_focal_loss -------------------------------------------------------------------------
 
 def _class_case(rng, shape, dtype, kind, C):

@@ -323,7 +323,7 @@ POINTWISE_LOSSES = (
                   False, True, False, False,
                   "mean over classes of -(t log sigmoid(x) + (1 - t) log sigmoid(-x))"),
     PointwiseLoss("sigmoid_focal", "sigmoid_focal_loss", ("alpha", "gamma"), None, False,
-                  ("gamma_two",), False, False, False, False,
+                  ("gamma_two",), False, False, True, False,
                   "alpha_t bce_with_logits(x, t) (1 - p_t)^gamma (torchvision)"),
     PointwiseLoss("hinge", "hinge_loss", (), None, False, (), False, False, True, True,
                   "max(0, 1 - t x), t = +-1"),
@@ -823,6 +823,8 @@ ndarray
          grad_raises="""\
 ValueError
     A grad_output of the wrong shape, and everything ``sigmoid_focal_loss`` raises.""",
+         fused="""\
+Loss and input gradient of ``sigmoid_focal_loss`` in one pass over the logits.""",
          cls="SigmoidFocalLoss",
          cls_args=("alpha", "gamma", "reduction"),
          cls_torch=False,

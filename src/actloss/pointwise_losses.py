@@ -42,12 +42,13 @@ __all__ = ["mse_loss", "mse_loss_backward", "l1_loss", "l1_loss_backward", "smoo
            "hinge_embedding_loss", "hinge_embedding_loss_backward", "soft_margin_loss",
            "soft_margin_loss_backward", "multilabel_soft_margin_loss",
            "multilabel_soft_margin_loss_backward", "sigmoid_focal_loss",
-           "sigmoid_focal_loss_backward", "hinge_loss", "hinge_loss_backward",
-           "hinge_loss_with_grad", "squared_hinge_loss", "squared_hinge_loss_backward",
-           "squared_hinge_loss_with_grad", "log_cosh_loss", "log_cosh_loss_backward",
-           "log_cosh_loss_with_grad", "pinball_loss", "pinball_loss_backward",
-           "pinball_loss_with_grad", "quantile_loss", "quantile_loss_backward",
-           "binary_focal_loss", "binary_focal_loss_backward", "binary_focal_loss_with_grad"]
+           "sigmoid_focal_loss_backward", "sigmoid_focal_loss_with_grad", "hinge_loss",
+           "hinge_loss_backward", "hinge_loss_with_grad", "squared_hinge_loss",
+           "squared_hinge_loss_backward", "squared_hinge_loss_with_grad", "log_cosh_loss",
+           "log_cosh_loss_backward", "log_cosh_loss_with_grad", "pinball_loss",
+           "pinball_loss_backward", "pinball_loss_with_grad", "quantile_loss",
+           "quantile_loss_backward", "binary_focal_loss", "binary_focal_loss_backward",
+           "binary_focal_loss_with_grad"]
 # </generated: pointwise_losses.__all__>
 
 _ROW = {row.name: row for row in _ops.POINTWISE_LOSSES}
@@ -734,6 +735,11 @@ def _sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha, gamma, red
     reduction, x, P = _focal(inputs, targets, alpha, gamma, reduction)
     gx, _ = _backward(P, grad_output, reduction)
     return _sum_to(gx, x.shape, _grad_dtype(x, "inputs"))
+
+
+def _sigmoid_focal_loss_with_grad(inputs, targets, alpha, gamma, reduction, grad_output):
+    reduction, x, P = _focal(inputs, targets, alpha, gamma, reduction)
+    return _fused(x, P, reduction, grad_output)
 
 
 # ---- hinge, squared hinge, log-cosh, pinball (optax / Keras / sklearn losses) -----------------
@@ -2130,6 +2136,43 @@ def sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha=0.25, gamma=
     """
     return _sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha, gamma,
                                         check_reduction(reduction))
+
+
+def sigmoid_focal_loss_with_grad(inputs, targets, alpha=0.25, gamma=2, reduction="none", *,
+                                 grad_output=1.0):
+    """Loss and input gradient of ``sigmoid_focal_loss`` in one pass over the logits.
+
+    Parameters
+    ----------
+    inputs : array_like
+        Logits, any shape.
+    targets : array_like
+        Same shape; 1 for the positive class, 0 for the negative.
+    alpha : float, default 0.25
+        Weight of the positives (1 - alpha for the negatives), in [0, 1]; -1 switches the
+        weighting off.
+    gamma : float, default 2
+        Exponent of the modulating factor (1 - p_t).
+    reduction : {'none', 'mean', 'sum'}, default 'none'
+        torchvision's default is 'none'.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``sigmoid_focal_loss`` returns.
+    grad_input : ndarray
+        What ``sigmoid_focal_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _sigmoid_focal_loss_with_grad(inputs, targets, alpha, gamma, check_reduction(reduction),
+                                         grad_output)
 
 
 def hinge_loss(input, target, *, reduction="mean"):

@@ -1126,7 +1126,7 @@ CASES = [
           args=("x1", "x2", "t"), grads=("x1", "x2"),
           jax_fwd=lambda jax, x1, x2, t: jax.numpy.mean(jax.numpy.maximum(0, -t * (x1 - x2)))),
     _loss("sigmoid_focal_loss", "elementwise", _logits_binary, _np_focal, _np_focal_bwd,
-          torch_fwd=_torch_focal, jax_fwd=_jax_focal,
+          fused=True, torch_fwd=_torch_focal, jax_fwd=_jax_focal,
           note="reduction='none'; torch: torchvision's formula"),
     # torchvision's box losses (reduction 'none'), transcribed in torch; NumPy: the same lines
     _loss("generalized_box_iou_loss", "embedding", _box_pairs, _np_giou,

@@ -3,9 +3,9 @@ each class's log-probability, computed over rows of class scores.
 
 Class-index targets without label smoothing take the sparse path: one call of the
 cross_entropy row kernel gives each row's ce = -log p_y (in double, accurate where p_y is
-close to 1); the loss is phi(ce), and a second call writes the gradient phi'(ce) g
-(softmax - one_hot) with the per-row factor as its grad_output: O(N) NumPy beyond the kernel,
-no N x C temporary. Probability targets and label
+close to 1) and, with a gradient, softmax - one_hot; the loss is phi(ce) and its gradient
+phi'(ce) g (softmax - one_hot), scaled in place: O(N) NumPy beyond the kernel, no N x C
+temporary (one kernel pass and one in-place product beat two kernel passes at every size). Probability targets and label
 smoothing take the dense path over log_softmax rows (N*d1*...*dk, C), vectorised NumPy.
 Argument checks, shapes (input (N, C), (N, C, d1, ..., dk) or (C,)) and messages are
 cross_entropy's (class_losses._Problem). Each public function's loss, gradient and fused pair
@@ -166,17 +166,18 @@ class _Call:
         W[~valid] = 0.0
         return W
 
-    def cross_entropy_rows(self, scale=None):
-        """ce per row in float64 (0 where ignored) from one cross_entropy kernel call (class
-        indices, no smoothing); with `scale` (float64 per row), instead the gradient
-        scale[i] (softmax - one_hot) of the input's shape, written by the kernel."""
+    def cross_entropy_rows(self, grad=False):
+        """(ce per row in float64, 0 where ignored; with `grad`, softmax - one_hot of the
+        input's shape, 0 in ignored rows, else None) from one cross_entropy kernel call (class
+        indices, no smoothing)."""
         P = self.P
         ce = np.empty(P.rows, np.float64)
-        gx = None if scale is None else np.empty(P.x.shape, P.k_dtype)
+        gx = np.empty(P.x.shape, P.k_dtype) if grad else None
         if P.n:
             kernel = _cl()._kernels().cross_entropy
             _, _, bad = kernel(P.dt, P.x, P.t, None, P.outer, P.n, P.inner, P.ignore_index, 0.0,
-                               ce, 0.0 if scale is None else 1.0, scale, False, gx, P.n_threads)
+                               ce, 1.0 if grad else 0.0, np.ones(P.rows) if grad else None,
+                               False, gx, P.n_threads)
             if bad >= 0:
                 raise _cl()._target_out_of_bounds(P.t[bad], P.n, P.ignore_index)
         else:
@@ -185,7 +186,7 @@ class _Call:
             if bad.size:
                 raise _cl()._target_out_of_bounds(P.t[bad[0]], P.n, P.ignore_index)
             ce[:] = 0.0
-        return ce if scale is None else gx
+        return ce, gx
 
     def row_alpha(self, valid):
         """alpha of each row's target class (1.0 without alpha), sparse path."""
@@ -229,7 +230,7 @@ def _run(kind, call, coef, grad_output, want_loss, want_grad):
     count = int(np.count_nonzero(valid)) if not P.probs else P.rows
     loss = gx = None
     if call.sparse:
-        ce = call.cross_entropy_rows()
+        ce, gx = call.cross_entropy_rows(want_grad)
         if kind == "focal":
             a = call.row_alpha(valid)
             value, slope = _focal_phi(ce, coef, want_grad)
@@ -243,9 +244,11 @@ def _run(kind, call, coef, grad_output, want_loss, want_grad):
         if want_grad:
             g = call.seed(grad_output, count)
             with np.errstate(all="ignore"):
-                scale = np.ascontiguousarray(_masked(valid, g * slope), np.float64)
-            # a second pass of the kernel writes phi'(ce) g (softmax - one_hot) directly
-            gx = call.grad_result(call.cross_entropy_rows(scale))
+                scale = _masked(valid, g * slope).astype(P.k_dtype).reshape(P.loss_shape)
+                if len(P.shape) > 1:
+                    scale = np.expand_dims(scale, 1)
+                gx *= scale          # in place: the kernel's own output, no N x C temporary
+            gx = call.grad_result(gx)
         return loss, gx
     # dense path: log_softmax rows and the target distribution W
     lp = log_softmax(call.rows(P.x), dim=1)

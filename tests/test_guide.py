@@ -194,6 +194,14 @@ def test_extreme_imbalance_defaults_to_focal_loss_with_alternatives():
     alternative = g.recommend("imbalanced", focal=False)
     assert alternative.loss == "cross_entropy" and "sigmoid_focal_loss" in " ".join(
         alternative.notes)
+    # the other focal losses and PolyLoss are named where the focal answer is given
+    assert "softmax_focal_loss" in notes and "poly1_cross_entropy" in notes
+    assert "binary_focal_loss" in binary
+    assert "binary_focal_loss" in " ".join(g.recommend("imbalanced", kind="multilabel").notes)
+    assert "softmax_focal_loss" in " ".join(alternative.notes)
+    for name in ("softmax_focal_loss", "poly1_cross_entropy", "poly_cross_entropy",
+                 "binary_focal_loss"):
+        assert callable(getattr(F, name))
 
 
 def test_ranked_similarity_defaults_to_triplet_loss_with_alternatives():

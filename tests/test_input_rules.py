@@ -190,6 +190,11 @@ LABELED = {
     **{name: (lambda r: {"input": r.standard_normal((N, C)),
                          "target": r.integers(0, C, N)}, "target", "class")
        for name in ("sparsemax_loss", "entmax15_loss", "entmax_bisect_loss")},
+    "binary_focal_loss": (lambda r: {"input": r.standard_normal((N, C)),
+                                     "target": _01(r, (N, C))}, "target", "01"),
+    **{name: (lambda r: {"input": r.standard_normal((N, C)),
+                         "target": r.integers(0, C, N)}, "target", "class")
+       for name in ("softmax_focal_loss", "poly1_cross_entropy", "poly_cross_entropy")},
 }
 
 

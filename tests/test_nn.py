@@ -52,6 +52,8 @@ FUNCTION_TO_CLASS.update({
     "sparsemax": "Sparsemax", "entmax15": "Entmax15", "entmax_bisect": "EntmaxBisect",
     "sparsemax_loss": "SparsemaxLoss", "entmax15_loss": "Entmax15Loss",
     "entmax_bisect_loss": "EntmaxBisectLoss", "gumbel_softmax": "GumbelSoftmax",
+    "binary_focal_loss": "BinaryFocalLoss", "softmax_focal_loss": "SoftmaxFocalLoss",
+    "poly1_cross_entropy": "Poly1CrossEntropyLoss", "poly_cross_entropy": "PolyCrossEntropyLoss",
 })
 INFRASTRUCTURE = {"Module", "Parameter", "Linear", "Sequential", "ModuleList",
                   "AdaptiveLogSoftmaxWithLoss"}
@@ -646,6 +648,22 @@ LOSS_CASES = [
     ("Entmax15Loss", "entmax15_loss", lambda r, d: {"reduction": "sum"}, _classes),
     ("EntmaxBisectLoss", "entmax_bisect_loss",
      lambda r, d: {"alpha": 1.3, "n_iter": 30, "ignore_index": 2}, _classes),
+    ("BinaryFocalLoss", "binary_focal_loss", lambda r, d: {},
+     lambda r, d: (r.standard_normal((N, C)).astype(d), r.uniform(0, 1, (N, C)).astype(d))),
+    ("BinaryFocalLoss", "binary_focal_loss",
+     lambda r, d: {"weight": _w(d, r), "alpha": 0.5, "gamma": 1.5, "reduction": "none"},
+     _binary),
+    ("SoftmaxFocalLoss", "softmax_focal_loss",
+     lambda r, d: {"alpha": _w(d, r), "ignore_index": 2}, _classes),
+    ("SoftmaxFocalLoss", "softmax_focal_loss",
+     lambda r, d: {"gamma": 1.5, "label_smoothing": 0.1, "reduction": "none"},
+     lambda r, d: _classes(r, d, kdim=True)),
+    ("SoftmaxFocalLoss", "softmax_focal_loss", lambda r, d: {"reduction": "sum"}, _probs),
+    ("Poly1CrossEntropyLoss", "poly1_cross_entropy", lambda r, d: {"epsilon": 1.0}, _classes),
+    ("Poly1CrossEntropyLoss", "poly1_cross_entropy",
+     lambda r, d: {"reduction": "none", "label_smoothing": 0.1}, _probs),
+    ("PolyCrossEntropyLoss", "poly_cross_entropy",
+     lambda r, d: {"epsilons": (2.0, -0.5, 0.25), "ignore_index": 1}, _classes),
 ]
 
 

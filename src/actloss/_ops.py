@@ -323,7 +323,7 @@ POINTWISE_LOSSES = (
                   False, True, False, False,
                   "mean over classes of -(t log sigmoid(x) + (1 - t) log sigmoid(-x))"),
     PointwiseLoss("sigmoid_focal", "sigmoid_focal_loss", ("alpha", "gamma"), None, False,
-                  ("gamma_two",), False, False, False, False,
+                  ("gamma_two",), False, False, True, False,
                   "alpha_t bce_with_logits(x, t) (1 - p_t)^gamma (torchvision)"),
     PointwiseLoss("hinge", "hinge_loss", (), None, False, (), False, False, True, True,
                   "max(0, 1 - t x), t = +-1"),
@@ -333,6 +333,9 @@ POINTWISE_LOSSES = (
                   "log(cosh(x - t))"),
     PointwiseLoss("pinball", "pinball_loss", ("quantile",), None, False, (), False, False, True,
                   True, "max(tau (t - x), (tau - 1) (t - x))"),
+    PointwiseLoss("binary_focal", "binary_focal_loss", ("alpha", "gamma"), None, True,
+                  ("gamma_two",), False, False, True, False,
+                  "alpha (1 - exp(-ce))^gamma ce, ce = bce_with_logits(x, t)"),
 )
 
 
@@ -820,6 +823,8 @@ ndarray
          grad_raises="""\
 ValueError
     A grad_output of the wrong shape, and everything ``sigmoid_focal_loss`` raises.""",
+         fused="""\
+Loss and input gradient of ``sigmoid_focal_loss`` in one pass over the logits.""",
          cls="SigmoidFocalLoss",
          cls_args=("alpha", "gamma", "reduction"),
          cls_torch=False,
@@ -1549,6 +1554,163 @@ normalisation: ``(g - u^ <u^, g>) / ||u||`` where ``||u|| >= 1e-12``, ``g / 1e-1
          cls_torch=False,
          cls_doc="InfoNCE / NT-Xent of paired embeddings",
          aliases=("nt_xent",)),
+    Loss("binary_focal_loss", "pointwise_losses",
+         inputs=(
+             In("input", "array_like", "Logits, any shape."),
+             In("target", "array_like", """\
+Same shape as input: 0/1 labels or soft labels (probabilities, not checked, as
+binary_cross_entropy_with_logits)."""),),
+         args=(
+             Arg("weight", None, "array_like, optional", """\
+Broadcast to the input's shape; multiplies each element's loss ('mean' still divides
+by the element count, as binary_cross_entropy_with_logits)."""),
+             KW,
+             Arg("alpha", 0.25, "float", "Constant factor of every element's loss."),
+             Arg("gamma", 2.0, "float", "Exponent of the modulating factor (1 - p_t), >= 0."),
+             _R,),
+         doc="""\
+Binary focal loss with a constant alpha and p_t = exp(-BCE) (soft labels work); not in torch.""",
+         formula="""\
+ce = binary_cross_entropy_with_logits(input, target, reduction='none'), p_t = exp(-ce),
+loss = alpha (1 - p_t)^gamma ce -- the focal loss as the reference document and most
+PyTorch code bases write it (with 'mean' by default). For 0/1 targets p_t is the
+probability of the true class, as in ``sigmoid_focal_loss``, but alpha weighs every element
+alike (``sigmoid_focal_loss`` weighs positives by alpha and negatives by 1 - alpha, and
+its default reduction is 'none'). 1 - p_t is computed as -expm1(-ce), so confident
+predictions keep their tiny loss and gradient. gamma = 0 is alpha
+binary_cross_entropy_with_logits.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.binary_focal_loss(np.array([3.0, -0.5]), np.array([1.0, 0.3]), reduction="none")
+array([2.73208311e-05, 3.36256984e-02])""",
+         gradient="""\
+alpha (1 - p_t)^gamma (1 + gamma p_t ce / (1 - p_t)) ((1 - target) sigmoid(input) -
+target sigmoid(-input)) grad_output (times weight); the ratio ce / (1 - p_t) is 1 at
+ce = 0, its limit, and p_t ce is 0 at ce = inf.""",
+         fused="""\
+Loss and input gradient of ``binary_focal_loss`` in one pass over the logits.""",
+         fused_notes="""\
+The reduced loss is summed in the same fixed chunks as the forward alone.""",
+         cls="BinaryFocalLoss", cls_args=("weight", "alpha", "gamma", "reduction"),
+         cls_torch=False,
+         cls_doc="constant-alpha binary focal loss of logits (soft labels allowed)"),
+    Loss("softmax_focal_loss", "class_losses",
+         inputs=(
+             In("input", "array_like", """\
+Logits ``(N, C)``, ``(N, C, d1, ..., dk)`` or ``(C,)``."""),
+             In("target", "array_like", """\
+Class indices of any integer dtype, ``(N,)``, ``(N, d1, ..., dk)`` or ``()`` (values in
+``[0, C)`` or ignore_index); or class probabilities (floating) of the input's shape.""")),
+         args=(
+             Arg("alpha", None, "array_like or float, optional", """\
+Per-class factor alpha_c: a ``(C,)`` array (like cross_entropy's ``weight``) or one
+float for every class; None is 1. It scales the terms, it is not a normaliser: 'mean'
+divides by the number of targets that are not ignore_index (the row count for
+probability targets), whatever alpha is."""),
+             KW,
+             Arg("gamma", 2.0, "float", "Exponent of the modulating factor (1 - p), >= 0."),
+             Arg("ignore_index", -100, "int", "A class-index target that contributes nothing."),
+             _R,
+             Arg("label_smoothing", 0.0, "float", """\
+In [0, 1]: class-index targets become (1 - label_smoothing) one_hot + label_smoothing / C,
+as cross_entropy's."""),),
+         doc="""\
+Multiclass (softmax) focal loss with per-class alpha (Lin et al. 2017); not in torch.""",
+         formula="""\
+p = softmax(input) over the class dimension, f_c = -alpha_c (1 - p_c)^gamma log p_c;
+loss = f_y for a class index y (0 where y is ignore_index), loss = sum_c q_c f_c for
+class probabilities q (and for smoothed labels). 1 - p_c is formed as -expm1(log p_c),
+log p by the log_softmax kernel. gamma = 0 with alpha None is cross_entropy (class
+indices, probabilities and label_smoothing alike).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.softmax_focal_loss(np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]), np.array([0, 1]),
+...                      reduction="none")
+array([0.01109275, 1.70256999])""",
+         gradient="""\
+With D_c = dl/dlog p_c = -w_c alpha_c (1 - p_c)^gamma (1 + gamma p_c r_c), r_c = -log p_c /
+(1 - p_c) (1 at p_c = 1) and w the target weights (one-hot, smoothed or probabilities):
+grad = (D - p sum_c D_c) grad_output, divided by the count for 'mean'.""",
+         fused="""\
+Loss and input gradient of ``softmax_focal_loss`` from one log_softmax.""",
+         cls="SoftmaxFocalLoss",
+         cls_args=("alpha", "gamma", "ignore_index", "reduction", "label_smoothing"),
+         cls_torch=False,
+         cls_doc="multiclass softmax focal loss with per-class alpha"),
+    Loss("poly1_cross_entropy", "class_losses",
+         inputs=(
+             In("input", "array_like", """\
+Logits ``(N, C)``, ``(N, C, d1, ..., dk)`` or ``(C,)``."""),
+             In("target", "array_like", """\
+Class indices of any integer dtype, ``(N,)``, ``(N, d1, ..., dk)`` or ``()`` (values in
+``[0, C)`` or ignore_index); or class probabilities (floating) of the input's shape.""")),
+         args=(
+             KW,
+             Arg("epsilon", 2.0, "float", """\
+Coefficient of the first polynomial term (optax's default 2.0; any real)."""),
+             Arg("ignore_index", -100, "int", "A class-index target that contributes nothing."),
+             _R,
+             Arg("label_smoothing", 0.0, "float", """\
+In [0, 1]: the targets become (1 - label_smoothing) one_hot + label_smoothing / C for
+both terms, as optax.smooth_labels followed by optax.poly_loss_cross_entropy."""),),
+         doc="""\
+Poly-1 cross-entropy (PolyLoss, Leng et al. 2022; optax.poly_loss_cross_entropy); not in torch.""",
+         formula="""\
+loss = CE + epsilon (1 - p_t) with CE = -sum_c q_c log p_c (cross_entropy) and 1 - p_t =
+sum_c q_c (1 - p_c), q the target distribution (one-hot, smoothed, or the given
+probabilities) -- optax's formula, each row. 'mean' divides by the number of targets
+that are not ignore_index (the row count for probabilities); epsilon = 0 is
+cross_entropy.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.poly1_cross_entropy(np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]), np.array([0, 1]),
+...                       reduction="none")
+array([0.67011723, 3.94145562])""",
+         gradient="""\
+(p sum(q) - q + epsilon p (p_t - q)) grad_output per row (p = softmax(input)), divided by
+the count for 'mean'.""",
+         fused="""\
+Loss and input gradient of ``poly1_cross_entropy`` from one log_softmax.""",
+         cls="Poly1CrossEntropyLoss",
+         cls_args=("*", "epsilon", "ignore_index", "reduction", "label_smoothing"),
+         cls_torch=False,
+         cls_doc="Poly-1 cross-entropy (PolyLoss)"),
+    Loss("poly_cross_entropy", "class_losses",
+         inputs=(
+             In("input", "array_like", """\
+Logits ``(N, C)``, ``(N, C, d1, ..., dk)`` or ``(C,)``."""),
+             In("target", "array_like", """\
+Class indices of any integer dtype, ``(N,)``, ``(N, d1, ..., dk)`` or ``()`` (values in
+``[0, C)`` or ignore_index); or class probabilities (floating) of the input's shape.""")),
+         args=(
+             Arg("epsilons", (2.0,), "sequence of float", """\
+Coefficients epsilon_1, ..., epsilon_N of (1 - p_t)^1, ..., (1 - p_t)^N (Poly-N); one
+coefficient is ``poly1_cross_entropy``, none is cross_entropy."""),
+             KW,
+             Arg("ignore_index", -100, "int", "A class-index target that contributes nothing."),
+             _R,
+             Arg("label_smoothing", 0.0, "float", """\
+In [0, 1]: the targets become (1 - label_smoothing) one_hot + label_smoothing / C."""),),
+         doc="""\
+Poly-N cross-entropy (PolyLoss, Leng et al. 2022): CE plus a polynomial in (1 - p_t).""",
+         formula="""\
+loss = CE + sum_j epsilon_j (1 - p_t)^j, j = 1..N, with CE and 1 - p_t as in
+``poly1_cross_entropy`` (optax's 1 - p_t = sum_c q_c (1 - p_c)). 'mean' divides by the
+number of targets that are not ignore_index (the row count for probabilities).""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> F.poly_cross_entropy(np.array([[2.0, 0.5, -1.0]]), np.array([0]), (2.0, 1.0),
+...                      reduction="none")
+array([0.71608586])""",
+         gradient="""\
+(p sum(q) - q + K p (p_t - q)) grad_output per row, K = sum_j j epsilon_j (1 - p_t)^(j - 1),
+divided by the count for 'mean'.""",
+         fused="""\
+Loss and input gradient of ``poly_cross_entropy`` from one log_softmax.""",
+         cls="PolyCrossEntropyLoss",
+         cls_args=("epsilons", "ignore_index", "reduction", "label_smoothing"),
+         cls_torch=False,
+         cls_doc="Poly-N cross-entropy (PolyLoss)"),
 )
 
 

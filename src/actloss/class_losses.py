@@ -26,6 +26,11 @@ from .softmax_family import softmax, softmax_backward
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, distinct_part,
                         finish_loss, kernel_array, loss_grad_seed, narrow, promoted_dtype,
                         real_param, result_dtype, scalar_float)
+from ._focal import (_poly1_cross_entropy, _poly1_cross_entropy_backward,  # noqa: F401
+                     _poly1_cross_entropy_with_grad, _poly_cross_entropy,
+                     _poly_cross_entropy_backward, _poly_cross_entropy_with_grad,
+                     _softmax_focal_loss, _softmax_focal_loss_backward,
+                     _softmax_focal_loss_with_grad)
 
 # <generated: class_losses.__all__>
 __all__ = ["multiclass_hinge_loss", "multiclass_hinge_loss_backward",
@@ -35,7 +40,11 @@ __all__ = ["multiclass_hinge_loss", "multiclass_hinge_loss_backward",
            "cross_entropy_backward", "cross_entropy_with_grad", "nll_loss",
            "nll_loss_backward", "nll_loss_with_grad", "multi_margin_loss",
            "multi_margin_loss_backward", "multilabel_margin_loss",
-           "multilabel_margin_loss_backward"]
+           "multilabel_margin_loss_backward", "softmax_focal_loss",
+           "softmax_focal_loss_backward", "softmax_focal_loss_with_grad",
+           "poly1_cross_entropy", "poly1_cross_entropy_backward",
+           "poly1_cross_entropy_with_grad", "poly_cross_entropy",
+           "poly_cross_entropy_backward", "poly_cross_entropy_with_grad"]
 # </generated: class_losses.__all__>
 
 
@@ -1572,4 +1581,429 @@ def multilabel_margin_loss_backward(grad_output, input, target, *, reduction="me
         A grad_output of the wrong shape, and everything ``multilabel_margin_loss`` raises.
     """
     return _multilabel_margin_loss_backward(grad_output, input, target, check_reduction(reduction))
+
+
+def softmax_focal_loss(input, target, alpha=None, *, gamma=2.0, ignore_index=-100,
+                       reduction="mean", label_smoothing=0.0):
+    """Multiclass (softmax) focal loss with per-class alpha (Lin et al. 2017); not in torch.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits ``(N, C)``, ``(N, C, d1, ..., dk)`` or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)``, ``(N, d1, ..., dk)`` or ``()`` (values in
+        ``[0, C)`` or ignore_index); or class probabilities (floating) of the input's shape.
+    alpha : array_like or float, optional
+        Per-class factor alpha_c: a ``(C,)`` array (like cross_entropy's ``weight``) or one
+        float for every class; None is 1. It scales the terms, it is not a normaliser: 'mean'
+        divides by the number of targets that are not ignore_index (the row count for
+        probability targets), whatever alpha is.
+    gamma : float, default 2.0
+        Exponent of the modulating factor (1 - p), >= 0.
+    ignore_index : int, default -100
+        A class-index target that contributes nothing.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    label_smoothing : float, default 0.0
+        In [0, 1]: class-index targets become (1 - label_smoothing) one_hot + label_smoothing / C,
+        as cross_entropy's.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    p = softmax(input) over the class dimension, f_c = -alpha_c (1 - p_c)^gamma log p_c;
+    loss = f_y for a class index y (0 where y is ignore_index), loss = sum_c q_c f_c for
+    class probabilities q (and for smoothed labels). 1 - p_c is formed as -expm1(log p_c),
+    log p by the log_softmax kernel. gamma = 0 with alpha None is cross_entropy (class
+    indices, probabilities and label_smoothing alike).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.softmax_focal_loss(np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]), np.array([0, 1]),
+    ...                      reduction="none")
+    array([0.01109275, 1.70256999])
+    """
+    return _softmax_focal_loss(input, target, alpha, gamma, ignore_index,
+                               check_reduction(reduction), label_smoothing)
+
+
+def softmax_focal_loss_backward(grad_output, input, target, alpha=None, *, gamma=2.0,
+                                ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """Gradient of ``softmax_focal_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Logits ``(N, C)``, ``(N, C, d1, ..., dk)`` or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)``, ``(N, d1, ..., dk)`` or ``()`` (values in
+        ``[0, C)`` or ignore_index); or class probabilities (floating) of the input's shape.
+    alpha : array_like or float, optional
+        Per-class factor alpha_c: a ``(C,)`` array (like cross_entropy's ``weight``) or one
+        float for every class; None is 1. It scales the terms, it is not a normaliser: 'mean'
+        divides by the number of targets that are not ignore_index (the row count for
+        probability targets), whatever alpha is.
+    gamma : float, default 2.0
+        Exponent of the modulating factor (1 - p), >= 0.
+    ignore_index : int, default -100
+        A class-index target that contributes nothing.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    label_smoothing : float, default 0.0
+        In [0, 1]: class-index targets become (1 - label_smoothing) one_hot + label_smoothing / C,
+        as cross_entropy's.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``softmax_focal_loss`` raises.
+
+    Notes
+    -----
+    With D_c = dl/dlog p_c = -w_c alpha_c (1 - p_c)^gamma (1 + gamma p_c r_c), r_c = -log p_c /
+    (1 - p_c) (1 at p_c = 1) and w the target weights (one-hot, smoothed or probabilities):
+    grad = (D - p sum_c D_c) grad_output, divided by the count for 'mean'.
+    """
+    return _softmax_focal_loss_backward(grad_output, input, target, alpha, gamma, ignore_index,
+                                        check_reduction(reduction), label_smoothing)
+
+
+def softmax_focal_loss_with_grad(input, target, alpha=None, *, gamma=2.0, ignore_index=-100,
+                                 reduction="mean", label_smoothing=0.0, grad_output=1.0):
+    """Loss and input gradient of ``softmax_focal_loss`` from one log_softmax.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits ``(N, C)``, ``(N, C, d1, ..., dk)`` or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)``, ``(N, d1, ..., dk)`` or ``()`` (values in
+        ``[0, C)`` or ignore_index); or class probabilities (floating) of the input's shape.
+    alpha : array_like or float, optional
+        Per-class factor alpha_c: a ``(C,)`` array (like cross_entropy's ``weight``) or one
+        float for every class; None is 1. It scales the terms, it is not a normaliser: 'mean'
+        divides by the number of targets that are not ignore_index (the row count for
+        probability targets), whatever alpha is.
+    gamma : float, default 2.0
+        Exponent of the modulating factor (1 - p), >= 0.
+    ignore_index : int, default -100
+        A class-index target that contributes nothing.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    label_smoothing : float, default 0.0
+        In [0, 1]: class-index targets become (1 - label_smoothing) one_hot + label_smoothing / C,
+        as cross_entropy's.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``softmax_focal_loss`` returns.
+    grad_input : ndarray
+        What ``softmax_focal_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _softmax_focal_loss_with_grad(input, target, alpha, gamma, ignore_index,
+                                         check_reduction(reduction), label_smoothing, grad_output)
+
+
+def poly1_cross_entropy(input, target, *, epsilon=2.0, ignore_index=-100, reduction="mean",
+                        label_smoothing=0.0):
+    """Poly-1 cross-entropy (PolyLoss, Leng et al. 2022; optax.poly_loss_cross_entropy); not in torch.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits ``(N, C)``, ``(N, C, d1, ..., dk)`` or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)``, ``(N, d1, ..., dk)`` or ``()`` (values in
+        ``[0, C)`` or ignore_index); or class probabilities (floating) of the input's shape.
+    epsilon : float, default 2.0
+        Coefficient of the first polynomial term (optax's default 2.0; any real).
+    ignore_index : int, default -100
+        A class-index target that contributes nothing.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    label_smoothing : float, default 0.0
+        In [0, 1]: the targets become (1 - label_smoothing) one_hot + label_smoothing / C for
+        both terms, as optax.smooth_labels followed by optax.poly_loss_cross_entropy.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    loss = CE + epsilon (1 - p_t) with CE = -sum_c q_c log p_c (cross_entropy) and 1 - p_t =
+    sum_c q_c (1 - p_c), q the target distribution (one-hot, smoothed, or the given
+    probabilities) -- optax's formula, each row. 'mean' divides by the number of targets
+    that are not ignore_index (the row count for probabilities); epsilon = 0 is
+    cross_entropy.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.poly1_cross_entropy(np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]), np.array([0, 1]),
+    ...                       reduction="none")
+    array([0.67011723, 3.94145562])
+    """
+    return _poly1_cross_entropy(input, target, epsilon, ignore_index, check_reduction(reduction),
+                                label_smoothing)
+
+
+def poly1_cross_entropy_backward(grad_output, input, target, *, epsilon=2.0, ignore_index=-100,
+                                 reduction="mean", label_smoothing=0.0):
+    """Gradient of ``poly1_cross_entropy`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Logits ``(N, C)``, ``(N, C, d1, ..., dk)`` or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)``, ``(N, d1, ..., dk)`` or ``()`` (values in
+        ``[0, C)`` or ignore_index); or class probabilities (floating) of the input's shape.
+    epsilon : float, default 2.0
+        Coefficient of the first polynomial term (optax's default 2.0; any real).
+    ignore_index : int, default -100
+        A class-index target that contributes nothing.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    label_smoothing : float, default 0.0
+        In [0, 1]: the targets become (1 - label_smoothing) one_hot + label_smoothing / C for
+        both terms, as optax.smooth_labels followed by optax.poly_loss_cross_entropy.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``poly1_cross_entropy`` raises.
+
+    Notes
+    -----
+    (p sum(q) - q + epsilon p (p_t - q)) grad_output per row (p = softmax(input)), divided by
+    the count for 'mean'.
+    """
+    return _poly1_cross_entropy_backward(grad_output, input, target, epsilon, ignore_index,
+                                         check_reduction(reduction), label_smoothing)
+
+
+def poly1_cross_entropy_with_grad(input, target, *, epsilon=2.0, ignore_index=-100,
+                                  reduction="mean", label_smoothing=0.0, grad_output=1.0):
+    """Loss and input gradient of ``poly1_cross_entropy`` from one log_softmax.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits ``(N, C)``, ``(N, C, d1, ..., dk)`` or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)``, ``(N, d1, ..., dk)`` or ``()`` (values in
+        ``[0, C)`` or ignore_index); or class probabilities (floating) of the input's shape.
+    epsilon : float, default 2.0
+        Coefficient of the first polynomial term (optax's default 2.0; any real).
+    ignore_index : int, default -100
+        A class-index target that contributes nothing.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    label_smoothing : float, default 0.0
+        In [0, 1]: the targets become (1 - label_smoothing) one_hot + label_smoothing / C for
+        both terms, as optax.smooth_labels followed by optax.poly_loss_cross_entropy.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``poly1_cross_entropy`` returns.
+    grad_input : ndarray
+        What ``poly1_cross_entropy_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _poly1_cross_entropy_with_grad(input, target, epsilon, ignore_index,
+                                          check_reduction(reduction), label_smoothing, grad_output)
+
+
+def poly_cross_entropy(input, target, epsilons=(2.0,), *, ignore_index=-100, reduction="mean",
+                       label_smoothing=0.0):
+    """Poly-N cross-entropy (PolyLoss, Leng et al. 2022): CE plus a polynomial in (1 - p_t).
+
+    Parameters
+    ----------
+    input : array_like
+        Logits ``(N, C)``, ``(N, C, d1, ..., dk)`` or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)``, ``(N, d1, ..., dk)`` or ``()`` (values in
+        ``[0, C)`` or ignore_index); or class probabilities (floating) of the input's shape.
+    epsilons : sequence of float, default (2.0,)
+        Coefficients epsilon_1, ..., epsilon_N of (1 - p_t)^1, ..., (1 - p_t)^N (Poly-N); one
+        coefficient is ``poly1_cross_entropy``, none is cross_entropy.
+    ignore_index : int, default -100
+        A class-index target that contributes nothing.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    label_smoothing : float, default 0.0
+        In [0, 1]: the targets become (1 - label_smoothing) one_hot + label_smoothing / C.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    loss = CE + sum_j epsilon_j (1 - p_t)^j, j = 1..N, with CE and 1 - p_t as in
+    ``poly1_cross_entropy`` (optax's 1 - p_t = sum_c q_c (1 - p_c)). 'mean' divides by the
+    number of targets that are not ignore_index (the row count for probabilities).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.poly_cross_entropy(np.array([[2.0, 0.5, -1.0]]), np.array([0]), (2.0, 1.0),
+    ...                      reduction="none")
+    array([0.71608586])
+    """
+    return _poly_cross_entropy(input, target, epsilons, ignore_index, check_reduction(reduction),
+                               label_smoothing)
+
+
+def poly_cross_entropy_backward(grad_output, input, target, epsilons=(2.0,), *, ignore_index=-100,
+                                reduction="mean", label_smoothing=0.0):
+    """Gradient of ``poly_cross_entropy`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Logits ``(N, C)``, ``(N, C, d1, ..., dk)`` or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)``, ``(N, d1, ..., dk)`` or ``()`` (values in
+        ``[0, C)`` or ignore_index); or class probabilities (floating) of the input's shape.
+    epsilons : sequence of float, default (2.0,)
+        Coefficients epsilon_1, ..., epsilon_N of (1 - p_t)^1, ..., (1 - p_t)^N (Poly-N); one
+        coefficient is ``poly1_cross_entropy``, none is cross_entropy.
+    ignore_index : int, default -100
+        A class-index target that contributes nothing.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    label_smoothing : float, default 0.0
+        In [0, 1]: the targets become (1 - label_smoothing) one_hot + label_smoothing / C.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``poly_cross_entropy`` raises.
+
+    Notes
+    -----
+    (p sum(q) - q + K p (p_t - q)) grad_output per row, K = sum_j j epsilon_j (1 - p_t)^(j - 1),
+    divided by the count for 'mean'.
+    """
+    return _poly_cross_entropy_backward(grad_output, input, target, epsilons, ignore_index,
+                                        check_reduction(reduction), label_smoothing)
+
+
+def poly_cross_entropy_with_grad(input, target, epsilons=(2.0,), *, ignore_index=-100,
+                                 reduction="mean", label_smoothing=0.0, grad_output=1.0):
+    """Loss and input gradient of ``poly_cross_entropy`` from one log_softmax.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits ``(N, C)``, ``(N, C, d1, ..., dk)`` or ``(C,)``.
+    target : array_like
+        Class indices of any integer dtype, ``(N,)``, ``(N, d1, ..., dk)`` or ``()`` (values in
+        ``[0, C)`` or ignore_index); or class probabilities (floating) of the input's shape.
+    epsilons : sequence of float, default (2.0,)
+        Coefficients epsilon_1, ..., epsilon_N of (1 - p_t)^1, ..., (1 - p_t)^N (Poly-N); one
+        coefficient is ``poly1_cross_entropy``, none is cross_entropy.
+    ignore_index : int, default -100
+        A class-index target that contributes nothing.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    label_smoothing : float, default 0.0
+        In [0, 1]: the targets become (1 - label_smoothing) one_hot + label_smoothing / C.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``poly_cross_entropy`` returns.
+    grad_input : ndarray
+        What ``poly_cross_entropy_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _poly_cross_entropy_with_grad(input, target, epsilons, ignore_index,
+                                         check_reduction(reduction), label_smoothing, grad_output)
 # </generated: class_losses.functions>

@@ -258,6 +258,7 @@ def _imbalanced(*, kind="multiclass", focal=True):
                       "alpha=0.25, gamma=2 (torchvision's defaults); reduction defaults to "
                       "'none'",
                       "initialise the output bias to log(pi / (1 - pi)), pi the positive rate",
+                      _OTHER_FOCAL[kind],
                       f"alternatives (focal=False): {reweighted}, or {sampler}"])
     if kind == "multiclass":
         return _make("imbalanced", None, "cross_entropy", "softmax",
@@ -266,13 +267,28 @@ def _imbalanced(*, kind="multiclass", focal=True):
                      ["weight=actloss.sampling.class_weights(y, 'balanced' or 'effective')",
                       f"or {sampler} (the final phase restores the true priors)",
                       "report per-class recall, not only accuracy",
-                      "alternative for extreme imbalance (focal=True): sigmoid_focal_loss"])
+                      "alternative for extreme imbalance (focal=True): sigmoid_focal_loss; "
+                      "on softmax logits with class indices: softmax_focal_loss (per-class "
+                      "alpha) or poly1_cross_entropy (PolyLoss)"])
     return _make("imbalanced", None, "binary_cross_entropy_with_logits", "sigmoid",
                  "pos_weight multiplies the loss of the rare positives so that they weigh as "
                  "much as the many negatives.",
                  ["pos_weight=n_neg / n_pos (per class for multilabel)",
                   f"or {sampler}",
-                  "alternative for extreme imbalance (focal=True): sigmoid_focal_loss"])
+                  "alternative for extreme imbalance (focal=True): sigmoid_focal_loss, or "
+                  "binary_focal_loss (constant alpha, p_t = exp(-BCE), soft labels)"])
+
+
+# the other focal-family losses, by task kind: where the torchvision form is not the one wanted
+_OTHER_FOCAL = {
+    "multiclass": "on softmax logits with class-index targets: softmax_focal_loss (per-class "
+                  "alpha, ignore_index, label_smoothing) or poly1_cross_entropy / "
+                  "poly_cross_entropy (PolyLoss: cross_entropy + epsilon (1 - p_t))",
+    "binary": "binary_focal_loss: the constant-alpha form, p_t = exp(-BCE) (soft labels "
+              "work), reduction 'mean' -- the FocalLoss most PyTorch code writes",
+    "multilabel": "binary_focal_loss: the constant-alpha form, p_t = exp(-BCE) (soft labels "
+                  "work), reduction 'mean' -- the FocalLoss most PyTorch code writes",
+}
 
 
 def _pairs(*, similarity="distance"):

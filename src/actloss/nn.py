@@ -57,7 +57,8 @@ __all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "ReLU", 
            "DistanceBoxIoULoss", "CompleteBoxIoULoss", "HingeLoss", "SquaredHingeLoss",
            "LogCoshLoss", "PinballLoss", "CrossEntropyLoss", "NLLLoss", "MultiMarginLoss",
            "MultiLabelMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
-           "ContrastiveLoss", "InfoNCELoss", "SparsemaxLoss", "Entmax15Loss",
+           "ContrastiveLoss", "InfoNCELoss", "BinaryFocalLoss", "SoftmaxFocalLoss",
+           "Poly1CrossEntropyLoss", "PolyCrossEntropyLoss", "SparsemaxLoss", "Entmax15Loss",
            "EntmaxBisectLoss", "AdaptiveLogSoftmaxWithLoss"]
 # </generated: nn.__all__>
 
@@ -1130,6 +1131,10 @@ CosineEmbeddingLoss = _loss_class("CosineEmbeddingLoss")
 TripletMarginLoss = _loss_class("TripletMarginLoss")
 ContrastiveLoss = _loss_class("ContrastiveLoss")
 InfoNCELoss = _loss_class("InfoNCELoss")
+BinaryFocalLoss = _loss_class("BinaryFocalLoss")
+SoftmaxFocalLoss = _loss_class("SoftmaxFocalLoss")
+Poly1CrossEntropyLoss = _loss_class("Poly1CrossEntropyLoss")
+PolyCrossEntropyLoss = _loss_class("PolyCrossEntropyLoss")
 # </generated: nn.losses>
 
 

@@ -42,11 +42,13 @@ __all__ = ["mse_loss", "mse_loss_backward", "l1_loss", "l1_loss_backward", "smoo
            "hinge_embedding_loss", "hinge_embedding_loss_backward", "soft_margin_loss",
            "soft_margin_loss_backward", "multilabel_soft_margin_loss",
            "multilabel_soft_margin_loss_backward", "sigmoid_focal_loss",
-           "sigmoid_focal_loss_backward", "hinge_loss", "hinge_loss_backward",
-           "hinge_loss_with_grad", "squared_hinge_loss", "squared_hinge_loss_backward",
-           "squared_hinge_loss_with_grad", "log_cosh_loss", "log_cosh_loss_backward",
-           "log_cosh_loss_with_grad", "pinball_loss", "pinball_loss_backward",
-           "pinball_loss_with_grad", "quantile_loss", "quantile_loss_backward"]
+           "sigmoid_focal_loss_backward", "sigmoid_focal_loss_with_grad", "hinge_loss",
+           "hinge_loss_backward", "hinge_loss_with_grad", "squared_hinge_loss",
+           "squared_hinge_loss_backward", "squared_hinge_loss_with_grad", "log_cosh_loss",
+           "log_cosh_loss_backward", "log_cosh_loss_with_grad", "pinball_loss",
+           "pinball_loss_backward", "pinball_loss_with_grad", "quantile_loss",
+           "quantile_loss_backward", "binary_focal_loss", "binary_focal_loss_backward",
+           "binary_focal_loss_with_grad"]
 # </generated: pointwise_losses.__all__>
 
 _ROW = {row.name: row for row in _ops.POINTWISE_LOSSES}
@@ -735,6 +737,11 @@ def _sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha, gamma, red
     return _sum_to(gx, x.shape, _grad_dtype(x, "inputs"))
 
 
+def _sigmoid_focal_loss_with_grad(inputs, targets, alpha, gamma, reduction, grad_output):
+    reduction, x, P = _focal(inputs, targets, alpha, gamma, reduction)
+    return _fused(x, P, reduction, grad_output)
+
+
 # ---- hinge, squared hinge, log-cosh, pinball (optax / Keras / sklearn losses) -----------------
 
 def _fused(x, P, reduction, grad_output):
@@ -851,6 +858,65 @@ def _pinball_loss_backward(grad_output, input, target, quantile, reduction):
 def _pinball_loss_with_grad(input, target, quantile, reduction, grad_output):
     return _plain_with_grad("pinball", _difference, grad_output, input, target,
                             _quantile(quantile), reduction)
+
+
+# ---- binary_focal_loss (the reference document's constant-alpha focal loss) ------------------
+
+def _binary_focal_params(alpha, gamma):
+    a = real_param(alpha, "alpha")
+    g = real_param(gamma, "gamma")
+    if math.isnan(a):
+        raise ValueError("alpha must be a real number, got nan")
+    if not g >= 0:
+        raise ValueError(f"gamma must be >= 0, got {g}")
+    return a, g
+
+
+def _binary_focal(term, input, target, weight, alpha, gamma):
+    """Prep of binary_focal_loss: target of the input's shape, weight broadcast to it."""
+    x, t = _arrays((input, "input"), (target, "target"))
+    _same_shape(x, t)
+    aux = ((t, "target"),)
+    w = None
+    if weight is not None:
+        w = as_array(weight, "weight")
+        aux += ((w, "weight"),)
+        _broadcasts_to(w, x.shape, "weight")
+    res, k = _dtypes((x, "input"), aux=aux)
+    return x, _Prep(term, x.shape, res, k, x, t, w=w, params=(alpha, gamma),
+                    flags=_flags(term, gamma_two=(gamma == 2)))
+
+
+def _binary_focal_plain(input, weight):
+    """The C common path applies: no weight, a float32/float64 ndarray input."""
+    return weight is None and type(input) is np.ndarray and input.dtype in KERNEL_INDEX
+
+
+def _binary_focal_loss(input, target, weight, alpha, gamma, reduction):
+    a, g = _binary_focal_params(alpha, gamma)
+    r = None if not _binary_focal_plain(input, weight) else _common(
+        "binary_focal", input, target, reduction, None, (a, g), int(g == 2))
+    if r is not None:
+        return r
+    _, P = _binary_focal("binary_focal", input, target, weight, a, g)
+    return _forward(P, reduction)
+
+
+def _binary_focal_loss_backward(grad_output, input, target, weight, alpha, gamma, reduction):
+    a, g = _binary_focal_params(alpha, gamma)
+    r = None if not _binary_focal_plain(input, weight) else _common(
+        "binary_focal", input, target, reduction, grad_output, (a, g), int(g == 2))
+    if r is not None:
+        return r
+    x, P = _binary_focal("binary_focal", input, target, weight, a, g)
+    gx, _ = _backward(P, grad_output, reduction)
+    return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+
+
+def _binary_focal_loss_with_grad(input, target, weight, alpha, gamma, reduction, grad_output):
+    a, g = _binary_focal_params(alpha, gamma)
+    x, P = _binary_focal("binary_focal", input, target, weight, a, g)
+    return _fused(x, P, reduction, grad_output)
 
 
 # ---- the public functions, generated from _ops.LOSSES ---------------------------------------
@@ -2072,6 +2138,43 @@ def sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha=0.25, gamma=
                                         check_reduction(reduction))
 
 
+def sigmoid_focal_loss_with_grad(inputs, targets, alpha=0.25, gamma=2, reduction="none", *,
+                                 grad_output=1.0):
+    """Loss and input gradient of ``sigmoid_focal_loss`` in one pass over the logits.
+
+    Parameters
+    ----------
+    inputs : array_like
+        Logits, any shape.
+    targets : array_like
+        Same shape; 1 for the positive class, 0 for the negative.
+    alpha : float, default 0.25
+        Weight of the positives (1 - alpha for the negatives), in [0, 1]; -1 switches the
+        weighting off.
+    gamma : float, default 2
+        Exponent of the modulating factor (1 - p_t).
+    reduction : {'none', 'mean', 'sum'}, default 'none'
+        torchvision's default is 'none'.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``sigmoid_focal_loss`` returns.
+    grad_input : ndarray
+        What ``sigmoid_focal_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+    """
+    return _sigmoid_focal_loss_with_grad(inputs, targets, alpha, gamma, check_reduction(reduction),
+                                         grad_output)
+
+
 def hinge_loss(input, target, *, reduction="mean"):
     """Binary hinge loss (optax.hinge_loss; sklearn.metrics.hinge_loss for +-1 labels); not in torch.
 
@@ -2510,4 +2613,146 @@ quantile_loss = pinball_loss
 
 
 quantile_loss_backward = pinball_loss_backward
+
+
+def binary_focal_loss(input, target, weight=None, *, alpha=0.25, gamma=2.0, reduction="mean"):
+    """Binary focal loss with a constant alpha and p_t = exp(-BCE) (soft labels work); not in torch.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits, any shape.
+    target : array_like
+        Same shape as input: 0/1 labels or soft labels (probabilities, not checked, as
+        binary_cross_entropy_with_logits).
+    weight : array_like, optional
+        Broadcast to the input's shape; multiplies each element's loss ('mean' still divides
+        by the element count, as binary_cross_entropy_with_logits).
+    alpha : float, default 0.25
+        Constant factor of every element's loss.
+    gamma : float, default 2.0
+        Exponent of the modulating factor (1 - p_t), >= 0.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray or NumPy scalar
+        reduction='none': an array of the loss shape; otherwise a scalar. Of the result dtype
+        (float32/float64, float16 for float16 inputs).
+
+    Raises
+    ------
+    TypeError
+        For complex, object or string arrays, or a non-numeric parameter.
+    ValueError
+        For shapes that do not match as the loss requires (the message gives the shapes), an
+        unknown `reduction`, or a parameter out of its range.
+
+    Notes
+    -----
+    ce = binary_cross_entropy_with_logits(input, target, reduction='none'), p_t = exp(-ce),
+    loss = alpha (1 - p_t)^gamma ce -- the focal loss as the reference document and most
+    PyTorch code bases write it (with 'mean' by default). For 0/1 targets p_t is the
+    probability of the true class, as in ``sigmoid_focal_loss``, but alpha weighs every element
+    alike (``sigmoid_focal_loss`` weighs positives by alpha and negatives by 1 - alpha, and
+    its default reduction is 'none'). 1 - p_t is computed as -expm1(-ce), so confident
+    predictions keep their tiny loss and gradient. gamma = 0 is alpha
+    binary_cross_entropy_with_logits.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.binary_focal_loss(np.array([3.0, -0.5]), np.array([1.0, 0.3]), reduction="none")
+    array([2.73208311e-05, 3.36256984e-02])
+    """
+    return _binary_focal_loss(input, target, weight, alpha, gamma, check_reduction(reduction))
+
+
+def binary_focal_loss_backward(grad_output, input, target, weight=None, *, alpha=0.25, gamma=2.0,
+                               reduction="mean"):
+    """Gradient of ``binary_focal_loss`` with respect to its input.
+
+    Parameters
+    ----------
+    grad_output : float or array_like
+        The gradient flowing into the loss: a scalar (or 0-d array) for the reductions
+        other than 'none', an array of the loss shape for 'none'.
+    input : array_like
+        Logits, any shape.
+    target : array_like
+        Same shape as input: 0/1 labels or soft labels (probabilities, not checked, as
+        binary_cross_entropy_with_logits).
+    weight : array_like, optional
+        Broadcast to the input's shape; multiplies each element's loss ('mean' still divides
+        by the element count, as binary_cross_entropy_with_logits).
+    alpha : float, default 0.25
+        Constant factor of every element's loss.
+    gamma : float, default 2.0
+        Exponent of the modulating factor (1 - p_t), >= 0.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to `input`: its shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        A grad_output of the wrong shape, and everything ``binary_focal_loss`` raises.
+
+    Notes
+    -----
+    alpha (1 - p_t)^gamma (1 + gamma p_t ce / (1 - p_t)) ((1 - target) sigmoid(input) -
+    target sigmoid(-input)) grad_output (times weight); the ratio ce / (1 - p_t) is 1 at
+    ce = 0, its limit, and p_t ce is 0 at ce = inf.
+    """
+    return _binary_focal_loss_backward(grad_output, input, target, weight, alpha, gamma,
+                                       check_reduction(reduction))
+
+
+def binary_focal_loss_with_grad(input, target, weight=None, *, alpha=0.25, gamma=2.0,
+                                reduction="mean", grad_output=1.0):
+    """Loss and input gradient of ``binary_focal_loss`` in one pass over the logits.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits, any shape.
+    target : array_like
+        Same shape as input: 0/1 labels or soft labels (probabilities, not checked, as
+        binary_cross_entropy_with_logits).
+    weight : array_like, optional
+        Broadcast to the input's shape; multiplies each element's loss ('mean' still divides
+        by the element count, as binary_cross_entropy_with_logits).
+    alpha : float, default 0.25
+        Constant factor of every element's loss.
+    gamma : float, default 2.0
+        Exponent of the modulating factor (1 - p_t), >= 0.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``binary_focal_loss`` returns.
+    grad_input : ndarray
+        What ``binary_focal_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    The reduced loss is summed in the same fixed chunks as the forward alone.
+    """
+    return _binary_focal_loss_with_grad(input, target, weight, alpha, gamma,
+                                        check_reduction(reduction), grad_output)
 # </generated: pointwise_losses.functions>

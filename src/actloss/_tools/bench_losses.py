@@ -532,6 +532,56 @@ def _np_focal_bwd(a):
     return a.gy * at * ((p - a.t) * q ** 2 + ce * 2 * q * p * (1 - p) * (1 - 2 * a.t))
 
 
+# binary_focal_loss, softmax_focal_loss, poly1/poly_cross_entropy at their defaults (alpha
+# 0.25, gamma 2; epsilon 2): the reference document's focal lines, optax's PolyLoss formula
+def _binary_focal_parts(a):
+    ce = np.maximum(a.x, 0) - a.x * a.t + np.log1p(np.exp(-np.abs(a.x)))
+    return ce, np.exp(-ce)
+
+
+def _np_binary_focal(a):
+    ce, p = _binary_focal_parts(a)
+    return np.mean(0.25 * (1 - p) ** 2 * ce)
+
+
+def _np_binary_focal_bwd(a):
+    ce, p = _binary_focal_parts(a)
+    return 0.25 * ((1 - p) ** 2 + 2 * (1 - p) * p * ce) * (_sig(a.x) - a.t) * _mean_scale(a)
+
+
+def _np_softmax_focal(a):
+    lpy = _np_log_softmax(a.x)[_rows(a), a.t]
+    return np.mean(-(1 - np.exp(lpy)) ** 2 * lpy)
+
+
+def _np_softmax_focal_bwd(a):
+    p = _np_softmax(a.x)
+    py = p[_rows(a), a.t]
+    q, lpy = 1 - py, np.log(py)
+    d = -(q ** 2 - 2 * q * py * lpy) * (a.gy / len(a.t))   # dl / dlog p_y
+    g = -d[:, None] * p
+    g[_rows(a), a.t] += d
+    return g
+
+
+def _np_poly(a, epsilons=(2.0,)):
+    lpy = _np_log_softmax(a.x)[_rows(a), a.t]
+    q = 1 - np.exp(lpy)
+    return np.mean(-lpy + sum(e * q ** (j + 1) for j, e in enumerate(epsilons)))
+
+
+def _np_poly_bwd(a, epsilons=(2.0,)):
+    p = _np_softmax(a.x)
+    py = p[_rows(a), a.t]
+    k = sum((j + 1) * e * (1 - py) ** j for j, e in enumerate(epsilons))
+    g = p * ((1 + k * py) * (a.gy / len(a.t)))[:, None]
+    g[_rows(a), a.t] -= (1 + k * py) * (a.gy / len(a.t))
+    return g
+
+
+_POLY_N = (2.0, 1.0)   # poly_cross_entropy's case: Poly-2
+
+
 def _np_cosine_parts(a):
     n1, n2 = np.linalg.norm(a.x1, axis=1), np.linalg.norm(a.x2, axis=1)
     cos = (a.x1 * a.x2).sum(axis=1) / (n1 * n2)
@@ -646,6 +696,28 @@ def _torch_focal(t):
     ce = torch.nn.functional.binary_cross_entropy_with_logits(t.x, t.t, reduction="none")
     p_t = p * t.t + (1 - p) * (1 - t.t)
     return (0.25 * t.t + 0.75 * (1 - t.t)) * (ce * (1 - p_t) ** 2)
+
+
+def _torch_binary_focal(t):
+    """The reference document's focal loss lines: exp(-BCE), alpha 0.25, gamma 2, mean."""
+    torch = torch_module()
+    ce = torch.nn.functional.binary_cross_entropy_with_logits(t.x, t.t, reduction="none")
+    return (0.25 * (1 - torch.exp(-ce)) ** 2 * ce).mean()
+
+
+def _torch_softmax_focal(t):
+    torch = torch_module()
+    lpy = torch.log_softmax(t.x, 1).gather(1, t.t[:, None])[:, 0]
+    return (-(1 - lpy.exp()) ** 2 * lpy).mean()
+
+
+def _torch_poly(epsilons):
+    def poly(t):
+        torch = torch_module()
+        ce = torch.nn.functional.cross_entropy(t.x, t.t, reduction="none")
+        q = 1 - torch.softmax(t.x, 1).gather(1, t.t[:, None])[:, 0]
+        return (ce + sum(e * q ** (j + 1) for j, e in enumerate(epsilons))).mean()
+    return poly
 
 
 def _torch_multiclass_hinge(t):
@@ -792,6 +864,25 @@ def _jax_focal(jax, x, t):
     p = jax.nn.sigmoid(x)
     p_t = p * t + (1 - p) * (1 - t)
     return (0.25 * t + 0.75 * (1 - t)) * _jax_sigmoid_bce(jax, x, t) * (1 - p_t) ** 2
+
+
+def _jax_binary_focal(jax, x, t):
+    ce = _jax_sigmoid_bce(jax, x, t)
+    return jax.numpy.mean(0.25 * (1 - jax.numpy.exp(-ce)) ** 2 * ce)
+
+
+def _jax_softmax_focal(jax, x, t):
+    lpy = _take(jax, jax.nn.log_softmax(x), t)
+    return jax.numpy.mean(-(1 - jax.numpy.exp(lpy)) ** 2 * lpy)
+
+
+def _jax_poly(jax, x, t, epsilon=2.0, epsilons=None):
+    """optax.poly_loss_cross_entropy (one-hot labels), with Poly-N's further terms."""
+    labels = jax.nn.one_hot(t, x.shape[-1], dtype=x.dtype)
+    q = (labels * (1 - jax.nn.softmax(x))).sum(axis=-1)
+    ce = -(labels * jax.nn.log_softmax(x)).sum(axis=-1)
+    eps = (epsilon,) if epsilons is None else epsilons
+    return jax.numpy.mean(ce + sum(e * q ** (j + 1) for j, e in enumerate(eps)))
 
 
 def _jax_cosine(jax, x1, x2, t):
@@ -1035,7 +1126,7 @@ CASES = [
           args=("x1", "x2", "t"), grads=("x1", "x2"),
           jax_fwd=lambda jax, x1, x2, t: jax.numpy.mean(jax.numpy.maximum(0, -t * (x1 - x2)))),
     _loss("sigmoid_focal_loss", "elementwise", _logits_binary, _np_focal, _np_focal_bwd,
-          torch_fwd=_torch_focal, jax_fwd=_jax_focal,
+          fused=True, torch_fwd=_torch_focal, jax_fwd=_jax_focal,
           note="reduction='none'; torch: torchvision's formula"),
     # torchvision's box losses (reduction 'none'), transcribed in torch; NumPy: the same lines
     _loss("generalized_box_iou_loss", "embedding", _box_pairs, _np_giou,
@@ -1066,4 +1157,18 @@ CASES = [
           grads=("q", "k"), params={"temperature": 0.1}, torch_fwd=_torch_info_nce,
           jax_fwd=_jax_info_nce,
           note="torch: cross_entropy of normalize(q) @ normalize(k).T / 0.1"),
+    # focal losses and PolyLoss (not in torch): the torch lines users write, autograd
+    _loss("binary_focal_loss", "elementwise", _logits_binary, _np_binary_focal,
+          _np_binary_focal_bwd, fused=True, torch_fwd=_torch_binary_focal,
+          jax_fwd=_jax_binary_focal, note="torch: the reference document's exp(-BCE) lines"),
+    _loss("softmax_focal_loss", "rowwise", _logits_classes, _np_softmax_focal,
+          _np_softmax_focal_bwd, fused=True, torch_fwd=_torch_softmax_focal,
+          jax_fwd=_jax_softmax_focal, note="gamma 2; torch: log_softmax, gather, pow"),
+    _loss("poly1_cross_entropy", "rowwise", _logits_classes, _np_poly, _np_poly_bwd,
+          fused=True, torch_fwd=_torch_poly((2.0,)), jax_fwd=_jax_poly,
+          note="epsilon 2; torch: cross_entropy + epsilon (1 - p_t); JAX: optax's formula"),
+    _loss("poly_cross_entropy", "rowwise", _logits_classes,
+          lambda a: _np_poly(a, _POLY_N), lambda a: _np_poly_bwd(a, _POLY_N),
+          params={"epsilons": _POLY_N}, fused=True, torch_fwd=_torch_poly(_POLY_N),
+          jax_fwd=_jax_poly, note="Poly-2, epsilons (2, 1)"),
 ]

@@ -1,0 +1,383 @@
+"""linear_cross_entropy: the cross-entropy of a linear output layer, ``cross_entropy(input @
+weight.T + bias, target)``, and its gradients with respect to input, weight and bias, computed
+in chunks of the vocabulary (the V output classes) without ever holding the (N, V) logits.
+
+Pass 1 walks the vocabulary in chunks of `chunk_size` classes: one BLAS matmul gives the
+chunk's logits (N, chunk), actloss.logsumexp its row log-sum-exp, which is merged into the
+running one (np.logaddexp, in double); the target's logit and (with label smoothing) the
+weighted sum of the logits are picked up on the way. That is the loss. Pass 2, for the
+gradients, recomputes each chunk's logits and turns them in place into the chunk of
+dL/dlogits, G = g * (softmax * a - b * onehot(target) - s * class_weight), then accumulates
+grad_input += G @ weight_chunk and writes grad_weight[chunk] = G.T @ input and
+grad_bias[chunk] = G summed over the rows. Memory: O(N * chunk) for the chunk of logits, beyond
+the inputs and the gradients themselves; time: one matmul of N x D x V for the loss, four for
+the loss and the gradients (the unfused path does three, but it writes and reads two N x V
+arrays).
+
+Shapes: input (*, D) -- the leading dimensions are the batch, flattened (class dimension
+last, as a language model's ``logits.view(-1, V)``); weight (V, D), as nn.Linear's; bias (V,);
+target (*) of class indices; a 1-D input (D,) takes a 0-d target. Class-probability targets
+are not taken here (use cross_entropy on explicit logits).
+"""
+import operator
+
+import numpy as np
+
+from .class_losses import _int_param, _no_weight_nan, _target_out_of_bounds
+from .softmax_family import logsumexp
+from ._validate import (as_array, check_reduction, finish_loss, kernel_array, loss_grad_output,
+                        narrow, promoted_dtype, real_param, result_dtype)
+
+__all__ = ["linear_cross_entropy", "linear_cross_entropy_backward",
+           "linear_cross_entropy_with_grad"]
+
+# Default chunk: about 2**22 logits (16 MB in float32) per chunk -- large enough that each
+# chunk's matmuls run at full BLAS speed, small enough to stay far below an N x V array.
+_CHUNK_ELEMENTS = 1 << 22
+
+
+class _Problem:
+    """Checked arguments: 2-D kernel-dtype arrays, int64 targets, per-row weights, chunking."""
+
+    def __init__(self, input, weight, target, bias, class_weight, ignore_index, reduction,
+                 label_smoothing, chunk_size):
+        x = as_array(input)
+        wm = as_array(weight, "weight")
+        t = as_array(target, "target")
+        b = None if bias is None else as_array(bias, "bias")
+        cw = None if class_weight is None else as_array(class_weight, "class_weight")
+        if x.ndim == 0:
+            raise ValueError("linear_cross_entropy: input must have at least 1 dimension "
+                             "(..., D), got a 0-d array")
+        if wm.ndim != 2:
+            raise ValueError(f"weight must be a 2-D array (V, D) as nn.Linear's, got shape "
+                             f"{wm.shape}")
+        V, D = wm.shape
+        if x.shape[-1] != D:
+            raise ValueError(f"input has shape {x.shape}; its last dimension must be D = {D}, "
+                             f"the second of weight's shape {wm.shape}")
+        if V == 0:
+            raise ValueError(f"weight has shape {wm.shape}: at least one class (V >= 1) needed")
+        if b is not None and b.shape != (V,):
+            raise ValueError(f"bias must have shape ({V},) for weight of shape {wm.shape}, "
+                             f"got {b.shape}")
+        if cw is not None and cw.shape != (V,):
+            raise ValueError(f"class_weight must be a 1-D array of V = {V} class weights, got "
+                             f"shape {cw.shape}")
+        arrays = [(x, "input"), (wm, "weight")] + ([(b, "bias")] if b is not None else [])
+        self.res_dtype, k = promoted_dtype(*arrays,
+                                           aux=[(cw, "class_weight")] if cw is not None else [])
+        self.k_dtype = k
+        if t.dtype.kind == "f":
+            raise TypeError(f"target must hold integer class indices, got dtype {t.dtype} "
+                            f"(class-probability targets: use cross_entropy on the logits)")
+        if t.dtype.kind not in "iub":
+            raise TypeError(f"target must hold integer class indices, got dtype {t.dtype}")
+        if t.dtype.kind == "b":
+            raise TypeError("target must hold integer class indices, got dtype bool")
+        self.loss_shape = x.shape[:-1]
+        if t.shape != self.loss_shape:
+            raise ValueError(f"target has shape {t.shape}, expected {self.loss_shape} for input "
+                             f"of shape {x.shape} (one class index per row of input)")
+        self.ignore_index = ii = _int_param(ignore_index, "ignore_index")
+        self.eps = eps = real_param(label_smoothing, "label_smoothing")
+        if not 0.0 <= eps <= 1.0:
+            raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {eps}")
+        self.reduction = reduction
+        self.V, self.D = V, D
+        self.N = N = int(np.prod(self.loss_shape, dtype=np.int64))
+        if chunk_size is None:
+            cs = max(1, _CHUNK_ELEMENTS // max(N, 1))
+        else:
+            if isinstance(chunk_size, (bool, np.bool_)):
+                raise TypeError("chunk_size must be an int or None, got bool")
+            try:
+                cs = operator.index(chunk_size)
+            except TypeError:
+                raise TypeError(f"chunk_size must be an int or None, got "
+                                f"{type(chunk_size).__name__}") from None
+            if cs < 1:
+                raise ValueError(f"chunk_size must be >= 1, got {cs}")
+        self.chunk = min(cs, V)
+        self.input_shape = x.shape
+        self.h = kernel_array(x.reshape(N, D), k)
+        self.w = kernel_array(wm, k)
+        self.b = None if b is None else kernel_array(b, k)
+        # targets as int64 (uint64 beyond int64 cannot be a class index nor an int64 ignore_index)
+        if t.dtype.kind == "u" and t.dtype.itemsize == 8 and t.size and t.max() > 2**63 - 1:
+            raise ValueError("target holds class indices beyond int64")
+        t = np.ascontiguousarray(t, dtype=np.int64).reshape(N)
+        valid = t != ii
+        bad = np.flatnonzero(valid & ((t < 0) | (t >= V)))
+        if bad.size:
+            raise _target_out_of_bounds(t[bad[0]], V, ii)
+        self.t, self.valid = t, valid
+        if cw is not None:
+            result_dtype(cw.dtype, "class_weight")
+            cw64 = np.ascontiguousarray(cw, dtype=np.float64)
+            self.cw = kernel_array(cw64, k)            # the chunks' factors
+            self.w_sum = float(cw64.sum())
+            self.w_t = np.where(valid, cw64[np.where(valid, t, 0)], 0.0)
+        else:
+            self.cw = None
+            self.w_sum = float(V)
+            self.w_t = valid.astype(np.float64)
+        # what "mean" divides by: the weights of the targets that are not ignored
+        self.den = float(self.w_t.sum())
+        # the valid rows grouped by the chunk that holds their target
+        rows = np.flatnonzero(valid)
+        chunk_of = t[rows] // self.chunk
+        order = np.argsort(chunk_of, kind="stable")
+        self.rows = rows[order]
+        n_chunks = -(-V // self.chunk)
+        self.starts = np.searchsorted(chunk_of[order], np.arange(n_chunks + 1))
+
+    def chunks(self):
+        """(first class, last class + 1, the valid rows whose target is in the chunk)."""
+        for j, c0 in enumerate(range(0, self.V, self.chunk)):
+            yield c0, min(c0 + self.chunk, self.V), self.rows[self.starts[j]:self.starts[j + 1]]
+
+    def logits(self, buf, c0, c1):
+        """The chunk's logits input @ weight[c0:c1].T + bias[c0:c1], in buf's memory."""
+        z = buf[:self.N * (c1 - c0)].reshape(self.N, c1 - c0)
+        np.matmul(self.h, self.w[c0:c1].T, out=z)
+        if self.b is not None:
+            z += self.b[c0:c1]
+        return z
+
+    def buffer(self):
+        return np.empty(self.N * self.chunk, self.k_dtype)
+
+    def forward(self, buf):
+        """Pass 1: (per-row losses in float64, per-row log-sum-exp in float64)."""
+        N = self.N
+        lse = np.full(N, -np.inf)
+        x_t = np.zeros(N)
+        smooth = np.zeros(N) if self.eps else None   # sum over classes of w_c * logit_c
+        with np.errstate(all="ignore"):
+            for c0, c1, rows in self.chunks():
+                z = self.logits(buf, c0, c1)
+                np.logaddexp(lse, logsumexp(z, 1), out=lse)
+                x_t[rows] = z[rows, self.t[rows] - c0]
+                if smooth is not None:
+                    smooth += z.sum(1) if self.cw is None else z @ self.cw[c0:c1]
+            nll = lse - x_t
+            loss = (1.0 - self.eps) * self.w_t * nll
+            if smooth is not None:
+                loss += self.eps / self.V * (self.w_sum * lse - smooth)
+            loss = np.where(self.valid, loss, 0.0)  # ignored rows: 0 even for non-finite logits
+        return loss, lse
+
+    def finish(self, loss):
+        """The loss as the reduction returns it."""
+        if self.reduction == "none":
+            return narrow(loss.reshape(self.loss_shape), self.res_dtype)
+        total = float(loss.sum())
+        return finish_loss(self.reduction, _no_weight_nan(self.reduction, total, self.den),
+                           self.den, self.res_dtype)
+
+    def backward(self, buf, lse, grad_output):
+        """Pass 2: (grad_input, grad_weight, grad_bias or None) in the result dtype."""
+        N, k = self.N, self.k_dtype
+        go = loss_grad_output(grad_output, self.reduction, self.loss_shape)
+        if self.reduction == "none":
+            g = np.asarray(go, dtype=np.float64).reshape(N)
+        elif self.reduction == "sum":
+            g = np.full(N, float(go))
+        else:
+            g = np.full(N, float(go) / self.den if self.den else np.nan)
+        g = np.where(self.valid, g, 0.0)
+        eps = self.eps
+        # d loss_row / d logit_j = a p_j - b [j == t] - s w_j
+        a = (g * ((1.0 - eps) * self.w_t + eps * self.w_sum / self.V)).astype(k)
+        bt = (g * (1.0 - eps) * self.w_t).astype(k)
+        s = (g * (eps / self.V)).astype(k) if eps else None
+        shift = lse.astype(k)
+        gh = np.zeros((N, self.D), k)
+        gw = np.empty((self.V, self.D), k)
+        gb = None if self.b is None else np.empty(self.V, k)
+        tmp_h = np.empty((N, self.D), k)
+        tmp = np.empty_like(buf) if s is not None and self.cw is not None else None
+        ones = np.ones(N, k)   # grad_bias = ones @ G: a BLAS matrix-vector product
+        with np.errstate(all="ignore"):
+            for c0, c1, rows in self.chunks():
+                z = self.logits(buf, c0, c1)
+                z -= shift[:, None]
+                np.exp(z, out=z)
+                z *= a[:, None]
+                if s is not None:
+                    if self.cw is None:
+                        z -= s[:, None]
+                    else:
+                        part = tmp[:z.size].reshape(z.shape)
+                        np.multiply(s[:, None], self.cw[c0:c1], out=part)
+                        z -= part
+                z[rows, self.t[rows] - c0] -= bt[rows]
+                gh += np.matmul(z, self.w[c0:c1], out=tmp_h)
+                np.matmul(z.T, self.h, out=gw[c0:c1])
+                if gb is not None:
+                    np.matmul(ones, z, out=gb[c0:c1])
+        res = self.res_dtype
+        return (narrow(gh.reshape(self.input_shape), res), narrow(gw, res),
+                None if gb is None else narrow(gb, res))
+
+
+def _problem(input, weight, target, bias, class_weight, ignore_index, reduction,
+             label_smoothing, chunk_size):
+    return _Problem(input, weight, target, bias, class_weight, ignore_index,
+                    check_reduction(reduction), label_smoothing, chunk_size)
+
+
+_SHARED_DOC = """
+    Parameters
+    ----------
+    input : array_like
+        The layer's input h, shape (*, D) (leading dimensions flattened into the batch, the
+        classes last) or (D,); float32/float64 (float16 computed in float32).
+    weight : array_like
+        The output layer's weight W, shape (V, D) as nn.Linear's (V classes).
+    target : array_like
+        Class indices of any integer dtype, of input's shape without its last dimension.
+    bias : array_like, optional
+        The output layer's bias b, shape (V,).
+    class_weight : array_like, optional
+        V class weights: cross_entropy's ``weight`` (renamed: `weight` is the layer's here).
+    ignore_index : int, default -100
+        Targets equal to it contribute nothing.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the per-row losses (shape of target); 'mean': their sum divided by the class
+        weights of the targets not ignored (NaN when all are ignored); 'sum': their sum.
+    label_smoothing : float in [0, 1], default 0.0
+    chunk_size : int, optional
+        Classes per chunk of logits (N x chunk_size are held at a time); default about
+        2**22 / N, at most V. The results do not depend on it beyond rounding.
+"""
+
+
+def linear_cross_entropy(input, weight, target, bias=None, *, class_weight=None,
+                         ignore_index=-100, reduction="mean", label_smoothing=0.0,
+                         chunk_size=None):
+    p = _problem(input, weight, target, bias, class_weight, ignore_index, reduction,
+                 label_smoothing, chunk_size)
+    if p.N == 0:
+        return p.finish(np.zeros(0))
+    return p.finish(p.forward(p.buffer())[0])
+
+
+def linear_cross_entropy_backward(grad_output, input, weight, target, bias=None, *,
+                                  class_weight=None, ignore_index=-100, reduction="mean",
+                                  label_smoothing=0.0, chunk_size=None):
+    p = _problem(input, weight, target, bias, class_weight, ignore_index, reduction,
+                 label_smoothing, chunk_size)
+    return _with_grad(p, grad_output)[1]
+
+
+def linear_cross_entropy_with_grad(input, weight, target, bias=None, *, class_weight=None,
+                                   ignore_index=-100, reduction="mean", label_smoothing=0.0,
+                                   chunk_size=None, grad_output=1.0):
+    p = _problem(input, weight, target, bias, class_weight, ignore_index, reduction,
+                 label_smoothing, chunk_size)
+    return _with_grad(p, grad_output)
+
+
+def _with_grad(p, grad_output):
+    if p.N == 0:
+        loss_grad_output(grad_output, p.reduction, p.loss_shape)   # still checked
+        res = p.res_dtype
+        gw = np.zeros((p.V, p.D), res)
+        return p.finish(np.zeros(0)), (np.zeros(p.input_shape, res), gw,
+                                       None if p.b is None else np.zeros(p.V, res))
+    buf = p.buffer()
+    loss, lse = p.forward(buf)
+    return p.finish(loss), p.backward(buf, lse, grad_output)
+
+
+linear_cross_entropy.__doc__ = """Cross-entropy of a linear layer's output without its logits
+    matrix: ``cross_entropy(input @ weight.T + bias, target, weight=class_weight, ...)``.
+
+    The (N, V) logits are never formed: they are computed chunk_size classes at a time
+    (NumPy matmul, i.e. BLAS) and reduced to each row's log-sum-exp as they go, so the memory
+    beyond the inputs is O(N * chunk_size) -- the output layer of a large vocabulary.
+""" + _SHARED_DOC + """
+    Returns
+    -------
+    ndarray or NumPy scalar
+        The per-row losses (target's shape) for 'none', else a scalar; in the dtype of
+        input, weight and bias promoted together.
+
+    Raises
+    ------
+    ValueError
+        weight not (V, D) with V >= 1, input's last dimension not D, bias or class_weight
+        not (V,), target not of input's leading shape, a target outside [0, V) that is not
+        ignore_index, label_smoothing outside [0, 1], chunk_size < 1, an unknown reduction.
+    TypeError
+        Non-integer targets (class probabilities are not taken), non-numeric arrays, a
+        chunk_size that is not an int.
+
+    Notes
+    -----
+    With z = input @ weight.T + bias, lse the row's log-sum-exp of z, w the class weights (1
+    without), eps = label_smoothing: loss = (1 - eps) w_t (lse - z_t) + eps / V * sum_c w_c
+    (lse - z_c) per row, 0 for ignored rows -- cross_entropy's formula on z. One matmul of
+    N x D x V.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> h, W = np.ones((2, 3)), np.zeros((5, 3))
+    >>> float(F.linear_cross_entropy(h, W, np.array([0, 4])))  # uniform over 5 classes
+    1.6094379124341003
+    """
+
+linear_cross_entropy_backward.__doc__ = """Gradients of ``linear_cross_entropy`` with respect
+    to input, weight and bias: ``(grad_input, grad_weight, grad_bias)``.
+
+    grad_output is a scalar for 'mean'/'sum' and an array of target's shape for 'none'.
+    Two passes over the vocabulary: the log-sum-exp of every row (as the forward), then each
+    chunk's logits again, made into G = dloss/dlogits in place, giving
+    grad_input += G @ weight[chunk], grad_weight[chunk] = G.T @ input and
+    grad_bias[chunk] = sum of G over the rows.
+""" + _SHARED_DOC + """
+    Returns
+    -------
+    grad_input : ndarray
+        Shape of input.
+    grad_weight : ndarray
+        Shape (V, D).
+    grad_bias : ndarray or None
+        Shape (V,); None when bias is None.
+        All three in the dtype of input, weight and bias promoted together.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As ``linear_cross_entropy``, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Per row, with p the softmax of z and g the row's share of grad_output (divided by the
+    sum of the class weights of the targets not ignored for 'mean'; 0 for ignored rows):
+    dloss/dz_j = g (p_j ((1 - eps) w_t + eps W / V) - (1 - eps) w_t [j == t] - eps w_j / V),
+    W the sum of the class weights.
+    """
+
+linear_cross_entropy_with_grad.__doc__ = """``(linear_cross_entropy(...),
+    linear_cross_entropy_backward(grad_output, ...))`` from one first pass: the training-loop
+    call (one log-sum-exp pass, one gradient pass; four matmuls of N x D x V in all).
+""" + _SHARED_DOC + """    grad_output : float or array_like, default 1.0
+        A scalar for 'mean'/'sum'; for 'none' an array of target's shape, or a scalar used
+        for every row.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        What ``linear_cross_entropy`` returns.
+    grads : tuple
+        ``(grad_input, grad_weight, grad_bias)`` as ``linear_cross_entropy_backward`` returns.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As ``linear_cross_entropy_backward``.
+    """

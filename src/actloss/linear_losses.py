@@ -1,23 +1,25 @@
-"""linear_cross_entropy: the cross-entropy of a linear output layer, ``cross_entropy(input @
-weight.T + bias, target)``, and its gradients with respect to input, weight and bias, computed
-in chunks of the vocabulary (the V output classes) without ever holding the (N, V) logits.
+"""linear_cross_entropy (torch.nn.functional.linear_cross_entropy): the cross-entropy of a
+linear output layer, ``cross_entropy(input @ linear_weight.T + linear_bias, target,
+weight=weight)``, and its gradients with respect to input, linear_weight and linear_bias, in chunks of the vocabulary (the V output classes) without ever holding the (N, V) logits.
 
 Pass 1 walks the vocabulary in chunks of `chunk_size` classes: one BLAS matmul gives the
 chunk's logits (N, chunk), actloss.logsumexp its row log-sum-exp, which is merged into the
 running one (np.logaddexp, in double); the target's logit and (with label smoothing) the
 weighted sum of the logits are picked up on the way. That is the loss. Pass 2, for the
 gradients, recomputes each chunk's logits and turns them in place into the chunk of
-dL/dlogits, G = g * (softmax * a - b * onehot(target) - s * class_weight), then accumulates
+dL/dlogits, G = g * (softmax * a - b * onehot(target) - s * weight), then accumulates
 grad_input += G @ weight_chunk and writes grad_weight[chunk] = G.T @ input and
 grad_bias[chunk] = G summed over the rows. Memory: O(N * chunk) for the chunk of logits, beyond
 the inputs and the gradients themselves; time: one matmul of N x D x V for the loss, four for
 the loss and the gradients (the unfused path does three, but it writes and reads two N x V
 arrays).
 
-Shapes: input (*, D) -- the leading dimensions are the batch, flattened (class dimension
-last, as a language model's ``logits.view(-1, V)``); weight (V, D), as nn.Linear's; bias (V,);
-target (*) of class indices; a 1-D input (D,) takes a 0-d target. Class-probability targets
-are not taken here (use cross_entropy on explicit logits).
+Shapes: input (N, D) or (D,) as torch's, and beyond torch any (*, D), the leading dimensions
+flattened into the batch (class dimension last, as a language model's ``logits.view(-1, V)``);
+linear_weight (V, D), as nn.Linear's; linear_bias (V,); target (*) of class indices (0-d for a
+1-D input). Not taken (torch has them): class-probability targets and K-dimensional weights
+(V, d1, ..., dK, D) -- use cross_entropy on explicit logits -- and torch's `options` (its
+batch-chunking policy; chunk_size is this function's own knob).
 """
 import operator
 
@@ -39,34 +41,32 @@ _CHUNK_ELEMENTS = 1 << 22
 class _Problem:
     """Checked arguments: 2-D kernel-dtype arrays, int64 targets, per-row weights, chunking."""
 
-    def __init__(self, input, weight, target, bias, class_weight, ignore_index, reduction,
-                 label_smoothing, chunk_size):
+    def __init__(self, input, linear_weight, target, linear_bias, weight, ignore_index,
+                 reduction, label_smoothing, chunk_size):
         x = as_array(input)
-        wm = as_array(weight, "weight")
+        wm = as_array(linear_weight, "linear_weight")
         t = as_array(target, "target")
-        b = None if bias is None else as_array(bias, "bias")
-        cw = None if class_weight is None else as_array(class_weight, "class_weight")
+        b = None if linear_bias is None else as_array(linear_bias, "linear_bias")
+        cw = None if weight is None else as_array(weight, "weight")
         if x.ndim == 0:
             raise ValueError("linear_cross_entropy: input must have at least 1 dimension "
                              "(..., D), got a 0-d array")
         if wm.ndim != 2:
-            raise ValueError(f"weight must be a 2-D array (V, D) as nn.Linear's, got shape "
-                             f"{wm.shape}")
+            raise ValueError(f"linear_weight must be a 2-D array (V, D) as nn.Linear's weight, "
+                             f"got shape {wm.shape} (K-dimensional weights are not supported)")
         V, D = wm.shape
         if x.shape[-1] != D:
             raise ValueError(f"input has shape {x.shape}; its last dimension must be D = {D}, "
-                             f"the second of weight's shape {wm.shape}")
-        if V == 0:
-            raise ValueError(f"weight has shape {wm.shape}: at least one class (V >= 1) needed")
+                             f"the second of linear_weight's shape {wm.shape}")
         if b is not None and b.shape != (V,):
-            raise ValueError(f"bias must have shape ({V},) for weight of shape {wm.shape}, "
-                             f"got {b.shape}")
+            raise ValueError(f"linear_bias must have shape ({V},) for linear_weight of shape "
+                             f"{wm.shape}, got {b.shape}")
         if cw is not None and cw.shape != (V,):
-            raise ValueError(f"class_weight must be a 1-D array of V = {V} class weights, got "
+            raise ValueError(f"weight must be a 1-D array of V = {V} class weights, got "
                              f"shape {cw.shape}")
-        arrays = [(x, "input"), (wm, "weight")] + ([(b, "bias")] if b is not None else [])
-        self.res_dtype, k = promoted_dtype(*arrays,
-                                           aux=[(cw, "class_weight")] if cw is not None else [])
+        arrays = [(x, "input"), (wm, "linear_weight")] + (
+            [(b, "linear_bias")] if b is not None else [])
+        self.res_dtype, k = promoted_dtype(*arrays, aux=[(cw, "weight")] if cw is not None else [])
         self.k_dtype = k
         if t.dtype.kind == "f":
             raise TypeError(f"target must hold integer class indices, got dtype {t.dtype} "
@@ -79,7 +79,9 @@ class _Problem:
         if t.shape != self.loss_shape:
             raise ValueError(f"target has shape {t.shape}, expected {self.loss_shape} for input "
                              f"of shape {x.shape} (one class index per row of input)")
-        self.ignore_index = ii = _int_param(ignore_index, "ignore_index")
+        # None (torch's default) means -100, as cross_entropy's default
+        self.ignore_index = ii = -100 if ignore_index is None else _int_param(ignore_index,
+                                                                                "ignore_index")
         self.eps = eps = real_param(label_smoothing, "label_smoothing")
         if not 0.0 <= eps <= 1.0:
             raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {eps}")
@@ -98,7 +100,7 @@ class _Problem:
                                 f"{type(chunk_size).__name__}") from None
             if cs < 1:
                 raise ValueError(f"chunk_size must be >= 1, got {cs}")
-        self.chunk = min(cs, V)
+        self.chunk = max(1, min(cs, V))
         self.input_shape = x.shape
         self.h = kernel_array(x.reshape(N, D), k)
         self.w = kernel_array(wm, k)
@@ -113,7 +115,7 @@ class _Problem:
             raise _target_out_of_bounds(t[bad[0]], V, ii)
         self.t, self.valid = t, valid
         if cw is not None:
-            result_dtype(cw.dtype, "class_weight")
+            result_dtype(cw.dtype, "weight")
             cw64 = np.ascontiguousarray(cw, dtype=np.float64)
             self.cw = kernel_array(cw64, k)            # the chunks' factors
             self.w_sum = float(cw64.sum())
@@ -129,7 +131,7 @@ class _Problem:
         chunk_of = t[rows] // self.chunk
         order = np.argsort(chunk_of, kind="stable")
         self.rows = rows[order]
-        n_chunks = -(-V // self.chunk)
+        n_chunks = -(-V // self.chunk)   # 0 for V = 0: every target is then ignored
         self.starts = np.searchsorted(chunk_of[order], np.arange(n_chunks + 1))
 
     def chunks(self):
@@ -138,7 +140,7 @@ class _Problem:
             yield c0, min(c0 + self.chunk, self.V), self.rows[self.starts[j]:self.starts[j + 1]]
 
     def logits(self, buf, c0, c1):
-        """The chunk's logits input @ weight[c0:c1].T + bias[c0:c1], in buf's memory."""
+        """The chunk's logits input @ linear_weight[c0:c1].T + linear_bias[c0:c1], in buf."""
         z = buf[:self.N * (c1 - c0)].reshape(self.N, c1 - c0)
         np.matmul(self.h, self.w[c0:c1].T, out=z)
         if self.b is not None:
@@ -163,7 +165,7 @@ class _Problem:
                     smooth += z.sum(1) if self.cw is None else z @ self.cw[c0:c1]
             nll = lse - x_t
             loss = (1.0 - self.eps) * self.w_t * nll
-            if smooth is not None:
+            if smooth is not None and self.V:
                 loss += self.eps / self.V * (self.w_sum * lse - smooth)
             loss = np.where(self.valid, loss, 0.0)  # ignored rows: 0 even for non-finite logits
         return loss, lse
@@ -189,10 +191,16 @@ class _Problem:
         g = np.where(self.valid, g, 0.0)
         eps = self.eps
         # d loss_row / d logit_j = a p_j - b [j == t] - s w_j
-        a = (g * ((1.0 - eps) * self.w_t + eps * self.w_sum / self.V)).astype(k)
+        a64 = g * ((1.0 - eps) * self.w_t + eps * self.w_sum / self.V)
+        a = a64.astype(k)
         bt = (g * (1.0 - eps) * self.w_t).astype(k)
         s = (g * (eps / self.V)).astype(k) if eps else None
-        shift = lse.astype(k)
+        # a >= 0 (the usual case: non-negative weights and grad_output) is folded into the
+        # exponential, a p_j = exp(z_j - (lse - log a)): one pass over the chunk fewer; a = 0
+        # (ignored rows) gives exp(-inf) = 0
+        with np.errstate(divide="ignore"):
+            fold = bool(np.all(a64 >= 0))
+            shift = (lse - np.log(a64) if fold else lse).astype(k)
         gh = np.zeros((N, self.D), k)
         gw = np.empty((self.V, self.D), k)
         gb = None if self.b is None else np.empty(self.V, k)
@@ -204,7 +212,8 @@ class _Problem:
                 z = self.logits(buf, c0, c1)
                 z -= shift[:, None]
                 np.exp(z, out=z)
-                z *= a[:, None]
+                if not fold:
+                    z *= a[:, None]
                 if s is not None:
                     if self.cw is None:
                         z -= s[:, None]
@@ -222,9 +231,9 @@ class _Problem:
                 None if gb is None else narrow(gb, res))
 
 
-def _problem(input, weight, target, bias, class_weight, ignore_index, reduction,
+def _problem(input, linear_weight, target, linear_bias, weight, ignore_index, reduction,
              label_smoothing, chunk_size):
-    return _Problem(input, weight, target, bias, class_weight, ignore_index,
+    return _Problem(input, linear_weight, target, linear_bias, weight, ignore_index,
                     check_reduction(reduction), label_smoothing, chunk_size)
 
 
@@ -232,68 +241,70 @@ _SHARED_DOC = """
     Parameters
     ----------
     input : array_like
-        The layer's input h, shape (*, D) (leading dimensions flattened into the batch, the
-        classes last) or (D,); float32/float64 (float16 computed in float32).
-    weight : array_like
+        The layer's input h, shape (N, D) or (D,) as torch's; beyond torch, any (*, D), the
+        leading dimensions flattened into the batch (the classes last, as a language model's
+        ``logits.view(-1, V)``). float32/float64 (float16 computed in float32).
+    linear_weight : array_like
         The output layer's weight W, shape (V, D) as nn.Linear's (V classes).
     target : array_like
         Class indices of any integer dtype, of input's shape without its last dimension.
-    bias : array_like, optional
+    linear_bias : array_like, optional
         The output layer's bias b, shape (V,).
-    class_weight : array_like, optional
-        V class weights: cross_entropy's ``weight`` (renamed: `weight` is the layer's here).
-    ignore_index : int, default -100
-        Targets equal to it contribute nothing.
+    weight : array_like, optional
+        V class weights, as cross_entropy's `weight`.
     reduction : {'none', 'mean', 'sum'}, default 'mean'
         'none': the per-row losses (shape of target); 'mean': their sum divided by the class
         weights of the targets not ignored (NaN when all are ignored); 'sum': their sum.
+    ignore_index : int or None, default None
+        Targets equal to it contribute nothing; None means -100 (torch's default).
     label_smoothing : float in [0, 1], default 0.0
     chunk_size : int, optional
-        Classes per chunk of logits (N x chunk_size are held at a time); default about
-        2**22 / N, at most V. The results do not depend on it beyond rounding.
+        Beyond torch: classes per chunk of logits (N x chunk_size are held at a time);
+        default about 2**22 / N, at most V. Results do not depend on it beyond rounding.
 """
 
 
-def linear_cross_entropy(input, weight, target, bias=None, *, class_weight=None,
-                         ignore_index=-100, reduction="mean", label_smoothing=0.0,
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None,
+                         reduction="mean", ignore_index=None, label_smoothing=0.0,
                          chunk_size=None):
-    p = _problem(input, weight, target, bias, class_weight, ignore_index, reduction,
+    p = _problem(input, linear_weight, target, linear_bias, weight, ignore_index, reduction,
                  label_smoothing, chunk_size)
-    if p.N == 0:
-        return p.finish(np.zeros(0))
+    if p.N == 0 or p.V == 0:   # V = 0: every target is ignore_index (others raised)
+        return p.finish(np.zeros(p.N))
     return p.finish(p.forward(p.buffer())[0])
 
 
-def linear_cross_entropy_backward(grad_output, input, weight, target, bias=None, *,
-                                  class_weight=None, ignore_index=-100, reduction="mean",
-                                  label_smoothing=0.0, chunk_size=None):
-    p = _problem(input, weight, target, bias, class_weight, ignore_index, reduction,
+def linear_cross_entropy_backward(grad_output, input, linear_weight, target, *,
+                                  linear_bias=None, weight=None, reduction="mean",
+                                  ignore_index=None, label_smoothing=0.0, chunk_size=None):
+    p = _problem(input, linear_weight, target, linear_bias, weight, ignore_index, reduction,
                  label_smoothing, chunk_size)
     return _with_grad(p, grad_output)[1]
 
 
-def linear_cross_entropy_with_grad(input, weight, target, bias=None, *, class_weight=None,
-                                   ignore_index=-100, reduction="mean", label_smoothing=0.0,
-                                   chunk_size=None, grad_output=1.0):
-    p = _problem(input, weight, target, bias, class_weight, ignore_index, reduction,
+def linear_cross_entropy_with_grad(input, linear_weight, target, *, linear_bias=None,
+                                   weight=None, reduction="mean", ignore_index=None,
+                                   label_smoothing=0.0, chunk_size=None, grad_output=1.0):
+    p = _problem(input, linear_weight, target, linear_bias, weight, ignore_index, reduction,
                  label_smoothing, chunk_size)
     return _with_grad(p, grad_output)
 
 
 def _with_grad(p, grad_output):
-    if p.N == 0:
+    if p.N == 0 or p.V == 0:
         loss_grad_output(grad_output, p.reduction, p.loss_shape)   # still checked
         res = p.res_dtype
-        gw = np.zeros((p.V, p.D), res)
-        return p.finish(np.zeros(0)), (np.zeros(p.input_shape, res), gw,
-                                       None if p.b is None else np.zeros(p.V, res))
+        return p.finish(np.zeros(p.N)), (np.zeros(p.input_shape, res),
+                                         np.zeros((p.V, p.D), res),
+                                         None if p.b is None else np.zeros(p.V, res))
     buf = p.buffer()
     loss, lse = p.forward(buf)
     return p.finish(loss), p.backward(buf, lse, grad_output)
 
 
 linear_cross_entropy.__doc__ = """Cross-entropy of a linear layer's output without its logits
-    matrix: ``cross_entropy(input @ weight.T + bias, target, weight=class_weight, ...)``.
+    matrix: ``cross_entropy(input @ linear_weight.T + linear_bias, target, weight=weight, ...)``
+    (torch.nn.functional.linear_cross_entropy).
 
     The (N, V) logits are never formed: they are computed chunk_size classes at a time
     (NumPy matmul, i.e. BLAS) and reduced to each row's log-sum-exp as they go, so the memory
@@ -303,13 +314,14 @@ linear_cross_entropy.__doc__ = """Cross-entropy of a linear layer's output witho
     -------
     ndarray or NumPy scalar
         The per-row losses (target's shape) for 'none', else a scalar; in the dtype of
-        input, weight and bias promoted together.
+        input, linear_weight and linear_bias promoted together (a floating class weight
+        promotes too, as in cross_entropy).
 
     Raises
     ------
     ValueError
-        weight not (V, D) with V >= 1, input's last dimension not D, bias or class_weight
-        not (V,), target not of input's leading shape, a target outside [0, V) that is not
+        linear_weight not (V, D), input's last dimension not D, linear_bias or weight not
+        (V,), target not of input's leading shape, a target outside [0, V) that is not
         ignore_index, label_smoothing outside [0, 1], chunk_size < 1, an unknown reduction.
     TypeError
         Non-integer targets (class probabilities are not taken), non-numeric arrays, a
@@ -317,7 +329,7 @@ linear_cross_entropy.__doc__ = """Cross-entropy of a linear layer's output witho
 
     Notes
     -----
-    With z = input @ weight.T + bias, lse the row's log-sum-exp of z, w the class weights (1
+    With z = input @ linear_weight.T + linear_bias, lse the row's log-sum-exp of z, w the class weights (1
     without), eps = label_smoothing: loss = (1 - eps) w_t (lse - z_t) + eps / V * sum_c w_c
     (lse - z_c) per row, 0 for ignored rows -- cross_entropy's formula on z. One matmul of
     N x D x V.
@@ -331,12 +343,12 @@ linear_cross_entropy.__doc__ = """Cross-entropy of a linear layer's output witho
     """
 
 linear_cross_entropy_backward.__doc__ = """Gradients of ``linear_cross_entropy`` with respect
-    to input, weight and bias: ``(grad_input, grad_weight, grad_bias)``.
+    to input, linear_weight and linear_bias: ``(grad_input, grad_weight, grad_bias)``.
 
     grad_output is a scalar for 'mean'/'sum' and an array of target's shape for 'none'.
     Two passes over the vocabulary: the log-sum-exp of every row (as the forward), then each
     chunk's logits again, made into G = dloss/dlogits in place, giving
-    grad_input += G @ weight[chunk], grad_weight[chunk] = G.T @ input and
+    grad_input += G @ linear_weight[chunk], grad_weight[chunk] = G.T @ input and
     grad_bias[chunk] = sum of G over the rows.
 """ + _SHARED_DOC + """
     Returns
@@ -346,8 +358,8 @@ linear_cross_entropy_backward.__doc__ = """Gradients of ``linear_cross_entropy``
     grad_weight : ndarray
         Shape (V, D).
     grad_bias : ndarray or None
-        Shape (V,); None when bias is None.
-        All three in the dtype of input, weight and bias promoted together.
+        Shape (V,); None when linear_bias is None.
+        All three in the dtype of input, linear_weight and linear_bias promoted together.
 
     Raises
     ------

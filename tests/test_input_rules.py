@@ -339,7 +339,7 @@ def _copied(bound):
 
 # required constructor arguments of the module classes that have some
 NN_REQUIRED = {"Threshold": (0.1, 0.0), "Linear": (3, 2),
-               "AdaptiveLogSoftmaxWithLoss": (8, 10, [4])}
+               "AdaptiveLogSoftmaxWithLoss": (8, 10, [4]), "LinearCrossEntropyLoss": (3, 5)}
 # required arguments of the Module methods with boolean options
 NN_METHOD_ARGS = {"load_state_dict": lambda m: (m.state_dict(),)}
 

@@ -1,6 +1,7 @@
 """linear_cross_entropy (torch.nn.functional.linear_cross_entropy): the cross-entropy of a
 linear output layer, ``cross_entropy(input @ linear_weight.T + linear_bias, target,
-weight=weight)``, and its gradients with respect to input, linear_weight and linear_bias, in chunks of the vocabulary (the V output classes) without ever holding the (N, V) logits.
+weight=weight)``, and its gradients with respect to input, linear_weight and linear_bias, in
+chunks of the vocabulary (the V output classes) without ever holding the (N, V) logits.
 
 Pass 1 walks the vocabulary in chunks of `chunk_size` classes: one BLAS matmul gives the
 chunk's logits (N, chunk), actloss.logsumexp its row log-sum-exp, which is merged into the
@@ -329,8 +330,8 @@ linear_cross_entropy.__doc__ = """Cross-entropy of a linear layer's output witho
 
     Notes
     -----
-    With z = input @ linear_weight.T + linear_bias, lse the row's log-sum-exp of z, w the class weights (1
-    without), eps = label_smoothing: loss = (1 - eps) w_t (lse - z_t) + eps / V * sum_c w_c
+    With z = input @ linear_weight.T + linear_bias, lse the row's log-sum-exp of z, w the class
+    weights (1 without), eps = label_smoothing: loss = (1 - eps) w_t (lse - z_t) + eps / V * sum_c w_c
     (lse - z_c) per row, 0 for ignored rows -- cross_entropy's formula on z. One matmul of
     N x D x V.
 

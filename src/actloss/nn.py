@@ -1450,7 +1450,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         return pred
 
 
-# ---- the output layer fused with its cross-entropy ------------------------------------------------
+# ---- the output layer fused with its cross-entropy ---------------------------------------------
 
 class LinearCrossEntropyLoss(Module):
     """An output layer and its cross-entropy in one module, without the (N, V) logits

@@ -331,9 +331,9 @@ linear_cross_entropy.__doc__ = """Cross-entropy of a linear layer's output witho
     Notes
     -----
     With z = input @ linear_weight.T + linear_bias, lse the row's log-sum-exp of z, w the class
-    weights (1 without), eps = label_smoothing: loss = (1 - eps) w_t (lse - z_t) + eps / V * sum_c w_c
-    (lse - z_c) per row, 0 for ignored rows -- cross_entropy's formula on z. One matmul of
-    N x D x V.
+    weights (1 without), eps = label_smoothing: loss = (1 - eps) w_t (lse - z_t) + eps / V *
+    sum_c w_c (lse - z_c) per row, 0 for ignored rows -- cross_entropy's formula on z. One
+    matmul of N x D x V.
 
     Examples
     --------

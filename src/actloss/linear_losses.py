@@ -12,8 +12,8 @@ dL/dlogits, G = g * (softmax * a - b * onehot(target) - s * weight), then accumu
 grad_input += G @ weight_chunk and writes grad_weight[chunk] = G.T @ input and
 grad_bias[chunk] = G summed over the rows. Memory: O(N * chunk) for the chunk of logits, beyond
 the inputs and the gradients themselves; time: one matmul of N x D x V for the loss, four for
-the loss and the gradients (the unfused path does three, but it writes and reads two N x V
-arrays).
+the loss and the gradients less the last chunk's recomputation (the unfused path does three,
+but writes and reads two N x V arrays; chunk_size >= V does three, holding one N x V array).
 
 Shapes: input (N, D) or (D,) as torch's, and beyond torch any (*, D), the leading dimensions
 flattened into the batch (class dimension last, as a language model's ``logits.view(-1, V)``);
@@ -135,9 +135,12 @@ class _Problem:
         n_chunks = -(-V // self.chunk)   # 0 for V = 0: every target is then ignored
         self.starts = np.searchsorted(chunk_of[order], np.arange(n_chunks + 1))
 
-    def chunks(self):
-        """(first class, last class + 1, the valid rows whose target is in the chunk)."""
-        for j, c0 in enumerate(range(0, self.V, self.chunk)):
+    def chunks(self, reverse=False):
+        """(first class, last class + 1, the valid rows whose target is in the chunk), in
+        order or from the last chunk back."""
+        n_chunks = len(self.starts) - 1
+        for j in (range(n_chunks - 1, -1, -1) if reverse else range(n_chunks)):
+            c0 = j * self.chunk
             yield c0, min(c0 + self.chunk, self.V), self.rows[self.starts[j]:self.starts[j + 1]]
 
     def logits(self, buf, c0, c1):
@@ -209,8 +212,15 @@ class _Problem:
         tmp = np.empty_like(buf) if s is not None and self.cw is not None else None
         ones = np.ones(N, k)   # grad_bias = ones @ G: a BLAS matrix-vector product
         with np.errstate(all="ignore"):
-            for c0, c1, rows in self.chunks():
-                z = self.logits(buf, c0, c1)
+            # backwards: the last chunk's logits are still in buf from pass 1 (with a single
+            # chunk, chunk_size >= V, nothing is recomputed: three matmuls in all)
+            last = True
+            for c0, c1, rows in self.chunks(reverse=True):
+                if last:
+                    z = buf[:N * (c1 - c0)].reshape(N, c1 - c0)
+                    last = False
+                else:
+                    z = self.logits(buf, c0, c1)
                 z -= shift[:, None]
                 np.exp(z, out=z)
                 if not fold:

@@ -290,7 +290,7 @@ def linear_cross_entropy_backward(grad_output, input, linear_weight, target, *,
                                   ignore_index=None, label_smoothing=0.0, chunk_size=None):
     p = _problem(input, linear_weight, target, linear_bias, weight, ignore_index, reduction,
                  label_smoothing, chunk_size)
-    return _with_grad(p, grad_output)[1]
+    return _with_grad(p, grad_output)[1:]
 
 
 def linear_cross_entropy_with_grad(input, linear_weight, target, *, linear_bias=None,
@@ -305,12 +305,11 @@ def _with_grad(p, grad_output):
     if p.N == 0 or p.V == 0:
         loss_grad_output(grad_output, p.reduction, p.loss_shape)   # still checked
         res = p.res_dtype
-        return p.finish(np.zeros(p.N)), (np.zeros(p.input_shape, res),
-                                         np.zeros((p.V, p.D), res),
-                                         None if p.b is None else np.zeros(p.V, res))
+        return (p.finish(np.zeros(p.N)), np.zeros(p.input_shape, res),
+                np.zeros((p.V, p.D), res), None if p.b is None else np.zeros(p.V, res))
     buf = p.buffer()
     loss, lse = p.forward(buf)
-    return p.finish(loss), p.backward(buf, lse, grad_output)
+    return (p.finish(loss),) + p.backward(buf, lse, grad_output)
 
 
 linear_cross_entropy.__doc__ = """Cross-entropy of a linear layer's output without its logits
@@ -396,8 +395,9 @@ linear_cross_entropy_with_grad.__doc__ = """``(linear_cross_entropy(...),
     -------
     loss : ndarray or NumPy scalar
         What ``linear_cross_entropy`` returns.
-    grads : tuple
-        ``(grad_input, grad_weight, grad_bias)`` as ``linear_cross_entropy_backward`` returns.
+    grad_input, grad_weight, grad_bias : ndarray, ndarray, ndarray or None
+        What ``linear_cross_entropy_backward`` returns, flat after the loss:
+        ``loss, gh, gW, gb = linear_cross_entropy_with_grad(...)``.
 
     Raises
     ------

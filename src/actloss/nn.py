@@ -1526,7 +1526,7 @@ class LinearCrossEntropyLoss(Module):
         w = self.linear.weight.view(np.ndarray)
         options = self._options()
         if self.training:
-            loss, grads = _lin.linear_cross_entropy_with_grad(input, w, target, **options)
+            loss, *grads = _lin.linear_cross_entropy_with_grad(input, w, target, **options)
         else:
             loss, grads = _lin.linear_cross_entropy(input, w, target, **options), None
         self._ctx = (input, w, target, options, np.shape(loss), grads)

@@ -4,8 +4,8 @@ weight=weight)``, and its gradients with respect to input, linear_weight and lin
 chunks of the vocabulary (the V output classes) without ever holding the (N, V) logits.
 
 Pass 1 walks the vocabulary in chunks of `chunk_size` classes: one BLAS matmul gives the
-chunk's logits (N, chunk), actloss.logsumexp its row log-sum-exp, which is merged into the
-running one (np.logaddexp, in double); the target's logit and (with label smoothing) the
+chunk's logits (N, chunk), cross_entropy's row kernel (as in actloss.logsumexp) their row
+log-sum-exp in double, which is merged into the running one (np.logaddexp); the target's logit and (with label smoothing) the
 weighted sum of the logits are picked up on the way. That is the loss. Pass 2, for the
 gradients, recomputes each chunk's logits and turns them in place into the chunk of
 dL/dlogits, G = g * (softmax * a - b * onehot(target) - s * weight), then accumulates
@@ -26,10 +26,10 @@ import operator
 
 import numpy as np
 
-from .class_losses import _int_param, _no_weight_nan, _target_out_of_bounds
-from .softmax_family import logsumexp
-from ._validate import (as_array, check_reduction, finish_loss, kernel_array, loss_grad_output,
-                        narrow, promoted_dtype, real_param, result_dtype)
+from . import _threads
+from .class_losses import _int_param, _kernels, _no_weight_nan, _target_out_of_bounds
+from ._validate import (KERNEL_INDEX, as_array, check_reduction, finish_loss, kernel_array,
+                        loss_grad_output, narrow, promoted_dtype, real_param, result_dtype)
 
 __all__ = ["linear_cross_entropy", "linear_cross_entropy_backward",
            "linear_cross_entropy_with_grad"]
@@ -115,6 +115,7 @@ class _Problem:
         if bad.size:
             raise _target_out_of_bounds(t[bad[0]], V, ii)
         self.t, self.valid = t, valid
+        self.arange = np.arange(N)
         if cw is not None:
             result_dtype(cw.dtype, "weight")
             cw64 = np.ascontiguousarray(cw, dtype=np.float64)
@@ -154,6 +155,19 @@ class _Problem:
     def buffer(self):
         return np.empty(self.N * self.chunk, self.k_dtype)
 
+    def chunk_lse(self, z):
+        """The rows' log-sum-exp over a chunk of logits, in double: m + log1p(S) with m the
+        row maximum and S the sum of exp(z_j - m) over the others, from cross_entropy's row
+        kernel with the maximum as the target (as actloss.logsumexp; here without its
+        argument handling and without rounding the result to the input's dtype)."""
+        top = z.argmax(axis=1)   # NaN first: argmax puts NaN above everything
+        m = z[self.arange, top].astype(np.float64)
+        log1p_s = np.empty(self.N)
+        _kernels().cross_entropy(KERNEL_INDEX[self.k_dtype], z, top, None, self.N, z.shape[1],
+                                 1, -1, 0.0, log1p_s, 0.0, None, 0, None,
+                                 _threads.threads_for(z.size, False))
+        return np.where(np.isinf(m), m, m + log1p_s)   # +-inf rows: log1p_s is NaN
+
     def forward(self, buf):
         """Pass 1: (per-row losses in float64, per-row log-sum-exp in float64)."""
         N = self.N
@@ -163,7 +177,7 @@ class _Problem:
         with np.errstate(all="ignore"):
             for c0, c1, rows in self.chunks():
                 z = self.logits(buf, c0, c1)
-                np.logaddexp(lse, logsumexp(z, 1), out=lse)
+                np.logaddexp(lse, self.chunk_lse(z), out=lse)
                 x_t[rows] = z[rows, self.t[rows] - c0]
                 if smooth is not None:
                     smooth += z.sum(1) if self.cw is None else z @ self.cw[c0:c1]

@@ -164,7 +164,8 @@ def test_no_classes(rng):
     t = np.full(3, -100)
     assert np.isnan(F.linear_cross_entropy(h, W, t))
     assert F.linear_cross_entropy(h, W, t, reduction="sum", label_smoothing=0.2) == 0
-    gh, gW, gb = F.linear_cross_entropy_backward(1.0, h, W, t, linear_bias=np.zeros(0))
+    gh, gW, gb = F.linear_cross_entropy_backward(1.0, h, W, t, linear_bias=np.zeros(0),
+                                                 weight=np.zeros(0), label_smoothing=0.1)
     assert gh.shape == h.shape and gW.shape == (0, D) and gb.shape == (0,) and not gh.any()
     with pytest.raises(ValueError, match="out of bounds"):
         F.linear_cross_entropy(h, W, np.zeros(3, np.int64))

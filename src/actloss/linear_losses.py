@@ -5,15 +5,18 @@ chunks of the vocabulary (the V output classes) without ever holding the (N, V) 
 
 Pass 1 walks the vocabulary in chunks of `chunk_size` classes: one BLAS matmul gives the
 chunk's logits (N, chunk), cross_entropy's row kernel (as in actloss.logsumexp) their row
-log-sum-exp in double, which is merged into the running one (np.logaddexp); the target's logit and (with label smoothing) the
-weighted sum of the logits are picked up on the way. That is the loss. Pass 2, for the
-gradients, recomputes each chunk's logits and turns them in place into the chunk of
+log-sum-exp in double, which is merged into the running one (np.logaddexp); the target's logit
+and (with label smoothing) the weighted sum of the logits are picked up on the way. That is
+the loss. Pass 2, for the gradients, goes back through the chunks, recomputes each one's logits
+(but the last one's, still in the buffer) and turns them in place into the chunk of
 dL/dlogits, G = g * (softmax * a - b * onehot(target) - s * weight), then accumulates
 grad_input += G @ weight_chunk and writes grad_weight[chunk] = G.T @ input and
-grad_bias[chunk] = G summed over the rows. Memory: O(N * chunk) for the chunk of logits, beyond
-the inputs and the gradients themselves; time: one matmul of N x D x V for the loss, four for
-the loss and the gradients less the last chunk's recomputation (the unfused path does three,
-but writes and reads two N x V arrays; chunk_size >= V does three, holding one N x V array).
+grad_bias[chunk] = G summed over the rows.
+
+Memory: O(N * chunk) for the chunk of logits, beyond the inputs and the gradients themselves.
+Time: one matmul of N x D x V for the loss; for the loss and the gradients four, less the last
+chunk's recomputation -- the unfused path does three but writes and reads two N x V arrays;
+chunk_size >= V does three, holding one N x V array.
 
 Shapes: input (N, D) or (D,) as torch's, and beyond torch any (*, D), the leading dimensions
 flattened into the batch (class dimension last, as a language model's ``logits.view(-1, V)``);
@@ -121,7 +124,8 @@ class _Problem:
             cw64 = np.ascontiguousarray(cw, dtype=np.float64)
             self.cw = kernel_array(cw64, k)            # the chunks' factors
             self.w_sum = float(cw64.sum())
-            self.w_t = np.where(valid, cw64[np.where(valid, t, 0)], 0.0)
+            self.w_t = np.zeros(N)
+            self.w_t[valid] = cw64[t[valid]]
         else:
             self.cw = None
             self.w_sum = float(V)

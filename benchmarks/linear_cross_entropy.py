@@ -19,6 +19,12 @@ Memory: each way runs once in a fresh subprocess; the figure is the peak residen
 held once its inputs existed -- what the step itself
 needs beyond the arrays it is given. The script prints both tables, side by side as ratios
 to the unfused path.
+
+One run (2-core AMD EPYC shared with other jobs, so the times are noisy), N=4096 D=512
+V=50000 float32, medians of 3: fused 36.4 s, unfused 35.5 s (fused/unfused 1.03), torch
+32.0 s; peak RSS above the inputs: fused 139 MiB (98 MiB of it the weight gradient itself),
+unfused 1568 MiB, torch 2361 MiB. At N=2048: 16.4 s, 14.4 s (1.14), 16.5 s; 127, 785,
+1189 MiB.
 """
 import argparse
 import json

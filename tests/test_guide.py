@@ -228,6 +228,8 @@ def test_recommend_generation_large_vocabulary_mentions_adaptive_softmax():
     assert "Adaptive" not in small.reason + " ".join(small.notes)
     assert "AdaptiveLogSoftmaxWithLoss" in large.reason
     assert large.loss == "cross_entropy"
+    assert any("linear_cross_entropy" in n for n in large.notes)
+    assert not any("linear_cross_entropy" in n for n in small.notes)
 
 
 def test_recommendation_is_frozen():

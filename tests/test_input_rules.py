@@ -195,6 +195,11 @@ LABELED = {
     **{name: (lambda r: {"input": r.standard_normal((N, C)),
                          "target": r.integers(0, C, N)}, "target", "class")
        for name in ("softmax_focal_loss", "poly1_cross_entropy", "poly_cross_entropy")},
+    "linear_cross_entropy": (lambda r: {"input": r.standard_normal((N, 3)),
+                                        "linear_weight": r.standard_normal((C, 3)),
+                                        "target": r.integers(0, C, N),
+                                        "linear_bias": r.standard_normal(C)},
+                             "target", "class"),
 }
 
 
@@ -230,8 +235,10 @@ def test_integer_and_bool_targets_keep_the_result_dtype(name, rng):
                 for g, h in zip(grads, _results(fb(go, **kw_f, reduction=reduction))):
                     np.testing.assert_array_equal(g, h)
             if fused is not None:
-                loss, grad = fused(**kw_t, reduction=reduction)
-                assert loss.dtype == grad.dtype == np.float32, (name, td, "fused")
+                loss, *grads = fused(**kw_t, reduction=reduction)
+                assert loss.dtype == np.float32, (name, td, "fused")
+                for g in grads:   # one gradient, or several (linear_cross_entropy)
+                    assert g.dtype == np.float32, (name, td, "fused")
 
 
 ELEMENT_W = np.arange(N * C).reshape(N, C) % 3 + 1   # an elementwise integer weight
@@ -337,7 +344,7 @@ def _copied(bound):
 
 # required constructor arguments of the module classes that have some
 NN_REQUIRED = {"Threshold": (0.1, 0.0), "Linear": (3, 2),
-               "AdaptiveLogSoftmaxWithLoss": (8, 10, [4])}
+               "AdaptiveLogSoftmaxWithLoss": (8, 10, [4]), "LinearCrossEntropyLoss": (3, 5)}
 # required arguments of the Module methods with boolean options
 NN_METHOD_ARGS = {"load_state_dict": lambda m: (m.state_dict(),)}
 

@@ -54,6 +54,7 @@ FUNCTION_TO_CLASS.update({
     "entmax_bisect_loss": "EntmaxBisectLoss", "gumbel_softmax": "GumbelSoftmax",
     "binary_focal_loss": "BinaryFocalLoss", "softmax_focal_loss": "SoftmaxFocalLoss",
     "poly1_cross_entropy": "Poly1CrossEntropyLoss", "poly_cross_entropy": "PolyCrossEntropyLoss",
+    "linear_cross_entropy": "LinearCrossEntropyLoss",
 })
 INFRASTRUCTURE = {"Module", "Parameter", "Linear", "Sequential", "ModuleList",
                   "AdaptiveLogSoftmaxWithLoss"}
@@ -84,7 +85,8 @@ def test_every_class_is_in_the_table_and_tested():
     classes = set(nn.__all__) - INFRASTRUCTURE
     assert classes == set(FUNCTION_TO_CLASS.values())
     tested = ({c[0] for c in ACTIVATION_CASES} | {c[0] for c in LOSS_CASES}
-              | {"PReLU", "RReLU", "GumbelSoftmax"})  # GumbelSoftmax: test_gumbel.py
+              | {"PReLU", "RReLU", "GumbelSoftmax",   # GumbelSoftmax: test_gumbel.py
+                 "LinearCrossEntropyLoss"})  # test_linear_cross_entropy.py
     assert tested == classes
     for name in nn.__all__:
         assert getattr(nn, name).__doc__, f"{name} has no docstring"
@@ -739,7 +741,8 @@ def test_loss_signatures_follow_torch():
                                     "args", "kwargs", "min_value", "max_value")]
         ours = [(p.name, p.default, p.kind) for p in
                 inspect.signature(getattr(nn, name).__init__).parameters.values()
-                if p.name not in ("self", "args", "kwargs", "temperature")]  # beyond torch
+                if p.name not in ("self", "args", "kwargs", "temperature",   # beyond torch
+                                  "chunk_size", "generator", "dtype")]
         assert ours == theirs, name
         fwd_t = [p for p in inspect.signature(getattr(torch.nn, name).forward).parameters]
         fwd_o = [p for p in inspect.signature(getattr(nn, name).forward).parameters]

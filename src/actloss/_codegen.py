@@ -431,6 +431,8 @@ def render(ops, package_dir=HERE):
         texts[f"{family}.functions"] = "\n\n".join(_loss_functions(row, ops) for row in rows)
         package += names
     package += ["one_hot"]  # encoding.py: torch.nn.functional.one_hot, no gradient
+    package += ["linear_cross_entropy", "linear_cross_entropy_backward",
+                "linear_cross_entropy_with_grad"]  # linear_losses.py
     package += ["ACTIVATIONS", "get_num_threads", "set_num_threads", "get_accuracy",
                 "set_accuracy", "accuracy", "show_config", "__version__"]
     texts["actloss.__all__"] = _literal("__all__", package)

@@ -350,6 +350,10 @@ def _generation(*, vocab_size=None):
                       f"cross_entropy being the exact reference.")
             notes.insert(0, "actloss.nn.AdaptiveLogSoftmaxWithLoss(in_features, n_classes, "
                             "cutoffs, div_value=4.0): sort the vocabulary by frequency")
+            notes.insert(1, "exact and without the (N, V) logits: linear_cross_entropy(h, W, "
+                            "target, linear_bias=b) (nn.LinearCrossEntropyLoss) gives the "
+                            "loss and the output layer's gradients in vocabulary chunks, "
+                            "memory O(N * chunk_size)")
     return _make("generation", None, "cross_entropy", "log_softmax", reason, notes)
 
 

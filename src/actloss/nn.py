@@ -42,6 +42,7 @@ from . import class_losses as _cls
 from . import embedding_losses as _emb
 from . import pointwise_losses as _pw
 from . import softmax_family as _sm
+from . import linear_losses as _lin
 
 # <generated: nn.__all__>
 __all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "ReLU", "ReLU6",
@@ -59,7 +60,7 @@ __all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "ReLU", 
            "MultiLabelMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
            "ContrastiveLoss", "InfoNCELoss", "BinaryFocalLoss", "SoftmaxFocalLoss",
            "Poly1CrossEntropyLoss", "PolyCrossEntropyLoss", "SparsemaxLoss", "Entmax15Loss",
-           "EntmaxBisectLoss", "AdaptiveLogSoftmaxWithLoss"]
+           "EntmaxBisectLoss", "AdaptiveLogSoftmaxWithLoss", "LinearCrossEntropyLoss"]
 # </generated: nn.__all__>
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys",
@@ -1452,3 +1453,109 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             return np.argmax(self._full_log_prob(x, h), axis=1).astype(np.int64)
         pred[outside] = np.argmax(self._full_log_prob(x[outside], h[outside]), axis=1)
         return pred
+
+
+# ---- the output layer fused with its cross-entropy ---------------------------------------------
+
+class LinearCrossEntropyLoss(Module):
+    """An output layer and its cross-entropy in one module, without the (N, V) logits
+    (torch.nn.LinearCrossEntropyLoss): ``m(input, target)`` is
+    ``actloss.linear_cross_entropy(input, m.linear.weight, target, linear_bias=m.linear.bias,
+    weight=m.weight, ...)``.
+
+    As torch's, the module holds a child :class:`Linear` ``linear`` (in_features ->
+    num_classes; its weight and bias initialised as torch.nn.Linear's) and the class weights
+    as the ``weight`` buffer, so state_dict keys are torch's (``weight``, ``linear.weight``,
+    ``linear.bias``). ``backward(grad_output=1.0)`` returns the input's gradient and
+    accumulates ``linear.weight.grad`` and ``linear.bias.grad``. In training mode (the default)
+    the forward runs ``linear_cross_entropy_with_grad`` and ``backward()`` / ``backward(1.0)``
+    uses those gradients (once); in eval mode the forward computes the loss only (one pass
+    over the vocabulary) and ``backward`` runs ``linear_cross_entropy_backward``.
+
+    Parameters
+    ----------
+    in_features : int
+        D, the last dimension of the input.
+    num_classes : int
+        V, the number of classes.
+    out_features : tuple, default ()
+        torch's K-dimensional loss shape; only () is supported (ValueError otherwise).
+    bias : bool, default False
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+    weight : array_like, optional
+        The V class weights (the ``weight`` buffer).
+    ignore_index : int or None, default None
+        None means -100.
+    label_smoothing : float, default 0.0
+    options : None
+        torch's LinearCrossEntropyOptions (its chunking policy) has no counterpart here:
+        only None is taken (TypeError otherwise); ``chunk_size`` sets the chunking.
+    chunk_size : int, optional
+        Beyond torch: classes per chunk (see ``linear_cross_entropy``).
+    generator : numpy.random.Generator or int, optional
+        Source of the initial weight and bias.
+    dtype : dtype, default float32
+    """
+
+    _module_names = ("linear",)
+    _buffer_names = ("weight",)
+
+    def __init__(self, in_features, num_classes, *, out_features=(), bias=False,
+                 reduction="mean", weight=None, ignore_index=None, label_smoothing=0.0,
+                 options=None, chunk_size=None, generator=None, dtype=np.float32):
+        if tuple(out_features) != ():
+            raise ValueError(f"out_features={out_features!r}: K-dimensional losses are not "
+                             f"supported by actloss's LinearCrossEntropyLoss, only ()")
+        if options is not None:
+            raise TypeError("options (torch's LinearCrossEntropyOptions) is not supported: "
+                            "pass chunk_size to set the chunking")
+        self.in_features = operator.index(in_features)
+        self.num_classes = operator.index(num_classes)
+        self.out_features = ()
+        self.options = None
+        self.linear = Linear(in_features, num_classes, bias, generator=generator, dtype=dtype)
+        self.weight = None if weight is None else as_array(weight, "weight")
+        self.reduction = check_reduction(reduction)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+        self.chunk_size = chunk_size
+
+    def _options(self):
+        return {"linear_bias": None if self.linear.bias is None
+                else self.linear.bias.view(np.ndarray),
+                "weight": self.weight, "reduction": self.reduction,
+                "ignore_index": self.ignore_index, "label_smoothing": self.label_smoothing,
+                "chunk_size": self.chunk_size}
+
+    def forward(self, input, target):
+        w = self.linear.weight.view(np.ndarray)
+        options = self._options()
+        if self.training:
+            loss, *grads = _lin.linear_cross_entropy_with_grad(input, w, target, **options)
+        else:
+            loss, grads = _lin.linear_cross_entropy(input, w, target, **options), None
+        self._ctx = (input, w, target, options, np.shape(loss), grads)
+        return loss
+
+    def backward(self, grad_output=1.0):
+        input, w, target, options, shape, grads = self._saved()
+        if grads is not None and _is_one(grad_output):
+            self._ctx = (input, w, target, options, shape, None)   # handed out once
+        else:
+            if options["reduction"] == "none" and np.ndim(grad_output) == 0 and shape != ():
+                grad_output = np.broadcast_to(as_array(grad_output, "grad_output"), shape)
+            grads = _lin.linear_cross_entropy_backward(grad_output, input, w, target, **options)
+        gx, gw, gb = grads
+        _accumulate(self.linear.weight, gw)
+        if self.linear.bias is not None:
+            _accumulate(self.linear.bias, gb)
+        return gx
+
+    def extra_repr(self):
+        text = (f"in_features={self.in_features}, num_classes={self.num_classes}, "
+                f"out_features=(), bias={self.linear.bias is not None}, "
+                f"reduction={self.reduction}, ignore_index={self.ignore_index}, "
+                f"label_smoothing={self.label_smoothing}, options=None")
+        if self.chunk_size is not None:
+            text += f", chunk_size={self.chunk_size}"
+        return text

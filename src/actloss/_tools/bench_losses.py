@@ -245,6 +245,41 @@ def _np_ce_weighted_bwd(a):
     return p * (wt * (a.gy / wt.sum()))[:, None]
 
 
+# linear_cross_entropy: a case's (rows, classes) size is the shape of the logits it never
+# forms; the layer's input has _LINEAR_D features. torch's side is
+# torch.nn.functional.linear_cross_entropy (the composition cross_entropy(h @ W.T + b) where
+# torch predates it), the NumPy side that composition with the two gradient matmuls.
+_LINEAR_D = 64
+
+
+def _linear_classes(shape, dtype, rng):
+    n, v = shape
+    return {"h": _normal(rng, (n, _LINEAR_D), dtype),
+            "W": _normal(rng, (v, _LINEAR_D), dtype, 0.125),
+            "t": rng.integers(0, v, n), "linear_bias": _normal(rng, (v,), dtype, 0.1)}
+
+
+def _np_linear_logits(a):
+    """The case as cross_entropy's: the logits written out, the target, grad_output."""
+    return types.SimpleNamespace(x=a.h @ a.W.T + a.linear_bias, t=a.t, gy=getattr(a, "gy", None))
+
+
+def _np_linear_ce(a):
+    return _np_ce(_np_linear_logits(a))
+
+
+def _np_linear_ce_bwd(a):
+    g = _np_ce_bwd(_np_linear_logits(a))
+    return g @ a.W, g.T @ a.h, g.sum(axis=0)
+
+
+def _torch_linear_ce(t):
+    tf = torch_module().nn.functional
+    if hasattr(tf, "linear_cross_entropy"):
+        return tf.linear_cross_entropy(t.h, t.W, t.t, linear_bias=t.linear_bias)
+    return tf.cross_entropy(t.h @ t.W.T + t.linear_bias, t.t)
+
+
 _SMOOTHING = 0.1
 
 
@@ -1031,6 +1066,10 @@ CASES = [
           _np_ce_smoothed_bwd, api="cross_entropy", fused=True,
           params={"label_smoothing": _SMOOTHING}, note="label_smoothing=0.1",
           jax_fwd=_jax_ce_smoothed),
+    _loss("linear_cross_entropy", "rowwise", _linear_classes, _np_linear_ce, _np_linear_ce_bwd,
+          args=("h", "W", "t"), fwd_kw=("linear_bias",), bwd_kw=("linear_bias",),
+          grads=("h", "W", "linear_bias"), fused=True, torch_fwd=_torch_linear_ce,
+          note=f"size = (rows, classes) of the logits, never formed; D={_LINEAR_D}"),
     # rtol32: the gradient at a target class sums a row's hinge terms; torch does so in
     # float32, ~2e-4 off at 32000 classes (actloss accumulates in float64)
     _loss("multi_margin_loss", "rowwise", _scores_classes, _np_multi_margin,

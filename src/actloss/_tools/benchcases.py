@@ -439,6 +439,7 @@ def _actloss_partial(c, direction, a, out):
         kw.update(zip(c.fwd_kw, _arrays(a, c.fwd_kw)))
         return functools.partial(getattr(F, c.api), *_arrays(a, c.args), **kw)
     if direction == "fused":
+        kw.update(zip(c.fwd_kw, _arrays(a, c.fwd_kw)))   # linear_cross_entropy's bias
         return functools.partial(getattr(F, c.api + "_with_grad"), *_arrays(a, c.args),
                                  grad_output=a.gy, **kw)
     kw.update(zip(c.bwd_kw, _arrays(a, c.bwd_kw)))
@@ -666,7 +667,7 @@ def traffic_bytes(c, direction, a, result):
     elif direction == "backward":
         given = [a.gy] + ([a.y] if c.saves == "y" else _arrays(a, c.args)) + _arrays(a, c.bwd_kw)
     else:
-        given = [a.gy] + _arrays(a, c.args)
+        given = [a.gy] + _arrays(a, c.args + c.fwd_kw)
     given = [v for v in given if isinstance(v, np.ndarray)]
     return sum(v.nbytes for v in given) + sum(np.asarray(r).nbytes for r in result)
 

@@ -52,12 +52,15 @@ FUNCTION_TO_CLASS.update({
     "sparsemax": "Sparsemax", "entmax15": "Entmax15", "entmax_bisect": "EntmaxBisect",
     "sparsemax_loss": "SparsemaxLoss", "entmax15_loss": "Entmax15Loss",
     "entmax_bisect_loss": "EntmaxBisectLoss", "gumbel_softmax": "GumbelSoftmax",
+    "pairwise_distance": "PairwiseDistance", "cosine_similarity": "CosineSimilarity",
+    "triplet_margin_with_distance_loss": "TripletMarginWithDistanceLoss",
 })
 INFRASTRUCTURE = {"Module", "Parameter", "Linear", "Sequential", "ModuleList",
                   "AdaptiveLogSoftmaxWithLoss"}
 
 
 NO_CLASS = {"logsumexp"}  # a reduction: torch.nn has no module for it either
+NO_CLASS |= {"normalize", "pdist", "cdist"}  # torch.nn has none for these either
 
 
 def _functions():
@@ -82,7 +85,8 @@ def test_every_class_is_in_the_table_and_tested():
     classes = set(nn.__all__) - INFRASTRUCTURE
     assert classes == set(FUNCTION_TO_CLASS.values())
     tested = ({c[0] for c in ACTIVATION_CASES} | {c[0] for c in LOSS_CASES}
-              | {"PReLU", "RReLU", "GumbelSoftmax"})  # GumbelSoftmax: test_gumbel.py
+              | {"PReLU", "RReLU", "GumbelSoftmax"}  # GumbelSoftmax: test_gumbel.py
+              | {"PairwiseDistance", "CosineSimilarity"})  # test_distances.py
     assert tested == classes
     for name in nn.__all__:
         assert getattr(nn, name).__doc__, f"{name} has no docstring"
@@ -646,6 +650,12 @@ LOSS_CASES = [
     ("Entmax15Loss", "entmax15_loss", lambda r, d: {"reduction": "sum"}, _classes),
     ("EntmaxBisectLoss", "entmax_bisect_loss",
      lambda r, d: {"alpha": 1.3, "n_iter": 30, "ignore_index": 2}, _classes),
+    ("TripletMarginWithDistanceLoss", "triplet_margin_with_distance_loss", lambda r, d: {},
+     lambda r, d: tuple(r.standard_normal((3, N, C)).astype(d))),
+    ("TripletMarginWithDistanceLoss", "triplet_margin_with_distance_loss",
+     lambda r, d: {"distance_function": "cosine", "margin": 0.5, "swap": True,
+                   "reduction": "none"},
+     lambda r, d: tuple(r.standard_normal((3, N, C)).astype(d))),
 ]
 
 
@@ -776,7 +786,11 @@ REPRS = [
     "BCEWithLogitsLoss", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss", "MarginRankingLoss",
     "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "SoftMarginLoss",
     "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "SigmoidFocalLoss",
-    "ContrastiveLoss", "InfoNCELoss", "SparsemaxLoss", "Entmax15Loss", "EntmaxBisectLoss")] + [
+    "ContrastiveLoss", "InfoNCELoss", "SparsemaxLoss", "Entmax15Loss", "EntmaxBisectLoss",
+    "PairwiseDistance", "CosineSimilarity")] + [
+    ("PairwiseDistance", (1.0, 1e-3, True), {}, "PairwiseDistance()"),
+    ("TripletMarginWithDistanceLoss", (), {},
+     "TripletMarginWithDistanceLoss(\n  (distance_function): PairwiseDistance()\n)"),
     ("CrossEntropyLoss", (), {"weight": np.ones(3), "label_smoothing": 0.1},
      "CrossEntropyLoss()"),
 ]

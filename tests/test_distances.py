@@ -71,7 +71,7 @@ def test_pairwise_distance_matches_reference(p, keepdim, dtype, rng):
     y = F.pairwise_distance(x1, x2, p, keepdim=keepdim)
     want = R.pairwise_distance(x1, x2, p, keepdim=keepdim)
     assert y.shape == want.shape and y.dtype == dtype
-    _close(y, want, dtype, rtol=1e-4 if dtype == np.float32 and p < 1 else TOL[dtype]["rtol"])
+    _close(y, want, dtype, rtol=1e-4 if dtype == np.float32 and p < 1 else TOL[np.dtype(dtype).type]["rtol"])
 
 
 @pytest.mark.parametrize("p", P_NONNEG)
@@ -101,8 +101,8 @@ def test_cdist_matches_reference(p, shapes, mode, dtype, rng):
     mm = p == 2 and mode != D.COMPUTE_MODES[2] and x1.size
     # the matrix-product path: absolute error ~ eps |x|^2 / d in the distance
     _close(y, want, dtype, atol=(1e-3 if dtype == np.float32 else 1e-7) if mm else
-           TOL[dtype]["atol"], rtol=1e-4 if dtype == np.float32 and p < 1 else
-           TOL[dtype]["rtol"])
+           TOL[np.dtype(dtype).type]["atol"], rtol=1e-4 if dtype == np.float32 and p < 1 else
+           TOL[np.dtype(dtype).type]["rtol"])
 
 
 def test_cdist_matrix_product_path_at_scale(rng):

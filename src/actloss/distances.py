@@ -518,8 +518,9 @@ def _cdist(a, b, p, mm):
     P, R, M = a.shape[-2], b.shape[-2], a.shape[-1]
     if mm:
         return _mm_dist(a, b)
-    fa, fb = a.reshape(-1, P, M), b.reshape(-1, R, M)
-    out = np.empty((fa.shape[0], P, R), a.dtype)
+    nb = math.prod(a.shape[:-2])
+    fa, fb = a.reshape(nb, P, M), b.reshape(nb, R, M)
+    out = np.empty((nb, P, R), a.dtype)
     for k in range(fa.shape[0]):
         out[k] = _direct_block(fa[k], fb[k], p) if M else 0
     return out.reshape(a.shape[:-1] + (R,))
@@ -586,8 +587,9 @@ def _cdist_grads(g, a, b, dist, p, mm):
         gb = b * ratio.sum(-2)[..., None] - np.matmul(np.swapaxes(ratio, -1, -2), a)
         return ga, gb
     P, R, M = a.shape[-2], b.shape[-2], a.shape[-1]
-    fa, fb = a.reshape(-1, P, M), b.reshape(-1, R, M)
-    fg, fd = g.reshape(-1, P, R), dist.reshape(-1, P, R)
+    nb = math.prod(a.shape[:-2])
+    fa, fb = a.reshape(nb, P, M), b.reshape(nb, R, M)
+    fg, fd = g.reshape(nb, P, R), dist.reshape(nb, P, R)
     ga, gb = np.zeros(fa.shape, a.dtype), np.zeros(fb.shape, a.dtype)
     if M:
         for k in range(fa.shape[0]):

@@ -1204,13 +1204,14 @@ class _Distance(Module):
     """A distance or similarity of two arrays: forward(x1, x2) keeps both, backward returns
     ``(grad_x1, grad_x2)``; ``distance_backward(grad_output, x1, x2)`` is the stateless
     gradient (what triplet_margin_with_distance_loss uses for an instance). Subclasses set
-    _fn, _grad and _params() (their keyword arguments)."""
+    _function, _gradient and _params() (their keyword arguments); not _fn, which marks a loss
+    or activation class for the guide."""
 
-    _fn = None
-    _grad = None
+    _function = None
+    _gradient = None
 
     def forward(self, x1, x2):
-        y = type(self)._fn(x1, x2, **self._params())
+        y = type(self)._function(x1, x2, **self._params())
         self._ctx = (x1, x2, np.shape(y), np.asarray(y).dtype)
         return y
 
@@ -1220,7 +1221,7 @@ class _Distance(Module):
 
     def distance_backward(self, grad_output, x1, x2):
         """``(grad_x1, grad_x2)`` of ``forward(x1, x2)`` for `grad_output`."""
-        return type(self)._grad(grad_output, x1, x2, **self._params())
+        return type(self)._gradient(grad_output, x1, x2, **self._params())
 
 
 class PairwiseDistance(_Distance):
@@ -1238,7 +1239,7 @@ class PairwiseDistance(_Distance):
     keepdim)``, a tuple ``(grad_x1, grad_x2)``.
     """
 
-    _fn, _grad = _dist.pairwise_distance, _dist.pairwise_distance_backward
+    _function, _gradient = _dist.pairwise_distance, _dist.pairwise_distance_backward
 
     def __init__(self, p=2.0, eps=1e-06, keepdim=False):
         self.norm, self.eps, self.keepdim = p, eps, bool_option(keepdim, "keepdim")
@@ -1261,7 +1262,7 @@ class CosineSimilarity(_Distance):
     eps)``, a tuple ``(grad_x1, grad_x2)``.
     """
 
-    _fn, _grad = _dist.cosine_similarity, _dist.cosine_similarity_backward
+    _function, _gradient = _dist.cosine_similarity, _dist.cosine_similarity_backward
 
     def __init__(self, dim=1, eps=1e-08):
         self.dim, self.eps = dim, eps

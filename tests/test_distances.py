@@ -492,3 +492,21 @@ def test_triplet_module_reprs_match_torch():
             distance_function=torch.nn.CosineSimilarity()))
     assert repr(nn.TripletMarginWithDistanceLoss(distance_function=F.pairwise_distance)) == \
         "TripletMarginWithDistanceLoss()"
+
+
+def test_backward_output_argument_skips_the_forward(dtype, rng):
+    x1 = rng.standard_normal((2, 30, 4)).astype(dtype)
+    x2 = rng.standard_normal((5, 4)).astype(dtype)
+    gy = rng.standard_normal((2, 30, 5)).astype(dtype)
+    for p in (2.0, 1.0, math.inf):
+        y = F.cdist(x1, x2, p)
+        for g, w in zip(F.cdist_backward(gy, x1, x2, p, output=y), F.cdist_backward(gy, x1, x2, p)):
+            np.testing.assert_array_equal(g, w)
+        x = x1[0]
+        gp = rng.standard_normal(435).astype(dtype)
+        np.testing.assert_array_equal(F.pdist_backward(gp, x, p, output=F.pdist(x, p)),
+                                      F.pdist_backward(gp, x, p))
+    with pytest.raises(ValueError, match="output has shape"):
+        F.cdist_backward(gy, x1, x2, output=np.ones((30, 5)))
+    with pytest.raises(TypeError, match="output must be a floating"):
+        F.pdist_backward(np.ones(3), np.ones((3, 2)), output=np.ones(3, int))

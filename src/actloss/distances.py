@@ -133,7 +133,9 @@ def _vector_norm_grad(g, v, n, p, axis):
         if p == 1.0:
             return np.sign(v) * g
         if p == 2.0:
-            return g * np.where(n == 0, 0, v / n)
+            # g / n on the reduced shape (0 where n = 0), then one pass over v
+            return v * np.divide(g, n, out=np.zeros(np.broadcast_shapes(g.shape, n.shape),
+                                                    v.dtype), where=n != 0)
         if math.isinf(p):
             a = np.abs(v)
             mask = (a == n) | np.isnan(a)
@@ -355,7 +357,8 @@ def _pairwise_args(x1, x2, p, eps, keepdim):
     keepdim = bool_option(keepdim, "keepdim")
     with np.errstate(over="ignore", invalid="ignore"):
         # eps rounded to the working dtype, as torch adds a Python scalar to a tensor
-        v = np.subtract(a, b) + a.dtype.type(eps)
+        v = np.asarray(np.subtract(a, b))
+        v = v + a.dtype.type(eps) if v.ndim == 0 else np.add(v, a.dtype.type(eps), out=v)
     return v.reshape(shape or (1,)), shape, p, keepdim, res_dtype
 
 
@@ -418,7 +421,7 @@ def pairwise_distance_backward(grad_output, x1, x2, p=2.0, eps=1e-6, keepdim=Fal
     n = _vector_norm(v, p, axis)
     g = _grad_array(grad_output, _out_shape(shape, keepdim), v.dtype).reshape(n.shape)
     gv = _vector_norm_grad(g, v, n, p, axis).reshape(shape)
-    return _grads((gv, -gv), (x1, x2), ("x1", "x2"))
+    return _grads((gv, np.negative(gv)), (x1, x2), ("x1", "x2"))
 
 
 # ---- cdist and pdist -------------------------------------------------------------------------
@@ -581,10 +584,11 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 def _cdist_grads(g, a, b, dist, p, mm):
     """(d/d a, d/d b) of sum(g * cdist(a, b)) on the broadcast batch shapes."""
     if mm:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(dist == 0, 0, g / dist)
-        ga = a * ratio.sum(-1)[..., None] - np.matmul(ratio, b)
-        gb = b * ratio.sum(-2)[..., None] - np.matmul(np.swapaxes(ratio, -1, -2), a)
+        ratio = np.divide(g, dist, out=np.zeros(dist.shape, a.dtype), where=dist != 0)
+        ga = np.matmul(ratio, b)
+        np.subtract(a * ratio.sum(-1)[..., None], ga, out=ga)
+        gb = np.matmul(np.swapaxes(ratio, -1, -2), a)
+        np.subtract(b * ratio.sum(-2)[..., None], gb, out=gb)
         return ga, gb
     P, R, M = a.shape[-2], b.shape[-2], a.shape[-1]
     nb = math.prod(a.shape[:-2])
@@ -598,11 +602,29 @@ def _cdist_grads(g, a, b, dist, p, mm):
     return ga.reshape(a.shape), gb.reshape(b.shape)
 
 
-def cdist_backward(grad_output, x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+def _saved_output(output, shape, work):
+    """The forward result passed as output= (skips recomputing it), in the working dtype."""
+    y = as_array(output, "output")
+    if y.dtype.kind != "f":
+        raise TypeError(f"output must be a floating array (the forward's result), got dtype "
+                        f"{y.dtype}")
+    if y.shape != tuple(shape):
+        raise ValueError(f"output has shape {y.shape}, expected {tuple(shape)} (the forward's)")
+    return y.astype(work, copy=False)
+
+
+def cdist_backward(grad_output, x1, x2, p=2.0,
+                   compute_mode="use_mm_for_euclid_dist_if_necessary", *, output=None):
     """Gradients ``(grad_x1, grad_x2)`` of :func:`cdist`, each of its argument's shape (summed
-    over broadcast batch dimensions) and result dtype; see :func:`cdist`'s Notes."""
+    over broadcast batch dimensions) and result dtype; see :func:`cdist`'s Notes.
+
+    ``output=``: the forward's result ``cdist(x1, x2, p, compute_mode)``, which the gradient
+    is computed from; given, it is not recomputed (beyond torch.cdist's signature, as the
+    other backwards' ``output=``).
+    """
     a, b, batch, p, mm, _ = _cdist_args(x1, x2, p, compute_mode)
-    dist = _cdist(a, b, p, mm)
+    shape = batch + (a.shape[-2], b.shape[-2])
+    dist = _cdist(a, b, p, mm) if output is None else _saved_output(output, shape, a.dtype)
     g = _grad_array(grad_output, dist.shape, a.dtype)
     ga, gb = _cdist_grads(g, a, b, dist, p, mm)
     return _grads((ga, gb), (x1, x2), ("x1", "x2"))
@@ -667,8 +689,10 @@ def pdist(input, p=2):
     return _finish(out, res_dtype)
 
 
-def pdist_backward(grad_output, input, p=2):
+def pdist_backward(grad_output, input, p=2, *, output=None):
     """Gradient of :func:`pdist` with respect to `input` (its shape and result dtype).
+
+    ``output=``: the forward's result ``pdist(input, p)``; given, it is not recomputed.
 
     Notes
     -----
@@ -683,7 +707,10 @@ def pdist_backward(grad_output, input, p=2):
     full[iu] = g
     full.T[iu] = g
     dist = np.zeros((n, n), x.dtype)
-    dist[iu] = pdist(x, p) if n > 1 else 0
+    if output is None:
+        dist[iu] = pdist(x, p) if n > 1 else 0
+    else:
+        dist[iu] = _saved_output(output, (n * (n - 1) // 2,), x.dtype)
     dist.T[iu] = dist[iu]
     gx = _direct_grad_block(full, x, x, dist, p) if x.shape[1] else np.zeros_like(x)
     return _finish(gx, res_dtype)

@@ -212,7 +212,10 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
         check_out(out, x.shape, res_dtype)
     n = _vector_norm(v, p, axis)
     with np.errstate(divide="ignore", invalid="ignore"):
-        y = (v / np.maximum(n, eps)).reshape(x.shape)
+        d = np.maximum(n, eps)
+        if out is not None and out.dtype == v.dtype and x.ndim:
+            return np.divide(v, d, out=out)  # straight into out (which may be the input)
+        y = (v / d).reshape(x.shape)
     if out is not None:
         copy_into(out, y)
         return out
@@ -325,16 +328,7 @@ def cosine_similarity_backward(grad_output, x1, x2, dim=1, eps=1e-8):
     ``grad_x1 = g (x2 / c2 - cos x1 / ||x1||) / c1`` (0 for the second term where
     ``||x1|| = 0``), symmetrically for x2; ``c = max(||x||, eps)``.
     """
-    a, b, axis, eps, _ = _cosine_args(x1, x2, dim, eps)
-    n1, n2, c1, c2, cos = _cosine_parts(a, b, axis, eps)
-    out_shape = np.squeeze(cos, axis).shape
-    g = np.expand_dims(_grad_array(grad_output, out_shape, a.dtype), axis)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r1 = np.where(n1 == 0, 0, cos / n1)
-        r2 = np.where(n2 == 0, 0, cos / n2)
-        g1 = (g / c1) * (b / c2 - r1 * a)
-        g2 = (g / c2) * (a / c1 - r2 * b)
-    return _grads((g1, g2), (x1, x2), ("x1", "x2"))
+    return _cosine_vjp(x1, x2, dim, eps)[1](grad_output)
 
 
 def _grads(grads, arrays, names):
@@ -416,12 +410,40 @@ def pairwise_distance_backward(grad_output, x1, x2, p=2.0, eps=1e-6, keepdim=Fal
     """Gradients ``(grad_x1, grad_x2)`` of :func:`pairwise_distance` (``grad_x2 = -grad_x1``
     before summing over broadcast dimensions), each of its argument's shape and result dtype.
     """
-    v, shape, p, keepdim, _ = _pairwise_args(x1, x2, p, eps, keepdim)
+    return _pairwise_vjp(x1, x2, p, eps, keepdim)[1](grad_output)
+
+
+def _pairwise_vjp(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """(pairwise_distance(x1, x2, ...), its pullback g -> (grad_x1, grad_x2)) from one pass."""
+    v, shape, p, keepdim, res_dtype = _pairwise_args(x1, x2, p, eps, keepdim)
     axis = v.ndim - 1
     n = _vector_norm(v, p, axis)
-    g = _grad_array(grad_output, _out_shape(shape, keepdim), v.dtype).reshape(n.shape)
-    gv = _vector_norm_grad(g, v, n, p, axis).reshape(shape)
-    return _grads((gv, np.negative(gv)), (x1, x2), ("x1", "x2"))
+    out_shape = _out_shape(shape, keepdim)
+
+    def pullback(grad_output):
+        g = _grad_array(grad_output, out_shape, v.dtype).reshape(n.shape)
+        gv = _vector_norm_grad(g, v, n, p, axis).reshape(shape)
+        return _grads((gv, np.negative(gv)), (x1, x2), ("x1", "x2"))
+
+    return _finish(n.reshape(out_shape), res_dtype), pullback
+
+
+def _cosine_vjp(x1, x2, dim=1, eps=1e-8, *, sign=1.0, offset=0.0):
+    """(offset + sign * cosine_similarity(x1, x2, dim, eps), its pullback)."""
+    a, b, axis, eps, res_dtype = _cosine_args(x1, x2, dim, eps)
+    n1, n2, c1, c2, cos = _cosine_parts(a, b, axis, eps)
+    value = np.squeeze(cos, axis)
+
+    def pullback(grad_output):
+        g = np.expand_dims(sign * _grad_array(grad_output, value.shape, a.dtype), axis)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r1 = np.where(n1 == 0, 0, cos / n1)
+            r2 = np.where(n2 == 0, 0, cos / n2)
+            g1 = (g / c1) * (b / c2 - r1 * a)
+            g2 = (g / c2) * (a / c1 - r2 * b)
+        return _grads((g1, g2), (x1, x2), ("x1", "x2"))
+
+    return _finish(offset + sign * value, res_dtype), pullback
 
 
 # ---- cdist and pdist -------------------------------------------------------------------------
@@ -718,47 +740,54 @@ def pdist_backward(grad_output, input, p=2, *, output=None):
 
 # ---- triplet_margin_with_distance_loss -------------------------------------------------------
 
-def _named_distances():
-    return {
-        "euclidean": (pairwise_distance, pairwise_distance_backward),
-        "manhattan": (functools.partial(pairwise_distance, p=1.0),
-                      functools.partial(pairwise_distance_backward, p=1.0)),
-        "cosine": (lambda x1, x2: 1.0 - cosine_similarity(x1, x2, dim=-1),
-                   lambda g, x1, x2: tuple(-gi for gi in cosine_similarity_backward(
-                       g, x1, x2, dim=-1))),
-    }
-
-
 DISTANCE_NAMES = ("euclidean", "manhattan", "cosine")
-_BACKWARD_OF = {}  # filled below: the distance functions whose gradient actloss knows
+
+
+def _named_distance(name):
+    """(forward, vjp) of a distance_function name."""
+    if name == "euclidean":
+        return pairwise_distance, _pairwise_vjp
+    if name == "manhattan":
+        return (functools.partial(pairwise_distance, p=1.0),
+                functools.partial(_pairwise_vjp, p=1.0))
+    if name == "cosine":
+        return (lambda x1, x2: 1.0 - cosine_similarity(x1, x2, dim=-1),
+                functools.partial(_cosine_vjp, dim=-1, sign=-1.0, offset=1.0))
+    raise ValueError(f"distance_function must be a callable, None or one of "
+                     f"{', '.join(map(repr, DISTANCE_NAMES))}, got {name!r}")
+
+
+def _generic_vjp(fn, backward):
+    """vjp of a distance callable: its value and, given a backward, its pullback."""
+    def vjp(x1, x2):
+        pull = None if backward is None else (lambda g: backward(g, x1, x2))
+        return fn(x1, x2), pull
+    return vjp
 
 
 def _distance(distance_function):
-    """(forward, backward or None) of a distance_function argument."""
+    """(forward, vjp) of a distance_function argument: vjp(x1, x2) -> (distance, pullback g ->
+    (grad_x1, grad_x2), or None where the gradient is unknown)."""
     if distance_function is None:
-        return pairwise_distance, pairwise_distance_backward
+        return pairwise_distance, _pairwise_vjp
     if isinstance(distance_function, str):
-        named = _named_distances()
-        if distance_function not in named:
-            raise ValueError(f"distance_function must be a callable, None or one of "
-                             f"{', '.join(map(repr, DISTANCE_NAMES))}, got "
-                             f"{distance_function!r}")
-        return named[distance_function]
+        return _named_distance(distance_function)
     if isinstance(distance_function, tuple):
         if len(distance_function) != 2 or not all(map(callable, distance_function)):
             raise TypeError("distance_function given as a tuple must be (function, backward): "
                             "two callables, backward(grad_output, x1, x2) -> (grad_x1, grad_x2)")
-        return distance_function
+        return distance_function[0], _generic_vjp(*distance_function)
     if not callable(distance_function):
         raise TypeError(f"distance_function must be a callable, None, a name or a (function, "
                         f"backward) pair, got {type(distance_function).__name__}")
     fn = distance_function
-    if fn in _BACKWARD_OF:
-        return fn, _BACKWARD_OF[fn]
-    if isinstance(fn, functools.partial) and fn.func in _BACKWARD_OF and not fn.args:
-        return fn, functools.partial(_BACKWARD_OF[fn.func], **fn.keywords)
+    vjps = {pairwise_distance: _pairwise_vjp, cosine_similarity: _cosine_vjp}
+    if fn in vjps:
+        return fn, vjps[fn]
+    if isinstance(fn, functools.partial) and fn.func in vjps and not fn.args:
+        return fn, functools.partial(vjps[fn.func], **fn.keywords)
     back = getattr(fn, "distance_backward", None)
-    return fn, back if callable(back) else None
+    return fn, _generic_vjp(fn, back if callable(back) else None)
 
 
 def _triplet_args(anchor, positive, negative, margin, swap, reduction):
@@ -784,17 +813,20 @@ def _distance_array(d, which):
     return d
 
 
-def _triplet_parts(xs, fn, swap):
+def _triplet_parts(xs, call, swap):
+    """The distances (float64), the negative one (swap's minimum), the result dtype and what
+    `call(x1, x2)` returned with each: (value, pullback) for a vjp."""
     a, q, n = xs
-    d_pos = _distance_array(fn(a, q), "anchor, positive")
-    d_neg = _distance_array(fn(a, n), "anchor, negative")
-    d_swap = _distance_array(fn(q, n), "positive, negative") if swap else None
-    ds = [d_pos, d_neg] + ([d_swap] if swap else [])
+    pos, neg = call(a, q), call(a, n)
+    sw = call(q, n) if swap else None
+    parts = [pos, neg] + ([sw] if swap else [])
+    ds = [_distance_array(r[0], which) for r, which in
+          zip(parts, ("anchor, positive", "anchor, negative", "positive, negative"))]
     res_dtype = promoted_dtype(*((d, "distance") for d in ds))[0]
-    work = np.float64
-    dp, dn = d_pos.astype(work), d_neg.astype(work)
-    dneg = np.minimum(dn, d_swap.astype(work)) if swap else dn
-    return dp, dn, (d_swap.astype(work) if swap else None), dneg, res_dtype
+    dp, dn = ds[0].astype(np.float64), ds[1].astype(np.float64)
+    dsw = ds[2].astype(np.float64) if swap else None
+    dneg = np.minimum(dn, dsw) if swap else dn
+    return dp, dn, dsw, dneg, res_dtype, parts
 
 
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
@@ -852,7 +884,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     xs, margin, swap, reduction = _triplet_args(anchor, positive, negative, margin, swap,
                                                 reduction)
     fn, _ = _distance(distance_function)
-    dp, _, _, dneg, res_dtype = _triplet_parts(xs, fn, swap)
+    dp, _, _, dneg, res_dtype, _ = _triplet_parts(xs, lambda x1, x2: (fn(x1, x2), None), swap)
     loss = np.maximum(margin + dp - dneg, 0)
     if reduction == "none":
         return _finish(loss, res_dtype)
@@ -874,13 +906,13 @@ def triplet_margin_with_distance_loss_backward(grad_output, anchor, positive, ne
     """
     xs, margin, swap, reduction = _triplet_args(anchor, positive, negative, margin, swap,
                                                 reduction)
-    fn, back = _distance(distance_function)
-    if back is None:
+    fn, vjp = _distance(distance_function)
+    dp, dn, dsw, dneg, _, parts = _triplet_parts(xs, vjp, swap)
+    if parts[0][1] is None:
         raise TypeError(f"distance_function {fn!r} has no known gradient: pass actloss's "
                         f"pairwise_distance / cosine_similarity, an nn.PairwiseDistance or "
                         f"nn.CosineSimilarity, a callable with a distance_backward attribute or "
                         f"a (function, backward) pair")
-    dp, dn, dsw, dneg, _ = _triplet_parts(xs, fn, swap)
     z = margin + dp - dneg
     shape = z.shape
     if reduction == "none":
@@ -894,27 +926,20 @@ def triplet_margin_with_distance_loss_backward(grad_output, anchor, positive, ne
         g = np.full(shape, g0 if reduction == "sum" else divide(g0, z.size))
     # clamp_min: the gradient passes where the hinge is >= 0 (NaN does not pass)
     active = np.where(z >= 0, g, 0.0)
-    g_pos, g_neg = active, -active
-    grads = [np.zeros(x.shape) for x in xs]
+    grads = [None, None, None]
 
-    def add(pair, gd):
-        i, j = pair
-        gi, gj = back(gd, xs[i], xs[j])
-        grads[i] = grads[i] + np.asarray(gi, np.float64)
-        grads[j] = grads[j] + np.asarray(gj, np.float64)
+    def add(pair, part, gd):
+        for k, gk in zip(pair, part[1](gd)):
+            grads[k] = gk if grads[k] is None else grads[k] + gk
 
-    add((0, 1), g_pos)
+    add((0, 1), parts[0], active)
     if swap:
         # torch.minimum's derivative: the smaller gets it, a tie gives each half
         w_neg = np.where(dn < dsw, 1.0, np.where(dn == dsw, 0.5, 0.0))
-        add((0, 2), g_neg * w_neg)
-        add((1, 2), g_neg * (1.0 - w_neg))
+        add((0, 2), parts[1], -active * w_neg)
+        add((1, 2), parts[2], -active * (1.0 - w_neg))
     else:
-        add((0, 2), g_neg)
+        add((0, 2), parts[1], -active)
     names = ("anchor", "positive", "negative")
-    return tuple(_finish(gr.reshape(x.shape), promoted_dtype((x, nm))[0])
+    return tuple(_finish(np.asarray(gr).reshape(x.shape), promoted_dtype((x, nm))[0])
                  for gr, x, nm in zip(grads, xs, names))
-
-
-_BACKWARD_OF.update({pairwise_distance: pairwise_distance_backward,
-                     cosine_similarity: cosine_similarity_backward})

@@ -42,8 +42,8 @@ __all__ = ["normalize", "normalize_backward", "cosine_similarity", "cosine_simil
 COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
                  "donot_use_mm_for_euclid_dist")
 MM_ROWS = 25
-# elements of one (rows, R, M) difference block of the direct cdist path: ~8 MB in float64
-_BLOCK = 1 << 20
+# elements of one (rows, R, M) difference block of the direct cdist path: ~2 MB in float64
+_BLOCK = 1 << 18
 
 
 # ---- argument handling ----------------------------------------------------------------------
@@ -448,52 +448,78 @@ def _cosine_vjp(x1, x2, dim=1, eps=1e-8, *, sign=1.0, offset=0.0):
 
 # ---- cdist and pdist -------------------------------------------------------------------------
 
-def _direct_block(a, b, p):
-    """Distances of every row of a (P, M) to every row of b (R, M) from their differences,
-    in row blocks of ~_BLOCK elements."""
+def _diff_blocks(a, b):
+    """(row slice, differences a[rows, None, :] - b[None, :, :]) in blocks of ~_BLOCK
+    elements, written into one reused buffer (each block is overwritten by the next)."""
     P, R, M = a.shape[0], b.shape[0], a.shape[1]
-    out = np.empty((P, R), a.dtype)
-    step = max(1, _BLOCK // max(1, R * M))
+    step = max(1, min(P, _BLOCK // max(1, R * M)))
+    buf = np.empty((step, R, M), a.dtype)
+    for i in range(0, P, step):
+        rows = slice(i, min(i + step, P))
+        d = buf[:rows.stop - i]
+        np.subtract(a[rows, None, :], b[None, :, :], out=d)
+        yield rows, d
+
+
+def _contract(w, t):
+    """sum over r of w[i, r] * t[i, r, :] (a batched matrix product)."""
+    return np.matmul(w[:, None, :], t)[:, 0, :]
+
+
+def _direct_block(a, b, p):
+    """Distances of every row of a (P, M) to every row of b (R, M) from their differences."""
+    out = np.empty((a.shape[0], b.shape[0]), a.dtype)
+    if a.shape[1] == 0:
+        out[...] = 0
+        return out
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        for i in range(0, P, step):
-            d = a[i:i + step, None, :] - b[None, :, :]
+        for rows, d in _diff_blocks(a, b):
             if p == 2.0:
-                out[i:i + step] = np.sqrt(np.einsum("ijk,ijk->ij", d, d))
-            elif p == 1.0:
-                out[i:i + step] = np.abs(d).sum(-1)
+                np.sqrt(np.einsum("ijk,ijk->ij", d, d), out=out[rows])
             elif p == 0.0:
-                out[i:i + step] = (d != 0).sum(-1)
-            elif math.isinf(p):
-                out[i:i + step] = np.abs(d).max(-1) if M else 0
+                np.sum(d != 0, axis=-1, out=out[rows], dtype=out.dtype)
             else:
-                out[i:i + step] = (np.abs(d) ** p).sum(-1) ** (1.0 / p)
+                np.abs(d, out=d)
+                if p == 1.0:
+                    np.sum(d, axis=-1, out=out[rows])
+                elif math.isinf(p):
+                    np.max(d, axis=-1, out=out[rows])
+                else:
+                    np.power(d, p, out=d)
+                    out[rows] = np.sum(d, axis=-1) ** (1.0 / p)
     return out
 
 
 def _direct_grad_block(g, a, b, dist, p):
     """sum over r of g[:, r] * d dist(a_i, b_r) / d a_i: torch's _cdist_backward (0 where the
     distance is 0; each tied maximum gets the full gradient for p = inf)."""
-    P, R, M = a.shape[0], b.shape[0], a.shape[1]
-    out = np.zeros((P, M), a.dtype)
-    if p == 0.0:
+    out = np.zeros(a.shape, a.dtype)
+    if p == 0.0 or a.shape[1] == 0:
         return out
-    step = max(1, _BLOCK // max(1, R * M))
+    sign = None
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        for i in range(0, P, step):
-            d = a[i:i + step, None, :] - b[None, :, :]
-            gi, di = g[i:i + step], dist[i:i + step]
+        for rows, d in _diff_blocks(a, b):
+            gi, di = g[rows], dist[rows]
+            if p == 2.0:
+                ratio = np.divide(gi, di, out=np.zeros(di.shape, a.dtype), where=di != 0)
+                out[rows] = _contract(ratio, d)
+                continue
+            if sign is None or sign.shape != d.shape:
+                sign = np.empty_like(d)
+            np.sign(d, out=sign)  # into its own buffer: NumPy's in-place sign is ~10x slower
             if p == 1.0:
-                out[i:i + step] = np.einsum("ij,ijk->ik", gi, np.sign(d))
-            elif p == 2.0:
-                ratio = np.where(di == 0, 0, gi / di)
-                out[i:i + step] = np.einsum("ij,ijk->ik", ratio, d)
+                out[rows] = _contract(gi, sign)
             elif math.isinf(p):
-                hit = (np.abs(d) == di[..., None]) * np.sign(d)
-                out[i:i + step] = np.einsum("ij,ijk->ik", gi, hit)
+                np.abs(d, out=d)
+                sign *= d == di[..., None]
+                out[rows] = _contract(gi, sign)
             else:
-                scale = np.where(di == 0, 0, gi / di ** (p - 1))
-                t = np.where(d == 0, 0, np.sign(d) * np.abs(d) ** (p - 1))
-                out[i:i + step] = np.einsum("ij,ijk->ik", scale, t)
+                scale = np.divide(gi, di ** (p - 1), out=np.zeros(di.shape, a.dtype),
+                                  where=di != 0)
+                np.abs(d, out=d)
+                np.power(d, p - 1, out=d, where=d != 0)  # |0|^(p-1) stays 0 (p < 1: torch)
+                d *= sign
+                out[rows] = _contract(scale, d)
     return out
 
 

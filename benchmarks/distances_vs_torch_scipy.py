@@ -18,14 +18,19 @@ import numpy as np
 import actloss as F
 
 
-def _median(fn, rounds):
-    fn()
-    times = []
+def _medians(fns, rounds):
+    """Median process CPU time of each callable (None stays None), the rounds interleaved so
+    that a busy machine slows all of them alike (one thread: CPU time is the call's cost)."""
+    live = [f for f in fns if f is not None]
+    for f in live:
+        f()
+    times = {id(f): [] for f in live}
     for _ in range(rounds):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        for f in live:
+            t = time.process_time()
+            f()
+            times[id(f)].append(time.process_time() - t)
+    return [statistics.median(times[id(f)]) if f is not None else None for f in fns]
 
 
 def _np_pairwise(x1, x2):
@@ -115,35 +120,27 @@ def main(argv=None):
         rng = np.random.default_rng(0)
         for name, size, fwd, bwd, np_fwd, np_bwd, peer, tfn, (a, b, g) in cases(dtype, rng):
             tol = 1e-3 if dtype == np.float32 else 1e-9
-            rows = {"fwd": [_median(fwd, args.rounds)], "bwd": [_median(bwd, args.rounds)]}
+            t_fwd = t_bwd = None
             if T is not None:
                 ta = T.from_numpy(a).requires_grad_(True)
                 tb = T.from_numpy(b).requires_grad_(True)
                 ty = tfn(T, ta, tb)
                 tg = T.from_numpy(g)
                 np.testing.assert_allclose(ty.detach().numpy(), fwd(), rtol=tol, atol=tol)
-                rows["fwd"].append(_median(lambda: tfn(T, T.from_numpy(a), T.from_numpy(b)),
-                                           args.rounds))
-                rows["bwd"].append(_median(lambda: T.autograd.grad(ty, (ta, tb), tg,
-                                                                   retain_graph=True),
-                                           args.rounds))
-            else:
-                rows["fwd"].append(None)
-                rows["bwd"].append(None)
-            for direction, fn in (("fwd", np_fwd), ("bwd", np_bwd)):
-                if fn is None:
-                    rows[direction].append(None)
-                    continue
-                if direction == "fwd":
-                    np.testing.assert_allclose(fn(), fwd(), rtol=tol, atol=tol)
-                rows[direction].append(_median(fn, args.rounds))
+                ta0, tb0 = T.from_numpy(a), T.from_numpy(b)
+                t_fwd = lambda: tfn(T, ta0, tb0)  # noqa: E731
+                t_bwd = lambda: T.autograd.grad(ty, (ta, tb), tg, retain_graph=True)  # noqa
+            if np_fwd is not None:
+                np.testing.assert_allclose(np_fwd(), fwd(), rtol=tol, atol=tol)
+            rows = {"fwd": _medians([fwd, t_fwd, np_fwd], args.rounds),
+                    "bwd": _medians([bwd, t_bwd, np_bwd], args.rounds)}
             for direction, (al, tt, nn) in rows.items():
                 ms = lambda v: f"{v * 1e3:8.3f}ms" if v else f"{'-':>10}"  # noqa: E731
                 ratio = lambda v: f"{v / al:8.2f}" if v else f"{'-':>8}"  # noqa: E731
                 print(f"{name:18} {size:20} {np.dtype(dtype).name:8} {direction:4} {ms(al)} "
                       f"{ms(tt)} {ms(nn)} {ratio(tt)} {ratio(nn)}   ({peer})")
     if limit is not None:
-        limit.unregister() if hasattr(limit, "unregister") else None
+        limit.restore_original_limits()
 
 
 if __name__ == "__main__":

@@ -529,14 +529,16 @@ def _uses_mm(p, P, R, mode):
 
 
 def _mm_dist(a, b):
-    """The matrix-product expansion ||a||^2 + ||b||^2 - 2 a b^T, clamped at 0, square root
-    (torch's _euclidean_dist): one BLAS product; batched over leading dimensions."""
-    aa = np.einsum("...i,...i->...", a, a)[..., :, None]
-    bb = np.einsum("...i,...i->...", b, b)[..., None, :]
-    r = np.matmul(a, np.swapaxes(b, -1, -2))
-    r *= -2
-    r += aa
-    r += bb
+    """torch's _euclidean_dist: one BLAS product of [-2a, ||a||^2, 1] and [b, 1, ||b||^2] gives
+    ||a||^2 + ||b||^2 - 2 a.b (the -2 scaling is exact), then clamped at 0 and square-rooted
+    in place; batched over leading dimensions."""
+    ones_a = np.ones(a.shape[:-1] + (1,), a.dtype)
+    ones_b = np.ones(b.shape[:-1] + (1,), b.dtype)
+    aa = np.einsum("...i,...i->...", a, a)[..., None]
+    bb = np.einsum("...i,...i->...", b, b)[..., None]
+    left = np.concatenate([a * a.dtype.type(-2), aa, ones_a], axis=-1)
+    right = np.concatenate([b, ones_b, bb], axis=-1)
+    r = np.matmul(left, np.swapaxes(right, -1, -2))
     np.maximum(r, 0, out=r)
     return np.sqrt(r, out=r)
 

@@ -510,3 +510,30 @@ def test_backward_output_argument_skips_the_forward(dtype, rng):
         F.cdist_backward(gy, x1, x2, output=np.ones((30, 5)))
     with pytest.raises(TypeError, match="output must be a floating"):
         F.pdist_backward(np.ones(3), np.ones((3, 2)), output=np.ones(3, int))
+
+
+def test_nan_propagates_and_read_only_inputs_work(rng):
+    x = rng.standard_normal((4, 3))
+    x[1, 2] = np.nan
+    x.flags.writeable = False
+    assert np.isnan(F.normalize(x)[1]).all() and not np.isnan(F.normalize(x)[0]).any()
+    assert np.isnan(F.pairwise_distance(x, np.zeros(3))[1])
+    for p in (1.0, 2.0, 3.0):
+        y = F.cdist(x, x[::-1], p, "donot_use_mm_for_euclid_dist")
+        assert np.isnan(y[1]).all() and np.isnan(y[:, 2]).all()
+        assert not np.isnan(y[[0, 2, 3]][:, [0, 1, 3]]).any()
+    assert np.isnan(F.pdist(x)).sum() == 3
+    assert np.isnan(F.cosine_similarity(x, x)[1])
+    loss = F.triplet_margin_with_distance_loss(x, x[::-1], np.zeros((4, 3)), reduction="none")
+    assert np.isnan(loss[[1, 2]]).all() and not np.isnan(loss[[0, 3]]).any()
+
+
+def test_cdist_matrix_product_path_matches_torch_at_the_issue_size(rng):
+    """1000x128 against 1000x128, float32: both sides take the matrix-product path; they
+    agree within its rounding (absolute ~ eps32 (||a||^2 + ||b||^2) / d)."""
+    torch = _torch()
+    x1, x2 = rng.standard_normal((2, 1000, 128)).astype(np.float32)
+    ours = F.cdist(x1, x2)
+    theirs = torch.cdist(torch.from_numpy(x1), torch.from_numpy(x2)).numpy()
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=1e-5 * np.abs(theirs).max())

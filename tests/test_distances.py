@@ -537,3 +537,19 @@ def test_cdist_matrix_product_path_matches_torch_at_the_issue_size(rng):
     theirs = torch.cdist(torch.from_numpy(x1), torch.from_numpy(x2)).numpy()
     assert ours.dtype == np.float32
     np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=1e-5 * np.abs(theirs).max())
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, math.inf, 0.5])
+def test_pdist_large_input_takes_the_row_blocks(p, rng):
+    """n^2 M above the block size: the row-block path, against SciPy and torch."""
+    x = rng.standard_normal((300, 4))
+    assert 300 * 300 * 4 > D._BLOCK
+    y = F.pdist(x, p)
+    scipy = pytest.importorskip("scipy.spatial.distance")
+    _close(y, scipy.pdist(x, "minkowski", p=p) if p != math.inf else
+           scipy.pdist(x, "chebyshev"))
+    torch = _torch()
+    gy = rng.standard_normal(y.shape)
+    want, (g,) = _torch_grads(lambda t: torch.nn.functional.pdist(t, p), [x], gy)
+    _close(y, want)
+    _close(F.pdist_backward(gy, x, p), g, rtol=1e-9, atol=1e-10)

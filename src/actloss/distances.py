@@ -724,6 +724,8 @@ def pdist(input, p=2):
     """
     x, p, res_dtype = _pdist_args(input, p)
     n = x.shape[0]
+    if n * n * x.shape[1] <= _BLOCK:  # small: the full square in one block, then its triangle
+        return _finish(_direct_block(x, x, p)[np.triu_indices(n, 1)], res_dtype)
     out = np.empty(n * (n - 1) // 2, x.dtype)
     start = 0
     # row i against the rows after it, in blocks of rows

@@ -553,3 +553,16 @@ def test_pdist_large_input_takes_the_row_blocks(p, rng):
     want, (g,) = _torch_grads(lambda t: torch.nn.functional.pdist(t, p), [x], gy)
     _close(y, want)
     _close(F.pdist_backward(gy, x, p), g, rtol=1e-9, atol=1e-10)
+
+
+def test_triplet_float16_and_float32(rng):
+    a, q, n = rng.standard_normal((3, 6, 4))
+    want = F.triplet_margin_with_distance_loss_backward(1.0, a, q, n, swap=True)
+    for dt, tol in ((np.float32, 1e-5), (np.float16, 1e-2)):
+        loss = F.triplet_margin_with_distance_loss(*(v.astype(dt) for v in (a, q, n)))
+        assert loss.dtype == dt
+        gs = F.triplet_margin_with_distance_loss_backward(
+            1.0, *(v.astype(dt) for v in (a, q, n)), swap=True)
+        for g, w in zip(gs, want):
+            assert g.dtype == dt
+            np.testing.assert_allclose(g.astype(np.float64), w, rtol=tol, atol=tol)

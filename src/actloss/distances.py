@@ -960,6 +960,9 @@ def triplet_margin_with_distance_loss_backward(grad_output, anchor, positive, ne
 
     def add(pair, part, gd):
         for k, gk in zip(pair, part[1](gd)):
+            gk = np.asarray(gk)
+            if gk.dtype == np.float16:  # summed in float32, as float16 is computed
+                gk = gk.astype(np.float32)
             grads[k] = gk if grads[k] is None else grads[k] + gk
 
     add((0, 1), parts[0], active)

@@ -71,7 +71,8 @@ def test_pairwise_distance_matches_reference(p, keepdim, dtype, rng):
     y = F.pairwise_distance(x1, x2, p, keepdim=keepdim)
     want = R.pairwise_distance(x1, x2, p, keepdim=keepdim)
     assert y.shape == want.shape and y.dtype == dtype
-    _close(y, want, dtype, rtol=1e-4 if dtype == np.float32 and p < 1 else TOL[np.dtype(dtype).type]["rtol"])
+    rtol = 1e-4 if dtype == np.float32 and p < 1 else TOL[np.dtype(dtype).type]["rtol"]
+    _close(y, want, dtype, rtol=rtol)
 
 
 @pytest.mark.parametrize("p", P_NONNEG)

@@ -55,12 +55,15 @@ FUNCTION_TO_CLASS.update({
     "binary_focal_loss": "BinaryFocalLoss", "softmax_focal_loss": "SoftmaxFocalLoss",
     "poly1_cross_entropy": "Poly1CrossEntropyLoss", "poly_cross_entropy": "PolyCrossEntropyLoss",
     "linear_cross_entropy": "LinearCrossEntropyLoss",
+    "pairwise_distance": "PairwiseDistance", "cosine_similarity": "CosineSimilarity",
+    "triplet_margin_with_distance_loss": "TripletMarginWithDistanceLoss",
 })
 INFRASTRUCTURE = {"Module", "Parameter", "Linear", "Sequential", "ModuleList",
                   "AdaptiveLogSoftmaxWithLoss"}
 
 
 NO_CLASS = {"logsumexp"}  # a reduction: torch.nn has no module for it either
+NO_CLASS |= {"normalize", "pdist", "cdist"}  # torch.nn has none for these either
 
 
 def _functions():
@@ -86,7 +89,8 @@ def test_every_class_is_in_the_table_and_tested():
     assert classes == set(FUNCTION_TO_CLASS.values())
     tested = ({c[0] for c in ACTIVATION_CASES} | {c[0] for c in LOSS_CASES}
               | {"PReLU", "RReLU", "GumbelSoftmax",   # GumbelSoftmax: test_gumbel.py
-                 "LinearCrossEntropyLoss"})  # test_linear_cross_entropy.py
+                 "LinearCrossEntropyLoss"}  # test_linear_cross_entropy.py
+              | {"PairwiseDistance", "CosineSimilarity"})  # test_distances.py
     assert tested == classes
     for name in nn.__all__:
         assert getattr(nn, name).__doc__, f"{name} has no docstring"
@@ -666,6 +670,12 @@ LOSS_CASES = [
      lambda r, d: {"reduction": "none", "label_smoothing": 0.1}, _probs),
     ("PolyCrossEntropyLoss", "poly_cross_entropy",
      lambda r, d: {"epsilons": (2.0, -0.5, 0.25), "ignore_index": 1}, _classes),
+    ("TripletMarginWithDistanceLoss", "triplet_margin_with_distance_loss", lambda r, d: {},
+     lambda r, d: tuple(r.standard_normal((3, N, C)).astype(d))),
+    ("TripletMarginWithDistanceLoss", "triplet_margin_with_distance_loss",
+     lambda r, d: {"distance_function": "cosine", "margin": 0.5, "swap": True,
+                   "reduction": "none"},
+     lambda r, d: tuple(r.standard_normal((3, N, C)).astype(d))),
 ]
 
 
@@ -797,7 +807,11 @@ REPRS = [
     "BCEWithLogitsLoss", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss", "MarginRankingLoss",
     "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "SoftMarginLoss",
     "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "SigmoidFocalLoss",
-    "ContrastiveLoss", "InfoNCELoss", "SparsemaxLoss", "Entmax15Loss", "EntmaxBisectLoss")] + [
+    "ContrastiveLoss", "InfoNCELoss", "SparsemaxLoss", "Entmax15Loss", "EntmaxBisectLoss",
+    "PairwiseDistance", "CosineSimilarity")] + [
+    ("PairwiseDistance", (1.0, 1e-3, True), {}, "PairwiseDistance()"),
+    ("TripletMarginWithDistanceLoss", (), {},
+     "TripletMarginWithDistanceLoss(\n  (distance_function): PairwiseDistance()\n)"),
     ("CrossEntropyLoss", (), {"weight": np.ones(3), "label_smoothing": 0.1},
      "CrossEntropyLoss()"),
 ]

@@ -10,6 +10,7 @@ from . import _accuracy, _dispatch, _threads, metrics  # noqa: F401  (metrics: a
 from ._kernels import _cpu
 from .activations import *  # noqa: F401,F403
 from .class_losses import *  # noqa: F401,F403
+from .distances import *  # noqa: F401,F403
 from .embedding_losses import *  # noqa: F401,F403
 from .encoding import *  # noqa: F401,F403
 from .linear_losses import *  # noqa: F401,F403
@@ -127,7 +128,10 @@ __all__ = ["relu", "relu_backward", "relu6", "relu6_backward", "leaky_relu",
            "triplet_margin_loss_backward", "contrastive_loss", "contrastive_loss_backward",
            "info_nce", "info_nce_backward", "nt_xent", "nt_xent_backward", "one_hot",
            "linear_cross_entropy", "linear_cross_entropy_backward",
-           "linear_cross_entropy_with_grad", "ACTIVATIONS", "get_num_threads",
-           "set_num_threads", "get_accuracy", "set_accuracy", "accuracy", "show_config",
-           "__version__"]
+           "linear_cross_entropy_with_grad", "normalize", "normalize_backward",
+           "cosine_similarity", "cosine_similarity_backward", "pairwise_distance",
+           "pairwise_distance_backward", "pdist", "pdist_backward", "cdist", "cdist_backward",
+           "triplet_margin_with_distance_loss", "triplet_margin_with_distance_loss_backward",
+           "ACTIVATIONS", "get_num_threads", "set_num_threads", "get_accuracy", "set_accuracy",
+           "accuracy", "show_config", "__version__"]
 # </generated: actloss.__all__>

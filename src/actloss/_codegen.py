@@ -20,6 +20,8 @@ SPECIAL_ACTIVATIONS = ("prelu", "rrelu", "glu")  # hand-written in activations.p
 # hand-written in softmax_family.py: a reduction, the sparse maps and their losses, a sampler
 SPECIAL_SOFTMAX = ("logsumexp", "sparsemax", "entmax15", "entmax_bisect", "sparsemax_loss",
                    "entmax15_loss", "entmax_bisect_loss", "gumbel_softmax")
+DISTANCES = ("normalize", "cosine_similarity", "pairwise_distance", "pdist", "cdist",
+             "triplet_margin_with_distance_loss")
 REGION = re.compile(r"(?P<head>^[ \t]*# <generated: (?P<name>[\w.]+)>\n)(?P<body>.*?)"
                     r"(?P<tail>^[ \t]*# </generated: (?P=name)>\n)", re.S | re.M)
 
@@ -433,6 +435,8 @@ def render(ops, package_dir=HERE):
     package += ["one_hot"]  # encoding.py: torch.nn.functional.one_hot, no gradient
     package += ["linear_cross_entropy", "linear_cross_entropy_backward",
                 "linear_cross_entropy_with_grad"]  # linear_losses.py
+    # distances.py: similarity and distance tools, hand-written (NumPy and BLAS)
+    package += [n for name in DISTANCES for n in (name, f"{name}_backward")]
     package += ["ACTIVATIONS", "get_num_threads", "set_num_threads", "get_accuracy",
                 "set_accuracy", "accuracy", "show_config", "__version__"]
     texts["actloss.__all__"] = _literal("__all__", package)

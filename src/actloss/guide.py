@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 
 from . import activations, class_losses, embedding_losses, pointwise_losses, softmax_family
+from . import distances
 from ._validate import bool_option
 
 __all__ = ["TASKS", "GuideWarning", "Recommendation", "recommend", "check", "check_input",
@@ -38,6 +39,8 @@ _PUBLIC = {name: getattr(module, name)
            for module in (activations, class_losses, embedding_losses, pointwise_losses,
                           softmax_family)
            for name in module.__all__}
+# distances.py: its loss (the distance tools themselves are not losses)
+_PUBLIC["triplet_margin_with_distance_loss"] = distances.triplet_margin_with_distance_loss
 
 TASKS = ("binary", "multiclass", "multilabel", "regression", "imbalanced", "pairs", "ranking",
          "retrieval", "generation", "segmentation", "detection")
@@ -312,6 +315,8 @@ def _ranking(*, triplets=True):
                      "negative by a margin, learning a metric from relative similarity.",
                      ["mine hard or semi-hard negatives; swap=True uses the harder of the two "
                       "negative distances",
+                      "for a cosine (or any other) metric: triplet_margin_with_distance_loss("
+                      "distance_function='cosine' or a callable)",
                       "alternatives: margin_ranking_loss on scores of item pairs "
                       "(triplets=False), contrastive_loss on labelled pairs, info_nce with "
                       "in-batch negatives"])

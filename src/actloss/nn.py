@@ -39,6 +39,7 @@ from ._validate import as_array, bool_option, check_reduction, reject_masked, re
 
 from . import activations as _act
 from . import class_losses as _cls
+from . import distances as _dist
 from . import embedding_losses as _emb
 from . import pointwise_losses as _pw
 from . import softmax_family as _sm
@@ -60,7 +61,9 @@ __all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "ReLU", 
            "MultiLabelMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
            "ContrastiveLoss", "InfoNCELoss", "BinaryFocalLoss", "SoftmaxFocalLoss",
            "Poly1CrossEntropyLoss", "PolyCrossEntropyLoss", "SparsemaxLoss", "Entmax15Loss",
-           "EntmaxBisectLoss", "AdaptiveLogSoftmaxWithLoss", "LinearCrossEntropyLoss"]
+           "EntmaxBisectLoss", "PairwiseDistance", "CosineSimilarity",
+           "TripletMarginWithDistanceLoss", "AdaptiveLogSoftmaxWithLoss",
+           "LinearCrossEntropyLoss"]
 # </generated: nn.__all__>
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys",
@@ -1200,6 +1203,115 @@ class EntmaxBisectLoss(_FenchelYoungLoss):
 
     def _options(self):
         return {"alpha": self.alpha, "n_iter": self.n_iter, **super()._options()}
+
+
+# ---- distances (actloss.distances) --------------------------------------------------------------
+
+class _Distance(Module):
+    """A distance or similarity of two arrays: forward(x1, x2) keeps both, backward returns
+    ``(grad_x1, grad_x2)``; ``distance_backward(grad_output, x1, x2)`` is the stateless
+    gradient (what triplet_margin_with_distance_loss uses for an instance). Subclasses set
+    _function, _gradient and _params() (their keyword arguments); not _fn, which marks a loss
+    or activation class for the guide."""
+
+    _function = None
+    _gradient = None
+
+    def forward(self, x1, x2):
+        y = type(self)._function(x1, x2, **self._params())
+        self._ctx = (x1, x2, np.shape(y), np.asarray(y).dtype)
+        return y
+
+    def backward(self, grad_output=1.0):
+        x1, x2, shape, dtype = self._saved()
+        return self.distance_backward(_grad_like(grad_output, shape, dtype), x1, x2)
+
+    def distance_backward(self, grad_output, x1, x2):
+        """``(grad_x1, grad_x2)`` of ``forward(x1, x2)`` for `grad_output`."""
+        return type(self)._gradient(grad_output, x1, x2, **self._params())
+
+
+class PairwiseDistance(_Distance):
+    """pairwise_distance as a module (torch.nn.PairwiseDistance).
+
+    Parameters
+    ----------
+    p : float, default 2.0
+    eps : float, default 1e-06
+    keepdim : bool, default False
+
+    Notes
+    -----
+    Keeps the inputs; backward is ``pairwise_distance_backward(grad_output, x1, x2, p, eps,
+    keepdim)``, a tuple ``(grad_x1, grad_x2)``.
+    """
+
+    _function, _gradient = _dist.pairwise_distance, _dist.pairwise_distance_backward
+
+    def __init__(self, p=2.0, eps=1e-06, keepdim=False):
+        self.norm, self.eps, self.keepdim = p, eps, bool_option(keepdim, "keepdim")
+
+    def _params(self):
+        return {"p": self.norm, "eps": self.eps, "keepdim": self.keepdim}
+
+
+class CosineSimilarity(_Distance):
+    """cosine_similarity as a module (torch.nn.CosineSimilarity).
+
+    Parameters
+    ----------
+    dim : int, default 1
+    eps : float, default 1e-08
+
+    Notes
+    -----
+    Keeps the inputs; backward is ``cosine_similarity_backward(grad_output, x1, x2, dim,
+    eps)``, a tuple ``(grad_x1, grad_x2)``.
+    """
+
+    _function, _gradient = _dist.cosine_similarity, _dist.cosine_similarity_backward
+
+    def __init__(self, dim=1, eps=1e-08):
+        self.dim, self.eps = dim, eps
+
+    def _params(self):
+        return {"dim": self.dim, "eps": self.eps}
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """triplet_margin_with_distance_loss as a module (torch.nn.TripletMarginWithDistanceLoss).
+
+    Parameters
+    ----------
+    distance_function : callable, str, tuple or None, default None
+        As the function's; None becomes a ``PairwiseDistance()`` child module, as in torch.
+    margin : float, default 1.0
+    swap : bool, default False
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+
+    Notes
+    -----
+    ``m(anchor, positive, negative)``; ``m.backward(grad_output=1.0)`` returns
+    ``(grad_anchor, grad_positive, grad_negative)``.
+    """
+
+    _fn = _dist.triplet_margin_with_distance_loss
+    _grad = _dist.triplet_margin_with_distance_loss_backward
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+        super().__init__(reduction)
+        self.distance_function = (distance_function if distance_function is not None
+                                  else PairwiseDistance())
+        if isinstance(self.distance_function, Module):
+            self._module_names = ("distance_function",)
+        self.margin, self.swap = margin, bool_option(swap, "swap")
+
+    def _options(self):
+        return {"distance_function": self.distance_function, "margin": self.margin,
+                "swap": self.swap, "reduction": self.reduction}
+
+    def forward(self, anchor, positive, negative):
+        return self._run(anchor, positive, negative)
 
 
 # ---- adaptive softmax ---------------------------------------------------------------------------

@@ -1002,6 +1002,89 @@ def _jax_tversky(jax, x, t, alpha, beta):
     return (1 - (tp + 1e-5) / den).mean()
 
 
+# ---- distances (actloss.distances): inputs and NumPy/SciPy formulas --------------------------
+
+def _rows_pair(shape, dtype, rng):
+    return {"x1": _embeddings(rng, shape, dtype), "x2": _embeddings(rng, shape, dtype)}
+
+
+def _rows_one(shape, dtype, rng):
+    return {"x": _embeddings(rng, shape, dtype)}
+
+
+def _np_normalize_bwd(a):
+    n = np.maximum(np.linalg.norm(a.x, axis=1, keepdims=True), 1e-12)
+    y = a.x / n
+    return (a.gy - y * (a.gy * y).sum(axis=1, keepdims=True)) / n
+
+
+def _np_cosine_sim(a):
+    n1 = np.maximum(np.linalg.norm(a.x1, axis=1), 1e-8)
+    n2 = np.maximum(np.linalg.norm(a.x2, axis=1), 1e-8)
+    return np.einsum("ij,ij->i", a.x1, a.x2) / n1 / n2
+
+
+def _np_cosine_sim_bwd(a):
+    n1 = np.maximum(np.linalg.norm(a.x1, axis=1, keepdims=True), 1e-8)
+    n2 = np.maximum(np.linalg.norm(a.x2, axis=1, keepdims=True), 1e-8)
+    cos, g = _np_cosine_sim(a)[:, None], a.gy[:, None]
+    return (g / n1 * (a.x2 / n2 - cos * a.x1 / n1), g / n2 * (a.x1 / n1 - cos * a.x2 / n2))
+
+
+def _np_pairwise_bwd(a):
+    u = a.x1 - a.x2 + np.asarray(1e-6, a.x1.dtype)
+    g = a.gy[:, None] * u / np.linalg.norm(u, axis=1, keepdims=True)
+    return g, -g
+
+
+def _scipy_cdist(a):
+    from scipy.spatial.distance import cdist
+    return cdist(a.x1, a.x2).astype(a.x1.dtype)
+
+
+def _np_cdist_bwd(a):
+    """The gradient of the matrix-product expansion (torch's _euclidean_dist_backward)."""
+    r = a.gy / _scipy_cdist(a)
+    return (a.x1 * r.sum(1)[:, None] - r @ a.x2, a.x2 * r.sum(0)[:, None] - r.T @ a.x1)
+
+
+def _scipy_pdist(a):
+    from scipy.spatial.distance import pdist
+    return pdist(a.x).astype(a.x.dtype)
+
+
+def _np_pdist_bwd(a):
+    n = len(a.x)
+    full = np.zeros((n, n), a.x.dtype)
+    full[np.triu_indices(n, 1)] = a.gy / _scipy_pdist(a)
+    full += full.T
+    return a.x * full.sum(1)[:, None] - full @ a.x
+
+
+def _jax_normalize(jax, x):
+    jnp = jax.numpy
+    return x / jnp.maximum(jnp.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def _jax_cosine_similarity(jax, x1, x2):
+    jnp = jax.numpy
+    n1 = jnp.maximum(jnp.linalg.norm(x1, axis=1), 1e-8)
+    n2 = jnp.maximum(jnp.linalg.norm(x2, axis=1), 1e-8)
+    return (x1 * x2).sum(axis=1) / n1 / n2
+
+
+def _jax_sq_dists(jax, x1, x2):
+    """||a||^2 + ||b||^2 - 2 a.b, clamped at 0: the expansion a JAX user writes."""
+    jnp = jax.numpy
+    return jnp.maximum((x1 * x1).sum(1)[:, None] + (x2 * x2).sum(1)[None, :] - 2 * x1 @ x2.T,
+                       0)
+
+
+def _jax_pdist(jax, x):
+    i, j = np.triu_indices(x.shape[0], 1)
+    return jax.numpy.sqrt(((x[i] - x[j]) ** 2).sum(1))
+
+
 # ---- the cases ------------------------------------------------------------------------------
 
 def _softmax_case(name, np_fwd, np_bwd, torch_bwd, **kw):
@@ -1210,4 +1293,28 @@ CASES = [
           lambda a: _np_poly(a, _POLY_N), lambda a: _np_poly_bwd(a, _POLY_N),
           params={"epsilons": _POLY_N}, fused=True, torch_fwd=_torch_poly(_POLY_N),
           jax_fwd=_jax_poly, note="Poly-2, epsilons (2, 1)"),
+    # actloss.distances; the NumPy side of pdist/cdist is scipy.spatial.distance (cdist at
+    # (N, D) x (N, D): 1000x128 vs 1000x128 is the size the issue names)
+    _loss("normalize", "embedding", _rows_one,
+          lambda a: a.x / np.maximum(np.linalg.norm(a.x, axis=1, keepdims=True), 1e-12),
+          _np_normalize_bwd, args=("x",), out=("forward",), jax_fwd=_jax_normalize),
+    _loss("cosine_similarity", "embedding", _rows_pair, _np_cosine_sim, _np_cosine_sim_bwd,
+          args=("x1", "x2"), grads=("x1", "x2"), jax_fwd=_jax_cosine_similarity),
+    _loss("pairwise_distance", "embedding", _rows_pair,
+          lambda a: np.linalg.norm(a.x1 - a.x2 + np.asarray(1e-6, a.x1.dtype), axis=1),
+          _np_pairwise_bwd, args=("x1", "x2"), grads=("x1", "x2"),
+          jax_fwd=lambda jax, x1, x2: _jax_distance(jax, x1, x2)),
+    _loss("cdist", "embedding", _rows_pair, _scipy_cdist, _np_cdist_bwd, args=("x1", "x2"),
+          grads=("x1", "x2"), needs_scipy=True, rtol32=1e-3,
+          shape=lambda s: (min(s[0], 1000), s[1]),
+          torch_fwd=lambda t: torch_module().cdist(t.x1, t.x2),
+          jax_fwd=lambda jax, x1, x2: jax.numpy.sqrt(_jax_sq_dists(jax, x1, x2)),
+          note="p=2 (matrix-product path above 25 rows, as torch); NumPy: scipy's cdist"),
+    _loss("pdist", "embedding", _rows_one, _scipy_pdist, _np_pdist_bwd, args=("x",),
+          needs_scipy=True, rtol32=1e-3, shape=lambda s: (min(s[0], 512), s[1]),
+          jax_fwd=_jax_pdist, note="NumPy: scipy's pdist; JAX: the row differences"),
+    _loss("triplet_margin_with_distance_loss", "embedding", _triplets, _np_triplet,
+          _np_triplet_bwd, args=("anchor", "positive", "negative"),
+          grads=("anchor", "positive", "negative"), jax_fwd=_jax_triplet,
+          note="default distance: pairwise_distance"),
 ]

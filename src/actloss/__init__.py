@@ -13,6 +13,7 @@ from .class_losses import *  # noqa: F401,F403
 from .embedding_losses import *  # noqa: F401,F403
 from .encoding import *  # noqa: F401,F403
 from .pointwise_losses import *  # noqa: F401,F403
+from .sequence_losses import *  # noqa: F401,F403
 from .softmax_family import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
@@ -119,6 +120,7 @@ __all__ = ["relu", "relu_backward", "relu6", "relu6_backward", "leaky_relu",
            "cosine_embedding_loss_backward", "triplet_margin_loss",
            "triplet_margin_loss_backward", "contrastive_loss", "contrastive_loss_backward",
            "info_nce", "info_nce_backward", "nt_xent", "nt_xent_backward", "one_hot",
-           "ACTIVATIONS", "get_num_threads", "set_num_threads", "get_accuracy", "set_accuracy",
-           "accuracy", "show_config", "__version__"]
+           "ctc_loss", "ctc_loss_backward", "ctc_loss_with_grad", "ACTIVATIONS",
+           "get_num_threads", "set_num_threads", "get_accuracy", "set_accuracy", "accuracy",
+           "show_config", "__version__"]
 # </generated: actloss.__all__>

@@ -431,6 +431,7 @@ def render(ops, package_dir=HERE):
         texts[f"{family}.functions"] = "\n\n".join(_loss_functions(row, ops) for row in rows)
         package += names
     package += ["one_hot"]  # encoding.py: torch.nn.functional.one_hot, no gradient
+    package += ["ctc_loss", "ctc_loss_backward", "ctc_loss_with_grad"]  # sequence_losses.py
     package += ["ACTIVATIONS", "get_num_threads", "set_num_threads", "get_accuracy",
                 "set_accuracy", "accuracy", "show_config", "__version__"]
     texts["actloss.__all__"] = _literal("__all__", package)

@@ -41,6 +41,7 @@ from . import activations as _act
 from . import class_losses as _cls
 from . import embedding_losses as _emb
 from . import pointwise_losses as _pw
+from . import sequence_losses as _seq
 from . import softmax_family as _sm
 
 # <generated: nn.__all__>
@@ -58,7 +59,7 @@ __all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "ReLU", 
            "LogCoshLoss", "PinballLoss", "CrossEntropyLoss", "NLLLoss", "MultiMarginLoss",
            "MultiLabelMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
            "ContrastiveLoss", "InfoNCELoss", "SparsemaxLoss", "Entmax15Loss",
-           "EntmaxBisectLoss", "AdaptiveLogSoftmaxWithLoss"]
+           "EntmaxBisectLoss", "CTCLoss", "AdaptiveLogSoftmaxWithLoss"]
 # </generated: nn.__all__>
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys",
@@ -1194,6 +1195,32 @@ class EntmaxBisectLoss(_FenchelYoungLoss):
 
     def _options(self):
         return {"alpha": self.alpha, "n_iter": self.n_iter, **super()._options()}
+
+
+class CTCLoss(_FusedLoss):
+    """ctc_loss (torch.nn.CTCLoss): forward(log_probs, targets, input_lengths,
+    target_lengths); backward returns the gradient with respect to log_probs.
+
+    Parameters
+    ----------
+    blank : int, default 0
+    reduction : {"none", "mean", "sum"}, default "mean"
+    zero_infinity : bool, default False
+    """
+
+    _fn, _grad, _fused = _seq.ctc_loss, _seq.ctc_loss_backward, _seq.ctc_loss_with_grad
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(reduction)
+        self.blank = operator.index(blank)
+        self.zero_infinity = bool_option(zero_infinity, "zero_infinity")
+
+    def _options(self):
+        return {"blank": self.blank, "reduction": self.reduction,
+                "zero_infinity": self.zero_infinity}
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return self._run(log_probs, targets, input_lengths, target_lengths)
 
 
 # ---- adaptive softmax ---------------------------------------------------------------------------

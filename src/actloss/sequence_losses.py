@@ -220,6 +220,11 @@ def ctc_loss_backward(grad_output, log_probs, targets, input_lengths, target_len
     -------
     ndarray
         The shape and float dtype of log_probs.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`ctc_loss`, and for a grad_output of the wrong shape.
     """
     p = _Problem(log_probs, targets, input_lengths, target_lengths, blank, reduction,
                  zero_infinity)
@@ -227,9 +232,27 @@ def ctc_loss_backward(grad_output, log_probs, targets, input_lengths, target_len
 
 
 def ctc_loss_with_grad(log_probs, targets, input_lengths, target_lengths, blank=0,
-                       reduction="mean", zero_infinity=False):
-    """(ctc_loss(...), ctc_loss_backward(1.0, ...)) from one pass of the recursions."""
+                       reduction="mean", zero_infinity=False, *, grad_output=1.0):
+    """Loss and log_probs gradient of :func:`ctc_loss` from one pass of the recursions.
+
+    Parameters
+    ----------
+    log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity
+        As for :func:`ctc_loss`.
+    grad_output : float or array_like, default 1.0
+        As for :func:`ctc_loss_backward`.
+
+    Returns
+    -------
+    (loss, grad)
+        ``ctc_loss(...)`` and ``ctc_loss_backward(grad_output, ...)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`ctc_loss`, and for a grad_output of the wrong shape.
+    """
     p = _Problem(log_probs, targets, input_lengths, target_lengths, blank, reduction,
                  zero_infinity)
-    losses, grad = p.backward(1.0)
+    losses, grad = p.backward(grad_output)
     return p.reduce(losses), grad

@@ -52,6 +52,7 @@ FUNCTION_TO_CLASS.update({
     "sparsemax": "Sparsemax", "entmax15": "Entmax15", "entmax_bisect": "EntmaxBisect",
     "sparsemax_loss": "SparsemaxLoss", "entmax15_loss": "Entmax15Loss",
     "entmax_bisect_loss": "EntmaxBisectLoss", "gumbel_softmax": "GumbelSoftmax",
+    "ctc_loss": "CTCLoss",
 })
 INFRASTRUCTURE = {"Module", "Parameter", "Linear", "Sequential", "ModuleList",
                   "AdaptiveLogSoftmaxWithLoss"}
@@ -539,6 +540,14 @@ def _multilabel_margin_target(rng):
     return t
 
 
+def _ctc(rng, dt):
+    """log_probs (T=8, N, C), padded targets of labels 3.., input and target lengths (one
+    input too short: an infinite loss)."""
+    lp = F.log_softmax(rng.standard_normal((8, N, C + 2)), 2).astype(dt)
+    targets = rng.integers(3, C + 2, (N, 3))
+    return lp, targets, [8] * (N - 1) + [2], list(rng.integers(0, 4, N - 1)) + [3]
+
+
 # (class, function, kwargs(rng, dt) -> constructor kwargs == the function's, args(rng, dt))
 LOSS_CASES = [
     ("L1Loss", "l1_loss", lambda r, d: {}, _reg),
@@ -646,6 +655,9 @@ LOSS_CASES = [
     ("Entmax15Loss", "entmax15_loss", lambda r, d: {"reduction": "sum"}, _classes),
     ("EntmaxBisectLoss", "entmax_bisect_loss",
      lambda r, d: {"alpha": 1.3, "n_iter": 30, "ignore_index": 2}, _classes),
+    ("CTCLoss", "ctc_loss", lambda r, d: {}, _ctc),
+    ("CTCLoss", "ctc_loss", lambda r, d: {"blank": 2, "reduction": "none", "zero_infinity": True},
+     _ctc),
 ]
 
 

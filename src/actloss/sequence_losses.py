@@ -28,16 +28,13 @@ def _int_array(x, name, what):
 
 
 def _lengths(x, name, n):
-    """One length per sample as an int64 (n,) array, each >= 0."""
+    """One length per sample as an int64 (n,) array (the kernels check their range)."""
     a = _int_array(x, name, "integers (an integer array, list or tuple, one per sample)")
     if a.size != n:
         raise ValueError(f"{name} must have one value per sample ({n}), got shape {a.shape}")
-    if a.dtype == np.uint64 and a.size and a.max() > np.iinfo(np.int64).max:
-        raise ValueError(f"{name} must be >= 0 and fit int64, got {a.max()}")
-    a = kernel_array(a.reshape(-1), np.int64)
-    if a.size and a.min() < 0:
-        raise ValueError(f"{name} must be >= 0, got {a.min()} for sample {int(a.argmin())}")
-    return a
+    if a.dtype == np.uint64 and a.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"{name} must fit int64, got {a.max()}")
+    return kernel_array(a.reshape(-1), np.int64)
 
 
 class _Problem:
@@ -67,21 +64,22 @@ class _Problem:
         if not 0 <= blank < C:
             raise ValueError(f"blank must be in [0, {C}) (the number of classes C), got {blank}")
         self.blank = blank
+        # the kernels check 0 <= input_lengths <= T, target_lengths >= 0 and every label
         self.il = _lengths(input_lengths, "input_lengths", N)
         self.tl = _lengths(target_lengths, "target_lengths", N)
-        if self.il.max() > T:
-            raise ValueError(f"input_lengths must be <= {T} (the length T of log_probs), got "
-                             f"{self.il.max()} for sample {int(self.il.argmax())}")
+        longest = int(self.tl.max())
         t = _int_array(targets, "targets", "integer class indices")
         if t.ndim == 2:
             if t.shape[0] != N:
                 raise ValueError(f"padded targets must be (N, S) with N = {N} (the batch of "
                                  f"log_probs), got shape {t.shape}")
-            if self.tl.max() > t.shape[1]:
+            if longest > t.shape[1]:
                 raise ValueError(f"padded targets have {t.shape[1]} columns, fewer than the "
-                                 f"longest target_lengths value {self.tl.max()}")
-            self.offsets = np.arange(N, dtype=np.int64) * t.shape[1]
+                                 f"longest target_lengths value {longest}")
+            self.offsets = np.arange(0, N * t.shape[1], t.shape[1], dtype=np.int64)
         elif t.ndim == 1:
+            if self.tl.min() < 0:
+                raise ValueError(f"target_lengths must be >= 0, got {self.tl.min()}")
             total = int(self.tl.sum())
             if t.size != total:
                 raise ValueError(f"concatenated targets must have sum(target_lengths) = {total} "
@@ -96,7 +94,6 @@ class _Problem:
         self.targets = kernel_array(t.reshape(-1), np.int64)
         self.x = kernel_array(x3, k_dtype)
         self.dt = KERNEL_INDEX[k_dtype]
-        longest = int(self.tl.max())
         self.n_threads = _threads.threads_for(T * N * (2 * longest + 1) * 4, False)
 
     def loss_shape(self):

@@ -199,11 +199,13 @@ def ctc_loss_backward(grad_output, log_probs, targets, input_lengths, target_len
                       reduction="mean", zero_infinity=False):
     """Gradient of :func:`ctc_loss` with respect to log_probs, as torch's autograd returns it.
 
-    torch's CTC gradient takes log_probs to be log_softmax outputs: it is
-    ``grad_output * (exp(lp) - posterior / exp(lp))`` summed per class, the gradient with
-    respect to the logits before log_softmax, and it is what torch returns for any log_probs;
-    actloss returns the same. Frames past a sample's input length get 0; an infinite loss gets
-    0 with zero_infinity and NaN (on its frames) without, as in torch.
+    torch's CTC gradient takes log_probs to be log_softmax outputs: at frame t and class c it
+    is ``grad_output * (exp(lp[t, c]) - gamma[t, c])``, gamma the posterior probability that
+    an alignment emits c at t (sum over the states of label c of alpha * beta / (p exp(lp))),
+    which is the gradient with respect to the logits before log_softmax. torch returns it for
+    any log_probs, normalised or not, and so does actloss. Frames past a sample's input
+    length get 0; an infinite loss gets 0 with zero_infinity and NaN (on its frames) without,
+    as in torch.
 
     Parameters
     ----------

@@ -77,6 +77,34 @@ def test_matches_reference(rng, dtype, reduction, zero_infinity):
     np.testing.assert_array_equal(fused_grad, grad)
 
 
+def test_random_configurations_match_reference(rng):
+    """Random sizes, blanks, lengths (inputs too short included), repeats and layouts."""
+    for _ in range(40):
+        T, N, C = rng.integers(1, 9), rng.integers(1, 5), rng.integers(2, 6)
+        S = rng.integers(0, 5)
+        blank = int(rng.integers(0, C))
+        labels = [c for c in range(C) if c != blank]
+        lp = rng.normal(size=(T, N, C))
+        if rng.random() < 0.7:
+            lp = _log_softmax(lp)
+        tl = rng.integers(0, S + 1, N)
+        il = rng.integers(0, T + 1, N)
+        targets = np.full((N, S), -1)
+        for i in range(N):
+            targets[i, :tl[i]] = rng.choice(labels, tl[i])
+        if rng.random() < 0.5:
+            targets = np.concatenate([targets[i, :tl[i]] for i in range(N)]).astype(np.int64)
+        reduction = ("none", "mean", "sum")[rng.integers(3)]
+        zero_inf = bool(rng.random() < 0.5)
+        go = rng.uniform(0.5, 2, N) if reduction == "none" else 1.3
+        want_loss, want_grad = ctc_reference(lp, targets, il, tl, blank, reduction, zero_inf,
+                                             grad_output=go)
+        loss, grad = F.ctc_loss_with_grad(lp, targets, il, tl, blank, reduction, zero_inf,
+                                          grad_output=go)
+        _close(loss, want_loss, np.float64)
+        _close(grad, want_grad, np.float64)
+
+
 def test_edge_values(rng):
     lp, targets, il, tl = _case(rng)
     loss = F.ctc_loss(lp, targets, il, tl, reduction="none")
@@ -364,6 +392,19 @@ def test_matches_torch_at_training_sizes(rng, dtype):
             exact = F.ctc_loss_backward(go, lp.astype(np.float64), targets, il, tl,
                                         reduction=reduction)
             np.testing.assert_allclose(grad, exact, rtol=0, atol=1e-6)
+
+
+def test_empty_targets_match_torch():
+    torch = pytest.importorskip("torch")
+    lp = np.log(np.full((3, 2, 4), 0.25))
+    want = torch.nn.functional.ctc_loss(torch.tensor(lp), torch.zeros((2, 0), dtype=torch.long),
+                                        [3, 2], [0, 0], reduction="none").numpy()
+    np.testing.assert_allclose(want, 3 * np.log(4) * np.array([1, 2 / 3]), rtol=1e-15)
+    for t in (np.zeros((2, 0), np.int64), np.zeros(0, np.int64), []):
+        np.testing.assert_allclose(F.ctc_loss(lp, t, [3, 2], [0, 0], reduction="none"), want,
+                                   rtol=1e-15)
+        g = F.ctc_loss_backward(np.ones(2), lp, t, [3, 2], [0, 0], reduction="none")
+        np.testing.assert_allclose(g[:, :, 0], [[-0.75, -0.75]] * 2 + [[-0.75, 0]], rtol=1e-15)
 
 
 def test_unbatched_matches_torch(rng):

@@ -76,7 +76,7 @@ class _Problem:
             if longest > t.shape[1]:
                 raise ValueError(f"padded targets have {t.shape[1]} columns, fewer than the "
                                  f"longest target_lengths value {longest}")
-            self.offsets = np.arange(0, N * t.shape[1], t.shape[1], dtype=np.int64)
+            self.offsets = np.arange(N, dtype=np.int64) * t.shape[1]
         elif t.ndim == 1:
             if self.tl.min() < 0:
                 raise ValueError(f"target_lengths must be >= 0, got {self.tl.min()}")

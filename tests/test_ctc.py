@@ -211,7 +211,7 @@ def test_larger_sizes_float32_against_float64(rng):
     np.testing.assert_allclose(l32, l64, rtol=1e-6)
     np.testing.assert_allclose(g32, g64, atol=1e-5)
     # posteriors: the gradient of each frame sums to sum(exp(lp)) - 1 = 0 for normalised lp
-    np.testing.assert_allclose(g64.sum(axis=2)[:il.min()], 0, atol=1e-12)
+    np.testing.assert_allclose(g64.sum(axis=2)[:il.min()], 0, atol=1e-10)
 
 
 def test_float16_computes_in_float32(rng):
@@ -258,7 +258,7 @@ def test_layouts_threads_and_inputs_untouched(rng):
 
 def test_special_values(rng):
     lp, targets, il, tl = _case(rng)
-    lp[1, 0, 2] = np.nan
+    lp[1, 0, targets[0, 0]] = np.nan  # a class sample 0 reads (others do not matter)
     loss = F.ctc_loss(lp, targets, il, tl, reduction="none", zero_infinity=True)
     assert np.isnan(loss[0]) and np.isfinite(loss[[1, 3]]).all()
     grad = F.ctc_loss_backward(1.0, lp, targets, il, tl, reduction="sum", zero_infinity=True)

@@ -322,8 +322,9 @@ def test_jax_leaves_out_cases_without_a_formula():
         assert bc.bind(c, "forward", "jax", bc.inputs(c, bc.SIZES[c.kind][0], "float32")) is None
         assert bc.missing_dependency(c, "jax") == f"jax has no {c.api} (and the case no JAX " \
                                                   "formula)"
+    # ctc_loss: jax.nn has none (optax's is not a dependency); its peer is torch
     assert {c.name for c in bc.cases() if c.api and bc.missing_dependency(c, "jax")} == \
-        {"rrelu", "multilabel_margin_loss"}
+        {"rrelu", "multilabel_margin_loss", "ctc_loss"}
 
 
 def test_peer_ratios_and_best_peer():

@@ -323,9 +323,10 @@ def test_jax_leaves_out_cases_without_a_formula():
         assert bc.missing_dependency(c, "jax") == f"jax has no {c.api} (and the case no JAX " \
                                                   "formula)"
     # linear_cross_entropy: its bias is a keyword argument, which the JAX side (gradients of
-    # positional arguments only) does not take
+    # positional arguments only) does not take; ctc_loss: jax.nn has none (optax's is not a
+    # dependency), its peer is torch
     assert {c.name for c in bc.cases() if c.api and bc.missing_dependency(c, "jax")} == \
-        {"rrelu", "multilabel_margin_loss", "linear_cross_entropy"}
+        {"rrelu", "multilabel_margin_loss", "linear_cross_entropy", "ctc_loss"}
 
 
 def test_peer_ratios_and_best_peer():

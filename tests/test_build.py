@@ -53,7 +53,7 @@ def test_every_module_reports_the_build_show_config_shows(capsys):
     assert f"compiler    : {info['compiler']}" in printed
     assert _dispatch.BUILD["threads_note"] in printed
     assert set(_dispatch.families()) == {"_elementwise", "_pointwise_loss", "_rowwise_loss",
-                                         "_softmax"}
+                                         "_softmax", "_ctc"}
 
 
 def test_one_module_per_family_with_every_isa_level():

@@ -32,6 +32,7 @@ CASES = [
     ("regression", {"quantile": 0.9}), ("regression", {"quantile": 0.5, "noise": "outliers"}),
     ("segmentation", {}), ("segmentation", {"small_structures": True}),
     ("detection", {}), ("detection", {"iou": "distance"}), ("detection", {"iou": "complete"}),
+    ("sequence", {}),
 ]
 
 
@@ -78,7 +79,7 @@ def test_recommend_every_task_is_covered():
     assert set(g.TASKS) == {c[0] for c in CASES}
     assert set(g.TASKS) == {"binary", "multiclass", "multilabel", "regression", "imbalanced",
                             "pairs", "ranking", "retrieval", "generation", "segmentation",
-                            "detection"}
+                            "detection", "sequence"}
 
 
 @pytest.mark.parametrize("task,opts,activation,loss,predict", [
@@ -112,6 +113,7 @@ def test_recommend_every_task_is_covered():
     ("detection", {}, None, "generalized_box_iou_loss", None),
     ("detection", {"iou": "distance"}, None, "distance_box_iou_loss", None),
     ("detection", {"iou": "complete"}, None, "complete_box_iou_loss", None),
+    ("sequence", {}, "log_softmax", "ctc_loss", "exp"),
 ])
 def test_recommend_mapping(task, opts, activation, loss, predict):
     r = g.recommend(task, **opts)
@@ -133,7 +135,7 @@ def test_predict_step_matches_what_the_model_outputs(rng):
         np.testing.assert_allclose(to_probs(out), expected, rtol=1e-12, atol=1e-15)
         seen.add((task, r.activation))
     assert seen == {("binary", "sigmoid"), ("multilabel", "sigmoid"),
-                    ("multiclass", "log_softmax")}
+                    ("multiclass", "log_softmax"), ("sequence", "log_softmax")}
     r = g.recommend("binary", logits=False)
     assert (r.predict, r.predict_fn) == (None, None)
     assert "at inference: the output as is" in str(r)
@@ -152,6 +154,8 @@ TABLE_WORDS = [
     ("dense_retrieval", "retrieval", {}),
     ("similarity learning", "pairs", {}),
     ("  Language   Modelling ", "generation", {}),
+    ("speech recognition", "sequence", {}),
+    ("OCR", "sequence", {}),
 ]
 
 
@@ -408,8 +412,9 @@ def test_check_accepts_torch_nn_modules(logits, no_warnings):
         g.check(nn.LogSoftmax(dim=-1), LabelSmoothedLoss(label_smoothing=0.1))
     with pytest.warns(GuideWarning, match="rows are probabilities"):
         g.check_input(F.softmax(logits, dim=1), nn.NLLLoss())
-    with pytest.raises(ValueError, match="CTCLoss.*is not an actloss loss"):
-        g.check(None, nn.CTCLoss())
+    assert g.check(nn.LogSoftmax(dim=2), nn.CTCLoss()) == []
+    with pytest.raises(ValueError, match="Linear.*is not an actloss loss"):
+        g.check(None, nn.Linear(2, 2))
 
     class Softmax:  # same name, not torch.nn's: not taken for it
         def __call__(self, x):

@@ -200,6 +200,10 @@ LABELED = {
                                         "target": r.integers(0, C, N),
                                         "linear_bias": r.standard_normal(C)},
                              "target", "class"),
+    "ctc_loss": (lambda r: {"log_probs": np.log(r.dirichlet(np.ones(C), (8, N))),
+                            "targets": r.integers(1, C, (N, 3)),
+                            "input_lengths": np.full(N, 8), "target_lengths": np.full(N, 3)},
+                 "targets", "class"),
 }
 
 
@@ -211,7 +215,8 @@ def _results(value):
 def test_integer_and_bool_targets_keep_the_result_dtype(name, rng):
     make, tname, kind = LABELED[name]
     kw = make(rng)
-    kw = {k: (v.astype(np.float32) if k != tname else v) for k, v in kw.items()}
+    kw = {k: (v.astype(np.float32) if k != tname and v.dtype.kind == "f" else v)
+          for k, v in kw.items()}  # (ctc_loss's lengths stay integers)
     t = kw[tname]
     dtypes = [np.int64, np.int32, np.int8] + ([np.uint8, np.bool_] if kind == "01" else [])
     if kind == "count" and t.min() >= 0:

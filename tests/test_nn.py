@@ -57,6 +57,7 @@ FUNCTION_TO_CLASS.update({
     "linear_cross_entropy": "LinearCrossEntropyLoss",
     "pairwise_distance": "PairwiseDistance", "cosine_similarity": "CosineSimilarity",
     "triplet_margin_with_distance_loss": "TripletMarginWithDistanceLoss",
+    "ctc_loss": "CTCLoss",
 })
 INFRASTRUCTURE = {"Module", "Parameter", "Linear", "Sequential", "ModuleList",
                   "AdaptiveLogSoftmaxWithLoss"}
@@ -547,6 +548,14 @@ def _multilabel_margin_target(rng):
     return t
 
 
+def _ctc(rng, dt):
+    """log_probs (T=8, N, C), padded targets of labels 3.., input and target lengths (one
+    input too short: an infinite loss)."""
+    lp = F.log_softmax(rng.standard_normal((8, N, C + 2)), 2).astype(dt)
+    targets = rng.integers(3, C + 2, (N, 3))
+    return lp, targets, [8] * (N - 1) + [2], list(rng.integers(0, 4, N - 1)) + [3]
+
+
 # (class, function, kwargs(rng, dt) -> constructor kwargs == the function's, args(rng, dt))
 LOSS_CASES = [
     ("L1Loss", "l1_loss", lambda r, d: {}, _reg),
@@ -676,6 +685,9 @@ LOSS_CASES = [
      lambda r, d: {"distance_function": "cosine", "margin": 0.5, "swap": True,
                    "reduction": "none"},
      lambda r, d: tuple(r.standard_normal((3, N, C)).astype(d))),
+    ("CTCLoss", "ctc_loss", lambda r, d: {}, _ctc),
+    ("CTCLoss", "ctc_loss", lambda r, d: {"blank": 2, "reduction": "none", "zero_infinity": True},
+     _ctc),
 ]
 
 

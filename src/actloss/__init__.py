@@ -15,6 +15,7 @@ from .embedding_losses import *  # noqa: F401,F403
 from .encoding import *  # noqa: F401,F403
 from .linear_losses import *  # noqa: F401,F403
 from .pointwise_losses import *  # noqa: F401,F403
+from .sequence_losses import *  # noqa: F401,F403
 from .softmax_family import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
@@ -132,6 +133,7 @@ __all__ = ["relu", "relu_backward", "relu6", "relu6_backward", "leaky_relu",
            "cosine_similarity", "cosine_similarity_backward", "pairwise_distance",
            "pairwise_distance_backward", "pdist", "pdist_backward", "cdist", "cdist_backward",
            "triplet_margin_with_distance_loss", "triplet_margin_with_distance_loss_backward",
-           "ACTIVATIONS", "get_num_threads", "set_num_threads", "get_accuracy", "set_accuracy",
-           "accuracy", "show_config", "__version__"]
+           "ctc_loss", "ctc_loss_backward", "ctc_loss_with_grad", "ACTIVATIONS",
+           "get_num_threads", "set_num_threads", "get_accuracy", "set_accuracy", "accuracy",
+           "show_config", "__version__"]
 # </generated: actloss.__all__>

@@ -437,6 +437,7 @@ def render(ops, package_dir=HERE):
                 "linear_cross_entropy_with_grad"]  # linear_losses.py
     # distances.py: similarity and distance tools, hand-written (NumPy and BLAS)
     package += [n for name in DISTANCES for n in (name, f"{name}_backward")]
+    package += ["ctc_loss", "ctc_loss_backward", "ctc_loss_with_grad"]  # sequence_losses.py
     package += ["ACTIVATIONS", "get_num_threads", "set_num_threads", "get_accuracy",
                 "set_accuracy", "accuracy", "show_config", "__version__"]
     texts["actloss.__all__"] = _literal("__all__", package)

@@ -27,8 +27,8 @@ import warnings
 
 import numpy as np
 
-from . import activations, class_losses, embedding_losses, pointwise_losses, softmax_family
-from . import distances
+from . import (activations, class_losses, distances, embedding_losses, pointwise_losses,
+               sequence_losses, softmax_family)
 from ._validate import bool_option
 
 __all__ = ["TASKS", "GuideWarning", "Recommendation", "recommend", "check", "check_input",
@@ -37,13 +37,13 @@ __all__ = ["TASKS", "GuideWarning", "Recommendation", "recommend", "check", "che
 # The public functions, by name.
 _PUBLIC = {name: getattr(module, name)
            for module in (activations, class_losses, embedding_losses, pointwise_losses,
-                          softmax_family)
+                          softmax_family, sequence_losses)
            for name in module.__all__}
 # distances.py: its loss (the distance tools themselves are not losses)
 _PUBLIC["triplet_margin_with_distance_loss"] = distances.triplet_margin_with_distance_loss
 
 TASKS = ("binary", "multiclass", "multilabel", "regression", "imbalanced", "pairs", "ranking",
-         "retrieval", "generation", "segmentation", "detection")
+         "retrieval", "generation", "segmentation", "detection", "sequence")
 
 # Vocabulary size from which the guide points to the adaptive softmax: there the output layer
 # (hidden x V matmul + an N x V softmax) dominates a step's cost, and Grave et al. (2017, "Efficient
@@ -398,10 +398,25 @@ def _detection(*, iou="generalized"):
                   "iou='generalized' | 'distance' | 'complete' (torchvision.ops' losses)"])
 
 
+def _sequence():
+    return _make("sequence", "log_softmax", "ctc_loss", "exp",
+                 "When the labels of a sequence are known but not which frames they sit on "
+                 "(speech, handwriting and OCR), ctc_loss sums the probabilities of every "
+                 "alignment of the label sequence to the frames, with a blank between labels.",
+                 ["log_probs (T, N, C) from log_softmax over the classes (dim 2), the blank "
+                  "a class of its own (index 0 by default)",
+                  "targets padded (N, S) or concatenated, with input_lengths and "
+                  "target_lengths; an input shorter than its target (plus one frame per "
+                  "repeated label) gives inf: zero_infinity=True drops those samples",
+                  "decode: the argmax class of each frame (exp gives the per-frame "
+                  "probabilities), repeats merged, blanks removed (greedy), or a beam search "
+                  "over the log-probabilities"])
+
+
 _TASK_FN = {"binary": _binary, "multiclass": _multiclass, "multilabel": _multilabel,
             "regression": _regression, "imbalanced": _imbalanced, "pairs": _pairs,
             "ranking": _ranking, "retrieval": _retrieval, "generation": _generation,
-            "segmentation": _segmentation, "detection": _detection}
+            "segmentation": _segmentation, "detection": _detection, "sequence": _sequence}
 
 
 # Task names as users write them (the words of the usual decision table: "Classification? ->
@@ -429,6 +444,10 @@ _ALIASES = {
     "quantile regression": ("regression", {"quantile": 0.5}),
     "semantic segmentation": ("segmentation", {}), "image segmentation": ("segmentation", {}),
     "object detection": ("detection", {}), "bounding box regression": ("detection", {}),
+    "speech recognition": ("sequence", {}), "handwriting recognition": ("sequence", {}),
+    "ocr": ("sequence", {}), "text recognition": ("sequence", {}), "ctc": ("sequence", {}),
+    "unaligned sequence labelling": ("sequence", {}),
+    "unaligned sequence labeling": ("sequence", {}),
 }
 
 
@@ -485,6 +504,7 @@ def recommend(task, **options):
         tation
         detection  iou="generalized" | "distance" | "complete"      generalized/distance/
                                                                     complete_box_iou
+        sequence                                                    ctc (after log_softmax)
         ========== ================================================ ===========================
 
         or a name users write for one, in any case, with spaces, hyphens or underscores:
@@ -543,6 +563,7 @@ _EXPECTS = {
     "binary_cross_entropy_with_logits": "logits", "sigmoid_focal_loss": "logits",
     "multilabel_soft_margin_loss": "logits", "soft_margin_loss": "logits",
     "binary_cross_entropy": "probs", "nll_loss": "log_probs", "kl_div": "log_probs",
+    "ctc_loss": "log_probs",
 }
 _ROWWISE = {"cross_entropy", "multi_margin_loss", "nll_loss"}  # classes along dim 1 (or 0 if 1-D)
 
@@ -783,8 +804,9 @@ def check_input(input, loss, *, stacklevel=2):
           sigmoid_focal_loss, multilabel_soft_margin_loss, soft_margin_loss): at least 8
           values and all in [0, 1];
         * binary_cross_entropy: any value outside [0, 1] (logits?);
-        * nll_loss, kl_div: any value > 0 (logits?), or nonnegative rows summing to 1
-          (probabilities; along dim 1 for nll_loss, the last axis for kl_div).
+        * nll_loss, kl_div, ctc_loss: any value > 0 (logits?), or nonnegative rows summing
+          to 1 (probabilities; along dim 1 for nll_loss, the last axis for kl_div and
+          ctc_loss).
 
         Sums are compared with a tolerance of 1e-3. NaN values make a test inconclusive (no
         warning). Other losses are not checked.
@@ -804,8 +826,8 @@ def check_input(input, loss, *, stacklevel=2):
     finite = np.isfinite(x).all()
     if not finite and np.isnan(x).any():
         return []
-    if loss_name in _ROWWISE or loss_name == "kl_div":
-        axis = -1 if loss_name == "kl_div" else _class_axis(x)
+    if loss_name in _ROWWISE or loss_name in ("kl_div", "ctc_loss"):
+        axis = -1 if loss_name in ("kl_div", "ctc_loss") else _class_axis(x)
         n_classes = x.shape[axis]
         rows_are_probs = (n_classes >= 2 and (x >= 0).all() and
                           np.allclose(x.sum(axis=axis), 1.0, rtol=0, atol=_SUM_TOL))
@@ -864,6 +886,7 @@ _TABLE_CASES = (
     ("regression", {"quantile": 0.9}),
     ("segmentation", {}), ("segmentation", {"small_structures": True}),
     ("detection", {}), ("detection", {"iou": "distance"}), ("detection", {"iou": "complete"}),
+    ("sequence", {}),
 )
 
 _MISMATCH_PAIRS = (

@@ -42,6 +42,7 @@ from . import class_losses as _cls
 from . import distances as _dist
 from . import embedding_losses as _emb
 from . import pointwise_losses as _pw
+from . import sequence_losses as _seq
 from . import softmax_family as _sm
 from . import linear_losses as _lin
 

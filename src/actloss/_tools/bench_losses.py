@@ -1093,6 +1093,78 @@ def _softmax_case(name, np_fwd, np_bwd, torch_bwd, **kw):
                 out=("forward", "backward"), torch_bwd=_aten(torch_bwd), **kw)
 
 
+# ---- ctc_loss ---------------------------------------------------------------------------------
+
+_CTC_CLASSES = 40
+
+
+def _ctc_inputs(shape, dtype, rng):
+    """log_probs (T, N, 40), padded targets of S = T / 5 (at most 40) labels 1.., input lengths
+    in [3T/4, T], target lengths in [S/2, S]: every input long enough."""
+    T, N, C = shape
+    S = min(40, T // 5)
+    x = _np_log_softmax(rng.standard_normal(shape)).astype(dtype)
+    return {"x": x, "t": rng.integers(1, C, (N, S)), "il": rng.integers(3 * T // 4, T + 1, N),
+            "tl": rng.integers(S // 2, S + 1, N)}
+
+
+def _np_ctc_tables(a):
+    """The vectorised NumPy a user would write: alpha over (N, 2S + 1) states, one frame at a
+    time (np.logaddexp), then the per-sample losses; with beta, the posteriors."""
+    lp = a.x.astype(np.float64)
+    T, N, _ = lp.shape
+    L = 2 * a.t.shape[1] + 1
+    ext = np.zeros((N, L), np.int64)
+    ext[:, 1::2] = a.t
+    valid = np.arange(L)[None] < 2 * a.tl[:, None] + 1
+    skip = np.zeros((N, L), bool)
+    skip[:, 2:] = ext[:, 2:] != ext[:, :-2]
+    ninf = np.full((N, 1), -np.inf)
+    alpha = np.full((T + 1, N, L), -np.inf)
+    alpha[0, :, 0] = 0.0
+    for t in range(T):
+        p = alpha[t]
+        s1 = np.concatenate([ninf, p[:, :-1]], 1)
+        s2 = np.where(skip, np.concatenate([ninf, ninf, p[:, :-2]], 1), -np.inf)
+        new = np.logaddexp(np.logaddexp(p, s1), s2) + np.take_along_axis(lp[t], ext, 1)
+        alpha[t + 1] = np.where((t < a.il)[:, None] & valid, new, p)
+    last = alpha[a.il, np.arange(N)]
+    end = 2 * a.tl
+    ll = np.logaddexp(last[np.arange(N), end],
+                      np.where(end > 0, last[np.arange(N), np.maximum(end - 1, 0)], -np.inf))
+    return lp, ext, valid, skip, alpha, -ll
+
+
+def _np_ctc(a):
+    nll = _np_ctc_tables(a)[-1]
+    return a.x.dtype.type((nll / np.maximum(a.tl, 1)).mean())
+
+
+def _np_ctc_bwd(a):
+    lp, ext, valid, skip, alpha, nll = _np_ctc_tables(a)
+    T, N, C = lp.shape
+    L = ext.shape[1]
+    rows = np.arange(N)
+    init = np.full((N, L), -np.inf)
+    init[rows, 2 * a.tl] = 0.0
+    ninf = np.full((N, 1), -np.inf)
+    onehot = ext[:, :, None] == np.arange(C)
+    nxt, grad = init, np.zeros((T, N, C))
+    for t in range(T - 1, -1, -1):
+        emit = np.take_along_axis(lp[t], ext, 1)
+        s1 = np.concatenate([nxt[:, 1:], ninf], 1)
+        s2 = np.concatenate([np.where(skip[:, 2:], nxt[:, 2:], -np.inf), ninf, ninf], 1)
+        beta = np.logaddexp(np.logaddexp(nxt, s1), s2) + emit
+        live = (t < a.il)[:, None]
+        beta = np.where(live & valid, beta, -np.inf)
+        post = np.exp(alpha[t + 1] + beta + nll[:, None] - emit)
+        g = np.exp(lp[t]) - np.einsum("nl,nlc->nc", post, onehot)
+        grad[t] = np.where(live, g, 0.0)
+        nxt = np.where(live, beta, init)
+    scale = a.gy / np.maximum(a.tl, 1) / N
+    return (grad * scale[None, :, None]).astype(a.x.dtype)
+
+
 def _loss(name, kind, make, np_fwd, np_bwd, args=("x", "t"), **kw):
     return Case(name=name, api=kw.pop("api", name), family="loss", kind=kind, make=make,
                 np_fwd=np_fwd, np_bwd=np_bwd, args=args, **kw)
@@ -1317,4 +1389,9 @@ CASES = [
           _np_triplet_bwd, args=("anchor", "positive", "negative"),
           grads=("anchor", "positive", "negative"), jax_fwd=_jax_triplet,
           note="default distance: pairwise_distance"),
+    # rtol32: torch's float32 recursions round in float32 (its gradient ~1e-4 off the float64
+    # one at T = 150; actloss's recursions run in double)
+    _loss("ctc_loss", "sequence", _ctc_inputs, _np_ctc, _np_ctc_bwd, args=("x", "t", "il", "tl"),
+          fused=True, shape=lambda s: (s[0], s[1], _CTC_CLASSES), rtol32=2e-3,
+          note="T x N frames, C = 40, S = T / 5 padded targets; NumPy: logaddexp recursions"),
 ]

@@ -64,12 +64,13 @@ SIZES = {
     "elementwise": (10**3, 10**5, 10**6, 10**7),
     "rowwise": ((100, 10), (4096, 10), (1000, 1000), (64, 32000)),
     "embedding": ((16, 64), (256, 128), (4096, 512)),
+    "sequence": ((50, 4), (150, 16), (200, 32)),   # (frames T, batch N) of ctc_loss, C = 40
 }
 # The quick slice (python -m actloss bench --quick, the CI floors): the overhead size and one
 # where the kernels dominate, float32, one thread.
 QUICK = {
     "sizes": {"elementwise": (10**3, 10**5), "rowwise": ((100, 10), (4096, 10)),
-              "embedding": ((16, 64), (256, 128))},
+              "embedding": ((16, 64), (256, 128)), "sequence": ((50, 4), (150, 16))},
     "dtypes": ("float32",),
     "threads": (1,),
 }

@@ -63,7 +63,7 @@ __all__ = ["Parameter", "Module", "Linear", "Sequential", "ModuleList", "ReLU", 
            "ContrastiveLoss", "InfoNCELoss", "BinaryFocalLoss", "SoftmaxFocalLoss",
            "Poly1CrossEntropyLoss", "PolyCrossEntropyLoss", "SparsemaxLoss", "Entmax15Loss",
            "EntmaxBisectLoss", "PairwiseDistance", "CosineSimilarity",
-           "TripletMarginWithDistanceLoss", "AdaptiveLogSoftmaxWithLoss",
+           "TripletMarginWithDistanceLoss", "CTCLoss", "AdaptiveLogSoftmaxWithLoss",
            "LinearCrossEntropyLoss"]
 # </generated: nn.__all__>
 
@@ -1313,6 +1313,32 @@ class TripletMarginWithDistanceLoss(_Loss):
 
     def forward(self, anchor, positive, negative):
         return self._run(anchor, positive, negative)
+
+
+class CTCLoss(_FusedLoss):
+    """ctc_loss (torch.nn.CTCLoss): forward(log_probs, targets, input_lengths,
+    target_lengths); backward returns the gradient with respect to log_probs.
+
+    Parameters
+    ----------
+    blank : int, default 0
+    reduction : {"none", "mean", "sum"}, default "mean"
+    zero_infinity : bool, default False
+    """
+
+    _fn, _grad, _fused = _seq.ctc_loss, _seq.ctc_loss_backward, _seq.ctc_loss_with_grad
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(reduction)
+        self.blank = operator.index(blank)
+        self.zero_infinity = bool_option(zero_infinity, "zero_infinity")
+
+    def _options(self):
+        return {"blank": self.blank, "reduction": self.reduction,
+                "zero_infinity": self.zero_infinity}
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return self._run(log_probs, targets, input_lengths, target_lengths)
 
 
 # ---- adaptive softmax ---------------------------------------------------------------------------

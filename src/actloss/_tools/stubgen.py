@@ -130,13 +130,19 @@ METHOD_RETURNS = {
     "AdaptiveLogSoftmaxWithLoss.forward": "tuple[NDArray[np.floating[Any]], np.floating[Any]]",
     "log_prob": "NDArray[np.floating[Any]]", "predict": "NDArray[np.intp]",
 }
+# nn: the attributes named by a class's _param_names, _buffer_names, _module_names.
+NN_ATTRS = {("_param_names", "weight"): "Parameter",
+            ("_param_names", "bias"): "Parameter | None",  # Linear(..., bias=False)
+            ("_buffer_names", "weight"): "NDArray[Any] | None",
+            ("_buffer_names", "pos_weight"): "NDArray[Any] | None",
+            ("_module_names", "head"): "Linear", ("_module_names", "tail"): "ModuleList"}
 # nn: what forward/__call__ return, by the class's kind.
-NN_FORWARD = {"activation": "NDArray[np.floating[Any]]",
-              "loss": "NDArray[np.floating[Any]] | np.floating[Any]",
-              "layer": "NDArray[np.floating[Any]]"}
+# (precise overload: {S} is _F, {A} NDArray[_F]; the generic one: np.floating[Any], NDArray[...])
+NN_FORWARD = {"activation": "{A}", "loss": "{A} | {S}", "layer": "{A}"}  # layer: generic only
 
 TYPING_IMPORTS = ("from collections.abc import Iterable, Iterator, Mapping, Sequence\n"
                   "from contextlib import AbstractContextManager\n"
+                  "from dataclasses import dataclass\n"
                   "from typing import IO, Any, Literal, TypeVar, overload\n\n"
                   "import numpy as np\n"
                   "from numpy.typing import ArrayLike, DTypeLike, NDArray\n"
@@ -162,12 +168,28 @@ def returned_count(func, default):
     entries = [line for line in _section(func.__doc__, "Returns").splitlines()
                if line.strip() and not line.startswith((" ", "\t"))]
     if not entries:
-        return default
+        # a summary line naming the tuple: "Gradients of ``prelu``: ``(grad_input, grad_weight)``."
+        summary = inspect.cleandoc(func.__doc__ or "").split("\n\n")[0]
+        match = re.search(r"``\((\w+(?:, \w+)+)\)``", summary)
+        return len(match.group(1).split(", ")) if match else default
     count = 0
     for line in entries:
         names = line.split(" : ")[0] if " : " in line else "value"
         count += len([n for n in names.split(",") if n.strip()])
     return count
+
+
+def conditional_returns(func):
+    """{flag: how many} of the Returns entries described as "Only with ``flag=True``"."""
+    found = {}
+    lines = _section(func.__doc__, "Returns").splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() and not line.startswith((" ", "\t")) and i + 1 < len(lines):
+            match = re.match(r"\s+Only with ``(\w+)=True``", lines[i + 1])
+            if match:
+                names = line.split(" : ")[0]
+                found[match.group(1)] = found.get(match.group(1), 0) + len(names.split(","))
+    return found
 
 
 def documented_choices(func, name):
@@ -211,7 +233,15 @@ def _literal(values):
 
 
 def param_type(owner, func, param, precise):
-    """The annotation of one parameter (``precise``: the overload bound to ``_F``)."""
+    """The annotation of one parameter (``precise``: the overload bound to ``_F``); a None
+    default adds ``| None``."""
+    ann = _param_type(owner, func, param, precise)
+    if param.default is None and not re.search(r"\bNone\b", ann):
+        ann += " | None"
+    return ann
+
+
+def _param_type(owner, func, param, precise):
     name = param.name
     key = (owner, name)
     if key in PARAM_OVERRIDES:
@@ -317,7 +347,24 @@ def function_overloads(owner, name, func, module_name, self_name=None):
     for precise, scalar, arr in ((True, "_F", "NDArray[_F]"),
                                  (False, "np.floating[Any]", "NDArray[np.floating[Any]]")):
         if suffix == "_backward":
-            groups = [(None, _grad_type(n_grads, arr))]
+            conditional = conditional_returns(func)
+            if len(conditional) > 1:
+                raise RuleError(f"{owner}: several 'Only with' returns: no rule for that")
+            if not conditional:
+                groups = [(None, _grad_type(n_grads, arr))]
+            else:  # overloads on the flag: False (the default) and True, then a plain bool
+                (flag, extra), = conditional.items()
+                if params[flag].default is not False:
+                    raise RuleError(f"{owner}: {flag} must default to False")
+                # the extra gradients keep their own argument's float dtype (an integer
+                # target's is float64): not bound to _F
+                plain = _grad_type(n_grads - extra, arr)
+                full = ("tuple[" + ", ".join([arr] * (n_grads - extra)
+                                             + ["NDArray[np.floating[Any]]"] * extra) + "]")
+                required = None if params[flag].kind is params[flag].KEYWORD_ONLY else "..."
+                groups = [({flag: ("Literal[False]", "False")}, plain),
+                          ({flag: ("Literal[True]", required)}, full),
+                          ({flag: ("bool", "False")}, f"{plain} | {full}")]
         elif reduction is None:
             if suffix:
                 raise RuleError(f"{owner}: a _with_grad function without reduction")
@@ -342,7 +389,7 @@ def function_overloads(owner, name, func, module_name, self_name=None):
             groups.append((("str", "..." if default is inspect.Parameter.empty
                             else repr(default)), union))
         for red, result in groups:
-            replace = {"reduction": red} if red else {}
+            replace = red if isinstance(red, dict) else {"reduction": red} if red else {}
             lines.append(f"{defn}({render_params(owner, func, sig, precise, replace, self_name)})"
                          f" -> {result}: ...")
     return ["@overload\n" + line for line in lines]
@@ -357,7 +404,10 @@ def _class_kind(cls):
 
 
 def class_stub(cls, module_name, public):
-    bases = [b.__name__ for b in cls.__bases__ if b.__name__ in public]
+    # the nearest public ancestor stands for the private ones in between
+    bases = [next((k.__name__ for k in cls.__mro__[1:] if k.__name__ in public
+                   and k.__module__ == cls.__module__), None)]
+    bases = [b for b in bases if b]
     if not bases:
         real = [b for b in cls.__bases__ if b is not object]
         bases = [f"{b.__module__}.{b.__name__}".replace("builtins.", "") if b.__module__ in
@@ -365,6 +415,9 @@ def class_stub(cls, module_name, public):
         if any(b.__module__ == "numpy" for b in real):
             bases = ["NDArray[Any]" if False else "np.ndarray[Any, np.dtype[Any]]"]
     lines = [f"class {cls.__name__}({', '.join(bases)}):" if bases else f"class {cls.__name__}:"]
+    if dataclasses.is_dataclass(cls):
+        frozen = cls.__dataclass_params__.frozen
+        lines.insert(0, "@dataclass(frozen=True)" if frozen else "@dataclass")
     body = []
     if dataclasses.is_dataclass(cls):
         for field in dataclasses.fields(cls):
@@ -376,6 +429,12 @@ def class_stub(cls, module_name, public):
         body.append("grad: NDArray[Any] | None")
     if cls.__name__ == "Module":
         body.append("training: bool")
+    # nn: the learned arrays, buffers and submodules each class declares
+    for kind in ("_param_names", "_buffer_names", "_module_names"):
+        for attr in vars(cls).get(kind, ()):
+            if (kind, attr) not in NN_ATTRS:
+                raise RuleError(f"{cls.__name__}.{attr}: no NN_ATTRS rule for a {kind[1:-6]}")
+            body.append(f"{attr}: {NN_ATTRS[kind, attr]}")
     seen = set()
     for klass in cls.__mro__:
         if klass is object or klass.__module__ in ("builtins", "numpy"):
@@ -433,9 +492,19 @@ def _method_lines(cls, klass, attr, func, module_name):
         fsig = inspect.signature(fwd)
         if attr == "__call__":
             sig = fsig
-        params = render_params(owner, fwd, fsig, False, self_name="self")
-        ret = METHOD_RETURNS.get(f"{cls.__name__}.forward") or NN_FORWARD[kind]
-        return [f"def {attr}({params}) -> {ret}: ..."]
+        ret = METHOD_RETURNS.get(f"{cls.__name__}.forward")
+        if kind == "layer":  # learned arrays of their own dtype take part: no dtype binding
+            ret = ret or NN_FORWARD[kind].format(A="NDArray[np.floating[Any]]")
+        if ret:
+            params = render_params(owner, fwd, fsig, False, self_name="self")
+            return [f"def {attr}({params}) -> {ret}: ..."]
+        lines = []
+        for precise, scalar, arr in ((True, "_F", "NDArray[_F]"),
+                                     (False, "np.floating[Any]", "NDArray[np.floating[Any]]")):
+            params = render_params(owner, fwd, fsig, precise, self_name="self")
+            lines.append(f"@overload\ndef {attr}({params}) -> "
+                         f"{NN_FORWARD[kind].format(S=scalar, A=arr)}: ...")
+        return lines
     if attr == "backward":
         grad = getattr(cls, "_grad", None)
         if grad is not None:
@@ -508,7 +577,8 @@ def package_stub():
         if name in owners:
             parts.append(f"from .{owners[name]} import {name} as {name}")
     parts.append(f"\n__all__ = {list(package.__all__)!r}\n")
-    parts.append("__version__: str\n")
+    if "__version__" not in package.__all__:
+        parts.append("__version__: str\n")
     public = set(package.__all__)
     for name in package.__all__:
         if name not in owners:
@@ -517,29 +587,45 @@ def package_stub():
     return "\n".join(parts)
 
 
+def _any_def(name, func, method=False):
+    """``def name(<the runtime's parameter names>: Any) -> Any``."""
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return f"def {name}({'self, ' if method else ''}*args: Any, **kwargs: Any) -> Any: ..."
+    args = []
+    for i, p in enumerate(params):
+        star = {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**"}.get(p.kind, "")
+        default = "" if p.default is p.empty or star else " = ..."
+        args.append(p.name if method and i == 0 else f"{star}{p.name}: Any{default}")
+    return f"def {name}({', '.join(args)}) -> Any: ..."
+
+
 def extension_stub(module):
-    parts = [HEADER, "from typing import Any\n"]
+    parts = [HEADER, "from typing import Any\n\nfrom typing_extensions import disjoint_base\n"]
     for name in sorted(n for n in dir(module) if not n.startswith("_")):
         obj = getattr(module, name)
-        if inspect.isclass(obj):
-            parts.append(f"class {name}:\n    def __getattr__(self, name: str) -> Any: ...\n")
+        if inspect.isclass(obj):  # a cdef class: its own layout, so a disjoint base
+            body = []
+            for attr, value in vars(obj).items():
+                if attr.startswith("_"):
+                    continue
+                if callable(value):
+                    body.append(_any_def(attr, value, method=True))
+                else:
+                    body.append(f"{attr}: Any")
+            parts.append(f"@disjoint_base\nclass {name}:\n    "
+                         + "\n    ".join(body or ["..."]) + "\n")
         elif callable(obj):
-            try:
-                sig = inspect.signature(obj)
-            except (TypeError, ValueError):
-                parts.append(f"def {name}(*args: Any, **kwargs: Any) -> Any: ...")
-                continue
-            args = []
-            for p in sig.parameters.values():
-                star = {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**"}.get(p.kind, "")
-                default = "" if p.default is p.empty or star else " = ..."
-                args.append(f"{star}{p.name}: Any{default}")
-            parts.append(f"def {name}({', '.join(args)}) -> Any: ...")
+            parts.append(_any_def(name, obj))
         elif isinstance(obj, types.ModuleType):
             continue
         else:
-            parts.append(f"{name}: {type(obj).__name__}"
-                         if type(obj).__module__ == "builtins" else f"{name}: Any")
+            generic = {tuple: "tuple[Any, ...]", list: "list[Any]", dict: "dict[Any, Any]",
+                       set: "set[Any]", frozenset: "frozenset[Any]"}
+            kind = type(obj)
+            parts.append(f"{name}: {generic.get(kind, kind.__name__)}"
+                         if kind.__module__ == "builtins" else f"{name}: Any")
     return "\n".join(parts) + "\n"
 
 

@@ -3,7 +3,7 @@
 ``assert_type`` lines state what the checker must infer: float32 in gives float32 out, a reduced
 loss is a NumPy scalar of the input's dtype, ``reduction="none"`` an array.
 """
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +31,7 @@ assert_type(F.relu([1.0, -2.0]), NDArray[np.floating[Any]])  # a list: float64 a
 
 # softmax family
 assert_type(F.softmax(x32, dim=1), NDArray[np.float32])
+assert_type(F.softmax(x32, 1, dtype=np.float64), NDArray[np.floating[Any]])  # cast: generic
 assert_type(F.log_softmax(x64, -1), NDArray[np.float64])
 assert_type(F.softmax_backward(np.ones_like(x32), x32, dim=1), NDArray[np.float32])
 assert_type(F.logsumexp(x32, 1), np.float32 | NDArray[np.float32])
@@ -52,7 +53,7 @@ assert_type(g_in, NDArray[np.float32])
 a32, b32 = np.ones(5, np.float32), np.zeros(5, np.float32)
 g1, g2 = F.margin_ranking_loss_backward(1.0, a32, b32, np.ones(5, np.float32))
 assert_type(g1, NDArray[np.float32])
-mode = "mean" if x32.size > 3 else "none"  # a str the checker cannot narrow: scalar or array
+mode: Literal["mean", "none"] = "mean" if x32.size > 3 else "none"  # either: scalar or array
 assert_type(F.l1_loss(x32, x32, reduction=mode), np.float32 | NDArray[np.float32])
 assert_type(F.mse_loss([0.5], [1.0]), np.floating[Any])  # lists: the dtype is NumPy's choice
 
@@ -92,7 +93,8 @@ gi, gt = F.kl_div_backward(1.0, F.log_softmax(x32, 1), F.softmax(x32, 1),
 assert_type(gi, NDArray[np.float32])
 
 # what the checker must refuse (strict mode's warn_unused_ignores fails if one is accepted)
-F.mse_loss(x32, x32, reduction="avg")  # type: ignore[call-overload]
-F.gelu(x32, approximate="exact")  # type: ignore[call-overload]
-F.softmax(x32, dim="1")  # type: ignore[call-overload]
-F.no_such_function(x32)  # type: ignore[attr-defined]
+if TYPE_CHECKING:  # not run: each line raises at run time
+    F.mse_loss(x32, x32, reduction="avg")  # type: ignore[call-overload]
+    F.gelu(x32, approximate="exact")  # type: ignore[call-overload]
+    F.softmax(x32, dim="1")  # type: ignore[call-overload]
+    F.no_such_function(x32)  # type: ignore[attr-defined]

@@ -22,8 +22,11 @@ The rules (strict but honest: a type the checker sees is one the runtime guarant
   its docstring's Returns section lists several (prelu, gaussian_nll_loss, ...);
   ``<f>_with_grad`` returns ``(loss, gradient(s))``; a function with a ``reduction`` returns a
   NumPy scalar ``_F`` for the reducing values and ``NDArray[_F]`` for ``"none"`` (one overload
-  per Literal group, the default's first, plus one for a plain ``str``); any other function whose
-  first parameter is an array returns ``NDArray[_F]``. ``RETURNS`` lists the exceptions by name
+  per Literal group, the default's first; a ``str`` variable must be annotated with the
+  Literals, as the checker then unions the results); a gradient that is a tuple only "with
+  ``flag=True``" (its Returns section says so) gets overloads on that flag; a ``dtype=``
+  argument (the result's dtype) leaves only the generic overload; any other function with an
+  array parameter returns ``NDArray[_F]``. ``RETURNS`` lists the exceptions by name
   (one_hot's int64, logsumexp's scalar-or-array, the non-array helpers).
 * String options: ``Literal`` of the values the docstring lists as ``name : {'a', 'b'}`` (the
   numpydoc convention every public function follows), e.g. ``reduction``, ``approximate``; an
@@ -383,13 +386,12 @@ def function_overloads(owner, name, func, module_name, self_name=None):
                     result = f"tuple[{result}, {_grad_type(n_grads, arr)}]"
                 text = (repr(default) if default in values else "...")
                 groups.append(((_literal(values), text), result))
-            union = f"{scalar} | {arr}"
-            if suffix == "_with_grad":
-                union = f"tuple[{union}, {_grad_type(n_grads, arr)}]"
-            groups.append((("str", "..." if default is inspect.Parameter.empty
-                            else repr(default)), union))
+            # no plain-str overload: an unknown reduction is a type error; a variable
+            # annotated with a union of the Literals gets the union of the results
         for red, result in groups:
             replace = red if isinstance(red, dict) else {"reduction": red} if red else {}
+            if precise and "dtype" in params:  # a dtype= casts the result: generic overload
+                replace = dict(replace, dtype=("None", "None"))
             lines.append(f"{defn}({render_params(owner, func, sig, precise, replace, self_name)})"
                          f" -> {result}: ...")
     return ["@overload\n" + line for line in lines]

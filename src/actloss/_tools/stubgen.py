@@ -148,11 +148,15 @@ METHOD_RETURNS = {
     "_Container.__iter__": "Iterator[Module]",
     "balanced_batches": "list[NDArray[np.intp]]", "final_phase": "list[NDArray[np.intp]]",
     "epoch_batches": "list[NDArray[np.intp]]",
-    "Parameter.__new__": "Parameter",
+    "Parameter.__new__": "Parameter", "BalancedBatchSampler.n_classes": "int",
     # (output, loss), a named tuple at runtime
     "AdaptiveLogSoftmaxWithLoss.forward": "tuple[NDArray[np.floating[Any]], np.floating[Any]]",
     "log_prob": "NDArray[np.floating[Any]]", "predict": "NDArray[np.intp]",
 }
+# Attributes set in __init__ (invisible to introspection) and dataclass fields of a generic type.
+ATTRS = {"Parameter.grad": "NDArray[Any] | None",  # the accumulated gradient, None at first
+         "Module.training": "bool",
+         "Recommendation.notes": "tuple[str, ...]"}
 # nn: the attributes named by a class's _param_names, _buffer_names, _module_names.
 NN_ATTRS = {("_param_names", "weight"): "Parameter",
             ("_param_names", "bias"): "Parameter | None",  # Linear(..., bias=False)
@@ -341,7 +345,6 @@ def function_overloads(owner, name, func, module_name, self_name=None):
     """The stub lines (overloads or one def) of one function or method."""
     sig = inspect.signature(func)
     params = sig.parameters
-    first = next((p for p in params.values() if p.name != "self"), None)
     is_array = any(p in ARRAY_PARAMS for p in params)
     defn = "def " + name
     if name in RETURNS or f"{module_name}.{name}" in RETURNS or module_name in MODULE_RETURNS:
@@ -352,12 +355,13 @@ def function_overloads(owner, name, func, module_name, self_name=None):
                     f" -> {ret}: ..."]
         variants = [(True, "_F", "NDArray[_F]"),
                     (False, "np.floating[Any]", "NDArray[np.floating[Any]]")]
-        return ["@overload\n" + f"{defn}({render_params(owner, func, sig, precise, self_name=self_name)})"
+        return [f"@overload\n{defn}("
+                f"{render_params(owner, func, sig, precise, self_name=self_name)})"
                 f" -> {ret.format(S=s, A=a)}: ..." for precise, s, a in variants]
     if not is_array:
         raise RuleError(f"{owner}: no array parameter and no RETURNS entry: add its return "
                         "type to RETURNS in actloss/_tools/stubgen.py")
-    base, suffix = _base_name(name)
+    suffix = _base_name(name)[1]
     n_grads = returned_count(func, 1) if suffix == "_backward" else None
     if suffix == "_with_grad":
         n_grads = returned_count(func, 2) - 1
@@ -421,32 +425,44 @@ def _class_kind(cls):
     return "layer"
 
 
+def _class_bases(cls, public):
+    # the nearest public ancestor of the module stands for the private ones in between
+    for klass in cls.__mro__[1:]:
+        if klass.__name__ in public and klass.__module__ == cls.__module__:
+            return [klass.__name__]
+    bases = []
+    for base in cls.__bases__:
+        if base is object or base.__module__ == cls.__module__:
+            continue
+        if base is np.ndarray:
+            bases.append("np.ndarray[Any, np.dtype[Any]]")
+        elif base.__module__ == "builtins":
+            bases.append(base.__name__)
+        else:
+            raise RuleError(f"{cls.__name__}: no rule for its base "
+                            f"{base.__module__}.{base.__name__}")
+    return bases
+
+
 def class_stub(cls, module_name, public):
-    # the nearest public ancestor stands for the private ones in between
-    bases = [next((k.__name__ for k in cls.__mro__[1:] if k.__name__ in public
-                   and k.__module__ == cls.__module__), None)]
-    bases = [b for b in bases if b]
-    if not bases:
-        real = [b for b in cls.__bases__ if b is not object]
-        bases = [f"{b.__module__}.{b.__name__}".replace("builtins.", "") if b.__module__ in
-                 ("builtins",) else b.__name__ for b in real if b.__module__ == "builtins"]
-        if any(b.__module__ == "numpy" for b in real):
-            bases = ["NDArray[Any]" if False else "np.ndarray[Any, np.dtype[Any]]"]
+    bases = _class_bases(cls, public)
     lines = [f"class {cls.__name__}({', '.join(bases)}):" if bases else f"class {cls.__name__}:"]
-    if dataclasses.is_dataclass(cls):
-        frozen = cls.__dataclass_params__.frozen
-        lines.insert(0, "@dataclass(frozen=True)" if frozen else "@dataclass")
     body = []
     if dataclasses.is_dataclass(cls):
+        lines.insert(0, "@dataclass(frozen=True)" if cls.__dataclass_params__.frozen
+                     else "@dataclass")
         for field in dataclasses.fields(cls):
-            ann = field.type if isinstance(field.type, str) else field.type.__name__
-            ann = {"tuple": "tuple[str, ...]"}.get(ann, ann)
+            ann = ATTRS.get(f"{cls.__name__}.{field.name}")
+            if ann is None and isinstance(field.type, type) and field.type.__module__ == \
+                    "builtins" and not hasattr(field.type, "__class_getitem__"):
+                ann = field.type.__name__  # str, object, ...: as declared
+            if ann is None:
+                raise RuleError(f"{cls.__name__}.{field.name}: no ATTRS rule for the field")
             body.append(f"{field.name}: {ann}" + (" = ..." if field.default is not
                                                  dataclasses.MISSING else ""))
-    for attr in ("grad",) if cls.__name__ == "Parameter" else ():
-        body.append("grad: NDArray[Any] | None")
-    if cls.__name__ == "Module":
-        body.append("training: bool")
+    body += [f"{attr}: {ann}" for key, ann in ATTRS.items()
+             for owner, _, attr in [key.partition(".")] if owner == cls.__name__
+             and not dataclasses.is_dataclass(cls)]
     # nn: the learned arrays, buffers and submodules each class declares
     for kind in ("_param_names", "_buffer_names", "_module_names"):
         for attr in vars(cls).get(kind, ()):
@@ -464,28 +480,21 @@ def class_stub(cls, module_name, public):
                     "__init__", "__call__", "__len__", "__iter__", "__getitem__", "__new__")):
                 continue
             if dataclasses.is_dataclass(cls) and attr == "__init__":
-                continue
+                continue  # the @dataclass decorator makes it from the fields
             seen.add(attr)
             if isinstance(value, property):
                 owner = f"{cls.__name__}.{attr}"
-                ret = METHOD_RETURNS.get(owner) or {"n_classes": "int"}.get(attr)
-                if ret is None:
-                    raise RuleError(f"{owner}: property without a return rule")
-                body.append(f"@property\ndef {attr}(self) -> {ret}: ...")
-                continue
-            if not callable(value) and not isinstance(value, staticmethod):
+                if owner not in METHOD_RETURNS:
+                    raise RuleError(f"{owner}: property without a METHOD_RETURNS rule")
+                body.append(f"@property\ndef {attr}(self) -> {METHOD_RETURNS[owner]}: ...")
                 continue
             func = value
             if attr == "__new__" and isinstance(value, staticmethod):
                 func = value.__func__
             elif isinstance(value, (staticmethod, classmethod)):
                 raise RuleError(f"{cls.__name__}.{attr}: static/class methods have no rule")
-            sig_source = func
-            owner = f"{klass.__name__}.{attr}"
-            name_for_rules = attr
-            if attr == "__init__" and "__signature__" in vars(cls) or (
-                    attr == "__init__" and klass is not cls):
-                sig_source = None
+            elif not callable(value):
+                continue
             body.extend(_method_lines(cls, klass, attr, func, module_name))
     lines.extend("    " + line.replace("\n", "\n    ") for line in (body or ["..."]))
     return "\n".join(lines)
@@ -495,8 +504,8 @@ def _method_lines(cls, klass, attr, func, module_name):
     owner = f"{klass.__name__}.{attr}"
     if attr == "__init__":
         sig = inspect.signature(cls)
-        sig = sig.replace(parameters=[inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-                          + list(sig.parameters.values()))
+        this = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        sig = sig.replace(parameters=[this] + list(sig.parameters.values()))
         return [f"def __init__({render_params(owner, cls, sig, False, self_name='self')})"
                 " -> None: ..."]
     sig = inspect.signature(func)

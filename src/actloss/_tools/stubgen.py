@@ -1,7 +1,8 @@
 """Generate the type stubs (``.pyi``) of actloss from the runtime objects.
 
 Run ``python -m actloss._tools.stubgen`` after adding or changing a public function (``--check``
-only compares). Every stub is derived: the names are each public module's ``__all__``, the
+only compares; the compiled modules must be built). Every stub is derived: the modules are the
+package's public ones (no leading underscore), the names each one's ``__all__``, the
 parameters, their order, kinds and defaults come from ``inspect.signature``, and the types from
 the rules below, keyed by parameter name and by the function's kind -- never one hand-written
 annotation per function. A parameter or a function the rules do not cover stops the generator
@@ -13,11 +14,14 @@ The rules (strict but honest: a type the checker sees is one the runtime guarant
   softmax family, losses, gradients) has two overloads: a precise one, where the float
   arrays (``ARRAY_PARAMS``: ``input``, ``input1``, ``anchor``, ...) are ``NDArray[_F]``
   and the label-or-float arrays (``TARGET_PARAMS``: ``target``, ``weight``, ...) are
-  ``NDArray[_F]`` or integer/bool arrays -- the result is then ``_F`` (float32 in, float32 out,
-  as the runtime's promotion of float dtypes only does); and a generic one over ``ArrayLike``
-  returning ``np.floating[Any]`` (lists, Python scalars, mixed float dtypes promote).
+  ``NDArray[_F]`` or integer/bool arrays -- the result's dtype is then ``_F`` (float32 in,
+  float32 out: only float dtypes promote at run time); and a generic one over ``ArrayLike``
+  with ``np.floating[Any]`` results (lists, Python scalars, mixed float dtypes promote).
   Arguments that never change the result's dtype (``grad_output``, ``output``, ``noise``, ...)
   are ``ArrayLike`` in both.
+  One simplification, NumPy's own (its stubs type ``a + 1`` on a 0-d array as an array): an
+  elementwise function given a 0-d array or a scalar returns a NumPy scalar at run time, as a
+  ufunc does, where the stub says array.
 * Kinds, from the name: ``<f>_backward`` returns the gradient array, or a tuple of them where
   its docstring's Returns section lists several (prelu, gaussian_nll_loss, ...);
   ``<f>_with_grad`` returns ``(loss, gradient(s))``; a function with a ``reduction`` returns a

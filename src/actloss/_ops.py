@@ -906,7 +906,7 @@ The input's shape: one-hot masks (or soft labels) per class, any real or integer
 dtype."""),),
          args=(
              KW,
-             Arg("activation", "none", "str", """\
+             Arg("activation", "none", "{'none', 'sigmoid', 'softmax'}", """\
 'none' (input holds probabilities), 'sigmoid' (per-class logits, MONAI's
 ``sigmoid=True``) or 'softmax' (logits over dimension 1, MONAI's ``softmax=True``)."""),
              Arg("smooth_nr", 1e-05, "float", "Added to the numerator, >= 0."),
@@ -951,7 +951,8 @@ The input's shape: one-hot masks (or soft labels) per class."""),),
              KW,
              Arg("alpha", 0.5, "float", "Weight of the false positives, >= 0."),
              Arg("beta", 0.5, "float", "Weight of the false negatives, >= 0."),
-             Arg("activation", "none", "str", "'none', 'sigmoid' or 'softmax', as in dice_loss."),
+             Arg("activation", "none", "{'none', 'sigmoid', 'softmax'}",
+                 "'none', 'sigmoid' or 'softmax', as in dice_loss."),
              Arg("smooth_nr", 1e-05, "float", "Added to the numerator, >= 0."),
              Arg("smooth_dr", 1e-05, "float", "Added to the denominator, >= 0."),
              Arg("batch", False, "bool", "One loss per class, summed over the batch."),

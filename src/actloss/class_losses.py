@@ -897,7 +897,7 @@ def dice_loss(input, target, *, activation="none", smooth_nr=1e-05, smooth_dr=1e
     target : array_like
         The input's shape: one-hot masks (or soft labels) per class, any real or integer
         dtype.
-    activation : str, default 'none'
+    activation : {'none', 'sigmoid', 'softmax'}, default 'none'
         'none' (input holds probabilities), 'sigmoid' (per-class logits, MONAI's
         ``sigmoid=True``) or 'softmax' (logits over dimension 1, MONAI's ``softmax=True``).
     smooth_nr : float, default 1e-05
@@ -961,7 +961,7 @@ def dice_loss_backward(grad_output, input, target, *, activation="none", smooth_
     target : array_like
         The input's shape: one-hot masks (or soft labels) per class, any real or integer
         dtype.
-    activation : str, default 'none'
+    activation : {'none', 'sigmoid', 'softmax'}, default 'none'
         'none' (input holds probabilities), 'sigmoid' (per-class logits, MONAI's
         ``sigmoid=True``) or 'softmax' (logits over dimension 1, MONAI's ``softmax=True``).
     smooth_nr : float, default 1e-05
@@ -1006,7 +1006,7 @@ def dice_loss_with_grad(input, target, *, activation="none", smooth_nr=1e-05, sm
     target : array_like
         The input's shape: one-hot masks (or soft labels) per class, any real or integer
         dtype.
-    activation : str, default 'none'
+    activation : {'none', 'sigmoid', 'softmax'}, default 'none'
         'none' (input holds probabilities), 'sigmoid' (per-class logits, MONAI's
         ``sigmoid=True``) or 'softmax' (logits over dimension 1, MONAI's ``softmax=True``).
     smooth_nr : float, default 1e-05
@@ -1054,7 +1054,7 @@ def tversky_loss(input, target, *, alpha=0.5, beta=0.5, activation="none", smoot
         Weight of the false positives, >= 0.
     beta : float, default 0.5
         Weight of the false negatives, >= 0.
-    activation : str, default 'none'
+    activation : {'none', 'sigmoid', 'softmax'}, default 'none'
         'none', 'sigmoid' or 'softmax', as in dice_loss.
     smooth_nr : float, default 1e-05
         Added to the numerator, >= 0.
@@ -1118,7 +1118,7 @@ def tversky_loss_backward(grad_output, input, target, *, alpha=0.5, beta=0.5, ac
         Weight of the false positives, >= 0.
     beta : float, default 0.5
         Weight of the false negatives, >= 0.
-    activation : str, default 'none'
+    activation : {'none', 'sigmoid', 'softmax'}, default 'none'
         'none', 'sigmoid' or 'softmax', as in dice_loss.
     smooth_nr : float, default 1e-05
         Added to the numerator, >= 0.
@@ -1166,7 +1166,7 @@ def tversky_loss_with_grad(input, target, *, alpha=0.5, beta=0.5, activation="no
         Weight of the false positives, >= 0.
     beta : float, default 0.5
         Weight of the false negatives, >= 0.
-    activation : str, default 'none'
+    activation : {'none', 'sigmoid', 'softmax'}, default 'none'
         'none', 'sigmoid' or 'softmax', as in dice_loss.
     smooth_nr : float, default 1e-05
         Added to the numerator, >= 0.

@@ -243,8 +243,8 @@ def ctc_loss_with_grad(log_probs, targets, input_lengths, target_lengths, blank=
 
     Returns
     -------
-    (loss, grad)
-        ``ctc_loss(...)`` and ``ctc_loss_backward(grad_output, ...)``.
+    loss, grad : ndarray or NumPy scalar, ndarray
+        ``ctc_loss(...)`` and ``ctc_loss_backward(grad_output, ...)``, as a tuple.
 
     Raises
     ------

@@ -83,7 +83,7 @@ MODULES = public_modules()
 
 # Float arrays that set the result's dtype.
 ARRAY_PARAMS = {"input", "input1", "input2", "anchor", "positive", "negative", "x1", "x2",
-                "boxes1", "boxes2", "logits", "query", "key", "var", "inputs"}
+                "boxes1", "boxes2", "logits", "query", "key", "var", "inputs", "log_probs"}
 # Arrays that are floats (and then promote with the input) or labels (integers, bools).
 TARGET_PARAMS = {"target", "targets", "weight", "pos_weight"}
 # Arrays that never change the result's dtype.
@@ -92,7 +92,10 @@ PLAIN_ARRAY_PARAMS = {"grad_output": "ArrayLike", "output": "ArrayLike | None",
                       "tensor": "ArrayLike", "y_true": "ArrayLike", "y_pred": "ArrayLike",
                       "y_proba": "ArrayLike | None", "pred_decision": "ArrayLike",
                       "sample_weight": "ArrayLike | None", "arrays": "ArrayLike",
-                      "output_grad": "ArrayLike | None"}
+                      "output_grad": "ArrayLike | None",
+                      # linear_cross_entropy's layer: its dtype promotes with the input's
+                      "linear_weight": "ArrayLike", "linear_bias": "ArrayLike | None",
+                      "input_lengths": "ArrayLike", "target_lengths": "ArrayLike"}
 
 PARAMS = {
     "dim": "int", "out": "NDArray[Any] | None", "inplace": "bool", "keepdim": "bool",
@@ -112,6 +115,10 @@ PARAMS = {
     "negative_slope": "float", "lower": "float", "upper": "float", "max_val": "float",
     "min_val": "float", "training": "bool", "alpha": "float", "beta": "float",
     "delta": "float", "eps": "float", "cutoffs": "Sequence[int]",
+    "epsilon": "float", "epsilons": "float | Sequence[float]", "chunk_size": "int | None",
+    "blank": "int", "ignore_index": "int",
+    "compute_mode": ('Literal["use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", '
+                     '"donot_use_mm_for_euclid_dist"]'), "distance_function": "Callable[..., Any] | str | None",
     "args": "Any", "kwargs": "Any",  # Module.__call__: whatever the subclass's forward takes
     # NumPy ufunc keywords (issue 14 item 1, when the elementwise functions take them)
     "where": "ArrayLike", "casting": 'Literal["no", "equiv", "safe", "same_kind", "unsafe"]',
@@ -125,6 +132,7 @@ PARAM_OVERRIDES = {("Module.train", "mode"): "bool", ("Sequential.__init__", "mo
                    ("BalancedBatchSampler.__init__", "labels"): "ArrayLike",
                    ("class_weights", "labels"): "ArrayLike",
                    ("class_weights", "dtype"): "DTypeLike",
+                   ("LinearCrossEntropyLoss.__init__", "out_features"): "tuple[()]",  # torch's
                    ("PoissonNLLLoss.forward", "log_input"): "ArrayLike",  # functional: a bool
                    ("PoissonNLLLoss.__call__", "log_input"): "ArrayLike"}
 
@@ -156,6 +164,7 @@ METHOD_RETURNS = {
     # (output, loss), a named tuple at runtime
     "AdaptiveLogSoftmaxWithLoss.forward": "tuple[NDArray[np.floating[Any]], np.floating[Any]]",
     "log_prob": "NDArray[np.floating[Any]]", "predict": "NDArray[np.intp]",
+    "_Distance.distance_backward": "tuple[NDArray[Any], NDArray[Any]]",
 }
 # Attributes set in __init__ (invisible to introspection) and dataclass fields of a generic type.
 ATTRS = {"Parameter.grad": "NDArray[Any] | None",  # the accumulated gradient, None at first
@@ -166,12 +175,13 @@ NN_ATTRS = {("_param_names", "weight"): "Parameter",
             ("_param_names", "bias"): "Parameter | None",  # Linear(..., bias=False)
             ("_buffer_names", "weight"): "NDArray[Any] | None",
             ("_buffer_names", "pos_weight"): "NDArray[Any] | None",
-            ("_module_names", "head"): "Linear", ("_module_names", "tail"): "ModuleList"}
+            ("_buffer_names", "alpha"): "NDArray[Any] | None",
+            ("_module_names", "head"): "Linear", ("_module_names", "linear"): "Linear", ("_module_names", "tail"): "ModuleList"}
 # nn: what forward/__call__ return, by the class's kind.
 # (precise overload: {S} is _F, {A} NDArray[_F]; the generic one: np.floating[Any], NDArray[...])
 NN_FORWARD = {"activation": "{A}", "loss": "{A} | {S}", "layer": "{A}"}  # layer: generic only
 
-TYPING_IMPORTS = ("from collections.abc import Iterable, Iterator, Mapping, Sequence\n"
+TYPING_IMPORTS = ("from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence\n"
                   "from contextlib import AbstractContextManager\n"
                   "from dataclasses import dataclass\n"
                   "from typing import IO, Any, Literal, TypeVar, overload\n\n"

@@ -394,3 +394,19 @@ def test_glu_backward_large_half_does_not_overflow_early():
     assert g.dtype == np.float32
     np.testing.assert_allclose(g[2, 0, 2], -1.6 * 3.4e38 * 0.25, rtol=1e-6)
     assert np.all(np.isfinite(g))
+
+
+@pytest.mark.parametrize("alpha, gamma", [(-1.0, 1.5), (0.25, 2.0), (-1.0, 0.0)])
+def test_sigmoid_focal_huge_logits_without_fma(alpha, gamma):
+    """Found by the long fuzz run: float64 sigmoid_focal_loss was NaN for |x| past ~1e300 on
+    the baseline kernels (no FMA: the exact products split their operands, which overflowed).
+    There e^-|x| = 0, so the loss is alpha_t w^gamma w |x| exactly, w = 1 - t for x > 0 and t
+    for x < 0 (CI runs this under every ISA level)."""
+    x = np.array([1.7e308, 1e300, 3e271, -1.7e308, -1e300])
+    t = np.array([0.0, 0.3, 0.5, 0.9, 1.0])
+    w = np.where(x > 0, 1.0 - t, t)
+    alpha_t = alpha * t + (1.0 - alpha) * (1.0 - t) if alpha >= 0 else np.ones_like(t)
+    got = F.sigmoid_focal_loss(x, t, alpha=alpha, gamma=gamma, reduction="none")
+    np.testing.assert_allclose(got, alpha_t * w**gamma * (w * np.abs(x)), rtol=1e-15)
+    assert np.isfinite(F.sigmoid_focal_loss(x[:2], t[:2], alpha=alpha, gamma=gamma,
+                                            reduction="mean"))

@@ -946,3 +946,336 @@ def test_glu_float64_value_near_the_largest_double():
     got = F.glu(x, 0)
     want = np.array([1.7e308 / (1 + math.exp(2.0)), -1.7e308 * math.exp(-700.0) / (1 + math.exp(-700.0))])
     np.testing.assert_allclose(got, want, rtol=4e-16)
+
+
+# ---- the classic losses, sparse maps, Gumbel-softmax and one_hot of issue 15 -------------------
+
+import importlib  # noqa: E402
+
+import reference_classic as RCL  # noqa: E402
+import test_classic_losses as TCL  # noqa: E402  (its box pairs _boxes)
+
+
+def _reference_module(name):
+    """A test module holding a float64 reference (test_sparse: the entmax maps by brentq;
+    test_gumbel: the seeded noise; test_encoding: one_hot's), imported when the test runs: the
+    first two skip themselves without scipy, which must not skip this whole module."""
+    return importlib.import_module(name)
+
+
+def _drawn(data, label, good, bad=(), rate=8):
+    """(a value of `good`, or, one time in `rate`, of `bad`; whether it is bad)."""
+    if bad and data.draw(st.sampled_from([False] * (rate - 1) + [True]), label=f"bad {label}"):
+        return data.draw(st.sampled_from(list(bad)), label=label), True
+    return data.draw(st.sampled_from(list(good)), label=label), False
+
+
+def _call_or_documented(bad, f, *args, **kwargs):
+    """(f(*args, **kwargs) through _quiet_call, False); with `bad` (the names of the arguments
+    drawn outside their range) a documented error naming one of them instead: (None, True)."""
+    try:
+        r = _quiet_call(f, *args, **kwargs)
+    except (ValueError, TypeError) as e:
+        assert bad, f"{f.__name__} raised {e!r}"
+        _documented(e, *bad)
+        return None, True
+    assert not bad, f"{f.__name__} accepted a bad {', '.join(bad)}"
+    return r, False
+
+
+def _eps_ratio(work, res):
+    """eps(work) in units of eps(res)."""
+    return float(np.finfo(work).eps) / float(np.finfo(res).eps)
+
+
+def _fd_close(got, want, res, what):
+    """A gradient against central differences of a float64 reference: their error (a few 1e-8
+    relative to the gradient's scale, at h = 1e-5..1e-6 on well-conditioned inputs) plus the
+    result dtype's rounding."""
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    assert got.shape == want.shape, (what, got.shape, want.shape)
+    e = float(np.finfo(res).eps)
+    scale = 1.0 + float(np.max(np.abs(want), initial=0.0))
+    err = np.abs(got - want)
+    tol = (1e-6 + 16 * e) * np.abs(want) + (1e-7 + 16 * e) * scale
+    assert np.all(err <= tol), f"{what}: worst {float(np.max(err - tol)):.3g} over, got " \
+        f"{got.ravel()[np.argmax(err - tol)]!r}, expected {want.ravel()[np.argmax(err - tol)]!r}"
+
+
+def _target_indices(data, t, n_classes, bad_values):
+    """t (int64 class indices) with, one time in 8, one entry replaced by a value of bad_values,
+    in a drawn integer dtype (unsigned where every value is >= 0) and layout; and whether a
+    value outside [0, n_classes) survived the layout (a broadcast one repeats the first)."""
+    t = np.array(t, np.int64)
+    if t.size and data.draw(st.sampled_from([False] * 7 + [True]), label="bad target"):
+        t.reshape(-1)[data.draw(st.integers(0, t.size - 1), label="at")] = data.draw(
+            st.sampled_from(bad_values), label="bad value")
+    t = _int_array(data.draw, t, SIGNED if (t < 0).any() else SIGNED + UNSIGNED)
+    t64 = t.astype(np.int64)
+    return t, bool(((t64 < 0) | (t64 >= n_classes)).any())
+
+
+REDUCTION_BAD = ["average", None, "batchmean"]
+
+
+@given(data=st.data())
+def test_fuzz_multiclass_hinge(data):
+    """multiclass_hinge_loss (+ _backward, _with_grad) over (N, C) and (C,) scores -- normal or
+    integer-valued (ties of the maximum, kinks z = 0) with special values --, targets of any
+    integer dtype, squared or not: the float64 rows of reference_classic (the kernel forms
+    1 + m - x_y in double as the reference does: within an ulp of it rounded) and its gradient
+    on the rows whose loss is not NaN (where it is, the reference's clamp passes 0 -- torch's
+    too -- and the kernel NaN: "a NaN score makes the row's loss NaN"; not compared)."""
+    rng = _seeded(data)
+    C = data.draw(st.integers(1, 5), label="C")
+    one = data.draw(st.sampled_from([False] * 3 + [True]), label="(C,)")
+    shape = (C,) if one else (data.draw(st.integers(0, 4), label="N"), C)
+    integer = data.draw(st.booleans(), label="integer scores")
+    v = rng.integers(-2, 3, shape).astype(float) if integer else rng.normal(0, 2, shape)
+    x = data.draw(hostile_like(v), label="input")
+    t, bad_t = _target_indices(data, rng.integers(0, C, shape[:-1]), C, [C, -1, 127])
+    squared, bad_s = _drawn(data, "squared", [False, True, np.bool_(True)], [1, None, "yes"])
+    reduction, bad_r = _drawn(data, "reduction", REDUCTIONS, REDUCTION_BAD)
+    bad = [n for n, b in (("target", bad_t), ("squared", bad_s), ("reduction", bad_r)) if b]
+    kw = {"squared": squared, "reduction": reduction}
+    before = _snapshot(x, t)
+    got, raised = _call_or_documented(bad, F.multiclass_hinge_loss, x, t, **kw)
+    if raised:
+        return
+    assert _snapshot(x, t) == before, "inputs modified"
+    res = _native(x).dtype
+    x64, t64 = RP.f64(x), t.astype(np.int64)
+    with np.errstate(all="ignore"):
+        rows = np.asarray(RCL.multiclass_hinge_rows(x64, t64, bool(squared)), np.float64)
+    what = f"multiclass_hinge {shape} squared={squared} {reduction} {res}"
+    rel, ab = TP.tol_for(res)
+    if reduction == "none":
+        assert isinstance(got, np.ndarray) and got.dtype == res and got.shape == t.shape
+        assert_close_tol(got, rows, res, 2, 0, err_msg=what)
+    else:
+        assert isinstance(got, np.generic) and got.dtype == res, (type(got), got.dtype)
+        with np.errstate(all="ignore"):
+            ref = RP.reduce(rows, reduction)
+            ms = float(np.sum(rows)) / (rows.size if reduction == "mean" and rows.size else 1)
+        _scalar_close(got, ref, ms, res, rel, ab, what, max(rows.size, 1))
+
+    n = rows.size
+    go = (np.asarray(rng.uniform(-2, 2, t.shape)).astype(res) if reduction == "none"
+          else data.draw(st.sampled_from([0.75, 1.0, -3.0]), label="grad_output"))
+    g = _quiet_call(F.multiclass_hinge_loss_backward, go, x, t, **kw)
+    assert _snapshot(x, t) == before, "inputs modified by the backward"
+    assert isinstance(g, np.ndarray) and g.dtype == res and g.shape == x.shape, (g.dtype, g.shape)
+    if n:
+        grow = RP.f64(go).reshape(-1) if reduction == "none" else \
+            np.full(n, go / n if reduction == "mean" else go)
+        with np.errstate(all="ignore"):
+            gref = RCL.multiclass_hinge_grad(x64, t64, bool(squared), grow).reshape(n, C)
+        ok = ~np.isnan(rows.reshape(-1))
+        assert_close_tol(g.reshape(n, C)[ok], gref[ok], res, 4, 0, err_msg=what + " backward")
+    l2, g2 = _quiet_call(F.multiclass_hinge_loss_with_grad, x, t, grad_output=go, **kw)
+    assert TP.bits_equal(l2, got) and TP.bits_equal(g2, g), what + " with_grad"
+    assert _snapshot(x, t) == before, "inputs modified by _with_grad"
+
+
+@given(data=st.data())
+def test_fuzz_brier_score(data):
+    """brier_score_loss (+ _backward): binary (N,) or 0-d probabilities with 0/1 labels of any
+    integer dtype or probability targets of any float dtype, multiclass (N, C) probabilities
+    with class indices; probabilities at the ends of [0, 1] and subnormal; a probability or
+    binary target outside [0, 1] or NaN, a class outside [0, C) and a 3-d input are documented
+    errors. Against reference_classic's rows and gradient."""
+    rng = _seeded(data)
+    kind = data.draw(st.sampled_from(["binary", "binary", "multiclass", "multiclass", "0-d",
+                                      "3-d"]), label="kind")
+    N, C = data.draw(st.integers(0, 5), label="N"), data.draw(st.integers(1, 5), label="C")
+    bad = ["input"] if kind == "3-d" else []
+    if kind in ("binary", "0-d"):
+        shape = () if kind == "0-d" else (N,)
+        p = data.draw(hostile_like(rng.uniform(size=shape), pool=_PROB_POOL), label="input")
+        if data.draw(st.booleans(), label="integer labels"):
+            labels = rng.integers(0, 2, shape)
+            if labels.size and data.draw(st.sampled_from([False] * 7 + [True]), label="bad"):
+                labels.reshape(-1)[0] = data.draw(st.sampled_from([2, -1]), label="bad label")
+            t = _int_array(data.draw, labels, SIGNED if (labels < 0).any() else SIGNED + UNSIGNED)
+        else:
+            t = data.draw(hostile_like(rng.uniform(size=shape),
+                                       pool=[0.0, 1.0, 0.5, 5e-324, 1.0 - 2.0 ** -53]),
+                          label="target")
+    else:
+        shape = (N, C) if kind == "multiclass" else (N, C, 2)
+        p = data.draw(hostile_like(rng.dirichlet(np.ones(C), shape[:1] + shape[2:]).swapaxes(
+            1, -1).reshape(shape) if N else np.zeros(shape), pool=_PROB_POOL), label="input")
+        t, bad_t = _target_indices(data, rng.integers(0, C, (N,) + shape[2:]), C, [C, -1])
+        if bad_t and kind == "multiclass":
+            bad.append("target")
+    if p.size and data.draw(st.sampled_from([False] * 7 + [True]), label="bad input"):
+        a = _native(p).copy()
+        a.reshape(-1)[0] = data.draw(st.sampled_from([1.5, -0.25, math.inf, math.nan]))
+        p = a
+    p64 = RP.f64(p)
+    with np.errstate(invalid="ignore"):
+        if not np.all((p64 >= 0) & (p64 <= 1)) and "input" not in bad:
+            bad.append("input")
+        if kind in ("binary", "0-d") and not np.all((RP.f64(t) >= 0) & (RP.f64(t) <= 1)):
+            bad.append("target")
+    reduction, bad_r = _drawn(data, "reduction", REDUCTIONS, REDUCTION_BAD)
+    bad += ["reduction"] if bad_r else []
+    before = _snapshot(p, t)
+    got, raised = _call_or_documented(bad, F.brier_score_loss, p, t, reduction=reduction)
+    if raised:
+        return
+    assert _snapshot(p, t) == before, "inputs modified"
+    res = _result_dtype(p, t if t.dtype.kind == "f" else None)
+    t_ref = RP.f64(t) if t.dtype.kind == "f" else t.astype(np.int64)
+    with np.errstate(all="ignore"):
+        rows = np.asarray(RCL.brier_rows(p64, t_ref), np.float64)
+    what = f"brier {kind} {shape} {reduction} {res}"
+    if reduction == "none":
+        assert isinstance(got, np.ndarray) and got.dtype == res and got.shape == rows.shape
+        assert_close_tol(got, rows, res, 4, 0, err_msg=what)
+    else:
+        assert isinstance(got, np.generic) and got.dtype == res, (type(got), got.dtype)
+        rel, ab = TP.tol_for(res)
+        with np.errstate(all="ignore"):
+            ms = float(np.sum(rows)) / (rows.size if reduction == "mean" and rows.size else 1)
+            _scalar_close(got, RP.reduce(rows, reduction), ms, res, rel, ab, what,
+                          max(rows.size, 1))
+    n = rows.size
+    go = (np.asarray(rng.uniform(-2, 2, rows.shape)).astype(res) if reduction == "none"
+          else data.draw(st.sampled_from([0.75, 1.0, -3.0]), label="grad_output"))
+    g = _quiet_call(F.brier_score_loss_backward, go, p, t, reduction=reduction)
+    assert _snapshot(p, t) == before, "inputs modified by the backward"
+    # the gradient has the input's dtype (the loss the promoted one, as mse_loss's)
+    gd = _native(p).dtype
+    assert isinstance(g, np.ndarray) and g.shape == p.shape and g.dtype == gd, (g.shape, g.dtype)
+    if n:
+        scale = RP.f64(go) if reduction == "none" else go / (n if reduction == "mean" else 1)
+        scale = scale[..., None] if p.ndim == 2 and reduction == "none" else scale
+        with np.errstate(all="ignore"):
+            assert_close_tol(g, RCL.brier_grad(p64, t_ref) * scale, gd, 4, 0,
+                             err_msg=what + " backward")
+
+
+SEG_LOSSES = {"dice_loss": RCL.dice_terms, "tversky_loss": RCL.tversky_terms}
+
+
+def _seg_magnitude(x64, t64, activation, batch, alpha, beta, nr, dr, tversky):
+    """(the magnitude the error of each loss entry 1 - N / D scales with, in units of the
+    working precision: N's and D's sums of absolute terms over |D| and |N| D's over D^2, from
+    the reference's activated probabilities; D)."""
+    p, g, axes = RCL._seg_sums(x64, t64, activation, batch)
+    s = {k: np.sum(a, axis=axes) for k, a in (("pg", p * g), ("p", p), ("g", g))}
+    sa = {k: np.sum(np.abs(a), axis=axes) for k, a in (("pg", p * g), ("p", p), ("g", g))}
+    if tversky:
+        N, Na = s["pg"] + nr, sa["pg"] + nr
+        D = s["pg"] + alpha * (s["p"] - s["pg"]) + beta * (s["g"] - s["pg"]) + dr
+        Da = sa["pg"] * (1 + alpha + beta) + alpha * sa["p"] + beta * sa["g"] + dr
+    else:
+        N, Na = 2 * s["pg"] + nr, 2 * sa["pg"] + nr
+        D, Da = s["p"] + s["g"] + dr, sa["p"] + sa["g"] + dr
+    mag = Na / np.abs(D) + np.abs(N) * Da / D ** 2
+    return np.nan_to_num(mag, nan=np.inf), D
+
+
+@pytest.mark.parametrize("name", list(SEG_LOSSES))
+@given(data=st.data())
+def test_fuzz_segmentation_losses(name, data):
+    """dice_loss / tversky_loss (+ _backward, _with_grad) over (B, C, spatial...) inputs --
+    probabilities (values at and past the ends of [0, 1], NaN) or logits with sigmoid/softmax
+    (any float) --, one-hot or soft targets of any float or integer dtype, batch, smooth_nr,
+    smooth_dr, alpha and beta at and past their limits: reference_classic's terms (an error
+    bound from the sums' magnitudes: the probabilities come from the kernel dtype's
+    sigmoid/softmax); the gradient against central differences of the reference where the
+    inputs are finite, moderate and every denominator >= 0.05; with_grad bit-equal."""
+    rng = _seeded(data)
+    tversky = name == "tversky_loss"
+    nd = data.draw(st.integers(1, 4), label="ndim")
+    shape = tuple(data.draw(st.integers(0, 3), label=f"size {i}") for i in range(nd))
+    activation, bad_a = _drawn(data, "activation", ["none", "sigmoid", "softmax"],
+                               ["relu", None])
+    if activation == "none":
+        x = data.draw(hostile_like(rng.uniform(size=shape),
+                                   pool=_PROB_POOL + [math.nan, 1.5, -0.25]), label="input")
+    else:
+        x = data.draw(hostile_like(rng.normal(0, 2, shape)), label="input")
+    if nd >= 2 and data.draw(st.booleans(), label="one-hot"):
+        labels = rng.integers(0, max(shape[1], 1), shape[:1] + shape[2:])
+        gt = (labels[:, None] == np.arange(shape[1]).reshape((1, -1) + (1,) * (nd - 2)))
+        gt = gt.astype(float)
+    else:
+        gt = rng.uniform(size=shape)
+    bad = ["input"] if nd < 2 else []
+    if nd >= 2 and data.draw(st.sampled_from([False] * 9 + [True]), label="bad shape"):
+        gt = np.zeros(shape[:-1] + (shape[-1] + 1,))
+        bad.append("target")
+    if data.draw(st.booleans(), label="integer target"):
+        t = _int_array(data.draw, np.round(gt), SIGNED + UNSIGNED)
+    else:
+        t = data.draw(hostile_like(gt, pool=[0.0, 1.0, 0.5, 1e-30]), label="target")
+    smooth = [1e-5, 1e-5, 0.0, 1.0, 1e-300, 5e-324, 1e300, math.inf]
+    nr, bad_nr = _drawn(data, "smooth_nr", smooth, [-1e-5, math.nan, "x"])
+    dr, bad_dr = _drawn(data, "smooth_dr", smooth, [-1e-5, math.nan, "x"])
+    batch, bad_b = _drawn(data, "batch", [False, True, np.bool_(True)], [1, None])
+    reduction, bad_r = _drawn(data, "reduction", REDUCTIONS, REDUCTION_BAD)
+    kw = {"activation": activation, "smooth_nr": nr, "smooth_dr": dr, "batch": batch,
+          "reduction": reduction}
+    bad += [n for n, b in (("activation", bad_a), ("smooth_nr", bad_nr), ("smooth_dr", bad_dr),
+                           ("batch", bad_b), ("reduction", bad_r)) if b]
+    alpha = beta = 0.5
+    if tversky:
+        weights = [0.5, 0.3, 0.7, 0.0, 1.0, 2.5, 1e300, math.inf]
+        alpha, bad_al = _drawn(data, "alpha", weights, [-0.1, math.nan])
+        beta, bad_be = _drawn(data, "beta", weights, [-0.1, math.nan])
+        kw.update(alpha=alpha, beta=beta)
+        bad += [n for n, b in (("alpha", bad_al), ("beta", bad_be)) if b]
+    f = getattr(F, name)
+    before = _snapshot(x, t)
+    got, raised = _call_or_documented(bad, f, x, t, **kw)
+    if raised:
+        return
+    assert _snapshot(x, t) == before, "inputs modified"
+    # a float target promotes the loss (an integer one does not); the gradient has the input's
+    res = _result_dtype(x, t if t.dtype.kind == "f" else None)
+    gd = _native(x).dtype
+    work = np.float64 if res == np.float64 else np.float32
+    x64, t64 = RP.f64(x), RP.f64(t)
+    rkw = {k: v for k, v in kw.items() if k != "reduction"}
+    if x.shape[1] == 0:  # no class: nothing to activate (the reference's softmax max() fails)
+        rkw["activation"] = activation = "none"
+    with np.errstate(all="ignore"):
+        terms = np.asarray(SEG_LOSSES[name](x64, t64, **rkw), np.float64)
+        mag, D = _seg_magnitude(x64, t64, activation, batch, alpha, beta, nr, dr, tversky)
+    with np.errstate(over="ignore"):
+        ab = 8 * mag * _eps_ratio(work, res)
+    what = f"{name} {shape} {kw} {res}"
+    if reduction == "none":
+        assert isinstance(got, np.ndarray) and got.dtype == res and got.shape == terms.shape, \
+            (type(got), getattr(got, "shape", None), terms.shape)
+        assert_close_tol(got, terms, res, 2, ab, err_msg=what)
+    else:
+        assert isinstance(got, np.generic) and got.dtype == res, (type(got), got.dtype)
+        with np.errstate(all="ignore"):
+            ms = float(np.sum(np.abs(terms) + ab)) / (terms.size if reduction == "mean"
+                                                      and terms.size else 1)
+            _scalar_close(got, RP.reduce(terms, reduction), ms, res, 2, 1, what,
+                          max(terms.size, 1))
+
+    go = (np.asarray(rng.uniform(-2, 2, terms.shape)).astype(res) if reduction == "none"
+          else data.draw(st.sampled_from([0.75, 1.0, -3.0]), label="grad_output"))
+    g = _quiet_call(getattr(F, name + "_backward"), go, x, t, **kw)
+    assert _snapshot(x, t) == before, "inputs modified by the backward"
+    assert isinstance(g, np.ndarray) and g.dtype == gd and g.shape == x.shape, (g.dtype, g.shape)
+    params = [nr, dr, alpha, beta]
+    clean = (0 < x.size <= 81 and np.isfinite(x64).all() and np.abs(x64).max(initial=0) <= 30
+             and np.isfinite(t64).all() and all(0 <= v <= 10 for v in params)
+             and np.all(np.abs(D) >= 0.05))
+    hypothesis.event(f"gradient against central differences: {bool(clean)}")
+    if clean:
+        w = RP.f64(go) * (1.0 / terms.size if reduction == "mean" else 1.0)
+        ref = SEG_LOSSES[name]
+        with np.errstate(all="ignore"):
+            want = RCL.central_grad(lambda v: np.sum(w * ref(v, t64, **rkw)), x64)
+        _fd_close(g, want, gd, what + " backward")
+    l2, g2 = _quiet_call(getattr(F, name + "_with_grad"), x, t, grad_output=go, **kw)
+    assert TP.bits_equal(l2, got) and TP.bits_equal(g2, g), what + " with_grad"
+    assert _snapshot(x, t) == before, "inputs modified by _with_grad"

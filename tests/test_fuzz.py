@@ -1279,3 +1279,273 @@ def test_fuzz_segmentation_losses(name, data):
     l2, g2 = _quiet_call(getattr(F, name + "_with_grad"), x, t, grad_output=go, **kw)
     assert TP.bits_equal(l2, got) and TP.bits_equal(g2, g), what + " with_grad"
     assert _snapshot(x, t) == before, "inputs modified by _with_grad"
+
+
+BOX_LOSSES = list(RCL.BOX_ROWS)
+
+
+def _box_magnitude(name, b1, b2, eps):
+    """Per box pair, what the float64 rounding errors of the loss scale with (in eps64): the
+    terms' sizes and their denominators' cancellations -- the areas over |U + eps| for the IoU,
+    the areas over |C + eps| for GIoU's (C - U) / (C + eps), CIoU's alpha v over
+    |1 - iou + v + eps| and the aspect angles' few ulps."""
+    b1, b2, union, iou, (xc1, yc1, xc2, yc2) = RCL._box_parts(b1, b2, eps)
+    areas = (np.abs((b1[:, 2] - b1[:, 0]) * (b1[:, 3] - b1[:, 1]))
+             + np.abs((b2[:, 2] - b2[:, 0]) * (b2[:, 3] - b2[:, 1]))
+             + np.abs(iou * (union + eps)) + abs(eps))
+    mag = 1 + (1 + np.abs(iou)) * (1 + areas / np.abs(union + eps))
+    if name == "generalized_box_iou_loss":
+        C = (xc2 - xc1) * (yc2 - yc1)
+        mag = mag + (np.abs(C) + areas) / np.abs(C + eps)
+    else:
+        mag = mag + 2 * np.abs(RCL.distance_box_iou_rows(b1, b2, eps) - 1 + iou)
+    if name == "complete_box_iou_loss":
+        alpha, v = RCL._ciou_alpha_v(b1, b2, eps)
+        mag = mag + 8 * (1 + v) + np.abs(alpha * v) * (1 + (1 + np.abs(iou) + v + abs(eps))
+                                                       / np.abs(1 - iou + v + eps))
+    return np.nan_to_num(mag, nan=np.inf)
+
+
+def _boxes_clean(b1, b2, eps):
+    """Box pairs where central differences hold: finite, moderate, sides >= 0.25, and every
+    pair of coordinates a min/max or the intersection's mask compares at least 1e-2 apart."""
+    if not (np.isfinite(b1).all() and np.isfinite(b2).all() and 0 <= eps <= 1):
+        return False
+    if max(np.abs(b1).max(initial=0), np.abs(b2).max(initial=0)) > 64:
+        return False
+    for a in (b1, b2):
+        if ((a[:, 2] - a[:, 0]) < 0.25).any() or ((a[:, 3] - a[:, 1]) < 0.25).any():
+            return False
+    for k in range(2):  # x, then y
+        lo1, hi1, lo2, hi2 = b1[:, k], b1[:, k + 2], b2[:, k], b2[:, k + 2]
+        gaps = [lo1 - lo2, hi1 - hi2, np.minimum(hi1, hi2) - np.maximum(lo1, lo2)]
+        if any((np.abs(gp) < 1e-2).any() for gp in gaps):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("name", BOX_LOSSES)
+@given(data=st.data())
+def test_fuzz_box_losses(name, data):
+    """generalized / distance / complete_box_iou_loss (+ _backward, _with_grad) over (N, 4) and
+    (4,) box pairs -- overlapping, nested, apart, identical, sharing an edge, of zero or
+    negative size, integer --, special values in either box, eps at 0, tiny, 1, negative,
+    infinite or NaN: reference_classic's torchvision formulas (an error bound from the terms'
+    cancellations; the same NaN and infinities); the gradient against its central differences
+    where they hold (_boxes_clean); with_grad bit-equal; torchvision's empty "mean" is 0."""
+    rng = _seeded(data)
+    N = data.draw(st.integers(0, 4), label="N")
+    b1, b2 = TCL._boxes(rng, max(N, 1))
+    variant = data.draw(st.sampled_from(["random", "random", "identical", "shared edge",
+                                         "integer", "degenerate"]), label="variant")
+    if variant == "identical":
+        b2 = b1.copy()
+    elif variant == "shared edge":
+        b1[:, 2] = b2[:, 2]
+    elif variant == "integer":
+        b1, b2 = np.round(b1), np.round(b2)
+    elif variant == "degenerate":
+        b1[:, 2] = b1[:, 0] - rng.integers(0, 2, len(b1))  # zero width, or negative
+    one = data.draw(st.sampled_from([False] * 3 + [True]), label="(4,)")
+    b1, b2 = (b1[0], b2[0]) if one else (b1[:N], b2[:N])
+    bad = []
+    shape_bad = data.draw(st.sampled_from([None] * 18 + ["3 columns", "rows"]), label="bad shape")
+    if shape_bad == "3 columns":
+        b1, b2 = b1[..., :3], b2[..., :3]
+    elif shape_bad == "rows":
+        b2 = np.concatenate([np.atleast_2d(b2), np.zeros((1, 4))])
+    if shape_bad:
+        bad.append("boxes")
+
+    specials = data.draw(st.booleans(), label="special values")
+
+    def draw_boxes(b, label):
+        if variant == "integer" and data.draw(st.booleans(), label=f"{label} integer dtype"):
+            return _int_array(data.draw, b, SIGNED)
+        return data.draw(hostile_like(b, specials=specials), label=label)
+    b1, b2 = draw_boxes(b1, "boxes1"), draw_boxes(b2, "boxes2")
+    eps, bad_e = _drawn(data, "eps", [1e-7, 1e-7, 1e-7, 0.0, 1e-3, 1.0, 1e-300, -1e-7,
+                                      math.inf, math.nan, np.float32(1e-7)], ["x", None], 16)
+    reduction, bad_r = _drawn(data, "reduction", REDUCTIONS, REDUCTION_BAD, 16)
+    bad += [n for n, b in (("eps", bad_e), ("reduction", bad_r)) if b]
+    kw = {"reduction": reduction, "eps": eps}
+    f = getattr(F, name)
+    before = _snapshot(b1, b2)
+    got, raised = _call_or_documented(bad, f, b1, b2, **kw)
+    if raised:
+        return
+    assert _snapshot(b1, b2) == before, "inputs modified"
+    res = _result_dtype(*[b for b in (b1, b2) if b.dtype.kind == "f"]) \
+        if b1.dtype.kind == "f" or b2.dtype.kind == "f" else np.dtype(np.float64)
+    if b1.dtype.kind != b2.dtype.kind:  # integer boxes count as float64
+        res = np.result_type(res, np.float64)
+    e64 = float(eps)
+    x1, x2 = RP.f64(b1), RP.f64(b2)
+    with np.errstate(all="ignore"):
+        rows = np.asarray(RCL.BOX_ROWS[name](x1, x2, e64), np.float64)
+        mag = _box_magnitude(name, x1, x2, e64)
+    ab = 16 * mag * _eps_ratio(np.float64, res)
+    if one:
+        rows, ab = rows.reshape(()), ab.reshape(())
+    what = f"{name} {b1.shape} {variant} eps={eps} {reduction} {res}"
+    if reduction == "none":
+        assert isinstance(got, np.ndarray) and got.dtype == res and got.shape == rows.shape, \
+            (type(got), getattr(got, "dtype", None), np.shape(got))
+        assert_close_tol(got, rows, res, 2, ab, err_msg=what)
+    else:
+        assert isinstance(got, np.generic) and got.dtype == res, (type(got), got.dtype)
+        if rows.size == 0:
+            assert got == 0, what + ": torchvision's empty reductions are 0"
+        else:
+            with np.errstate(all="ignore"):
+                ms = float(np.sum(np.abs(rows) + ab)) / (rows.size if reduction == "mean" else 1)
+                _scalar_close(got, RP.reduce(rows, reduction), ms, res, 2, 1, what, rows.size)
+
+    n = rows.size
+    go = (np.asarray(rng.uniform(-2, 2, rows.shape)).astype(res) if reduction == "none"
+          else data.draw(st.sampled_from([0.75, 1.0, -3.0]), label="grad_output"))
+    g = _quiet_call(getattr(F, name + "_backward"), go, b1, b2, **kw)
+    assert _snapshot(b1, b2) == before, "inputs modified by the backward"
+    gd = _native(b1).dtype if b1.dtype.kind == "f" else np.dtype(np.float64)
+    assert isinstance(g, np.ndarray) and g.shape == b1.shape and g.dtype in (gd, res), \
+        (g.shape, g.dtype)
+    clean = n and _boxes_clean(np.atleast_2d(x1), np.atleast_2d(x2), e64)
+    hypothesis.event(f"gradient against central differences: {bool(clean)}")
+    if clean:
+        grow = RP.f64(go).reshape(-1) if reduction == "none" else \
+            np.full(n, go / (n if reduction == "mean" else 1))
+        want = RCL.box_grad(name, x1, x2, e64) * grow[:, None]
+        _fd_close(np.atleast_2d(g), want, g.dtype, what + " backward")
+    l2, g2 = _quiet_call(getattr(F, name + "_with_grad"), b1, b2, grad_output=go, **kw)
+    assert TP.bits_equal(l2, got) and TP.bits_equal(g2, g), what + " with_grad"
+    assert _snapshot(b1, b2) == before, "inputs modified by _with_grad"
+
+
+# ---- sparsemax, entmax15, entmax_bisect and their Fenchel-Young losses --------------------------
+
+def _map_rows(x64, dim):
+    """(the rows (R, n) of a float64 array with the axis `dim` last -- a 0-d array is one row of
+    one --, a function putting (R, n) back)."""
+    shape = x64.shape if x64.ndim else (1,)
+    d = dim % len(shape)
+    moved = np.moveaxis(x64.reshape(shape), d, -1)
+    return moved.reshape(math.prod(moved.shape[:-1]), shape[d]), lambda r: np.moveaxis(
+        np.asarray(r).reshape(moved.shape), -1, d).reshape(x64.shape)
+
+
+def _entmax_ref_rows(TSP, rows, alpha):
+    """test_sparse's float64 reference (Michelot's projection for alpha = 2, brentq otherwise)
+    row by row, on each row shifted by its maximum: the maps are shift-invariant, and past 2^53
+    brentq's bracket [max - 1, max] has no width. Shifted entries below -1e6 (1 + 1 / (alpha -
+    1)) are raised to it: far outside the support (p_max <= 1 puts every entry of it within
+    1 / (alpha - 1) of the maximum), where they change nothing, but no longer overflow the
+    reference's sums (-1.7e308 twice is -inf in Michelot's first threshold). Where that
+    reference has no answer, the maps' documented conventions: a row holding NaN or +inf, or
+    of only -inf, is NaN."""
+    out = np.full(rows.shape, np.nan)
+    floor = -1e6 * (1 + 1 / (alpha - 1))
+    for i, r in enumerate(rows):
+        m = r.max(initial=-np.inf)
+        if r.size and np.isfinite(m) and not np.isnan(r).any():
+            out[i] = TSP.ref_entmax_row(np.maximum(r - m, floor), alpha)
+    return out
+
+
+def _entmax_error(alpha, n, n_iter):
+    """A bound on the error of each entry of an alpha-entmax row of n entries: for the exact
+    sorts and the reference, float64 roundings of the sums of a few values within 2 of the
+    maximum; for n_iter bisection steps, the bracket of tau (width <= 2^-n_iter), through
+    [u - tau]_+ ** (1 / (alpha - 1)) -- Lipschitz (constant 1 / (alpha - 1) on the support,
+    where u - tau <= 1) for alpha <= 2, Hoelder of exponent 1 / (alpha - 1) above -- and the
+    division by the sum (n + 2 such errors at most)."""
+    delta = 32 * n * 2.0 ** -52 + (2.0 ** -n_iter if n_iter else 0.0)
+    k = 1.0 / (alpha - 1.0)
+    e = k * (1 + delta) ** max(k - 1, 0) * delta if alpha <= 2 else delta ** k
+    return min((n + 2) * e, 1.0)
+
+
+MAP_NAMES = ["sparsemax", "entmax15", "entmax_bisect"]
+MAP_ALPHA = {"sparsemax": 2.0, "entmax15": 1.5}
+
+
+@pytest.mark.parametrize("name", MAP_NAMES)
+@given(data=st.data())
+def test_fuzz_sparse_maps(name, data):
+    """sparsemax / entmax15 / entmax_bisect (+ _backward from the input and from output=): every
+    dtype, layout, 0-d and empty shape, dim in and out of range, alpha near 1, at 2 and far
+    above, n_iter from 1, and alpha <= 1, non-finite alpha, n_iter < 1 and non-int ones as
+    documented errors. Against test_sparse's float64 reference (_entmax_ref_rows, within
+    _entmax_error); the gradient against its central differences (test_sparse.numeric_grad)
+    on rows away from the support's edges, for the exact maps and n_iter >= 50."""
+    TSP = _reference_module("test_sparse")
+    rng = _seeded(data)
+    x = data.draw(hostile_arrays(), label="x")
+    nd = max(x.ndim, 1)
+    dim = data.draw(st.integers(-nd - 1, nd), label="dim")
+    bad = [] if -nd <= dim < nd else ["dim"]
+    alpha, n_iter = MAP_ALPHA.get(name), None
+    args, kw = (x,), {"dim": dim}
+    if name == "entmax_bisect":
+        alpha, bad_a = _drawn(data, "alpha", [1.5, 1.5, 2.0, 1.25, 3.0, 1.1, 10.0, 1e300],
+                              [1.0, 0.5, -2.0, math.nan, math.inf, "2"])
+        n_iter, bad_n = _drawn(data, "n_iter", [50, 50, 1, 5, 20, 100, np.int8(60)],
+                               [0, -3, 2.5, None])
+        kw.update(alpha=alpha, n_iter=n_iter)
+        bad += [nm for nm, b in (("alpha", bad_a), ("n_iter", bad_n)) if b]
+    f, b = getattr(F, name), getattr(F, name + "_backward")
+    before = _snapshot(x)
+    y, raised = _call_or_documented(bad, f, *args, **kw)
+    if raised:
+        return
+    assert _snapshot(x) == before, "input modified"
+    res = _native(x).dtype
+    assert isinstance(y, np.ndarray) and y.dtype == res and y.shape == x.shape, \
+        (type(y), getattr(y, "dtype", None), np.shape(y))
+    rows, back = _map_rows(RP.f64(x), dim)
+    n = rows.shape[1]
+    err = _entmax_error(alpha, n, n_iter)
+    what = f"{name} {x.shape} dim={dim} alpha={alpha} n_iter={n_iter} {res}"
+    if err < 1:
+        with np.errstate(all="ignore"):
+            want = back(_entmax_ref_rows(TSP, rows, alpha))
+        assert_close_tol(y, want, res, 1, err / float(np.finfo(res).eps), err_msg=what)
+    else:  # no useful bound (alpha = 1e300: [u - tau]_+ ** 1e-300 is a step, where brentq
+        # finds no root): the contract, rows on the simplex
+        with np.errstate(all="ignore"):
+            yr, _ = _map_rows(RP.f64(y), dim)
+            ok = ~np.isnan(yr).any(axis=1) & (n > 0)
+        assert np.all(yr[ok] >= 0) and np.allclose(yr[ok].sum(axis=1), 1, rtol=0,
+                                                   atol=n * float(np.finfo(res).eps)), what
+        want = y
+
+    gdt = data.draw(st.sampled_from([res.str, res.newbyteorder().str, "<f8", "<f4"]),
+                    label="grad_output dtype")
+    gy = data.draw(hostile_like(rng.uniform(-2, 2, x.shape), specials=False, dtypes=[gdt]),
+                   label="grad_output")
+    g = _quiet_call(b, gy, *args, **kw)
+    assert _snapshot(x) == before, "input modified by the backward"
+    assert isinstance(g, np.ndarray) and g.dtype == res and g.shape == x.shape, (g.dtype, g.shape)
+    g2 = _quiet_call(b, gy, None, output=y, **kw)
+    if res == np.float64:
+        assert TS.bits_equal(g2, g), what + ": backward from output= differs"
+    gro, _ = _map_rows(RP.f64(gy), dim)
+    gx, _ = _map_rows(RP.f64(g), dim)
+    pr, _ = _map_rows(RP.f64(want), dim)
+    checked = 0
+    if (n_iter is None or n_iter >= 50) and x.size <= 40:
+        for r, p, go_r, g_r in zip(rows, pr, gro, gx):
+            if not (np.isfinite(r).all() and r.size and np.ptp(r) <= 1e3):
+                continue
+            z = (alpha - 1) * (r - r.max())
+            tau = -p.max() ** (alpha - 1)  # at the maximum (z = 0) p = (0 - tau) ** (1 / (a - 1))
+            if np.abs(z - tau).min() < 1e-2 or alpha > 5:
+                continue  # at or near the support's edge: no derivative, or not one a
+                          # difference quotient finds (alpha > 5: p ** 1/(alpha-1) too steep)
+            if p.max() == 1:  # a support of one entry: locally constant (and brentq's
+                fd = np.zeros_like(r)  # bracket [max - 1, max] has no sign change there)
+            else:
+                fd = TSP.numeric_grad(
+                    lambda v: float(np.sum(TSP.ref_entmax_row(v, alpha) * go_r)), r - r.max())
+            _fd_close(g_r, fd, res, what + " backward")
+            checked += 1
+    hypothesis.event(f"rows against central differences: {min(checked, 2)}{'+' * (checked > 2)}")

@@ -1549,3 +1549,245 @@ def test_fuzz_sparse_maps(name, data):
             _fd_close(g_r, fd, res, what + " backward")
             checked += 1
     hypothesis.event(f"rows against central differences: {min(checked, 2)}{'+' * (checked > 2)}")
+
+
+def _fy_ref_rows(TSP, rows, t, counted, alpha):
+    """(loss, p) per row from test_sparse's ref_loss_rows and ref_entmax_row, for the counted
+    rows (ignored ones: 0 and 0), on rows shifted by their maximum (the loss is shift-invariant)
+    and raised to the floor of _entmax_ref_rows (but the target's) -- -inf entries too, whose 0 * -inf the
+    reference's <p - e_t, x> would make NaN where the loss takes p = 0; with the documented
+    conventions: a NaN / +inf / all -inf row is NaN, a target score of -inf (after the shift)
+    gives +inf."""
+    loss, P = np.zeros(len(rows)), np.zeros(rows.shape)
+    floor = -1e6 * (1 + 1 / (alpha - 1))
+    for i, r in enumerate(rows):
+        if not counted[i]:
+            continue
+        m = r.max(initial=-np.inf)
+        if not np.isfinite(m) or np.isnan(r).any():
+            loss[i], P[i] = np.nan, np.nan
+            continue
+        z = r - m
+        zc = np.maximum(z, floor)
+        zc[t[i]] = z[t[i]]  # the loss is linear in the target's score: not raised
+        P[i] = TSP.ref_entmax_row(zc, alpha)
+        loss[i] = np.inf if z[t[i]] == -np.inf else TSP.ref_loss_rows(zc[None], [t[i]], alpha)[0]
+    return loss, P
+
+
+FY_LOSSES = {"sparsemax_loss": 2.0, "entmax15_loss": 1.5, "entmax_bisect_loss": None}
+
+
+@pytest.mark.parametrize("name", list(FY_LOSSES))
+@given(data=st.data())
+def test_fuzz_fy_losses(name, data):
+    """sparsemax_loss / entmax15_loss / entmax_bisect_loss (+ _backward) over (C,), (N, C) and
+    (N, C, d) scores with special values (class_problem's, as cross_entropy), ignore_index
+    (every row ignored too), targets of any integer dtype: out of range, a non-integer
+    ignore_index, a bad alpha / n_iter / reduction are documented errors. Against test_sparse's
+    float64 loss (_fy_ref_rows) within the maps' error bound; the gradient p - e_t with the
+    reference p, 0 on ignored rows."""
+    TSP = _reference_module("test_sparse")
+    x, t, _, ii, _, bad_t = data.draw(class_problem(False), label="problem")
+    bad = ["target"] if bad_t else []
+    alpha, n_iter, args = FY_LOSSES[name], None, ()
+    if alpha is None:
+        alpha, bad_a = _drawn(data, "alpha", [1.5, 1.5, 2.0, 1.25, 3.0, 1.1],
+                              [1.0, 0.5, math.nan, math.inf, "2"], 16)
+        n_iter, bad_n = _drawn(data, "n_iter", [50, 50, 1, 5, 100], [0, -3, 2.5, None], 16)
+        args = (alpha, n_iter)
+        bad += [nm for nm, b in (("alpha", bad_a), ("n_iter", bad_n)) if b]
+    ii, bad_i = _drawn(data, "ignore_index", [ii], [1.5, None, "x"], 16)
+    reduction, bad_r = _drawn(data, "reduction", REDUCTIONS, REDUCTION_BAD, 16)
+    bad += [nm for nm, b in (("ignore_index", bad_i), ("reduction", bad_r)) if b]
+    if bad_i:  # a bad target's error may name "out of bounds ... ignore_index=" first
+        bad = [b for b in bad if b != "target"] + (["target"] if bad_t else [])
+    kw = {"ignore_index": ii, "reduction": reduction}
+    f, b = getattr(F, name), getattr(F, name + "_backward")
+    before = _snapshot(x, t)
+    got, raised = _call_or_documented(bad, f, x, t, *args, **kw)
+    if raised:
+        return
+    assert _snapshot(x, t) == before, "inputs modified"
+    res = _native(x).dtype
+    x64, t64 = RP.f64(x), t.astype(np.int64)
+    C = x.shape[1] if x.ndim > 1 else x.shape[0]
+    rows, back = _map_rows(x64, 1 if x.ndim > 1 else 0)
+    tr = t64.reshape(-1)
+    counted = tr != ii
+    with np.errstate(all="ignore"):
+        lrows, P = _fy_ref_rows(TSP, rows, np.where(counted, tr, 0), counted, alpha)
+        e = _entmax_error(alpha, C, n_iter)
+        zt = np.abs(np.nan_to_num(np.take_along_axis(
+            rows - rows.max(axis=1, keepdims=True, initial=-np.inf),
+            np.where(counted, tr, 0)[:, None], 1)[:, 0], nan=0.0, posinf=0.0, neginf=0.0))
+        # roundings of <p, z> - z_t + tsallis (terms of magnitude |z_t| and ~n / (alpha - 1)),
+        # and a p off by e in each of its C entries
+        err64 = 16 * 2.0 ** -52 * (1 + zt + C / (alpha - 1)) + 2 * C * e / (alpha - 1)
+        ab = err64 / float(np.finfo(res).eps)  # (past float16's range: no constraint)
+    what = f"{name} {x.shape} ii={ii} alpha={alpha} n_iter={n_iter} {reduction} {res}"
+    if reduction == "none":
+        assert isinstance(got, np.ndarray) and got.dtype == res and got.shape == t.shape, \
+            (type(got), getattr(got, "dtype", None), np.shape(got))
+        if e < 1:
+            assert_close_tol(got, lrows.reshape(t.shape), res, 2, ab.reshape(t.shape),
+                             err_msg=what)
+    else:
+        assert isinstance(got, np.generic) and got.dtype == res, (type(got), got.dtype)
+        count = int(counted.sum())
+        if e < 1:
+            with np.errstate(all="ignore"):
+                ms = float(np.sum(np.abs(lrows) + ab)) / (count if reduction == "mean"
+                                                           and count else 1)
+                _scalar_close(got, RP.reduce(lrows, reduction, count), ms, res, 2, 1, what,
+                              max(len(lrows), 1))
+
+    rng = _seeded(data)
+    go = (np.asarray(rng.uniform(-2, 2, t.shape)).astype(res) if reduction == "none"
+          else data.draw(st.sampled_from([0.75, 1.0, -3.0]), label="grad_output"))
+    g = _quiet_call(b, go, x, t, *args, **kw)
+    assert _snapshot(x, t) == before, "inputs modified by the backward"
+    assert isinstance(g, np.ndarray) and g.dtype == res and g.shape == x.shape, (g.dtype, g.shape)
+    count = int(counted.sum())
+    coef = RP.f64(go).reshape(-1) if reduction == "none" else \
+        np.full(len(rows), (go / count if count else 0.0) if reduction == "mean" else go)
+    coef = np.where(counted, coef, 0.0)
+    with np.errstate(all="ignore"):
+        onehot = (np.arange(C) == np.where(counted, tr, -1)[:, None])
+        want = np.where(counted[:, None], (P - onehot) * coef[:, None], 0.0)
+    if e < 1:
+        ab = (np.abs(coef) * (e + 4 * 2.0 ** -52) / float(np.finfo(res).eps))[:, None]
+        assert_close_tol(_map_rows(RP.f64(g), 1 if x.ndim > 1 else 0)[0], want, res, 2, ab,
+                         err_msg=what + " backward")
+    else:
+        assert np.all(_map_rows(RP.f64(g), 1 if x.ndim > 1 else 0)[0][~counted] == 0), what
+
+
+@given(data=st.data())
+def test_fuzz_gumbel_softmax(data):
+    """gumbel_softmax (+ _backward from the same seed and from y_soft=): soft and hard samples
+    over any dtype, layout, 0-d and empty shape, dim in and out of range, tau from 1e-3 to inf
+    (bad: <= 0, NaN), hard as a numpy bool (bad: an int), the deprecated eps (its warning
+    expected, no other). The soft sample against softmax((logits + g) / tau) with test_gumbel's
+    noise for the seed and test_softmax's float64 reference and error bound (the sample is
+    computed in float64, then rounded); the hard one the one-hot of the reference's argmax
+    where the top two are apart; the gradient against test_softmax's backward reference."""
+    TG = _reference_module("test_gumbel")
+    rng = _seeded(data)
+    x = data.draw(hostile_arrays(), label="logits")
+    nd = max(x.ndim, 1)
+    dim, bad_d = _drawn(data, "dim", list(range(-nd, nd)), [nd, -nd - 1], 16)
+    tau, bad_t = _drawn(data, "tau", [1.0, 1.0, 0.5, 3.0, 1e-3, 300.0, math.inf],
+                        [0.0, -1.0, math.nan, "1"], 16)
+    hard, bad_h = _drawn(data, "hard", [False, False, True, np.bool_(True)], [1, None], 16)
+    eps = data.draw(st.sampled_from([1e-10] * 7 + [1e-5]), label="eps")
+    seed = data.draw(st.integers(0, 2 ** 32 - 1), label="generator seed")
+    bad = [n for n, b in (("dim", bad_d), ("tau", bad_t), ("hard", bad_h)) if b]
+    before = _snapshot(x)
+    kw = {"tau": tau, "hard": hard, "eps": eps, "dim": dim}
+    if eps == 1e-10:
+        y, raised = _call_or_documented(bad, F.gumbel_softmax, x, generator=seed, **kw)
+    else:  # torch warns that eps is deprecated: that warning, no other
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            CALLS[0] += 1
+            try:
+                with np.errstate(all="raise"):
+                    y, raised = F.gumbel_softmax(x, generator=seed, **kw), False
+            except (ValueError, TypeError) as exc:
+                assert bad, f"gumbel_softmax raised {exc!r}"
+                _documented(exc, *bad)
+                y, raised = None, True
+        assert raised or bad == [], f"gumbel_softmax accepted a bad {bad}"
+        assert raised or [str(w.message) for w in seen] and all(
+            issubclass(w.category, UserWarning) and "eps" in str(w.message) for w in seen), \
+            [str(w.message) for w in seen]
+    if raised:
+        return
+    assert _snapshot(x) == before, "input modified"
+    res = _native(x).dtype
+    assert isinstance(y, np.ndarray) and y.dtype == res and y.shape == x.shape, \
+        (type(y), getattr(y, "dtype", None), np.shape(y))
+    z = RP.f64(x) + TG._noise(seed, x.shape)
+    what = f"gumbel_softmax {x.shape} dim={dim} tau={tau} hard={hard} {res}"
+    with np.errstate(all="ignore"):
+        overflow = np.isinf(np.where(np.isfinite(z), z, 0) / tau).any()
+    if overflow:  # z / tau past float64 (as in test_fuzz_softmax_family): the contract only
+        return
+    k = _eps_ratio(np.float64, res)
+    with np.errstate(all="ignore"):
+        rel, ab = TS.fwd_tol("softmax", z, dim, np.float64, tau)
+        want = TS.ref_fwd("softmax", z, dim, tau)
+    if not hard:
+        assert_close_tol(y, want, res, rel * k + 1, ab * k, err_msg=what)
+    else:
+        yr, _ = _map_rows(RP.f64(y), dim)
+        wr, _ = _map_rows(want, dim)
+        assert np.all((yr == 0) | (yr == 1)) and np.all(yr.sum(axis=1) == (yr.shape[1] > 0)), what
+        if wr.shape[1] >= 2:
+            top2 = -np.sort(-np.nan_to_num(wr, nan=-1.0), axis=1)[:, :2]
+            apart = (top2[:, 0] - top2[:, 1] > 1e-9) & ~np.isnan(wr).any(axis=1)
+            assert np.all(yr[apart].argmax(axis=1) == wr[apart].argmax(axis=1)), what
+    gy = data.draw(hostile_like(rng.uniform(-2, 2, x.shape), specials=False,
+                                dtypes=[res.str, "<f8", ">f4"]), label="grad_output")
+    g = _quiet_call(F.gumbel_softmax_backward, gy, x, generator=seed, **kw)
+    assert _snapshot(x) == before, "input modified by the backward"
+    assert isinstance(g, np.ndarray) and g.dtype == res and g.shape == x.shape, (g.dtype, g.shape)
+    g64 = RP.f64(gy)
+    with np.errstate(all="ignore"):
+        rel, ab = TS.bwd_tol("softmax", g64, z, dim, np.float64, tau)
+        assert_close_tol(g, TS.ref_bwd("softmax", g64, z, dim, tau), res, rel * k + 1, ab * k,
+                         err_msg=what + " backward")
+    soft = y if not hard else _quiet_call(F.gumbel_softmax, x, tau, False, 1e-10, dim,
+                                          generator=seed)
+    g2 = _quiet_call(F.gumbel_softmax_backward, gy, x, tau, hard, 1e-10, dim, y_soft=soft)
+    if res == np.float64:
+        assert TS.bits_equal(g2, g), what + ": backward from y_soft= differs"
+    else:  # y_soft rounded to the logits' dtype: test_softmax's bound for that dtype
+        with np.errstate(all="ignore"):
+            rel, ab = TS.bwd_tol("softmax", g64, z, dim, res, tau)
+            assert_close_tol(g2, TS.ref_bwd("softmax", g64, z, dim, tau), res, rel, ab,
+                             err_msg=what + " backward from y_soft")
+
+
+@given(data=st.data())
+def test_fuzz_one_hot(data):
+    """one_hot over every integer dtype (both byte orders), layout, 0-d and empty shape, with
+    num_classes inferred, exact, larger, 0, a NumPy integer; a negative index, one past
+    num_classes, an empty tensor with -1, num_classes < -1, float/bool tensors and a float or
+    bool num_classes are documented errors. Against test_encoding's np.eye reference."""
+    TEN = _reference_module("test_encoding")
+    rng = _seeded(data)
+    shape = tuple(data.draw(st.lists(st.integers(0, 4), max_size=3), label="shape"))
+    C = data.draw(st.integers(1, 6), label="C")
+    v = rng.integers(0, C, shape)
+    kind = data.draw(st.sampled_from(["int"] * 8 + ["float", "bool"]), label="kind")
+    if v.size and data.draw(st.sampled_from([False] * 7 + [True]), label="negative"):
+        v.reshape(-1)[0] = data.draw(st.sampled_from([-1, -128]), label="negative value")
+    if kind == "int":
+        t = _int_array(data.draw, v, SIGNED if (v < 0).any() else SIGNED + UNSIGNED)
+    else:
+        t = _layout(v.astype(np.float32 if kind == "float" else bool),
+                    data.draw(st.sampled_from(LAYOUTS), label="layout"))
+    t64 = np.asarray(t).astype(np.int64)
+    high = int(t64.max(initial=-1))
+    n, bad_n = _drawn(data, "num_classes", [-1, -1, high + 1, high + 3, C, np.int64(C + 1),
+                                            np.uint8(C)], [-2, 2.0, True, None], 12)
+    bad = ["tensor"] if kind != "int" else []
+    bad += ["num_classes"] if bad_n else []
+    if kind == "int" and not bad_n:
+        if (t64 < 0).any():
+            bad.append("tensor")
+        elif n == -1 and t.size == 0:
+            bad.append("num_classes")
+        elif n != -1 and high >= n:
+            bad.append("tensor")
+    before = _snapshot(t)
+    y, raised = _call_or_documented(bad, F.one_hot, t, n)
+    if raised:
+        return
+    assert _snapshot(t) == before, "input modified"
+    width = high + 1 if n == -1 else int(n)
+    assert isinstance(y, np.ndarray) and y.dtype == np.int64 and y.shape == t.shape + (width,), \
+        (type(y), getattr(y, "dtype", None), np.shape(y))
+    np.testing.assert_array_equal(y, TEN._ref(t64, width))

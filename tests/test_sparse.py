@@ -380,7 +380,7 @@ def test_entmax_bisect_backward_large_alpha_leaks_no_fp_state():
     assert g.shape == (2,) and not np.isfinite(g).any()
 
 
-def test_maps_and_losses_tiny_differences_leak_no_fp_state():
+def test_maps_and_losses_tiny_and_huge_differences_leak_no_fp_state():
     """Found by test_fuzz_sparse_maps: entmax15([0, 0, 1.2e-271]) squared the tiny shifted
     scores, which raised FloatingPointError (underflow) under np.errstate(all="raise"); the
     maps and losses now compute whatever the caller's np.seterr."""
@@ -390,6 +390,13 @@ def test_maps_and_losses_tiny_differences_leak_no_fp_state():
             np.testing.assert_allclose(fn(x), [1 / 3] * 3, rtol=1e-15)
         for fn in (F.sparsemax_loss, F.entmax15_loss, F.entmax_bisect_loss):
             assert fn(x[None], np.array([2])) >= 0
+    # found by test_fuzz_fy_losses: the shift by the maximum overflowed (-1.7e308 - 1.7e308)
+    big = np.array([1.7e308, -1.7e308])
+    with np.errstate(all="raise"):
+        for fn in (F.sparsemax, F.entmax15, F.entmax_bisect):
+            np.testing.assert_array_equal(fn(big), [1.0, 0.0])
+        for fn in (F.sparsemax_loss, F.entmax15_loss, F.entmax_bisect_loss):
+            assert fn(big, np.array(0)) == 0 and fn(big, np.array(1)) == np.inf
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -404,3 +411,16 @@ def test_loss_backward_ignored_rows_are_zero(reduction):
         g = bwd(go, x, np.array([-100, 1]), reduction=reduction)
         assert (g[0] == 0).all() and np.isfinite(g[1]).all()
         assert (bwd(go, x, np.array([-100, -100]), reduction=reduction) == 0).all()
+
+
+def test_loss_empty_batch_with_spatial_dimensions():
+    """Found by test_fuzz_fy_losses: an (N, C, d) input with N = 0 raised "cannot reshape array
+    of size 0 into shape (0,newaxis)" (the targets were reshaped to (N, -1)); empty results."""
+    for loss, bwd in [(F.sparsemax_loss, F.sparsemax_loss_backward),
+                      (F.entmax15_loss, F.entmax15_loss_backward),
+                      (F.entmax_bisect_loss, F.entmax_bisect_loss_backward)]:
+        for d in (0, 3):
+            x, t = np.zeros((0, 2, d)), np.zeros((0, d), np.int64)
+            assert loss(x, t, reduction="none").shape == (0, d)
+            assert loss(x, t, reduction="sum") == 0 and np.isnan(loss(x, t))
+            assert bwd(np.zeros((0, d)), x, t, reduction="none").shape == (0, 2, d)

@@ -546,7 +546,8 @@ def _shifted(rows):
         return rows, np.zeros(rows.shape[0], bool)
     m = rows.max(axis=1, keepdims=True)  # NaN if the row holds one
     bad = ~np.isfinite(m[:, 0])
-    with np.errstate(invalid="ignore"):
+    # invalid: the bad rows; over: -1.7e308 - 1.7e308 is -inf, far outside any support (p = 0)
+    with np.errstate(invalid="ignore", over="ignore"):
         return rows - np.where(bad[:, None], 0.0, m), bad
 
 
@@ -885,10 +886,10 @@ def _loss_rows(input, target, ignore_index, name):
     except TypeError:
         raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}") from None
     rows, back = _to_rows(x, 1 if x.ndim > 1 else 0)
+    # the rows run over (N, d1, ..., dk) in order, as the flattened targets (a reshape to
+    # (N, -1) first failed for N = 0)
     t = t.reshape(-1) if x.ndim > 1 else t.reshape(1)
     n = x.shape[1] if x.ndim > 1 else x.shape[0]
-    if x.ndim > 2:  # the rows run over (N, d1, ..., dk) in order, as the targets
-        t = t.reshape(x.shape[0], -1).reshape(-1)
     counted = t != ii
     bad = counted & ((t < 0) | (t >= n))
     if bad.any():

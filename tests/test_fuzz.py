@@ -540,11 +540,15 @@ def test_fuzz_pointwise_loss_cases(case, data):
               if isinstance(v, np.ndarray) else v) for k, v in kw.items()}
     arrays = args + [v for v in kw.values() if isinstance(v, np.ndarray)]
     res = _result_dtype(*arrays)
+    if "quantile" in kw:  # the ends of [0, 1] too
+        kw["quantile"] = data.draw(st.sampled_from([kw["quantile"]] * 3 + [0.0, 1.0]),
+                                   label="quantile")
     bad = None
     if data.draw(st.sampled_from([False] * 9 + [True]), label="bad"):
         bad = data.draw(st.sampled_from(["reduction"] + (
             ["input"] if case.func == "binary_cross_entropy" else []) + (
-            ["var"] if case.func == "gaussian_nll_loss" else [])), label="bad what")
+            ["var"] if case.func == "gaussian_nll_loss" else []) + (
+            ["quantile"] if "quantile" in kw else [])), label="bad what")
     if bad == "input" and args[0].size:
         a = _native(args[0]).copy()
         a.reshape(-1)[0] = data.draw(st.sampled_from([1.5, -0.25, math.inf, math.nan]))
@@ -553,6 +557,9 @@ def test_fuzz_pointwise_loss_cases(case, data):
         v = _native(args[2]).copy()
         v.reshape(-1)[0] = -1.0
         args[2] = v
+    elif bad == "quantile":
+        kw["quantile"] = data.draw(st.sampled_from([1.5, -0.1, math.nan, math.inf]),
+                                   label="bad quantile")
     elif bad != "reduction":
         bad = None
     reduction = "average" if bad == "reduction" else data.draw(st.sampled_from(REDUCTIONS),
@@ -621,8 +628,8 @@ def test_fuzz_pointwise_loss_cases(case, data):
             gmag = np.nan_to_num(np.abs(TP.sum_to(np.abs(gm * gs), arg.shape)), nan=np.inf)
             TP.check_array(g, gexp, gmag, g.dtype, rel,
                            TP.ab_summed(ab, arg.shape, ref_g.shape), f"{what} grad {i}")
-    if case.func == "binary_cross_entropy_with_logits":
-        loss2, g2 = _quiet_call(F.binary_cross_entropy_with_logits_with_grad, *args,
+    if hasattr(F, case.func + "_with_grad"):  # bce with logits, hinge, log_cosh, pinball ...
+        loss2, g2 = _quiet_call(getattr(F, case.func + "_with_grad"), *args,
                                 reduction=reduction, grad_output=go, **kw)
         assert TP.bits_equal(loss2, got) and TP.bits_equal(g2, grads[0]), what + " with_grad"
 

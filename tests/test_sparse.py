@@ -397,6 +397,9 @@ def test_maps_and_losses_tiny_and_huge_differences_leak_no_fp_state():
             np.testing.assert_array_equal(fn(big), [1.0, 0.0])
         for fn in (F.sparsemax_loss, F.entmax15_loss, F.entmax_bisect_loss):
             assert fn(big, np.array(0)) == 0 and fn(big, np.array(1)) == np.inf
+            # found by the long fuzz run: two rows of loss 1.7e308 overflowed their sum
+            rows = np.array([[0.0, 1.7e308, 0.0]] * 2)
+            assert fn(rows, np.array([2, 2])) == np.inf
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])

@@ -914,7 +914,8 @@ def _fy_loss(input, target, alpha, n_iter, ignore_index, reduction, name):
     loss = np.where(counted, loss, 0.0)
     if reduction == "none":
         return narrow(loss.reshape(loss_shape), res_dtype)
-    total = loss.sum()
+    with np.errstate(over="ignore"):  # rows of 1e308: an infinite total, returned as such
+        total = loss.sum()
     return finish_loss(reduction, total, int(counted.sum()), res_dtype)
 
 

@@ -8,10 +8,14 @@ untouched, no FP error or warning leaked under np.errstate(all="raise").
 Drawn: every function of actloss.__all__ -- the elementwise activations and their _backward
 (opspec.SPECS), prelu, glu, rrelu in training (+ _backward), the softmax family (+ _backward,
 output=, out= aliasing), every pointwise loss case of test_pointwise_losses (+ _backward and
-binary_cross_entropy_with_logits_with_grad), nll_loss / cross_entropy (+ _backward,
+every _with_grad there), nll_loss / cross_entropy (+ _backward,
 _with_grad), the margin and embedding losses (+ _backward: its contract only, there is no
-independent float64 gradient reference for them); every reduced loss whose result needs only
-reading its operands, over views of more than 2^31 elements (stride 0 along the batch; not
+independent float64 gradient reference for them); the classic losses multiclass_hinge_loss,
+brier_score_loss, dice_loss, tversky_loss and the generalized / distance / complete box IoU
+losses (+ _backward, _with_grad; the pointwise hinge, squared_hinge, log_cosh and pinball are
+TP.CASES), sparsemax, entmax15, entmax_bisect and their losses (+ _backward), gumbel_softmax
+(+ _backward) and one_hot; every reduced loss whose result needs only reading its operands,
+over views of more than 2^31 elements (stride 0 along the batch; not
 info_nce and nt_xent, which compare every pair of the batch). Not drawn: get_num_threads,
 set_num_threads, get_accuracy, set_accuracy, accuracy, show_config (process settings and
 reports, no numerics), ACTIVATIONS and __version__ (constants). The library bugs found here

@@ -1200,10 +1200,10 @@ def test_fuzz_segmentation_losses(name, data):
     inputs are finite, moderate and every denominator >= 0.05; with_grad bit-equal."""
     rng = _seeded(data)
     tversky = name == "tversky_loss"
-    nd = data.draw(st.integers(1, 4), label="ndim")
+    nd = data.draw(st.sampled_from([1, 2, 2, 3, 3, 4, 4]), label="ndim")  # 1: an error
     shape = tuple(data.draw(st.integers(0, 3), label=f"size {i}") for i in range(nd))
     activation, bad_a = _drawn(data, "activation", ["none", "sigmoid", "softmax"],
-                               ["relu", None])
+                               ["relu", None], 16)
     if activation == "none":
         x = data.draw(hostile_like(rng.uniform(size=shape),
                                    pool=_PROB_POOL + [math.nan, 1.5, -0.25]), label="input")
@@ -1224,10 +1224,10 @@ def test_fuzz_segmentation_losses(name, data):
     else:
         t = data.draw(hostile_like(gt, pool=[0.0, 1.0, 0.5, 1e-30]), label="target")
     smooth = [1e-5, 1e-5, 0.0, 1.0, 1e-300, 5e-324, 1e300, math.inf]
-    nr, bad_nr = _drawn(data, "smooth_nr", smooth, [-1e-5, math.nan, "x"])
-    dr, bad_dr = _drawn(data, "smooth_dr", smooth, [-1e-5, math.nan, "x"])
-    batch, bad_b = _drawn(data, "batch", [False, True, np.bool_(True)], [1, None])
-    reduction, bad_r = _drawn(data, "reduction", REDUCTIONS, REDUCTION_BAD)
+    nr, bad_nr = _drawn(data, "smooth_nr", smooth, [-1e-5, math.nan, "x"], 16)
+    dr, bad_dr = _drawn(data, "smooth_dr", smooth, [-1e-5, math.nan, "x"], 16)
+    batch, bad_b = _drawn(data, "batch", [False, True, np.bool_(True)], [1, None], 16)
+    reduction, bad_r = _drawn(data, "reduction", REDUCTIONS, REDUCTION_BAD, 16)
     kw = {"activation": activation, "smooth_nr": nr, "smooth_dr": dr, "batch": batch,
           "reduction": reduction}
     bad += [n for n, b in (("activation", bad_a), ("smooth_nr", bad_nr), ("smooth_dr", bad_dr),
@@ -1235,8 +1235,8 @@ def test_fuzz_segmentation_losses(name, data):
     alpha = beta = 0.5
     if tversky:
         weights = [0.5, 0.3, 0.7, 0.0, 1.0, 2.5, 1e300, math.inf]
-        alpha, bad_al = _drawn(data, "alpha", weights, [-0.1, math.nan])
-        beta, bad_be = _drawn(data, "beta", weights, [-0.1, math.nan])
+        alpha, bad_al = _drawn(data, "alpha", weights, [-0.1, math.nan], 16)
+        beta, bad_be = _drawn(data, "beta", weights, [-0.1, math.nan], 16)
         kw.update(alpha=alpha, beta=beta)
         bad += [n for n, b in (("alpha", bad_al), ("beta", bad_be)) if b]
     f = getattr(F, name)
@@ -1395,7 +1395,7 @@ def test_fuzz_box_losses(name, data):
     with np.errstate(all="ignore"):
         rows = np.asarray(RCL.BOX_ROWS[name](x1, x2, e64), np.float64)
         mag = _box_magnitude(name, x1, x2, e64)
-    ab = 16 * mag * _eps_ratio(np.float64, res)
+        ab = 16 * mag * _eps_ratio(np.float64, res)  # (past float16's range: no constraint)
     if one:
         rows, ab = rows.reshape(()), ab.reshape(())
     what = f"{name} {b1.shape} {variant} eps={eps} {reduction} {res}"

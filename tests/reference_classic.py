@@ -42,7 +42,9 @@ def multiclass_hinge_grad(x, t, squared=False, grad_rows=None):
     d = np.where(z >= 0, 2 * np.maximum(z, 0) if squared else 1.0, 0.0)
     d = d * (1.0 if grad_rows is None else f64(grad_rows).reshape(-1))
     at_max = others == m[:, None]
-    g = at_max * (d / at_max.sum(axis=1))[:, None]
+    # a select, not the mask times the share: an infinite share (squared, z = inf) would give
+    # 0 * inf = NaN to the classes off the maximum
+    g = np.where(at_max, (d / at_max.sum(axis=1))[:, None], 0.0)
     g[rows, y] -= d
     return g.reshape(x.shape)
 

@@ -570,3 +570,20 @@ def test_integer_targets_keep_the_result_dtype(name, rng):
     got = getattr(F, name)(x, t_int, **kw)
     assert got.dtype == np.float32
     assert getattr(F, name + "_backward")(1.0, x, t_int, **kw).dtype == np.float32
+
+
+def test_segmentation_empty_class_without_smoothing_leaks_no_fp_state():
+    """Found by test_fuzz_segmentation_losses: smooth_dr=0 with a class whose sums are all 0 (here
+    an empty batch summed with batch=True) divided by 0 in NumPy, which raised
+    FloatingPointError under np.errstate(all="raise") (a RuntimeWarning otherwise); the IEEE
+    result instead, as MONAI's: 1 - 1e-5 / 0 = -inf, and 0 / 0 = NaN with smooth_nr=0 too."""
+    x, g = np.zeros((0, 1)), np.zeros((0, 1))
+    with np.errstate(all="raise"):
+        for name in ("dice_loss", "tversky_loss"):
+            fn = getattr(F, name)
+            assert fn(x, g, smooth_dr=0.0, batch=True, reduction="none").tolist() == [-np.inf]
+            assert np.isnan(fn(x, g, smooth_nr=0.0, smooth_dr=0.0, batch=True))
+            assert getattr(F, name + "_backward")(1.0, x, g, smooth_dr=0.0, batch=True).shape == (0, 1)
+            loss, grad = getattr(F, name + "_with_grad")(np.zeros((1, 2, 3)), np.zeros((1, 2, 3)),
+                                                          smooth_nr=0.0, smooth_dr=0.0)
+            assert np.isnan(loss) and np.isnan(grad).all()

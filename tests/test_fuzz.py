@@ -8,10 +8,14 @@ untouched, no FP error or warning leaked under np.errstate(all="raise").
 Drawn: every function of actloss.__all__ -- the elementwise activations and their _backward
 (opspec.SPECS), prelu, glu, rrelu in training (+ _backward), the softmax family (+ _backward,
 output=, out= aliasing), every pointwise loss case of test_pointwise_losses (+ _backward and
-binary_cross_entropy_with_logits_with_grad), nll_loss / cross_entropy (+ _backward,
+every _with_grad there), nll_loss / cross_entropy (+ _backward,
 _with_grad), the margin and embedding losses (+ _backward: its contract only, there is no
-independent float64 gradient reference for them); every reduced loss whose result needs only
-reading its operands, over views of more than 2^31 elements (stride 0 along the batch; not
+independent float64 gradient reference for them); the classic losses multiclass_hinge_loss,
+brier_score_loss, dice_loss, tversky_loss and the generalized / distance / complete box IoU
+losses (+ _backward, _with_grad; the pointwise hinge, squared_hinge, log_cosh and pinball are
+TP.CASES), sparsemax, entmax15, entmax_bisect and their losses (+ _backward), gumbel_softmax
+(+ _backward) and one_hot; every reduced loss whose result needs only reading its operands,
+over views of more than 2^31 elements (stride 0 along the batch; not
 info_nce and nt_xent, which compare every pair of the batch). Not drawn: get_num_threads,
 set_num_threads, get_accuracy, set_accuracy, accuracy, show_config (process settings and
 reports, no numerics), ACTIVATIONS and __version__ (constants). The library bugs found here
@@ -540,11 +544,15 @@ def test_fuzz_pointwise_loss_cases(case, data):
               if isinstance(v, np.ndarray) else v) for k, v in kw.items()}
     arrays = args + [v for v in kw.values() if isinstance(v, np.ndarray)]
     res = _result_dtype(*arrays)
+    if "quantile" in kw:  # the ends of [0, 1] too
+        kw["quantile"] = data.draw(st.sampled_from([kw["quantile"]] * 3 + [0.0, 1.0]),
+                                   label="quantile")
     bad = None
     if data.draw(st.sampled_from([False] * 9 + [True]), label="bad"):
         bad = data.draw(st.sampled_from(["reduction"] + (
             ["input"] if case.func == "binary_cross_entropy" else []) + (
-            ["var"] if case.func == "gaussian_nll_loss" else [])), label="bad what")
+            ["var"] if case.func == "gaussian_nll_loss" else []) + (
+            ["quantile"] if "quantile" in kw else [])), label="bad what")
     if bad == "input" and args[0].size:
         a = _native(args[0]).copy()
         a.reshape(-1)[0] = data.draw(st.sampled_from([1.5, -0.25, math.inf, math.nan]))
@@ -553,6 +561,9 @@ def test_fuzz_pointwise_loss_cases(case, data):
         v = _native(args[2]).copy()
         v.reshape(-1)[0] = -1.0
         args[2] = v
+    elif bad == "quantile":
+        kw["quantile"] = data.draw(st.sampled_from([1.5, -0.1, math.nan, math.inf]),
+                                   label="bad quantile")
     elif bad != "reduction":
         bad = None
     reduction = "average" if bad == "reduction" else data.draw(st.sampled_from(REDUCTIONS),
@@ -621,8 +632,8 @@ def test_fuzz_pointwise_loss_cases(case, data):
             gmag = np.nan_to_num(np.abs(TP.sum_to(np.abs(gm * gs), arg.shape)), nan=np.inf)
             TP.check_array(g, gexp, gmag, g.dtype, rel,
                            TP.ab_summed(ab, arg.shape, ref_g.shape), f"{what} grad {i}")
-    if case.func == "binary_cross_entropy_with_logits":
-        loss2, g2 = _quiet_call(F.binary_cross_entropy_with_logits_with_grad, *args,
+    if hasattr(F, case.func + "_with_grad"):  # bce with logits, hinge, log_cosh, pinball ...
+        loss2, g2 = _quiet_call(getattr(F, case.func + "_with_grad"), *args,
                                 reduction=reduction, grad_output=go, **kw)
         assert TP.bits_equal(loss2, got) and TP.bits_equal(g2, grads[0]), what + " with_grad"
 
@@ -946,3 +957,853 @@ def test_glu_float64_value_near_the_largest_double():
     got = F.glu(x, 0)
     want = np.array([1.7e308 / (1 + math.exp(2.0)), -1.7e308 * math.exp(-700.0) / (1 + math.exp(-700.0))])
     np.testing.assert_allclose(got, want, rtol=4e-16)
+
+
+# ---- the classic losses, sparse maps, Gumbel-softmax and one_hot of issue 15 -------------------
+
+import importlib  # noqa: E402
+
+import reference_classic as RCL  # noqa: E402
+import test_classic_losses as TCL  # noqa: E402  (its box pairs _boxes)
+
+
+def _reference_module(name):
+    """A test module holding a float64 reference (test_sparse: the entmax maps by brentq;
+    test_gumbel: the seeded noise; test_encoding: one_hot's), imported when the test runs: the
+    first two skip themselves without scipy, which must not skip this whole module."""
+    return importlib.import_module(name)
+
+
+def _drawn(data, label, good, bad=(), rate=8):
+    """(a value of `good`, or, one time in `rate`, of `bad`; whether it is bad)."""
+    if bad and data.draw(st.sampled_from([False] * (rate - 1) + [True]), label=f"bad {label}"):
+        return data.draw(st.sampled_from(list(bad)), label=label), True
+    return data.draw(st.sampled_from(list(good)), label=label), False
+
+
+def _call_or_documented(bad, f, *args, **kwargs):
+    """(f(*args, **kwargs) through _quiet_call, False); with `bad` (the names of the arguments
+    drawn outside their range) a documented error naming one of them instead: (None, True)."""
+    try:
+        r = _quiet_call(f, *args, **kwargs)
+    except (ValueError, TypeError) as e:
+        assert bad, f"{f.__name__} raised {e!r}"
+        _documented(e, *bad)
+        return None, True
+    assert not bad, f"{f.__name__} accepted a bad {', '.join(bad)}"
+    return r, False
+
+
+def _eps_ratio(work, res):
+    """eps(work) in units of eps(res)."""
+    return float(np.finfo(work).eps) / float(np.finfo(res).eps)
+
+
+def _fd_close(got, want, res, what):
+    """A gradient against central differences of a float64 reference: their error (a few 1e-8
+    relative to the gradient's scale, at h = 1e-5..1e-6 on well-conditioned inputs) plus the
+    result dtype's rounding."""
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    assert got.shape == want.shape, (what, got.shape, want.shape)
+    e = float(np.finfo(res).eps)
+    scale = 1.0 + float(np.max(np.abs(want), initial=0.0))
+    err = np.abs(got - want)
+    tol = (1e-6 + 16 * e) * np.abs(want) + (1e-7 + 16 * e) * scale
+    assert np.all(err <= tol), f"{what}: worst {float(np.max(err - tol)):.3g} over, got " \
+        f"{got.ravel()[np.argmax(err - tol)]!r}, expected {want.ravel()[np.argmax(err - tol)]!r}"
+
+
+def _target_indices(data, t, n_classes, bad_values):
+    """t (int64 class indices) with, one time in 8, one entry replaced by a value of bad_values,
+    in a drawn integer dtype (unsigned where every value is >= 0) and layout; and whether a
+    value outside [0, n_classes) survived the layout (a broadcast one repeats the first)."""
+    t = np.array(t, np.int64)
+    if t.size and data.draw(st.sampled_from([False] * 7 + [True]), label="bad target"):
+        t.reshape(-1)[data.draw(st.integers(0, t.size - 1), label="at")] = data.draw(
+            st.sampled_from(bad_values), label="bad value")
+    t = _int_array(data.draw, t, SIGNED if (t < 0).any() else SIGNED + UNSIGNED)
+    t64 = t.astype(np.int64)
+    return t, bool(((t64 < 0) | (t64 >= n_classes)).any())
+
+
+REDUCTION_BAD = ["average", None, "batchmean"]
+
+
+@given(data=st.data())
+def test_fuzz_multiclass_hinge(data):
+    """multiclass_hinge_loss (+ _backward, _with_grad) over (N, C) and (C,) scores -- normal or
+    integer-valued (ties of the maximum, kinks z = 0) with special values --, targets of any
+    integer dtype, squared or not: the float64 rows of reference_classic (the kernel forms
+    1 + m - x_y in double as the reference does: within an ulp of it rounded) and its gradient
+    on the rows whose loss is not NaN (where it is, the reference's clamp passes 0 -- torch's
+    too -- and the kernel NaN: "a NaN score makes the row's loss NaN"; not compared)."""
+    rng = _seeded(data)
+    C = data.draw(st.integers(1, 5), label="C")
+    one = data.draw(st.sampled_from([False] * 3 + [True]), label="(C,)")
+    shape = (C,) if one else (data.draw(st.integers(0, 4), label="N"), C)
+    integer = data.draw(st.booleans(), label="integer scores")
+    v = rng.integers(-2, 3, shape).astype(float) if integer else rng.normal(0, 2, shape)
+    x = data.draw(hostile_like(v), label="input")
+    t, bad_t = _target_indices(data, rng.integers(0, C, shape[:-1]), C, [C, -1, 127])
+    squared, bad_s = _drawn(data, "squared", [False, True, np.bool_(True)], [1, None, "yes"])
+    reduction, bad_r = _drawn(data, "reduction", REDUCTIONS, REDUCTION_BAD)
+    bad = [n for n, b in (("target", bad_t), ("squared", bad_s), ("reduction", bad_r)) if b]
+    kw = {"squared": squared, "reduction": reduction}
+    before = _snapshot(x, t)
+    got, raised = _call_or_documented(bad, F.multiclass_hinge_loss, x, t, **kw)
+    if raised:
+        return
+    assert _snapshot(x, t) == before, "inputs modified"
+    res = _native(x).dtype
+    x64, t64 = RP.f64(x), t.astype(np.int64)
+    with np.errstate(all="ignore"):
+        rows = np.asarray(RCL.multiclass_hinge_rows(x64, t64, bool(squared)), np.float64)
+    what = f"multiclass_hinge {shape} squared={squared} {reduction} {res}"
+    rel, ab = TP.tol_for(res)
+    if reduction == "none":
+        assert isinstance(got, np.ndarray) and got.dtype == res and got.shape == t.shape
+        assert_close_tol(got, rows, res, 2, 0, err_msg=what)
+    else:
+        assert isinstance(got, np.generic) and got.dtype == res, (type(got), got.dtype)
+        with np.errstate(all="ignore"):
+            ref = RP.reduce(rows, reduction)
+            ms = float(np.sum(rows)) / (rows.size if reduction == "mean" and rows.size else 1)
+        _scalar_close(got, ref, ms, res, rel, ab, what, max(rows.size, 1))
+
+    n = rows.size
+    go = (np.asarray(rng.uniform(-2, 2, t.shape)).astype(res) if reduction == "none"
+          else data.draw(st.sampled_from([0.75, 1.0, -3.0]), label="grad_output"))
+    g = _quiet_call(F.multiclass_hinge_loss_backward, go, x, t, **kw)
+    assert _snapshot(x, t) == before, "inputs modified by the backward"
+    assert isinstance(g, np.ndarray) and g.dtype == res and g.shape == x.shape, (g.dtype, g.shape)
+    if n:
+        grow = RP.f64(go).reshape(-1) if reduction == "none" else \
+            np.full(n, go / n if reduction == "mean" else go)
+        with np.errstate(all="ignore"):
+            gref = RCL.multiclass_hinge_grad(x64, t64, bool(squared), grow).reshape(n, C)
+        ok = ~np.isnan(rows.reshape(-1))
+        assert_close_tol(g.reshape(n, C)[ok], gref[ok], res, 4, 0, err_msg=what + " backward")
+    l2, g2 = _quiet_call(F.multiclass_hinge_loss_with_grad, x, t, grad_output=go, **kw)
+    assert TP.bits_equal(l2, got) and TP.bits_equal(g2, g), what + " with_grad"
+    assert _snapshot(x, t) == before, "inputs modified by _with_grad"
+
+
+@given(data=st.data())
+def test_fuzz_brier_score(data):
+    """brier_score_loss (+ _backward): binary (N,) or 0-d probabilities with 0/1 labels of any
+    integer dtype or probability targets of any float dtype, multiclass (N, C) probabilities
+    with class indices; probabilities at the ends of [0, 1] and subnormal; a probability or
+    binary target outside [0, 1] or NaN, a class outside [0, C) and a 3-d input are documented
+    errors. Against reference_classic's rows and gradient."""
+    rng = _seeded(data)
+    kind = data.draw(st.sampled_from(["binary", "binary", "multiclass", "multiclass", "0-d",
+                                      "3-d"]), label="kind")
+    N, C = data.draw(st.integers(0, 5), label="N"), data.draw(st.integers(1, 5), label="C")
+    bad = ["input"] if kind == "3-d" else []
+    if kind in ("binary", "0-d"):
+        shape = () if kind == "0-d" else (N,)
+        p = data.draw(hostile_like(rng.uniform(size=shape), pool=_PROB_POOL), label="input")
+        if data.draw(st.booleans(), label="integer labels"):
+            labels = rng.integers(0, 2, shape)
+            if labels.size and data.draw(st.sampled_from([False] * 7 + [True]), label="bad"):
+                labels.reshape(-1)[0] = data.draw(st.sampled_from([2, -1]), label="bad label")
+            t = _int_array(data.draw, labels, SIGNED if (labels < 0).any() else SIGNED + UNSIGNED)
+        else:
+            t = data.draw(hostile_like(rng.uniform(size=shape),
+                                       pool=[0.0, 1.0, 0.5, 5e-324, 1.0 - 2.0 ** -53]),
+                          label="target")
+    else:
+        shape = (N, C) if kind == "multiclass" else (N, C, 2)
+        p = data.draw(hostile_like(rng.dirichlet(np.ones(C), shape[:1] + shape[2:]).swapaxes(
+            1, -1).reshape(shape) if N else np.zeros(shape), pool=_PROB_POOL), label="input")
+        t, bad_t = _target_indices(data, rng.integers(0, C, (N,) + shape[2:]), C, [C, -1])
+        if bad_t and kind == "multiclass":
+            bad.append("target")
+    if p.size and data.draw(st.sampled_from([False] * 7 + [True]), label="bad input"):
+        a = _native(p).copy()
+        a.reshape(-1)[0] = data.draw(st.sampled_from([1.5, -0.25, math.inf, math.nan]))
+        p = a
+    p64 = RP.f64(p)
+    with np.errstate(invalid="ignore"):
+        if not np.all((p64 >= 0) & (p64 <= 1)) and "input" not in bad:
+            bad.append("input")
+        if kind in ("binary", "0-d") and not np.all((RP.f64(t) >= 0) & (RP.f64(t) <= 1)):
+            bad.append("target")
+    reduction, bad_r = _drawn(data, "reduction", REDUCTIONS, REDUCTION_BAD)
+    bad += ["reduction"] if bad_r else []
+    before = _snapshot(p, t)
+    got, raised = _call_or_documented(bad, F.brier_score_loss, p, t, reduction=reduction)
+    if raised:
+        return
+    assert _snapshot(p, t) == before, "inputs modified"
+    res = _result_dtype(p, t if t.dtype.kind == "f" else None)
+    t_ref = RP.f64(t) if t.dtype.kind == "f" else t.astype(np.int64)
+    with np.errstate(all="ignore"):
+        rows = np.asarray(RCL.brier_rows(p64, t_ref), np.float64)
+    what = f"brier {kind} {shape} {reduction} {res}"
+    if reduction == "none":
+        assert isinstance(got, np.ndarray) and got.dtype == res and got.shape == rows.shape
+        assert_close_tol(got, rows, res, 4, 0, err_msg=what)
+    else:
+        assert isinstance(got, np.generic) and got.dtype == res, (type(got), got.dtype)
+        rel, ab = TP.tol_for(res)
+        with np.errstate(all="ignore"):
+            ms = float(np.sum(rows)) / (rows.size if reduction == "mean" and rows.size else 1)
+            _scalar_close(got, RP.reduce(rows, reduction), ms, res, rel, ab, what,
+                          max(rows.size, 1))
+    n = rows.size
+    go = (np.asarray(rng.uniform(-2, 2, rows.shape)).astype(res) if reduction == "none"
+          else data.draw(st.sampled_from([0.75, 1.0, -3.0]), label="grad_output"))
+    g = _quiet_call(F.brier_score_loss_backward, go, p, t, reduction=reduction)
+    assert _snapshot(p, t) == before, "inputs modified by the backward"
+    # the gradient has the input's dtype (the loss the promoted one, as mse_loss's)
+    gd = _native(p).dtype
+    assert isinstance(g, np.ndarray) and g.shape == p.shape and g.dtype == gd, (g.shape, g.dtype)
+    if n:
+        scale = RP.f64(go) if reduction == "none" else go / (n if reduction == "mean" else 1)
+        scale = scale[..., None] if p.ndim == 2 and reduction == "none" else scale
+        with np.errstate(all="ignore"):
+            assert_close_tol(g, RCL.brier_grad(p64, t_ref) * scale, gd, 4, 0,
+                             err_msg=what + " backward")
+
+
+SEG_LOSSES = {"dice_loss": RCL.dice_terms, "tversky_loss": RCL.tversky_terms}
+
+
+def _seg_magnitude(x64, t64, activation, batch, alpha, beta, nr, dr, tversky):
+    """(the magnitude the error of each loss entry 1 - N / D scales with, in units of the
+    working precision: N's and D's sums of absolute terms over |D| and |N| D's over D^2, from
+    the reference's activated probabilities; D)."""
+    p, g, axes = RCL._seg_sums(x64, t64, activation, batch)
+    s = {k: np.sum(a, axis=axes) for k, a in (("pg", p * g), ("p", p), ("g", g))}
+    sa = {k: np.sum(np.abs(a), axis=axes) for k, a in (("pg", p * g), ("p", p), ("g", g))}
+    if tversky:
+        N, Na = s["pg"] + nr, sa["pg"] + nr
+        D = s["pg"] + alpha * (s["p"] - s["pg"]) + beta * (s["g"] - s["pg"]) + dr
+        Da = sa["pg"] * (1 + alpha + beta) + alpha * sa["p"] + beta * sa["g"] + dr
+    else:
+        N, Na = 2 * s["pg"] + nr, 2 * sa["pg"] + nr
+        D, Da = s["p"] + s["g"] + dr, sa["p"] + sa["g"] + dr
+    mag = Na / np.abs(D) + np.abs(N) * Da / D ** 2
+    return np.nan_to_num(mag, nan=np.inf), D
+
+
+@pytest.mark.parametrize("name", list(SEG_LOSSES))
+@given(data=st.data())
+def test_fuzz_segmentation_losses(name, data):
+    """dice_loss / tversky_loss (+ _backward, _with_grad) over (B, C, spatial...) inputs --
+    probabilities (values at and past the ends of [0, 1], NaN) or logits with sigmoid/softmax
+    (any float) --, one-hot or soft targets of any float or integer dtype, batch, smooth_nr,
+    smooth_dr, alpha and beta at and past their limits: reference_classic's terms (an error
+    bound from the sums' magnitudes: the probabilities come from the kernel dtype's
+    sigmoid/softmax); the gradient against central differences of the reference where the
+    inputs are finite, moderate and every denominator >= 0.05; with_grad bit-equal."""
+    rng = _seeded(data)
+    tversky = name == "tversky_loss"
+    nd = data.draw(st.sampled_from([1, 2, 2, 3, 3, 4, 4]), label="ndim")  # 1: an error
+    shape = tuple(data.draw(st.integers(0, 3), label=f"size {i}") for i in range(nd))
+    activation, bad_a = _drawn(data, "activation", ["none", "sigmoid", "softmax"],
+                               ["relu", None], 16)
+    if activation == "none":
+        x = data.draw(hostile_like(rng.uniform(size=shape),
+                                   pool=_PROB_POOL + [math.nan, 1.5, -0.25]), label="input")
+    else:
+        x = data.draw(hostile_like(rng.normal(0, 2, shape)), label="input")
+    if nd >= 2 and data.draw(st.booleans(), label="one-hot"):
+        labels = rng.integers(0, max(shape[1], 1), shape[:1] + shape[2:])
+        gt = (labels[:, None] == np.arange(shape[1]).reshape((1, -1) + (1,) * (nd - 2)))
+        gt = gt.astype(float)
+    else:
+        gt = rng.uniform(size=shape)
+    bad = ["input"] if nd < 2 else []
+    if nd >= 2 and data.draw(st.sampled_from([False] * 9 + [True]), label="bad shape"):
+        gt = np.zeros(shape[:-1] + (shape[-1] + 1,))
+        bad.append("target")
+    if data.draw(st.booleans(), label="integer target"):
+        t = _int_array(data.draw, np.round(gt), SIGNED + UNSIGNED)
+    else:
+        t = data.draw(hostile_like(gt, pool=[0.0, 1.0, 0.5, 1e-30]), label="target")
+    smooth = [1e-5, 1e-5, 0.0, 1.0, 1e-300, 5e-324, 1e300, math.inf]
+    nr, bad_nr = _drawn(data, "smooth_nr", smooth, [-1e-5, math.nan, "x"], 16)
+    dr, bad_dr = _drawn(data, "smooth_dr", smooth, [-1e-5, math.nan, "x"], 16)
+    batch, bad_b = _drawn(data, "batch", [False, True, np.bool_(True)], [1, None], 16)
+    reduction, bad_r = _drawn(data, "reduction", REDUCTIONS, REDUCTION_BAD, 16)
+    kw = {"activation": activation, "smooth_nr": nr, "smooth_dr": dr, "batch": batch,
+          "reduction": reduction}
+    bad += [n for n, b in (("activation", bad_a), ("smooth_nr", bad_nr), ("smooth_dr", bad_dr),
+                           ("batch", bad_b), ("reduction", bad_r)) if b]
+    alpha = beta = 0.5
+    if tversky:
+        weights = [0.5, 0.3, 0.7, 0.0, 1.0, 2.5, 1e300, math.inf]
+        alpha, bad_al = _drawn(data, "alpha", weights, [-0.1, math.nan], 16)
+        beta, bad_be = _drawn(data, "beta", weights, [-0.1, math.nan], 16)
+        kw.update(alpha=alpha, beta=beta)
+        bad += [n for n, b in (("alpha", bad_al), ("beta", bad_be)) if b]
+    f = getattr(F, name)
+    before = _snapshot(x, t)
+    got, raised = _call_or_documented(bad, f, x, t, **kw)
+    if raised:
+        return
+    assert _snapshot(x, t) == before, "inputs modified"
+    # a float target promotes the loss (an integer one does not); the gradient has the input's
+    res = _result_dtype(x, t if t.dtype.kind == "f" else None)
+    gd = _native(x).dtype
+    work = np.float64 if res == np.float64 else np.float32
+    x64, t64 = RP.f64(x), RP.f64(t)
+    rkw = {k: v for k, v in kw.items() if k != "reduction"}
+    if x.shape[1] == 0:  # no class: nothing to activate (the reference's softmax max() fails)
+        rkw["activation"] = activation = "none"
+    with np.errstate(all="ignore"):
+        terms = np.asarray(SEG_LOSSES[name](x64, t64, **rkw), np.float64)
+        mag, D = _seg_magnitude(x64, t64, activation, batch, alpha, beta, nr, dr, tversky)
+    with np.errstate(over="ignore"):
+        ab = 8 * mag * _eps_ratio(work, res)
+    what = f"{name} {shape} {kw} {res}"
+    if reduction == "none":
+        assert isinstance(got, np.ndarray) and got.dtype == res and got.shape == terms.shape, \
+            (type(got), getattr(got, "shape", None), terms.shape)
+        assert_close_tol(got, terms, res, 2, ab, err_msg=what)
+    else:
+        assert isinstance(got, np.generic) and got.dtype == res, (type(got), got.dtype)
+        with np.errstate(all="ignore"):
+            ms = float(np.sum(np.abs(terms) + ab)) / (terms.size if reduction == "mean"
+                                                      and terms.size else 1)
+            _scalar_close(got, RP.reduce(terms, reduction), ms, res, 2, 1, what,
+                          max(terms.size, 1))
+
+    go = (np.asarray(rng.uniform(-2, 2, terms.shape)).astype(res) if reduction == "none"
+          else data.draw(st.sampled_from([0.75, 1.0, -3.0]), label="grad_output"))
+    g = _quiet_call(getattr(F, name + "_backward"), go, x, t, **kw)
+    assert _snapshot(x, t) == before, "inputs modified by the backward"
+    assert isinstance(g, np.ndarray) and g.dtype == gd and g.shape == x.shape, (g.dtype, g.shape)
+    params = [nr, dr, alpha, beta]
+    clean = (0 < x.size <= 81 and np.isfinite(x64).all() and np.abs(x64).max(initial=0) <= 30
+             and np.isfinite(t64).all() and all(0 <= v <= 10 for v in params)
+             and np.all(np.abs(D) >= 0.05))
+    hypothesis.event(f"gradient against central differences: {bool(clean)}")
+    if clean:
+        w = RP.f64(go) * (1.0 / terms.size if reduction == "mean" else 1.0)
+        ref = SEG_LOSSES[name]
+        with np.errstate(all="ignore"):
+            want = RCL.central_grad(lambda v: np.sum(w * ref(v, t64, **rkw)), x64)
+        _fd_close(g, want, gd, what + " backward")
+    l2, g2 = _quiet_call(getattr(F, name + "_with_grad"), x, t, grad_output=go, **kw)
+    assert TP.bits_equal(l2, got) and TP.bits_equal(g2, g), what + " with_grad"
+    assert _snapshot(x, t) == before, "inputs modified by _with_grad"
+
+
+BOX_LOSSES = list(RCL.BOX_ROWS)
+
+
+def _box_magnitude(name, b1, b2, eps):
+    """Per box pair, what the float64 rounding errors of the loss scale with (in eps64): the
+    terms' sizes and their denominators' cancellations -- the areas over |U + eps| for the IoU,
+    the areas over |C + eps| for GIoU's (C - U) / (C + eps), CIoU's alpha v over
+    |1 - iou + v + eps| and the aspect angles' few ulps."""
+    b1, b2, union, iou, (xc1, yc1, xc2, yc2) = RCL._box_parts(b1, b2, eps)
+    areas = (np.abs((b1[:, 2] - b1[:, 0]) * (b1[:, 3] - b1[:, 1]))
+             + np.abs((b2[:, 2] - b2[:, 0]) * (b2[:, 3] - b2[:, 1]))
+             + np.abs(iou * (union + eps)) + abs(eps))
+    mag = 1 + (1 + np.abs(iou)) * (1 + areas / np.abs(union + eps))
+    if name == "generalized_box_iou_loss":
+        C = (xc2 - xc1) * (yc2 - yc1)
+        mag = mag + (np.abs(C) + areas) / np.abs(C + eps)
+    else:
+        mag = mag + 2 * np.abs(RCL.distance_box_iou_rows(b1, b2, eps) - 1 + iou)
+    if name == "complete_box_iou_loss":
+        alpha, v = RCL._ciou_alpha_v(b1, b2, eps)
+        mag = mag + 8 * (1 + v) + np.abs(alpha * v) * (1 + (1 + np.abs(iou) + v + abs(eps))
+                                                       / np.abs(1 - iou + v + eps))
+    return np.nan_to_num(mag, nan=np.inf)
+
+
+def _boxes_clean(b1, b2, eps):
+    """Box pairs where central differences hold: finite, moderate, sides >= 0.25, and every
+    pair of coordinates a min/max or the intersection's mask compares at least 1e-2 apart."""
+    if not (np.isfinite(b1).all() and np.isfinite(b2).all() and 0 <= eps <= 1):
+        return False
+    if max(np.abs(b1).max(initial=0), np.abs(b2).max(initial=0)) > 64:
+        return False
+    for a in (b1, b2):
+        if ((a[:, 2] - a[:, 0]) < 0.25).any() or ((a[:, 3] - a[:, 1]) < 0.25).any():
+            return False
+    for k in range(2):  # x, then y
+        lo1, hi1, lo2, hi2 = b1[:, k], b1[:, k + 2], b2[:, k], b2[:, k + 2]
+        gaps = [lo1 - lo2, hi1 - hi2, np.minimum(hi1, hi2) - np.maximum(lo1, lo2)]
+        if any((np.abs(gp) < 1e-2).any() for gp in gaps):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("name", BOX_LOSSES)
+@given(data=st.data())
+def test_fuzz_box_losses(name, data):
+    """generalized / distance / complete_box_iou_loss (+ _backward, _with_grad) over (N, 4) and
+    (4,) box pairs -- overlapping, nested, apart, identical, sharing an edge, of zero or
+    negative size, integer --, special values in either box, eps at 0, tiny, 1, negative,
+    infinite or NaN: reference_classic's torchvision formulas (an error bound from the terms'
+    cancellations; the same NaN and infinities); the gradient against its central differences
+    where they hold (_boxes_clean); with_grad bit-equal; torchvision's empty "mean" is 0."""
+    rng = _seeded(data)
+    N = data.draw(st.integers(0, 4), label="N")
+    b1, b2 = TCL._boxes(rng, max(N, 1))
+    variant = data.draw(st.sampled_from(["random", "random", "identical", "shared edge",
+                                         "integer", "degenerate"]), label="variant")
+    if variant == "identical":
+        b2 = b1.copy()
+    elif variant == "shared edge":
+        b1[:, 2] = b2[:, 2]
+    elif variant == "integer":
+        b1, b2 = np.round(b1), np.round(b2)
+    elif variant == "degenerate":
+        b1[:, 2] = b1[:, 0] - rng.integers(0, 2, len(b1))  # zero width, or negative
+    one = data.draw(st.sampled_from([False] * 3 + [True]), label="(4,)")
+    b1, b2 = (b1[0], b2[0]) if one else (b1[:N], b2[:N])
+    bad = []
+    shape_bad = data.draw(st.sampled_from([None] * 18 + ["3 columns", "rows"]), label="bad shape")
+    if shape_bad == "3 columns":
+        b1, b2 = b1[..., :3], b2[..., :3]
+    elif shape_bad == "rows":
+        b2 = np.concatenate([np.atleast_2d(b2), np.zeros((1, 4))])
+    if shape_bad:
+        bad.append("boxes")
+
+    specials = data.draw(st.booleans(), label="special values")
+
+    def draw_boxes(b, label):
+        if variant == "integer" and data.draw(st.booleans(), label=f"{label} integer dtype"):
+            return _int_array(data.draw, b, SIGNED)
+        return data.draw(hostile_like(b, specials=specials), label=label)
+    b1, b2 = draw_boxes(b1, "boxes1"), draw_boxes(b2, "boxes2")
+    eps, bad_e = _drawn(data, "eps", [1e-7, 1e-7, 1e-7, 0.0, 1e-3, 1.0, 1e-300, -1e-7,
+                                      math.inf, math.nan, np.float32(1e-7)], ["x", None], 16)
+    reduction, bad_r = _drawn(data, "reduction", REDUCTIONS, REDUCTION_BAD, 16)
+    bad += [n for n, b in (("eps", bad_e), ("reduction", bad_r)) if b]
+    kw = {"reduction": reduction, "eps": eps}
+    f = getattr(F, name)
+    before = _snapshot(b1, b2)
+    got, raised = _call_or_documented(bad, f, b1, b2, **kw)
+    if raised:
+        return
+    assert _snapshot(b1, b2) == before, "inputs modified"
+    res = _result_dtype(*[b for b in (b1, b2) if b.dtype.kind == "f"]) \
+        if b1.dtype.kind == "f" or b2.dtype.kind == "f" else np.dtype(np.float64)
+    if b1.dtype.kind != b2.dtype.kind:  # integer boxes count as float64
+        res = np.result_type(res, np.float64)
+    e64 = float(eps)
+    x1, x2 = RP.f64(b1), RP.f64(b2)
+    with np.errstate(all="ignore"):
+        rows = np.asarray(RCL.BOX_ROWS[name](x1, x2, e64), np.float64)
+        mag = _box_magnitude(name, x1, x2, e64)
+        ab = 16 * mag * _eps_ratio(np.float64, res)  # (past float16's range: no constraint)
+    if one:
+        rows, ab = rows.reshape(()), ab.reshape(())
+    what = f"{name} {b1.shape} {variant} eps={eps} {reduction} {res}"
+    if reduction == "none":
+        assert isinstance(got, np.ndarray) and got.dtype == res and got.shape == rows.shape, \
+            (type(got), getattr(got, "dtype", None), np.shape(got))
+        assert_close_tol(got, rows, res, 2, ab, err_msg=what)
+    else:
+        assert isinstance(got, np.generic) and got.dtype == res, (type(got), got.dtype)
+        if rows.size == 0:
+            assert got == 0, what + ": torchvision's empty reductions are 0"
+        else:
+            with np.errstate(all="ignore"):
+                ms = float(np.sum(np.abs(rows) + ab)) / (rows.size if reduction == "mean" else 1)
+                _scalar_close(got, RP.reduce(rows, reduction), ms, res, 2, 1, what, rows.size)
+
+    n = rows.size
+    go = (np.asarray(rng.uniform(-2, 2, rows.shape)).astype(res) if reduction == "none"
+          else data.draw(st.sampled_from([0.75, 1.0, -3.0]), label="grad_output"))
+    g = _quiet_call(getattr(F, name + "_backward"), go, b1, b2, **kw)
+    assert _snapshot(b1, b2) == before, "inputs modified by the backward"
+    gd = _native(b1).dtype if b1.dtype.kind == "f" else np.dtype(np.float64)
+    assert isinstance(g, np.ndarray) and g.shape == b1.shape and g.dtype in (gd, res), \
+        (g.shape, g.dtype)
+    clean = n and _boxes_clean(np.atleast_2d(x1), np.atleast_2d(x2), e64)
+    hypothesis.event(f"gradient against central differences: {bool(clean)}")
+    if clean:
+        grow = RP.f64(go).reshape(-1) if reduction == "none" else \
+            np.full(n, go / (n if reduction == "mean" else 1))
+        want = RCL.box_grad(name, x1, x2, e64) * grow[:, None]
+        _fd_close(np.atleast_2d(g), want, g.dtype, what + " backward")
+    l2, g2 = _quiet_call(getattr(F, name + "_with_grad"), b1, b2, grad_output=go, **kw)
+    assert TP.bits_equal(l2, got) and TP.bits_equal(g2, g), what + " with_grad"
+    assert _snapshot(b1, b2) == before, "inputs modified by _with_grad"
+
+
+# ---- sparsemax, entmax15, entmax_bisect and their Fenchel-Young losses --------------------------
+
+def _map_rows(x64, dim):
+    """(the rows (R, n) of a float64 array with the axis `dim` last -- a 0-d array is one row of
+    one --, a function putting (R, n) back)."""
+    shape = x64.shape if x64.ndim else (1,)
+    d = dim % len(shape)
+    moved = np.moveaxis(x64.reshape(shape), d, -1)
+    return moved.reshape(math.prod(moved.shape[:-1]), shape[d]), lambda r: np.moveaxis(
+        np.asarray(r).reshape(moved.shape), -1, d).reshape(x64.shape)
+
+
+def _entmax_ref_rows(TSP, rows, alpha):
+    """test_sparse's float64 reference (Michelot's projection for alpha = 2, brentq otherwise)
+    row by row, on each row shifted by its maximum: the maps are shift-invariant, and past 2^53
+    brentq's bracket [max - 1, max] has no width. Shifted entries below -1e6 (1 + 1 / (alpha -
+    1)) are raised to it: far outside the support (p_max <= 1 puts every entry of it within
+    1 / (alpha - 1) of the maximum), where they change nothing, but no longer overflow the
+    reference's sums (-1.7e308 twice is -inf in Michelot's first threshold). Where that
+    reference has no answer, the maps' documented conventions: a row holding NaN or +inf, or
+    of only -inf, is NaN."""
+    out = np.full(rows.shape, np.nan)
+    floor = -1e6 * (1 + 1 / (alpha - 1))
+    for i, r in enumerate(rows):
+        m = r.max(initial=-np.inf)
+        if r.size and np.isfinite(m) and not np.isnan(r).any():
+            out[i] = TSP.ref_entmax_row(np.maximum(r - m, floor), alpha)
+    return out
+
+
+def _entmax_error(alpha, n, n_iter):
+    """A bound on the error of each entry of an alpha-entmax row of n entries: for the exact
+    sorts and the reference, float64 roundings of the sums of a few values within 2 of the
+    maximum; for n_iter bisection steps, the bracket of tau (width <= 2^-n_iter), through
+    [u - tau]_+ ** (1 / (alpha - 1)) -- Lipschitz (constant 1 / (alpha - 1) on the support,
+    where u - tau <= 1) for alpha <= 2, Hoelder of exponent 1 / (alpha - 1) above -- and the
+    division by the sum (n + 2 such errors at most)."""
+    delta = 32 * n * 2.0 ** -52 + (2.0 ** -n_iter if n_iter else 0.0)
+    k = 1.0 / (alpha - 1.0)
+    e = k * (1 + delta) ** max(k - 1, 0) * delta if alpha <= 2 else delta ** k
+    return min((n + 2) * e, 1.0)
+
+
+MAP_NAMES = ["sparsemax", "entmax15", "entmax_bisect"]
+MAP_ALPHA = {"sparsemax": 2.0, "entmax15": 1.5}
+
+
+@pytest.mark.parametrize("name", MAP_NAMES)
+@given(data=st.data())
+def test_fuzz_sparse_maps(name, data):
+    """sparsemax / entmax15 / entmax_bisect (+ _backward from the input and from output=): every
+    dtype, layout, 0-d and empty shape, dim in and out of range, alpha near 1, at 2 and far
+    above, n_iter from 1, and alpha <= 1, non-finite alpha, n_iter < 1 and non-int ones as
+    documented errors. Against test_sparse's float64 reference (_entmax_ref_rows, within
+    _entmax_error); the gradient against its central differences (test_sparse.numeric_grad)
+    on rows away from the support's edges, for the exact maps and n_iter >= 50."""
+    TSP = _reference_module("test_sparse")
+    rng = _seeded(data)
+    x = data.draw(hostile_arrays(), label="x")
+    nd = max(x.ndim, 1)
+    dim = data.draw(st.integers(-nd - 1, nd), label="dim")
+    bad = [] if -nd <= dim < nd else ["dim"]
+    alpha, n_iter = MAP_ALPHA.get(name), None
+    args, kw = (x,), {"dim": dim}
+    if name == "entmax_bisect":
+        alpha, bad_a = _drawn(data, "alpha", [1.5, 1.5, 2.0, 1.25, 3.0, 1.1, 10.0, 1e300],
+                              [1.0, 0.5, -2.0, math.nan, math.inf, "2"])
+        n_iter, bad_n = _drawn(data, "n_iter", [50, 50, 1, 5, 20, 100, np.int8(60)],
+                               [0, -3, 2.5, None])
+        kw.update(alpha=alpha, n_iter=n_iter)
+        bad += [nm for nm, b in (("alpha", bad_a), ("n_iter", bad_n)) if b]
+    f, b = getattr(F, name), getattr(F, name + "_backward")
+    before = _snapshot(x)
+    y, raised = _call_or_documented(bad, f, *args, **kw)
+    if raised:
+        return
+    assert _snapshot(x) == before, "input modified"
+    res = _native(x).dtype
+    assert isinstance(y, np.ndarray) and y.dtype == res and y.shape == x.shape, \
+        (type(y), getattr(y, "dtype", None), np.shape(y))
+    rows, back = _map_rows(RP.f64(x), dim)
+    n = rows.shape[1]
+    err = _entmax_error(alpha, n, n_iter)
+    what = f"{name} {x.shape} dim={dim} alpha={alpha} n_iter={n_iter} {res}"
+    if err < 1:
+        with np.errstate(all="ignore"):
+            want = back(_entmax_ref_rows(TSP, rows, alpha))
+        assert_close_tol(y, want, res, 1, err / float(np.finfo(res).eps), err_msg=what)
+    else:  # no useful bound (alpha = 1e300: [u - tau]_+ ** 1e-300 is a step, where brentq
+        # finds no root): the contract, rows on the simplex
+        with np.errstate(all="ignore"):
+            yr, _ = _map_rows(RP.f64(y), dim)
+            ok = ~np.isnan(yr).any(axis=1) & (n > 0)
+        assert np.all(yr[ok] >= 0) and np.allclose(yr[ok].sum(axis=1), 1, rtol=0,
+                                                   atol=n * float(np.finfo(res).eps)), what
+        want = y
+
+    gdt = data.draw(st.sampled_from([res.str, res.newbyteorder().str, "<f8", "<f4"]),
+                    label="grad_output dtype")
+    gy = data.draw(hostile_like(rng.uniform(-2, 2, x.shape), specials=False, dtypes=[gdt]),
+                   label="grad_output")
+    g = _quiet_call(b, gy, *args, **kw)
+    assert _snapshot(x) == before, "input modified by the backward"
+    assert isinstance(g, np.ndarray) and g.dtype == res and g.shape == x.shape, (g.dtype, g.shape)
+    g2 = _quiet_call(b, gy, None, output=y, **kw)
+    if res == np.float64:
+        assert TS.bits_equal(g2, g), what + ": backward from output= differs"
+    gro, _ = _map_rows(RP.f64(gy), dim)
+    gx, _ = _map_rows(RP.f64(g), dim)
+    pr, _ = _map_rows(RP.f64(want), dim)
+    checked = 0
+    if (n_iter is None or n_iter >= 50) and x.size <= 40:
+        for r, p, go_r, g_r in zip(rows, pr, gro, gx):
+            if not (np.isfinite(r).all() and r.size and np.ptp(r) <= 1e3):
+                continue
+            z = (alpha - 1) * (r - r.max())
+            tau = -p.max() ** (alpha - 1)  # at the maximum (z = 0) p = (0 - tau) ** (1 / (a - 1))
+            if np.abs(z - tau).min() < 1e-2 or alpha > 5:
+                continue  # at or near the support's edge: no derivative, or not one a
+                          # difference quotient finds (alpha > 5: p ** 1/(alpha-1) too steep)
+            if p.max() == 1:  # a support of one entry: locally constant (and brentq's
+                fd = np.zeros_like(r)  # bracket [max - 1, max] has no sign change there)
+            else:
+                fd = TSP.numeric_grad(
+                    lambda v: float(np.sum(TSP.ref_entmax_row(v, alpha) * go_r)), r - r.max())
+            _fd_close(g_r, fd, res, what + " backward")
+            checked += 1
+    hypothesis.event(f"rows against central differences: {min(checked, 2)}{'+' * (checked > 2)}")
+
+
+def _fy_ref_rows(TSP, rows, t, counted, alpha):
+    """(loss, p) per row from test_sparse's ref_loss_rows and ref_entmax_row, for the counted
+    rows (ignored ones: 0 and 0), on rows shifted by their maximum (the loss is shift-invariant)
+    and raised to the floor of _entmax_ref_rows (but the target's) -- -inf entries too, whose 0 * -inf the
+    reference's <p - e_t, x> would make NaN where the loss takes p = 0; with the documented
+    conventions: a NaN / +inf / all -inf row is NaN, a target score of -inf (after the shift)
+    gives +inf."""
+    loss, P = np.zeros(len(rows)), np.zeros(rows.shape)
+    floor = -1e6 * (1 + 1 / (alpha - 1))
+    for i, r in enumerate(rows):
+        if not counted[i]:
+            continue
+        m = r.max(initial=-np.inf)
+        if not np.isfinite(m) or np.isnan(r).any():
+            loss[i], P[i] = np.nan, np.nan
+            continue
+        z = r - m
+        zc = np.maximum(z, floor)
+        zc[t[i]] = z[t[i]]  # the loss is linear in the target's score: not raised
+        P[i] = TSP.ref_entmax_row(zc, alpha)
+        loss[i] = np.inf if z[t[i]] == -np.inf else TSP.ref_loss_rows(zc[None], [t[i]], alpha)[0]
+    return loss, P
+
+
+FY_LOSSES = {"sparsemax_loss": 2.0, "entmax15_loss": 1.5, "entmax_bisect_loss": None}
+
+
+@pytest.mark.parametrize("name", list(FY_LOSSES))
+@given(data=st.data())
+def test_fuzz_fy_losses(name, data):
+    """sparsemax_loss / entmax15_loss / entmax_bisect_loss (+ _backward) over (C,), (N, C) and
+    (N, C, d) scores with special values (class_problem's, as cross_entropy), ignore_index
+    (every row ignored too), targets of any integer dtype: out of range, a non-integer
+    ignore_index, a bad alpha / n_iter / reduction are documented errors. Against test_sparse's
+    float64 loss (_fy_ref_rows) within the maps' error bound; the gradient p - e_t with the
+    reference p, 0 on ignored rows."""
+    TSP = _reference_module("test_sparse")
+    x, t, _, ii, _, bad_t = data.draw(class_problem(False), label="problem")
+    bad = ["target"] if bad_t else []
+    alpha, n_iter, args = FY_LOSSES[name], None, ()
+    if alpha is None:
+        alpha, bad_a = _drawn(data, "alpha", [1.5, 1.5, 2.0, 1.25, 3.0, 1.1],
+                              [1.0, 0.5, math.nan, math.inf, "2"], 16)
+        n_iter, bad_n = _drawn(data, "n_iter", [50, 50, 1, 5, 100], [0, -3, 2.5, None], 16)
+        args = (alpha, n_iter)
+        bad += [nm for nm, b in (("alpha", bad_a), ("n_iter", bad_n)) if b]
+    ii, bad_i = _drawn(data, "ignore_index", [ii], [1.5, None, "x"], 16)
+    reduction, bad_r = _drawn(data, "reduction", REDUCTIONS, REDUCTION_BAD, 16)
+    bad += [nm for nm, b in (("ignore_index", bad_i), ("reduction", bad_r)) if b]
+    if bad_i:  # a bad target's error may name "out of bounds ... ignore_index=" first
+        bad = [b for b in bad if b != "target"] + (["target"] if bad_t else [])
+    kw = {"ignore_index": ii, "reduction": reduction}
+    f, b = getattr(F, name), getattr(F, name + "_backward")
+    before = _snapshot(x, t)
+    got, raised = _call_or_documented(bad, f, x, t, *args, **kw)
+    if raised:
+        return
+    assert _snapshot(x, t) == before, "inputs modified"
+    res = _native(x).dtype
+    x64, t64 = RP.f64(x), t.astype(np.int64)
+    C = x.shape[1] if x.ndim > 1 else x.shape[0]
+    rows, back = _map_rows(x64, 1 if x.ndim > 1 else 0)
+    tr = t64.reshape(-1)
+    counted = tr != ii
+    with np.errstate(all="ignore"):
+        lrows, P = _fy_ref_rows(TSP, rows, np.where(counted, tr, 0), counted, alpha)
+        e = _entmax_error(alpha, C, n_iter)
+        zt = np.abs(np.nan_to_num(np.take_along_axis(
+            rows - rows.max(axis=1, keepdims=True, initial=-np.inf),
+            np.where(counted, tr, 0)[:, None], 1)[:, 0], nan=0.0, posinf=0.0, neginf=0.0))
+        # roundings of <p, z> - z_t + tsallis (terms of magnitude |z_t| and ~n / (alpha - 1)),
+        # and a p off by e in each of its C entries
+        err64 = 16 * 2.0 ** -52 * (1 + zt + C / (alpha - 1)) + 2 * C * e / (alpha - 1)
+        ab = err64 / float(np.finfo(res).eps)  # (past float16's range: no constraint)
+    what = f"{name} {x.shape} ii={ii} alpha={alpha} n_iter={n_iter} {reduction} {res}"
+    if reduction == "none":
+        assert isinstance(got, np.ndarray) and got.dtype == res and got.shape == t.shape, \
+            (type(got), getattr(got, "dtype", None), np.shape(got))
+        if e < 1:
+            assert_close_tol(got, lrows.reshape(t.shape), res, 2, ab.reshape(t.shape),
+                             err_msg=what)
+    else:
+        assert isinstance(got, np.generic) and got.dtype == res, (type(got), got.dtype)
+        count = int(counted.sum())
+        if e < 1:
+            with np.errstate(all="ignore"):
+                ms = float(np.sum(np.abs(lrows) + ab)) / (count if reduction == "mean"
+                                                           and count else 1)
+                _scalar_close(got, RP.reduce(lrows, reduction, count), ms, res, 2, 1, what,
+                              max(len(lrows), 1))
+
+    rng = _seeded(data)
+    go = (np.asarray(rng.uniform(-2, 2, t.shape)).astype(res) if reduction == "none"
+          else data.draw(st.sampled_from([0.75, 1.0, -3.0]), label="grad_output"))
+    g = _quiet_call(b, go, x, t, *args, **kw)
+    assert _snapshot(x, t) == before, "inputs modified by the backward"
+    assert isinstance(g, np.ndarray) and g.dtype == res and g.shape == x.shape, (g.dtype, g.shape)
+    count = int(counted.sum())
+    coef = RP.f64(go).reshape(-1) if reduction == "none" else \
+        np.full(len(rows), (go / count if count else 0.0) if reduction == "mean" else go)
+    coef = np.where(counted, coef, 0.0)
+    with np.errstate(all="ignore"):
+        onehot = (np.arange(C) == np.where(counted, tr, -1)[:, None])
+        want = np.where(counted[:, None], (P - onehot) * coef[:, None], 0.0)
+    if e < 1:
+        ab = (np.abs(coef) * (e + 4 * 2.0 ** -52) / float(np.finfo(res).eps))[:, None]
+        assert_close_tol(_map_rows(RP.f64(g), 1 if x.ndim > 1 else 0)[0], want, res, 2, ab,
+                         err_msg=what + " backward")
+    else:
+        assert np.all(_map_rows(RP.f64(g), 1 if x.ndim > 1 else 0)[0][~counted] == 0), what
+
+
+@given(data=st.data())
+def test_fuzz_gumbel_softmax(data):
+    """gumbel_softmax (+ _backward from the same seed and from y_soft=): soft and hard samples
+    over any dtype, layout, 0-d and empty shape, dim in and out of range, tau from 1e-3 to inf
+    (bad: <= 0, NaN), hard as a numpy bool (bad: an int), the deprecated eps (its warning
+    expected, no other). The soft sample against softmax((logits + g) / tau) with test_gumbel's
+    noise for the seed and test_softmax's float64 reference and error bound (the sample is
+    computed in float64, then rounded); the hard one the one-hot of the reference's argmax
+    where the top two are apart; the gradient against test_softmax's backward reference."""
+    TG = _reference_module("test_gumbel")
+    rng = _seeded(data)
+    x = data.draw(hostile_arrays(), label="logits")
+    nd = max(x.ndim, 1)
+    dim, bad_d = _drawn(data, "dim", list(range(-nd, nd)), [nd, -nd - 1], 16)
+    tau, bad_t = _drawn(data, "tau", [1.0, 1.0, 0.5, 3.0, 1e-3, 300.0, math.inf],
+                        [0.0, -1.0, math.nan, "1"], 16)
+    hard, bad_h = _drawn(data, "hard", [False, False, True, np.bool_(True)], [1, None], 16)
+    eps = data.draw(st.sampled_from([1e-10] * 7 + [1e-5]), label="eps")
+    seed = data.draw(st.integers(0, 2 ** 32 - 1), label="generator seed")
+    bad = [n for n, b in (("dim", bad_d), ("tau", bad_t), ("hard", bad_h)) if b]
+    before = _snapshot(x)
+    kw = {"tau": tau, "hard": hard, "eps": eps, "dim": dim}
+    if eps == 1e-10:
+        y, raised = _call_or_documented(bad, F.gumbel_softmax, x, generator=seed, **kw)
+    else:  # torch warns that eps is deprecated: that warning, no other
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            CALLS[0] += 1
+            try:
+                with np.errstate(all="raise"):
+                    y, raised = F.gumbel_softmax(x, generator=seed, **kw), False
+            except (ValueError, TypeError) as exc:
+                assert bad, f"gumbel_softmax raised {exc!r}"
+                _documented(exc, *bad)
+                y, raised = None, True
+        assert raised or bad == [], f"gumbel_softmax accepted a bad {bad}"
+        assert raised or [str(w.message) for w in seen] and all(
+            issubclass(w.category, UserWarning) and "eps" in str(w.message) for w in seen), \
+            [str(w.message) for w in seen]
+    if raised:
+        return
+    assert _snapshot(x) == before, "input modified"
+    res = _native(x).dtype
+    assert isinstance(y, np.ndarray) and y.dtype == res and y.shape == x.shape, \
+        (type(y), getattr(y, "dtype", None), np.shape(y))
+    z = RP.f64(x) + TG._noise(seed, x.shape)
+    what = f"gumbel_softmax {x.shape} dim={dim} tau={tau} hard={hard} {res}"
+    with np.errstate(all="ignore"):
+        overflow = np.isinf(np.where(np.isfinite(z), z, 0) / tau).any()
+    if overflow:  # z / tau past float64 (as in test_fuzz_softmax_family): the contract only
+        return
+    k = _eps_ratio(np.float64, res)
+    with np.errstate(all="ignore"):
+        rel, ab = TS.fwd_tol("softmax", z, dim, np.float64, tau)
+        want = TS.ref_fwd("softmax", z, dim, tau)
+    if not hard:
+        assert_close_tol(y, want, res, rel * k + 1, ab * k, err_msg=what)
+    else:
+        yr, _ = _map_rows(RP.f64(y), dim)
+        wr, _ = _map_rows(want, dim)
+        assert np.all((yr == 0) | (yr == 1)) and np.all(yr.sum(axis=1) == (yr.shape[1] > 0)), what
+        if wr.shape[1] >= 2:
+            # apart: further than the soft sample's error bound (large where (logits + g) /
+            # tau rounds coarsely: 3.3e16 + g, whose g is mostly lost, spaced by 4)
+            with np.errstate(all="ignore"):
+                tol, _ = _map_rows(2.0 ** -52 * (rel * np.abs(want) + ab), dim)
+                tol = np.nan_to_num(tol, nan=np.inf).max(axis=1)
+            top2 = -np.sort(-np.nan_to_num(wr, nan=-1.0), axis=1)[:, :2]
+            apart = (top2[:, 0] - top2[:, 1] > 2 * tol + 1e-9) & ~np.isnan(wr).any(axis=1)
+            assert np.all(yr[apart].argmax(axis=1) == wr[apart].argmax(axis=1)), what
+    gy = data.draw(hostile_like(rng.uniform(-2, 2, x.shape), specials=False,
+                                dtypes=[res.str, "<f8", ">f4"]), label="grad_output")
+    g = _quiet_call(F.gumbel_softmax_backward, gy, x, generator=seed, **kw)
+    assert _snapshot(x) == before, "input modified by the backward"
+    assert isinstance(g, np.ndarray) and g.dtype == res and g.shape == x.shape, (g.dtype, g.shape)
+    g64 = RP.f64(gy)
+    with np.errstate(all="ignore"):
+        rel, ab = TS.bwd_tol("softmax", g64, z, dim, np.float64, tau)
+        assert_close_tol(g, TS.ref_bwd("softmax", g64, z, dim, tau), res, rel * k + 1, ab * k,
+                         err_msg=what + " backward")
+    soft = y if not hard else _quiet_call(F.gumbel_softmax, x, tau, False, 1e-10, dim,
+                                          generator=seed)
+    g2 = _quiet_call(F.gumbel_softmax_backward, gy, x, tau, hard, 1e-10, dim, y_soft=soft)
+    if res == np.float64:
+        assert TS.bits_equal(g2, g), what + ": backward from y_soft= differs"
+    else:  # y_soft rounded to the logits' dtype: test_softmax's bound for that dtype
+        with np.errstate(all="ignore"):
+            rel, ab = TS.bwd_tol("softmax", g64, z, dim, res, tau)
+            assert_close_tol(g2, TS.ref_bwd("softmax", g64, z, dim, tau), res, rel, ab,
+                             err_msg=what + " backward from y_soft")
+
+
+@given(data=st.data())
+def test_fuzz_one_hot(data):
+    """one_hot over every integer dtype (both byte orders), layout, 0-d and empty shape, with
+    num_classes inferred, exact, larger, 0, a NumPy integer; a negative index, one past
+    num_classes, an empty tensor with -1, num_classes < -1, float/bool tensors and a float or
+    bool num_classes are documented errors. Against test_encoding's np.eye reference."""
+    TEN = _reference_module("test_encoding")
+    rng = _seeded(data)
+    shape = tuple(data.draw(st.lists(st.integers(0, 4), max_size=3), label="shape"))
+    C = data.draw(st.integers(1, 6), label="C")
+    v = rng.integers(0, C, shape)
+    kind = data.draw(st.sampled_from(["int"] * 8 + ["float", "bool"]), label="kind")
+    if v.size and data.draw(st.sampled_from([False] * 7 + [True]), label="negative"):
+        v.reshape(-1)[0] = data.draw(st.sampled_from([-1, -128]), label="negative value")
+    if kind == "int":
+        t = _int_array(data.draw, v, SIGNED if (v < 0).any() else SIGNED + UNSIGNED)
+    else:
+        t = _layout(v.astype(np.float32 if kind == "float" else bool),
+                    data.draw(st.sampled_from(LAYOUTS), label="layout"))
+    t64 = np.asarray(t).astype(np.int64)
+    high = int(t64.max(initial=-1))
+    n, bad_n = _drawn(data, "num_classes", [-1, -1, high + 1, high + 3, C, np.int64(C + 1),
+                                            np.uint8(C)], [-2, 2.0, True, None], 12)
+    bad = ["tensor"] if kind != "int" else []
+    bad += ["num_classes"] if bad_n else []
+    if kind == "int" and not bad_n:
+        if (t64 < 0).any():
+            bad.append("tensor")
+        elif n == -1 and t.size == 0:
+            bad.append("num_classes")
+        elif n != -1 and high >= n:
+            bad.append("tensor")
+    before = _snapshot(t)
+    y, raised = _call_or_documented(bad, F.one_hot, t, n)
+    if raised:
+        return
+    assert _snapshot(t) == before, "input modified"
+    width = high + 1 if n == -1 else int(n)
+    assert isinstance(y, np.ndarray) and y.dtype == np.int64 and y.shape == t.shape + (width,), \
+        (type(y), getattr(y, "dtype", None), np.shape(y))
+    np.testing.assert_array_equal(y, TEN._ref(t64, width))

@@ -351,3 +351,79 @@ def test_loss_and_gradient_match_the_entmax_package(name, cls, kw, tkw, reductio
     np.testing.assert_allclose(loss, tl.detach().numpy(), atol=1e-10)
     gx = getattr(F, name + "_backward")(g, x, t, **kw, ignore_index=4, reduction=reduction)
     np.testing.assert_allclose(gx, tx.grad.numpy(), atol=1e-10)
+
+
+def test_entmax_bisect_rejects_an_infinite_alpha():
+    """Found by test_fuzz_sparse_maps: alpha = inf passed the alpha > 1 check and gave
+    entmax_bisect([1, 2], inf) = [0.5, 0.5] ((alpha - 1) z is 0 * inf = NaN at the shifted
+    maximum), where large finite alphas tend to the argmax [0, 1]; now a ValueError, in the
+    loss too."""
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(F.entmax_bisect(x, 1e300), [0.0, 1.0])
+    for a in (np.inf, np.float32(np.inf)):
+        with pytest.raises(ValueError, match="alpha must be finite and > 1"):
+            F.entmax_bisect(x, a)
+        with pytest.raises(ValueError, match="alpha"):
+            F.entmax_bisect_backward(np.ones(2), x, a)
+        with pytest.raises(ValueError, match="alpha"):
+            F.entmax_bisect_loss(x, np.array(1), a)
+
+
+def test_entmax_bisect_backward_large_alpha_leaks_no_fp_state():
+    """Found by test_fuzz_sparse_maps: alpha = 1e300 made p ** (2 - alpha) overflow in the
+    backward, which raised FloatingPointError under np.errstate(all="raise"); the forward is
+    the argmax's (ties share), its gradient not finite there."""
+    x = np.array([0.0, 0.0])
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(F.entmax_bisect(x, 1e300), [0.5, 0.5])
+        g = F.entmax_bisect_backward(np.array([0.5, -1.0]), x, 1e300)
+    assert g.shape == (2,) and not np.isfinite(g).any()
+
+
+def test_maps_and_losses_tiny_and_huge_differences_leak_no_fp_state():
+    """Found by test_fuzz_sparse_maps: entmax15([0, 0, 1.2e-271]) squared the tiny shifted
+    scores, which raised FloatingPointError (underflow) under np.errstate(all="raise"); the
+    maps and losses now compute whatever the caller's np.seterr."""
+    x = np.array([0.0, 0.0, 1.18199088e-271])
+    with np.errstate(all="raise"):
+        for fn in (F.sparsemax, F.entmax15, F.entmax_bisect):
+            np.testing.assert_allclose(fn(x), [1 / 3] * 3, rtol=1e-15)
+        for fn in (F.sparsemax_loss, F.entmax15_loss, F.entmax_bisect_loss):
+            assert fn(x[None], np.array([2])) >= 0
+    # found by test_fuzz_fy_losses: the shift by the maximum overflowed (-1.7e308 - 1.7e308)
+    big = np.array([1.7e308, -1.7e308])
+    with np.errstate(all="raise"):
+        for fn in (F.sparsemax, F.entmax15, F.entmax_bisect):
+            np.testing.assert_array_equal(fn(big), [1.0, 0.0])
+        for fn in (F.sparsemax_loss, F.entmax15_loss, F.entmax_bisect_loss):
+            assert fn(big, np.array(0)) == 0 and fn(big, np.array(1)) == np.inf
+            # found by the long fuzz run: two rows of loss 1.7e308 overflowed their sum
+            rows = np.array([[0.0, 1.7e308, 0.0]] * 2)
+            assert fn(rows, np.array([2, 2])) == np.inf
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_loss_backward_ignored_rows_are_zero(reduction):
+    """Found by test_fuzz_fy_losses: an ignored row holding NaN got a NaN gradient (0 * NaN),
+    and with every row ignored the "mean" backward raised ZeroDivisionError; 0 for every
+    ignored row, as cross_entropy_backward gives."""
+    x = np.array([[np.nan, 1.0, 2.0], [1.0, 2.0, 3.0]])
+    go = np.ones(2) if reduction == "none" else 1.0
+    for bwd in (F.sparsemax_loss_backward, F.entmax15_loss_backward,
+                F.entmax_bisect_loss_backward):
+        g = bwd(go, x, np.array([-100, 1]), reduction=reduction)
+        assert (g[0] == 0).all() and np.isfinite(g[1]).all()
+        assert (bwd(go, x, np.array([-100, -100]), reduction=reduction) == 0).all()
+
+
+def test_loss_empty_batch_with_spatial_dimensions():
+    """Found by test_fuzz_fy_losses: an (N, C, d) input with N = 0 raised "cannot reshape array
+    of size 0 into shape (0,newaxis)" (the targets were reshaped to (N, -1)); empty results."""
+    for loss, bwd in [(F.sparsemax_loss, F.sparsemax_loss_backward),
+                      (F.entmax15_loss, F.entmax15_loss_backward),
+                      (F.entmax_bisect_loss, F.entmax_bisect_loss_backward)]:
+        for d in (0, 3):
+            x, t = np.zeros((0, 2, d)), np.zeros((0, d), np.int64)
+            assert loss(x, t, reduction="none").shape == (0, d)
+            assert loss(x, t, reduction="sum") == 0 and np.isnan(loss(x, t))
+            assert bwd(np.zeros((0, d)), x, t, reduction="none").shape == (0, 2, d)

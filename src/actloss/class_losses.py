@@ -587,12 +587,15 @@ class _Seg:
         _rowwise.kernels().seg(KERNEL_INDEX[self.k], self.pr, self.gr, sums, None, None,
                                self.n_threads)
         sums = sums.reshape(B, C, 3)
-        self.sums = sums.sum(axis=0) if batch else sums   # (C, 3) or (B, C, 3)
+        with np.errstate(all="ignore"):  # inf + -inf is NaN, whatever the caller's np.seterr
+            self.sums = sums.sum(axis=0) if batch else sums   # (C, 3) or (B, C, 3)
 
     def reduce(self, loss, reduction):
         if reduction == "none":
             return narrow(loss, self.res)
-        return finish_loss(reduction, float(np.sum(loss)), loss.size, self.res)
+        with np.errstate(all="ignore"):  # as in __init__
+            total = float(np.sum(loss))
+        return finish_loss(reduction, total, loss.size, self.res)
 
     def backward(self, grad_output, reduction, ca, cb):
         """The input gradient from the loss entries' coefficients: d loss / dp = ca g + cb."""
@@ -600,7 +603,8 @@ class _Seg:
         g = c if g is None else g
         B, C = self.x.shape[:2]
         coef = np.empty((B, C, 2))
-        coef[..., 0], coef[..., 1] = ca * g, cb * g   # (C,) entries broadcast over the batch
+        with np.errstate(all="ignore"):  # inf * 0 is NaN, as in _dice_parts
+            coef[..., 0], coef[..., 1] = ca * g, cb * g   # (C,) entries broadcast over the batch
         gp = np.empty(self.rows, self.k)
         _rowwise.kernels().seg(KERNEL_INDEX[self.k], self.pr, self.gr, None, coef.reshape(-1, 2),
                                gp, self.n_threads)
@@ -615,17 +619,22 @@ class _Seg:
 def _dice_parts(seg):
     """dice: loss = 1 - (2 sum p g + nr) / (sum p + sum g + dr); d loss / dp = ca g + cb."""
     spg, sp, sg = seg.sums[..., 0], seg.sums[..., 1], seg.sums[..., 2]
-    num, den = 2.0 * spg + seg.nr, sp + sg + seg.dr
-    return 1.0 - num / den, -2.0 / den, num / den ** 2
+    # IEEE results whatever the caller's np.seterr: an empty class with smooth_dr = 0 divides
+    # by 0 (inf or NaN, as MONAI's), huge sums overflow
+    with np.errstate(all="ignore"):
+        num, den = 2.0 * spg + seg.nr, sp + sg + seg.dr
+        return 1.0 - num / den, -2.0 / den, num / den ** 2
 
 
 def _tversky_parts(seg, alpha, beta):
     """tversky: tp = sum p g, fp = alpha sum p (1 - g), fn = beta sum (1 - p) g, loss = 1 -
     (tp + nr) / (tp + fp + fn + dr); d loss / dp = ca g + cb."""
     spg, sp, sg = seg.sums[..., 0], seg.sums[..., 1], seg.sums[..., 2]
-    num = spg + seg.nr
-    den = spg + alpha * (sp - spg) + beta * (sg - spg) + seg.dr
-    return 1.0 - num / den, -(den - num * (1.0 - alpha - beta)) / den ** 2, num * alpha / den ** 2
+    with np.errstate(all="ignore"):  # as in _dice_parts
+        num = spg + seg.nr
+        den = spg + alpha * (sp - spg) + beta * (sg - spg) + seg.dr
+        return (1.0 - num / den, -(den - num * (1.0 - alpha - beta)) / den ** 2,
+                num * alpha / den ** 2)
 
 
 def _dice_loss(input, target, activation, smooth_nr, smooth_dr, batch, reduction):

@@ -546,7 +546,8 @@ def _shifted(rows):
         return rows, np.zeros(rows.shape[0], bool)
     m = rows.max(axis=1, keepdims=True)  # NaN if the row holds one
     bad = ~np.isfinite(m[:, 0])
-    with np.errstate(invalid="ignore"):
+    # invalid: the bad rows; over: -1.7e308 - 1.7e308 is -inf, far outside any support (p = 0)
+    with np.errstate(invalid="ignore", over="ignore"):
         return rows - np.where(bad[:, None], 0.0, m), bad
 
 
@@ -633,8 +634,9 @@ def _bisect_rows(z, bad, alpha, n_iter):
 
 def _alpha_param(alpha):
     a = real_param(alpha, "alpha")
-    if not a > 1.0:
-        raise ValueError(f"alpha must be > 1 (alpha = 1 is softmax: use softmax), got {a}")
+    if not 1.0 < a < math.inf:  # inf: (alpha - 1) z is NaN at the row maximum (0 * inf)
+        raise ValueError(f"alpha must be finite and > 1 (alpha = 1 is softmax: use softmax), "
+                         f"got {a}")
     return a
 
 
@@ -654,7 +656,9 @@ def _rows_map(rows, alpha, n_iter):
     z, bad = _shifted(rows)
     if rows.size == 0:
         return z.copy()
-    with np.errstate(invalid="ignore"):  # the NaN rows, overwritten below
+    # invalid: the NaN rows, overwritten below; under: squares and powers of tiny differences
+    # (1e-271 in a row of 0s), whatever the caller's np.seterr
+    with np.errstate(all="ignore"):
         if n_iter is None:
             p = _sparsemax_rows(z, bad) if alpha == 2.0 else _entmax15_rows(z, bad)
         else:
@@ -687,7 +691,9 @@ def _map_backward(grad_output, input, dim, output, alpha, n_iter=None):
         res_dtype = result_dtype(as_array(input).dtype)[0]
     p, back = _to_rows(y, dim)
     g = _to_rows(gy, dim)[0]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # over: p ** (2 - alpha) of a small p past alpha ~ 25 is inf (a NaN or infinite gradient,
+    # without leaking FP state into the caller's np.seterr)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if alpha == 2.0:
             s = (p > 0).astype(F64)
         else:
@@ -810,7 +816,7 @@ def entmax_bisect(input, alpha=1.5, dim=-1, n_iter=50):
     input : array_like
         float32/float64 (float16, integers and bool promote as for softmax). Any strides.
     alpha : float, default 1.5
-        Must be > 1 (one value for every row).
+        Must be finite and > 1 (one value for every row).
     dim : int, default -1
         The axis to normalise over (negative counts from the end).
     n_iter : int, default 50
@@ -825,7 +831,7 @@ def entmax_bisect(input, alpha=1.5, dim=-1, n_iter=50):
     Raises
     ------
     ValueError
-        dim out of range, alpha <= 1, n_iter < 1.
+        dim out of range, alpha <= 1 or infinite, n_iter < 1.
     TypeError
         Complex/object input, a non-int dim or n_iter, a non-real alpha.
 {notes}
@@ -880,10 +886,10 @@ def _loss_rows(input, target, ignore_index, name):
     except TypeError:
         raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}") from None
     rows, back = _to_rows(x, 1 if x.ndim > 1 else 0)
+    # the rows run over (N, d1, ..., dk) in order, as the flattened targets (a reshape to
+    # (N, -1) first failed for N = 0)
     t = t.reshape(-1) if x.ndim > 1 else t.reshape(1)
     n = x.shape[1] if x.ndim > 1 else x.shape[0]
-    if x.ndim > 2:  # the rows run over (N, d1, ..., dk) in order, as the targets
-        t = t.reshape(x.shape[0], -1).reshape(-1)
     counted = t != ii
     bad = counted & ((t < 0) | (t >= n))
     if bad.any():
@@ -899,7 +905,7 @@ def _fy_loss(input, target, alpha, n_iter, ignore_index, reduction, name):
     z, _ = _shifted(rows)
     z_t = np.zeros(len(rows))
     z_t[counted] = z[counted, t[counted]]  # (no class to index when C = 0: all ignored)
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(all="ignore"):  # as in _rows_map; p * z underflows too
         tsallis = (1.0 - (p * p if alpha == 2.0 else p ** alpha).sum(axis=1)) / (
             alpha * (alpha - 1.0))
         # <p, z> over the support only (p = 0 at z = -inf), minus z_t
@@ -908,7 +914,8 @@ def _fy_loss(input, target, alpha, n_iter, ignore_index, reduction, name):
     loss = np.where(counted, loss, 0.0)
     if reduction == "none":
         return narrow(loss.reshape(loss_shape), res_dtype)
-    total = loss.sum()
+    with np.errstate(over="ignore"):  # rows of 1e308: an infinite total, returned as such
+        total = loss.sum()
     return finish_loss(reduction, total, int(counted.sum()), res_dtype)
 
 
@@ -921,12 +928,14 @@ def _fy_loss_backward(grad_output, input, target, alpha, n_iter, ignore_index, r
     if reduction == "none":
         coef = np.asarray(gy, F64).reshape(-1)
     else:
-        coef = np.full(len(rows), gy / int(counted.sum()) if reduction == "mean" else gy)
-    with np.errstate(invalid="ignore"):
-        coef = np.where(counted, coef, 0.0)
+        n = int(counted.sum())  # none counted: every row is ignored, its gradient 0
+        coef = np.full(len(rows), (gy / n if n else 0.0) if reduction == "mean" else gy)
+    with np.errstate(all="ignore"):
         g = _rows_map(rows, alpha, n_iter)
         g[counted, t[counted]] -= 1.0
-        g *= coef[:, None]
+        # an ignored row's gradient is 0 whatever its scores (NaN ones too: 0 * NaN is NaN),
+        # as cross_entropy's
+        g = np.where(counted[:, None], g * coef[:, None], 0.0)
     return narrow(back(g), res_dtype)
 
 
@@ -970,7 +979,7 @@ _LOSS_DOC = """{title} (the ``entmax`` package's ``{cls}``).
     """
 _BISECT_EXTRA = """
     alpha : float, default 1.5
-        Must be > 1.
+        Must be finite and > 1.
     n_iter : int, default 50
         Bisection steps of ``entmax_bisect``."""
 
@@ -1029,7 +1038,7 @@ entmax15_loss.__doc__ = _LOSS_DOC.format(
     raises="", name="entmax15_loss")
 entmax_bisect_loss.__doc__ = _LOSS_DOC.format(
     title="alpha-entmax loss", cls="EntmaxBisectLoss", map="entmax_bisect", alpha="alpha",
-    extra=_BISECT_EXTRA, raises=", alpha <= 1, n_iter < 1", name="entmax_bisect_loss")
+    extra=_BISECT_EXTRA, raises=", alpha <= 1 or infinite, n_iter < 1", name="entmax_bisect_loss")
 
 
 # ---- gumbel_softmax ------------------------------------------------------------------------------

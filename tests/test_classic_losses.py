@@ -187,7 +187,7 @@ def _reduce(rows, reduction):
 
 
 def _tol(dtype):
-    return 4 * np.finfo(dtype).eps
+    return 4 * float(np.finfo(dtype).eps)  # a Python float: pytest.approx refuses NumPy scalars
 
 
 def _scores(rng, n, c, dtype):

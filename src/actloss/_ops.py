@@ -409,6 +409,40 @@ float64. ``p = 2`` (default), 1, 0 (count of non-zeros), ``inf`` (max ``|v|``) a
 (``p >= 1``), ``sign(v)`` for ``p = 1`` (0 at 0), shared evenly among tied maxima for ``p =
 inf``, 0 for ``p = 0``. Negative ``p`` (which torch accepts) raises ValueError."""}
 
+
+def _box_loss(kind, title, cls, loss_formula, example, gradient_extra=""):
+    """The row of torchvision's {kind}_box_iou_loss: the three box losses share their inputs,
+    options, the start of the formula and the gradient's rules."""
+    name = f"{kind}_box_iou_loss"
+    return Loss(name, "embedding_losses",
+                inputs=(In("boxes1, boxes2", "array_like", """\
+Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
+y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
+count as float64."""),),
+                args=(Arg("reduction", "none", REDUCTIONS, """\
+torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's."""),
+                      Arg("eps", 1e-07, "float", "Small number to prevent division by zero."),),
+                doc=f"{title} IoU loss of box pairs (torchvision.ops.{name}).",
+                formula="""\
+torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+""" + loss_formula,
+                example=f"""\
+>>> import numpy as np, actloss as F
+>>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+>>> F.{name}(b1, b2)
+array([{example}])""",
+                grad_doc=f"""\
+Gradient of ``{name}`` with respect to ``boxes1`` (the predicted boxes).""",
+                gradient=f"""\
+torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+the empty intersection passes none{gradient_extra}. ``grad_output`` is ``(N,)`` for
+``'none'``, else a scalar (divided by N for ``'mean'``).""",
+                fused=f"""\
+Loss and ``boxes1`` gradient of ``{name}`` in one pass over the boxes.""",
+                cls=cls, cls_args=("reduction", "eps"), cls_torch=False,
+                cls_doc=f"{title} IoU loss of box pairs (torchvision's function as a module)")
+
 LOSSES = (
     Loss("mse_loss", "pointwise_losses",
          inputs=(_BROADCAST,),
@@ -981,102 +1015,17 @@ Loss and input gradient of ``tversky_loss`` from one activation and one pass of 
          cls="TverskyLoss",
          cls_args=("alpha", "beta", "activation", "smooth_nr", "smooth_dr", "batch", "reduction"),
          cls_torch=False, cls_doc="Tversky loss (MONAI's definition)"),
-    Loss("generalized_box_iou_loss", "embedding_losses",
-         inputs=(
-             In("boxes1, boxes2", "array_like", """\
-Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
-y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
-count as float64."""),),
-         args=(
-             Arg("reduction", "none", REDUCTIONS, """\
-torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's."""),
-             Arg("eps", 1e-07, "float", "Small number to prevent division by zero."),),
-         doc="""\
-Generalized IoU loss of box pairs (torchvision.ops.generalized_box_iou_loss).""",
-         formula="""\
-torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
-unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+    _box_loss("generalized", "Generalized", "GeneralizedBoxIoULoss", """\
 ``loss = 1 - iou + (C - U) / (C + eps)``, C the area of the smallest box
-enclosing both (Rezatofighi et al. 2019).""",
-         example="""\
->>> import numpy as np, actloss as F
->>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
->>> F.generalized_box_iou_loss(b1, b2)
-array([1.07936508])""",
-         grad_doc="""\
-Gradient of ``generalized_box_iou_loss`` with respect to ``boxes1`` (the predicted boxes).""",
-         gradient="""\
-torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
-the empty intersection passes none. ``grad_output`` is ``(N,)`` for
-``'none'``, else a scalar (divided by N for ``'mean'``).""",
-         fused="""\
-Loss and ``boxes1`` gradient of ``generalized_box_iou_loss`` in one pass over the boxes.""",
-         cls="GeneralizedBoxIoULoss", cls_args=("reduction", "eps"), cls_torch=False,
-         cls_doc="Generalized IoU loss of box pairs (torchvision's function as a module)"),
-    Loss("distance_box_iou_loss", "embedding_losses",
-         inputs=(
-             In("boxes1, boxes2", "array_like", """\
-Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
-y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
-count as float64."""),),
-         args=(
-             Arg("reduction", "none", REDUCTIONS, """\
-torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's."""),
-             Arg("eps", 1e-07, "float", "Small number to prevent division by zero."),),
-         doc="""\
-Distance IoU loss of box pairs (torchvision.ops.distance_box_iou_loss).""",
-         formula="""\
-torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
-unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+enclosing both (Rezatofighi et al. 2019).""", "1.07936508"),
+    _box_loss("distance", "Distance", "DistanceBoxIoULoss", """\
 ``loss = 1 - iou + rho^2 / (cw^2 + ch^2 + eps)``, rho the distance between the
 boxes' centres and cw, ch the sides of the smallest enclosing box (Zheng et al. 2020).""",
-         example="""\
->>> import numpy as np, actloss as F
->>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
->>> F.distance_box_iou_loss(b1, b2)
-array([0.96825397])""",
-         grad_doc="""\
-Gradient of ``distance_box_iou_loss`` with respect to ``boxes1`` (the predicted boxes).""",
-         gradient="""\
-torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
-the empty intersection passes none. ``grad_output`` is ``(N,)`` for
-``'none'``, else a scalar (divided by N for ``'mean'``).""",
-         fused="""\
-Loss and ``boxes1`` gradient of ``distance_box_iou_loss`` in one pass over the boxes.""",
-         cls="DistanceBoxIoULoss", cls_args=("reduction", "eps"), cls_torch=False,
-         cls_doc="Distance IoU loss of box pairs (torchvision's function as a module)"),
-    Loss("complete_box_iou_loss", "embedding_losses",
-         inputs=(
-             In("boxes1, boxes2", "array_like", """\
-Boxes ``(N, 4)`` (or ``(4,)``) as ``(x1, y1, x2, y2)``, ``0 <= x1 < x2`` and ``0 <= y1 <
-y2`` as torchvision expects (not checked); pairs of rows are compared. Integer boxes
-count as float64."""),),
-         args=(
-             Arg("reduction", "none", REDUCTIONS, """\
-torchvision's default is 'none'; an empty 'mean' is 0, as torchvision's."""),
-             Arg("eps", 1e-07, "float", "Small number to prevent division by zero."),),
-         doc="""\
-Complete IoU loss of box pairs (torchvision.ops.complete_box_iou_loss).""",
-         formula="""\
-torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
-unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+              "0.96825397"),
+    _box_loss("complete", "Complete", "CompleteBoxIoULoss", """\
 ``loss = diou_loss + alpha v``, ``v = 4 / pi^2 (atan(w2 / h2) - atan(w1 / h1))^2``,
-``alpha = v / (1 - iou + v + eps)`` (Zheng et al. 2020).""",
-         example="""\
->>> import numpy as np, actloss as F
->>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
->>> F.complete_box_iou_loss(b1, b2)
-array([0.96825397])""",
-         grad_doc="""\
-Gradient of ``complete_box_iou_loss`` with respect to ``boxes1`` (the predicted boxes).""",
-         gradient="""\
-torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
-the empty intersection passes none, and alpha is a constant (torchvision computes it under no_grad). ``grad_output`` is ``(N,)`` for
-``'none'``, else a scalar (divided by N for ``'mean'``).""",
-         fused="""\
-Loss and ``boxes1`` gradient of ``complete_box_iou_loss`` in one pass over the boxes.""",
-         cls="CompleteBoxIoULoss", cls_args=("reduction", "eps"), cls_torch=False,
-         cls_doc="Complete IoU loss of box pairs (torchvision's function as a module)"),
+``alpha = v / (1 - iou + v + eps)`` (Zheng et al. 2020).""", "0.96825397",
+              ", and alpha is a constant (torchvision computes it under no_grad)"),
     Loss("hinge_loss", "pointwise_losses",
          inputs=(
              In("input", "array_like", "Scores (decision values), any shape."),

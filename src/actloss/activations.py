@@ -1,8 +1,12 @@
 """Elementwise activations and their gradients, with torch.nn.functional's signatures.
 
 Every function here checks its arguments, settles dtype and layout, and makes one kernel
-call; the math lives in _kernels/al_math.h.tp. See DESIGN.md section 1 for the policies
-(dtypes, special values, out=/inplace=) that the docstrings refer to.
+call; the math lives in _kernels/al_math.h.tp. The policies the docstrings refer to: float32
+and float64 computed natively, float16 in float32, integer and bool inputs promoted to float64
+and complex/object/string inputs refused (TypeError); NaN in gives NaN out, and where torch
+returns NaN although the limit is finite the limit is returned (each docstring says where);
+``out=`` on every function and ``inplace=`` where torch has it, the input never modified
+otherwise.
 """
 import math
 

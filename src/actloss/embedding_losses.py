@@ -7,7 +7,7 @@ same row kernels. (multi_margin_loss and
 multilabel_margin_loss, on the same kernels, are class losses: class_losses.py.) Every function
 checks its arguments, settles dtypes and layout, and calls the _rowwise_loss kernels (one row
 per sample, row reductions in float64); info_nce's similarity matrices are
-NumPy matmuls (BLAS). Policies shared by all of them (DESIGN.md section 1):
+NumPy matmuls (BLAS). Policies shared by all of them (torch.nn.functional's, on NumPy):
 
 * float32 and float64 are computed natively, float16 in float32; mixed float dtypes promote as
   ``np.result_type``; integer and bool embeddings promote to float64; complex, object and string

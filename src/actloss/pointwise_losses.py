@@ -6,7 +6,7 @@ reduced: the terms are the rows of ``_ops.POINTWISE_LOSSES``, their math is in
 only checks arguments, applies torch's shape rules (broadcasting where torch broadcasts),
 settles dtypes, makes one kernel call and applies the reduction rule.
 
-Common rules (DESIGN.md section 1):
+Common rules (torch.nn.functional's, on NumPy):
 
 * ``reduction="none"`` returns an ndarray of the loss's shape and the result dtype; ``"mean"``
   and ``"sum"`` return a NumPy scalar of the result dtype. The kernels reduce in double, in

@@ -253,7 +253,13 @@ def _loss_docs(row, ops):
                             f"``{row.name}_backward(grad_output, ...)`` returns.")
                  + _section("Raises", "TypeError, ValueError\n    As the loss, and for a "
                             "grad_output of the wrong shape.")
-                 + _section("Notes", row.fused_notes) + _section("Examples", row.fused_example))
+                 + _section("Notes", _paragraphs(
+                     row.fused_notes, row.formula and f"Loss (``{row.name}``):\n\n{row.formula}",
+                     row.gradient and f"Gradient (``{row.name}_backward``):\n\n{row.gradient}",
+                     torch and _wrapped(f"torch equivalent: ``loss = {torch}(x, ...)`` for an "
+                                        f"``x`` that requires grad, then "
+                                        f"``loss.backward(grad_output)`` and ``x.grad``.")))
+                 + _section("Examples", row.fused_example))
     docs = [forward, backward, fused]
     for key, text in ops["DOC_SNIPPETS"].items():
         docs = [d and d.replace("{" + key + "}", text) for d in docs]

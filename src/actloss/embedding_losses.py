@@ -449,6 +449,24 @@ def generalized_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``generalized_box_iou_loss``):
+
+    torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+    unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+    ``loss = 1 - iou + (C - U) / (C + eps)``, C the area of the smallest box
+    enclosing both (Rezatofighi et al. 2019).
+
+    Gradient (``generalized_box_iou_loss_backward``):
+
+    torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+    the empty intersection passes none. ``grad_output`` is ``(N,)`` for
+    ``'none'``, else a scalar (divided by N for ``'mean'``).
+
+    torch equivalent: ``loss = torchvision.ops.generalized_box_iou_loss(x, ...)`` for an ``x``
+    that requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
     return _generalized_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
                                                grad_output)
@@ -574,6 +592,24 @@ def distance_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-07,
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``distance_box_iou_loss``):
+
+    torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+    unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+    ``loss = 1 - iou + rho^2 / (cw^2 + ch^2 + eps)``, rho the distance between the
+    boxes' centres and cw, ch the sides of the smallest enclosing box (Zheng et al. 2020).
+
+    Gradient (``distance_box_iou_loss_backward``):
+
+    torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+    the empty intersection passes none. ``grad_output`` is ``(N,)`` for
+    ``'none'``, else a scalar (divided by N for ``'mean'``).
+
+    torch equivalent: ``loss = torchvision.ops.distance_box_iou_loss(x, ...)`` for an ``x`` that
+    requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
     return _distance_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
                                             grad_output)
@@ -699,6 +735,24 @@ def complete_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-07,
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``complete_box_iou_loss``):
+
+    torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+    unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+    ``loss = diou_loss + alpha v``, ``v = 4 / pi^2 (atan(w2 / h2) - atan(w1 / h1))^2``,
+    ``alpha = v / (1 - iou + v + eps)`` (Zheng et al. 2020).
+
+    Gradient (``complete_box_iou_loss_backward``):
+
+    torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+    the empty intersection passes none, and alpha is a constant (torchvision computes it under no_grad). ``grad_output`` is ``(N,)`` for
+    ``'none'``, else a scalar (divided by N for ``'mean'``).
+
+    torch equivalent: ``loss = torchvision.ops.complete_box_iou_loss(x, ...)`` for an ``x`` that
+    requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
     return _complete_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
                                             grad_output)

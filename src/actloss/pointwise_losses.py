@@ -1493,6 +1493,21 @@ def binary_cross_entropy_with_logits_with_grad(input, target, weight=None, *, re
     The reduced loss is summed in the same fixed chunks as the forward alone, so both
     functions return the same value for any thread count.
 
+    Loss (``binary_cross_entropy_with_logits``):
+
+    loss = weight ((1 - target) softplus(input) + pos_weight target softplus(-input)), the
+    same function as torch's (1 - t) x + (1 + (pw - 1) t) (log1p(exp(-|x|)) + max(-x, 0)),
+    written so that no term overflows (|input| = 1000 is exact) and tiny losses keep their
+    relative accuracy. See also ``binary_cross_entropy_with_logits_with_grad``.
+
+    Gradient (``binary_cross_entropy_with_logits_backward``):
+
+    ((1 - target) sigmoid(input) - pos_weight target sigmoid(-input)) grad_output (times
+    weight), torch's (pw t + 1 - t) sigmoid(x) - pw t with both sigmoids accurate in the tails.
+
+    torch equivalent: ``loss = torch.nn.functional.binary_cross_entropy_with_logits(x, ...)``
+    for an ``x`` that requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
     Examples
     --------
     >>> import numpy as np, actloss as F
@@ -2283,6 +2298,23 @@ def sigmoid_focal_loss_with_grad(inputs, targets, alpha=0.25, gamma=2, reduction
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``sigmoid_focal_loss``):
+
+    torchvision's definition: p = sigmoid(x), ce = binary_cross_entropy_with_logits(x, t),
+    p_t = p t + (1 - p)(1 - t), loss = alpha_t ce (1 - p_t)^gamma with alpha_t = alpha t +
+    (1 - alpha)(1 - t). 1 - p_t is formed as t sigmoid(-x) + (1 - t) sigmoid(x), without the
+    cancellation of 1 - p_t, so confident predictions get their tiny loss (and gradient)
+    where torchvision's float arithmetic gives 0 (or, for gamma < 1, a NaN gradient).
+
+    Gradient (``sigmoid_focal_loss_backward``):
+
+    gamma = 0 drops the second term (torch's pow backward is 0 for a zero exponent).
+
+    torch equivalent: ``loss = torchvision.ops.sigmoid_focal_loss(x, ...)`` for an ``x`` that
+    requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
     return _sigmoid_focal_loss_with_grad(inputs, targets, alpha, gamma, check_reduction(reduction),
                                          grad_output)
@@ -2396,6 +2428,18 @@ def hinge_loss_with_grad(input, target, *, reduction="mean", grad_output=1.0):
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
 
+    Notes
+    -----
+    Loss (``hinge_loss``):
+
+    loss = max(0, 1 - target input). ``'mean'`` equals ``sklearn.metrics.hinge_loss(target,
+    input)`` and ``optax.hinge_loss(input, target).mean()``.
+
+    Gradient (``hinge_loss_backward``):
+
+    -target grad_output where 1 - target input >= 0 (the kink included, as torch's clamp_min
+    passes it), else 0; NaN for a NaN input.
+
     Examples
     --------
     >>> import numpy as np, actloss as F
@@ -2508,6 +2552,18 @@ def squared_hinge_loss_with_grad(input, target, *, reduction="mean", grad_output
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``squared_hinge_loss``):
+
+    loss = max(0, 1 - target input)^2. ``'mean'`` over an ``(N, C)`` input equals
+    ``keras.losses.squared_hinge(target, input)`` averaged over its N rows (Keras takes the
+    mean over the last axis, then over the batch).
+
+    Gradient (``squared_hinge_loss_backward``):
+
+    -2 target max(0, 1 - target input) grad_output (0 at the kink).
     """
     return _squared_hinge_loss_with_grad(input, target, check_reduction(reduction), grad_output)
 
@@ -2615,6 +2671,21 @@ def log_cosh_loss_with_grad(input, target, *, reduction="mean", grad_output=1.0)
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``log_cosh_loss``):
+
+    loss = log(cosh(input - target)): about d^2 / 2 for a small error d and |d| - log 2 for a
+    large one (a smooth Huber loss). Computed as log1p(u^2 / (2 (1 + u))), u = expm1(|d|),
+    below |d| = 1 -- full relative accuracy for tiny d, where ``log(cosh(d))`` is 0 -- and as
+    |d| - log 2 + log1p(exp(-2 |d|)) above, so cosh never overflows (|d| = 1000 gives
+    1000 - log 2, where ``np.log(np.cosh(d))`` is inf). Equals optax's
+    ``logaddexp(d, -d) - log 2``.
+
+    Gradient (``log_cosh_loss_backward``):
+
+    tanh(input - target) grad_output.
     """
     return _log_cosh_loss_with_grad(input, target, check_reduction(reduction), grad_output)
 
@@ -2736,6 +2807,21 @@ def pinball_loss_with_grad(input, target, *, quantile=0.5, reduction="mean", gra
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``pinball_loss``):
+
+    With d = target - input: loss = tau d where d >= 0, (tau - 1) d where d < 0 -- an
+    under-prediction costs tau per unit, an over-prediction 1 - tau. ``'mean'`` equals
+    ``sklearn.metrics.mean_pinball_loss(target, input, alpha=quantile)``; tau = 0.5 is half
+    the absolute error.
+
+    Gradient (``pinball_loss_backward``):
+
+    -tau grad_output where target > input, (1 - tau) grad_output where target < input and, at
+    target == input, their mean (1/2 - tau) grad_output (the subgradient torch's ``max`` of
+    the two lines gives).
     """
     return _pinball_loss_with_grad(input, target, quantile, check_reduction(reduction),
                                    grad_output)
@@ -2890,6 +2976,23 @@ def binary_focal_loss_with_grad(input, target, weight=None, *, alpha=0.25, gamma
     Notes
     -----
     The reduced loss is summed in the same fixed chunks as the forward alone.
+
+    Loss (``binary_focal_loss``):
+
+    ce = binary_cross_entropy_with_logits(input, target, reduction='none'), p_t = exp(-ce),
+    loss = alpha (1 - p_t)^gamma ce -- the focal loss as the reference document and most
+    PyTorch code bases write it (with 'mean' by default). For 0/1 targets p_t is the
+    probability of the true class, as in ``sigmoid_focal_loss``, but alpha weighs every element
+    alike (``sigmoid_focal_loss`` weighs positives by alpha and negatives by 1 - alpha, and
+    its default reduction is 'none'). 1 - p_t is computed as -expm1(-ce), so confident
+    predictions keep their tiny loss and gradient. gamma = 0 is alpha
+    binary_cross_entropy_with_logits.
+
+    Gradient (``binary_focal_loss_backward``):
+
+    alpha (1 - p_t)^gamma (1 + gamma p_t ce / (1 - p_t)) ((1 - target) sigmoid(input) -
+    target sigmoid(-input)) grad_output (times weight); the ratio ce / (1 - p_t) is 1 at
+    ce = 0, its limit, and p_t ce is 0 at ce = inf.
     """
     return _binary_focal_loss_with_grad(input, target, weight, alpha, gamma,
                                         check_reduction(reduction), grad_output)

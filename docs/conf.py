@@ -44,6 +44,7 @@ autosummary_imported_members = True
 autodoc_default_options = {"members": False}
 autodoc_typehints = "none"  # signatures as written; types are in the Parameters sections
 add_module_names = False
+add_function_parentheses = False
 
 numpydoc_show_class_members = False  # each class page lists its own members (template)
 numpydoc_class_members_toctree = False

@@ -27,13 +27,19 @@ def _run(args, **kwargs):
                           timeout=900, **kwargs)
 
 
-def _pages():
+def _docs_ext(module):
+    """docs/_ext/<module>, or a skip where the tree has no docs/ (an sdist ships tests only)."""
+    if not os.path.isdir(os.path.join(DOCS, "_ext")):
+        pytest.skip("no docs/ directory in this tree")
     sys.path.insert(0, DOCS)
     try:
-        from _ext import pages
+        return __import__(f"_ext.{module}", fromlist=["_ext"])
     finally:
         sys.path.remove(DOCS)
-    return pages
+
+
+def _pages():
+    return _docs_ext("pages")
 
 
 def test_plot_writes_one_png_per_activation(tmp_path):
@@ -140,10 +146,25 @@ def test_guide_page_is_the_guide():
         assert alias in page
 
 
+def test_docstring_plain_text_is_escaped_for_docutils():
+    escape = _docs_ext("plaintext").escape_lines
+    lines = ["|x| for numpy.bool_, ``|x|`` and *emphasis*",
+             ">>> abs(-1) | 2", "3", "",
+             "A literal block::", "", "    |y| stays", "after |z|",
+             "===== ===", "a | b  c_", "===== ===", "", "|w|"]
+    assert escape(lines) == [
+        "\\|x\\| for numpy.bool\\_, ``|x|`` and *emphasis*",  # literal and emphasis kept
+        ">>> abs(-1) | 2", "3", "",  # a doctest and its output
+        "A literal block::", "", "    |y| stays", "after \\|z\\|",
+        "===== ===", "a | b  c_", "===== ===", "",  # a simple table: its columns kept
+        "\\|w\\|"]
+
+
 @pytest.mark.docs
 def test_sphinx_build_with_warnings_as_errors(tmp_path):
     for module in ("sphinx", "numpydoc", "matplotlib"):
         pytest.importorskip(module)
+    _docs_ext("pages")  # skips without docs/
     html = tmp_path / "html"
     r = _run(["-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
               "-d", str(tmp_path / "doctrees"), DOCS, str(html)])

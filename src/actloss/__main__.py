@@ -3,10 +3,12 @@
     python -m actloss              show_config(), the self-check, the speed table
     python -m actloss --no-speed   show_config() and the self-check only
     python -m actloss bench ...    actloss vs torch vs NumPy, every function (see --help)
+    python -m actloss plot [--out DIR]   every activation and its derivative as PNGs
 
 The exit status is 1 if any self-check fails, so the command doubles as an install test
-(``bench``: 1 if a ``--check-floors`` floor is not met); 141 (128 + SIGPIPE, as a shell
-reports a command killed by SIGPIPE) if the reader of stdout went away early (``| head``).
+(``bench``: 1 if a ``--check-floors`` floor is not met; ``plot``: 2 without matplotlib);
+141 (128 + SIGPIPE, as a shell reports a command killed by SIGPIPE) if the reader of stdout
+went away early (``| head``).
 Subcommands hang off ``_COMMANDS``/``_parser()``; with none given, ``info`` runs.
 """
 import argparse
@@ -68,7 +70,14 @@ def cmd_bench(args):
     return _bench.run(args)
 
 
-_COMMANDS = {"info": cmd_info, "bench": cmd_bench}
+def cmd_plot(args):
+    """One PNG per activation (and its derivative) plus an overview grid; 2 without
+    matplotlib."""
+    from actloss import _plot  # imports matplotlib: only for this command
+    return _plot.main(args.out)
+
+
+_COMMANDS = {"info": cmd_info, "bench": cmd_bench, "plot": cmd_plot}
 
 
 def _parser():
@@ -89,6 +98,13 @@ def _parser():
                     "against torch (if installed) and the plain NumPy formula, side by side in "
                     "one process; print a table of medians and ratios (> 1: actloss faster).")
     _bench.add_arguments(bench)
+    plot = sub.add_parser(
+        "plot", help="draw every activation and its derivative (PNG; needs matplotlib)",
+        description="Draw every elementwise activation of the op table and its derivative "
+                    "(actloss's own forward and _backward), one PNG per activation plus an "
+                    "overview grid, activations.png. Needs matplotlib (exit status 2 without).")
+    plot.add_argument("--out", default="actloss-plots", metavar="DIR",
+                      help="directory to write the PNGs into (created; default: %(default)s)")
     return parser
 
 

@@ -14,6 +14,7 @@ import os
 import re
 import runpy
 import sys
+import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPECIAL_ACTIVATIONS = ("prelu", "rrelu", "glu")  # hand-written in activations.py
@@ -85,21 +86,48 @@ Notes
 -----
 {op.formula}
 {notes}
-The gradient is ``{op.name}_backward``.
+{_wrapped(f"Derivative (``{op.name}_backward``): grad_output * {op.derivative}.")}
 """
 
 
+def _torch_autograd(name):
+    """The backward docstrings' torch equivalent of the gradient of torch's function `name`."""
+    return _wrapped(f"torch equivalent: ``torch.autograd.grad({name}(x, ...), x, grad_output)`` "
+                    f"for an ``x`` that requires grad.")
+
+
+def _wrapped(text):
+    """A docstring paragraph filled to 92 columns (words and hyphenated names kept whole)."""
+    return textwrap.fill(text, width=92, break_on_hyphens=False, break_long_words=False)
+
+
+def _paragraphs(*texts):
+    """The non-empty texts, separated by blank lines."""
+    return "\n\n".join(t for t in texts if t)
+
+
+def _torch_name(text):
+    """The torch (or torchvision) function a docstring names in parentheses, or None."""
+    m = re.search(r"\((torch(?:vision)?\.[\w.]+)", text)
+    return m.group(1).rstrip(".") if m else None
+
+
 def _backward_doc(op):
+    torch = _torch_autograd(f"torch.nn.functional.{op.name}")
     if op.saves_output:
         return f"""Gradient of ``{op.name}``: grad_output * {op.derivative}.
 
 Takes ``grad_output`` and either `input` or ``output=`` (the forward result, the cheaper
 way); returns a new array of their dtype (or writes `out`).
+
+{torch}
 """
     return f"""Gradient of ``{op.name}`` with respect to its input: grad_output * {op.derivative}.
 
 Takes ``grad_output`` (the shape of the input) and then ``{op.name}``'s own arguments; returns a
 new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+{torch}
 """
 
 
@@ -195,10 +223,14 @@ other than 'none', an array of the loss shape for 'none'."""
 def _loss_docs(row, ops):
     """(forward, backward, fused) docstrings of a loss row."""
     params = _loss_params(row, ops)
+    torch = _torch_name(row.doc)
     forward = (f"{row.doc}\n" + _section("Parameters", params)
                + _section("Returns", row.returns or _LOSS_RETURNS)
                + _section("Raises", row.raises or _LOSS_RAISES)
-               + _section("Notes", row.formula) + _section("Examples", row.example))
+               + _section("Notes", _paragraphs(
+                   row.formula, row.gradient and f"Gradient (``{row.name}_backward``):\n\n"
+                                                 f"{row.gradient}"))
+               + _section("Examples", row.example))
     grad_params = (_entry("grad_output : float or array_like", _GRAD_OUTPUT) + params
                    + "".join(_arg_entry(a, ops) for a in row.backward_args))
     backward = ((row.grad_doc or f"Gradient of ``{row.name}`` with respect to its input.") + "\n"
@@ -207,7 +239,8 @@ def _loss_docs(row, ops):
                            "respect to `input`: its shape and float dtype.")
                 + _section("Raises", row.grad_raises or "ValueError\n    A grad_output of the "
                            f"wrong shape, and everything ``{row.name}`` raises.")
-                + _section("Notes", row.gradient) + _section("Examples", row.grad_example))
+                + _section("Notes", _paragraphs(row.gradient, torch and _torch_autograd(torch)))
+                + _section("Examples", row.grad_example))
     fused = None
     if row.fused is not None:
         fused_params = params + _entry(
@@ -220,7 +253,13 @@ def _loss_docs(row, ops):
                             f"``{row.name}_backward(grad_output, ...)`` returns.")
                  + _section("Raises", "TypeError, ValueError\n    As the loss, and for a "
                             "grad_output of the wrong shape.")
-                 + _section("Notes", row.fused_notes) + _section("Examples", row.fused_example))
+                 + _section("Notes", _paragraphs(
+                     row.fused_notes, row.formula and f"Loss (``{row.name}``):\n\n{row.formula}",
+                     row.gradient and f"Gradient (``{row.name}_backward``):\n\n{row.gradient}",
+                     torch and _wrapped(f"torch equivalent: ``loss = {torch}(x, ...)`` for an "
+                                        f"``x`` that requires grad, then "
+                                        f"``loss.backward(grad_output)`` and ``x.grad``.")))
+                 + _section("Examples", row.fused_example))
     docs = [forward, backward, fused]
     for key, text in ops["DOC_SNIPPETS"].items():
         docs = [d and d.replace("{" + key + "}", text) for d in docs]
@@ -341,8 +380,10 @@ TypeError
 Notes
 -----
 Each row is shifted by its maximum; sums run in double. A row with NaN, with +inf, or of
-all -inf gives NaN (as torch). The gradient is ``{name}_backward(grad_output, input, dim,
-output=...)``.
+all -inf gives NaN (as torch).
+
+Derivative (``{name}_backward(grad_output, input, dim, output=...)``), with g the
+grad_output and y the result: {derivative}
 """
 _SOFTMAX_BACKWARD_DOC = """Gradient of ``{name}`` with respect to its input.
 
@@ -354,6 +395,8 @@ shape (or writes `out`).
 Notes
 -----
 {derivative}
+
+{torch}
 """
 
 
@@ -366,7 +409,9 @@ def _softmax_functions(row):
                     + kernel))
     backward = _def(f"{row.name}_backward", ["grad_output", "input=None"] + options
                     + ["output=None", "temperature=1.0", "out=None"],
-                    _SOFTMAX_BACKWARD_DOC.format(**row._asdict()),
+                    _SOFTMAX_BACKWARD_DOC.format(
+                        torch=_torch_autograd(f"torch.nn.functional.{row.name}"),
+                        **row._asdict()),
                     ("_backward", ["grad_output", "input", "dim", "_stacklevel", "dtype",
                                    "output", "temperature", "out"] + kernel + [row.name]))
     return forward + "\n\n" + backward

@@ -1,6 +1,6 @@
 """Argument checks shared by the API layer: dtype policy, shapes, out= and parameters.
 
-Dtype policy (DESIGN.md section 1): float32 and float64 are computed natively; float16 is
+Dtype policy (the package's, as torch.nn.functional on NumPy): float32 and float64 are computed natively; float16 is
 computed in float32 and returned as float16; integer and bool inputs are promoted to float64
 as NumPy's ufuncs do, but integer and bool targets and weights of a loss never change its
 result dtype (promoted_dtype); complex, object, string and other dtypes raise TypeError.

@@ -1,8 +1,12 @@
 """Elementwise activations and their gradients, with torch.nn.functional's signatures.
 
 Every function here checks its arguments, settles dtype and layout, and makes one kernel
-call; the math lives in _kernels/al_math.h.tp. See DESIGN.md section 1 for the policies
-(dtypes, special values, out=/inplace=) that the docstrings refer to.
+call; the math lives in _kernels/al_math.h.tp. The policies the docstrings refer to: float32
+and float64 computed natively, float16 in float32, integer and bool inputs promoted to float64
+and complex/object/string inputs refused (TypeError); NaN in gives NaN out, and where torch
+returns NaN although the limit is finite the limit is returned (each docstring says where);
+``out=`` on every function and ``inplace=`` where torch has it, the input never modified
+otherwise.
 """
 import math
 
@@ -199,7 +203,7 @@ def relu(input, inplace=False, *, out=None):
     -----
     relu(x) = x < 0 ? 0 : x. NaN stays NaN and relu(-0.0) is -0.0, as on torch's CPU.
 
-    The gradient is ``relu_backward``.
+    Derivative (``relu_backward``): grad_output * (input > 0); 0 at input == 0.
     """
     return _unary("relu", input, out=out, inplace=inplace)
 
@@ -209,6 +213,9 @@ def relu_backward(grad_output, input, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``relu``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.relu(x, ...), x, grad_output)``
+    for an ``x`` that requires grad.
     """
     return _unary_grad("relu", grad_output, input, out=out)
 
@@ -242,7 +249,7 @@ def relu6(input, inplace=False, *, out=None):
     -----
     relu6(x) = hardtanh(x, 0, 6); NaN stays NaN.
 
-    The gradient is ``relu6_backward``.
+    Derivative (``relu6_backward``): grad_output * (0 < input < 6); 0 at both boundaries.
     """
     return _unary("relu6", input, out=out, inplace=inplace)
 
@@ -252,6 +259,9 @@ def relu6_backward(grad_output, input, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``relu6``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.relu6(x, ...), x, grad_output)``
+    for an ``x`` that requires grad.
     """
     return _unary_grad("relu6", grad_output, input, out=out)
 
@@ -286,7 +296,8 @@ def leaky_relu(input, negative_slope=0.01, inplace=False, *, out=None):
     -----
     leaky_relu(x) = x > 0 ? x : negative_slope * x.
 
-    The gradient is ``leaky_relu_backward``.
+    Derivative (``leaky_relu_backward``): grad_output * (input > 0 ? 1 : negative_slope);
+    negative_slope at 0.
     """
     negative_slope = real_param(negative_slope, 'negative_slope')
     return _unary("leaky_relu", input, negative_slope, out=out, inplace=inplace)
@@ -297,6 +308,9 @@ def leaky_relu_backward(grad_output, input, negative_slope=0.01, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``leaky_relu``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.leaky_relu(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     negative_slope = real_param(negative_slope, 'negative_slope')
     return _unary_grad("leaky_relu", grad_output, input, negative_slope, out=out)
@@ -332,7 +346,8 @@ def elu(input, alpha=1.0, inplace=False, *, out=None):
     -----
     elu(x) = x > 0 ? x : alpha * (exp(x) - 1), with expm1 for accuracy near 0.
 
-    The gradient is ``elu_backward``.
+    Derivative (``elu_backward``): grad_output * (input > 0 ? 1 : alpha * exp(input)); alpha at
+    0.
     """
     alpha = real_param(alpha, 'alpha')
     return _unary("elu", input, alpha, out=out, inplace=inplace)
@@ -343,6 +358,9 @@ def elu_backward(grad_output, input, alpha=1.0, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``elu``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.elu(x, ...), x, grad_output)``
+    for an ``x`` that requires grad.
     """
     alpha = real_param(alpha, 'alpha')
     return _unary_grad("elu", grad_output, input, alpha, out=out)
@@ -379,7 +397,7 @@ def celu(input, alpha=1.0, inplace=False, *, out=None):
     -----
     celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
 
-    The gradient is ``celu_backward``.
+    Derivative (``celu_backward``): grad_output * (input > 0 ? 1 : exp(input / alpha)); 1 at 0.
     """
     alpha = _nonzero(alpha, 'alpha', 'celu')
     return _unary("celu", input, alpha, out=out, inplace=inplace)
@@ -390,6 +408,9 @@ def celu_backward(grad_output, input, alpha=1.0, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``celu``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.celu(x, ...), x, grad_output)``
+    for an ``x`` that requires grad.
     """
     alpha = _nonzero(alpha, 'alpha', 'celu')
     return _unary_grad("celu", grad_output, input, alpha, out=out)
@@ -424,7 +445,7 @@ def selu(input, inplace=False, *, out=None):
     -----
     selu(x) = scale * (x > 0 ? x : alpha * (exp(x) - 1)), alpha = 1.6732632423543772, scale = 1.0507009873554805 (torch's constants).
 
-    The gradient is ``selu_backward``.
+    Derivative (``selu_backward``): grad_output * scale * (input > 0 ? 1 : alpha * exp(input)).
     """
     return _unary("selu", input, out=out, inplace=inplace)
 
@@ -434,6 +455,9 @@ def selu_backward(grad_output, input, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``selu``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.selu(x, ...), x, grad_output)``
+    for an ``x`` that requires grad.
     """
     return _unary_grad("selu", grad_output, input, out=out)
 
@@ -467,7 +491,8 @@ def gelu(input, approximate='none', *, out=None):
     approximate='none': x * Phi(x) = 0.5 x erfc(-x / sqrt 2); approximate='tanh': 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), computed as x * sigmoid(2u) so it does not cancel for x < 0.
     gelu(-inf) is -0.0, the limit (torch returns NaN).
 
-    The gradient is ``gelu_backward``.
+    Derivative (``gelu_backward``): grad_output * (Phi(input) + input * phi(input)) (or the tanh
+    form's derivative).
     """
     return _unary(_option("gelu", "approximate", approximate), input, out=out)
 
@@ -477,6 +502,9 @@ def gelu_backward(grad_output, input, approximate='none', *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``gelu``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.gelu(x, ...), x, grad_output)``
+    for an ``x`` that requires grad.
     """
     return _unary_grad(_option("gelu", "approximate", approximate), grad_output, input, out=out)
 
@@ -511,7 +539,7 @@ def silu(input, inplace=False, *, out=None):
     silu(x) = x * sigmoid(x).
     silu(-inf) is -0.0, the limit (torch: NaN).
 
-    The gradient is ``silu_backward``.
+    Derivative (``silu_backward``): grad_output * s (1 + input (1 - s)), s = sigmoid(input).
     """
     return _unary("silu", input, out=out, inplace=inplace)
 
@@ -521,6 +549,9 @@ def silu_backward(grad_output, input, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``silu``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.silu(x, ...), x, grad_output)``
+    for an ``x`` that requires grad.
     """
     return _unary_grad("silu", grad_output, input, out=out)
 
@@ -555,7 +586,8 @@ def mish(input, inplace=False, *, out=None):
     mish(x) = x * tanh(softplus(x)), in a form that neither overflows nor cancels.
     mish(-inf) is -0.0, the limit (torch: NaN).
 
-    The gradient is ``mish_backward``.
+    Derivative (``mish_backward``): grad_output * (t + input sigmoid(input) (1 - t^2)), t =
+    tanh(softplus(input)).
     """
     return _unary("mish", input, out=out, inplace=inplace)
 
@@ -565,6 +597,9 @@ def mish_backward(grad_output, input, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``mish``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.mish(x, ...), x, grad_output)``
+    for an ``x`` that requires grad.
     """
     return _unary_grad("mish", grad_output, input, out=out)
 
@@ -598,7 +633,8 @@ def softplus(input, beta=1.0, threshold=20.0, *, out=None):
     -----
     softplus(x) = log(1 + exp(beta x)) / beta, computed as (max(z, 0) + log1p(exp(-|z|))) / beta, z = beta x; x itself where beta x > threshold.
 
-    The gradient is ``softplus_backward``.
+    Derivative (``softplus_backward``): grad_output * sigmoid(beta input) (1 where beta input >
+    threshold).
     """
     beta, threshold = real_param(beta, 'beta'), real_param(threshold, 'threshold')
     return _unary("softplus", input, beta, threshold, out=out)
@@ -609,6 +645,9 @@ def softplus_backward(grad_output, input, beta=1.0, threshold=20.0, *, out=None)
 
     Takes ``grad_output`` (the shape of the input) and then ``softplus``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.softplus(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     beta, threshold = real_param(beta, 'beta'), real_param(threshold, 'threshold')
     return _unary_grad("softplus", grad_output, input, beta, threshold, out=out)
@@ -642,7 +681,7 @@ def softsign(input, *, out=None):
     softsign(x) = x / (1 + |x|).
     softsign(+-inf) is +-1, the limit (torch: NaN).
 
-    The gradient is ``softsign_backward``.
+    Derivative (``softsign_backward``): grad_output * 1 / (1 + |input|)^2.
     """
     return _unary("softsign", input, out=out)
 
@@ -652,6 +691,9 @@ def softsign_backward(grad_output, input, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``softsign``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.softsign(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _unary_grad("softsign", grad_output, input, out=out)
 
@@ -683,7 +725,8 @@ def sigmoid(input, *, out=None):
     -----
     sigmoid(x) = 1 / (1 + exp(-x)), as exp(x) / (1 + exp(x)) for x < 0.
 
-    The gradient is ``sigmoid_backward``.
+    Derivative (``sigmoid_backward``): grad_output * s (1 - s), s = sigmoid(input); with
+    ``output=`` (the forward result) ``(1 - output) * output``, as torch computes it.
     """
     return _unary("sigmoid", input, out=out)
 
@@ -693,6 +736,9 @@ def sigmoid_backward(grad_output, input=None, *, output=None, out=None):
 
     Takes ``grad_output`` and either `input` or ``output=`` (the forward result, the cheaper
     way); returns a new array of their dtype (or writes `out`).
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.sigmoid(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _from_output("sigmoid", grad_output, input, output, out)
 
@@ -724,7 +770,8 @@ def tanh(input, *, out=None):
     -----
     tanh(x), via expm1(2|x|) so it is accurate near 0 and saturates cleanly.
 
-    The gradient is ``tanh_backward``.
+    Derivative (``tanh_backward``): grad_output * (1 - tanh(input)^2); with ``output=`` (the
+    forward result) ``1 - output^2``, as torch computes it.
     """
     return _unary("tanh", input, out=out)
 
@@ -734,6 +781,9 @@ def tanh_backward(grad_output, input=None, *, output=None, out=None):
 
     Takes ``grad_output`` and either `input` or ``output=`` (the forward result, the cheaper
     way); returns a new array of their dtype (or writes `out`).
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.tanh(x, ...), x, grad_output)``
+    for an ``x`` that requires grad.
     """
     return _from_output("tanh", grad_output, input, output, out)
 
@@ -765,7 +815,7 @@ def logsigmoid(input, *, out=None):
     -----
     logsigmoid(x) = min(x, 0) - log1p(exp(-|x|)).
 
-    The gradient is ``logsigmoid_backward``.
+    Derivative (``logsigmoid_backward``): grad_output * sigmoid(-input).
     """
     return _unary("logsigmoid", input, out=out)
 
@@ -775,6 +825,9 @@ def logsigmoid_backward(grad_output, input, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``logsigmoid``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.logsigmoid(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _unary_grad("logsigmoid", grad_output, input, out=out)
 
@@ -811,7 +864,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False, *, out=None):
     -----
     hardtanh(x) = min(max(x, min_val), max_val); NaN stays NaN.
 
-    The gradient is ``hardtanh_backward``.
+    Derivative (``hardtanh_backward``): grad_output * (min_val < input < max_val); 0 at both
+    bounds.
     """
     min_val, max_val = real_param(min_val, 'min_val'), real_param(max_val, 'max_val')
     if not min_val <= max_val:
@@ -824,6 +878,9 @@ def hardtanh_backward(grad_output, input, min_val=-1.0, max_val=1.0, *, out=None
 
     Takes ``grad_output`` (the shape of the input) and then ``hardtanh``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.hardtanh(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     min_val, max_val = real_param(min_val, 'min_val'), real_param(max_val, 'max_val')
     if not min_val <= max_val:
@@ -860,7 +917,7 @@ def hardsigmoid(input, inplace=False, *, out=None):
     -----
     hardsigmoid(x) = min(max(x + 3, 0), 6) / 6.
 
-    The gradient is ``hardsigmoid_backward``.
+    Derivative (``hardsigmoid_backward``): grad_output * (1/6 for -3 < input < 3, else 0).
     """
     return _unary("hardsigmoid", input, out=out, inplace=inplace)
 
@@ -870,6 +927,9 @@ def hardsigmoid_backward(grad_output, input, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``hardsigmoid``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.hardsigmoid(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _unary_grad("hardsigmoid", grad_output, input, out=out)
 
@@ -904,7 +964,8 @@ def hardswish(input, inplace=False, *, out=None):
     hardswish(x) = x * min(max(x + 3, 0), 6) / 6.
     hardswish(-inf) is -0.0, the limit (torch: NaN).
 
-    The gradient is ``hardswish_backward``.
+    Derivative (``hardswish_backward``): grad_output * (0 up to -3, input/3 + 1/2 strictly
+    inside, 1 from 3 on; torch >= 2.7).
     """
     return _unary("hardswish", input, out=out, inplace=inplace)
 
@@ -914,6 +975,9 @@ def hardswish_backward(grad_output, input, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``hardswish``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.hardswish(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _unary_grad("hardswish", grad_output, input, out=out)
 
@@ -946,7 +1010,7 @@ def hardshrink(input, lambd=0.5, *, out=None):
     -----
     hardshrink(x) = 0 for -lambd <= x <= lambd, else x.
 
-    The gradient is ``hardshrink_backward``.
+    Derivative (``hardshrink_backward``): grad_output * (|input| > lambd).
     """
     lambd = real_param(lambd, 'lambd')
     return _unary("hardshrink", input, lambd, out=out)
@@ -957,6 +1021,9 @@ def hardshrink_backward(grad_output, input, lambd=0.5, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``hardshrink``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.hardshrink(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     lambd = real_param(lambd, 'lambd')
     return _unary_grad("hardshrink", grad_output, input, lambd, out=out)
@@ -991,7 +1058,7 @@ def softshrink(input, lambd=0.5, *, out=None):
     -----
     softshrink(x) = x - lambd above lambd, x + lambd below -lambd, else 0.
 
-    The gradient is ``softshrink_backward``.
+    Derivative (``softshrink_backward``): grad_output * (|input| > lambd).
     """
     lambd = _nonnegative(lambd, 'lambd', 'softshrink')
     return _unary("softshrink", input, lambd, out=out)
@@ -1002,6 +1069,9 @@ def softshrink_backward(grad_output, input, lambd=0.5, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``softshrink``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.softshrink(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     lambd = _nonnegative(lambd, 'lambd', 'softshrink')
     return _unary_grad("softshrink", grad_output, input, lambd, out=out)
@@ -1034,7 +1104,7 @@ def tanhshrink(input, *, out=None):
     -----
     tanhshrink(x) = x - tanh(x), by a continued fraction for |x| <= 4 so small inputs keep full relative accuracy.
 
-    The gradient is ``tanhshrink_backward``.
+    Derivative (``tanhshrink_backward``): grad_output * tanh(input)^2.
     """
     return _unary("tanhshrink", input, out=out)
 
@@ -1044,6 +1114,9 @@ def tanhshrink_backward(grad_output, input, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``tanhshrink``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.tanhshrink(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _unary_grad("tanhshrink", grad_output, input, out=out)
 
@@ -1079,7 +1152,8 @@ def threshold(input, threshold, value, inplace=False, *, out=None):
     -----
     threshold(x) = x > threshold ? x : value; NaN stays NaN.
 
-    The gradient is ``threshold_backward``.
+    Derivative (``threshold_backward``): grad_output * (input > threshold); `value` does not
+    enter the gradient.
     """
     threshold, value = real_param(threshold, 'threshold'), real_param(value, 'value')
     return _unary("threshold", input, threshold, value, out=out, inplace=inplace)
@@ -1090,6 +1164,9 @@ def threshold_backward(grad_output, input, threshold, value, *, out=None):
 
     Takes ``grad_output`` (the shape of the input) and then ``threshold``'s own arguments; returns a
     new array of the input's dtype (or writes `out`). Values at the kinks are torch's.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.threshold(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     threshold, value = real_param(threshold, 'threshold'), real_param(value, 'value')
     return _unary_grad("threshold", grad_output, input, threshold, value, out=out)

@@ -728,6 +728,13 @@ def multiclass_hinge_loss(input, target, *, squared=False, reduction="mean"):
     ``multi_margin_loss`` sums the hinge over every other class instead of taking the largest;
     Keras's ``categorical_hinge`` takes the largest of the other scores and 0.)
 
+    Gradient (``multiclass_hinge_loss_backward``):
+
+    Where ``1 + m - input[y] >= 0`` (the kink included, as torch's clamp_min): ``-d`` to
+    ``input[y]`` and ``+d`` to the class at the maximum, split evenly among tied maxima (as
+    torch's amax), ``d = grad_output`` (``2 max(0, z) grad_output`` when squared), divided by N
+    for ``'mean'``.
+
     Examples
     --------
     >>> import numpy as np, actloss as F
@@ -809,6 +816,25 @@ def multiclass_hinge_loss_with_grad(input, target, *, squared=False, reduction="
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``multiclass_hinge_loss``):
+
+    With y the target class of a row and m = max over the other classes of the scores::
+
+        loss = max(0, 1 + m - input[y])          (squared=True: its square)
+
+    sklearn's ``hinge_loss(target, input, labels=range(C))`` is the ``'mean'``. (torch's
+    ``multi_margin_loss`` sums the hinge over every other class instead of taking the largest;
+    Keras's ``categorical_hinge`` takes the largest of the other scores and 0.)
+
+    Gradient (``multiclass_hinge_loss_backward``):
+
+    Where ``1 + m - input[y] >= 0`` (the kink included, as torch's clamp_min): ``-d`` to
+    ``input[y]`` and ``+d`` to the class at the maximum, split evenly among tied maxima (as
+    torch's amax), ``d = grad_output`` (``2 max(0, z) grad_output`` when squared), divided by N
+    for ``'mean'``.
     """
     return _multiclass_hinge_loss_with_grad(input, target, bool_option(squared, "squared"),
                                             check_reduction(reduction), grad_output)
@@ -849,6 +875,11 @@ def brier_score_loss(input, target, *, reduction="mean"):
     target])^2`` per row (range [0, 2]). ``'mean'`` equals sklearn's ``brier_score_loss(target,
     input)`` with its default ``scale_by_half='auto'`` (sklearn >= 1.7 for the multiclass form;
     pass ``labels=range(C)`` there when some class never occurs).
+
+    Gradient (``brier_score_loss_backward``):
+
+    ``2 (input - target) grad_output`` (multiclass: ``2 (input[c] - [c == target])``), divided
+    by N for ``'mean'``.
 
     Examples
     --------
@@ -943,6 +974,12 @@ def dice_loss(input, target, *, activation="none", smooth_nr=1e-05, smooth_dr=1e
 
     The sums accumulate in float64 (a row kernel per sample and class); the logits'
     sigmoid/softmax are actloss's kernels (one temporary of the input's size).
+
+    Gradient (``dice_loss_backward``):
+
+    ``d loss / dp = -2 g / D + N / D^2`` per element, N and D the entry's numerator and
+    denominator, times its grad_output (divided by the number of entries for ``'mean'``),
+    then through the sigmoid or softmax when ``activation`` is set.
 
     Examples
     --------
@@ -1042,6 +1079,25 @@ def dice_loss_with_grad(input, target, *, activation="none", smooth_nr=1e-05, sm
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``dice_loss``):
+
+    MONAI's ``DiceLoss`` (``include_background=True``, ``squared_pred=False``,
+    ``jaccard=False``): for each sample and class, sums over the spatial dimensions (and over
+    the batch with ``batch``) of p = the probabilities and g = the target::
+
+        loss = 1 - (2 sum(p g) + smooth_nr) / (sum(p) + sum(g) + smooth_dr)
+
+    The sums accumulate in float64 (a row kernel per sample and class); the logits'
+    sigmoid/softmax are actloss's kernels (one temporary of the input's size).
+
+    Gradient (``dice_loss_backward``):
+
+    ``d loss / dp = -2 g / D + N / D^2`` per element, N and D the entry's numerator and
+    denominator, times its grad_output (divided by the number of entries for ``'mean'``),
+    then through the sigmoid or softmax when ``activation`` is set.
     """
     return _dice_loss_with_grad(input, target, activation, smooth_nr, smooth_dr,
                                 bool_option(batch, "batch"), check_reduction(reduction),
@@ -1097,6 +1153,12 @@ def tversky_loss(input, target, *, alpha=0.5, beta=0.5, activation="none", smoot
 
     alpha = beta = 0.5 is the Dice loss (up to the smoothing terms); beta > alpha weighs
     missed foreground more (small structures).
+
+    Gradient (``tversky_loss_backward``):
+
+    With N = tp + smooth_nr and D the denominator: ``d loss / dp = -(D - N (1 - alpha -
+    beta)) g / D^2 + alpha N / D^2``, times the entry's grad_output, then through the
+    activation.
 
     Examples
     --------
@@ -1200,6 +1262,24 @@ def tversky_loss_with_grad(input, target, *, alpha=0.5, beta=0.5, activation="no
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``tversky_loss``):
+
+    MONAI's ``TverskyLoss`` (Salehi et al. 2017): per sample and class, over the spatial
+    dimensions, ``tp = sum(p g)``, ``fp = alpha sum(p (1 - g))``, ``fn = beta sum((1 - p) g)``::
+
+        loss = 1 - (tp + smooth_nr) / (tp + fp + fn + smooth_dr)
+
+    alpha = beta = 0.5 is the Dice loss (up to the smoothing terms); beta > alpha weighs
+    missed foreground more (small structures).
+
+    Gradient (``tversky_loss_backward``):
+
+    With N = tp + smooth_nr and D the denominator: ``d loss / dp = -(D - N (1 - alpha -
+    beta)) g / D^2 + alpha N / D^2``, times the entry's grad_output, then through the
+    activation.
     """
     return _tversky_loss_with_grad(input, target, alpha, beta, activation, smooth_nr, smooth_dr,
                                    bool_option(batch, "batch"), check_reduction(reduction),
@@ -1247,6 +1327,13 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     Probabilities q: loss = sum_c w_c q'_c (lse - x_c), q' = (1 - eps) q + eps / C; "mean"
     divides by the number of rows. Every lse - x_c is formed as (max - x_c) + log1p(S), so no
     term cancels; the logits are read row by row, no N x C temporary is made.
+
+    Gradient (``cross_entropy_backward``):
+
+    grad_output is a scalar for "mean"/"sum" and an array of the loss's shape for "none".
+    Rows whose target is ignore_index get 0. For class indices the gradient of a row is
+    g * (p_j ((1 - eps) w_t + eps W / C) - (1 - eps) w_t [j == t] - eps w_j / C), p the
+    softmax, W the sum of the weights; for probabilities g * (p_j sum_c w_c q'_c - w_j q'_j).
     """
     return _cross_entropy(input, target, weight, ignore_index, check_reduction(reduction),
                           label_smoothing)
@@ -1291,6 +1378,9 @@ def cross_entropy_backward(grad_output, input, target, weight=None, *, ignore_in
     Rows whose target is ignore_index get 0. For class indices the gradient of a row is
     g * (p_j ((1 - eps) w_t + eps W / C) - (1 - eps) w_t [j == t] - eps w_j / C), p the
     softmax, W the sum of the weights; for probabilities g * (p_j sum_c w_c q'_c - w_j q'_j).
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.cross_entropy(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _cross_entropy_backward(grad_output, input, target, weight, ignore_index,
                                    check_reduction(reduction), label_smoothing)
@@ -1334,6 +1424,27 @@ def cross_entropy_with_grad(input, target, weight=None, *, ignore_index=-100, re
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``cross_entropy``):
+
+    With lse the row's log-sum-exp, w the weights (1 without), eps = label_smoothing:
+    class indices: loss = (1 - eps) w_t (lse - x_t) + eps / C * sum_c w_c (lse - x_c); "mean"
+    divides the sum by sum of w_t over targets not ignored (NaN when all are ignored).
+    Probabilities q: loss = sum_c w_c q'_c (lse - x_c), q' = (1 - eps) q + eps / C; "mean"
+    divides by the number of rows. Every lse - x_c is formed as (max - x_c) + log1p(S), so no
+    term cancels; the logits are read row by row, no N x C temporary is made.
+
+    Gradient (``cross_entropy_backward``):
+
+    grad_output is a scalar for "mean"/"sum" and an array of the loss's shape for "none".
+    Rows whose target is ignore_index get 0. For class indices the gradient of a row is
+    g * (p_j ((1 - eps) w_t + eps W / C) - (1 - eps) w_t [j == t] - eps w_j / C), p the
+    softmax, W the sum of the weights; for probabilities g * (p_j sum_c w_c q'_c - w_j q'_j).
+
+    torch equivalent: ``loss = torch.nn.functional.cross_entropy(x, ...)`` for an ``x`` that
+    requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
     return _cross_entropy_with_grad(input, target, weight, ignore_index,
                                     check_reduction(reduction), label_smoothing, grad_output)
@@ -1400,6 +1511,11 @@ def nll_loss_backward(grad_output, input, target, weight=None, *, ignore_index=-
     ------
     ValueError
         A grad_output of the wrong shape, and everything ``nll_loss`` raises.
+
+    Notes
+    -----
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.nll_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _nll_loss_backward(grad_output, input, target, weight, ignore_index,
                               check_reduction(reduction))
@@ -1435,6 +1551,16 @@ def nll_loss_with_grad(input, target, weight=None, *, ignore_index=-100, reducti
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``nll_loss``):
+
+    loss = -w_t x_t per row; "mean" divides the sum by the sum of w_t over targets that are
+    not ignored (NaN when all are ignored, as torch).
+
+    torch equivalent: ``loss = torch.nn.functional.nll_loss(x, ...)`` for an ``x`` that requires
+    grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
     return _nll_loss_with_grad(input, target, weight, ignore_index, check_reduction(reduction),
                                grad_output)
@@ -1478,6 +1604,11 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction=
     ``'mean'`` is the plain mean over rows (not weighted by ``w[y]``, as torch). An empty batch
     gives NaN for ``'mean'`` (torch: 0). Terms with ``margin - x[y] + x[j]`` NaN are dropped,
     as torch drops them.
+
+    Gradient (``multi_margin_loss_backward``):
+
+    For ``j != y`` with ``z_j = margin - x[y] + x[j] > 0``: ``w[y] / C * (1 if p == 1 else
+    2 z_j)``; ``x[y]`` gets minus their sum; times ``grad_output`` (divided by N for 'mean').
     """
     return _multi_margin_loss(input, target, p, margin, weight, check_reduction(reduction))
 
@@ -1517,6 +1648,9 @@ def multi_margin_loss_backward(grad_output, input, target, p=1, margin=1.0, weig
     -----
     For ``j != y`` with ``z_j = margin - x[y] + x[j] > 0``: ``w[y] / C * (1 if p == 1 else
     2 z_j)``; ``x[y]`` gets minus their sum; times ``grad_output`` (divided by N for 'mean').
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.multi_margin_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _multi_margin_loss_backward(grad_output, input, target, p, margin, weight,
                                        check_reduction(reduction))
@@ -1588,6 +1722,11 @@ def multilabel_margin_loss_backward(grad_output, input, target, *, reduction="me
     ------
     ValueError
         A grad_output of the wrong shape, and everything ``multilabel_margin_loss`` raises.
+
+    Notes
+    -----
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.multilabel_margin_loss(x, ...),
+    x, grad_output)`` for an ``x`` that requires grad.
     """
     return _multilabel_margin_loss_backward(grad_output, input, target, check_reduction(reduction))
 
@@ -1639,6 +1778,12 @@ def softmax_focal_loss(input, target, alpha=None, *, gamma=2.0, ignore_index=-10
     class probabilities q (and for smoothed labels). 1 - p_c is formed as -expm1(log p_c),
     log p by the log_softmax kernel. gamma = 0 with alpha None is cross_entropy (class
     indices, probabilities and label_smoothing alike).
+
+    Gradient (``softmax_focal_loss_backward``):
+
+    With D_c = dl/dlog p_c = -w_c alpha_c (1 - p_c)^gamma (1 + gamma p_c r_c), r_c = -log p_c /
+    (1 - p_c) (1 at p_c = 1) and w the target weights (one-hot, smoothed or probabilities):
+    grad = (D - p sum_c D_c) grad_output, divided by the count for 'mean'.
 
     Examples
     --------
@@ -1740,6 +1885,22 @@ def softmax_focal_loss_with_grad(input, target, alpha=None, *, gamma=2.0, ignore
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``softmax_focal_loss``):
+
+    p = softmax(input) over the class dimension, f_c = -alpha_c (1 - p_c)^gamma log p_c;
+    loss = f_y for a class index y (0 where y is ignore_index), loss = sum_c q_c f_c for
+    class probabilities q (and for smoothed labels). 1 - p_c is formed as -expm1(log p_c),
+    log p by the log_softmax kernel. gamma = 0 with alpha None is cross_entropy (class
+    indices, probabilities and label_smoothing alike).
+
+    Gradient (``softmax_focal_loss_backward``):
+
+    With D_c = dl/dlog p_c = -w_c alpha_c (1 - p_c)^gamma (1 + gamma p_c r_c), r_c = -log p_c /
+    (1 - p_c) (1 at p_c = 1) and w the target weights (one-hot, smoothed or probabilities):
+    grad = (D - p sum_c D_c) grad_output, divided by the count for 'mean'.
     """
     return _softmax_focal_loss_with_grad(input, target, alpha, gamma, ignore_index,
                                          check_reduction(reduction), label_smoothing, grad_output)
@@ -1787,6 +1948,11 @@ def poly1_cross_entropy(input, target, *, epsilon=2.0, ignore_index=-100, reduct
     probabilities) -- optax's formula, each row. 'mean' divides by the number of targets
     that are not ignore_index (the row count for probabilities); epsilon = 0 is
     cross_entropy.
+
+    Gradient (``poly1_cross_entropy_backward``):
+
+    (p sum(q) - q + epsilon p (p_t - q)) grad_output per row (p = softmax(input)), divided by
+    the count for 'mean'.
 
     Examples
     --------
@@ -1877,6 +2043,21 @@ def poly1_cross_entropy_with_grad(input, target, *, epsilon=2.0, ignore_index=-1
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``poly1_cross_entropy``):
+
+    loss = CE + epsilon (1 - p_t) with CE = -sum_c q_c log p_c (cross_entropy) and 1 - p_t =
+    sum_c q_c (1 - p_c), q the target distribution (one-hot, smoothed, or the given
+    probabilities) -- optax's formula, each row. 'mean' divides by the number of targets
+    that are not ignore_index (the row count for probabilities); epsilon = 0 is
+    cross_entropy.
+
+    Gradient (``poly1_cross_entropy_backward``):
+
+    (p sum(q) - q + epsilon p (p_t - q)) grad_output per row (p = softmax(input)), divided by
+    the count for 'mean'.
     """
     return _poly1_cross_entropy_with_grad(input, target, epsilon, ignore_index,
                                           check_reduction(reduction), label_smoothing, grad_output)
@@ -1922,6 +2103,11 @@ def poly_cross_entropy(input, target, epsilons=(2.0,), *, ignore_index=-100, red
     loss = CE + sum_j epsilon_j (1 - p_t)^j, j = 1..N, with CE and 1 - p_t as in
     ``poly1_cross_entropy`` (optax's 1 - p_t = sum_c q_c (1 - p_c)). 'mean' divides by the
     number of targets that are not ignore_index (the row count for probabilities).
+
+    Gradient (``poly_cross_entropy_backward``):
+
+    (p sum(q) - q + K p (p_t - q)) grad_output per row, K = sum_j j epsilon_j (1 - p_t)^(j - 1),
+    divided by the count for 'mean'.
 
     Examples
     --------
@@ -2012,6 +2198,19 @@ def poly_cross_entropy_with_grad(input, target, epsilons=(2.0,), *, ignore_index
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``poly_cross_entropy``):
+
+    loss = CE + sum_j epsilon_j (1 - p_t)^j, j = 1..N, with CE and 1 - p_t as in
+    ``poly1_cross_entropy`` (optax's 1 - p_t = sum_c q_c (1 - p_c)). 'mean' divides by the
+    number of targets that are not ignore_index (the row count for probabilities).
+
+    Gradient (``poly_cross_entropy_backward``):
+
+    (p sum(q) - q + K p (p_t - q)) grad_output per row, K = sum_j j epsilon_j (1 - p_t)^(j - 1),
+    divided by the count for 'mean'.
     """
     return _poly_cross_entropy_with_grad(input, target, epsilons, ignore_index,
                                          check_reduction(reduction), label_smoothing, grad_output)

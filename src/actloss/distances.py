@@ -6,7 +6,7 @@ batched) and ``triplet_margin_with_distance_loss`` taking any of them, a name or
 Each ``<name>_backward(grad_output, <the function's arguments>)`` returns the gradient of every
 differentiable input (a tuple, in positional order, where there are two or three).
 
-Policies shared by all of them (DESIGN.md section 1):
+Policies shared by all of them (torch.nn.functional's, on NumPy):
 
 * float32 and float64 are computed natively, float16 in float32 (returned float16); mixed float
   dtypes promote as ``np.result_type``; integer and bool inputs promote to float64; complex,

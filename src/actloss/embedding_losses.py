@@ -7,7 +7,7 @@ same row kernels. (multi_margin_loss and
 multilabel_margin_loss, on the same kernels, are class losses: class_losses.py.) Every function
 checks its arguments, settles dtypes and layout, and calls the _rowwise_loss kernels (one row
 per sample, row reductions in float64); info_nce's similarity matrices are
-NumPy matmuls (BLAS). Policies shared by all of them (DESIGN.md section 1):
+NumPy matmuls (BLAS). Policies shared by all of them (torch.nn.functional's, on NumPy):
 
 * float32 and float64 are computed natively, float16 in float32; mixed float dtypes promote as
   ``np.result_type``; integer and bool embeddings promote to float64; complex, object and string
@@ -364,6 +364,12 @@ def generalized_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-07):
     ``loss = 1 - iou + (C - U) / (C + eps)``, C the area of the smallest box
     enclosing both (Rezatofighi et al. 2019).
 
+    Gradient (``generalized_box_iou_loss_backward``):
+
+    torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+    the empty intersection passes none. ``grad_output`` is ``(N,)`` for
+    ``'none'``, else a scalar (divided by N for ``'mean'``).
+
     Examples
     --------
     >>> import numpy as np, actloss as F
@@ -406,6 +412,9 @@ def generalized_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="no
     torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
     the empty intersection passes none. ``grad_output`` is ``(N,)`` for
     ``'none'``, else a scalar (divided by N for ``'mean'``).
+
+    torch equivalent: ``torch.autograd.grad(torchvision.ops.generalized_box_iou_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _generalized_box_iou_loss_backward(grad_output, boxes1, boxes2,
                                               check_reduction(reduction), eps)
@@ -440,6 +449,24 @@ def generalized_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``generalized_box_iou_loss``):
+
+    torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+    unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+    ``loss = 1 - iou + (C - U) / (C + eps)``, C the area of the smallest box
+    enclosing both (Rezatofighi et al. 2019).
+
+    Gradient (``generalized_box_iou_loss_backward``):
+
+    torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+    the empty intersection passes none. ``grad_output`` is ``(N,)`` for
+    ``'none'``, else a scalar (divided by N for ``'mean'``).
+
+    torch equivalent: ``loss = torchvision.ops.generalized_box_iou_loss(x, ...)`` for an ``x``
+    that requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
     return _generalized_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
                                                grad_output)
@@ -479,6 +506,12 @@ def distance_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-07):
     unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
     ``loss = 1 - iou + rho^2 / (cw^2 + ch^2 + eps)``, rho the distance between the
     boxes' centres and cw, ch the sides of the smallest enclosing box (Zheng et al. 2020).
+
+    Gradient (``distance_box_iou_loss_backward``):
+
+    torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+    the empty intersection passes none. ``grad_output`` is ``(N,)`` for
+    ``'none'``, else a scalar (divided by N for ``'mean'``).
 
     Examples
     --------
@@ -522,6 +555,9 @@ def distance_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="none"
     torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
     the empty intersection passes none. ``grad_output`` is ``(N,)`` for
     ``'none'``, else a scalar (divided by N for ``'mean'``).
+
+    torch equivalent: ``torch.autograd.grad(torchvision.ops.distance_box_iou_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _distance_box_iou_loss_backward(grad_output, boxes1, boxes2, check_reduction(reduction),
                                            eps)
@@ -556,6 +592,24 @@ def distance_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-07,
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``distance_box_iou_loss``):
+
+    torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+    unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+    ``loss = 1 - iou + rho^2 / (cw^2 + ch^2 + eps)``, rho the distance between the
+    boxes' centres and cw, ch the sides of the smallest enclosing box (Zheng et al. 2020).
+
+    Gradient (``distance_box_iou_loss_backward``):
+
+    torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+    the empty intersection passes none. ``grad_output`` is ``(N,)`` for
+    ``'none'``, else a scalar (divided by N for ``'mean'``).
+
+    torch equivalent: ``loss = torchvision.ops.distance_box_iou_loss(x, ...)`` for an ``x`` that
+    requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
     return _distance_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
                                             grad_output)
@@ -595,6 +649,12 @@ def complete_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-07):
     unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
     ``loss = diou_loss + alpha v``, ``v = 4 / pi^2 (atan(w2 / h2) - atan(w1 / h1))^2``,
     ``alpha = v / (1 - iou + v + eps)`` (Zheng et al. 2020).
+
+    Gradient (``complete_box_iou_loss_backward``):
+
+    torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+    the empty intersection passes none, and alpha is a constant (torchvision computes it under no_grad). ``grad_output`` is ``(N,)`` for
+    ``'none'``, else a scalar (divided by N for ``'mean'``).
 
     Examples
     --------
@@ -638,6 +698,9 @@ def complete_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="none"
     torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
     the empty intersection passes none, and alpha is a constant (torchvision computes it under no_grad). ``grad_output`` is ``(N,)`` for
     ``'none'``, else a scalar (divided by N for ``'mean'``).
+
+    torch equivalent: ``torch.autograd.grad(torchvision.ops.complete_box_iou_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _complete_box_iou_loss_backward(grad_output, boxes1, boxes2, check_reduction(reduction),
                                            eps)
@@ -672,6 +735,24 @@ def complete_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-07,
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``complete_box_iou_loss``):
+
+    torchvision's definition, computed in float64 per box pair: ``I`` the intersection area (0
+    unless both of its sides are positive), ``U = area1 + area2 - I``, ``iou = I / (U + eps)``;
+    ``loss = diou_loss + alpha v``, ``v = 4 / pi^2 (atan(w2 / h2) - atan(w1 / h1))^2``,
+    ``alpha = v / (1 - iou + v + eps)`` (Zheng et al. 2020).
+
+    Gradient (``complete_box_iou_loss_backward``):
+
+    torch's autograd through torchvision's formula: a min/max tie splits the gradient evenly,
+    the empty intersection passes none, and alpha is a constant (torchvision computes it under no_grad). ``grad_output`` is ``(N,)`` for
+    ``'none'``, else a scalar (divided by N for ``'mean'``).
+
+    torch equivalent: ``loss = torchvision.ops.complete_box_iou_loss(x, ...)`` for an ``x`` that
+    requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
     return _complete_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
                                             grad_output)
@@ -717,6 +798,13 @@ def cosine_embedding_loss(input1, input2, target, margin=0, *, reduction="mean")
     (``cosine_embedding_loss_backward``) passes through the clamp where ``cos - margin >= 0``,
     as torch's autograd does.
 
+    Gradient (``cosine_embedding_loss_backward``):
+
+    With ``den = sqrt(m1 m2)``, ``m_i = ||x_i||^2 + 1e-12``: ``dcos/dx1 = x2 / den - cos x1 /
+    m1`` (symmetrically for x2); the loss's derivative is ``-dcos`` for target 1 and ``dcos``
+    where ``cos - margin >= 0`` for target -1, times ``grad_output`` (divided by N for
+    ``'mean'``).
+
     Examples
     --------
     >>> import numpy as np, actloss as F
@@ -761,6 +849,9 @@ def cosine_embedding_loss_backward(grad_output, input1, input2, target, margin=0
     m1`` (symmetrically for x2); the loss's derivative is ``-dcos`` for target 1 and ``dcos``
     where ``cos - margin >= 0`` for target -1, times ``grad_output`` (divided by N for
     ``'mean'``).
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.cosine_embedding_loss(x, ...),
+    x, grad_output)`` for an ``x`` that requires grad.
     """
     return _cosine_embedding_loss_backward(grad_output, input1, input2, target, margin,
                                            check_reduction(reduction))
@@ -811,6 +902,12 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
     At the hinge the gradient passes where ``margin + d(a, p) - d_neg >= 0`` (torch's
     clamp_min); on a swap tie ``d(a, n) == d(p, n)`` each distance gets half (torch's min).
 
+    Gradient (``triplet_margin_loss_backward``):
+
+    Where the hinge is active (``margin + d(a, p) - d_neg >= 0``), ``+grad_output`` flows into
+    ``d(a, p)`` and ``-grad_output`` into ``d_neg`` (split in half on a swap tie), then through
+    the distances' gradients to the embeddings; inactive triplets get 0.
+
     Examples
     --------
     >>> import numpy as np, actloss as F
@@ -860,6 +957,9 @@ def triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin
     Where the hinge is active (``margin + d(a, p) - d_neg >= 0``), ``+grad_output`` flows into
     ``d(a, p)`` and ``-grad_output`` into ``d_neg`` (split in half on a swap tie), then through
     the distances' gradients to the embeddings; inactive triplets get 0.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.triplet_margin_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin, p, eps,
                                          bool_option(swap, "swap"), check_reduction(reduction))
@@ -1027,6 +1127,14 @@ def info_nce(query, key, temperature=0.1, *, reduction="mean", symmetric=False,
     The log-sum-exps (of rows, and of columns for the key->query direction) are computed in
     float64 with the maximum shifted out; similarity and gradient matrices take O(N^2) memory
     (``2N x 2N`` for the symmetric SimCLR form).
+
+    Gradient (``info_nce_backward``):
+
+    ``grad_output`` is a scalar for 'mean'/'sum', else an array of the loss's shape: ``(N,)``,
+    or ``(2N,)`` (one per view) in the 2N-view form. The logit gradient ``(softmax - onehot) /
+    tau`` (a row kernel) goes back through the similarity matmuls (BLAS) and the row
+    normalisation: ``(g - u^ <u^, g>) / ||u||`` where ``||u|| >= 1e-12``, ``g / 1e-12`` below
+    (torch's normalize).
 
     Examples
     --------

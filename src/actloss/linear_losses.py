@@ -270,7 +270,7 @@ _SHARED_DOC = """
     Parameters
     ----------
     input : array_like
-        The layer's input h, shape (N, D) or (D,) as torch's; beyond torch, any (*, D), the
+        The layer's input h, shape (N, D) or (D,) as torch's; beyond torch, any ``(*, D)``, the
         leading dimensions flattened into the batch (the classes last, as a language model's
         ``logits.view(-1, V)``). float32/float64 (float16 computed in float32).
     linear_weight : array_like

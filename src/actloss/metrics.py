@@ -578,6 +578,7 @@ _MULTIOUTPUT_DOC = """
         A float, or for 'raw_values' an array of one value per output."""
 
 _RAISES_DOC = """
+
     Raises
     ------
     ValueError

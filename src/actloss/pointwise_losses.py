@@ -6,7 +6,7 @@ reduced: the terms are the rows of ``_ops.POINTWISE_LOSSES``, their math is in
 only checks arguments, applies torch's shape rules (broadcasting where torch broadcasts),
 settles dtypes, makes one kernel call and applies the reduction rule.
 
-Common rules (DESIGN.md section 1):
+Common rules (torch.nn.functional's, on NumPy):
 
 * ``reduction="none"`` returns an ndarray of the loss's shape and the result dtype; ``"mean"``
   and ``"sum"`` return a NumPy scalar of the result dtype. The kernels reduce in double, in
@@ -954,6 +954,11 @@ def mse_loss(input, target, *, reduction="mean", weight=None):
     -----
     loss = (input - target)^2, times weight.
 
+    Gradient (``mse_loss_backward``):
+
+    2 (input - target) grad_output (times weight; divided by the element count, or by
+    sum(weight), for 'mean').
+
     Examples
     --------
     >>> import numpy as np, actloss as F
@@ -994,6 +999,9 @@ def mse_loss_backward(grad_output, input, target, *, reduction="mean", weight=No
     -----
     2 (input - target) grad_output (times weight; divided by the element count, or by
     sum(weight), for 'mean').
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.mse_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _mse_loss_backward(grad_output, input, target, check_reduction(reduction), weight)
 
@@ -1029,6 +1037,11 @@ def l1_loss(input, target, *, reduction="mean", weight=None):
     Notes
     -----
     loss = |input - target|, times weight.
+
+    Gradient (``l1_loss_backward``):
+
+    sign(input - target) grad_output: 0 where input == target (and for NaN), as torch's
+    autograd.
 
     Examples
     --------
@@ -1070,6 +1083,9 @@ def l1_loss_backward(grad_output, input, target, *, reduction="mean", weight=Non
     -----
     sign(input - target) grad_output: 0 where input == target (and for NaN), as torch's
     autograd.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.l1_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _l1_loss_backward(grad_output, input, target, check_reduction(reduction), weight)
 
@@ -1105,6 +1121,11 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
     Notes
     -----
     With z = |input - target|: 0.5 z^2 / beta if z < beta, else z - 0.5 beta.
+
+    Gradient (``smooth_l1_loss_backward``):
+
+    clamp((input - target) / beta, -1, 1) grad_output; at |d| = beta that is +-1 (both sides
+    agree); beta = 0 gives l1's sign, 0 at input == target.
 
     Examples
     --------
@@ -1146,6 +1167,9 @@ def smooth_l1_loss_backward(grad_output, input, target, *, reduction="mean", bet
     -----
     clamp((input - target) / beta, -1, 1) grad_output; at |d| = beta that is +-1 (both sides
     agree); beta = 0 gives l1's sign, 0 at input == target.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.smooth_l1_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _smooth_l1_loss_backward(grad_output, input, target, check_reduction(reduction), beta)
 
@@ -1184,6 +1208,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     -----
     With z = |input - target|: 0.5 z^2 if z < delta, else delta (z - 0.5 delta) -- delta times
     smooth_l1_loss with beta = delta.
+
+    Gradient (``huber_loss_backward``):
+
+    clamp(input - target, -delta, delta) grad_output (times weight).
 
     Examples
     --------
@@ -1226,6 +1254,9 @@ def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0,
     Notes
     -----
     clamp(input - target, -delta, delta) grad_output (times weight).
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.huber_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _huber_loss_backward(grad_output, input, target, check_reduction(reduction), delta,
                                 weight)
@@ -1265,6 +1296,12 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     -----
     loss = -(target max(log(input), -100) + (1 - target) max(log(1 - input), -100)), each log
     clamped at -100 as torch does, so input 0 or 1 gives a finite loss.
+
+    Gradient (``binary_cross_entropy_backward``):
+
+    (input - target) / max((1 - input) input, 1e-12) grad_output (times weight), torch's
+    formula, including its float32 EPSILON 1e-12: it ignores the -100 clamp of the forward, so
+    input 0 or 1 gives a large finite gradient where target differs.
 
     Examples
     --------
@@ -1308,6 +1345,9 @@ def binary_cross_entropy_backward(grad_output, input, target, weight=None, *, re
     (input - target) / max((1 - input) input, 1e-12) grad_output (times weight), torch's
     formula, including its float32 EPSILON 1e-12: it ignores the -100 clamp of the forward, so
     input 0 or 1 gives a large finite gradient where target differs.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.binary_cross_entropy(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _binary_cross_entropy_backward(grad_output, input, target, weight,
                                           check_reduction(reduction))
@@ -1351,6 +1391,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     same function as torch's (1 - t) x + (1 + (pw - 1) t) (log1p(exp(-|x|)) + max(-x, 0)),
     written so that no term overflows (|input| = 1000 is exact) and tiny losses keep their
     relative accuracy. See also ``binary_cross_entropy_with_logits_with_grad``.
+
+    Gradient (``binary_cross_entropy_with_logits_backward``):
+
+    ((1 - target) sigmoid(input) - pos_weight target sigmoid(-input)) grad_output (times
+    weight), torch's (pw t + 1 - t) sigmoid(x) - pw t with both sigmoids accurate in the tails.
 
     Examples
     --------
@@ -1398,6 +1443,10 @@ def binary_cross_entropy_with_logits_backward(grad_output, input, target, weight
     -----
     ((1 - target) sigmoid(input) - pos_weight target sigmoid(-input)) grad_output (times
     weight), torch's (pw t + 1 - t) sigmoid(x) - pw t with both sigmoids accurate in the tails.
+
+    torch equivalent:
+    ``torch.autograd.grad(torch.nn.functional.binary_cross_entropy_with_logits(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _binary_cross_entropy_with_logits_backward(grad_output, input, target, weight,
                                                       check_reduction(reduction), pos_weight)
@@ -1444,6 +1493,21 @@ def binary_cross_entropy_with_logits_with_grad(input, target, weight=None, *, re
     The reduced loss is summed in the same fixed chunks as the forward alone, so both
     functions return the same value for any thread count.
 
+    Loss (``binary_cross_entropy_with_logits``):
+
+    loss = weight ((1 - target) softplus(input) + pos_weight target softplus(-input)), the
+    same function as torch's (1 - t) x + (1 + (pw - 1) t) (log1p(exp(-|x|)) + max(-x, 0)),
+    written so that no term overflows (|input| = 1000 is exact) and tiny losses keep their
+    relative accuracy. See also ``binary_cross_entropy_with_logits_with_grad``.
+
+    Gradient (``binary_cross_entropy_with_logits_backward``):
+
+    ((1 - target) sigmoid(input) - pos_weight target sigmoid(-input)) grad_output (times
+    weight), torch's (pw t + 1 - t) sigmoid(x) - pw t with both sigmoids accurate in the tails.
+
+    torch equivalent: ``loss = torch.nn.functional.binary_cross_entropy_with_logits(x, ...)``
+    for an ``x`` that requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
     Examples
     --------
     >>> import numpy as np, actloss as F
@@ -1488,6 +1552,14 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
     -----
     loss = xlogy(target, target) - target input (0 where target == 0; NaN for target < 0, as
     torch); with log_target: exp(target) (target - input).
+
+    Gradient (``kl_div_backward``):
+
+    'batchmean' divides by input.shape[0], 'mean' by the element count. Both gradients are
+    summed over the dimensions their argument was broadcast along, as autograd does. The
+    target gradient is torch's autograd through ``xlogy(target, target) - target * input``:
+    at target == 0 it is NaN (torch's 0 / 0; the one-sided limit is -inf), and NaN for a
+    negative target, where the loss is NaN too.
 
     Examples
     --------
@@ -1546,6 +1618,9 @@ def kl_div_backward(grad_output, input, target, *, reduction="mean", log_target=
     at target == 0 it is NaN (torch's 0 / 0; the one-sided limit is -inf), and NaN for a
     negative target, where the loss is NaN too.
 
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.kl_div(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
+
     Examples
     --------
     >>> import numpy as np, actloss as F
@@ -1597,6 +1672,12 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-06, reduction="mean
     Notes
     -----
     loss = 0.5 (log(max(var, eps)) + (input - target)^2 / max(var, eps)) [+ 0.5 log(2 pi)].
+
+    Gradient (``gaussian_nll_loss_backward``):
+
+    torch clamps a clone of var in place under ``no_grad``, so its autograd hands the
+    gradient at the clamped value to every entry of var -- the clamped ones included
+    (var < eps gets the gradient at v = eps, not 0). This function returns the same.
 
     Examples
     --------
@@ -1651,6 +1732,9 @@ def gaussian_nll_loss_backward(grad_output, input, target, var, full=False, eps=
     torch clamps a clone of var in place under ``no_grad``, so its autograd hands the
     gradient at the clamped value to every entry of var -- the clamped ones included
     (var < eps gets the gradient at v = eps, not 0). This function returns the same.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.gaussian_nll_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _gaussian_nll_loss_backward(grad_output, input, target, var, bool_option(full, "full"),
                                        eps, check_reduction(reduction))
@@ -1691,6 +1775,11 @@ def poisson_nll_loss(input, target, log_input=True, full=False, *, eps=1e-08, re
     Notes
     -----
     loss = exp(input) - target input (log_input), or input - target log(input + eps).
+
+    Gradient (``poisson_nll_loss_backward``):
+
+    (exp(input) - target) grad_output with log_input, else (1 - target / (input + eps))
+    grad_output; the Stirling term has no input gradient.
 
     Examples
     --------
@@ -1738,6 +1827,9 @@ def poisson_nll_loss_backward(grad_output, input, target, log_input=True, full=F
     -----
     (exp(input) - target) grad_output with log_input, else (1 - target / (input + eps))
     grad_output; the Stirling term has no input gradient.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.poisson_nll_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _poisson_nll_loss_backward(grad_output, input, target,
                                       bool_option(log_input, "log_input"),
@@ -1815,6 +1907,11 @@ def margin_ranking_loss_backward(grad_output, input1, input2, target, margin=0, 
     ------
     ValueError
         A grad_output of the wrong shape, and everything ``margin_ranking_loss`` raises.
+
+    Notes
+    -----
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.margin_ranking_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _margin_ranking_loss_backward(grad_output, input1, input2, target, margin,
                                          check_reduction(reduction))
@@ -1851,6 +1948,11 @@ def hinge_embedding_loss(input, target, margin=1.0, *, reduction="mean"):
     -----
     torch's definition: max(0, margin - input) where target != 1, plus input where
     target != -1 (so targets other than +-1 get both terms).
+
+    Gradient (``hinge_embedding_loss_backward``):
+
+    (-1 where target != 1 and margin - input >= 0, the boundary included as torch's clamp_min) +
+    (1 where target != -1), times grad_output.
 
     Examples
     --------
@@ -1891,6 +1993,9 @@ def hinge_embedding_loss_backward(grad_output, input, target, margin=1.0, *, red
     -----
     (-1 where target != 1 and margin - input >= 0, the boundary included as torch's clamp_min) +
     (1 where target != -1), times grad_output.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.hinge_embedding_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _hinge_embedding_loss_backward(grad_output, input, target, margin,
                                           check_reduction(reduction))
@@ -1925,6 +2030,11 @@ def soft_margin_loss(input, target, *, reduction="mean"):
     -----
     loss = log(1 + exp(-target input)), as softplus(-target input): finite for any input
     (torch's log1p(exp(.)) overflows to inf once -target input passes exp's range).
+
+    Gradient (``soft_margin_loss_backward``):
+
+    -target sigmoid(-target input) grad_output (torch divides exp by 1 + exp and gets NaN once
+    exp overflows; this gives the limit -target).
 
     Examples
     --------
@@ -1963,6 +2073,9 @@ def soft_margin_loss_backward(grad_output, input, target, *, reduction="mean"):
     -----
     -target sigmoid(-target input) grad_output (torch divides exp by 1 + exp and gets NaN once
     exp overflows; this gives the limit -target).
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.soft_margin_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _soft_margin_loss_backward(grad_output, input, target, check_reduction(reduction))
 
@@ -2002,6 +2115,11 @@ def multilabel_soft_margin_loss(input, target, weight=None, *, reduction="mean")
     summed over the class dimension and divided by C, giving one loss per row (shape
     input.shape[:-1], a 0-d array for a 1-D input); 'mean'/'sum' then reduce over the rows.
     C = 0 gives NaN rows (0/0), as torch.
+
+    Gradient (``multilabel_soft_margin_loss_backward``):
+
+    ((1 - target) sigmoid(input) - target sigmoid(-input)) weight g / C, g the grad_output of
+    the element's row.
 
     Examples
     --------
@@ -2045,6 +2163,9 @@ def multilabel_soft_margin_loss_backward(grad_output, input, target, weight=None
     -----
     ((1 - target) sigmoid(input) - target sigmoid(-input)) weight g / C, g the grad_output of
     the element's row.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.multilabel_soft_margin_loss(x,
+    ...), x, grad_output)`` for an ``x`` that requires grad.
     """
     return _multilabel_soft_margin_loss_backward(grad_output, input, target, weight,
                                                  check_reduction(reduction))
@@ -2088,6 +2209,10 @@ def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2, reduction="none"):
     (1 - alpha)(1 - t). 1 - p_t is formed as t sigmoid(-x) + (1 - t) sigmoid(x), without the
     cancellation of 1 - p_t, so confident predictions get their tiny loss (and gradient)
     where torchvision's float arithmetic gives 0 (or, for gamma < 1, a NaN gradient).
+
+    Gradient (``sigmoid_focal_loss_backward``):
+
+    gamma = 0 drops the second term (torch's pow backward is 0 for a zero exponent).
 
     Examples
     --------
@@ -2133,6 +2258,9 @@ def sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha=0.25, gamma=
     Notes
     -----
     gamma = 0 drops the second term (torch's pow backward is 0 for a zero exponent).
+
+    torch equivalent: ``torch.autograd.grad(torchvision.ops.sigmoid_focal_loss(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha, gamma,
                                         check_reduction(reduction))
@@ -2170,6 +2298,23 @@ def sigmoid_focal_loss_with_grad(inputs, targets, alpha=0.25, gamma=2, reduction
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``sigmoid_focal_loss``):
+
+    torchvision's definition: p = sigmoid(x), ce = binary_cross_entropy_with_logits(x, t),
+    p_t = p t + (1 - p)(1 - t), loss = alpha_t ce (1 - p_t)^gamma with alpha_t = alpha t +
+    (1 - alpha)(1 - t). 1 - p_t is formed as t sigmoid(-x) + (1 - t) sigmoid(x), without the
+    cancellation of 1 - p_t, so confident predictions get their tiny loss (and gradient)
+    where torchvision's float arithmetic gives 0 (or, for gamma < 1, a NaN gradient).
+
+    Gradient (``sigmoid_focal_loss_backward``):
+
+    gamma = 0 drops the second term (torch's pow backward is 0 for a zero exponent).
+
+    torch equivalent: ``loss = torchvision.ops.sigmoid_focal_loss(x, ...)`` for an ``x`` that
+    requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
     return _sigmoid_focal_loss_with_grad(inputs, targets, alpha, gamma, check_reduction(reduction),
                                          grad_output)
@@ -2206,6 +2351,11 @@ def hinge_loss(input, target, *, reduction="mean"):
     -----
     loss = max(0, 1 - target input). ``'mean'`` equals ``sklearn.metrics.hinge_loss(target,
     input)`` and ``optax.hinge_loss(input, target).mean()``.
+
+    Gradient (``hinge_loss_backward``):
+
+    -target grad_output where 1 - target input >= 0 (the kink included, as torch's clamp_min
+    passes it), else 0; NaN for a NaN input.
 
     Examples
     --------
@@ -2278,6 +2428,18 @@ def hinge_loss_with_grad(input, target, *, reduction="mean", grad_output=1.0):
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
 
+    Notes
+    -----
+    Loss (``hinge_loss``):
+
+    loss = max(0, 1 - target input). ``'mean'`` equals ``sklearn.metrics.hinge_loss(target,
+    input)`` and ``optax.hinge_loss(input, target).mean()``.
+
+    Gradient (``hinge_loss_backward``):
+
+    -target grad_output where 1 - target input >= 0 (the kink included, as torch's clamp_min
+    passes it), else 0; NaN for a NaN input.
+
     Examples
     --------
     >>> import numpy as np, actloss as F
@@ -2318,6 +2480,10 @@ def squared_hinge_loss(input, target, *, reduction="mean"):
     loss = max(0, 1 - target input)^2. ``'mean'`` over an ``(N, C)`` input equals
     ``keras.losses.squared_hinge(target, input)`` averaged over its N rows (Keras takes the
     mean over the last axis, then over the batch).
+
+    Gradient (``squared_hinge_loss_backward``):
+
+    -2 target max(0, 1 - target input) grad_output (0 at the kink).
 
     Examples
     --------
@@ -2386,6 +2552,18 @@ def squared_hinge_loss_with_grad(input, target, *, reduction="mean", grad_output
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``squared_hinge_loss``):
+
+    loss = max(0, 1 - target input)^2. ``'mean'`` over an ``(N, C)`` input equals
+    ``keras.losses.squared_hinge(target, input)`` averaged over its N rows (Keras takes the
+    mean over the last axis, then over the batch).
+
+    Gradient (``squared_hinge_loss_backward``):
+
+    -2 target max(0, 1 - target input) grad_output (0 at the kink).
     """
     return _squared_hinge_loss_with_grad(input, target, check_reduction(reduction), grad_output)
 
@@ -2423,6 +2601,10 @@ def log_cosh_loss(input, target, *, reduction="mean"):
     |d| - log 2 + log1p(exp(-2 |d|)) above, so cosh never overflows (|d| = 1000 gives
     1000 - log 2, where ``np.log(np.cosh(d))`` is inf). Equals optax's
     ``logaddexp(d, -d) - log 2``.
+
+    Gradient (``log_cosh_loss_backward``):
+
+    tanh(input - target) grad_output.
 
     Examples
     --------
@@ -2489,6 +2671,21 @@ def log_cosh_loss_with_grad(input, target, *, reduction="mean", grad_output=1.0)
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``log_cosh_loss``):
+
+    loss = log(cosh(input - target)): about d^2 / 2 for a small error d and |d| - log 2 for a
+    large one (a smooth Huber loss). Computed as log1p(u^2 / (2 (1 + u))), u = expm1(|d|),
+    below |d| = 1 -- full relative accuracy for tiny d, where ``log(cosh(d))`` is 0 -- and as
+    |d| - log 2 + log1p(exp(-2 |d|)) above, so cosh never overflows (|d| = 1000 gives
+    1000 - log 2, where ``np.log(np.cosh(d))`` is inf). Equals optax's
+    ``logaddexp(d, -d) - log 2``.
+
+    Gradient (``log_cosh_loss_backward``):
+
+    tanh(input - target) grad_output.
     """
     return _log_cosh_loss_with_grad(input, target, check_reduction(reduction), grad_output)
 
@@ -2529,6 +2726,12 @@ def pinball_loss(input, target, *, quantile=0.5, reduction="mean"):
     under-prediction costs tau per unit, an over-prediction 1 - tau. ``'mean'`` equals
     ``sklearn.metrics.mean_pinball_loss(target, input, alpha=quantile)``; tau = 0.5 is half
     the absolute error.
+
+    Gradient (``pinball_loss_backward``):
+
+    -tau grad_output where target > input, (1 - tau) grad_output where target < input and, at
+    target == input, their mean (1/2 - tau) grad_output (the subgradient torch's ``max`` of
+    the two lines gives).
 
     Examples
     --------
@@ -2604,6 +2807,21 @@ def pinball_loss_with_grad(input, target, *, quantile=0.5, reduction="mean", gra
     ------
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``pinball_loss``):
+
+    With d = target - input: loss = tau d where d >= 0, (tau - 1) d where d < 0 -- an
+    under-prediction costs tau per unit, an over-prediction 1 - tau. ``'mean'`` equals
+    ``sklearn.metrics.mean_pinball_loss(target, input, alpha=quantile)``; tau = 0.5 is half
+    the absolute error.
+
+    Gradient (``pinball_loss_backward``):
+
+    -tau grad_output where target > input, (1 - tau) grad_output where target < input and, at
+    target == input, their mean (1/2 - tau) grad_output (the subgradient torch's ``max`` of
+    the two lines gives).
     """
     return _pinball_loss_with_grad(input, target, quantile, check_reduction(reduction),
                                    grad_output)
@@ -2659,6 +2877,12 @@ def binary_focal_loss(input, target, weight=None, *, alpha=0.25, gamma=2.0, redu
     its default reduction is 'none'). 1 - p_t is computed as -expm1(-ce), so confident
     predictions keep their tiny loss and gradient. gamma = 0 is alpha
     binary_cross_entropy_with_logits.
+
+    Gradient (``binary_focal_loss_backward``):
+
+    alpha (1 - p_t)^gamma (1 + gamma p_t ce / (1 - p_t)) ((1 - target) sigmoid(input) -
+    target sigmoid(-input)) grad_output (times weight); the ratio ce / (1 - p_t) is 1 at
+    ce = 0, its limit, and p_t ce is 0 at ce = inf.
 
     Examples
     --------
@@ -2752,6 +2976,23 @@ def binary_focal_loss_with_grad(input, target, weight=None, *, alpha=0.25, gamma
     Notes
     -----
     The reduced loss is summed in the same fixed chunks as the forward alone.
+
+    Loss (``binary_focal_loss``):
+
+    ce = binary_cross_entropy_with_logits(input, target, reduction='none'), p_t = exp(-ce),
+    loss = alpha (1 - p_t)^gamma ce -- the focal loss as the reference document and most
+    PyTorch code bases write it (with 'mean' by default). For 0/1 targets p_t is the
+    probability of the true class, as in ``sigmoid_focal_loss``, but alpha weighs every element
+    alike (``sigmoid_focal_loss`` weighs positives by alpha and negatives by 1 - alpha, and
+    its default reduction is 'none'). 1 - p_t is computed as -expm1(-ce), so confident
+    predictions keep their tiny loss and gradient. gamma = 0 is alpha
+    binary_cross_entropy_with_logits.
+
+    Gradient (``binary_focal_loss_backward``):
+
+    alpha (1 - p_t)^gamma (1 + gamma p_t ce / (1 - p_t)) ((1 - target) sigmoid(input) -
+    target sigmoid(-input)) grad_output (times weight); the ratio ce / (1 - p_t) is 1 at
+    ce = 0, its limit, and p_t ce is 0 at ce = inf.
     """
     return _binary_focal_loss_with_grad(input, target, weight, alpha, gamma,
                                         check_reduction(reduction), grad_output)

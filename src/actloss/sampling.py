@@ -174,8 +174,8 @@ class BalancedBatchSampler:
     class priors; since the priors enter the logits additively (``logit_c = log p(x | c) +
     log prior_c`` up to a constant), a short final phase at the true frequencies, training
     the output bias alone or with a small learning rate, moves them back to the real priors:
-    calibrated probabilities and higher accuracy, at some cost in minority recall
-    (``examples/imbalanced.py`` measures both). The phase comes after every epoch
+    calibrated probabilities and higher accuracy, at some cost in minority recall (the
+    project's imbalanced-classification example measures both). The phase comes after every epoch
     (``final_phase_at="epoch"``) or once, at the end of training (``final_phase_at="end"``):
     with ``n_epochs=E`` the iteration of epoch E - 1 ends with it, so a plain ``for epoch in
     range(E): for batch in sampler:`` loop trains on it exactly once; without `n_epochs`,

@@ -223,8 +223,10 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=
     Notes
     -----
     Each row is shifted by its maximum; sums run in double. A row with NaN, with +inf, or of
-    all -inf gives NaN (as torch). The gradient is ``softmax_backward(grad_output, input, dim,
-    output=...)``.
+    all -inf gives NaN (as torch).
+
+    Derivative (``softmax_backward(grad_output, input, dim, output=...)``), with g the
+    grad_output and y the result: grad = y (g - sum(g y)) / T along dim.
     """
     return _forward(input, dim, _stacklevel, dtype, temperature, out, 1.0, 0)
 
@@ -241,6 +243,9 @@ def softmax_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=Non
     Notes
     -----
     grad = y (g - sum(g y)) / T along dim.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.softmax(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out, 1.0, 0,
                      softmax)
@@ -282,8 +287,10 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, 
     Notes
     -----
     Each row is shifted by its maximum; sums run in double. A row with NaN, with +inf, or of
-    all -inf gives NaN (as torch). The gradient is ``log_softmax_backward(grad_output, input, dim,
-    output=...)``.
+    all -inf gives NaN (as torch).
+
+    Derivative (``log_softmax_backward(grad_output, input, dim, output=...)``), with g the
+    grad_output and y the result: grad = (g - exp(y) sum(g)) / T along dim.
     """
     return _forward(input, dim, _stacklevel, dtype, temperature, out, 1.0, 1)
 
@@ -300,6 +307,9 @@ def log_softmax_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype
     Notes
     -----
     grad = (g - exp(y) sum(g)) / T along dim.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.log_softmax(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out, 1.0, 1,
                      log_softmax)
@@ -341,8 +351,10 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=
     Notes
     -----
     Each row is shifted by its maximum; sums run in double. A row with NaN, with +inf, or of
-    all -inf gives NaN (as torch). The gradient is ``softmin_backward(grad_output, input, dim,
-    output=...)``.
+    all -inf gives NaN (as torch).
+
+    Derivative (``softmin_backward(grad_output, input, dim, output=...)``), with g the
+    grad_output and y the result: grad = -y (g - sum(g y)) / T along dim.
     """
     return _forward(input, dim, _stacklevel, dtype, temperature, out, -1.0, 0)
 
@@ -359,6 +371,9 @@ def softmin_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=Non
     Notes
     -----
     grad = -y (g - sum(g y)) / T along dim.
+
+    torch equivalent: ``torch.autograd.grad(torch.nn.functional.softmin(x, ...), x,
+    grad_output)`` for an ``x`` that requires grad.
     """
     return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out, -1.0,
                      0, softmin)

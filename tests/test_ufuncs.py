@@ -8,6 +8,7 @@ Values are checked against the functions on plain ndarrays, whose accuracy test_
 checks against the float64 reference; the masked-array rule against a plain NumPy rendering of
 numpy.ma's (masked elements keep the first argument's data).
 """
+import pickle
 import threading
 
 import numpy as np
@@ -77,6 +78,13 @@ def test_every_row_and_direction_is_a_ufunc():
             assert name in U.__all__
     assert len(U.__all__) == len(set(U.__all__)) == sum(
         2 + op.saves_output for op in _ops.UNARY)
+
+
+def test_pickled_by_reference():
+    """dask.distributed ships the ufuncs to its workers by pickling."""
+    for name in ("gelu", "tanh_backward_from_output", "leaky_relu"):
+        u = getattr(U, name)
+        assert pickle.loads(pickle.dumps(u)) is u
 
 
 def test_gelu_docstring_and_signature():
@@ -334,7 +342,7 @@ def test_masked_arrays_still_refused_by_losses():
 
 
 def test_pandas_keeps_index_and_columns():
-    pd = pytest.importorskip("pandas")
+    pd = pytest.importorskip("pandas", exc_type=ImportError)
     s = pd.Series(np.array([-1.0, 0.5, 3.0], np.float32), index=["a", "b", "c"], name="v")
     y = F.gelu(s)
     assert isinstance(y, pd.Series) and list(y.index) == ["a", "b", "c"] and y.name == "v"
@@ -355,7 +363,7 @@ def test_pandas_keeps_index_and_columns():
 
 
 def test_xarray_keeps_coords_dims_attrs():
-    xr = pytest.importorskip("xarray")
+    xr = pytest.importorskip("xarray", exc_type=ImportError)
     da = xr.DataArray(np.linspace(-3, 3, 12, dtype=np.float32).reshape(3, 4),
                       dims=("time", "chan"), coords={"time": [10, 20, 30], "chan": list("abcd")},
                       attrs={"units": "V"}, name="sig")
@@ -369,8 +377,8 @@ def test_xarray_keeps_coords_dims_attrs():
 
 
 def test_dask_stays_lazy_and_computes_the_same():
-    da = pytest.importorskip("dask.array")
-    dask = pytest.importorskip("dask")
+    da = pytest.importorskip("dask.array", exc_type=ImportError)
+    dask = pytest.importorskip("dask", exc_type=ImportError)
     x = np.random.default_rng(1).standard_normal((400, 300)).astype(np.float32)
     d = da.from_array(x, chunks=(100, 150))
 

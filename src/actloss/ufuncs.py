@@ -71,8 +71,13 @@ def _ufunc(name, kind):
     """The ufunc of row `name`, direction `kind` (one per process)."""
     index, op = _ROW[name]
     n_params = 0 if kind == FROM_OUTPUT else len(op.params)
-    return _make(_dispatch.ISA, name + _SUFFIX[kind], index, kind, 1 if kind == FORWARD else 2,
-                 n_params, _doc(op, kind))
+    ufunc = _make(_dispatch.ISA, name + _SUFFIX[kind], index, kind, 1 if kind == FORWARD else 2,
+                  n_params, _doc(op, kind))
+    try:  # pickled by reference to this module (dask.distributed ships them so), not found
+        ufunc.__module__ = __name__  # by scanning every module for the name (NumPy >= 2)
+    except AttributeError:
+        pass
+    return ufunc
 
 
 def _mirror_mode():

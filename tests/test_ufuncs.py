@@ -8,7 +8,10 @@ Values are checked against the functions on plain ndarrays, whose accuracy test_
 checks against the float64 reference; the masked-array rule against a plain NumPy rendering of
 numpy.ma's (masked elements keep the first argument's data).
 """
+import os
 import pickle
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -261,8 +264,17 @@ def test_a_cast_overflow_still_warns_as_numpy():
 
 # ---- accuracy mode ---------------------------------------------------------------------------------
 
+def _needs_fast_kernels(x):
+    """Skip where fast mode runs the accurate loops (ISA levels without FMA, as baseline)."""
+    with F.accuracy("fast"):
+        fast = F.gelu(x)
+    if np.array_equal(fast, F.gelu(x)):
+        pytest.skip(f"fast mode runs the accurate kernels at ISA level {F._dispatch.ISA}")
+
+
 def test_accuracy_mode_reaches_the_ufuncs(rng):
     x = rng.uniform(-5, 5, 20000).astype(np.float32)
+    _needs_fast_kernels(x)
     accurate, fast = F.gelu(x), None
     with F.accuracy("fast"):
         fast = F.gelu(x)
@@ -281,8 +293,35 @@ def test_accuracy_mode_reaches_the_ufuncs(rng):
     same(U.gelu(x), accurate)
 
 
+def test_process_mode_without_blocks(rng):
+    """ACTLOSS_ACCURACY and set_accuracy() alone (no accuracy() block ever entered: the loops
+    read the mirrored process mode, not the context variable)."""
+    _needs_fast_kernels(rng.uniform(-5, 5, 20000).astype(np.float32))
+    script = """
+import numpy as np, actloss as F, actloss._accuracy as A
+x = np.random.default_rng(0).uniform(-5, 5, 20000).astype(np.float32)
+fast = F.gelu(x)
+assert not A._blocks_seen and F.get_accuracy() == "fast"
+assert np.array_equal(F.ufuncs.gelu(x), fast)
+F.set_accuracy("accurate")
+accurate = F.gelu(x)
+assert not np.array_equal(accurate, fast)
+assert np.array_equal(F.ufuncs.gelu(x), accurate)
+F.set_accuracy("fast")
+assert np.array_equal(F.ufuncs.gelu(x), fast) and not A._blocks_seen
+print("ok")
+"""
+    env = dict(os.environ, ACTLOSS_ACCURACY="fast",
+               PYTHONPATH=os.pathsep.join([os.path.dirname(os.path.dirname(F.__file__))]
+                                          + os.environ.get("PYTHONPATH", "").split(os.pathsep)))
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0 and "ok" in run.stdout, run.stderr[-2000:]
+
+
 def test_accuracy_block_is_per_thread(rng):
     x = rng.uniform(-5, 5, 20000).astype(np.float32)
+    _needs_fast_kernels(x)
     accurate = F.gelu(x)
     seen = []
     with F.accuracy("fast"):

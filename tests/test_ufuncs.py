@@ -127,6 +127,25 @@ def test_ufunc_equals_function_on_every_layout(spec, params, dtype, rng):
              fn(spec, x.reshape(20, 30), params))
 
 
+@pytest.mark.parametrize("name", ["relu", "gelu", "softplus"])
+def test_large_stretches_on_threads_same_bits(name, rng):
+    """Above the serial cut-off the ufunc splits the work over the pool as the function does:
+    the same bits at any thread count."""
+    n = 3 * 2 ** 15 + 5
+    x = rng.standard_normal(n).astype(np.float32) * 10
+    params = [p.default for p in ROW[name].params]
+    expected = getattr(F, name)(x, *params)
+    previous = F.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            F.set_num_threads(threads)
+            same(getattr(U, name)(x, *params), expected)
+            same(getattr(U, name + "_backward")(x, x, *params),
+                 getattr(F, name + "_backward")(x, x, *params))
+    finally:
+        F.set_num_threads(previous)
+
+
 @pytest.mark.parametrize("dtype", FLOATS, ids=["float32", "float64"])
 @pytest.mark.parametrize("spec,params", [c for c in CASES if c.values[0].name in ROW
                                          and ROW[c.values[0].name].params])

@@ -24,13 +24,13 @@ integers give float64). Unlike the functions, the ufuncs do not check the parame
 ``celu`` alpha of 0 gives what the formula gives. The kernels never set NumPy's floating-point
 error flags (``np.errstate`` sees nothing from them), as the functions never warn.
 
-Threads: a ufunc call runs on the calling thread (NumPy releases the GIL around the loops);
-for large plain ndarrays the torch-style functions, which split the work over actloss's
-threads, are faster.
+Threads: NumPy releases the GIL around the loops; a contiguous stretch above the functions'
+serial cut-off is split over actloss's threads as the functions split it (``set_num_threads``,
+threadpoolctl), any other runs on the calling thread. Results never depend on the split.
 """
 import numpy as np
 
-from . import _accuracy, _dispatch, _ops
+from . import _accuracy, _dispatch, _ops, _threads
 
 # <generated: ufuncs.__all__>
 __all__ = ["relu", "relu_backward", "relu6", "relu6_backward", "leaky_relu",
@@ -51,6 +51,7 @@ _SUFFIX = {FORWARD: "", BACKWARD: "_backward", FROM_OUTPUT: "_backward_from_outp
 _ROW = {op.name: (i, op) for i, op in enumerate(_ops.UNARY)}
 _make = _dispatch._module("_elementwise").make_ufunc
 _set_mode = _dispatch._module("_elementwise").set_mode
+_dispatch._module("_elementwise").set_threads(_threads.large_call_threads)
 
 
 def _doc(op, kind):
@@ -71,8 +72,9 @@ def _ufunc(name, kind):
     """The ufunc of row `name`, direction `kind` (one per process)."""
     index, op = _ROW[name]
     n_params = 0 if kind == FROM_OUTPUT else len(op.params)
+    cutoff = _threads.SERIAL_CUTOFF_CHEAP if op.exact else _threads.SERIAL_CUTOFF_TRANSCENDENTAL
     ufunc = _make(_dispatch.ISA, name + _SUFFIX[kind], index, kind, 1 if kind == FORWARD else 2,
-                  n_params, _doc(op, kind))
+                  n_params, _doc(op, kind), cutoff)
     try:  # pickled by reference to this module (dask.distributed ships them so), not found
         ufunc.__module__ = __name__  # by scanning every module for the name (NumPy >= 2)
     except AttributeError:

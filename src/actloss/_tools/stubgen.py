@@ -612,6 +612,8 @@ def package_stub():
     for module_name in MODULES:
         module = importlib.import_module(f"{PACKAGE}.{module_name}")
         for name in module.__all__:
+            if getattr(package, name, None) is not getattr(module, name):
+                continue  # a namesake (actloss.ufuncs.relu is not actloss.relu)
             # where it is defined when that is one of them, else the first (sorted) exporting it
             defined_in = getattr(getattr(module, name), "__module__", None)
             if name not in owners or defined_in == f"{PACKAGE}.{module_name}":

@@ -87,6 +87,11 @@ m = nn.Softclip()
 y = m(x)
 np.testing.assert_array_equal(m.backward(np.ones_like(y)), F.softclip_backward(np.ones_like(x), x))
 assert "torch.nn.functional.softclip" in F.softclip.__doc__
+# and its ufuncs (actloss.ufuncs), the parameter a broadcast input
+assert isinstance(F.ufuncs.softclip, np.ufunc) and F.ufuncs.softclip.nin == 2
+np.testing.assert_array_equal(F.ufuncs.softclip(x, 3.0), F.softclip(x, 3.0))
+np.testing.assert_array_equal(F.ufuncs.softclip_backward(np.ones_like(x), x, 2.0),
+                              F.softclip_backward(np.ones_like(x), x))
 print("ok")
 '''
 

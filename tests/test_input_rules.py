@@ -1,7 +1,8 @@
 """Results that are right for what users pass (issue 9, section 3), across the whole API:
 
 * numpy.ma masked arrays are refused (TypeError naming the argument), never computed on their
-  masked data -- every array argument of every public function, out= included;
+  masked data -- every array argument of every public function, out= included, except the
+  elementwise activations' inputs, which go through their ufuncs (test_ufuncs.py);
 * integer and bool targets (and weights) never change a loss's result dtype;
 * boolean options take True/False and numpy.bool_ only, everywhere (torch's argument parser);
 * kl_div_backward's gradient with respect to the target;
@@ -21,7 +22,7 @@ import pytest
 
 import actloss as F
 from actloss._tools import benchcases as bc
-from actloss import nn
+from actloss import _ops, nn
 from actloss.sampling import BalancedBatchSampler, class_weights
 
 
@@ -53,8 +54,12 @@ def _call(func, bound, **changes):
 
 # ---- masked arrays -----------------------------------------------------------------------------
 
+# The elementwise activations and their gradients take masked arrays through their ufuncs
+# (tests/test_ufuncs.py); a masked out= beside a plain input is still refused.
+UFUNC_FUNCTIONS = {n for op in _ops.UNARY if op.public for n in (op.name, op.name + "_backward")}
 MASKED_CASES = [(cid, func, bound, name) for cid, func, bound in CALLS
-                for name, v in bound.arguments.items() if isinstance(v, np.ndarray)]
+                for name, v in bound.arguments.items() if isinstance(v, np.ndarray)
+                and not (func.__name__ in UFUNC_FUNCTIONS and name != "out")]
 
 
 @pytest.mark.parametrize("cid,func,bound,name", MASKED_CASES,
@@ -84,8 +89,10 @@ def test_masked_mse_loss_is_refused_not_averaged_over_masked_values():
 
 def test_masked_arrays_refused_by_modules_and_sampling():
     m = np.ma.masked_array(np.ones((2, 3)), mask=[[0, 1, 0], [0, 0, 0]])
-    with pytest.raises(TypeError, match="input is a numpy.ma.MaskedArray"):
-        nn.ReLU()(m)
+    # an elementwise activation's module computes through its ufunc (test_ufuncs.py): the
+    # mask is kept; a masked grad_output of its backward is still refused (nn's own check)
+    y = nn.ReLU()(m)
+    assert isinstance(y, np.ma.MaskedArray) and (y.mask == m.mask).all()
     relu = nn.ReLU()
     relu(np.ones((2, 3)))
     with pytest.raises(TypeError, match="grad_output is a numpy.ma.MaskedArray"):

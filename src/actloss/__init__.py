@@ -7,6 +7,7 @@ Speaks torch.nn.functional (same names, arguments and results) without PyTorch:
     array([-0.15880801,  0.        ,  0.84119199])
 """
 from . import _accuracy, _dispatch, _threads, metrics  # noqa: F401  (metrics: a namespace, as sklearn.metrics)
+from . import ufuncs  # noqa: F401  (the activations as NumPy ufuncs: actloss.ufuncs.gelu, ...)
 from ._kernels import _cpu
 from .activations import *  # noqa: F401,F403
 from .class_losses import *  # noqa: F401,F403

@@ -13,6 +13,7 @@ from typing_extensions import Self
 _F = TypeVar("_F", bound=np.floating[Any])
 
 from . import metrics as metrics
+from . import ufuncs as ufuncs
 from .activations import relu as relu
 from .activations import relu_backward as relu_backward
 from .activations import relu6 as relu6

@@ -29,6 +29,11 @@ def _check(mode, name="mode"):
 
 
 _override = contextvars.ContextVar("actloss_accuracy", default=None)
+# Called after set_accuracy() and on entering an accuracy() block: actloss.ufuncs' loops run
+# without the GIL and keep a mirror of _default and _blocks_seen (once a block was entered, they
+# read the context variable at each call).
+LISTENERS = []
+_blocks_seen = False
 if os.environ.get("ACTLOSS_ACCURACY", "").strip():
     _default = _check(os.environ["ACTLOSS_ACCURACY"], "ACTLOSS_ACCURACY")
     _default_source = "ACTLOSS_ACCURACY"
@@ -62,6 +67,8 @@ def set_accuracy(mode):
     process-wide mode."""
     global _default, _default_source
     previous, _default, _default_source = _default, _check(mode), "set_accuracy"
+    for listener in LISTENERS:
+        listener()
     return previous
 
 
@@ -69,7 +76,11 @@ def set_accuracy(mode):
 def accuracy(mode):
     """``with actloss.accuracy("fast"):`` runs the calls of this thread (or asyncio task) in the
     block in that mode, then restores the previous one; other threads are not affected."""
+    global _blocks_seen
     token = _override.set(_check(mode))
+    _blocks_seen = True
+    for listener in LISTENERS:
+        listener()
     try:
         yield
     finally:

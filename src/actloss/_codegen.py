@@ -486,6 +486,7 @@ def render(ops, package_dir=HERE):
     package += ["ACTIVATIONS", "get_num_threads", "set_num_threads", "get_accuracy",
                 "set_accuracy", "accuracy", "show_config", "__version__"]
     texts["actloss.__all__"] = _literal("__all__", package)
+    texts.update(_ufunc_texts(ops))
     return texts
 
 
@@ -495,9 +496,29 @@ def _literal(name, items, tuple_=False):
     return _wrap(f"{name} = {opening}", [f'"{item}"' for item in items], closing, width=96)
 
 
+# ---- actloss.ufuncs: one ufunc per row of _ops.UNARY and direction ------------------------------
+
+def _ufunc_rows(ops):
+    """[(ufunc name, row name, kind)]: every row (the option rows too: gelu_tanh) forward and
+    backward, and backward from the output where the row saves it."""
+    rows = []
+    for op in ops["UNARY"]:
+        rows += [(op.name, op.name, "FORWARD"), (f"{op.name}_backward", op.name, "BACKWARD")]
+        if op.saves_output:
+            rows.append((f"{op.name}_backward_from_output", op.name, "FROM_OUTPUT"))
+    return rows
+
+
+def _ufunc_texts(ops):
+    rows = _ufunc_rows(ops)
+    return {"ufuncs.__all__": _literal("__all__", [name for name, _, _ in rows]),
+            "ufuncs.table": "".join(f'{name} = _ufunc("{row}", {kind})\n'
+                                    for name, row, kind in rows)}
+
+
 LOSS_FAMILIES = ("class_losses", "pointwise_losses", "embedding_losses")
 FILES = ("activations.py", "softmax_family.py") + tuple(f + ".py" for f in LOSS_FAMILIES) + (
-    "__init__.py", "nn.py")
+    "__init__.py", "nn.py", "ufuncs.py")
 
 
 def update(package_dir=HERE, ops=None, check=False):

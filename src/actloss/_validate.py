@@ -4,8 +4,9 @@ Dtype policy (the package's, as torch.nn.functional on NumPy): float32 and float
 computed in float32 and returned as float16; integer and bool inputs are promoted to float64
 as NumPy's ufuncs do, but integer and bool targets and weights of a loss never change its
 result dtype (promoted_dtype); complex, object, string and other dtypes raise TypeError.
-numpy.ma masked arrays raise TypeError (reject_masked); boolean options take True/False and
-numpy.bool_ only (bool_option).
+numpy.ma masked arrays raise TypeError (reject_masked) everywhere but in the elementwise
+activations, which take them through their ufuncs (activations._through_ufunc); boolean options
+take True/False and numpy.bool_ only (bool_option).
 """
 import math
 import numbers
@@ -37,8 +38,9 @@ def warn_caller(message, category=UserWarning):
 
 def reject_masked(x, name):
     """A numpy.ma.MaskedArray raises TypeError: viewing or converting it to an ndarray would
-    compute on its masked data without a word. (Masked arrays will work through
-    __array_ufunc__ later; until then they are refused, never silently unmasked.)"""
+    compute on its masked data without a word. (The elementwise activations take masked
+    arrays through their ufuncs before they get here; the losses, softmax family and the rest,
+    which are not ufuncs, refuse them: never silently unmasked.)"""
     # numpy.ma is only in sys.modules once something imported it -- and no masked array can
     # exist before that -- so plain calls never pay for importing it here
     ma = sys.modules.get("numpy.ma")

@@ -9,6 +9,7 @@ returns NaN although the limit is finite the limit is returned (each docstring s
 otherwise.
 """
 import math
+import sys
 
 import numpy as np
 
@@ -77,6 +78,8 @@ def _unary(name, x, p0=0.0, p1=0.0, out=None, inplace=False):
         y = _K.unary_fast(kind, op, x, x, x if inplace else out, p0, p1, cutoff, _LARGE_THREADS)
         if y is not None:
             return y if y.ndim or inplace or out is not None else y[()]
+    if type(x) is not np.ndarray and _speaks_ufunc(x):
+        return _through_ufunc(name, _FORWARD, (x,), (p0, p1), out, inplace)
     op = _OP_INDEX[name]
     _check_inplace(x, inplace)
     y = _unary_general(op, kind, name, as_array(x), p0, p1, out, inplace)
@@ -112,6 +115,9 @@ def _unary_grad(name, grad_output, saved, p0=0.0, p1=0.0, out=None, kind=_BACKWA
     g = _K.unary_fast(kind, op, grad_output, saved, out, p0, p1, cutoff, _LARGE_THREADS)
     if g is not None:
         return g if g.ndim or out is not None else g[()]
+    if _speaks_ufunc(grad_output) or _speaks_ufunc(saved):
+        return _through_ufunc(name, kind % _FAST_OFFSET, (grad_output, saved), (p0, p1), out,
+                              names=("grad_output", saved_name))
     gy = as_array(grad_output, "grad_output")
     s = as_array(saved, saved_name)
     if gy.shape != s.shape:
@@ -131,6 +137,102 @@ def _unary_grad(name, grad_output, saved, p0=0.0, p1=0.0, out=None, kind=_BACKWA
                                               p0, p1, 0.0, n_threads),
                         [gy, s], y, k_dtype)
     return y if out is not None else ufunc_result(y)
+
+
+# ---- other array types: through the op's NumPy ufunc (actloss.ufuncs) -----------------------
+# dask, xarray and pandas objects and numpy.ma masked arrays are not converted: the call goes
+# to the op's ufunc, and NumPy's __array_ufunc__ protocol lets each type do what it does for
+# any ufunc (dask stays lazy, xarray keeps coordinates, pandas its index). Masked arrays get
+# numpy.ma's rule for its own functions: the mask is kept, masked elements are not computed
+# and keep the first argument's data. Plain ndarrays never come here.
+
+def _speaks_ufunc(a):
+    """Whether a goes to the ufunc: a masked array, or a non-ndarray with __array_ufunc__."""
+    if type(a) is np.ndarray:
+        return False
+    if isinstance(a, np.ndarray):
+        ma = sys.modules.get("numpy.ma")  # (no masked array exists before numpy.ma is imported)
+        return ma is not None and isinstance(a, ma.MaskedArray)
+    return getattr(type(a), "__array_ufunc__", None) is not None
+
+
+def _declared_dtype(a):
+    """The NumPy dtype a holds (a DataFrame's or Dataset's: its columns' common one), or None
+    where it has none (the ufunc's own resolution then decides)."""
+    dt = getattr(a, "dtype", None)
+    if isinstance(dt, np.dtype):
+        return dt
+    dts = getattr(a, "dtypes", None)
+    if dts is None:
+        return None
+    values = getattr(dts, "values", dts)
+    values = values() if callable(values) else values
+    try:
+        return np.result_type(*[d for d in values if isinstance(d, np.dtype)])
+    except (TypeError, ValueError):
+        return None
+
+
+def _through_ufunc(name, kind, arrays, params, out, inplace=False, names=("input",)):
+    """The call of op `name` (kernel kind) on arrays of other types, through its ufunc. The
+    result dtype is the function's own (integers give float64; a gradient has the dtype of
+    the array it is taken at), passed as dtype=."""
+    from . import ufuncs
+    ufunc = ufuncs.BY_ROW[name, kind]
+    params = params[:ufunc.nin - len(arrays)]
+    dtypes = [_declared_dtype(a) for a in arrays]
+    res = None
+    for d, n in zip(dtypes, names):
+        if d is not None:
+            res = result_dtype(d, n)[0]  # the last: the saved array's (type errors: each)
+    ma = sys.modules.get("numpy.ma")
+    if ma is not None and any(isinstance(a, ma.MaskedArray) for a in arrays):
+        return _masked_call(ufunc, arrays, params, res, out, inplace, names)
+    if inplace:
+        _check_inplace(arrays[0], inplace)
+    kwargs = {} if res is None else {"dtype": res}
+    if out is not None:
+        kwargs["out"] = out
+    return ufunc(*arrays, *params, **kwargs)
+
+
+def _masked_call(ufunc, arrays, params, res, out, inplace, names):
+    """ufunc on masked arrays as numpy.ma's functions are: the masks (or-ed) kept, masked
+    elements not computed, their data the first argument's; inplace=True and out= write the
+    unmasked elements only."""
+    ma = sys.modules["numpy.ma"]
+    data = [ma.getdata(a) for a in arrays]
+    if len(data) == 2 and data[0].shape != data[1].shape:
+        raise ValueError(f"grad_output has shape {data[0].shape}, expected {data[1].shape} "
+                         f"(the shape of {names[1]})")
+    mask = ma.getmaskarray(arrays[0])
+    for a in arrays[1:]:
+        mask = mask | ma.getmaskarray(a)
+    first = arrays[0]
+    if inplace:
+        if out is not None and out is not first:
+            raise ValueError("pass out= or inplace=True, not both")
+        ufunc(*data, *params, out=_inplace_out(data[0], None, res), where=~mask)
+        return first
+    if out is not None:
+        target = check_out(ma.getdata(out) if isinstance(out, ma.MaskedArray) else out,
+                           data[-1].shape, res)
+        with np.errstate(all="ignore"):
+            np.copyto(target, data[0], where=mask, casting="same_kind")
+    else:
+        target = np.array(data[0], dtype=res) if data[0].dtype != res else data[0].copy()
+    ufunc(*data, *params, out=target, where=~mask, dtype=res)
+    if out is not None:
+        if isinstance(out, ma.MaskedArray):
+            out.mask = mask
+        return out
+    result = target.view(type(first) if isinstance(first, ma.MaskedArray) else ma.MaskedArray)
+    if isinstance(first, ma.MaskedArray):
+        result._update_from(first)  # fill value, hard mask: as numpy.ma's functions keep them
+    result._mask = mask
+    if result.ndim == 0:  # a 0-d input, as numpy.ma returns it: the masked constant or a scalar
+        return ma.masked if mask else result.data[()]
+    return result
 
 
 def _nonzero(value, name, op):

@@ -577,6 +577,8 @@ def _object_stub(name, obj, module_name, public, owner_module):
             base = next(b for b in obj.__mro__[1:] if b.__module__ == "builtins")
             return f"class {name}({base.__name__}): ..."
         return class_stub(obj, module_name, public)
+    if isinstance(obj, np.ufunc):  # actloss.ufuncs: NumPy's own stubs type the call
+        return f"{name}: np.ufunc"
     if callable(obj):
         return "\n".join(function_overloads(name, name, obj, owner_module))
     return f"{name}: {_value_type(name, obj)}"
@@ -610,6 +612,8 @@ def package_stub():
     for module_name in MODULES:
         module = importlib.import_module(f"{PACKAGE}.{module_name}")
         for name in module.__all__:
+            if getattr(package, name, None) is not getattr(module, name):
+                continue  # a namesake (actloss.ufuncs.relu is not actloss.relu)
             # where it is defined when that is one of them, else the first (sorted) exporting it
             defined_in = getattr(getattr(module, name), "__module__", None)
             if name not in owners or defined_in == f"{PACKAGE}.{module_name}":

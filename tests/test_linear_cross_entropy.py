@@ -275,6 +275,8 @@ BAD = [
     (lambda h, W, t: (h, W, t), {"chunk_size": 2.0}, TypeError, "chunk_size"),
     (lambda h, W, t: (h, W, t), {"chunk_size": True}, TypeError, "chunk_size"),
     (lambda h, W, t: (h, W, t), {"ignore_index": 1.5}, TypeError, "ignore_index"),
+    (lambda h, W, t: (h, W, t), {"options": object()}, TypeError, "options"),
+    (lambda h, W, t: (h, W, t), {"options": {}}, TypeError, "chunk_size"),
     (lambda h, W, t: (h.astype(complex), W, t), {}, TypeError, "input"),
     (lambda h, W, t: (h, W.astype(object), t), {}, TypeError, "linear_weight"),
 ]
@@ -815,6 +817,20 @@ def test_ignore_index_none_is_minus_100(rng):
     a = F.linear_cross_entropy_with_grad(h, W, t, linear_bias=b, ignore_index=None)
     e = F.linear_cross_entropy_with_grad(h, W, t, linear_bias=b, ignore_index=-100)
     for x, y in zip(a, e):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_options_none_is_taken_as_torch_default(rng):
+    # a call written for torch (options=None: its reference path) runs unchanged
+    h, W, t, b, _ = _problem(rng, np.float64, {})
+    e = F.linear_cross_entropy_with_grad(h, W, t, linear_bias=b)
+    a = F.linear_cross_entropy_with_grad(h, W, t, linear_bias=b, options=None)
+    for x, y in zip(a, e):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(F.linear_cross_entropy(h, W, t, options=None),
+                                  F.linear_cross_entropy(h, W, t))
+    for x, y in zip(F.linear_cross_entropy_backward(1.0, h, W, t, options=None, chunk_size=2),
+                    F.linear_cross_entropy_backward(1.0, h, W, t, chunk_size=2)):
         np.testing.assert_array_equal(x, y)
 
 

@@ -30,8 +30,10 @@ output layer linear_weight[:, i1, ..., iK, :] per position, each run as its own 
 problem over the same input; linear_bias (V, d1, ..., dK). The logits' shape is
 (*batch, V, d1, ..., dK) and target is either class indices of shape (*batch, d1, ..., dK) or
 class probabilities of the logits' shape (the shape decides, as in torch). torch's `options`
-(its batch-chunking policy, a LinearCrossEntropyOptions) is not taken: chunk_size is this
-function's own knob, and an options argument that does nothing would be silently ignored.
+(a LinearCrossEntropyOptions, its batch-chunking policy) is taken only as None, its default
+and the reference path whose results these are -- so that a call written for torch runs
+unchanged, as nn.LinearCrossEntropyLoss's options=None; any other value is a TypeError, not
+silently ignored: chunk_size is this function's own chunking knob.
 """
 import math
 import operator
@@ -54,8 +56,8 @@ _CHUNK_ELEMENTS = 1 << 22
 
 def _moved(mass, growth):
     """mass * growth, the change of sum_j c_j (lse - z_j) when lse grows by `growth` and
-    sum_j c_j is `mass`; 0 where either is 0 (an infinite mass not moved, a NaN-free start
-    from lse = -inf), so that the per-term sums keep their own infinities."""
+    sum_j c_j is `mass`; 0 where either is 0 (the first chunk: no mass yet, an infinite growth
+    from lse = -inf)."""
     return np.where((mass == 0) | (growth == 0), 0.0, mass * growth)
 
 
@@ -417,7 +419,11 @@ class _Problem:
 
 
 def _problem(input, linear_weight, target, linear_bias, weight, ignore_index, reduction,
-             label_smoothing, chunk_size):
+             label_smoothing, options, chunk_size):
+    if options is not None:
+        raise TypeError(f"options (torch's LinearCrossEntropyOptions, its batch-chunking "
+                        f"policy) is not taken, only None; pass chunk_size to set the "
+                        f"chunking, got {type(options).__name__}")
     return _Problem(input, linear_weight, target, linear_bias, weight, ignore_index,
                     check_reduction(reduction), label_smoothing, chunk_size)
 
@@ -452,19 +458,21 @@ _SHARED_DOC = """
         default). With probability targets it must be None (ValueError otherwise, as torch).
     label_smoothing : float in [0, 1], default 0.0
         The target distribution q becomes (1 - label_smoothing) q + label_smoothing / V.
+    options : None
+        torch's LinearCrossEntropyOptions (its batch-chunking policy) has no counterpart
+        here: only None, torch's default (its unchunked reference path, whose results these
+        are), is taken -- TypeError otherwise; chunk_size sets the chunking.
     chunk_size : int, optional
         Beyond torch: classes per chunk of logits (N x chunk_size are held at a time);
         default about 2**22 / N, at most V. Results do not depend on it beyond rounding.
-        torch's `options` (LinearCrossEntropyOptions, its batch-chunking policy) is not
-        taken: this is the chunking knob here.
 """
 
 
 def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None,
                          reduction="mean", ignore_index=None, label_smoothing=0.0,
-                         chunk_size=None):
+                         options=None, chunk_size=None):
     p = _problem(input, linear_weight, target, linear_bias, weight, ignore_index, reduction,
-                 label_smoothing, chunk_size)
+                 label_smoothing, options, chunk_size)
     if p.N == 0 or p.V == 0 or p.P == 0:   # V = 0: class targets all ignore_index
         return p.finish(np.zeros((p.N, p.P)))
     return p.finish(p.forward(p.buffer())[0])
@@ -472,17 +480,19 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weig
 
 def linear_cross_entropy_backward(grad_output, input, linear_weight, target, *,
                                   linear_bias=None, weight=None, reduction="mean",
-                                  ignore_index=None, label_smoothing=0.0, chunk_size=None):
+                                  ignore_index=None, label_smoothing=0.0, options=None,
+                                  chunk_size=None):
     p = _problem(input, linear_weight, target, linear_bias, weight, ignore_index, reduction,
-                 label_smoothing, chunk_size)
+                 label_smoothing, options, chunk_size)
     return _with_grad(p, grad_output)[1:]
 
 
 def linear_cross_entropy_with_grad(input, linear_weight, target, *, linear_bias=None,
                                    weight=None, reduction="mean", ignore_index=None,
-                                   label_smoothing=0.0, chunk_size=None, grad_output=1.0):
+                                   label_smoothing=0.0, options=None, chunk_size=None,
+                                   grad_output=1.0):
     p = _problem(input, linear_weight, target, linear_bias, weight, ignore_index, reduction,
-                 label_smoothing, chunk_size)
+                 label_smoothing, options, chunk_size)
     return _with_grad(p, grad_output)
 
 
@@ -528,7 +538,7 @@ linear_cross_entropy.__doc__ = """Cross-entropy of a linear layer's output witho
     TypeError
         A class-index target that is not of an integer dtype, a probability target (of the
         logits' shape) that is not floating, non-numeric arrays, a chunk_size that is not
-        an int.
+        an int, options that is not None.
 
     Notes
     -----

@@ -1807,3 +1807,83 @@ def test_fuzz_one_hot(data):
     assert isinstance(y, np.ndarray) and y.dtype == np.int64 and y.shape == t.shape + (width,), \
         (type(y), getattr(y, "dtype", None), np.shape(y))
     np.testing.assert_array_equal(y, TEN._ref(t64, width))
+
+
+# ---- linear_cross_entropy ----------------------------------------------------------------------
+
+LCE_DTYPES = ["<f4", ">f4", "<f8", ">f8"]
+LCE_SPECIALS = [math.nan, math.inf, -math.inf, 0.0, -0.0, 5e-324, 1e-45]
+
+
+@given(data=st.data())
+def test_fuzz_linear_cross_entropy(data):
+    """linear_cross_entropy (+ _backward, _with_grad) with class-index and class-probability
+    targets, (V, D) and K-dimensional (V, d1, D) weights, any chunk_size, in every layout and
+    byte order: against reference_linear's float64 logits for finite inputs; with special
+    values in the probability target, the per-row NaN/inf pattern of cross_entropy on the
+    explicit logits, and no FP error or warning leaked."""
+    import reference_linear as RL
+    n, d, v = (data.draw(st.integers(lo, 5), label=lab) for lo, lab in
+               ((0, "N"), (1, "D"), (1, "V")))
+    out = data.draw(st.sampled_from([(), (), (2,)]), label="out")
+    probs = data.draw(st.booleans(), label="probs")
+    rng = _seeded(data)
+
+    def finite(shape, lo=-2.0, hi=2.0):
+        return hostile_like(rng.uniform(lo, hi, shape), dtypes=LCE_DTYPES, specials=False)
+
+    h = data.draw(finite((n, d)), label="input")
+    W = data.draw(finite((v,) + out + (d,)), label="linear_weight")
+    b = data.draw(st.one_of(st.none(), finite((v,) + out)), label="linear_bias")
+    special = probs and data.draw(st.booleans(), label="special target")
+    if probs:
+        t = data.draw(hostile_like(rng.uniform(-0.5, 1.5, (n, v) + out), dtypes=LCE_DTYPES,
+                                   pool=LCE_SPECIALS if special else []), label="target")
+    else:
+        t = _int_array(data.draw, rng.integers(0, v, (n,) + out), SIGNED)
+    w = data.draw(st.one_of(st.none(), finite((v,), 0.1, 2.0)), label="weight")
+    kw = {"reduction": data.draw(st.sampled_from(REDUCTIONS), label="reduction"),
+          "label_smoothing": data.draw(st.sampled_from([0.0, 0.1, 1.0]), label="ls"),
+          "chunk_size": data.draw(st.sampled_from([None, 1, 2, 3, 7]), label="chunk"),
+          "weight": w, "linear_bias": b}
+    arrays = [a for a in (h, W, t, b, w) if a is not None]
+    before = _snapshot(*arrays)
+    loss = _quiet_call(F.linear_cross_entropy, h, W, t, **kw)
+    res = _result_dtype(h, W, b, w, t if probs else None)
+    assert np.asarray(loss).dtype == res
+    go = (rng.uniform(-2, 2, np.shape(loss)) if kw["reduction"] == "none" else 0.75)
+    grads = _quiet_call(F.linear_cross_entropy_backward, go, h, W, t, **kw)
+    l2, *g2 = _quiet_call(F.linear_cross_entropy_with_grad, h, W, t, grad_output=go, **kw)
+    assert _snapshot(*arrays) == before, "inputs modified"
+    assert TC.bits_equal(l2, loss) and all((x is None and y is None) or TC.bits_equal(x, y)
+                                           for x, y in zip(g2, grads))
+    for g, a in zip(grads, (h, W, b)):
+        assert (g is None) if a is None else (g.shape == a.shape and g.dtype == res)
+    h64, W64, t64 = (RC.as_f64(a) if a.dtype.kind == "f" else a for a in (h, W, t))
+    b64 = None if b is None else RC.as_f64(b)
+    rk = {"weight": None if w is None else RC.as_f64(w), "reduction": kw["reduction"],
+          "eps": kw["label_smoothing"]}
+    what = f"linear_cross_entropy N={n} D={d} V={v} out={out} probs={probs} {kw} {res}"
+    tol = 1e-9 if res == np.float64 else 2e-4
+    if special:
+        # rows with a NaN target are NaN; rows of finite targets as the reference's
+        with np.errstate(all="ignore"):   # the reference's own inf * 0
+            rows = RL.loss(h64, W64, t64, b64, **{**rk, "reduction": "none"})
+        mine = _quiet_call(F.linear_cross_entropy, h, W, t, **{**kw, "reduction": "none"})
+        q = np.moveaxis(t64, 1, -1).reshape(np.shape(rows) + (v,))
+        nan_rows, finite_rows = np.isnan(q).any(-1), np.isfinite(q).all(-1)
+        assert np.isnan(mine[nan_rows]).all(), what
+        e = rows[finite_rows]
+        np.testing.assert_allclose(mine[finite_rows].astype(np.float64), e, rtol=0,
+                                   atol=tol * max(1.0, float(np.max(np.abs(e), initial=0))),
+                                   err_msg=what)
+        return
+    expected = RL.loss(h64, W64, t64, b64, **rk)
+    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    np.testing.assert_allclose(np.asarray(loss, np.float64), expected, rtol=0,
+                               atol=tol * scale * max(1, n), equal_nan=True, err_msg=what)
+    for g, e in zip(grads, RL.grads(go, h64, W64, t64, b64, **rk)):
+        if g is not None:
+            gs = max(1.0, float(np.max(np.abs(e), initial=0.0)))
+            np.testing.assert_allclose(g.astype(np.float64), e, rtol=0,
+                                       atol=tol * gs * max(1, n), err_msg=what + " grad")

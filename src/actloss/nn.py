@@ -1603,7 +1603,9 @@ class LinearCrossEntropyLoss(Module):
     weight=m.weight, ...)``.
 
     As torch's, the module holds a child :class:`Linear` ``linear`` (in_features ->
-    num_classes; its weight and bias initialised as torch.nn.Linear's) and the class weights
+    num_classes * d1 * ... * dK; its weight and bias initialised as torch.nn.Linear's, and
+    reshaped to (num_classes, d1, ..., dK, in_features) and (num_classes, d1, ..., dK) for
+    each call) and the class weights
     as the ``weight`` buffer, so state_dict keys are torch's (``weight``, ``linear.weight``,
     ``linear.bias``). ``backward(grad_output=1.0)`` returns the input's gradient and
     accumulates ``linear.weight.grad`` and ``linear.bias.grad``. In training mode (the default)
@@ -1617,8 +1619,9 @@ class LinearCrossEntropyLoss(Module):
         D, the last dimension of the input.
     num_classes : int
         V, the number of classes.
-    out_features : tuple, default ()
-        torch's K-dimensional loss shape; only () is supported (ValueError otherwise).
+    out_features : tuple of int, default ()
+        (d1, ..., dK) of a K-dimensional loss (see ``linear_cross_entropy``): the logits are
+        (N, num_classes, d1, ..., dK).
     bias : bool, default False
     reduction : {'none', 'mean', 'sum'}, default 'mean'
     weight : array_like, optional
@@ -1642,32 +1645,40 @@ class LinearCrossEntropyLoss(Module):
     def __init__(self, in_features, num_classes, *, out_features=(), bias=False,
                  reduction="mean", weight=None, ignore_index=None, label_smoothing=0.0,
                  options=None, chunk_size=None, generator=None, dtype=np.float32):
-        if tuple(out_features) != ():
-            raise ValueError(f"out_features={out_features!r}: K-dimensional losses are not "
-                             f"supported by actloss's LinearCrossEntropyLoss, only ()")
+        try:
+            out = tuple(operator.index(d) for d in out_features)
+        except TypeError:
+            raise TypeError(f"out_features must be a tuple of ints, got "
+                            f"{out_features!r}") from None
+        if any(d < 0 for d in out):
+            raise ValueError(f"out_features must be non-negative, got {out_features!r}")
         if options is not None:
             raise TypeError("options (torch's LinearCrossEntropyOptions) is not supported: "
                             "pass chunk_size to set the chunking")
         self.in_features = operator.index(in_features)
         self.num_classes = operator.index(num_classes)
-        self.out_features = ()
+        self.out_features = out_features
         self.options = None
-        self.linear = Linear(in_features, num_classes, bias, generator=generator, dtype=dtype)
+        self.linear = Linear(in_features, math.prod(out, start=self.num_classes), bias,
+                             generator=generator, dtype=dtype)
         self.weight = None if weight is None else as_array(weight, "weight")
         self.reduction = check_reduction(reduction)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
         self.chunk_size = chunk_size
 
+    def _shape(self):
+        return (self.num_classes,) + tuple(operator.index(d) for d in self.out_features)
+
     def _options(self):
         return {"linear_bias": None if self.linear.bias is None
-                else self.linear.bias.view(np.ndarray),
+                else self.linear.bias.view(np.ndarray).reshape(self._shape()),
                 "weight": self.weight, "reduction": self.reduction,
                 "ignore_index": self.ignore_index, "label_smoothing": self.label_smoothing,
                 "chunk_size": self.chunk_size}
 
     def forward(self, input, target):
-        w = self.linear.weight.view(np.ndarray)
+        w = self.linear.weight.view(np.ndarray).reshape(self._shape() + (self.in_features,))
         options = self._options()
         if self.training:
             loss, *grads = _lin.linear_cross_entropy_with_grad(input, w, target, **options)
@@ -1692,7 +1703,7 @@ class LinearCrossEntropyLoss(Module):
 
     def extra_repr(self):
         text = (f"in_features={self.in_features}, num_classes={self.num_classes}, "
-                f"out_features=(), bias={self.linear.bias is not None}, "
+                f"out_features={self.out_features}, bias={self.linear.bias is not None}, "
                 f"reduction={self.reduction}, ignore_index={self.ignore_index}, "
                 f"label_smoothing={self.label_smoothing}, options=None")
         if self.chunk_size is not None:

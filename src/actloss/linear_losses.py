@@ -22,14 +22,14 @@ Time: one matmul of N x D x V for the loss; for the loss and the gradients four,
 chunk's recomputation -- the unfused path does three but writes and reads two N x V arrays;
 chunk_size >= V does three, holding one N x V array.
 
-Shapes: as torch's. input (N, D) or (D,), and beyond torch any (*, D), the leading dimensions
+Shapes: as torch's. input (N, D) or (D,), and beyond torch any ``(*, D)``, the leading dimensions
 flattened into the batch; linear_weight (V, D) as nn.Linear's, or (V, d1, ..., dK, D) for a
 K-dimensional loss (batched input only, as torch): the logits are then
 ``(input @ linear_weight.reshape(-1, D).T).reshape(*batch, V, d1, ..., dK)``, i.e. one (V, D)
 output layer linear_weight[:, i1, ..., iK, :] per position, each run as its own chunked
 problem over the same input; linear_bias (V, d1, ..., dK). The logits' shape is
-(*batch, V, d1, ..., dK) and target is either class indices of shape (*batch, d1, ..., dK) or
-class probabilities of the logits' shape (the shape decides, as in torch). torch's `options`
+``(*batch, V, d1, ..., dK)`` and target is either class indices of shape
+``(*batch, d1, ..., dK)`` or class probabilities of the logits' shape (the shape decides, as in torch). torch's `options`
 (a LinearCrossEntropyOptions, its batch-chunking policy) is taken only as None, its default
 and the reference path whose results these are -- so that a call written for torch runs
 unchanged, as nn.LinearCrossEntropyLoss's options=None; any other value is a TypeError, not
@@ -438,18 +438,18 @@ _SHARED_DOC = """
     linear_weight : array_like
         The output layer's weight W, shape (V, D) as nn.Linear's (V classes), or
         (V, d1, ..., dK, D) for a K-dimensional loss (input then (N, D) or ``(*, D)``, not
-        (D,)): the logits are (*batch, V, d1, ..., dK), each position i1..iK its own output
+        (D,)): the logits are ``(*batch, V, d1, ..., dK)``, each position i1..iK its own output
         layer W[:, i1, ..., iK, :] over the same input.
     target : array_like
-        Either class indices of any integer dtype, shape (*batch, d1, ..., dK) -- () for a
+        Either class indices of any integer dtype, shape ``(*batch, d1, ..., dK)`` -- () for a
         1-D input --, or class probabilities (any real values, floating) of the logits'
-        shape (*batch, V, d1, ..., dK) -- (V,) for a 1-D input. The shape decides, as torch.
+        shape ``(*batch, V, d1, ..., dK)`` -- (V,) for a 1-D input. The shape decides, as torch.
     linear_bias : array_like, optional
         The output layer's bias b, shape (V,) or (V, d1, ..., dK), as linear_weight.
     weight : array_like, optional
         V class weights, as cross_entropy's `weight`.
     reduction : {'none', 'mean', 'sum'}, default 'mean'
-        'none': the per-row losses, shape (*batch, d1, ..., dK); 'sum': their sum; 'mean':
+        'none': the per-row losses, shape ``(*batch, d1, ..., dK)``; 'sum': their sum; 'mean':
         for class indices their sum divided by the class weights of the targets not ignored
         (NaN when all are ignored), for probabilities divided by the number of rows
         N * d1 * ... * dK, whatever the weights (as torch; NaN for empty logits).
@@ -523,7 +523,7 @@ linear_cross_entropy.__doc__ = """Cross-entropy of a linear layer's output witho
     Returns
     -------
     ndarray or NumPy scalar
-        The per-row losses (*batch, d1, ..., dK) for 'none', else a scalar; in the dtype of
+        The per-row losses ``(*batch, d1, ..., dK)`` for 'none', else a scalar; in the dtype of
         input, linear_weight and linear_bias promoted together (a floating class weight or
         probability target promotes too, as in cross_entropy).
 

@@ -188,7 +188,7 @@ class Bounds:
         """(rel, abs) for the loss (abs: an array for 'none')."""
         if reduction == "none":
             return self.rnd + 0.0, self.E.reshape(self.loss_shape)
-        with np.errstate(invalid="ignore", over="ignore"):  # an inf bound: no tolerance needed
+        with np.errstate(invalid="ignore", over="ignore"):  # inf only for |logits| near the float maximum
             total = self.E.sum() + self.n_rows * self.e64 * np.nansum(np.abs(self.L))
         if reduction == "sum":
             return self.rnd, total

@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from . import _rowwise, _threads
+from . import _dask, _rowwise, _threads
 from ._validate import KERNEL_INDEX, bool_option, check_reduction, kernel_array, real_param
 
 # <generated: embedding_losses.__all__>
@@ -371,6 +371,8 @@ def generalized_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-07):
     >>> F.generalized_box_iou_loss(b1, b2)
     array([1.07936508])
     """
+    if _dask.lazy(boxes1, boxes2):
+        return _dask.loss("generalized_box_iou_loss", locals())
     return _generalized_box_iou_loss(boxes1, boxes2, check_reduction(reduction), eps)
 
 
@@ -407,6 +409,8 @@ def generalized_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="no
     the empty intersection passes none. ``grad_output`` is ``(N,)`` for
     ``'none'``, else a scalar (divided by N for ``'mean'``).
     """
+    if _dask.lazy(grad_output, boxes1, boxes2):
+        return _dask.loss("generalized_box_iou_loss_backward", locals())
     return _generalized_box_iou_loss_backward(grad_output, boxes1, boxes2,
                                               check_reduction(reduction), eps)
 
@@ -441,6 +445,8 @@ def generalized_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
     """
+    if _dask.lazy(boxes1, boxes2):
+        return _dask.loss("generalized_box_iou_loss_with_grad", locals())
     return _generalized_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
                                                grad_output)
 
@@ -487,6 +493,8 @@ def distance_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-07):
     >>> F.distance_box_iou_loss(b1, b2)
     array([0.96825397])
     """
+    if _dask.lazy(boxes1, boxes2):
+        return _dask.loss("distance_box_iou_loss", locals())
     return _distance_box_iou_loss(boxes1, boxes2, check_reduction(reduction), eps)
 
 
@@ -523,6 +531,8 @@ def distance_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="none"
     the empty intersection passes none. ``grad_output`` is ``(N,)`` for
     ``'none'``, else a scalar (divided by N for ``'mean'``).
     """
+    if _dask.lazy(grad_output, boxes1, boxes2):
+        return _dask.loss("distance_box_iou_loss_backward", locals())
     return _distance_box_iou_loss_backward(grad_output, boxes1, boxes2, check_reduction(reduction),
                                            eps)
 
@@ -557,6 +567,8 @@ def distance_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-07,
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
     """
+    if _dask.lazy(boxes1, boxes2):
+        return _dask.loss("distance_box_iou_loss_with_grad", locals())
     return _distance_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
                                             grad_output)
 
@@ -603,6 +615,8 @@ def complete_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-07):
     >>> F.complete_box_iou_loss(b1, b2)
     array([0.96825397])
     """
+    if _dask.lazy(boxes1, boxes2):
+        return _dask.loss("complete_box_iou_loss", locals())
     return _complete_box_iou_loss(boxes1, boxes2, check_reduction(reduction), eps)
 
 
@@ -639,6 +653,8 @@ def complete_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="none"
     the empty intersection passes none, and alpha is a constant (torchvision computes it under no_grad). ``grad_output`` is ``(N,)`` for
     ``'none'``, else a scalar (divided by N for ``'mean'``).
     """
+    if _dask.lazy(grad_output, boxes1, boxes2):
+        return _dask.loss("complete_box_iou_loss_backward", locals())
     return _complete_box_iou_loss_backward(grad_output, boxes1, boxes2, check_reduction(reduction),
                                            eps)
 
@@ -673,6 +689,8 @@ def complete_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-07,
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
     """
+    if _dask.lazy(boxes1, boxes2):
+        return _dask.loss("complete_box_iou_loss_with_grad", locals())
     return _complete_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
                                             grad_output)
 
@@ -723,6 +741,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, *, reduction="mean")
     >>> F.cosine_embedding_loss(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), np.array([1]))
     np.float64(1.0)
     """
+    if _dask.lazy(input1, input2, target):
+        return _dask.loss("cosine_embedding_loss", locals())
     return _cosine_embedding_loss(input1, input2, target, margin, check_reduction(reduction))
 
 
@@ -762,6 +782,8 @@ def cosine_embedding_loss_backward(grad_output, input1, input2, target, margin=0
     where ``cos - margin >= 0`` for target -1, times ``grad_output`` (divided by N for
     ``'mean'``).
     """
+    if _dask.lazy(grad_output, input1, input2, target):
+        return _dask.loss("cosine_embedding_loss_backward", locals())
     return _cosine_embedding_loss_backward(grad_output, input1, input2, target, margin,
                                            check_reduction(reduction))
 
@@ -818,6 +840,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
     >>> float(F.triplet_margin_loss(a, p, n, eps=0.0))  # 1 + 0 - sqrt(2), clamped
     0.0
     """
+    if _dask.lazy(anchor, positive, negative):
+        return _dask.loss("triplet_margin_loss", locals())
     return _triplet_margin_loss(anchor, positive, negative, margin, p, eps,
                                 bool_option(swap, "swap"), check_reduction(reduction))
 
@@ -861,6 +885,8 @@ def triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin
     ``d(a, p)`` and ``-grad_output`` into ``d_neg`` (split in half on a swap tie), then through
     the distances' gradients to the embeddings; inactive triplets get 0.
     """
+    if _dask.lazy(grad_output, anchor, positive, negative):
+        return _dask.loss("triplet_margin_loss_backward", locals())
     return _triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin, p, eps,
                                          bool_option(swap, "swap"), check_reduction(reduction))
 
@@ -923,6 +949,8 @@ def contrastive_loss(x1, x2, target, margin=1.0, *, reduction="mean", p=2, eps=1
     >>> F.contrastive_loss(x1, x2, np.array([1, 0]), eps=0.0, reduction="none")
     array([12.5,  0. ])
     """
+    if _dask.lazy(x1, x2, target):
+        return _dask.loss("contrastive_loss", locals())
     return _contrastive_loss(x1, x2, target, margin, check_reduction(reduction), p, eps)
 
 
@@ -960,6 +988,8 @@ def contrastive_loss_backward(grad_output, x1, x2, target, margin=1.0, *, reduct
     ValueError
         A grad_output of the wrong shape, and everything ``contrastive_loss`` raises.
     """
+    if _dask.lazy(grad_output, x1, x2, target):
+        return _dask.loss("contrastive_loss_backward", locals())
     return _contrastive_loss_backward(grad_output, x1, x2, target, margin,
                                       check_reduction(reduction), p, eps)
 
@@ -1035,6 +1065,8 @@ def info_nce(query, key, temperature=0.1, *, reduction="mean", symmetric=False,
     >>> round(float(F.info_nce(q, q, temperature=1.0)), 6)  # -log(e / (e + 2))
     0.551445
     """
+    if _dask.lazy(query, key):
+        return _dask.loss("info_nce", locals())
     return _info_nce(query, key, temperature, check_reduction(reduction),
                      bool_option(symmetric, "symmetric"),
                      bool_option(intra_view_negatives, "intra_view_negatives"))
@@ -1083,6 +1115,8 @@ def info_nce_backward(grad_output, query, key, temperature=0.1, *, reduction="me
     normalisation: ``(g - u^ <u^, g>) / ||u||`` where ``||u|| >= 1e-12``, ``g / 1e-12`` below
     (torch's normalize).
     """
+    if _dask.lazy(grad_output, query, key):
+        return _dask.loss("info_nce_backward", locals())
     return _info_nce_backward(grad_output, query, key, temperature, check_reduction(reduction),
                               bool_option(symmetric, "symmetric"),
                               bool_option(intra_view_negatives, "intra_view_negatives"))

@@ -26,7 +26,7 @@ import numbers
 
 import numpy as np
 
-from . import _dispatch, _ops, _threads
+from . import _dask, _dispatch, _ops, _threads
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, distinct_part,
                         finish_loss, kernel_array, loss_grad_seed, narrow, promoted_dtype,
                         real_param, result_dtype, scalar_float, to_scalar, warn_caller)
@@ -960,6 +960,8 @@ def mse_loss(input, target, *, reduction="mean", weight=None):
     >>> F.mse_loss(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 1.0]))
     np.float64(1.4166666666666667)
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("mse_loss", locals())
     return _mse_loss(input, target, check_reduction(reduction), weight)
 
 
@@ -995,6 +997,8 @@ def mse_loss_backward(grad_output, input, target, *, reduction="mean", weight=No
     2 (input - target) grad_output (times weight; divided by the element count, or by
     sum(weight), for 'mean').
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("mse_loss_backward", locals())
     return _mse_loss_backward(grad_output, input, target, check_reduction(reduction), weight)
 
 
@@ -1036,6 +1040,8 @@ def l1_loss(input, target, *, reduction="mean", weight=None):
     >>> F.l1_loss(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 1.0]), reduction="none")
     array([0.5, 0. , 2. ])
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("l1_loss", locals())
     return _l1_loss(input, target, check_reduction(reduction), weight)
 
 
@@ -1071,6 +1077,8 @@ def l1_loss_backward(grad_output, input, target, *, reduction="mean", weight=Non
     sign(input - target) grad_output: 0 where input == target (and for NaN), as torch's
     autograd.
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("l1_loss_backward", locals())
     return _l1_loss_backward(grad_output, input, target, check_reduction(reduction), weight)
 
 
@@ -1112,6 +1120,8 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
     >>> F.smooth_l1_loss(np.array([0.2, 3.0]), np.zeros(2), reduction="none")
     array([0.02, 2.5 ])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("smooth_l1_loss", locals())
     return _smooth_l1_loss(input, target, check_reduction(reduction), beta)
 
 
@@ -1147,6 +1157,8 @@ def smooth_l1_loss_backward(grad_output, input, target, *, reduction="mean", bet
     clamp((input - target) / beta, -1, 1) grad_output; at |d| = beta that is +-1 (both sides
     agree); beta = 0 gives l1's sign, 0 at input == target.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("smooth_l1_loss_backward", locals())
     return _smooth_l1_loss_backward(grad_output, input, target, check_reduction(reduction), beta)
 
 
@@ -1191,6 +1203,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     >>> F.huber_loss(np.array([0.2, 3.0]), np.zeros(2), reduction="none", delta=2.0)
     array([0.02, 4.  ])
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("huber_loss", locals())
     return _huber_loss(input, target, check_reduction(reduction), delta, weight)
 
 
@@ -1227,6 +1241,8 @@ def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0,
     -----
     clamp(input - target, -delta, delta) grad_output (times weight).
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("huber_loss_backward", locals())
     return _huber_loss_backward(grad_output, input, target, check_reduction(reduction), delta,
                                 weight)
 
@@ -1272,6 +1288,8 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     >>> F.binary_cross_entropy(np.array([0.9, 0.2]), np.array([1.0, 0.0]))
     np.float64(0.16425203348601802)
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("binary_cross_entropy", locals())
     return _binary_cross_entropy(input, target, weight, check_reduction(reduction))
 
 
@@ -1309,6 +1327,8 @@ def binary_cross_entropy_backward(grad_output, input, target, weight=None, *, re
     formula, including its float32 EPSILON 1e-12: it ignores the -100 clamp of the forward, so
     input 0 or 1 gives a large finite gradient where target differs.
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("binary_cross_entropy_backward", locals())
     return _binary_cross_entropy_backward(grad_output, input, target, weight,
                                           check_reduction(reduction))
 
@@ -1359,6 +1379,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     ...                                    reduction="none")
     array([1.26928011e-01, 1.00000000e+03])
     """
+    if _dask.lazy(input, target, weight, pos_weight):
+        return _dask.loss("binary_cross_entropy_with_logits", locals())
     return _binary_cross_entropy_with_logits(input, target, weight, check_reduction(reduction),
                                              pos_weight)
 
@@ -1399,6 +1421,8 @@ def binary_cross_entropy_with_logits_backward(grad_output, input, target, weight
     ((1 - target) sigmoid(input) - pos_weight target sigmoid(-input)) grad_output (times
     weight), torch's (pw t + 1 - t) sigmoid(x) - pw t with both sigmoids accurate in the tails.
     """
+    if _dask.lazy(grad_output, input, target, weight, pos_weight):
+        return _dask.loss("binary_cross_entropy_with_logits_backward", locals())
     return _binary_cross_entropy_with_logits_backward(grad_output, input, target, weight,
                                                       check_reduction(reduction), pos_weight)
 
@@ -1450,6 +1474,8 @@ def binary_cross_entropy_with_logits_with_grad(input, target, weight=None, *, re
     >>> F.binary_cross_entropy_with_logits_with_grad(np.array([2.0, -1.0]), np.array([1.0, 0.0]))
     (np.float64(0.2200948492805977), array([-0.05960146,  0.13447071]))
     """
+    if _dask.lazy(input, target, weight, pos_weight):
+        return _dask.loss("binary_cross_entropy_with_logits_with_grad", locals())
     return _binary_cross_entropy_with_logits_with_grad(input, target, weight,
                                                        check_reduction(reduction), pos_weight,
                                                        grad_output)
@@ -1495,6 +1521,8 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
     >>> F.kl_div(np.log([[0.5, 0.5]]), np.array([[0.9, 0.1]]), reduction="batchmean")
     np.float64(0.368064207168497)
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("kl_div", locals())
     return _kl_div(input, target, check_reduction(reduction, ("none", "batchmean", "sum", "mean")),
                    bool_option(log_target, "log_target"))
 
@@ -1554,6 +1582,8 @@ def kl_div_backward(grad_output, input, target, *, reduction="mean", log_target=
     >>> gx, gt.round(6)
     (array([-0.9, -0.1]), array([ 1.587787, -0.609438]))
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("kl_div_backward", locals())
     return _kl_div_backward(grad_output, input, target,
                             check_reduction(reduction, ("none", "batchmean", "sum", "mean")),
                             bool_option(log_target, "log_target"),
@@ -1604,6 +1634,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-06, reduction="mean
     >>> F.gaussian_nll_loss(np.array([1.0, 2.0]), np.array([1.5, 2.0]), np.array([0.5, 1.0]))
     np.float64(-0.04828679513998632)
     """
+    if _dask.lazy(input, target, var):
+        return _dask.loss("gaussian_nll_loss", locals())
     return _gaussian_nll_loss(input, target, var, bool_option(full, "full"), eps,
                               check_reduction(reduction))
 
@@ -1652,6 +1684,8 @@ def gaussian_nll_loss_backward(grad_output, input, target, var, full=False, eps=
     gradient at the clamped value to every entry of var -- the clamped ones included
     (var < eps gets the gradient at v = eps, not 0). This function returns the same.
     """
+    if _dask.lazy(grad_output, input, target, var):
+        return _dask.loss("gaussian_nll_loss_backward", locals())
     return _gaussian_nll_loss_backward(grad_output, input, target, var, bool_option(full, "full"),
                                        eps, check_reduction(reduction))
 
@@ -1698,6 +1732,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, *, eps=1e-08, re
     >>> F.poisson_nll_loss(np.array([0.0, 1.0]), np.array([1.0, 2.0]))
     np.float64(0.8591409142295225)
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("poisson_nll_loss", locals())
     return _poisson_nll_loss(input, target, bool_option(log_input, "log_input"),
                              bool_option(full, "full"), eps, check_reduction(reduction))
 
@@ -1739,6 +1775,8 @@ def poisson_nll_loss_backward(grad_output, input, target, log_input=True, full=F
     (exp(input) - target) grad_output with log_input, else (1 - target / (input + eps))
     grad_output; the Stirling term has no input gradient.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("poisson_nll_loss_backward", locals())
     return _poisson_nll_loss_backward(grad_output, input, target,
                                       bool_option(log_input, "log_input"),
                                       bool_option(full, "full"), eps, check_reduction(reduction))
@@ -1783,6 +1821,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, *, reduction="mean"):
     ...                       reduction="none")
     array([0.2, 0. ])
     """
+    if _dask.lazy(input1, input2, target):
+        return _dask.loss("margin_ranking_loss", locals())
     return _margin_ranking_loss(input1, input2, target, margin, check_reduction(reduction))
 
 
@@ -1816,6 +1856,8 @@ def margin_ranking_loss_backward(grad_output, input1, input2, target, margin=0, 
     ValueError
         A grad_output of the wrong shape, and everything ``margin_ranking_loss`` raises.
     """
+    if _dask.lazy(grad_output, input1, input2, target):
+        return _dask.loss("margin_ranking_loss_backward", locals())
     return _margin_ranking_loss_backward(grad_output, input1, input2, target, margin,
                                          check_reduction(reduction))
 
@@ -1858,6 +1900,8 @@ def hinge_embedding_loss(input, target, margin=1.0, *, reduction="mean"):
     >>> F.hinge_embedding_loss(np.array([0.3, 2.0]), np.array([-1.0, 1.0]), reduction="none")
     array([0.7, 2. ])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("hinge_embedding_loss", locals())
     return _hinge_embedding_loss(input, target, margin, check_reduction(reduction))
 
 
@@ -1892,6 +1936,8 @@ def hinge_embedding_loss_backward(grad_output, input, target, margin=1.0, *, red
     (-1 where target != 1 and margin - input >= 0, the boundary included as torch's clamp_min) +
     (1 where target != -1), times grad_output.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("hinge_embedding_loss_backward", locals())
     return _hinge_embedding_loss_backward(grad_output, input, target, margin,
                                           check_reduction(reduction))
 
@@ -1932,6 +1978,8 @@ def soft_margin_loss(input, target, *, reduction="mean"):
     >>> F.soft_margin_loss(np.array([2.0, -1.0]), np.ones(2), reduction="none")
     array([0.12692801, 1.31326169])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("soft_margin_loss", locals())
     return _soft_margin_loss(input, target, check_reduction(reduction))
 
 
@@ -1964,6 +2012,8 @@ def soft_margin_loss_backward(grad_output, input, target, *, reduction="mean"):
     -target sigmoid(-target input) grad_output (torch divides exp by 1 + exp and gets NaN once
     exp overflows; this gives the limit -target).
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("soft_margin_loss_backward", locals())
     return _soft_margin_loss_backward(grad_output, input, target, check_reduction(reduction))
 
 
@@ -2010,6 +2060,8 @@ def multilabel_soft_margin_loss(input, target, weight=None, *, reduction="mean")
     ...                               reduction="none")
     array([0.30475556])
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("multilabel_soft_margin_loss", locals())
     return _multilabel_soft_margin_loss(input, target, weight, check_reduction(reduction))
 
 
@@ -2046,6 +2098,8 @@ def multilabel_soft_margin_loss_backward(grad_output, input, target, weight=None
     ((1 - target) sigmoid(input) - target sigmoid(-input)) weight g / C, g the grad_output of
     the element's row.
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("multilabel_soft_margin_loss_backward", locals())
     return _multilabel_soft_margin_loss_backward(grad_output, input, target, weight,
                                                  check_reduction(reduction))
 
@@ -2095,6 +2149,8 @@ def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2, reduction="none"):
     >>> F.sigmoid_focal_loss(np.array([3.0, -0.5]), np.ones(2))
     array([2.73208311e-05, 9.43529002e-02])
     """
+    if _dask.lazy(inputs, targets):
+        return _dask.loss("sigmoid_focal_loss", locals())
     return _sigmoid_focal_loss(inputs, targets, alpha, gamma, check_reduction(reduction))
 
 
@@ -2134,6 +2190,8 @@ def sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha=0.25, gamma=
     -----
     gamma = 0 drops the second term (torch's pow backward is 0 for a zero exponent).
     """
+    if _dask.lazy(grad_output, inputs, targets):
+        return _dask.loss("sigmoid_focal_loss_backward", locals())
     return _sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha, gamma,
                                         check_reduction(reduction))
 
@@ -2171,6 +2229,8 @@ def sigmoid_focal_loss_with_grad(inputs, targets, alpha=0.25, gamma=2, reduction
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
     """
+    if _dask.lazy(inputs, targets):
+        return _dask.loss("sigmoid_focal_loss_with_grad", locals())
     return _sigmoid_focal_loss_with_grad(inputs, targets, alpha, gamma, check_reduction(reduction),
                                          grad_output)
 
@@ -2213,6 +2273,8 @@ def hinge_loss(input, target, *, reduction="mean"):
     >>> F.hinge_loss(np.array([2.0, 0.3, -0.5]), np.array([1, 1, 1]), reduction="none")
     array([0. , 0.7, 1.5])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("hinge_loss", locals())
     return _hinge_loss(input, target, check_reduction(reduction))
 
 
@@ -2247,6 +2309,8 @@ def hinge_loss_backward(grad_output, input, target, *, reduction="mean"):
     -target grad_output where 1 - target input >= 0 (the kink included, as torch's clamp_min
     passes it), else 0; NaN for a NaN input.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("hinge_loss_backward", locals())
     return _hinge_loss_backward(grad_output, input, target, check_reduction(reduction))
 
 
@@ -2284,6 +2348,8 @@ def hinge_loss_with_grad(input, target, *, reduction="mean", grad_output=1.0):
     >>> F.hinge_loss_with_grad(np.array([2.0, 0.5]), np.array([1.0, 1.0]))
     (np.float64(0.25), array([ 0. , -0.5]))
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("hinge_loss_with_grad", locals())
     return _hinge_loss_with_grad(input, target, check_reduction(reduction), grad_output)
 
 
@@ -2325,6 +2391,8 @@ def squared_hinge_loss(input, target, *, reduction="mean"):
     >>> F.squared_hinge_loss(np.array([2.0, 0.3, -0.5]), np.ones(3), reduction="none")
     array([0.  , 0.49, 2.25])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("squared_hinge_loss", locals())
     return _squared_hinge_loss(input, target, check_reduction(reduction))
 
 
@@ -2357,6 +2425,8 @@ def squared_hinge_loss_backward(grad_output, input, target, *, reduction="mean")
     -----
     -2 target max(0, 1 - target input) grad_output (0 at the kink).
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("squared_hinge_loss_backward", locals())
     return _squared_hinge_loss_backward(grad_output, input, target, check_reduction(reduction))
 
 
@@ -2387,6 +2457,8 @@ def squared_hinge_loss_with_grad(input, target, *, reduction="mean", grad_output
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("squared_hinge_loss_with_grad", locals())
     return _squared_hinge_loss_with_grad(input, target, check_reduction(reduction), grad_output)
 
 
@@ -2430,6 +2502,8 @@ def log_cosh_loss(input, target, *, reduction="mean"):
     >>> F.log_cosh_loss(np.array([1e-8, 1000.0]), np.zeros(2), reduction="none")
     array([5.00000000e-17, 9.99306853e+02])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("log_cosh_loss", locals())
     return _log_cosh_loss(input, target, check_reduction(reduction))
 
 
@@ -2461,6 +2535,8 @@ def log_cosh_loss_backward(grad_output, input, target, *, reduction="mean"):
     -----
     tanh(input - target) grad_output.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("log_cosh_loss_backward", locals())
     return _log_cosh_loss_backward(grad_output, input, target, check_reduction(reduction))
 
 
@@ -2490,6 +2566,8 @@ def log_cosh_loss_with_grad(input, target, *, reduction="mean", grad_output=1.0)
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("log_cosh_loss_with_grad", locals())
     return _log_cosh_loss_with_grad(input, target, check_reduction(reduction), grad_output)
 
 
@@ -2537,6 +2615,8 @@ def pinball_loss(input, target, *, quantile=0.5, reduction="mean"):
     ...                reduction="none")
     array([0.9, 0.1])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("pinball_loss", locals())
     return _pinball_loss(input, target, quantile, check_reduction(reduction))
 
 
@@ -2573,6 +2653,8 @@ def pinball_loss_backward(grad_output, input, target, *, quantile=0.5, reduction
     target == input, their mean (1/2 - tau) grad_output (the subgradient torch's ``max`` of
     the two lines gives).
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("pinball_loss_backward", locals())
     return _pinball_loss_backward(grad_output, input, target, quantile, check_reduction(reduction))
 
 
@@ -2605,6 +2687,8 @@ def pinball_loss_with_grad(input, target, *, quantile=0.5, reduction="mean", gra
     TypeError, ValueError
         As the loss, and for a grad_output of the wrong shape.
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("pinball_loss_with_grad", locals())
     return _pinball_loss_with_grad(input, target, quantile, check_reduction(reduction),
                                    grad_output)
 
@@ -2666,6 +2750,8 @@ def binary_focal_loss(input, target, weight=None, *, alpha=0.25, gamma=2.0, redu
     >>> F.binary_focal_loss(np.array([3.0, -0.5]), np.array([1.0, 0.3]), reduction="none")
     array([2.73208311e-05, 3.36256984e-02])
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("binary_focal_loss", locals())
     return _binary_focal_loss(input, target, weight, alpha, gamma, check_reduction(reduction))
 
 
@@ -2709,6 +2795,8 @@ def binary_focal_loss_backward(grad_output, input, target, weight=None, *, alpha
     target sigmoid(-input)) grad_output (times weight); the ratio ce / (1 - p_t) is 1 at
     ce = 0, its limit, and p_t ce is 0 at ce = inf.
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("binary_focal_loss_backward", locals())
     return _binary_focal_loss_backward(grad_output, input, target, weight, alpha, gamma,
                                        check_reduction(reduction))
 
@@ -2753,6 +2841,8 @@ def binary_focal_loss_with_grad(input, target, weight=None, *, alpha=0.25, gamma
     -----
     The reduced loss is summed in the same fixed chunks as the forward alone.
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("binary_focal_loss_with_grad", locals())
     return _binary_focal_loss_with_grad(input, target, weight, alpha, gamma,
                                         check_reduction(reduction), grad_output)
 # </generated: pointwise_losses.functions>

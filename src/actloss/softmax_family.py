@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from . import _dispatch, _threads
+from . import _dask, _dispatch, _threads
 from .activations import _generator
 from ._validate import (F16, F32, F64, KERNEL_INDEX, as_array, bool_option, check_out,
                         check_reduction, copy_into, dim_index, finish_loss, kernel_array,
@@ -147,6 +147,9 @@ def _forward(input, dim, stacklevel, dtype, temperature, out, sign, log_mode):
         y = _fast_forward(input, dim, temperature, out, sign, log_mode)
         if y is not None:
             return y
+    if _dask.lazy(input):  # a dask array stays lazy: map_blocks over rows (_dask.py)
+        name = "softmin" if sign < 0 else ("log_softmax" if log_mode else "softmax")
+        return _dask.softmax(name, input, dim, stacklevel + 1, dtype, temperature, out)
     x = _cast_dtype(as_array(input), dtype)
     res_dtype, k_dtype = result_dtype(x.dtype)
     outer, n, inner = _layout(x.shape, dim, stacklevel + 1, sign, log_mode)
@@ -162,6 +165,9 @@ def _forward(input, dim, stacklevel, dtype, temperature, out, sign, log_mode):
 
 def _backward(grad_output, input, dim, stacklevel, dtype, output, temperature, out, sign,
               log_mode, forward):
+    if _dask.lazy(grad_output, input, output):
+        return _dask.softmax_backward(forward.__name__, grad_output, input, dim, stacklevel + 1,
+                                      dtype, output, temperature, out)
     if output is None:
         if input is None:
             raise ValueError("pass input or output=")
@@ -453,6 +459,8 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     np.float64(1000.6931471805599)
     """
     keepdim = bool_option(keepdim, "keepdim")
+    if _dask.lazy(input):
+        return _dask.logsumexp(input, dim, keepdim, out)
     x = as_array(input)
     res_dtype, k_dtype = result_dtype(x.dtype)
     axes = _reduced_dims(dim, x.ndim)
@@ -489,6 +497,8 @@ def logsumexp_backward(grad_output, input, dim, keepdim=False, *, out=None):
     grad_output of another shape.
     """
     keepdim = bool_option(keepdim, "keepdim")
+    if _dask.lazy(grad_output, input):
+        return _dask.logsumexp_backward(grad_output, input, dim, keepdim, out)
     x = as_array(input)
     axes = _reduced_dims(dim, x.ndim)
     res_dtype, k_dtype = result_dtype(x.dtype)

@@ -84,8 +84,10 @@ class Batch:
     def check(self):
         computed = self.client.compute(self.got, sync=True)
         assert len(computed) == len(self.want) > 0
-        for a, b, label in zip(computed, self.want, self.labels):
+        for lz, a, b, label in zip(self.got, computed, self.want, self.labels):
             a, b = np.asarray(a), np.asarray(b)
+            # the lazy array's metadata tells the truth before computing
+            assert lz.shape == b.shape and lz.dtype == b.dtype, (label, lz.shape, lz.dtype)
             assert a.shape == b.shape and a.dtype == b.dtype, (label, a.shape, b.shape,
                                                                a.dtype, b.dtype)
             np.testing.assert_allclose(a, b, **TOL[b.dtype], err_msg=label)
@@ -117,10 +119,9 @@ def _check(batch, name, arrays, static, reductions=("none", "mean", "sum"), grad
         got += lg
         want += g
         if fused and red != "sum":  # the fused call is the loss and the backward, checked
-            fy, fg = getattr(F, name + "_with_grad")(**arrays, **kw, grad_output=go)
-            lfy, lfg = getattr(F, name + "_with_grad")(**dk, **kw, grad_output=go)
-            got += [lfy, lfg]
-            want += [fy, fg]
+            # (loss, gradient) -- or (loss, *gradients) where the backward returns several
+            got += list(getattr(F, name + "_with_grad")(**dk, **kw, grad_output=go))
+            want += list(getattr(F, name + "_with_grad")(**arrays, **kw, grad_output=go))
     batch.add(f"{name} {sorted(static)}", got, want)
 
 
@@ -343,6 +344,40 @@ def test_embedding_losses(client, dtype):
         ("generalized_box_iou_loss", dict(boxes1=boxes1, boxes2=boxes2), {}),
         ("distance_box_iou_loss", dict(boxes1=boxes1, boxes2=boxes2), {}),
         ("complete_box_iou_loss", dict(boxes1=boxes1, boxes2=boxes2), {}),
+    ]
+    batch = Batch(client)
+    for name, arrays, static in cases:
+        _check(batch, name, arrays, static)
+    batch.check()
+
+
+# ---- hand-written losses: sparse-map losses, triplet with a distance, ctc, linear_cross_entropy
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_hand_written_losses(client, dtype):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((N, C)).astype(dtype)
+    t = _targets(rng, (N,))
+    a, b, c = (rng.standard_normal((N, D)).astype(dtype) for _ in range(3))
+    T, B, S = 12, 5, 4
+    log_probs = F.log_softmax(rng.standard_normal((T, B, C)).astype(dtype), 2)
+    targets = rng.integers(1, C, (B, S))
+    hidden = rng.standard_normal((N, D)).astype(dtype)
+    proj = rng.standard_normal((C, D)).astype(dtype)
+    bias = rng.standard_normal(C).astype(dtype)
+    cases = [
+        ("sparsemax_loss", dict(input=x, target=t), {}),
+        ("entmax15_loss", dict(input=x, target=t), {}),
+        ("entmax_bisect_loss", dict(input=x, target=t), dict(alpha=1.3)),
+        ("triplet_margin_with_distance_loss", dict(anchor=a, positive=b, negative=c),
+         dict(swap=True)),
+        ("triplet_margin_with_distance_loss", dict(anchor=a, positive=b, negative=c),
+         dict(distance_function="cosine", margin=0.5)),
+        ("ctc_loss", dict(log_probs=log_probs, targets=targets,
+                          input_lengths=np.array([12, 11, 12, 9, 10]),
+                          target_lengths=np.array([4, 3, 2, 4, 1])), {}),
+        ("linear_cross_entropy", dict(input=hidden, linear_weight=proj, target=t),
+         dict(linear_bias=bias, ignore_index=-100, label_smoothing=0.1)),
     ]
     batch = Batch(client)
     for name, arrays, static in cases:

@@ -46,10 +46,6 @@ def _da():
     return da
 
 
-def _is_dask(a):
-    return lazy(a)
-
-
 def _fn(name):
     """The public NumPy-path function `name` (looked up by name, so a worker imports actloss and
     the graph carries a string, not a function)."""
@@ -58,11 +54,6 @@ def _fn(name):
 
 def _letters(n, start=0):
     return "abcdefghijklmnopqrstuvwxyz"[start:start + n]
-
-
-def _unsupported(name, why):
-    return TypeError(f"{name} cannot take dask arrays lazily: {why}; compute them first "
-                     f"(np.asarray(x) or x.compute())")
 
 
 def _as_dask(a):
@@ -266,7 +257,8 @@ def _inputs(name):
     if row is not None:
         from . import _ops
         return _ops.input_names(row), row.family
-    return _HAND_INPUTS[name], "class_losses"
+    family = "embedding_losses" if name.startswith("triplet") else "class_losses"
+    return _HAND_INPUTS[name], family
 
 
 def loss(public, params):
@@ -280,8 +272,11 @@ def loss(public, params):
     else:
         name, kind = public, "forward"
     go = params.pop("grad_output", None)
-    if kind == "fused":
-        return (_Loss(name, params).forward(), _Loss(name, params).backward(go))
+    if kind == "fused":  # the loss, then the gradient(s), as the NumPy path's fused call
+        if go is None:
+            go = 1.0
+        g = _Loss(name, params).backward(go)
+        return (_Loss(name, params).forward(),) + (g if isinstance(g, tuple) else (g,))
     L = _Loss(name, params)
     return L.forward() if kind == "forward" else L.backward(go)
 
@@ -482,26 +477,25 @@ class _Loss:
         value = dask.delayed(_call_one, pure=True)(name, args, self.reduction, k)
         if name == self.name:
             shape, dtype = self._one_shape()
-        else:
-            x = self.dask[self.grad_names()[k]]
-            shape = x.shape
-            dtype = np.result_type(x.dtype, np.float32) if x.dtype.kind != "f" else x.dtype
-            if dtype == np.float16:
-                dtype = np.dtype(np.float16)
+        else:  # a gradient: the argument's shape and float dtype
+            from ._validate import result_dtype
+            x = self.dask[self._grads[k]]
+            shape, dtype = x.shape, result_dtype(x.dtype, self._grads[k])[0]
         return da.from_delayed(value, shape, dtype=dtype)
 
     def _one_shape(self):
-        """Shape and dtype of a one-block loss (its forward on a tiny call decides the dtype)."""
+        """Shape and dtype of a one-block loss: the float arrays promote, integer and bool ones
+        (targets, lengths) do not, as in the NumPy path."""
+        from ._validate import promoted_dtype
         x = self.dask[self.inputs[0]]
-        dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+        floats = [(a, k) for k, a in self.dask.items() if a.dtype.kind == "f"] or [(x, "input")]
+        dtype = promoted_dtype(*floats)[0]
         if self.reduction != "none":
             return (), dtype
         n = self.name
-        if n == "info_nce":
-            N = x.shape[0]
-            sym = self.static.get("symmetric") or self.static.get("intra_view_negatives")
-            return ((2 * N,) if self.static.get("intra_view_negatives") else (N,)) if sym \
-                else (N,), dtype
+        if n == "info_nce":  # the 2N-view form has one loss per view
+            views = self.static.get("symmetric") and self.static.get("intra_view_negatives")
+            return (x.shape[0] * (2 if views else 1),), dtype
         if n in ("dice_loss", "tversky_loss"):
             shape = x.shape[1:2] if self.static.get("batch") else x.shape[:2]
             return shape, dtype
@@ -515,10 +509,6 @@ class _Loss:
         return (() if t is None or t.ndim == 0 or t.ndim == x.ndim else t.shape), dtype
 
     # -- backward ----------------------------------------------------------------------------
-    def grad_names(self):
-        """The arguments the backward returns gradients for, in order."""
-        return self._grads
-
     def backward(self, grad_output):
         da = _da()
         f = _fn(self.name + "_backward")

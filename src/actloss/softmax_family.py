@@ -1001,6 +1001,8 @@ del _map
 
 
 def sparsemax_loss(input, target, *, ignore_index=-100, reduction="mean"):
+    if _dask.lazy(input, target):
+        return _dask.loss("sparsemax_loss", locals())
     return _fy_loss(input, target, 2.0, None, ignore_index, reduction, "sparsemax_loss")
 
 
@@ -1008,11 +1010,15 @@ def sparsemax_loss_backward(grad_output, input, target, *, ignore_index=-100, re
     """Gradient of ``sparsemax_loss`` with respect to `input`: grad_output times
     (sparsemax(input) - one_hot(target)) per counted row (divided by their number for
     "mean"), 0 on ignored rows."""
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("sparsemax_loss_backward", locals())
     return _fy_loss_backward(grad_output, input, target, 2.0, None, ignore_index, reduction,
                              "sparsemax_loss")
 
 
 def entmax15_loss(input, target, *, ignore_index=-100, reduction="mean"):
+    if _dask.lazy(input, target):
+        return _dask.loss("entmax15_loss", locals())
     return _fy_loss(input, target, 1.5, None, ignore_index, reduction, "entmax15_loss")
 
 
@@ -1020,12 +1026,16 @@ def entmax15_loss_backward(grad_output, input, target, *, ignore_index=-100, red
     """Gradient of ``entmax15_loss`` with respect to `input`: grad_output times
     (entmax15(input) - one_hot(target)) per counted row (divided by their number for
     "mean"), 0 on ignored rows."""
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("entmax15_loss_backward", locals())
     return _fy_loss_backward(grad_output, input, target, 1.5, None, ignore_index, reduction,
                              "entmax15_loss")
 
 
 def entmax_bisect_loss(input, target, alpha=1.5, n_iter=50, *, ignore_index=-100,
                        reduction="mean"):
+    if _dask.lazy(input, target):
+        return _dask.loss("entmax_bisect_loss", locals())
     return _fy_loss(input, target, _alpha_param(alpha), _n_iter_param(n_iter), ignore_index,
                     reduction, "entmax_bisect_loss")
 
@@ -1035,6 +1045,8 @@ def entmax_bisect_loss_backward(grad_output, input, target, alpha=1.5, n_iter=50
     """Gradient of ``entmax_bisect_loss`` with respect to `input` (alpha held fixed):
     grad_output times (entmax_bisect(input, alpha) - one_hot(target)) per counted row
     (divided by their number for "mean"), 0 on ignored rows."""
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("entmax_bisect_loss_backward", locals())
     return _fy_loss_backward(grad_output, input, target, _alpha_param(alpha),
                              _n_iter_param(n_iter), ignore_index, reduction,
                              "entmax_bisect_loss")

@@ -385,6 +385,25 @@ def test_hand_written_losses(client, dtype):
     batch.check()
 
 
+def test_mixed_numpy_and_dask_arguments(client):
+    """Any argument may be the dask one; a lazy scalar grad_output works for a reduced loss."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((N, C)).astype(np.float32)
+    t = rng.standard_normal((N, C)).astype(np.float32)
+    c = _targets(rng, (N,))
+    w = rng.uniform(0.5, 2, C)
+    go = np.float64(0.3)
+    batch = Batch(client)
+    batch.add("mixed", [F.mse_loss(lazy(x), t), F.mse_loss(x, lazy(t), reduction="none"),
+                        F.cross_entropy(x, lazy(c), weight=w),
+                        F.cross_entropy_backward(lazy(go), lazy(x), c, weight=w),
+                        F.kl_div_backward(lazy(go), lazy(x), t, reduction="batchmean")],
+              [F.mse_loss(x, t), F.mse_loss(x, t, reduction="none"),
+               F.cross_entropy(x, c, weight=w), F.cross_entropy_backward(go, x, c, weight=w),
+               F.kl_div_backward(go, x, t, reduction="batchmean")])
+    batch.check()
+
+
 # ---- errors and imports ----------------------------------------------------------------------
 
 def test_errors_are_raised_before_computing():

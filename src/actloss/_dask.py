@@ -30,11 +30,15 @@ import numbers
 import numpy as np
 
 
+# the types of a NumPy-path call's arguments, answered by one set lookup each
+_PLAIN = frozenset([np.ndarray, type(None), float, int, bool, str, list, tuple])
+
+
 def lazy(*args):
     """True when an argument is a dask array. A plain type check: dask is imported only when an
     argument's class comes from it, so a NumPy-only call never imports it."""
     for a in args:
-        if type(a) is not np.ndarray and type(a).__module__.startswith("dask"):
+        if type(a) not in _PLAIN and type(a).__module__.startswith("dask"):
             import dask.array as da
             if isinstance(a, da.Array):
                 return True

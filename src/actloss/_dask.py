@@ -98,14 +98,12 @@ class _quiet:
 
 
 def _implicit_dim(name, ndim, dim, stacklevel):
-    """dim as an index; None takes torch's legacy implicit axis with its warning."""
+    """dim as an index; None takes torch's legacy implicit axis with its warning (the NumPy
+    path's, pointed at the caller: stacklevel counts from the family's entry)."""
     from ._validate import dim_index
     if dim is None:
-        import warnings
-        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
-                      f"call to include dim=X as an argument.", UserWarning,
-                      stacklevel=stacklevel + 1)
-        dim = 0 if ndim in (0, 1, 3) else 1
+        from .softmax_family import _implicit_dim as legacy
+        dim = legacy(ndim, stacklevel + 2, name)
     return dim_index(dim, max(ndim, 1))
 
 
@@ -127,10 +125,10 @@ def softmax(name, input, dim, stacklevel, dtype, temperature, out):
                         f"is a dask array)")
     x = _as_dask(input)
     d = _implicit_dim(name, x.ndim, dim, stacklevel)
-    meta = _fn(name)(_meta_value(x), d if x.ndim else dim, dtype=dtype, temperature=temperature)
-    if x.ndim == 0:
-        return x.map_blocks(_softmax_block, name, dim, dtype, temperature, dtype=meta.dtype)
-    x = _one_chunk(x, (d,))
+    # the NumPy path on a one-element stand-in checks dtype= and temperature, gives the dtype
+    meta = _fn(name)(_meta_value(x), d, dtype=dtype, temperature=temperature)
+    if x.ndim:
+        x = _one_chunk(x, (d,))
     return x.map_blocks(functools.partial(_softmax_block, name, d, dtype, temperature),
                         dtype=meta.dtype)
 
@@ -180,7 +178,8 @@ def logsumexp(input, dim, keepdim, out):
     axes = _lse_axes(dim, x.ndim)
     meta = _fn("logsumexp")(_meta_value(x), dim, keepdim)
     if x.ndim == 0:
-        return x.map_blocks(_lse_block, dim, keepdim, dtype=np.asarray(meta).dtype)
+        return x.map_blocks(functools.partial(_lse_block, dim, keepdim),
+                            dtype=np.asarray(meta).dtype)
     x = _one_chunk(x, axes)
     ind = _letters(x.ndim)
     out_ind = "".join(c if i not in axes else ("" if not keepdim else c.upper())
@@ -225,6 +224,8 @@ _TARGET_DIVISOR = {"nll_loss": "weights", "cross_entropy": "weights",
                    "poly_cross_entropy": "count", "sparsemax_loss": "count",
                    "entmax15_loss": "count", "entmax_bisect_loss": "count"}
 _WEIGHT_DIVISOR = ("mse_loss", "l1_loss")
+# Pointwise losses whose terms can be negative (see _Loss._block_sum)
+_SIGNED = ("gaussian_nll_loss", "poisson_nll_loss", "kl_div", "hinge_embedding_loss")
 _ROW_POINTWISE = ("multilabel_soft_margin_loss",)  # pointwise family, one loss per row
 # Rows couple across the batch, or one call needs the whole of an axis that is not a row: one
 # block. (ctc_loss: lengths index into the sequences; linear_cross_entropy: rows are
@@ -453,11 +454,25 @@ class _Loss:
     def _partials(self, rule, total):
         """Lazy [sum of the loss, divisor] over all blocks, in float64."""
         fn = functools.partial(_partial_block, self.name, dict(self.static, **self.whole),
-                               tuple(self.blocks), self.res, rule, len(self.out_ind), total)
+                               tuple(self.blocks), self._block_sum(), rule,
+                               len(self.out_ind), total)
         parts = _da().blockwise(fn, self.out_ind + "Z", *self._pairs(), new_axes={"Z": 2},
                                 adjust_chunks={c: 1 for c in self.out_ind}, dtype=np.float64,
                                 concatenate=True)
         return parts.sum(axis=tuple(range(len(self.out_ind))), dtype=np.float64)
+
+    def _block_sum(self):
+        """How a block's sum is taken: "sum", the loss's own reduction (its double total,
+        rounded to the result dtype), or "none", its unreduced terms summed in float64.
+        float64 rounds nothing, so "sum"; so do the float32 pointwise losses whose terms are
+        never negative -- a rounded sum of non-negative terms is within half an ULP, relative,
+        of the exact one, and their unreduced terms would cost an array of the block's size.
+        Terms of either sign could cancel after the rounding, and a row loss's unreduced terms
+        are one per row (cheap): those take "none"."""
+        if self.res == np.float64:
+            return "sum"
+        signed = self.name in _SIGNED or any(k in self.dask for k in _WEIGHT_ARGS)
+        return "sum" if self.layout == "elem" and not signed else "none"
 
     def _divisor(self, rule):
         """The mean's divisor: a number, a lazy sum of weights, or None (the per-block sums
@@ -611,19 +626,16 @@ def _loss_block(name, static, names, *blocks):
         return _fn(name)(**static, **dict(zip(names, blocks)), reduction="none")
 
 
-def _partial_block(name, static, names, res, rule, out_ndim, total, *blocks):
+def _partial_block(name, static, names, how, rule, out_ndim, total, *blocks):
     """[sum, divisor share] of one block in float64 (total=False: the sum is 0, only the
-    divisor is wanted), shaped to sit in the block grid."""
+    divisor is wanted), shaped to sit in the block grid. how: see _Loss._block_sum."""
     kw = dict(zip(names, blocks))
     s = den = 0.0
     if total:
-        f = _fn(name)
         with _quiet():
-            if res == np.float64:
-                s = float(f(**static, **kw, reduction="sum"))
-            else:
-                with np.errstate(all="ignore"):  # inf + -inf is NaN, as the NumPy path's sum
-                    s = float(np.sum(f(**static, **kw, reduction="none"), dtype=np.float64))
+            y = _fn(name)(**static, **kw, reduction=how)
+        with np.errstate(all="ignore"):  # inf + -inf is NaN, as the NumPy path's sum
+            s = float(y) if how == "sum" else float(np.sum(y, dtype=np.float64))
     t = np.asarray(kw["target"]) if rule is not None else None
     if t is not None and t.dtype.kind in "iu":  # class indices (probabilities: the row count)
         valid = t != static.get("ignore_index", -100)

@@ -28,10 +28,15 @@ def main():
     import actloss as F
 
     what, n = sys.argv[1], int(float(sys.argv[2]))
+    environ = dict(os.environ)
     src = os.path.dirname(os.path.dirname(os.path.abspath(F.__file__)))
     os.environ["PYTHONPATH"] = src + os.pathsep + os.environ.get("PYTHONPATH", "")
     cluster = LocalCluster(processes=True, n_workers=2, threads_per_worker=1, host="127.0.0.1",
                            dashboard_address=None, memory_limit="4GiB")
+    # the workers run one thread each (distributed sets OMP_NUM_THREADS=1 for them, and in
+    # this process too): the NumPy path here keeps actloss's default threads
+    os.environ.clear()
+    os.environ.update(environ)
     client = Client(cluster)
     client.run(lambda: __import__("actloss"))  # imports are not part of the timing
     rng = da.random.default_rng(0)
@@ -67,13 +72,12 @@ def main():
             t0 = time.perf_counter()
             f(x, t).compute()
             times_da.append(time.perf_counter() - t0)
-        print(f"{what} {shape} float32: NumPy path median {np.median(times_np) * 1e3:.0f} ms, "
+        print(f"{what} {shape} float32: NumPy path ({F.get_num_threads()} threads) median {np.median(times_np) * 1e3:.0f} ms, "
               f"dask (2 workers x 1 thread, chunks {chunks}) median "
               f"{np.median(times_da) * 1e3:.0f} ms")
     rss = client.run(_peak_rss_mib)
-    print("peak RSS MiB: client", round(_peak_rss_mib()), "workers",
-          {k.rsplit(":", 1)[-1]: round(v) for k, v in rss.items()},
-          "scheduler", round(client.run_on_scheduler(_peak_rss_mib)))
+    print("peak RSS MiB: this process (client and scheduler)", round(_peak_rss_mib()),
+          "workers", {k.rsplit(":", 1)[-1]: round(v) for k, v in rss.items()})
     client.close()
     cluster.close()
 

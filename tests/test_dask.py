@@ -31,10 +31,14 @@ DTYPES = [np.dtype(np.float32), np.dtype(np.float64)]
 
 @pytest.fixture(scope="module")
 def client():
-    """Two worker processes, one thread each, on 127.0.0.1; actloss importable in them."""
+    """Two worker processes, one thread each, on 127.0.0.1; actloss importable in them. The
+    environment is restored afterwards: starting the workers sets OMP_NUM_THREADS=1 and
+    friends in this process too (distributed's pre-spawn settings), which later tests of the
+    thread defaults would see."""
+    environ = dict(os.environ)
     src = os.path.dirname(os.path.dirname(os.path.abspath(F.__file__)))
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = src + (os.pathsep + old if old else "")
+    os.environ["PYTHONPATH"] = src + (os.pathsep + environ["PYTHONPATH"]
+                                      if environ.get("PYTHONPATH") else "")
     cluster = distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
                                        host="127.0.0.1", dashboard_address=None,
                                        memory_limit="1GiB")
@@ -44,10 +48,8 @@ def client():
     finally:
         c.close()
         cluster.close()
-        if old is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = old
+        os.environ.clear()
+        os.environ.update(environ)
 
 
 def lazy(a):

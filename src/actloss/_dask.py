@@ -8,11 +8,12 @@ path's on that block:
 * softmax / log_softmax / softmin (and their backward), logsumexp: ``map_blocks``; the
   normalised axes are rechunked to one chunk only when they are split, nothing else moves.
 * losses with reduction="none": a blockwise map, lazily. "mean" / "sum" / "batchmean": each
-  block gives its sum (the kernel's double total for float64; the unreduced block summed in
-  float64 for the narrower dtypes, so nothing is rounded before the end) and, where the mean
-  divides by something the data decides (class weights of the rows not ignored, or their
-  count), that block's share of the divisor; the partials are combined in float64 and divided
-  once, giving a lazy 0-d array of the result dtype.
+  block gives its sum (the kernel's double total for float64; for the narrower dtypes the
+  unreduced terms summed in float64, or, where every term is >= 0, the kernel's total rounded
+  once: see _Loss._block_sum) and, where the mean divides by something the data decides
+  (class weights of the rows not ignored, or their count), that block's share of the
+  divisor; the partials are combined in float64 and divided once, giving a lazy 0-d array of
+  the result dtype.
 * backward: a mean's gradient is the sum's gradient times grad_output / divisor, the divisor
   a lazy scalar passed into every block. ``*_with_grad`` returns the lazy loss and the lazy
   gradient.
@@ -74,8 +75,7 @@ def _scalar(fn, *args, dtype=np.float64):
 # ---- the softmax family --------------------------------------------------------------------
 
 def _softmax_block(name, dim, dtype, temperature, x):
-    with _quiet():
-        return _fn(name)(x, dim, dtype=dtype, temperature=temperature)
+    return _fn(name)(x, dim, dtype=dtype, temperature=temperature)
 
 
 def _softmax_grad_block(name, dim, dtype, temperature, use_output, g, x):
@@ -83,18 +83,6 @@ def _softmax_grad_block(name, dim, dtype, temperature, use_output, g, x):
     if use_output:
         return f(g, dim=dim, dtype=dtype, output=x, temperature=temperature)
     return f(g, x, dim, dtype=dtype, temperature=temperature)
-
-
-class _quiet:
-    """Warnings inside a block are the NumPy path's; the caller saw them on the meta call."""
-    def __enter__(self):
-        import warnings
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore")
-
-    def __exit__(self, *exc):
-        self._w.__exit__(*exc)
 
 
 def _implicit_dim(name, ndim, dim, stacklevel):
@@ -347,8 +335,7 @@ class _Loss:
         return dict(stand, **self.whole)
 
     def _meta(self):
-        with _quiet():
-            r = _fn(self.name)(**self._stand(), **self.static, reduction=self.reduction)
+        r = _fn(self.name)(**self._stand(), **self.static, reduction=self.reduction)
         self.res = np.asarray(r).dtype
 
     # -- layouts ----------------------------------------------------------------------------
@@ -472,7 +459,8 @@ class _Loss:
         if self.res == np.float64:
             return "sum"
         signed = self.name in _SIGNED or any(k in self.dask for k in _WEIGHT_ARGS)
-        return "sum" if self.layout == "elem" and not signed else "none"
+        fast = self.res == np.float32 and self.layout == "elem" and not signed
+        return "sum" if fast else "none"
 
     def _divisor(self, rule):
         """The mean's divisor: a number, a lazy sum of weights, or None (the per-block sums
@@ -530,8 +518,7 @@ class _Loss:
     # -- backward ----------------------------------------------------------------------------
     def backward(self, grad_output):
         da = _da()
-        f = _fn(self.name + "_backward")
-        self._grads = self._grad_names(f, grad_output)
+        self._grads = self._grad_names()
         if self.layout == "one":
             outs = [self._one(self.name + "_backward", grad_output, k) if a in self.dask
                     else None for k, a in enumerate(self._grads)]
@@ -596,7 +583,7 @@ class _Loss:
             outs.append(g)
         return outs[0] if len(outs) == 1 else tuple(outs)
 
-    def _grad_names(self, f, grad_output):
+    def _grad_names(self):
         """Which arguments the backward's result(s) belong to, and their dtypes, from a call
         of the backward on the stand-ins."""
         if self.layout == "one":
@@ -606,9 +593,8 @@ class _Loss:
         if self.reduction == "none":
             go = np.ones((1,) * len(self.loss_shape),
                          self.res if self.res is not None else np.float64)
-        with _quiet():
-            r = _fn(self.name + "_backward")(go, **stand, **self.static, **self.bstatic,
-                                              reduction=self.reduction)
+        r = _fn(self.name + "_backward")(go, **stand, **self.static, **self.bstatic,
+                                          reduction=self.reduction)
         r = r if isinstance(r, tuple) else (r,)
         self._grad_dtypes = [np.asarray(g).dtype for g in r]
         return list(_GRADS.get(self.name, self.inputs)[:len(r)])
@@ -622,8 +608,7 @@ def _call_one(name, args, reduction, k):
 
 
 def _loss_block(name, static, names, *blocks):
-    with _quiet():
-        return _fn(name)(**static, **dict(zip(names, blocks)), reduction="none")
+    return _fn(name)(**static, **dict(zip(names, blocks)), reduction="none")
 
 
 def _partial_block(name, static, names, how, rule, out_ndim, total, *blocks):
@@ -632,8 +617,7 @@ def _partial_block(name, static, names, how, rule, out_ndim, total, *blocks):
     kw = dict(zip(names, blocks))
     s = den = 0.0
     if total:
-        with _quiet():
-            y = _fn(name)(**static, **kw, reduction=how)
+        y = _fn(name)(**static, **kw, reduction=how)
         with np.errstate(all="ignore"):  # inf + -inf is NaN, as the NumPy path's sum
             s = float(y) if how == "sum" else float(np.sum(y, dtype=np.float64))
     t = np.asarray(kw["target"]) if rule is not None else None
@@ -667,8 +651,7 @@ def _grad_block(name, static, names, mode, k, g, *blocks):
     go = g
     if mode == "sum" or np.ndim(g) == 0:
         go = float(np.asarray(g)) if mode == "sum" else np.asarray(g)
-    with _quiet():
-        r = _fn(name + "_backward")(go, **static, **kw, reduction=mode)
+    r = _fn(name + "_backward")(go, **static, **kw, reduction=mode)
     return r[k] if isinstance(r, tuple) else r
 
 

@@ -298,10 +298,14 @@ def _signature(names_and_args):
     return ", ".join(parts)
 
 
-def _def(name, params, doc, call):
-    """A function: its def line, docstring and `return call` (call: (callee, [argument, ...]))."""
-    return (_wrap(f"def {name}(", _signature(params).split(", "), "):") + _docstring(doc)
-            + _wrap(f"    return {call[0]}(", call[1], ")"))
+def _def(name, params, doc, call, lazy=None):
+    """A function: its def line, docstring and `return call` (call: (callee, [argument, ...]));
+    lazy: the array arguments whose being dask arrays hands the call to _dask.loss."""
+    head = _wrap(f"def {name}(", _signature(params).split(", "), "):") + _docstring(doc)
+    if lazy:
+        head += (_wrap("    if _dask.lazy(", lazy, "):")
+                 + f'        return _dask.loss("{name}", locals())\n')
+    return head + _wrap(f"    return {call[0]}(", call[1], ")")
 
 
 def _wrap(head, pieces, closing, width=100):
@@ -324,16 +328,19 @@ def _loss_functions(row, ops):
     args = [a for a in row.args if a.name != "*"]
     values = list(names) + [_checked(a) for a in args]
     backward_args = [_checked(a) for a in row.backward_args]
+    # dask arrays take the lazy path (_dask.loss) before any argument is converted
+    lazy = list(names) + [a.name for a in args if "array" in str(a.type)]
     texts = [_def(row.name, list(names) + list(row.args), forward_doc,
-                  (f"_{row.name}", values)),
+                  (f"_{row.name}", values), lazy),
              _def(f"{row.name}_backward", ["grad_output"] + list(names) + list(row.args)
                   + list(row.backward_args), backward_doc,
-                  (f"_{row.name}_backward", ["grad_output"] + values + backward_args))]
+                  (f"_{row.name}_backward", ["grad_output"] + values + backward_args),
+                  ["grad_output"] + lazy)]
     if row.fused is not None:
         kw = [] if any(a.name == "*" for a in row.args) else ["*"]
         texts.append(_def(f"{row.name}_with_grad", list(names) + list(row.args) + kw
                           + [ops["Arg"]("grad_output", 1.0, "")], fused_doc,
-                          (f"_{row.name}_with_grad", values + ["grad_output"])))
+                          (f"_{row.name}_with_grad", values + ["grad_output"]), lazy))
     texts += [f"{alias}{suffix} = {row.name}{suffix}\n" for alias in row.aliases
               for suffix in ("", "_backward")]
     return "\n\n".join(texts)

@@ -49,6 +49,16 @@ def reject_masked(x, name):
                         f"plain ndarray, e.g. {name}.filled(value) or {name}.compressed()")
 
 
+def _public_caller():
+    """The name of the outermost actloss function on the stack (the public one called)."""
+    frame, name = sys._getframe(1), "this function"
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_PACKAGE):
+            name = frame.f_code.co_name
+        frame = frame.f_back
+    return name
+
+
 def as_array(x, name="input"):
     """x as an ndarray (array-likes are converted; nothing is copied for an ndarray). A
     masked array raises TypeError (reject_masked)."""
@@ -57,6 +67,12 @@ def as_array(x, name="input"):
     if isinstance(x, np.ndarray):
         reject_masked(x, name)
         return x.view(np.ndarray)
+    if type(x).__module__.startswith("dask"):
+        # np.asarray would compute a lazy array in full, silently: functions that take dask
+        # arrays hand them to _dask before they get here
+        raise TypeError(f"{_public_caller()} does not take dask arrays lazily ({name} is a "
+                        f"{type(x).__name__}): compute it first (np.asarray({name}) or "
+                        f"{name}.compute())")
     try:
         return np.asarray(x)
     except (TypeError, ValueError) as exc:

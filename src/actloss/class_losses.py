@@ -20,7 +20,7 @@ import operator
 
 import numpy as np
 
-from . import _dispatch, _rowwise, _threads, pointwise_losses
+from . import _dask, _dispatch, _rowwise, _threads, pointwise_losses
 from .activations import sigmoid, sigmoid_backward
 from .softmax_family import softmax, softmax_backward
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, distinct_part,
@@ -742,6 +742,8 @@ def multiclass_hinge_loss(input, target, *, squared=False, reduction="mean"):
     ...                         reduction="none")
     array([0.5, 3. ])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("multiclass_hinge_loss", locals())
     return _multiclass_hinge_loss(input, target, bool_option(squared, "squared"),
                                   check_reduction(reduction))
 
@@ -781,6 +783,8 @@ def multiclass_hinge_loss_backward(grad_output, input, target, *, squared=False,
     torch's amax), ``d = grad_output`` (``2 max(0, z) grad_output`` when squared), divided by N
     for ``'mean'``.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("multiclass_hinge_loss_backward", locals())
     return _multiclass_hinge_loss_backward(grad_output, input, target,
                                            bool_option(squared, "squared"),
                                            check_reduction(reduction))
@@ -836,6 +840,8 @@ def multiclass_hinge_loss_with_grad(input, target, *, squared=False, reduction="
     torch's amax), ``d = grad_output`` (``2 max(0, z) grad_output`` when squared), divided by N
     for ``'mean'``.
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("multiclass_hinge_loss_with_grad", locals())
     return _multiclass_hinge_loss_with_grad(input, target, bool_option(squared, "squared"),
                                             check_reduction(reduction), grad_output)
 
@@ -887,6 +893,8 @@ def brier_score_loss(input, target, *, reduction="mean"):
     >>> F.brier_score_loss(np.array([0.9, 0.2]), np.array([1, 0]))
     np.float64(0.025)
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("brier_score_loss", locals())
     return _brier_score_loss(input, target, check_reduction(reduction))
 
 
@@ -922,6 +930,8 @@ def brier_score_loss_backward(grad_output, input, target, *, reduction="mean"):
     ``2 (input - target) grad_output`` (multiclass: ``2 (input[c] - [c == target])``), divided
     by N for ``'mean'``.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("brier_score_loss_backward", locals())
     return _brier_score_loss_backward(grad_output, input, target, check_reduction(reduction))
 
 
@@ -988,6 +998,8 @@ def dice_loss(input, target, *, activation="none", smooth_nr=1e-05, smooth_dr=1e
     >>> round(float(F.dice_loss(p, np.array([[[1, 0, 1]]]))), 6)
     0.128205
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("dice_loss", locals())
     return _dice_loss(input, target, activation, smooth_nr, smooth_dr, bool_option(batch, "batch"),
                       check_reduction(reduction))
 
@@ -1036,6 +1048,8 @@ def dice_loss_backward(grad_output, input, target, *, activation="none", smooth_
     denominator, times its grad_output (divided by the number of entries for ``'mean'``),
     then through the sigmoid or softmax when ``activation`` is set.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("dice_loss_backward", locals())
     return _dice_loss_backward(grad_output, input, target, activation, smooth_nr, smooth_dr,
                                bool_option(batch, "batch"), check_reduction(reduction))
 
@@ -1099,6 +1113,8 @@ def dice_loss_with_grad(input, target, *, activation="none", smooth_nr=1e-05, sm
     denominator, times its grad_output (divided by the number of entries for ``'mean'``),
     then through the sigmoid or softmax when ``activation`` is set.
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("dice_loss_with_grad", locals())
     return _dice_loss_with_grad(input, target, activation, smooth_nr, smooth_dr,
                                 bool_option(batch, "batch"), check_reduction(reduction),
                                 grad_output)
@@ -1167,6 +1183,8 @@ def tversky_loss(input, target, *, alpha=0.5, beta=0.5, activation="none", smoot
     >>> round(float(F.tversky_loss(p, g, alpha=0.3, beta=0.7)), 6)
     0.137055
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("tversky_loss", locals())
     return _tversky_loss(input, target, alpha, beta, activation, smooth_nr, smooth_dr,
                          bool_option(batch, "batch"), check_reduction(reduction))
 
@@ -1216,6 +1234,8 @@ def tversky_loss_backward(grad_output, input, target, *, alpha=0.5, beta=0.5, ac
     beta)) g / D^2 + alpha N / D^2``, times the entry's grad_output, then through the
     activation.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("tversky_loss_backward", locals())
     return _tversky_loss_backward(grad_output, input, target, alpha, beta, activation, smooth_nr,
                                   smooth_dr, bool_option(batch, "batch"),
                                   check_reduction(reduction))
@@ -1281,6 +1301,8 @@ def tversky_loss_with_grad(input, target, *, alpha=0.5, beta=0.5, activation="no
     beta)) g / D^2 + alpha N / D^2``, times the entry's grad_output, then through the
     activation.
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("tversky_loss_with_grad", locals())
     return _tversky_loss_with_grad(input, target, alpha, beta, activation, smooth_nr, smooth_dr,
                                    bool_option(batch, "batch"), check_reduction(reduction),
                                    grad_output)
@@ -1335,6 +1357,8 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     g * (p_j ((1 - eps) w_t + eps W / C) - (1 - eps) w_t [j == t] - eps w_j / C), p the
     softmax, W the sum of the weights; for probabilities g * (p_j sum_c w_c q'_c - w_j q'_j).
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("cross_entropy", locals())
     return _cross_entropy(input, target, weight, ignore_index, check_reduction(reduction),
                           label_smoothing)
 
@@ -1382,6 +1406,8 @@ def cross_entropy_backward(grad_output, input, target, weight=None, *, ignore_in
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.cross_entropy(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("cross_entropy_backward", locals())
     return _cross_entropy_backward(grad_output, input, target, weight, ignore_index,
                                    check_reduction(reduction), label_smoothing)
 
@@ -1446,6 +1472,8 @@ def cross_entropy_with_grad(input, target, weight=None, *, ignore_index=-100, re
     torch equivalent: ``loss = torch.nn.functional.cross_entropy(x, ...)`` for an ``x`` that
     requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("cross_entropy_with_grad", locals())
     return _cross_entropy_with_grad(input, target, weight, ignore_index,
                                     check_reduction(reduction), label_smoothing, grad_output)
 
@@ -1479,6 +1507,8 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     loss = -w_t x_t per row; "mean" divides the sum by the sum of w_t over targets that are
     not ignored (NaN when all are ignored, as torch).
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("nll_loss", locals())
     return _nll_loss(input, target, weight, ignore_index, check_reduction(reduction))
 
 
@@ -1517,6 +1547,8 @@ def nll_loss_backward(grad_output, input, target, weight=None, *, ignore_index=-
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.nll_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("nll_loss_backward", locals())
     return _nll_loss_backward(grad_output, input, target, weight, ignore_index,
                               check_reduction(reduction))
 
@@ -1562,6 +1594,8 @@ def nll_loss_with_grad(input, target, weight=None, *, ignore_index=-100, reducti
     torch equivalent: ``loss = torch.nn.functional.nll_loss(x, ...)`` for an ``x`` that requires
     grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("nll_loss_with_grad", locals())
     return _nll_loss_with_grad(input, target, weight, ignore_index, check_reduction(reduction),
                                grad_output)
 
@@ -1610,6 +1644,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction=
     For ``j != y`` with ``z_j = margin - x[y] + x[j] > 0``: ``w[y] / C * (1 if p == 1 else
     2 z_j)``; ``x[y]`` gets minus their sum; times ``grad_output`` (divided by N for 'mean').
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("multi_margin_loss", locals())
     return _multi_margin_loss(input, target, p, margin, weight, check_reduction(reduction))
 
 
@@ -1652,6 +1688,8 @@ def multi_margin_loss_backward(grad_output, input, target, p=1, margin=1.0, weig
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.multi_margin_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("multi_margin_loss_backward", locals())
     return _multi_margin_loss_backward(grad_output, input, target, p, margin, weight,
                                        check_reduction(reduction))
 
@@ -1691,6 +1729,8 @@ def multilabel_margin_loss(input, target, *, reduction="mean"):
     a target listed twice counts twice, as in torch. An empty batch gives NaN for ``'mean'``
     (torch returns an undefined value).
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("multilabel_margin_loss", locals())
     return _multilabel_margin_loss(input, target, check_reduction(reduction))
 
 
@@ -1728,6 +1768,8 @@ def multilabel_margin_loss_backward(grad_output, input, target, *, reduction="me
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.multilabel_margin_loss(x, ...),
     x, grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("multilabel_margin_loss_backward", locals())
     return _multilabel_margin_loss_backward(grad_output, input, target, check_reduction(reduction))
 
 
@@ -1792,6 +1834,8 @@ def softmax_focal_loss(input, target, alpha=None, *, gamma=2.0, ignore_index=-10
     ...                      reduction="none")
     array([0.01109275, 1.70256999])
     """
+    if _dask.lazy(input, target, alpha):
+        return _dask.loss("softmax_focal_loss", locals())
     return _softmax_focal_loss(input, target, alpha, gamma, ignore_index,
                                check_reduction(reduction), label_smoothing)
 
@@ -1841,6 +1885,8 @@ def softmax_focal_loss_backward(grad_output, input, target, alpha=None, *, gamma
     (1 - p_c) (1 at p_c = 1) and w the target weights (one-hot, smoothed or probabilities):
     grad = (D - p sum_c D_c) grad_output, divided by the count for 'mean'.
     """
+    if _dask.lazy(grad_output, input, target, alpha):
+        return _dask.loss("softmax_focal_loss_backward", locals())
     return _softmax_focal_loss_backward(grad_output, input, target, alpha, gamma, ignore_index,
                                         check_reduction(reduction), label_smoothing)
 
@@ -1902,6 +1948,8 @@ def softmax_focal_loss_with_grad(input, target, alpha=None, *, gamma=2.0, ignore
     (1 - p_c) (1 at p_c = 1) and w the target weights (one-hot, smoothed or probabilities):
     grad = (D - p sum_c D_c) grad_output, divided by the count for 'mean'.
     """
+    if _dask.lazy(input, target, alpha):
+        return _dask.loss("softmax_focal_loss_with_grad", locals())
     return _softmax_focal_loss_with_grad(input, target, alpha, gamma, ignore_index,
                                          check_reduction(reduction), label_smoothing, grad_output)
 
@@ -1961,6 +2009,8 @@ def poly1_cross_entropy(input, target, *, epsilon=2.0, ignore_index=-100, reduct
     ...                       reduction="none")
     array([0.67011723, 3.94145562])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("poly1_cross_entropy", locals())
     return _poly1_cross_entropy(input, target, epsilon, ignore_index, check_reduction(reduction),
                                 label_smoothing)
 
@@ -2004,6 +2054,8 @@ def poly1_cross_entropy_backward(grad_output, input, target, *, epsilon=2.0, ign
     (p sum(q) - q + epsilon p (p_t - q)) grad_output per row (p = softmax(input)), divided by
     the count for 'mean'.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("poly1_cross_entropy_backward", locals())
     return _poly1_cross_entropy_backward(grad_output, input, target, epsilon, ignore_index,
                                          check_reduction(reduction), label_smoothing)
 
@@ -2059,6 +2111,8 @@ def poly1_cross_entropy_with_grad(input, target, *, epsilon=2.0, ignore_index=-1
     (p sum(q) - q + epsilon p (p_t - q)) grad_output per row (p = softmax(input)), divided by
     the count for 'mean'.
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("poly1_cross_entropy_with_grad", locals())
     return _poly1_cross_entropy_with_grad(input, target, epsilon, ignore_index,
                                           check_reduction(reduction), label_smoothing, grad_output)
 
@@ -2116,6 +2170,8 @@ def poly_cross_entropy(input, target, epsilons=(2.0,), *, ignore_index=-100, red
     ...                      reduction="none")
     array([0.71608586])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("poly_cross_entropy", locals())
     return _poly_cross_entropy(input, target, epsilons, ignore_index, check_reduction(reduction),
                                label_smoothing)
 
@@ -2159,6 +2215,8 @@ def poly_cross_entropy_backward(grad_output, input, target, epsilons=(2.0,), *, 
     (p sum(q) - q + K p (p_t - q)) grad_output per row, K = sum_j j epsilon_j (1 - p_t)^(j - 1),
     divided by the count for 'mean'.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("poly_cross_entropy_backward", locals())
     return _poly_cross_entropy_backward(grad_output, input, target, epsilons, ignore_index,
                                         check_reduction(reduction), label_smoothing)
 
@@ -2212,6 +2270,8 @@ def poly_cross_entropy_with_grad(input, target, epsilons=(2.0,), *, ignore_index
     (p sum(q) - q + K p (p_t - q)) grad_output per row, K = sum_j j epsilon_j (1 - p_t)^(j - 1),
     divided by the count for 'mean'.
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("poly_cross_entropy_with_grad", locals())
     return _poly_cross_entropy_with_grad(input, target, epsilons, ignore_index,
                                          check_reduction(reduction), label_smoothing, grad_output)
 # </generated: class_losses.functions>

@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 
+from . import _dask
 from ._validate import (as_array, bool_option, check_out, check_reduction, copy_into,
                         dim_index, divide, narrow, promoted_dtype, real_param, to_scalar,
                         ufunc_result)
@@ -911,6 +912,8 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     >>> float(F.triplet_margin_with_distance_loss(a, p, n, distance_function="cosine"))
     1.0
     """
+    if _dask.lazy(anchor, positive, negative):
+        return _dask.loss("triplet_margin_with_distance_loss", locals())
     xs, margin, swap, reduction = _triplet_args(anchor, positive, negative, margin, swap,
                                                 reduction)
     fn, _ = _distance(distance_function)
@@ -934,6 +937,8 @@ def triplet_margin_with_distance_loss_backward(grad_output, anchor, positive, ne
         A distance_function whose gradient actloss does not know (see the loss's
         distance_function), and everything the loss raises.
     """
+    if _dask.lazy(grad_output, anchor, positive, negative):
+        return _dask.loss("triplet_margin_with_distance_loss_backward", locals())
     xs, margin, swap, reduction = _triplet_args(anchor, positive, negative, margin, swap,
                                                 reduction)
     fn, vjp = _distance(distance_function)

@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from . import _rowwise, _threads
+from . import _dask, _rowwise, _threads
 from ._validate import KERNEL_INDEX, bool_option, check_reduction, kernel_array, real_param
 
 # <generated: embedding_losses.__all__>
@@ -377,6 +377,8 @@ def generalized_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-07):
     >>> F.generalized_box_iou_loss(b1, b2)
     array([1.07936508])
     """
+    if _dask.lazy(boxes1, boxes2):
+        return _dask.loss("generalized_box_iou_loss", locals())
     return _generalized_box_iou_loss(boxes1, boxes2, check_reduction(reduction), eps)
 
 
@@ -416,6 +418,8 @@ def generalized_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="no
     torch equivalent: ``torch.autograd.grad(torchvision.ops.generalized_box_iou_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, boxes1, boxes2):
+        return _dask.loss("generalized_box_iou_loss_backward", locals())
     return _generalized_box_iou_loss_backward(grad_output, boxes1, boxes2,
                                               check_reduction(reduction), eps)
 
@@ -468,6 +472,8 @@ def generalized_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-
     torch equivalent: ``loss = torchvision.ops.generalized_box_iou_loss(x, ...)`` for an ``x``
     that requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
+    if _dask.lazy(boxes1, boxes2):
+        return _dask.loss("generalized_box_iou_loss_with_grad", locals())
     return _generalized_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
                                                grad_output)
 
@@ -520,6 +526,8 @@ def distance_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-07):
     >>> F.distance_box_iou_loss(b1, b2)
     array([0.96825397])
     """
+    if _dask.lazy(boxes1, boxes2):
+        return _dask.loss("distance_box_iou_loss", locals())
     return _distance_box_iou_loss(boxes1, boxes2, check_reduction(reduction), eps)
 
 
@@ -559,6 +567,8 @@ def distance_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="none"
     torch equivalent: ``torch.autograd.grad(torchvision.ops.distance_box_iou_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, boxes1, boxes2):
+        return _dask.loss("distance_box_iou_loss_backward", locals())
     return _distance_box_iou_loss_backward(grad_output, boxes1, boxes2, check_reduction(reduction),
                                            eps)
 
@@ -611,6 +621,8 @@ def distance_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-07,
     torch equivalent: ``loss = torchvision.ops.distance_box_iou_loss(x, ...)`` for an ``x`` that
     requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
+    if _dask.lazy(boxes1, boxes2):
+        return _dask.loss("distance_box_iou_loss_with_grad", locals())
     return _distance_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
                                             grad_output)
 
@@ -663,6 +675,8 @@ def complete_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-07):
     >>> F.complete_box_iou_loss(b1, b2)
     array([0.96825397])
     """
+    if _dask.lazy(boxes1, boxes2):
+        return _dask.loss("complete_box_iou_loss", locals())
     return _complete_box_iou_loss(boxes1, boxes2, check_reduction(reduction), eps)
 
 
@@ -702,6 +716,8 @@ def complete_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="none"
     torch equivalent: ``torch.autograd.grad(torchvision.ops.complete_box_iou_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, boxes1, boxes2):
+        return _dask.loss("complete_box_iou_loss_backward", locals())
     return _complete_box_iou_loss_backward(grad_output, boxes1, boxes2, check_reduction(reduction),
                                            eps)
 
@@ -754,6 +770,8 @@ def complete_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-07,
     torch equivalent: ``loss = torchvision.ops.complete_box_iou_loss(x, ...)`` for an ``x`` that
     requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
+    if _dask.lazy(boxes1, boxes2):
+        return _dask.loss("complete_box_iou_loss_with_grad", locals())
     return _complete_box_iou_loss_with_grad(boxes1, boxes2, check_reduction(reduction), eps,
                                             grad_output)
 
@@ -811,6 +829,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, *, reduction="mean")
     >>> F.cosine_embedding_loss(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), np.array([1]))
     np.float64(1.0)
     """
+    if _dask.lazy(input1, input2, target):
+        return _dask.loss("cosine_embedding_loss", locals())
     return _cosine_embedding_loss(input1, input2, target, margin, check_reduction(reduction))
 
 
@@ -853,6 +873,8 @@ def cosine_embedding_loss_backward(grad_output, input1, input2, target, margin=0
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.cosine_embedding_loss(x, ...),
     x, grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input1, input2, target):
+        return _dask.loss("cosine_embedding_loss_backward", locals())
     return _cosine_embedding_loss_backward(grad_output, input1, input2, target, margin,
                                            check_reduction(reduction))
 
@@ -915,6 +937,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
     >>> float(F.triplet_margin_loss(a, p, n, eps=0.0))  # 1 + 0 - sqrt(2), clamped
     0.0
     """
+    if _dask.lazy(anchor, positive, negative):
+        return _dask.loss("triplet_margin_loss", locals())
     return _triplet_margin_loss(anchor, positive, negative, margin, p, eps,
                                 bool_option(swap, "swap"), check_reduction(reduction))
 
@@ -961,6 +985,8 @@ def triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.triplet_margin_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, anchor, positive, negative):
+        return _dask.loss("triplet_margin_loss_backward", locals())
     return _triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin, p, eps,
                                          bool_option(swap, "swap"), check_reduction(reduction))
 
@@ -1023,6 +1049,8 @@ def contrastive_loss(x1, x2, target, margin=1.0, *, reduction="mean", p=2, eps=1
     >>> F.contrastive_loss(x1, x2, np.array([1, 0]), eps=0.0, reduction="none")
     array([12.5,  0. ])
     """
+    if _dask.lazy(x1, x2, target):
+        return _dask.loss("contrastive_loss", locals())
     return _contrastive_loss(x1, x2, target, margin, check_reduction(reduction), p, eps)
 
 
@@ -1060,6 +1088,8 @@ def contrastive_loss_backward(grad_output, x1, x2, target, margin=1.0, *, reduct
     ValueError
         A grad_output of the wrong shape, and everything ``contrastive_loss`` raises.
     """
+    if _dask.lazy(grad_output, x1, x2, target):
+        return _dask.loss("contrastive_loss_backward", locals())
     return _contrastive_loss_backward(grad_output, x1, x2, target, margin,
                                       check_reduction(reduction), p, eps)
 
@@ -1143,6 +1173,8 @@ def info_nce(query, key, temperature=0.1, *, reduction="mean", symmetric=False,
     >>> round(float(F.info_nce(q, q, temperature=1.0)), 6)  # -log(e / (e + 2))
     0.551445
     """
+    if _dask.lazy(query, key):
+        return _dask.loss("info_nce", locals())
     return _info_nce(query, key, temperature, check_reduction(reduction),
                      bool_option(symmetric, "symmetric"),
                      bool_option(intra_view_negatives, "intra_view_negatives"))
@@ -1191,6 +1223,8 @@ def info_nce_backward(grad_output, query, key, temperature=0.1, *, reduction="me
     normalisation: ``(g - u^ <u^, g>) / ||u||`` where ``||u|| >= 1e-12``, ``g / 1e-12`` below
     (torch's normalize).
     """
+    if _dask.lazy(grad_output, query, key):
+        return _dask.loss("info_nce_backward", locals())
     return _info_nce_backward(grad_output, query, key, temperature, check_reduction(reduction),
                               bool_option(symmetric, "symmetric"),
                               bool_option(intra_view_negatives, "intra_view_negatives"))

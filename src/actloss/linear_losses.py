@@ -40,7 +40,7 @@ import operator
 
 import numpy as np
 
-from . import _threads
+from . import _dask, _threads
 from .class_losses import _int_param, _kernels, _no_weight_nan, _target_out_of_bounds
 from ._validate import (KERNEL_INDEX, as_array, check_reduction, copy_into, finish_loss,
                         kernel_array, loss_grad_output, narrow, promoted_dtype, real_param,
@@ -471,6 +471,8 @@ _SHARED_DOC = """
 def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None,
                          reduction="mean", ignore_index=None, label_smoothing=0.0,
                          options=None, chunk_size=None):
+    if _dask.lazy(input, linear_weight, target, linear_bias, weight):
+        return _dask.loss("linear_cross_entropy", locals())
     p = _problem(input, linear_weight, target, linear_bias, weight, ignore_index, reduction,
                  label_smoothing, options, chunk_size)
     if p.N == 0 or p.V == 0 or p.P == 0:   # V = 0: class targets all ignore_index
@@ -482,6 +484,8 @@ def linear_cross_entropy_backward(grad_output, input, linear_weight, target, *,
                                   linear_bias=None, weight=None, reduction="mean",
                                   ignore_index=None, label_smoothing=0.0, options=None,
                                   chunk_size=None):
+    if _dask.lazy(grad_output, input, linear_weight, target, linear_bias, weight):
+        return _dask.loss("linear_cross_entropy_backward", locals())
     p = _problem(input, linear_weight, target, linear_bias, weight, ignore_index, reduction,
                  label_smoothing, options, chunk_size)
     return _with_grad(p, grad_output)[1:]
@@ -491,6 +495,8 @@ def linear_cross_entropy_with_grad(input, linear_weight, target, *, linear_bias=
                                    weight=None, reduction="mean", ignore_index=None,
                                    label_smoothing=0.0, options=None, chunk_size=None,
                                    grad_output=1.0):
+    if _dask.lazy(input, linear_weight, target, linear_bias, weight):
+        return _dask.loss("linear_cross_entropy_with_grad", locals())
     p = _problem(input, linear_weight, target, linear_bias, weight, ignore_index, reduction,
                  label_smoothing, options, chunk_size)
     return _with_grad(p, grad_output)

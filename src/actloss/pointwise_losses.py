@@ -26,7 +26,7 @@ import numbers
 
 import numpy as np
 
-from . import _dispatch, _ops, _threads
+from . import _dask, _dispatch, _ops, _threads
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, distinct_part,
                         finish_loss, kernel_array, loss_grad_seed, narrow, promoted_dtype,
                         real_param, result_dtype, scalar_float, to_scalar, warn_caller)
@@ -965,6 +965,8 @@ def mse_loss(input, target, *, reduction="mean", weight=None):
     >>> F.mse_loss(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 1.0]))
     np.float64(1.4166666666666667)
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("mse_loss", locals())
     return _mse_loss(input, target, check_reduction(reduction), weight)
 
 
@@ -1003,6 +1005,8 @@ def mse_loss_backward(grad_output, input, target, *, reduction="mean", weight=No
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.mse_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("mse_loss_backward", locals())
     return _mse_loss_backward(grad_output, input, target, check_reduction(reduction), weight)
 
 
@@ -1049,6 +1053,8 @@ def l1_loss(input, target, *, reduction="mean", weight=None):
     >>> F.l1_loss(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 1.0]), reduction="none")
     array([0.5, 0. , 2. ])
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("l1_loss", locals())
     return _l1_loss(input, target, check_reduction(reduction), weight)
 
 
@@ -1087,6 +1093,8 @@ def l1_loss_backward(grad_output, input, target, *, reduction="mean", weight=Non
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.l1_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("l1_loss_backward", locals())
     return _l1_loss_backward(grad_output, input, target, check_reduction(reduction), weight)
 
 
@@ -1133,6 +1141,8 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
     >>> F.smooth_l1_loss(np.array([0.2, 3.0]), np.zeros(2), reduction="none")
     array([0.02, 2.5 ])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("smooth_l1_loss", locals())
     return _smooth_l1_loss(input, target, check_reduction(reduction), beta)
 
 
@@ -1171,6 +1181,8 @@ def smooth_l1_loss_backward(grad_output, input, target, *, reduction="mean", bet
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.smooth_l1_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("smooth_l1_loss_backward", locals())
     return _smooth_l1_loss_backward(grad_output, input, target, check_reduction(reduction), beta)
 
 
@@ -1219,6 +1231,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     >>> F.huber_loss(np.array([0.2, 3.0]), np.zeros(2), reduction="none", delta=2.0)
     array([0.02, 4.  ])
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("huber_loss", locals())
     return _huber_loss(input, target, check_reduction(reduction), delta, weight)
 
 
@@ -1258,6 +1272,8 @@ def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0,
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.huber_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("huber_loss_backward", locals())
     return _huber_loss_backward(grad_output, input, target, check_reduction(reduction), delta,
                                 weight)
 
@@ -1309,6 +1325,8 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     >>> F.binary_cross_entropy(np.array([0.9, 0.2]), np.array([1.0, 0.0]))
     np.float64(0.16425203348601802)
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("binary_cross_entropy", locals())
     return _binary_cross_entropy(input, target, weight, check_reduction(reduction))
 
 
@@ -1349,6 +1367,8 @@ def binary_cross_entropy_backward(grad_output, input, target, weight=None, *, re
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.binary_cross_entropy(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("binary_cross_entropy_backward", locals())
     return _binary_cross_entropy_backward(grad_output, input, target, weight,
                                           check_reduction(reduction))
 
@@ -1404,6 +1424,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     ...                                    reduction="none")
     array([1.26928011e-01, 1.00000000e+03])
     """
+    if _dask.lazy(input, target, weight, pos_weight):
+        return _dask.loss("binary_cross_entropy_with_logits", locals())
     return _binary_cross_entropy_with_logits(input, target, weight, check_reduction(reduction),
                                              pos_weight)
 
@@ -1448,6 +1470,8 @@ def binary_cross_entropy_with_logits_backward(grad_output, input, target, weight
     ``torch.autograd.grad(torch.nn.functional.binary_cross_entropy_with_logits(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target, weight, pos_weight):
+        return _dask.loss("binary_cross_entropy_with_logits_backward", locals())
     return _binary_cross_entropy_with_logits_backward(grad_output, input, target, weight,
                                                       check_reduction(reduction), pos_weight)
 
@@ -1514,6 +1538,8 @@ def binary_cross_entropy_with_logits_with_grad(input, target, weight=None, *, re
     >>> F.binary_cross_entropy_with_logits_with_grad(np.array([2.0, -1.0]), np.array([1.0, 0.0]))
     (np.float64(0.2200948492805977), array([-0.05960146,  0.13447071]))
     """
+    if _dask.lazy(input, target, weight, pos_weight):
+        return _dask.loss("binary_cross_entropy_with_logits_with_grad", locals())
     return _binary_cross_entropy_with_logits_with_grad(input, target, weight,
                                                        check_reduction(reduction), pos_weight,
                                                        grad_output)
@@ -1567,6 +1593,8 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
     >>> F.kl_div(np.log([[0.5, 0.5]]), np.array([[0.9, 0.1]]), reduction="batchmean")
     np.float64(0.368064207168497)
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("kl_div", locals())
     return _kl_div(input, target, check_reduction(reduction, ("none", "batchmean", "sum", "mean")),
                    bool_option(log_target, "log_target"))
 
@@ -1629,6 +1657,8 @@ def kl_div_backward(grad_output, input, target, *, reduction="mean", log_target=
     >>> gx, gt.round(6)
     (array([-0.9, -0.1]), array([ 1.587787, -0.609438]))
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("kl_div_backward", locals())
     return _kl_div_backward(grad_output, input, target,
                             check_reduction(reduction, ("none", "batchmean", "sum", "mean")),
                             bool_option(log_target, "log_target"),
@@ -1685,6 +1715,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-06, reduction="mean
     >>> F.gaussian_nll_loss(np.array([1.0, 2.0]), np.array([1.5, 2.0]), np.array([0.5, 1.0]))
     np.float64(-0.04828679513998632)
     """
+    if _dask.lazy(input, target, var):
+        return _dask.loss("gaussian_nll_loss", locals())
     return _gaussian_nll_loss(input, target, var, bool_option(full, "full"), eps,
                               check_reduction(reduction))
 
@@ -1736,6 +1768,8 @@ def gaussian_nll_loss_backward(grad_output, input, target, var, full=False, eps=
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.gaussian_nll_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target, var):
+        return _dask.loss("gaussian_nll_loss_backward", locals())
     return _gaussian_nll_loss_backward(grad_output, input, target, var, bool_option(full, "full"),
                                        eps, check_reduction(reduction))
 
@@ -1787,6 +1821,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, *, eps=1e-08, re
     >>> F.poisson_nll_loss(np.array([0.0, 1.0]), np.array([1.0, 2.0]))
     np.float64(0.8591409142295225)
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("poisson_nll_loss", locals())
     return _poisson_nll_loss(input, target, bool_option(log_input, "log_input"),
                              bool_option(full, "full"), eps, check_reduction(reduction))
 
@@ -1831,6 +1867,8 @@ def poisson_nll_loss_backward(grad_output, input, target, log_input=True, full=F
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.poisson_nll_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("poisson_nll_loss_backward", locals())
     return _poisson_nll_loss_backward(grad_output, input, target,
                                       bool_option(log_input, "log_input"),
                                       bool_option(full, "full"), eps, check_reduction(reduction))
@@ -1875,6 +1913,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, *, reduction="mean"):
     ...                       reduction="none")
     array([0.2, 0. ])
     """
+    if _dask.lazy(input1, input2, target):
+        return _dask.loss("margin_ranking_loss", locals())
     return _margin_ranking_loss(input1, input2, target, margin, check_reduction(reduction))
 
 
@@ -1913,6 +1953,8 @@ def margin_ranking_loss_backward(grad_output, input1, input2, target, margin=0, 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.margin_ranking_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input1, input2, target):
+        return _dask.loss("margin_ranking_loss_backward", locals())
     return _margin_ranking_loss_backward(grad_output, input1, input2, target, margin,
                                          check_reduction(reduction))
 
@@ -1960,6 +2002,8 @@ def hinge_embedding_loss(input, target, margin=1.0, *, reduction="mean"):
     >>> F.hinge_embedding_loss(np.array([0.3, 2.0]), np.array([-1.0, 1.0]), reduction="none")
     array([0.7, 2. ])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("hinge_embedding_loss", locals())
     return _hinge_embedding_loss(input, target, margin, check_reduction(reduction))
 
 
@@ -1997,6 +2041,8 @@ def hinge_embedding_loss_backward(grad_output, input, target, margin=1.0, *, red
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.hinge_embedding_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("hinge_embedding_loss_backward", locals())
     return _hinge_embedding_loss_backward(grad_output, input, target, margin,
                                           check_reduction(reduction))
 
@@ -2042,6 +2088,8 @@ def soft_margin_loss(input, target, *, reduction="mean"):
     >>> F.soft_margin_loss(np.array([2.0, -1.0]), np.ones(2), reduction="none")
     array([0.12692801, 1.31326169])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("soft_margin_loss", locals())
     return _soft_margin_loss(input, target, check_reduction(reduction))
 
 
@@ -2077,6 +2125,8 @@ def soft_margin_loss_backward(grad_output, input, target, *, reduction="mean"):
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.soft_margin_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("soft_margin_loss_backward", locals())
     return _soft_margin_loss_backward(grad_output, input, target, check_reduction(reduction))
 
 
@@ -2128,6 +2178,8 @@ def multilabel_soft_margin_loss(input, target, weight=None, *, reduction="mean")
     ...                               reduction="none")
     array([0.30475556])
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("multilabel_soft_margin_loss", locals())
     return _multilabel_soft_margin_loss(input, target, weight, check_reduction(reduction))
 
 
@@ -2167,6 +2219,8 @@ def multilabel_soft_margin_loss_backward(grad_output, input, target, weight=None
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.multilabel_soft_margin_loss(x,
     ...), x, grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("multilabel_soft_margin_loss_backward", locals())
     return _multilabel_soft_margin_loss_backward(grad_output, input, target, weight,
                                                  check_reduction(reduction))
 
@@ -2220,6 +2274,8 @@ def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2, reduction="none"):
     >>> F.sigmoid_focal_loss(np.array([3.0, -0.5]), np.ones(2))
     array([2.73208311e-05, 9.43529002e-02])
     """
+    if _dask.lazy(inputs, targets):
+        return _dask.loss("sigmoid_focal_loss", locals())
     return _sigmoid_focal_loss(inputs, targets, alpha, gamma, check_reduction(reduction))
 
 
@@ -2262,6 +2318,8 @@ def sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha=0.25, gamma=
     torch equivalent: ``torch.autograd.grad(torchvision.ops.sigmoid_focal_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
     """
+    if _dask.lazy(grad_output, inputs, targets):
+        return _dask.loss("sigmoid_focal_loss_backward", locals())
     return _sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha, gamma,
                                         check_reduction(reduction))
 
@@ -2316,6 +2374,8 @@ def sigmoid_focal_loss_with_grad(inputs, targets, alpha=0.25, gamma=2, reduction
     torch equivalent: ``loss = torchvision.ops.sigmoid_focal_loss(x, ...)`` for an ``x`` that
     requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
     """
+    if _dask.lazy(inputs, targets):
+        return _dask.loss("sigmoid_focal_loss_with_grad", locals())
     return _sigmoid_focal_loss_with_grad(inputs, targets, alpha, gamma, check_reduction(reduction),
                                          grad_output)
 
@@ -2363,6 +2423,8 @@ def hinge_loss(input, target, *, reduction="mean"):
     >>> F.hinge_loss(np.array([2.0, 0.3, -0.5]), np.array([1, 1, 1]), reduction="none")
     array([0. , 0.7, 1.5])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("hinge_loss", locals())
     return _hinge_loss(input, target, check_reduction(reduction))
 
 
@@ -2397,6 +2459,8 @@ def hinge_loss_backward(grad_output, input, target, *, reduction="mean"):
     -target grad_output where 1 - target input >= 0 (the kink included, as torch's clamp_min
     passes it), else 0; NaN for a NaN input.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("hinge_loss_backward", locals())
     return _hinge_loss_backward(grad_output, input, target, check_reduction(reduction))
 
 
@@ -2446,6 +2510,8 @@ def hinge_loss_with_grad(input, target, *, reduction="mean", grad_output=1.0):
     >>> F.hinge_loss_with_grad(np.array([2.0, 0.5]), np.array([1.0, 1.0]))
     (np.float64(0.25), array([ 0. , -0.5]))
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("hinge_loss_with_grad", locals())
     return _hinge_loss_with_grad(input, target, check_reduction(reduction), grad_output)
 
 
@@ -2491,6 +2557,8 @@ def squared_hinge_loss(input, target, *, reduction="mean"):
     >>> F.squared_hinge_loss(np.array([2.0, 0.3, -0.5]), np.ones(3), reduction="none")
     array([0.  , 0.49, 2.25])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("squared_hinge_loss", locals())
     return _squared_hinge_loss(input, target, check_reduction(reduction))
 
 
@@ -2523,6 +2591,8 @@ def squared_hinge_loss_backward(grad_output, input, target, *, reduction="mean")
     -----
     -2 target max(0, 1 - target input) grad_output (0 at the kink).
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("squared_hinge_loss_backward", locals())
     return _squared_hinge_loss_backward(grad_output, input, target, check_reduction(reduction))
 
 
@@ -2565,6 +2635,8 @@ def squared_hinge_loss_with_grad(input, target, *, reduction="mean", grad_output
 
     -2 target max(0, 1 - target input) grad_output (0 at the kink).
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("squared_hinge_loss_with_grad", locals())
     return _squared_hinge_loss_with_grad(input, target, check_reduction(reduction), grad_output)
 
 
@@ -2612,6 +2684,8 @@ def log_cosh_loss(input, target, *, reduction="mean"):
     >>> F.log_cosh_loss(np.array([1e-8, 1000.0]), np.zeros(2), reduction="none")
     array([5.00000000e-17, 9.99306853e+02])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("log_cosh_loss", locals())
     return _log_cosh_loss(input, target, check_reduction(reduction))
 
 
@@ -2643,6 +2717,8 @@ def log_cosh_loss_backward(grad_output, input, target, *, reduction="mean"):
     -----
     tanh(input - target) grad_output.
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("log_cosh_loss_backward", locals())
     return _log_cosh_loss_backward(grad_output, input, target, check_reduction(reduction))
 
 
@@ -2687,6 +2763,8 @@ def log_cosh_loss_with_grad(input, target, *, reduction="mean", grad_output=1.0)
 
     tanh(input - target) grad_output.
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("log_cosh_loss_with_grad", locals())
     return _log_cosh_loss_with_grad(input, target, check_reduction(reduction), grad_output)
 
 
@@ -2740,6 +2818,8 @@ def pinball_loss(input, target, *, quantile=0.5, reduction="mean"):
     ...                reduction="none")
     array([0.9, 0.1])
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("pinball_loss", locals())
     return _pinball_loss(input, target, quantile, check_reduction(reduction))
 
 
@@ -2776,6 +2856,8 @@ def pinball_loss_backward(grad_output, input, target, *, quantile=0.5, reduction
     target == input, their mean (1/2 - tau) grad_output (the subgradient torch's ``max`` of
     the two lines gives).
     """
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("pinball_loss_backward", locals())
     return _pinball_loss_backward(grad_output, input, target, quantile, check_reduction(reduction))
 
 
@@ -2823,6 +2905,8 @@ def pinball_loss_with_grad(input, target, *, quantile=0.5, reduction="mean", gra
     target == input, their mean (1/2 - tau) grad_output (the subgradient torch's ``max`` of
     the two lines gives).
     """
+    if _dask.lazy(input, target):
+        return _dask.loss("pinball_loss_with_grad", locals())
     return _pinball_loss_with_grad(input, target, quantile, check_reduction(reduction),
                                    grad_output)
 
@@ -2890,6 +2974,8 @@ def binary_focal_loss(input, target, weight=None, *, alpha=0.25, gamma=2.0, redu
     >>> F.binary_focal_loss(np.array([3.0, -0.5]), np.array([1.0, 0.3]), reduction="none")
     array([2.73208311e-05, 3.36256984e-02])
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("binary_focal_loss", locals())
     return _binary_focal_loss(input, target, weight, alpha, gamma, check_reduction(reduction))
 
 
@@ -2933,6 +3019,8 @@ def binary_focal_loss_backward(grad_output, input, target, weight=None, *, alpha
     target sigmoid(-input)) grad_output (times weight); the ratio ce / (1 - p_t) is 1 at
     ce = 0, its limit, and p_t ce is 0 at ce = inf.
     """
+    if _dask.lazy(grad_output, input, target, weight):
+        return _dask.loss("binary_focal_loss_backward", locals())
     return _binary_focal_loss_backward(grad_output, input, target, weight, alpha, gamma,
                                        check_reduction(reduction))
 
@@ -2994,6 +3082,8 @@ def binary_focal_loss_with_grad(input, target, weight=None, *, alpha=0.25, gamma
     target sigmoid(-input)) grad_output (times weight); the ratio ce / (1 - p_t) is 1 at
     ce = 0, its limit, and p_t ce is 0 at ce = inf.
     """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("binary_focal_loss_with_grad", locals())
     return _binary_focal_loss_with_grad(input, target, weight, alpha, gamma,
                                         check_reduction(reduction), grad_output)
 # </generated: pointwise_losses.functions>

@@ -5,7 +5,7 @@ import operator
 
 import numpy as np
 
-from . import _dispatch, _threads
+from . import _dask, _dispatch, _threads
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, kernel_array,
                         loss_grad_output, narrow, result_dtype, to_scalar)
 
@@ -187,6 +187,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     >>> lp = F.log_softmax(np.random.default_rng(0).normal(size=(30, 2, 5)), dim=2)
     >>> loss = F.ctc_loss(lp, np.array([[1, 2, 2], [3, 4, 0]]), [30, 25], [3, 2])
     """
+    if _dask.lazy(log_probs, targets, input_lengths, target_lengths):
+        return _dask.loss("ctc_loss", locals())
     p = _Problem(log_probs, targets, input_lengths, target_lengths, blank, reduction,
                  zero_infinity)
     losses = np.empty(p.il.size)
@@ -225,6 +227,8 @@ def ctc_loss_backward(grad_output, log_probs, targets, input_lengths, target_len
     TypeError, ValueError
         As :func:`ctc_loss`, and for a grad_output of the wrong shape.
     """
+    if _dask.lazy(grad_output, log_probs, targets, input_lengths, target_lengths):
+        return _dask.loss("ctc_loss_backward", locals())
     p = _Problem(log_probs, targets, input_lengths, target_lengths, blank, reduction,
                  zero_infinity)
     return p.backward(grad_output)[1]
@@ -251,6 +255,8 @@ def ctc_loss_with_grad(log_probs, targets, input_lengths, target_lengths, blank=
     TypeError, ValueError
         As :func:`ctc_loss`, and for a grad_output of the wrong shape.
     """
+    if _dask.lazy(log_probs, targets, input_lengths, target_lengths):
+        return _dask.loss("ctc_loss_with_grad", locals())
     p = _Problem(log_probs, targets, input_lengths, target_lengths, blank, reduction,
                  zero_infinity)
     losses, grad = p.backward(grad_output)

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from . import _dispatch, _threads
+from . import _dask, _dispatch, _threads
 from .activations import _generator
 from ._validate import (F16, F32, F64, KERNEL_INDEX, as_array, bool_option, check_out,
                         check_reduction, copy_into, dim_index, finish_loss, kernel_array,
@@ -147,6 +147,9 @@ def _forward(input, dim, stacklevel, dtype, temperature, out, sign, log_mode):
         y = _fast_forward(input, dim, temperature, out, sign, log_mode)
         if y is not None:
             return y
+    if _dask.lazy(input):  # a dask array stays lazy: map_blocks over rows (_dask.py)
+        name = "softmin" if sign < 0 else ("log_softmax" if log_mode else "softmax")
+        return _dask.softmax(name, input, dim, stacklevel + 1, dtype, temperature, out)
     x = _cast_dtype(as_array(input), dtype)
     res_dtype, k_dtype = result_dtype(x.dtype)
     outer, n, inner = _layout(x.shape, dim, stacklevel + 1, sign, log_mode)
@@ -162,6 +165,9 @@ def _forward(input, dim, stacklevel, dtype, temperature, out, sign, log_mode):
 
 def _backward(grad_output, input, dim, stacklevel, dtype, output, temperature, out, sign,
               log_mode, forward):
+    if _dask.lazy(grad_output, input, output):
+        return _dask.softmax_backward(forward.__name__, grad_output, input, dim, stacklevel + 1,
+                                      dtype, output, temperature, out)
     if output is None:
         if input is None:
             raise ValueError("pass input or output=")
@@ -468,6 +474,8 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     np.float64(1000.6931471805599)
     """
     keepdim = bool_option(keepdim, "keepdim")
+    if _dask.lazy(input):
+        return _dask.logsumexp(input, dim, keepdim, out)
     x = as_array(input)
     res_dtype, k_dtype = result_dtype(x.dtype)
     axes = _reduced_dims(dim, x.ndim)
@@ -504,6 +512,8 @@ def logsumexp_backward(grad_output, input, dim, keepdim=False, *, out=None):
     grad_output of another shape.
     """
     keepdim = bool_option(keepdim, "keepdim")
+    if _dask.lazy(grad_output, input):
+        return _dask.logsumexp_backward(grad_output, input, dim, keepdim, out)
     x = as_array(input)
     axes = _reduced_dims(dim, x.ndim)
     res_dtype, k_dtype = result_dtype(x.dtype)
@@ -1006,6 +1016,8 @@ del _map
 
 
 def sparsemax_loss(input, target, *, ignore_index=-100, reduction="mean"):
+    if _dask.lazy(input, target):
+        return _dask.loss("sparsemax_loss", locals())
     return _fy_loss(input, target, 2.0, None, ignore_index, reduction, "sparsemax_loss")
 
 
@@ -1013,11 +1025,15 @@ def sparsemax_loss_backward(grad_output, input, target, *, ignore_index=-100, re
     """Gradient of ``sparsemax_loss`` with respect to `input`: grad_output times
     (sparsemax(input) - one_hot(target)) per counted row (divided by their number for
     "mean"), 0 on ignored rows."""
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("sparsemax_loss_backward", locals())
     return _fy_loss_backward(grad_output, input, target, 2.0, None, ignore_index, reduction,
                              "sparsemax_loss")
 
 
 def entmax15_loss(input, target, *, ignore_index=-100, reduction="mean"):
+    if _dask.lazy(input, target):
+        return _dask.loss("entmax15_loss", locals())
     return _fy_loss(input, target, 1.5, None, ignore_index, reduction, "entmax15_loss")
 
 
@@ -1025,12 +1041,16 @@ def entmax15_loss_backward(grad_output, input, target, *, ignore_index=-100, red
     """Gradient of ``entmax15_loss`` with respect to `input`: grad_output times
     (entmax15(input) - one_hot(target)) per counted row (divided by their number for
     "mean"), 0 on ignored rows."""
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("entmax15_loss_backward", locals())
     return _fy_loss_backward(grad_output, input, target, 1.5, None, ignore_index, reduction,
                              "entmax15_loss")
 
 
 def entmax_bisect_loss(input, target, alpha=1.5, n_iter=50, *, ignore_index=-100,
                        reduction="mean"):
+    if _dask.lazy(input, target):
+        return _dask.loss("entmax_bisect_loss", locals())
     return _fy_loss(input, target, _alpha_param(alpha), _n_iter_param(n_iter), ignore_index,
                     reduction, "entmax_bisect_loss")
 
@@ -1040,6 +1060,8 @@ def entmax_bisect_loss_backward(grad_output, input, target, alpha=1.5, n_iter=50
     """Gradient of ``entmax_bisect_loss`` with respect to `input` (alpha held fixed):
     grad_output times (entmax_bisect(input, alpha) - one_hot(target)) per counted row
     (divided by their number for "mean"), 0 on ignored rows."""
+    if _dask.lazy(grad_output, input, target):
+        return _dask.loss("entmax_bisect_loss_backward", locals())
     return _fy_loss_backward(grad_output, input, target, _alpha_param(alpha),
                              _n_iter_param(n_iter), ignore_index, reduction,
                              "entmax_bisect_loss")

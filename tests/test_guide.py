@@ -29,6 +29,7 @@ CASES = [
     ("generation", {}), ("generation", {"vocab_size": 1000}),
     ("generation", {"vocab_size": 250_000}),
     ("binary", {"margin": True}), ("multiclass", {"margin": True}),
+    ("multiclass", {"sparse": True}),
     ("regression", {"quantile": 0.9}), ("regression", {"quantile": 0.5, "noise": "outliers"}),
     ("segmentation", {}), ("segmentation", {"small_structures": True}),
     ("detection", {}), ("detection", {"iou": "distance"}), ("detection", {"iou": "complete"}),
@@ -107,6 +108,7 @@ def test_recommend_every_task_is_covered():
     ("generation", {}, None, "cross_entropy", "log_softmax"),
     ("binary", {"margin": True}, None, "hinge_loss", None),
     ("multiclass", {"margin": True}, None, "multiclass_hinge_loss", None),
+    ("multiclass", {"sparse": True}, None, "sparsemax_loss", "sparsemax"),
     ("regression", {"quantile": 0.1}, None, "pinball_loss", None),
     ("segmentation", {}, None, "dice_loss", "softmax"),
     ("segmentation", {"small_structures": True}, None, "tversky_loss", "softmax"),
@@ -538,6 +540,11 @@ def test_classic_losses_in_the_guide():
     assert any("log_cosh_loss" in n for n in g.recommend("regression", noise="outliers").notes)
     assert any("squared_hinge_loss" in n for n in g.recommend("binary", margin=True).notes)
     assert any("brier_score_loss" in n for n in g.recommend("multiclass").notes)
+    # the sparse maps and the stochastic one (issue 15)
+    assert any("entmax15_loss" in n for n in g.recommend("multiclass", sparse=True).notes)
+    assert any("gumbel_softmax" in n for n in g.recommend("generation").notes)
+    with pytest.raises(ValueError, match="sparse=True takes neither"):
+        g.recommend("multiclass", sparse=True, margin=True)
     text = g.table()
     for name in ("hinge_loss", "multiclass_hinge_loss", "pinball_loss", "dice_loss",
                  "tversky_loss", "complete_box_iou_loss"):

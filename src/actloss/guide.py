@@ -149,7 +149,23 @@ def _binary(*, logits=True, margin=False):
                   "at inference)"])
 
 
-def _multiclass(*, log_probs=False, margin=False):
+def _multiclass(*, log_probs=False, margin=False, sparse=False):
+    if bool_option(sparse, "sparse"):
+        if bool_option(margin, "margin") or bool_option(log_probs, "log_probs"):
+            raise ValueError("sparse=True takes neither margin=True nor log_probs=True: "
+                             "choose one")
+        return _make("multiclass", None, "sparsemax_loss", "sparsemax",
+                     "When the predicted distribution should put exactly zero on the "
+                     "implausible classes (sparse attention, interpretable or selective "
+                     "predictions), sparsemax projects the logits onto the simplex, and "
+                     "sparsemax_loss, its Fenchel-Young loss, is the matching convex loss on "
+                     "the raw logits, as cross_entropy is softmax's.",
+                     ["entmax15 / entmax15_loss: between softmax and sparsemax (alpha = 1.5), "
+                      "sparse but smoother; entmax_bisect(alpha=...) / entmax_bisect_loss for "
+                      "any alpha > 1",
+                      "predict: sparsemax(logits) (its zeros are the excluded classes); the "
+                      "argmax is the same as softmax's",
+                      "ignore_index as cross_entropy's"])
     if bool_option(margin, "margin"):
         return _make("multiclass", None, "multiclass_hinge_loss", None,
                      "The Crammer-Singer multi-class SVM asks the target's score to beat the "
@@ -339,7 +355,10 @@ def _retrieval():
 def _generation(*, vocab_size=None):
     notes = ["targets: next-token ids with padding set to ignore_index (-100)",
              "decode: log_softmax for beam search (sums of log-probabilities), softmax with a "
-             "temperature for sampling"]
+             "temperature for sampling",
+             "a sampled token inside the model, trained through: gumbel_softmax(logits, "
+             "tau, hard=True) (a one-hot sample with the straight-through gradient; "
+             "generator= seeds it)"]
     reason = ("Next-token prediction is multiclass over the vocabulary: cross_entropy on the "
               "raw logits of every position, (N, V) or (N, V, T).")
     if vocab_size is not None:
@@ -441,6 +460,8 @@ _ALIASES = {
     "token generation": ("generation", {}), "language modeling": ("generation", {}),
     "language modelling": ("generation", {}), "next token prediction": ("generation", {}),
     "svm": ("multiclass", {"margin": True}), "max margin": ("multiclass", {"margin": True}),
+    "sparse probabilities": ("multiclass", {"sparse": True}),
+    "sparse attention": ("multiclass", {"sparse": True}),
     "quantile regression": ("regression", {"quantile": 0.5}),
     "semantic segmentation": ("segmentation", {}), "image segmentation": ("segmentation", {}),
     "object detection": ("detection", {}), "bounding box regression": ("detection", {}),
@@ -485,8 +506,9 @@ def recommend(task, **options):
         ========== ================================================ ===========================
         binary     logits=True | False; margin=False | True         bce_with_logits | bce |
                                                                     (margin) hinge
-        multiclass log_probs=False | True; margin=False | True      cross_entropy | nll_loss |
-                                                                    (margin) multiclass_hinge
+        multiclass log_probs=False | True; margin=False | True;     cross_entropy | nll_loss |
+                   sparse=False | True                              (margin) multiclass_hinge
+                                                                    | (sparse) sparsemax_loss
         multilabel logits=True | False                              bce_with_logits | bce
         regression noise="normal" | "outliers"; distribution=False  mse | huber |
                    | True; counts=False | True; quantile=None |     gaussian_nll | poisson_nll
@@ -883,6 +905,7 @@ _TABLE_CASES = (
     ("retrieval", {}),
     ("generation", {}), ("generation", {"vocab_size": 100_000}),
     ("binary", {"margin": True}), ("multiclass", {"margin": True}),
+    ("multiclass", {"sparse": True}),
     ("regression", {"quantile": 0.9}),
     ("segmentation", {}), ("segmentation", {"small_structures": True}),
     ("detection", {}), ("detection", {"iou": "distance"}), ("detection", {"iou": "complete"}),

@@ -1,10 +1,11 @@
 """actloss through dask at scale: figures for the README (issue 14, item 2).
 
     python benchmarks/dask_scale.py ce ROWS      # (ROWS, 1000) float32 cross_entropy, mean
+    python benchmarks/dask_scale.py gelu N       # N-element float32 gelu (actloss.ufuncs), summed
     python benchmarks/dask_scale.py mse N        # N-element float32 mse_loss: dask vs NumPy
     python benchmarks/dask_scale.py softmax N    # (N / 1000, 1000) float32 softmax: dask vs NumPy
 
-The cross_entropy input is drawn lazily by dask.array.random in (10^5, 1000) chunks, so the
+The cross_entropy and gelu inputs are drawn lazily by dask.array.random in (10^5, 1000) chunks, so the
 whole array never exists: each worker draws a chunk, reduces it to a partial sum and drops it.
 Runs on a LocalCluster of two worker processes (one thread each, a 4 GiB memory limit each)
 on loopback; prints the wall time of the compute and the peak RSS of every process.
@@ -55,6 +56,18 @@ def main():
         draw = time.perf_counter() - t0
         print(f"cross_entropy ({n}, {C}) float32 mean via dask: {v!r} (dtype {v.dtype}) in "
               f"{wall:.1f} s wall; drawing the input alone {draw:.1f} s")
+    elif what == "gelu":
+        x = rng.standard_normal(n, chunks=min(10**7, n), dtype=np.float32)
+        y = F.gelu(x)  # through actloss.ufuncs.gelu and NumPy's __array_ufunc__: lazy
+        assert isinstance(y, da.Array)
+        t0 = time.perf_counter()
+        v = y.sum(dtype=np.float64).compute()
+        wall = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        x.sum(dtype=np.float64).compute()
+        draw = time.perf_counter() - t0
+        print(f"gelu of {n} float32 elements via dask, summed: {v!r} in {wall:.1f} s wall; "
+              f"drawing and summing the input alone {draw:.1f} s")
     else:
         shape = (n,) if what == "mse" else (n // 1000, 1000)
         xn = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)

@@ -162,6 +162,22 @@ def test_fuzz_elementwise(spec, data):
     rel, abs_ = spec.tolerance("bwd", res, x64)
     assert_close_tol(g[ok], dexp[ok], res, rel[ok], 3.0 * abs_[ok], err_msg=f"{spec.name}' {params}")
 
+    # a masked array goes through the op's numpy.ufunc (actloss.ufuncs): the same values where
+    # unmasked, the mask kept, the masked elements' data left as numpy.ma leaves it
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=x.size, max_size=x.size),
+                              label="mask"), bool).reshape(x.shape)
+    # (numpy.ma's rule for 0-d: a scalar, or the float64 constant np.ma.masked)
+    ym = _quiet_call(f, np.ma.masked_array(x, mask=mask), **kwargs)
+    if x.ndim:
+        assert isinstance(ym, np.ma.MaskedArray) and ym.dtype == res and ym.shape == x.shape
+    ym = np.ma.asarray(ym)
+    np.testing.assert_array_equal(np.ma.getmaskarray(ym), mask)
+    np.testing.assert_array_equal(ym.data[~mask], y[~mask], err_msg=f"{spec.name} masked")
+    gm = np.ma.asarray(_quiet_call(b, np.ma.masked_array(gy, mask=mask), x, **kwargs))
+    np.testing.assert_array_equal(np.ma.getmaskarray(gm), mask)
+    np.testing.assert_array_equal(gm.data[~mask], g[~mask], err_msg=f"{spec.name}' masked")
+    assert _snapshot(x) == before, "input modified by a masked call"
+
     # out= the input itself, and inplace=: the same values as a new result
     if x.flags.writeable and x.dtype.isnative:
         z = x.copy()

@@ -38,11 +38,15 @@ Param = namedtuple("Param", "name default check", defaults=("real",))
 #                a copy of the input: "always", "never", or a condition in the parameters
 #   nn_repr      the class's extra_repr as an f-string in self, or None: the parameters as
 #                name=value, then inplace=True when set
+#   example      the docstrings' Examples: (input values, float64, and the values of the
+#                parameters without a default, in order); the other parameters keep their
+#                defaults. _codegen.py prints the results by running the built package.
+EXAMPLE_INPUT = (-2.0, 0.0, 1.5)
 UnaryOp = namedtuple(
     "UnaryOp",
     "name params exact saves_output inplace doc module formula derivative notes numpy checks "
-    "options nn_reads_output nn_repr public",
-    defaults=("", "", "", "", (None, None), (), (), "never", None, True))
+    "options nn_reads_output nn_repr public example",
+    defaults=("", "", "", "", (None, None), (), (), "never", None, True, (EXAMPLE_INPUT, ())))
 
 P = Param
 UNARY = (
@@ -174,7 +178,7 @@ UNARY = (
             "threshold(x) = x > threshold ? x : value; NaN stays NaN.",
             "(input > threshold); `value` does not enter the gradient", "",
             ("np.where(x > threshold, x, value)", "g * (x > threshold)"),
-            nn_reads_output="value <= threshold"),
+            nn_reads_output="value <= threshold", example=(EXAMPLE_INPUT, (0.5, -1.0))),
 )
 del P
 

@@ -782,6 +782,15 @@ def multiclass_hinge_loss_backward(grad_output, input, target, *, squared=False,
     ``input[y]`` and ``+d`` to the class at the maximum, split evenly among tied maxima (as
     torch's amax), ``d = grad_output`` (``2 max(0, z) grad_output`` when squared), divided by N
     for ``'mean'``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.multiclass_hinge_loss_backward(np.ones((2,)),
+    ...                                  np.array([[2.0, 1.5, -1.0], [0.0, 3.0, 1.0]]),
+    ...                                  np.array([0, 2]), reduction="none")
+    array([[-1.,  1.,  0.],
+           [ 0.,  1., -1.]])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("multiclass_hinge_loss_backward", locals())
@@ -839,6 +848,18 @@ def multiclass_hinge_loss_with_grad(input, target, *, squared=False, reduction="
     ``input[y]`` and ``+d`` to the class at the maximum, split evenly among tied maxima (as
     torch's amax), ``d = grad_output`` (``2 max(0, z) grad_output`` when squared), divided by N
     for ``'mean'``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.multiclass_hinge_loss_with_grad(
+    ...     np.array([[2.0, 1.5, -1.0], [0.0, 3.0, 1.0]]), np.array([0, 2]),
+    ...     reduction="none")
+    >>> loss
+    array([0.5, 3. ])
+    >>> grad
+    array([[-1.,  1.,  0.],
+           [ 0.,  1., -1.]])
     """
     if _dask.lazy(input, target):
         return _dask.loss("multiclass_hinge_loss_with_grad", locals())
@@ -929,6 +950,12 @@ def brier_score_loss_backward(grad_output, input, target, *, reduction="mean"):
     -----
     ``2 (input - target) grad_output`` (multiclass: ``2 (input[c] - [c == target])``), divided
     by N for ``'mean'``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.brier_score_loss_backward(1.0, np.array([0.9, 0.2]), np.array([1, 0]))
+    array([-0.1,  0.2])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("brier_score_loss_backward", locals())
@@ -1047,6 +1074,13 @@ def dice_loss_backward(grad_output, input, target, *, activation="none", smooth_
     ``d loss / dp = -2 g / D + N / D^2`` per element, N and D the entry's numerator and
     denominator, times its grad_output (divided by the number of entries for ``'mean'``),
     then through the sigmoid or softmax when ``activation`` is set.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> p = np.array([[[0.9, 0.2, 0.8]]])           # (B=1, C=1, 3 pixels)
+    >>> F.dice_loss_backward(1.0, p, np.array([[[1, 0, 1]]]))
+    array([[[-0.28928254,  0.22353666, -0.28928254]]])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("dice_loss_backward", locals())
@@ -1112,6 +1146,16 @@ def dice_loss_with_grad(input, target, *, activation="none", smooth_nr=1e-05, sm
     ``d loss / dp = -2 g / D + N / D^2`` per element, N and D the entry's numerator and
     denominator, times its grad_output (divided by the number of entries for ``'mean'``),
     then through the sigmoid or softmax when ``activation`` is set.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> p = np.array([[[0.9, 0.2, 0.8]]])           # (B=1, C=1, 3 pixels)
+    >>> loss, grad = F.dice_loss_with_grad(p, np.array([[[1, 0, 1]]]))
+    >>> np.round(loss, 6)
+    np.float64(0.128205)
+    >>> grad
+    array([[[-0.28928254,  0.22353666, -0.28928254]]])
     """
     if _dask.lazy(input, target):
         return _dask.loss("dice_loss_with_grad", locals())
@@ -1233,6 +1277,13 @@ def tversky_loss_backward(grad_output, input, target, *, alpha=0.5, beta=0.5, ac
     With N = tp + smooth_nr and D the denominator: ``d loss / dp = -(D - N (1 - alpha -
     beta)) g / D^2 + alpha N / D^2``, times the entry's grad_output, then through the
     activation.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> p, g = np.array([[[0.9, 0.2, 0.8]]]), np.array([[[1, 0, 1]]])
+    >>> F.tversky_loss_backward(1.0, p, g, alpha=0.3, beta=0.7)
+    array([[[-0.37619938,  0.13141226, -0.37619938]]])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("tversky_loss_backward", locals())
@@ -1300,6 +1351,16 @@ def tversky_loss_with_grad(input, target, *, alpha=0.5, beta=0.5, activation="no
     With N = tp + smooth_nr and D the denominator: ``d loss / dp = -(D - N (1 - alpha -
     beta)) g / D^2 + alpha N / D^2``, times the entry's grad_output, then through the
     activation.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> p, g = np.array([[[0.9, 0.2, 0.8]]]), np.array([[[1, 0, 1]]])
+    >>> loss, grad = F.tversky_loss_with_grad(p, g, alpha=0.3, beta=0.7)
+    >>> np.round(loss, 6)
+    np.float64(0.137055)
+    >>> grad
+    array([[[-0.37619938,  0.13141226, -0.37619938]]])
     """
     if _dask.lazy(input, target):
         return _dask.loss("tversky_loss_with_grad", locals())
@@ -1884,6 +1945,15 @@ def softmax_focal_loss_backward(grad_output, input, target, alpha=None, *, gamma
     With D_c = dl/dlog p_c = -w_c alpha_c (1 - p_c)^gamma (1 + gamma p_c r_c), r_c = -log p_c /
     (1 - p_c) (1 at p_c = 1) and w the target weights (one-hot, smoothed or probabilities):
     grad = (D - p sum_c D_c) grad_output, divided by the count for 'mean'.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.softmax_focal_loss_backward(np.ones((2,)),
+    ...                               np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]),
+    ...                               np.array([0, 1]), reduction="none")
+    array([[-0.02728467,  0.02230725,  0.00497742],
+           [ 0.05140479, -1.0838975 ,  1.03249272]])
     """
     if _dask.lazy(grad_output, input, target, alpha):
         return _dask.loss("softmax_focal_loss_backward", locals())
@@ -1947,6 +2017,18 @@ def softmax_focal_loss_with_grad(input, target, alpha=None, *, gamma=2.0, ignore
     With D_c = dl/dlog p_c = -w_c alpha_c (1 - p_c)^gamma (1 + gamma p_c r_c), r_c = -log p_c /
     (1 - p_c) (1 at p_c = 1) and w the target weights (one-hot, smoothed or probabilities):
     grad = (D - p sum_c D_c) grad_output, divided by the count for 'mean'.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.softmax_focal_loss_with_grad(
+    ...     np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]), np.array([0, 1]),
+    ...     reduction="none")
+    >>> loss
+    array([0.01109275, 1.70256999])
+    >>> grad
+    array([[-0.02728467,  0.02230725,  0.00497742],
+           [ 0.05140479, -1.0838975 ,  1.03249272]])
     """
     if _dask.lazy(input, target, alpha):
         return _dask.loss("softmax_focal_loss_with_grad", locals())
@@ -2053,6 +2135,15 @@ def poly1_cross_entropy_backward(grad_output, input, target, *, epsilon=2.0, ign
     -----
     (p sum(q) - q + epsilon p (p_t - q)) grad_output per row (p = softmax(input)), divided by
     the count for 'mean'.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.poly1_cross_entropy_backward(np.ones((2,)),
+    ...                                np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]),
+    ...                                np.array([0, 1]), reduction="none")
+    array([[-0.55127163,  0.45070562,  0.10056602],
+           [ 0.05160476, -1.08811411,  1.03650935]])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("poly1_cross_entropy_backward", locals())
@@ -2110,6 +2201,18 @@ def poly1_cross_entropy_with_grad(input, target, *, epsilon=2.0, ignore_index=-1
 
     (p sum(q) - q + epsilon p (p_t - q)) grad_output per row (p = softmax(input)), divided by
     the count for 'mean'.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.poly1_cross_entropy_with_grad(
+    ...     np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]), np.array([0, 1]),
+    ...     reduction="none")
+    >>> loss
+    array([0.67011723, 3.94145562])
+    >>> grad
+    array([[-0.55127163,  0.45070562,  0.10056602],
+           [ 0.05160476, -1.08811411,  1.03650935]])
     """
     if _dask.lazy(input, target):
         return _dask.loss("poly1_cross_entropy_with_grad", locals())
@@ -2214,6 +2317,13 @@ def poly_cross_entropy_backward(grad_output, input, target, epsilons=(2.0,), *, 
     -----
     (p sum(q) - q + K p (p_t - q)) grad_output per row, K = sum_j j epsilon_j (1 - p_t)^(j - 1),
     divided by the count for 'mean'.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.poly_cross_entropy_backward(np.ones((1,)), np.array([[2.0, 0.5, -1.0]]),
+    ...                               np.array([0]), (2.0, 1.0), reduction="none")
+    array([[-0.62349727,  0.50975546,  0.11374182]])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("poly_cross_entropy_backward", locals())
@@ -2269,6 +2379,17 @@ def poly_cross_entropy_with_grad(input, target, epsilons=(2.0,), *, ignore_index
 
     (p sum(q) - q + K p (p_t - q)) grad_output per row, K = sum_j j epsilon_j (1 - p_t)^(j - 1),
     divided by the count for 'mean'.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.poly_cross_entropy_with_grad(np.array([[2.0, 0.5, -1.0]]),
+    ...                                             np.array([0]), (2.0, 1.0),
+    ...                                             reduction="none")
+    >>> loss
+    array([0.71608586])
+    >>> grad
+    array([[-0.62349727,  0.50975546,  0.11374182]])
     """
     if _dask.lazy(input, target):
         return _dask.loss("poly_cross_entropy_with_grad", locals())

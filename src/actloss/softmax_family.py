@@ -233,6 +233,13 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=
 
     Derivative (``softmax_backward(grad_output, input, dim, output=...)``), with g the
     grad_output and y the result: grad = y (g - sum(g y)) / T along dim.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> F.softmax(x, dim=-1)
+    array([[0.09003057, 0.24472847, 0.66524096]])
     """
     return _forward(input, dim, _stacklevel, dtype, temperature, out, 1.0, 0)
 
@@ -252,6 +259,13 @@ def softmax_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=Non
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.softmax(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> F.softmax_backward(np.array([[1.0, 0.0, 0.0]]), x, dim=-1)
+    array([[ 0.08192507, -0.02203304, -0.05989202]])
     """
     return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out, 1.0, 0,
                      softmax)
@@ -297,6 +311,13 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, 
 
     Derivative (``log_softmax_backward(grad_output, input, dim, output=...)``), with g the
     grad_output and y the result: grad = (g - exp(y) sum(g)) / T along dim.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> F.log_softmax(x, dim=-1)
+    array([[-2.40760596, -1.40760596, -0.40760596]])
     """
     return _forward(input, dim, _stacklevel, dtype, temperature, out, 1.0, 1)
 
@@ -316,6 +337,13 @@ def log_softmax_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.log_softmax(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> F.log_softmax_backward(np.array([[1.0, 0.0, 0.0]]), x, dim=-1)
+    array([[ 0.90996943, -0.24472847, -0.66524096]])
     """
     return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out, 1.0, 1,
                      log_softmax)
@@ -361,6 +389,13 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=
 
     Derivative (``softmin_backward(grad_output, input, dim, output=...)``), with g the
     grad_output and y the result: grad = -y (g - sum(g y)) / T along dim.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> F.softmin(x, dim=-1)
+    array([[0.66524096, 0.24472847, 0.09003057]])
     """
     return _forward(input, dim, _stacklevel, dtype, temperature, out, -1.0, 0)
 
@@ -380,6 +415,13 @@ def softmin_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=Non
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.softmin(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> F.softmin_backward(np.array([[1.0, 0.0, 0.0]]), x, dim=-1)
+    array([[-0.22269543,  0.1628034 ,  0.05989202]])
     """
     return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out, -1.0,
                      0, softmin)

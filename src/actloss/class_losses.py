@@ -1417,6 +1417,13 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     Rows whose target is ignore_index get 0. For class indices the gradient of a row is
     g * (p_j ((1 - eps) w_t + eps W / C) - (1 - eps) w_t [j == t] - eps w_j / C), p the
     softmax, W the sum of the weights; for probabilities g * (p_j sum_c w_c q'_c - w_j q'_j).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> F.cross_entropy(x, np.array([0, 2]), reduction="none")
+    array([0.2413113 , 0.16984602])
     """
     if _dask.lazy(input, target, weight):
         return _dask.loss("cross_entropy", locals())
@@ -1466,6 +1473,14 @@ def cross_entropy_backward(grad_output, input, target, weight=None, *, ignore_in
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.cross_entropy(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> F.cross_entropy_backward(np.ones((2,)), x, np.array([0, 2]), reduction="none")
+    array([[-0.21440297,  0.17529039,  0.03911257],
+           [ 0.04201007,  0.1141952 , -0.15620527]])
     """
     if _dask.lazy(grad_output, input, target, weight):
         return _dask.loss("cross_entropy_backward", locals())
@@ -1532,6 +1547,17 @@ def cross_entropy_with_grad(input, target, weight=None, *, ignore_index=-100, re
 
     torch equivalent: ``loss = torch.nn.functional.cross_entropy(x, ...)`` for an ``x`` that
     requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> loss, grad = F.cross_entropy_with_grad(x, np.array([0, 2]), reduction="none")
+    >>> loss
+    array([0.2413113 , 0.16984602])
+    >>> grad
+    array([[-0.21440297,  0.17529039,  0.03911257],
+           [ 0.04201007,  0.1141952 , -0.15620527]])
     """
     if _dask.lazy(input, target, weight):
         return _dask.loss("cross_entropy_with_grad", locals())
@@ -1567,6 +1593,13 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     -----
     loss = -w_t x_t per row; "mean" divides the sum by the sum of w_t over targets that are
     not ignored (NaN when all are ignored, as torch).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> logp = np.log([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    >>> F.nll_loss(logp, np.array([0, 2]), reduction="none")
+    array([0.35667494, 0.22314355])
     """
     if _dask.lazy(input, target, weight):
         return _dask.loss("nll_loss", locals())
@@ -1607,6 +1640,14 @@ def nll_loss_backward(grad_output, input, target, weight=None, *, ignore_index=-
     -----
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.nll_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> logp = np.log([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    >>> F.nll_loss_backward(np.ones((2,)), logp, np.array([0, 2]), reduction="none")
+    array([[-1.,  0.,  0.],
+           [ 0.,  0., -1.]])
     """
     if _dask.lazy(grad_output, input, target, weight):
         return _dask.loss("nll_loss_backward", locals())
@@ -1654,6 +1695,17 @@ def nll_loss_with_grad(input, target, weight=None, *, ignore_index=-100, reducti
 
     torch equivalent: ``loss = torch.nn.functional.nll_loss(x, ...)`` for an ``x`` that requires
     grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> logp = np.log([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    >>> loss, grad = F.nll_loss_with_grad(logp, np.array([0, 2]), reduction="none")
+    >>> loss
+    array([0.35667494, 0.22314355])
+    >>> grad
+    array([[-1.,  0.,  0.],
+           [ 0.,  0., -1.]])
     """
     if _dask.lazy(input, target, weight):
         return _dask.loss("nll_loss_with_grad", locals())
@@ -1704,6 +1756,13 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction=
 
     For ``j != y`` with ``z_j = margin - x[y] + x[j] > 0``: ``w[y] / C * (1 if p == 1 else
     2 z_j)``; ``x[y]`` gets minus their sum; times ``grad_output`` (divided by N for 'mean').
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[0.5, 1.0, -1.0], [0.0, 1.0, 3.0]])
+    >>> F.multi_margin_loss(x, np.array([0, 2]), reduction="none")
+    array([0.5, 0. ])
     """
     if _dask.lazy(input, target, weight):
         return _dask.loss("multi_margin_loss", locals())
@@ -1748,6 +1807,14 @@ def multi_margin_loss_backward(grad_output, input, target, p=1, margin=1.0, weig
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.multi_margin_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[0.5, 1.0, -1.0], [0.0, 1.0, 3.0]])
+    >>> F.multi_margin_loss_backward(np.ones((2,)), x, np.array([0, 2]), reduction="none")
+    array([[-0.33333333,  0.33333333,  0.        ],
+           [ 0.        ,  0.        , -0.        ]])
     """
     if _dask.lazy(grad_output, input, target, weight):
         return _dask.loss("multi_margin_loss_backward", locals())
@@ -1789,6 +1856,13 @@ def multilabel_margin_loss(input, target, *, reduction="mean"):
 
     a target listed twice counts twice, as in torch. An empty batch gives NaN for ``'mean'``
     (torch returns an undefined value).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[0.1, 0.2, 0.4, 0.8]])
+    >>> F.multilabel_margin_loss(x, np.array([[3, 0, -1, 1]]), reduction="none")
+    array([0.85])
     """
     if _dask.lazy(input, target):
         return _dask.loss("multilabel_margin_loss", locals())
@@ -1828,6 +1902,14 @@ def multilabel_margin_loss_backward(grad_output, input, target, *, reduction="me
     -----
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.multilabel_margin_loss(x, ...),
     x, grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[0.1, 0.2, 0.4, 0.8]])
+    >>> F.multilabel_margin_loss_backward(np.ones((1,)), x, np.array([[3, 0, -1, 1]]),
+    ...                                   reduction="none")
+    array([[-0.5,  0.5,  0.5, -0.5]])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("multilabel_margin_loss_backward", locals())

@@ -1635,6 +1635,13 @@ def prelu(input, weight, *, out=None):
     Notes
     -----
     The gradient is ``prelu_backward``, returning ``(grad_input, grad_weight)``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.prelu(x, np.array([0.25]))
+    array([-0.5,  0. ,  1.5])
     """
     x, w = as_array(input), _prelu_weight(weight, input)
     if x.dtype == w.dtype and x.dtype in KERNEL_INDEX:  # the common case: skip the promotion
@@ -1663,6 +1670,16 @@ def prelu_backward(grad_output, input, weight):
     grad_weight[c] = sum of grad_output * input over input <= 0 in channel c, accumulated in
     float64 in a fixed order (the same for any thread count); it has weight's shape and dtype.
     A 0-d result (scalar input, scalar weight) is a NumPy scalar, as from ``prelu``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> grad_input, grad_weight = F.prelu_backward(np.ones(3), x, np.array([0.25]))
+    >>> grad_input
+    array([0.25, 0.25, 1.  ])
+    >>> grad_weight
+    array([-2.])
     """
     gy, x, w = as_array(grad_output, "grad_output"), as_array(input), _prelu_weight(weight, input)
     if gy.shape != x.shape:
@@ -1746,6 +1763,13 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
         input or bound.
     ValueError
         lower > upper, a wrong `out` or `noise`.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.rrelu(x)  # evaluation: slope (lower + upper) / 2
+    array([-0.45833333,  0.        ,  1.5       ])
     """
     lo, hi = _rrelu_bounds(lower, upper)
     training = bool_option(training, "training")
@@ -1778,7 +1802,15 @@ def rrelu_backward(grad_output, input, lower=1.0 / 8, upper=1.0 / 3, training=Fa
                    noise=None, out=None):
     """Gradient of ``rrelu``: grad_output * noise in training (the slopes the forward drew,
     passed as ``noise=``); in eval, or when upper - lower <= 1e-6 as in torch, the leaky_relu
-    gradient with slope (lower + upper) / 2."""
+    gradient with slope (lower + upper) / 2.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.rrelu_backward(np.ones(3), x)
+    array([0.22916667, 0.22916667, 1.        ])
+    """
     lo, hi = _rrelu_bounds(lower, upper)
     training = bool_option(training, "training")
     if not (training and hi - lo > 1e-6):
@@ -1833,6 +1865,12 @@ def glu(input, dim=-1, *, out=None):
     ------
     ValueError
         0-d input, an odd size along `dim`, `dim` out of range, or a wrong `out`.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.glu(np.array([1.0, -2.0, 0.0, 2.0]))  # a * sigmoid(b)
+    array([ 0.5       , -1.76159416])
     """
     x = as_array(input)
     res_dtype, k_dtype = result_dtype(x.dtype)
@@ -1858,7 +1896,14 @@ def glu(input, dim=-1, *, out=None):
 
 def glu_backward(grad_output, input, dim=-1):
     """Gradient of ``glu``: the two halves of the result are grad_output * sigmoid(b) and
-    grad_output * a * sigmoid(b) * (1 - sigmoid(b)); the result has input's shape."""
+    grad_output * a * sigmoid(b) * (1 - sigmoid(b)); the result has input's shape.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.glu_backward(np.ones(2), np.array([1.0, -2.0, 0.0, 2.0]))
+    array([ 0.5       ,  0.88079708,  0.25      , -0.20998717])
+    """
     gy, x = as_array(grad_output, "grad_output"), as_array(input)
     res_dtype, k_dtype = result_dtype(x.dtype)
     result_dtype(gy.dtype, "grad_output")

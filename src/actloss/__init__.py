@@ -38,7 +38,16 @@ ACTIVATIONS = ("relu", "relu6", "leaky_relu", "elu", "celu", "selu", "gelu", "si
 def show_config(file=None):
     """Print (and return as a dict) the version, kernel ISA level, how the kernels were built
     (compiler and threads, as the compiled modules report them), the accuracy mode and the
-    thread count, each with what set it, and the pool's spin time."""
+    thread count, each with what set it, and the pool's spin time.
+
+    Examples
+    --------
+    >>> import io, actloss
+    >>> buf = io.StringIO()
+    >>> _ = actloss.show_config(file=buf)
+    >>> buf.getvalue().startswith("actloss ")
+    True
+    """
     build = _dispatch.BUILD
     stale = _dispatch.stale_modules()
     threads, source = _threads.thread_source()

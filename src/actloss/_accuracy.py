@@ -42,7 +42,14 @@ else:
 
 
 def get_accuracy():
-    """The accuracy mode of a call made here: "accurate" or "fast"."""
+    """The accuracy mode of a call made here: "accurate" or "fast".
+
+    Examples
+    --------
+    >>> import actloss
+    >>> actloss.get_accuracy()
+    'accurate'
+    """
     mode = _override.get()
     return _default if mode is None else mode
 
@@ -64,7 +71,18 @@ def set_accuracy(mode):
     """Set the accuracy mode of the whole process: "accurate" (the default: <= 1 ULP float32,
     <= 2 ULP float64) or "fast" (<= 4 ULP wherever the result is a normal number). An
     enclosing ``with actloss.accuracy(...)`` block still wins inside it. Returns the previous
-    process-wide mode."""
+    process-wide mode.
+
+    Examples
+    --------
+    >>> import actloss
+    >>> actloss.set_accuracy("fast")
+    'accurate'
+    >>> actloss.get_accuracy()
+    'fast'
+    >>> actloss.set_accuracy("accurate")
+    'fast'
+    """
     global _default, _default_source
     previous, _default, _default_source = _default, _check(mode), "set_accuracy"
     for listener in LISTENERS:
@@ -75,7 +93,17 @@ def set_accuracy(mode):
 @contextlib.contextmanager
 def accuracy(mode):
     """``with actloss.accuracy("fast"):`` runs the calls of this thread (or asyncio task) in the
-    block in that mode, then restores the previous one; other threads are not affected."""
+    block in that mode, then restores the previous one; other threads are not affected.
+
+    Examples
+    --------
+    >>> import actloss
+    >>> with actloss.accuracy("fast"):
+    ...     print(actloss.get_accuracy())
+    fast
+    >>> actloss.get_accuracy()
+    'accurate'
+    """
     global _blocks_seen
     token = _override.set(_check(mode))
     _blocks_seen = True

@@ -38,11 +38,15 @@ Param = namedtuple("Param", "name default check", defaults=("real",))
 #                a copy of the input: "always", "never", or a condition in the parameters
 #   nn_repr      the class's extra_repr as an f-string in self, or None: the parameters as
 #                name=value, then inplace=True when set
+#   example      the docstrings' Examples: (input values, float64, and the values of the
+#                parameters without a default, in order); the other parameters keep their
+#                defaults. _codegen.py prints the results by running the built package.
+EXAMPLE_INPUT = (-2.0, 0.0, 1.5)
 UnaryOp = namedtuple(
     "UnaryOp",
     "name params exact saves_output inplace doc module formula derivative notes numpy checks "
-    "options nn_reads_output nn_repr public",
-    defaults=("", "", "", "", (None, None), (), (), "never", None, True))
+    "options nn_reads_output nn_repr public example",
+    defaults=("", "", "", "", (None, None), (), (), "never", None, True, (EXAMPLE_INPUT, ())))
 
 P = Param
 UNARY = (
@@ -174,7 +178,7 @@ UNARY = (
             "threshold(x) = x > threshold ? x : value; NaN stays NaN.",
             "(input > threshold); `value` does not enter the gradient", "",
             ("np.where(x > threshold, x, value)", "g * (x > threshold)"),
-            nn_reads_output="value <= threshold"),
+            nn_reads_output="value <= threshold", example=(EXAMPLE_INPUT, (0.5, -1.0))),
 )
 del P
 
@@ -1159,6 +1163,11 @@ ValueError
     not of C values, label_smoothing outside [0, 1], an unknown reduction.
 TypeError
     Non-integer class targets, non-floating probability targets.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> x = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+>>> F.cross_entropy(x, np.array([0, 2]), reduction="none")
+array([0.2413113 , 0.16984602])""",
          formula="""\
 With lse the row's log-sum-exp, w the weights (1 without), eps = label_smoothing:
 class indices: loss = (1 - eps) w_t (lse - x_t) + eps / C * sum_c w_c (lse - x_c); "mean"
@@ -1198,6 +1207,11 @@ Negative log-likelihood of log-probabilities (torch.nn.functional.nll_loss).""",
          raises="""\
 ValueError, TypeError
     As ``cross_entropy`` for class indices.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> logp = np.log([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+>>> F.nll_loss(logp, np.array([0, 2]), reduction="none")
+array([0.35667494, 0.22314355])""",
          formula="""\
 loss = -w_t x_t per row; "mean" divides the sum by the sum of w_t over targets that are
 not ignored (NaN when all are ignored, as torch).""",
@@ -1233,6 +1247,11 @@ TypeError
     Non-real input or weight, a non-integer target, a non-numeric p.
 ValueError
     ``p`` not 1 or 2, a target out of ``[0, C)``, wrong shapes, an unknown reduction.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> x = np.array([[0.5, 1.0, -1.0], [0.0, 1.0, 3.0]])
+>>> F.multi_margin_loss(x, np.array([0, 2]), reduction="none")
+array([0.5, 0. ])""",
          formula="""\
 As ATen, for a row ``x`` with target ``y``::
 
@@ -1268,6 +1287,11 @@ TypeError
     Non-real input, a non-integer target.
 ValueError
     Target entries outside ``[-1, C)``, wrong shapes, an unknown reduction.""",
+         example="""\
+>>> import numpy as np, actloss as F
+>>> x = np.array([[0.1, 0.2, 0.4, 0.8]])
+>>> F.multilabel_margin_loss(x, np.array([[3, 0, -1, 1]]), reduction="none")
+array([0.85])""",
          formula="""\
 As ATen: with ``T`` the set of target classes of a row (before the first -1)::
 

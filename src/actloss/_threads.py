@@ -178,12 +178,29 @@ def thread_source():
 
 
 def get_num_threads():
-    """Threads the kernels use on large inputs (see the module docstring for the rule)."""
+    """Threads the kernels use on large inputs (see the module docstring for the rule).
+
+    Examples
+    --------
+    >>> import actloss
+    >>> actloss.get_num_threads() >= 1
+    True
+    """
     return thread_source()[0]
 
 
 def set_num_threads(n):
-    """Use n threads for large inputs (n >= 1); None or -1 goes back to the default."""
+    """Use n threads for large inputs (n >= 1); None or -1 goes back to the default.
+
+    Examples
+    --------
+    >>> import actloss
+    >>> previous = actloss.get_num_threads()
+    >>> actloss.set_num_threads(1)
+    >>> actloss.get_num_threads()
+    1
+    >>> actloss.set_num_threads(previous)
+    """
     global _explicit, _explicit_order
     if n is None or (isinstance(n, int) and not isinstance(n, bool) and n == -1):
         _explicit = None

@@ -306,6 +306,13 @@ def relu(input, inplace=False, *, out=None):
     relu(x) = x < 0 ? 0 : x. NaN stays NaN and relu(-0.0) is -0.0, as on torch's CPU.
 
     Derivative (``relu_backward``): grad_output * (input > 0); 0 at input == 0.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.relu(x)
+    array([0. , 0. , 1.5])
     """
     return _unary("relu", input, out=out, inplace=inplace)
 
@@ -318,6 +325,13 @@ def relu_backward(grad_output, input, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.relu(x, ...), x, grad_output)``
     for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.relu_backward(np.ones(3), x)
+    array([0., 0., 1.])
     """
     return _unary_grad("relu", grad_output, input, out=out)
 
@@ -352,6 +366,13 @@ def relu6(input, inplace=False, *, out=None):
     relu6(x) = hardtanh(x, 0, 6); NaN stays NaN.
 
     Derivative (``relu6_backward``): grad_output * (0 < input < 6); 0 at both boundaries.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.relu6(x)
+    array([0. , 0. , 1.5])
     """
     return _unary("relu6", input, out=out, inplace=inplace)
 
@@ -364,6 +385,13 @@ def relu6_backward(grad_output, input, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.relu6(x, ...), x, grad_output)``
     for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.relu6_backward(np.ones(3), x)
+    array([0., 0., 1.])
     """
     return _unary_grad("relu6", grad_output, input, out=out)
 
@@ -400,6 +428,13 @@ def leaky_relu(input, negative_slope=0.01, inplace=False, *, out=None):
 
     Derivative (``leaky_relu_backward``): grad_output * (input > 0 ? 1 : negative_slope);
     negative_slope at 0.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.leaky_relu(x)
+    array([-0.02,  0.  ,  1.5 ])
     """
     negative_slope = real_param(negative_slope, 'negative_slope')
     return _unary("leaky_relu", input, negative_slope, out=out, inplace=inplace)
@@ -413,6 +448,13 @@ def leaky_relu_backward(grad_output, input, negative_slope=0.01, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.leaky_relu(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.leaky_relu_backward(np.ones(3), x)
+    array([0.01, 0.01, 1.  ])
     """
     negative_slope = real_param(negative_slope, 'negative_slope')
     return _unary_grad("leaky_relu", grad_output, input, negative_slope, out=out)
@@ -450,6 +492,13 @@ def elu(input, alpha=1.0, inplace=False, *, out=None):
 
     Derivative (``elu_backward``): grad_output * (input > 0 ? 1 : alpha * exp(input)); alpha at
     0.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.elu(x)
+    array([-0.86466472,  0.        ,  1.5       ])
     """
     alpha = real_param(alpha, 'alpha')
     return _unary("elu", input, alpha, out=out, inplace=inplace)
@@ -463,6 +512,13 @@ def elu_backward(grad_output, input, alpha=1.0, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.elu(x, ...), x, grad_output)``
     for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.elu_backward(np.ones(3), x)
+    array([0.13533528, 1.        , 1.        ])
     """
     alpha = real_param(alpha, 'alpha')
     return _unary_grad("elu", grad_output, input, alpha, out=out)
@@ -500,6 +556,13 @@ def celu(input, alpha=1.0, inplace=False, *, out=None):
     celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
 
     Derivative (``celu_backward``): grad_output * (input > 0 ? 1 : exp(input / alpha)); 1 at 0.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.celu(x)
+    array([-0.86466472,  0.        ,  1.5       ])
     """
     alpha = _nonzero(alpha, 'alpha', 'celu')
     return _unary("celu", input, alpha, out=out, inplace=inplace)
@@ -513,6 +576,13 @@ def celu_backward(grad_output, input, alpha=1.0, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.celu(x, ...), x, grad_output)``
     for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.celu_backward(np.ones(3), x)
+    array([0.13533528, 1.        , 1.        ])
     """
     alpha = _nonzero(alpha, 'alpha', 'celu')
     return _unary_grad("celu", grad_output, input, alpha, out=out)
@@ -548,6 +618,13 @@ def selu(input, inplace=False, *, out=None):
     selu(x) = scale * (x > 0 ? x : alpha * (exp(x) - 1)), alpha = 1.6732632423543772, scale = 1.0507009873554805 (torch's constants).
 
     Derivative (``selu_backward``): grad_output * scale * (input > 0 ? 1 : alpha * exp(input)).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.selu(x)
+    array([-1.52016647,  0.        ,  1.57605148])
     """
     return _unary("selu", input, out=out, inplace=inplace)
 
@@ -560,6 +637,13 @@ def selu_backward(grad_output, input, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.selu(x, ...), x, grad_output)``
     for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.selu_backward(np.ones(3), x)
+    array([0.23793287, 1.75809934, 1.05070099])
     """
     return _unary_grad("selu", grad_output, input, out=out)
 
@@ -595,6 +679,13 @@ def gelu(input, approximate='none', *, out=None):
 
     Derivative (``gelu_backward``): grad_output * (Phi(input) + input * phi(input)) (or the tanh
     form's derivative).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.gelu(x)
+    array([-0.04550026,  0.        ,  1.3997892 ])
     """
     return _unary(_option("gelu", "approximate", approximate), input, out=out)
 
@@ -607,6 +698,13 @@ def gelu_backward(grad_output, input, approximate='none', *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.gelu(x, ...), x, grad_output)``
     for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.gelu_backward(np.ones(3), x)
+    array([-0.0852318 ,  0.5       ,  1.12746919])
     """
     return _unary_grad(_option("gelu", "approximate", approximate), grad_output, input, out=out)
 
@@ -642,6 +740,13 @@ def silu(input, inplace=False, *, out=None):
     silu(-inf) is -0.0, the limit (torch: NaN).
 
     Derivative (``silu_backward``): grad_output * s (1 + input (1 - s)), s = sigmoid(input).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.silu(x)
+    array([-0.23840584,  0.        ,  1.22636171])
     """
     return _unary("silu", input, out=out, inplace=inplace)
 
@@ -654,6 +759,13 @@ def silu_backward(grad_output, input, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.silu(x, ...), x, grad_output)``
     for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.silu_backward(np.ones(3), x)
+    array([-0.09078425,  0.5       ,  1.04129415])
     """
     return _unary_grad("silu", grad_output, input, out=out)
 
@@ -690,6 +802,13 @@ def mish(input, inplace=False, *, out=None):
 
     Derivative (``mish_backward``): grad_output * (t + input sigmoid(input) (1 - t^2)), t =
     tanh(softplus(input)).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.mish(x)
+    array([-0.25250148,  0.        ,  1.40337827])
     """
     return _unary("mish", input, out=out, inplace=inplace)
 
@@ -702,6 +821,13 @@ def mish_backward(grad_output, input, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.mish(x, ...), x, grad_output)``
     for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.mish_backward(np.ones(3), x)
+    array([-0.10835509,  0.6       ,  1.08848799])
     """
     return _unary_grad("mish", grad_output, input, out=out)
 
@@ -737,6 +863,13 @@ def softplus(input, beta=1.0, threshold=20.0, *, out=None):
 
     Derivative (``softplus_backward``): grad_output * sigmoid(beta input) (1 where beta input >
     threshold).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.softplus(x)
+    array([0.12692801, 0.69314718, 1.70141328])
     """
     beta, threshold = real_param(beta, 'beta'), real_param(threshold, 'threshold')
     return _unary("softplus", input, beta, threshold, out=out)
@@ -750,6 +883,13 @@ def softplus_backward(grad_output, input, beta=1.0, threshold=20.0, *, out=None)
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.softplus(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.softplus_backward(np.ones(3), x)
+    array([0.11920292, 0.5       , 0.81757448])
     """
     beta, threshold = real_param(beta, 'beta'), real_param(threshold, 'threshold')
     return _unary_grad("softplus", grad_output, input, beta, threshold, out=out)
@@ -784,6 +924,13 @@ def softsign(input, *, out=None):
     softsign(+-inf) is +-1, the limit (torch: NaN).
 
     Derivative (``softsign_backward``): grad_output * 1 / (1 + |input|)^2.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.softsign(x)
+    array([-0.66666667,  0.        ,  0.6       ])
     """
     return _unary("softsign", input, out=out)
 
@@ -796,6 +943,13 @@ def softsign_backward(grad_output, input, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.softsign(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.softsign_backward(np.ones(3), x)
+    array([0.11111111, 1.        , 0.16      ])
     """
     return _unary_grad("softsign", grad_output, input, out=out)
 
@@ -829,6 +983,13 @@ def sigmoid(input, *, out=None):
 
     Derivative (``sigmoid_backward``): grad_output * s (1 - s), s = sigmoid(input); with
     ``output=`` (the forward result) ``(1 - output) * output``, as torch computes it.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.sigmoid(x)
+    array([0.11920292, 0.5       , 0.81757448])
     """
     return _unary("sigmoid", input, out=out)
 
@@ -841,6 +1002,15 @@ def sigmoid_backward(grad_output, input=None, *, output=None, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.sigmoid(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.sigmoid_backward(np.ones(3), x)
+    array([0.10499359, 0.25      , 0.14914645])
+    >>> F.sigmoid_backward(np.ones(3), output=F.sigmoid(x))
+    array([0.10499359, 0.25      , 0.14914645])
     """
     return _from_output("sigmoid", grad_output, input, output, out)
 
@@ -874,6 +1044,13 @@ def tanh(input, *, out=None):
 
     Derivative (``tanh_backward``): grad_output * (1 - tanh(input)^2); with ``output=`` (the
     forward result) ``1 - output^2``, as torch computes it.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.tanh(x)
+    array([-0.96402758,  0.        ,  0.90514825])
     """
     return _unary("tanh", input, out=out)
 
@@ -886,6 +1063,15 @@ def tanh_backward(grad_output, input=None, *, output=None, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.tanh(x, ...), x, grad_output)``
     for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.tanh_backward(np.ones(3), x)
+    array([0.07065082, 1.        , 0.18070664])
+    >>> F.tanh_backward(np.ones(3), output=F.tanh(x))
+    array([0.07065082, 1.        , 0.18070664])
     """
     return _from_output("tanh", grad_output, input, output, out)
 
@@ -918,6 +1104,13 @@ def logsigmoid(input, *, out=None):
     logsigmoid(x) = min(x, 0) - log1p(exp(-|x|)).
 
     Derivative (``logsigmoid_backward``): grad_output * sigmoid(-input).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.logsigmoid(x)
+    array([-2.12692801, -0.69314718, -0.20141328])
     """
     return _unary("logsigmoid", input, out=out)
 
@@ -930,6 +1123,13 @@ def logsigmoid_backward(grad_output, input, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.logsigmoid(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.logsigmoid_backward(np.ones(3), x)
+    array([0.88079708, 0.5       , 0.18242552])
     """
     return _unary_grad("logsigmoid", grad_output, input, out=out)
 
@@ -968,6 +1168,13 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False, *, out=None):
 
     Derivative (``hardtanh_backward``): grad_output * (min_val < input < max_val); 0 at both
     bounds.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.hardtanh(x)
+    array([-1.,  0.,  1.])
     """
     min_val, max_val = real_param(min_val, 'min_val'), real_param(max_val, 'max_val')
     if not min_val <= max_val:
@@ -983,6 +1190,13 @@ def hardtanh_backward(grad_output, input, min_val=-1.0, max_val=1.0, *, out=None
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.hardtanh(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.hardtanh_backward(np.ones(3), x)
+    array([0., 1., 0.])
     """
     min_val, max_val = real_param(min_val, 'min_val'), real_param(max_val, 'max_val')
     if not min_val <= max_val:
@@ -1020,6 +1234,13 @@ def hardsigmoid(input, inplace=False, *, out=None):
     hardsigmoid(x) = min(max(x + 3, 0), 6) / 6.
 
     Derivative (``hardsigmoid_backward``): grad_output * (1/6 for -3 < input < 3, else 0).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.hardsigmoid(x)
+    array([0.16666667, 0.5       , 0.75      ])
     """
     return _unary("hardsigmoid", input, out=out, inplace=inplace)
 
@@ -1032,6 +1253,13 @@ def hardsigmoid_backward(grad_output, input, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.hardsigmoid(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.hardsigmoid_backward(np.ones(3), x)
+    array([0.16666667, 0.16666667, 0.16666667])
     """
     return _unary_grad("hardsigmoid", grad_output, input, out=out)
 
@@ -1068,6 +1296,13 @@ def hardswish(input, inplace=False, *, out=None):
 
     Derivative (``hardswish_backward``): grad_output * (0 up to -3, input/3 + 1/2 strictly
     inside, 1 from 3 on; torch >= 2.7).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.hardswish(x)
+    array([-0.33333333,  0.        ,  1.125     ])
     """
     return _unary("hardswish", input, out=out, inplace=inplace)
 
@@ -1080,6 +1315,13 @@ def hardswish_backward(grad_output, input, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.hardswish(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.hardswish_backward(np.ones(3), x)
+    array([-0.16666667,  0.5       ,  1.        ])
     """
     return _unary_grad("hardswish", grad_output, input, out=out)
 
@@ -1113,6 +1355,13 @@ def hardshrink(input, lambd=0.5, *, out=None):
     hardshrink(x) = 0 for -lambd <= x <= lambd, else x.
 
     Derivative (``hardshrink_backward``): grad_output * (|input| > lambd).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.hardshrink(x)
+    array([-2. ,  0. ,  1.5])
     """
     lambd = real_param(lambd, 'lambd')
     return _unary("hardshrink", input, lambd, out=out)
@@ -1126,6 +1375,13 @@ def hardshrink_backward(grad_output, input, lambd=0.5, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.hardshrink(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.hardshrink_backward(np.ones(3), x)
+    array([1., 0., 1.])
     """
     lambd = real_param(lambd, 'lambd')
     return _unary_grad("hardshrink", grad_output, input, lambd, out=out)
@@ -1161,6 +1417,13 @@ def softshrink(input, lambd=0.5, *, out=None):
     softshrink(x) = x - lambd above lambd, x + lambd below -lambd, else 0.
 
     Derivative (``softshrink_backward``): grad_output * (|input| > lambd).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.softshrink(x)
+    array([-1.5,  0. ,  1. ])
     """
     lambd = _nonnegative(lambd, 'lambd', 'softshrink')
     return _unary("softshrink", input, lambd, out=out)
@@ -1174,6 +1437,13 @@ def softshrink_backward(grad_output, input, lambd=0.5, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.softshrink(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.softshrink_backward(np.ones(3), x)
+    array([1., 0., 1.])
     """
     lambd = _nonnegative(lambd, 'lambd', 'softshrink')
     return _unary_grad("softshrink", grad_output, input, lambd, out=out)
@@ -1207,6 +1477,13 @@ def tanhshrink(input, *, out=None):
     tanhshrink(x) = x - tanh(x), by a continued fraction for |x| <= 4 so small inputs keep full relative accuracy.
 
     Derivative (``tanhshrink_backward``): grad_output * tanh(input)^2.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.tanhshrink(x)
+    array([-1.03597242,  0.        ,  0.59485175])
     """
     return _unary("tanhshrink", input, out=out)
 
@@ -1219,6 +1496,13 @@ def tanhshrink_backward(grad_output, input, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.tanhshrink(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.tanhshrink_backward(np.ones(3), x)
+    array([0.92934918, 0.        , 0.81929336])
     """
     return _unary_grad("tanhshrink", grad_output, input, out=out)
 
@@ -1256,6 +1540,13 @@ def threshold(input, threshold, value, inplace=False, *, out=None):
 
     Derivative (``threshold_backward``): grad_output * (input > threshold); `value` does not
     enter the gradient.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.threshold(x, 0.5, -1.0)
+    array([-1. , -1. ,  1.5])
     """
     threshold, value = real_param(threshold, 'threshold'), real_param(value, 'value')
     return _unary("threshold", input, threshold, value, out=out, inplace=inplace)
@@ -1269,6 +1560,13 @@ def threshold_backward(grad_output, input, threshold, value, *, out=None):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.threshold(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.threshold_backward(np.ones(3), x, 0.5, -1.0)
+    array([0., 0., 1.])
     """
     threshold, value = real_param(threshold, 'threshold'), real_param(value, 'value')
     return _unary_grad("threshold", grad_output, input, threshold, value, out=out)
@@ -1337,6 +1635,13 @@ def prelu(input, weight, *, out=None):
     Notes
     -----
     The gradient is ``prelu_backward``, returning ``(grad_input, grad_weight)``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.prelu(x, np.array([0.25]))
+    array([-0.5,  0. ,  1.5])
     """
     x, w = as_array(input), _prelu_weight(weight, input)
     if x.dtype == w.dtype and x.dtype in KERNEL_INDEX:  # the common case: skip the promotion
@@ -1365,6 +1670,16 @@ def prelu_backward(grad_output, input, weight):
     grad_weight[c] = sum of grad_output * input over input <= 0 in channel c, accumulated in
     float64 in a fixed order (the same for any thread count); it has weight's shape and dtype.
     A 0-d result (scalar input, scalar weight) is a NumPy scalar, as from ``prelu``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> grad_input, grad_weight = F.prelu_backward(np.ones(3), x, np.array([0.25]))
+    >>> grad_input
+    array([0.25, 0.25, 1.  ])
+    >>> grad_weight
+    array([-2.])
     """
     gy, x, w = as_array(grad_output, "grad_output"), as_array(input), _prelu_weight(weight, input)
     if gy.shape != x.shape:
@@ -1448,6 +1763,13 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
         input or bound.
     ValueError
         lower > upper, a wrong `out` or `noise`.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.rrelu(x)  # evaluation: slope (lower + upper) / 2
+    array([-0.45833333,  0.        ,  1.5       ])
     """
     lo, hi = _rrelu_bounds(lower, upper)
     training = bool_option(training, "training")
@@ -1480,7 +1802,15 @@ def rrelu_backward(grad_output, input, lower=1.0 / 8, upper=1.0 / 3, training=Fa
                    noise=None, out=None):
     """Gradient of ``rrelu``: grad_output * noise in training (the slopes the forward drew,
     passed as ``noise=``); in eval, or when upper - lower <= 1e-6 as in torch, the leaky_relu
-    gradient with slope (lower + upper) / 2."""
+    gradient with slope (lower + upper) / 2.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([-2.0, 0.0, 1.5])
+    >>> F.rrelu_backward(np.ones(3), x)
+    array([0.22916667, 0.22916667, 1.        ])
+    """
     lo, hi = _rrelu_bounds(lower, upper)
     training = bool_option(training, "training")
     if not (training and hi - lo > 1e-6):
@@ -1535,6 +1865,12 @@ def glu(input, dim=-1, *, out=None):
     ------
     ValueError
         0-d input, an odd size along `dim`, `dim` out of range, or a wrong `out`.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.glu(np.array([1.0, -2.0, 0.0, 2.0]))  # a * sigmoid(b)
+    array([ 0.5       , -1.76159416])
     """
     x = as_array(input)
     res_dtype, k_dtype = result_dtype(x.dtype)
@@ -1560,7 +1896,14 @@ def glu(input, dim=-1, *, out=None):
 
 def glu_backward(grad_output, input, dim=-1):
     """Gradient of ``glu``: the two halves of the result are grad_output * sigmoid(b) and
-    grad_output * a * sigmoid(b) * (1 - sigmoid(b)); the result has input's shape."""
+    grad_output * a * sigmoid(b) * (1 - sigmoid(b)); the result has input's shape.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.glu_backward(np.ones(2), np.array([1.0, -2.0, 0.0, 2.0]))
+    array([ 0.5       ,  0.88079708,  0.25      , -0.20998717])
+    """
     gy, x = as_array(grad_output, "grad_output"), as_array(input)
     res_dtype, k_dtype = result_dtype(x.dtype)
     result_dtype(gy.dtype, "grad_output")

@@ -782,6 +782,15 @@ def multiclass_hinge_loss_backward(grad_output, input, target, *, squared=False,
     ``input[y]`` and ``+d`` to the class at the maximum, split evenly among tied maxima (as
     torch's amax), ``d = grad_output`` (``2 max(0, z) grad_output`` when squared), divided by N
     for ``'mean'``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.multiclass_hinge_loss_backward(np.ones((2,)),
+    ...                                  np.array([[2.0, 1.5, -1.0], [0.0, 3.0, 1.0]]),
+    ...                                  np.array([0, 2]), reduction="none")
+    array([[-1.,  1.,  0.],
+           [ 0.,  1., -1.]])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("multiclass_hinge_loss_backward", locals())
@@ -839,6 +848,18 @@ def multiclass_hinge_loss_with_grad(input, target, *, squared=False, reduction="
     ``input[y]`` and ``+d`` to the class at the maximum, split evenly among tied maxima (as
     torch's amax), ``d = grad_output`` (``2 max(0, z) grad_output`` when squared), divided by N
     for ``'mean'``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.multiclass_hinge_loss_with_grad(
+    ...     np.array([[2.0, 1.5, -1.0], [0.0, 3.0, 1.0]]), np.array([0, 2]),
+    ...     reduction="none")
+    >>> loss
+    array([0.5, 3. ])
+    >>> grad
+    array([[-1.,  1.,  0.],
+           [ 0.,  1., -1.]])
     """
     if _dask.lazy(input, target):
         return _dask.loss("multiclass_hinge_loss_with_grad", locals())
@@ -929,6 +950,12 @@ def brier_score_loss_backward(grad_output, input, target, *, reduction="mean"):
     -----
     ``2 (input - target) grad_output`` (multiclass: ``2 (input[c] - [c == target])``), divided
     by N for ``'mean'``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.brier_score_loss_backward(1.0, np.array([0.9, 0.2]), np.array([1, 0]))
+    array([-0.1,  0.2])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("brier_score_loss_backward", locals())
@@ -1047,6 +1074,13 @@ def dice_loss_backward(grad_output, input, target, *, activation="none", smooth_
     ``d loss / dp = -2 g / D + N / D^2`` per element, N and D the entry's numerator and
     denominator, times its grad_output (divided by the number of entries for ``'mean'``),
     then through the sigmoid or softmax when ``activation`` is set.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> p = np.array([[[0.9, 0.2, 0.8]]])           # (B=1, C=1, 3 pixels)
+    >>> F.dice_loss_backward(1.0, p, np.array([[[1, 0, 1]]]))
+    array([[[-0.28928254,  0.22353666, -0.28928254]]])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("dice_loss_backward", locals())
@@ -1112,6 +1146,16 @@ def dice_loss_with_grad(input, target, *, activation="none", smooth_nr=1e-05, sm
     ``d loss / dp = -2 g / D + N / D^2`` per element, N and D the entry's numerator and
     denominator, times its grad_output (divided by the number of entries for ``'mean'``),
     then through the sigmoid or softmax when ``activation`` is set.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> p = np.array([[[0.9, 0.2, 0.8]]])           # (B=1, C=1, 3 pixels)
+    >>> loss, grad = F.dice_loss_with_grad(p, np.array([[[1, 0, 1]]]))
+    >>> np.round(loss, 6)
+    np.float64(0.128205)
+    >>> grad
+    array([[[-0.28928254,  0.22353666, -0.28928254]]])
     """
     if _dask.lazy(input, target):
         return _dask.loss("dice_loss_with_grad", locals())
@@ -1233,6 +1277,13 @@ def tversky_loss_backward(grad_output, input, target, *, alpha=0.5, beta=0.5, ac
     With N = tp + smooth_nr and D the denominator: ``d loss / dp = -(D - N (1 - alpha -
     beta)) g / D^2 + alpha N / D^2``, times the entry's grad_output, then through the
     activation.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> p, g = np.array([[[0.9, 0.2, 0.8]]]), np.array([[[1, 0, 1]]])
+    >>> F.tversky_loss_backward(1.0, p, g, alpha=0.3, beta=0.7)
+    array([[[-0.37619938,  0.13141226, -0.37619938]]])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("tversky_loss_backward", locals())
@@ -1300,6 +1351,16 @@ def tversky_loss_with_grad(input, target, *, alpha=0.5, beta=0.5, activation="no
     With N = tp + smooth_nr and D the denominator: ``d loss / dp = -(D - N (1 - alpha -
     beta)) g / D^2 + alpha N / D^2``, times the entry's grad_output, then through the
     activation.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> p, g = np.array([[[0.9, 0.2, 0.8]]]), np.array([[[1, 0, 1]]])
+    >>> loss, grad = F.tversky_loss_with_grad(p, g, alpha=0.3, beta=0.7)
+    >>> np.round(loss, 6)
+    np.float64(0.137055)
+    >>> grad
+    array([[[-0.37619938,  0.13141226, -0.37619938]]])
     """
     if _dask.lazy(input, target):
         return _dask.loss("tversky_loss_with_grad", locals())
@@ -1356,6 +1417,13 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     Rows whose target is ignore_index get 0. For class indices the gradient of a row is
     g * (p_j ((1 - eps) w_t + eps W / C) - (1 - eps) w_t [j == t] - eps w_j / C), p the
     softmax, W the sum of the weights; for probabilities g * (p_j sum_c w_c q'_c - w_j q'_j).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> F.cross_entropy(x, np.array([0, 2]), reduction="none")
+    array([0.2413113 , 0.16984602])
     """
     if _dask.lazy(input, target, weight):
         return _dask.loss("cross_entropy", locals())
@@ -1405,6 +1473,14 @@ def cross_entropy_backward(grad_output, input, target, weight=None, *, ignore_in
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.cross_entropy(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> F.cross_entropy_backward(np.ones((2,)), x, np.array([0, 2]), reduction="none")
+    array([[-0.21440297,  0.17529039,  0.03911257],
+           [ 0.04201007,  0.1141952 , -0.15620527]])
     """
     if _dask.lazy(grad_output, input, target, weight):
         return _dask.loss("cross_entropy_backward", locals())
@@ -1471,6 +1547,17 @@ def cross_entropy_with_grad(input, target, weight=None, *, ignore_index=-100, re
 
     torch equivalent: ``loss = torch.nn.functional.cross_entropy(x, ...)`` for an ``x`` that
     requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
+    >>> loss, grad = F.cross_entropy_with_grad(x, np.array([0, 2]), reduction="none")
+    >>> loss
+    array([0.2413113 , 0.16984602])
+    >>> grad
+    array([[-0.21440297,  0.17529039,  0.03911257],
+           [ 0.04201007,  0.1141952 , -0.15620527]])
     """
     if _dask.lazy(input, target, weight):
         return _dask.loss("cross_entropy_with_grad", locals())
@@ -1506,6 +1593,13 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     -----
     loss = -w_t x_t per row; "mean" divides the sum by the sum of w_t over targets that are
     not ignored (NaN when all are ignored, as torch).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> logp = np.log([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    >>> F.nll_loss(logp, np.array([0, 2]), reduction="none")
+    array([0.35667494, 0.22314355])
     """
     if _dask.lazy(input, target, weight):
         return _dask.loss("nll_loss", locals())
@@ -1546,6 +1640,14 @@ def nll_loss_backward(grad_output, input, target, weight=None, *, ignore_index=-
     -----
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.nll_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> logp = np.log([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    >>> F.nll_loss_backward(np.ones((2,)), logp, np.array([0, 2]), reduction="none")
+    array([[-1.,  0.,  0.],
+           [ 0.,  0., -1.]])
     """
     if _dask.lazy(grad_output, input, target, weight):
         return _dask.loss("nll_loss_backward", locals())
@@ -1593,6 +1695,17 @@ def nll_loss_with_grad(input, target, weight=None, *, ignore_index=-100, reducti
 
     torch equivalent: ``loss = torch.nn.functional.nll_loss(x, ...)`` for an ``x`` that requires
     grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> logp = np.log([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    >>> loss, grad = F.nll_loss_with_grad(logp, np.array([0, 2]), reduction="none")
+    >>> loss
+    array([0.35667494, 0.22314355])
+    >>> grad
+    array([[-1.,  0.,  0.],
+           [ 0.,  0., -1.]])
     """
     if _dask.lazy(input, target, weight):
         return _dask.loss("nll_loss_with_grad", locals())
@@ -1643,6 +1756,13 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction=
 
     For ``j != y`` with ``z_j = margin - x[y] + x[j] > 0``: ``w[y] / C * (1 if p == 1 else
     2 z_j)``; ``x[y]`` gets minus their sum; times ``grad_output`` (divided by N for 'mean').
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[0.5, 1.0, -1.0], [0.0, 1.0, 3.0]])
+    >>> F.multi_margin_loss(x, np.array([0, 2]), reduction="none")
+    array([0.5, 0. ])
     """
     if _dask.lazy(input, target, weight):
         return _dask.loss("multi_margin_loss", locals())
@@ -1687,6 +1807,14 @@ def multi_margin_loss_backward(grad_output, input, target, p=1, margin=1.0, weig
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.multi_margin_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[0.5, 1.0, -1.0], [0.0, 1.0, 3.0]])
+    >>> F.multi_margin_loss_backward(np.ones((2,)), x, np.array([0, 2]), reduction="none")
+    array([[-0.33333333,  0.33333333,  0.        ],
+           [ 0.        ,  0.        , -0.        ]])
     """
     if _dask.lazy(grad_output, input, target, weight):
         return _dask.loss("multi_margin_loss_backward", locals())
@@ -1728,6 +1856,13 @@ def multilabel_margin_loss(input, target, *, reduction="mean"):
 
     a target listed twice counts twice, as in torch. An empty batch gives NaN for ``'mean'``
     (torch returns an undefined value).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[0.1, 0.2, 0.4, 0.8]])
+    >>> F.multilabel_margin_loss(x, np.array([[3, 0, -1, 1]]), reduction="none")
+    array([0.85])
     """
     if _dask.lazy(input, target):
         return _dask.loss("multilabel_margin_loss", locals())
@@ -1767,6 +1902,14 @@ def multilabel_margin_loss_backward(grad_output, input, target, *, reduction="me
     -----
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.multilabel_margin_loss(x, ...),
     x, grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[0.1, 0.2, 0.4, 0.8]])
+    >>> F.multilabel_margin_loss_backward(np.ones((1,)), x, np.array([[3, 0, -1, 1]]),
+    ...                                   reduction="none")
+    array([[-0.5,  0.5,  0.5, -0.5]])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("multilabel_margin_loss_backward", locals())
@@ -1884,6 +2027,15 @@ def softmax_focal_loss_backward(grad_output, input, target, alpha=None, *, gamma
     With D_c = dl/dlog p_c = -w_c alpha_c (1 - p_c)^gamma (1 + gamma p_c r_c), r_c = -log p_c /
     (1 - p_c) (1 at p_c = 1) and w the target weights (one-hot, smoothed or probabilities):
     grad = (D - p sum_c D_c) grad_output, divided by the count for 'mean'.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.softmax_focal_loss_backward(np.ones((2,)),
+    ...                               np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]),
+    ...                               np.array([0, 1]), reduction="none")
+    array([[-0.02728467,  0.02230725,  0.00497742],
+           [ 0.05140479, -1.0838975 ,  1.03249272]])
     """
     if _dask.lazy(grad_output, input, target, alpha):
         return _dask.loss("softmax_focal_loss_backward", locals())
@@ -1947,6 +2099,18 @@ def softmax_focal_loss_with_grad(input, target, alpha=None, *, gamma=2.0, ignore
     With D_c = dl/dlog p_c = -w_c alpha_c (1 - p_c)^gamma (1 + gamma p_c r_c), r_c = -log p_c /
     (1 - p_c) (1 at p_c = 1) and w the target weights (one-hot, smoothed or probabilities):
     grad = (D - p sum_c D_c) grad_output, divided by the count for 'mean'.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.softmax_focal_loss_with_grad(
+    ...     np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]), np.array([0, 1]),
+    ...     reduction="none")
+    >>> loss
+    array([0.01109275, 1.70256999])
+    >>> grad
+    array([[-0.02728467,  0.02230725,  0.00497742],
+           [ 0.05140479, -1.0838975 ,  1.03249272]])
     """
     if _dask.lazy(input, target, alpha):
         return _dask.loss("softmax_focal_loss_with_grad", locals())
@@ -2053,6 +2217,15 @@ def poly1_cross_entropy_backward(grad_output, input, target, *, epsilon=2.0, ign
     -----
     (p sum(q) - q + epsilon p (p_t - q)) grad_output per row (p = softmax(input)), divided by
     the count for 'mean'.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.poly1_cross_entropy_backward(np.ones((2,)),
+    ...                                np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]),
+    ...                                np.array([0, 1]), reduction="none")
+    array([[-0.55127163,  0.45070562,  0.10056602],
+           [ 0.05160476, -1.08811411,  1.03650935]])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("poly1_cross_entropy_backward", locals())
@@ -2110,6 +2283,18 @@ def poly1_cross_entropy_with_grad(input, target, *, epsilon=2.0, ignore_index=-1
 
     (p sum(q) - q + epsilon p (p_t - q)) grad_output per row (p = softmax(input)), divided by
     the count for 'mean'.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.poly1_cross_entropy_with_grad(
+    ...     np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]]), np.array([0, 1]),
+    ...     reduction="none")
+    >>> loss
+    array([0.67011723, 3.94145562])
+    >>> grad
+    array([[-0.55127163,  0.45070562,  0.10056602],
+           [ 0.05160476, -1.08811411,  1.03650935]])
     """
     if _dask.lazy(input, target):
         return _dask.loss("poly1_cross_entropy_with_grad", locals())
@@ -2214,6 +2399,13 @@ def poly_cross_entropy_backward(grad_output, input, target, epsilons=(2.0,), *, 
     -----
     (p sum(q) - q + K p (p_t - q)) grad_output per row, K = sum_j j epsilon_j (1 - p_t)^(j - 1),
     divided by the count for 'mean'.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.poly_cross_entropy_backward(np.ones((1,)), np.array([[2.0, 0.5, -1.0]]),
+    ...                               np.array([0]), (2.0, 1.0), reduction="none")
+    array([[-0.62349727,  0.50975546,  0.11374182]])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("poly_cross_entropy_backward", locals())
@@ -2269,6 +2461,17 @@ def poly_cross_entropy_with_grad(input, target, epsilons=(2.0,), *, ignore_index
 
     (p sum(q) - q + K p (p_t - q)) grad_output per row, K = sum_j j epsilon_j (1 - p_t)^(j - 1),
     divided by the count for 'mean'.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.poly_cross_entropy_with_grad(np.array([[2.0, 0.5, -1.0]]),
+    ...                                             np.array([0]), (2.0, 1.0),
+    ...                                             reduction="none")
+    >>> loss
+    array([0.71608586])
+    >>> grad
+    array([[-0.62349727,  0.50975546,  0.11374182]])
     """
     if _dask.lazy(input, target):
         return _dask.loss("poly_cross_entropy_with_grad", locals())

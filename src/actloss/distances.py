@@ -238,6 +238,12 @@ def normalize_backward(grad_output, input, p=2.0, dim=1, eps=1e-12):
     ``dx = g / d - [n >= eps] (sum(g x) / d^2) dn/dx`` along `dim`, ``dn/dx`` the p-norm's
     derivative as torch takes it (0 at a zero norm; ``sign(x)`` for p = 1; tied maxima share
     evenly for p = inf; 0 for p = 0).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.normalize_backward(np.array([[1.0, 0.0]]), np.array([[3.0, 4.0]]))
+    array([[ 0.128, -0.096]])
     """
     x, v, axis, p, eps, res_dtype = _normalize_args(input, p, dim, eps)
     g = _grad_array(grad_output, x.shape, v.dtype).reshape(v.shape)
@@ -328,6 +334,16 @@ def cosine_similarity_backward(grad_output, x1, x2, dim=1, eps=1e-8):
     -----
     ``grad_x1 = g (x2 / c2 - cos x1 / ||x1||) / c1`` (0 for the second term where
     ``||x1|| = 0``), symmetrically for x2; ``c = max(||x||, eps)``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x1, x2 = np.array([[1.0, 0.0]]), np.array([[1.0, 1.0]])
+    >>> gx1, gx2 = F.cosine_similarity_backward(np.ones(1), x1, x2)
+    >>> gx1
+    array([[0.        , 0.70710678]])
+    >>> gx2
+    array([[ 0.35355339, -0.35355339]])
     """
     return _cosine_vjp(x1, x2, dim, eps)[1](grad_output)
 
@@ -410,6 +426,16 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 def pairwise_distance_backward(grad_output, x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """Gradients ``(grad_x1, grad_x2)`` of :func:`pairwise_distance` (``grad_x2 = -grad_x1``
     before summing over broadcast dimensions), each of its argument's shape and result dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x1, x2 = np.array([[3.0, 4.0]]), np.zeros((1, 2))
+    >>> gx1, gx2 = F.pairwise_distance_backward(np.ones(1), x1, x2, eps=0.0)
+    >>> gx1
+    array([[0.6, 0.8]])
+    >>> gx2
+    array([[-0.6, -0.8]])
     """
     return _pairwise_vjp(x1, x2, p, eps, keepdim)[1](grad_output)
 
@@ -672,6 +698,17 @@ def cdist_backward(grad_output, x1, x2, p=2.0,
     ``output=``: the forward's result ``cdist(x1, x2, p, compute_mode)``, which the gradient
     is computed from; given, it is not recomputed (beyond torch.cdist's signature, as the
     other backwards' ``output=``).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x1, x2 = np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [1.0, 0.0]])
+    >>> gx1, gx2 = F.cdist_backward(np.ones((1, 2)), x1, x2)
+    >>> gx1
+    array([[-1.6, -0.8]])
+    >>> gx2
+    array([[0.6, 0.8],
+           [1. , 0. ]])
     """
     a, b, batch, p, mm, _ = _cdist_args(x1, x2, p, compute_mode)
     shape = batch + (a.shape[-2], b.shape[-2])
@@ -751,6 +788,15 @@ def pdist_backward(grad_output, input, p=2, *, output=None):
     -----
     The condensed gradient is spread into a symmetric (N, N) matrix; each row's gradient is then
     ``sum_j G[i, j] d d(x_i, x_j) / d x_i`` with torch's conventions (see :func:`pdist`).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]])
+    >>> F.pdist_backward(np.array([1.0, 0.0, 0.0]), x)
+    array([[-0.6, -0.8],
+           [ 0.6,  0.8],
+           [ 0. ,  0. ]])
     """
     x, p, res_dtype = _pdist_args(input, p)
     n = x.shape[0]
@@ -936,6 +982,15 @@ def triplet_margin_with_distance_loss_backward(grad_output, anchor, positive, ne
     TypeError
         A distance_function whose gradient actloss does not know (see the loss's
         distance_function), and everything the loss raises.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> a, p, n = np.zeros((1, 2)), np.zeros((1, 2)), np.ones((1, 2))
+    >>> grads = F.triplet_margin_with_distance_loss_backward(1.0, a, p, n,
+    ...                                                      distance_function="cosine")
+    >>> [g.shape for g in grads]
+    [(1, 2), (1, 2), (1, 2)]
     """
     if _dask.lazy(grad_output, anchor, positive, negative):
         return _dask.loss("triplet_margin_with_distance_loss_backward", locals())

@@ -417,6 +417,13 @@ def generalized_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="no
 
     torch equivalent: ``torch.autograd.grad(torchvision.ops.generalized_box_iou_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+    >>> F.generalized_box_iou_loss_backward(np.ones((1,)), b1, b2)
+    array([[-0.07785336, -0.07785336, -0.23356009, -0.23356009]])
     """
     if _dask.lazy(grad_output, boxes1, boxes2):
         return _dask.loss("generalized_box_iou_loss_backward", locals())
@@ -471,6 +478,16 @@ def generalized_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-
 
     torch equivalent: ``loss = torchvision.ops.generalized_box_iou_loss(x, ...)`` for an ``x``
     that requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+    >>> loss, grad = F.generalized_box_iou_loss_with_grad(b1, b2)
+    >>> loss
+    array([1.07936508])
+    >>> grad
+    array([[-0.07785336, -0.07785336, -0.23356009, -0.23356009]])
     """
     if _dask.lazy(boxes1, boxes2):
         return _dask.loss("generalized_box_iou_loss_with_grad", locals())
@@ -566,6 +583,13 @@ def distance_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="none"
 
     torch equivalent: ``torch.autograd.grad(torchvision.ops.distance_box_iou_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+    >>> F.distance_box_iou_loss_backward(np.ones((1,)), b1, b2)
+    array([[-0.05933484, -0.05933484, -0.17800453, -0.17800453]])
     """
     if _dask.lazy(grad_output, boxes1, boxes2):
         return _dask.loss("distance_box_iou_loss_backward", locals())
@@ -620,6 +644,16 @@ def distance_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-07,
 
     torch equivalent: ``loss = torchvision.ops.distance_box_iou_loss(x, ...)`` for an ``x`` that
     requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+    >>> loss, grad = F.distance_box_iou_loss_with_grad(b1, b2)
+    >>> loss
+    array([0.96825397])
+    >>> grad
+    array([[-0.05933484, -0.05933484, -0.17800453, -0.17800453]])
     """
     if _dask.lazy(boxes1, boxes2):
         return _dask.loss("distance_box_iou_loss_with_grad", locals())
@@ -715,6 +749,13 @@ def complete_box_iou_loss_backward(grad_output, boxes1, boxes2, reduction="none"
 
     torch equivalent: ``torch.autograd.grad(torchvision.ops.complete_box_iou_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+    >>> F.complete_box_iou_loss_backward(np.ones((1,)), b1, b2)
+    array([[-0.05933484, -0.05933484, -0.17800453, -0.17800453]])
     """
     if _dask.lazy(grad_output, boxes1, boxes2):
         return _dask.loss("complete_box_iou_loss_backward", locals())
@@ -769,6 +810,16 @@ def complete_box_iou_loss_with_grad(boxes1, boxes2, reduction="none", eps=1e-07,
 
     torch equivalent: ``loss = torchvision.ops.complete_box_iou_loss(x, ...)`` for an ``x`` that
     requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> b1, b2 = np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[1.0, 1.0, 3.0, 3.0]])
+    >>> loss, grad = F.complete_box_iou_loss_with_grad(b1, b2)
+    >>> loss
+    array([0.96825397])
+    >>> grad
+    array([[-0.05933484, -0.05933484, -0.17800453, -0.17800453]])
     """
     if _dask.lazy(boxes1, boxes2):
         return _dask.loss("complete_box_iou_loss_with_grad", locals())
@@ -872,6 +923,13 @@ def cosine_embedding_loss_backward(grad_output, input1, input2, target, margin=0
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.cosine_embedding_loss(x, ...),
     x, grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.cosine_embedding_loss_backward(1.0, np.array([[1.0, 0.0]]),
+    ...                                  np.array([[0.0, 1.0]]), np.array([1]))
+    (array([[ 0., -1.]]), array([[-1.,  0.]]))
     """
     if _dask.lazy(grad_output, input1, input2, target):
         return _dask.loss("cosine_embedding_loss_backward", locals())
@@ -984,6 +1042,13 @@ def triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.triplet_margin_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> a, p, n = np.zeros((1, 2)), np.zeros((1, 2)), np.ones((1, 2))
+    >>> F.triplet_margin_loss_backward(1.0, a, p, n, eps=0.0)
+    (array([[0., 0.]]), array([[0., 0.]]), array([[0., 0.]]))
     """
     if _dask.lazy(grad_output, anchor, positive, negative):
         return _dask.loss("triplet_margin_loss_backward", locals())
@@ -1087,6 +1152,16 @@ def contrastive_loss_backward(grad_output, x1, x2, target, margin=1.0, *, reduct
     ------
     ValueError
         A grad_output of the wrong shape, and everything ``contrastive_loss`` raises.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x1, x2 = np.array([[0.0, 0.0], [0.0, 0.0]]), np.array([[3.0, 4.0], [0.6, 0.8]])
+    >>> F.contrastive_loss_backward(np.ones((2,)), x1, x2, np.array([1, 0]), eps=0.0,
+    ...                             reduction="none")
+    (array([[-3., -4.],
+           [ 0.,  0.]]), array([[3., 4.],
+           [0., 0.]]))
     """
     if _dask.lazy(grad_output, x1, x2, target):
         return _dask.loss("contrastive_loss_backward", locals())
@@ -1222,6 +1297,17 @@ def info_nce_backward(grad_output, query, key, temperature=0.1, *, reduction="me
     tau`` (a row kernel) goes back through the similarity matmuls (BLAS) and the row
     normalisation: ``(g - u^ <u^, g>) / ||u||`` where ``||u|| >= 1e-12``, ``g / 1e-12`` below
     (torch's normalize).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> q = np.eye(3)
+    >>> F.info_nce_backward(1.0, q, q, temperature=1.0)
+    (array([[0.        , 0.07064719, 0.07064719],
+           [0.07064719, 0.        , 0.07064719],
+           [0.07064719, 0.07064719, 0.        ]]), array([[0.        , 0.07064719, 0.07064719],
+           [0.07064719, 0.        , 0.07064719],
+           [0.07064719, 0.07064719, 0.        ]]))
     """
     if _dask.lazy(grad_output, query, key):
         return _dask.loss("info_nce_backward", locals())

@@ -594,6 +594,21 @@ linear_cross_entropy_backward.__doc__ = """Gradients of ``linear_cross_entropy``
     dloss/dz_j = g (p_j ((1 - eps) w_t + eps W / V) - (1 - eps) w_t [j == t] - eps w_j / V),
     W the sum of the class weights. For probability targets (g divided by the number of rows
     for 'mean'): dloss/dz_j = g (p_j sum_c w_c q'_c - w_j q'_j).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> h, W = np.ones((2, 3)), np.zeros((5, 3))
+    >>> grad_h, grad_W = F.linear_cross_entropy_backward(1.0, h, W, np.array([0, 4]))[:2]
+    >>> grad_h
+    array([[0., 0., 0.],
+           [0., 0., 0.]])
+    >>> grad_W
+    array([[-0.3, -0.3, -0.3],
+           [ 0.2,  0.2,  0.2],
+           [ 0.2,  0.2,  0.2],
+           [ 0.2,  0.2,  0.2],
+           [-0.3, -0.3, -0.3]])
     """
 
 linear_cross_entropy_with_grad.__doc__ = """``(linear_cross_entropy(...),
@@ -615,4 +630,16 @@ linear_cross_entropy_with_grad.__doc__ = """``(linear_cross_entropy(...),
     ------
     ValueError, TypeError
         As ``linear_cross_entropy_backward``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> h, W = np.ones((2, 3)), np.zeros((5, 3))
+    >>> loss, gh, gW, gb = F.linear_cross_entropy_with_grad(h, W, np.array([0, 4]))
+    >>> np.round(loss, 6)
+    np.float64(1.609438)
+    >>> gW[:, 0]
+    array([-0.3,  0.2,  0.2,  0.2, -0.3])
+    >>> gb is None  # no linear_bias
+    True
     """

@@ -1004,6 +1004,12 @@ def mse_loss_backward(grad_output, input, target, *, reduction="mean", weight=No
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.mse_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.mse_loss_backward(1.0, np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 1.0]))
+    array([-0.33333333,  0.        ,  1.33333333])
     """
     if _dask.lazy(grad_output, input, target, weight):
         return _dask.loss("mse_loss_backward", locals())
@@ -1092,6 +1098,13 @@ def l1_loss_backward(grad_output, input, target, *, reduction="mean", weight=Non
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.l1_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.l1_loss_backward(np.ones((3,)), np.array([1.0, 2.0, 3.0]),
+    ...                    np.array([1.5, 2.0, 1.0]), reduction="none")
+    array([-1.,  0.,  1.])
     """
     if _dask.lazy(grad_output, input, target, weight):
         return _dask.loss("l1_loss_backward", locals())
@@ -1180,6 +1193,13 @@ def smooth_l1_loss_backward(grad_output, input, target, *, reduction="mean", bet
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.smooth_l1_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.smooth_l1_loss_backward(np.ones((2,)), np.array([0.2, 3.0]), np.zeros(2),
+    ...                           reduction="none")
+    array([0.2, 1. ])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("smooth_l1_loss_backward", locals())
@@ -1271,6 +1291,13 @@ def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0,
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.huber_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.huber_loss_backward(np.ones((2,)), np.array([0.2, 3.0]), np.zeros(2),
+    ...                       reduction="none", delta=2.0)
+    array([0.2, 2. ])
     """
     if _dask.lazy(grad_output, input, target, weight):
         return _dask.loss("huber_loss_backward", locals())
@@ -1366,6 +1393,12 @@ def binary_cross_entropy_backward(grad_output, input, target, weight=None, *, re
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.binary_cross_entropy(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.binary_cross_entropy_backward(1.0, np.array([0.9, 0.2]), np.array([1.0, 0.0]))
+    array([-0.55555556,  0.625     ])
     """
     if _dask.lazy(grad_output, input, target, weight):
         return _dask.loss("binary_cross_entropy_backward", locals())
@@ -1469,6 +1502,13 @@ def binary_cross_entropy_with_logits_backward(grad_output, input, target, weight
     torch equivalent:
     ``torch.autograd.grad(torch.nn.functional.binary_cross_entropy_with_logits(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.binary_cross_entropy_with_logits_backward(np.ones((2,)), np.array([2.0, -1000.0]),
+    ...                                             np.ones(2), reduction="none")
+    array([-0.11920292, -1.        ])
     """
     if _dask.lazy(grad_output, input, target, weight, pos_weight):
         return _dask.loss("binary_cross_entropy_with_logits_backward", locals())
@@ -1767,6 +1807,13 @@ def gaussian_nll_loss_backward(grad_output, input, target, var, full=False, eps=
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.gaussian_nll_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.gaussian_nll_loss_backward(1.0, np.array([1.0, 2.0]), np.array([1.5, 2.0]),
+    ...                              np.array([0.5, 1.0]))
+    (array([-0.5,  0. ]), array([0.25, 0.25]))
     """
     if _dask.lazy(grad_output, input, target, var):
         return _dask.loss("gaussian_nll_loss_backward", locals())
@@ -1866,6 +1913,12 @@ def poisson_nll_loss_backward(grad_output, input, target, log_input=True, full=F
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.poisson_nll_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.poisson_nll_loss_backward(1.0, np.array([0.0, 1.0]), np.array([1.0, 2.0]))
+    array([0.        , 0.35914091])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("poisson_nll_loss_backward", locals())
@@ -1952,6 +2005,13 @@ def margin_ranking_loss_backward(grad_output, input1, input2, target, margin=0, 
     -----
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.margin_ranking_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.margin_ranking_loss_backward(np.ones((2,)), np.array([0.3, 1.0]),
+    ...                                np.array([0.5, 0.0]), np.ones(2), reduction="none")
+    (array([-1., -0.]), array([1., 0.]))
     """
     if _dask.lazy(grad_output, input1, input2, target):
         return _dask.loss("margin_ranking_loss_backward", locals())
@@ -2040,6 +2100,13 @@ def hinge_embedding_loss_backward(grad_output, input, target, margin=1.0, *, red
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.hinge_embedding_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.hinge_embedding_loss_backward(np.ones((2,)), np.array([0.3, 2.0]),
+    ...                                 np.array([-1.0, 1.0]), reduction="none")
+    array([-1.,  1.])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("hinge_embedding_loss_backward", locals())
@@ -2124,6 +2191,13 @@ def soft_margin_loss_backward(grad_output, input, target, *, reduction="mean"):
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.soft_margin_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.soft_margin_loss_backward(np.ones((2,)), np.array([2.0, -1.0]), np.ones(2),
+    ...                             reduction="none")
+    array([-0.11920292, -0.73105858])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("soft_margin_loss_backward", locals())
@@ -2218,6 +2292,14 @@ def multilabel_soft_margin_loss_backward(grad_output, input, target, weight=None
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.multilabel_soft_margin_loss(x,
     ...), x, grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.multilabel_soft_margin_loss_backward(np.ones((1,)), np.array([[2.0, -1.0, 0.5]]),
+    ...                                        np.array([[1.0, 0.0, 1.0]]),
+    ...                                        reduction="none")
+    array([[-0.03973431,  0.08964714, -0.12584689]])
     """
     if _dask.lazy(grad_output, input, target, weight):
         return _dask.loss("multilabel_soft_margin_loss_backward", locals())
@@ -2317,6 +2399,12 @@ def sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha=0.25, gamma=
 
     torch equivalent: ``torch.autograd.grad(torchvision.ops.sigmoid_focal_loss(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.sigmoid_focal_loss_backward(np.ones((2,)), np.array([3.0, -0.5]), np.ones(2))
+    array([-7.87179616e-05, -1.31537955e-01])
     """
     if _dask.lazy(grad_output, inputs, targets):
         return _dask.loss("sigmoid_focal_loss_backward", locals())
@@ -2373,6 +2461,15 @@ def sigmoid_focal_loss_with_grad(inputs, targets, alpha=0.25, gamma=2, reduction
 
     torch equivalent: ``loss = torchvision.ops.sigmoid_focal_loss(x, ...)`` for an ``x`` that
     requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.sigmoid_focal_loss_with_grad(np.array([3.0, -0.5]), np.ones(2))
+    >>> loss
+    array([2.73208311e-05, 9.43529002e-02])
+    >>> grad
+    array([-7.87179616e-05, -1.31537955e-01])
     """
     if _dask.lazy(inputs, targets):
         return _dask.loss("sigmoid_focal_loss_with_grad", locals())
@@ -2458,6 +2555,13 @@ def hinge_loss_backward(grad_output, input, target, *, reduction="mean"):
     -----
     -target grad_output where 1 - target input >= 0 (the kink included, as torch's clamp_min
     passes it), else 0; NaN for a NaN input.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.hinge_loss_backward(np.ones((3,)), np.array([2.0, 0.3, -0.5]),
+    ...                       np.array([1, 1, 1]), reduction="none")
+    array([ 0., -1., -1.])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("hinge_loss_backward", locals())
@@ -2590,6 +2694,13 @@ def squared_hinge_loss_backward(grad_output, input, target, *, reduction="mean")
     Notes
     -----
     -2 target max(0, 1 - target input) grad_output (0 at the kink).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.squared_hinge_loss_backward(np.ones((3,)), np.array([2.0, 0.3, -0.5]), np.ones(3),
+    ...                               reduction="none")
+    array([-0. , -1.4, -3. ])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("squared_hinge_loss_backward", locals())
@@ -2634,6 +2745,16 @@ def squared_hinge_loss_with_grad(input, target, *, reduction="mean", grad_output
     Gradient (``squared_hinge_loss_backward``):
 
     -2 target max(0, 1 - target input) grad_output (0 at the kink).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.squared_hinge_loss_with_grad(np.array([2.0, 0.3, -0.5]), np.ones(3),
+    ...                                             reduction="none")
+    >>> loss
+    array([0.  , 0.49, 2.25])
+    >>> grad
+    array([-0. , -1.4, -3. ])
     """
     if _dask.lazy(input, target):
         return _dask.loss("squared_hinge_loss_with_grad", locals())
@@ -2716,6 +2837,13 @@ def log_cosh_loss_backward(grad_output, input, target, *, reduction="mean"):
     Notes
     -----
     tanh(input - target) grad_output.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.log_cosh_loss_backward(np.ones((2,)), np.array([1e-8, 1000.0]), np.zeros(2),
+    ...                          reduction="none")
+    array([1.e-08, 1.e+00])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("log_cosh_loss_backward", locals())
@@ -2762,6 +2890,16 @@ def log_cosh_loss_with_grad(input, target, *, reduction="mean", grad_output=1.0)
     Gradient (``log_cosh_loss_backward``):
 
     tanh(input - target) grad_output.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.log_cosh_loss_with_grad(np.array([1e-8, 1000.0]), np.zeros(2),
+    ...                                        reduction="none")
+    >>> loss
+    array([5.00000000e-17, 9.99306853e+02])
+    >>> grad
+    array([1.e-08, 1.e+00])
     """
     if _dask.lazy(input, target):
         return _dask.loss("log_cosh_loss_with_grad", locals())
@@ -2855,6 +2993,13 @@ def pinball_loss_backward(grad_output, input, target, *, quantile=0.5, reduction
     -tau grad_output where target > input, (1 - tau) grad_output where target < input and, at
     target == input, their mean (1/2 - tau) grad_output (the subgradient torch's ``max`` of
     the two lines gives).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.pinball_loss_backward(np.ones((2,)), np.array([1.0, 3.0]), np.array([2.0, 2.0]),
+    ...                         quantile=0.9, reduction="none")
+    array([-0.9,  0.1])
     """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("pinball_loss_backward", locals())
@@ -2904,6 +3049,16 @@ def pinball_loss_with_grad(input, target, *, quantile=0.5, reduction="mean", gra
     -tau grad_output where target > input, (1 - tau) grad_output where target < input and, at
     target == input, their mean (1/2 - tau) grad_output (the subgradient torch's ``max`` of
     the two lines gives).
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.pinball_loss_with_grad(np.array([1.0, 3.0]), np.array([2.0, 2.0]),
+    ...                                       quantile=0.9, reduction="none")
+    >>> loss
+    array([0.9, 0.1])
+    >>> grad
+    array([-0.9,  0.1])
     """
     if _dask.lazy(input, target):
         return _dask.loss("pinball_loss_with_grad", locals())
@@ -3018,6 +3173,13 @@ def binary_focal_loss_backward(grad_output, input, target, weight=None, *, alpha
     alpha (1 - p_t)^gamma (1 + gamma p_t ce / (1 - p_t)) ((1 - target) sigmoid(input) -
     target sigmoid(-input)) grad_output (times weight); the ratio ce / (1 - p_t) is 1 at
     ce = 0, its limit, and p_t ce is 0 at ce = inf.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> F.binary_focal_loss_backward(np.ones((2,)), np.array([3.0, -0.5]),
+    ...                              np.array([1.0, 0.3]), reduction="none")
+    array([-7.87179616e-05,  1.01959296e-02])
     """
     if _dask.lazy(grad_output, input, target, weight):
         return _dask.loss("binary_focal_loss_backward", locals())
@@ -3081,6 +3243,16 @@ def binary_focal_loss_with_grad(input, target, weight=None, *, alpha=0.25, gamma
     alpha (1 - p_t)^gamma (1 + gamma p_t ce / (1 - p_t)) ((1 - target) sigmoid(input) -
     target sigmoid(-input)) grad_output (times weight); the ratio ce / (1 - p_t) is 1 at
     ce = 0, its limit, and p_t ce is 0 at ce = inf.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.binary_focal_loss_with_grad(np.array([3.0, -0.5]),
+    ...                                            np.array([1.0, 0.3]), reduction="none")
+    >>> loss
+    array([2.73208311e-05, 3.36256984e-02])
+    >>> grad
+    array([-7.87179616e-05,  1.01959296e-02])
     """
     if _dask.lazy(input, target, weight):
         return _dask.loss("binary_focal_loss_with_grad", locals())

@@ -226,6 +226,16 @@ def ctc_loss_backward(grad_output, log_probs, targets, input_lengths, target_len
     ------
     TypeError, ValueError
         As :func:`ctc_loss`, and for a grad_output of the wrong shape.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> lp = F.log_softmax(np.random.default_rng(0).normal(size=(30, 2, 5)), dim=2)
+    >>> g = F.ctc_loss_backward(1.0, lp, np.array([[1, 2, 2], [3, 4, 0]]), [30, 25], [3, 2])
+    >>> g.shape
+    (30, 2, 5)
+    >>> bool(np.all(g[25:, 1] == 0))  # past the second input's length
+    True
     """
     if _dask.lazy(grad_output, log_probs, targets, input_lengths, target_lengths):
         return _dask.loss("ctc_loss_backward", locals())
@@ -254,6 +264,17 @@ def ctc_loss_with_grad(log_probs, targets, input_lengths, target_lengths, blank=
     ------
     TypeError, ValueError
         As :func:`ctc_loss`, and for a grad_output of the wrong shape.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> lp = F.log_softmax(np.random.default_rng(0).normal(size=(30, 2, 5)), dim=2)
+    >>> loss, grad = F.ctc_loss_with_grad(lp, np.array([[1, 2, 2], [3, 4, 0]]), [30, 25],
+    ...                                   [3, 2])
+    >>> bool(loss == F.ctc_loss(lp, np.array([[1, 2, 2], [3, 4, 0]]), [30, 25], [3, 2]))
+    True
+    >>> grad.shape
+    (30, 2, 5)
     """
     if _dask.lazy(log_probs, targets, input_lengths, target_lengths):
         return _dask.loss("ctc_loss_with_grad", locals())

@@ -233,6 +233,13 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=
 
     Derivative (``softmax_backward(grad_output, input, dim, output=...)``), with g the
     grad_output and y the result: grad = y (g - sum(g y)) / T along dim.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> F.softmax(x, dim=-1)
+    array([[0.09003057, 0.24472847, 0.66524096]])
     """
     return _forward(input, dim, _stacklevel, dtype, temperature, out, 1.0, 0)
 
@@ -252,6 +259,13 @@ def softmax_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=Non
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.softmax(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> F.softmax_backward(np.array([[1.0, 0.0, 0.0]]), x, dim=-1)
+    array([[ 0.08192507, -0.02203304, -0.05989202]])
     """
     return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out, 1.0, 0,
                      softmax)
@@ -297,6 +311,13 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, 
 
     Derivative (``log_softmax_backward(grad_output, input, dim, output=...)``), with g the
     grad_output and y the result: grad = (g - exp(y) sum(g)) / T along dim.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> F.log_softmax(x, dim=-1)
+    array([[-2.40760596, -1.40760596, -0.40760596]])
     """
     return _forward(input, dim, _stacklevel, dtype, temperature, out, 1.0, 1)
 
@@ -316,6 +337,13 @@ def log_softmax_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.log_softmax(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> F.log_softmax_backward(np.array([[1.0, 0.0, 0.0]]), x, dim=-1)
+    array([[ 0.90996943, -0.24472847, -0.66524096]])
     """
     return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out, 1.0, 1,
                      log_softmax)
@@ -361,6 +389,13 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None, *, temperature=1.0, out=
 
     Derivative (``softmin_backward(grad_output, input, dim, output=...)``), with g the
     grad_output and y the result: grad = -y (g - sum(g y)) / T along dim.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> F.softmin(x, dim=-1)
+    array([[0.66524096, 0.24472847, 0.09003057]])
     """
     return _forward(input, dim, _stacklevel, dtype, temperature, out, -1.0, 0)
 
@@ -380,6 +415,13 @@ def softmin_backward(grad_output, input=None, dim=None, _stacklevel=3, dtype=Non
 
     torch equivalent: ``torch.autograd.grad(torch.nn.functional.softmin(x, ...), x,
     grad_output)`` for an ``x`` that requires grad.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> F.softmin_backward(np.array([[1.0, 0.0, 0.0]]), x, dim=-1)
+    array([[-0.22269543,  0.1628034 ,  0.05989202]])
     """
     return _backward(grad_output, input, dim, _stacklevel, dtype, output, temperature, out, -1.0,
                      0, softmin)
@@ -510,6 +552,14 @@ def logsumexp_backward(grad_output, input, dim, keepdim=False, *, out=None):
     `grad_output` has logsumexp's result shape (with `keepdim` as given). Rows with +inf or
     NaN give NaN, as softmax does (and torch). Raises as ``logsumexp``, and ValueError for a
     grad_output of another shape.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[0.0, 0.0], [1.0, 3.0]])
+    >>> F.logsumexp_backward(np.ones(2), x, dim=1)  # softmax(x) along dim
+    array([[0.5       , 0.5       ],
+           [0.11920292, 0.88079708]])
     """
     keepdim = bool_option(keepdim, "keepdim")
     if _dask.lazy(grad_output, input):
@@ -780,6 +830,13 @@ def sparsemax_backward(grad_output, input=None, dim=-1, *, output=None):
     ``sparsemax_backward(grad_output, input, dim)`` recomputes the forward; with ``output=y``
     (the forward result) it does not. On the support S of y the Jacobian-vector product is
     ``g_i - mean_S(g)``; elsewhere 0. Raises ValueError for a grad_output of another shape.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> y = F.sparsemax(np.array([1.0, 0.8, -1.0]))
+    >>> F.sparsemax_backward(np.array([1.0, 0.0, 0.0]), output=y)
+    array([ 0.5, -0.5,  0. ])
     """
     return _map_backward(grad_output, input, dim, output, 2.0)
 
@@ -826,6 +883,13 @@ def entmax15_backward(grad_output, input=None, dim=-1, *, output=None):
     ``entmax15_backward(grad_output, input, dim)`` recomputes the forward; with ``output=y``
     it does not. With s = sqrt(y): ``grad = s * g - s * sum(s * g) / sum(s)`` along dim.
     Raises ValueError for a grad_output of another shape.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> y = F.entmax15(np.array([1.0, 0.8, -1.0]))
+    >>> F.entmax15_backward(np.array([1.0, 0.0, 0.0]), output=y)
+    array([ 0.3508962, -0.3508962,  0.       ])
     """
     return _map_backward(grad_output, input, dim, output, 1.5)
 
@@ -880,6 +944,13 @@ def entmax_bisect_backward(grad_output, input=None, alpha=1.5, dim=-1, n_iter=50
     with ``output=y`` it does not. With s = y ** (2 - alpha) on the support (0 elsewhere):
     ``grad = s * g - s * sum(s * g) / sum(s)`` along dim. Raises as ``entmax_bisect``, and
     ValueError for a grad_output of another shape.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([1.0, 0.8, -1.0])
+    >>> F.entmax_bisect_backward(np.array([1.0, 0.0, 0.0]), x, alpha=1.5)
+    array([ 0.3508962, -0.3508962,  0.       ])
     """
     return _map_backward(grad_output, input, dim, output, _alpha_param(alpha),
                          _n_iter_param(n_iter))
@@ -1024,7 +1095,16 @@ def sparsemax_loss(input, target, *, ignore_index=-100, reduction="mean"):
 def sparsemax_loss_backward(grad_output, input, target, *, ignore_index=-100, reduction="mean"):
     """Gradient of ``sparsemax_loss`` with respect to `input`: grad_output times
     (sparsemax(input) - one_hot(target)) per counted row (divided by their number for
-    "mean"), 0 on ignored rows."""
+    "mean"), 0 on ignored rows.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 0.8, -1.0], [0.0, 1.0, 3.0]])
+    >>> F.sparsemax_loss_backward(np.ones(2), x, np.array([0, 2]), reduction="none")
+    array([[-0.4,  0.4,  0. ],
+           [ 0. ,  0. ,  0. ]])
+    """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("sparsemax_loss_backward", locals())
     return _fy_loss_backward(grad_output, input, target, 2.0, None, ignore_index, reduction,
@@ -1040,7 +1120,16 @@ def entmax15_loss(input, target, *, ignore_index=-100, reduction="mean"):
 def entmax15_loss_backward(grad_output, input, target, *, ignore_index=-100, reduction="mean"):
     """Gradient of ``entmax15_loss`` with respect to `input`: grad_output times
     (entmax15(input) - one_hot(target)) per counted row (divided by their number for
-    "mean"), 0 on ignored rows."""
+    "mean"), 0 on ignored rows.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 0.8, -1.0], [0.0, 1.0, 3.0]])
+    >>> F.entmax15_loss_backward(np.ones(2), x, np.array([0, 2]), reduction="none")
+    array([[-0.42946632,  0.42946632,  0.        ],
+           [ 0.        ,  0.        ,  0.        ]])
+    """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("entmax15_loss_backward", locals())
     return _fy_loss_backward(grad_output, input, target, 1.5, None, ignore_index, reduction,
@@ -1059,7 +1148,17 @@ def entmax_bisect_loss_backward(grad_output, input, target, alpha=1.5, n_iter=50
                                 ignore_index=-100, reduction="mean"):
     """Gradient of ``entmax_bisect_loss`` with respect to `input` (alpha held fixed):
     grad_output times (entmax_bisect(input, alpha) - one_hot(target)) per counted row
-    (divided by their number for "mean"), 0 on ignored rows."""
+    (divided by their number for "mean"), 0 on ignored rows.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 0.8, -1.0], [0.0, 1.0, 3.0]])
+    >>> F.entmax_bisect_loss_backward(np.ones(2), x, np.array([0, 2]), alpha=1.5,
+    ...                               reduction="none")
+    array([[-0.42946632,  0.42946632,  0.        ],
+           [ 0.        ,  0.        ,  0.        ]])
+    """
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("entmax_bisect_loss_backward", locals())
     return _fy_loss_backward(grad_output, input, target, _alpha_param(alpha),
@@ -1070,12 +1169,36 @@ def entmax_bisect_loss_backward(grad_output, input, target, alpha=1.5, n_iter=50
 sparsemax_loss.__doc__ = _LOSS_DOC.format(
     title="Sparsemax loss", cls="SparsemaxLoss", map="sparsemax", alpha=2, extra="",
     raises="", name="sparsemax_loss")
+sparsemax_loss.__doc__ += """
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 0.8, -1.0], [0.0, 1.0, 3.0]])
+    >>> F.sparsemax_loss(x, np.array([0, 2]), reduction="none")
+    array([0.16, 0.  ])
+    """
 entmax15_loss.__doc__ = _LOSS_DOC.format(
     title="1.5-entmax loss", cls="Entmax15Loss", map="entmax15", alpha=1.5, extra="",
     raises="", name="entmax15_loss")
+entmax15_loss.__doc__ += """
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 0.8, -1.0], [0.0, 1.0, 3.0]])
+    >>> F.entmax15_loss(x, np.array([0, 2]), reduction="none")
+    array([0.29758651, 0.        ])
+    """
 entmax_bisect_loss.__doc__ = _LOSS_DOC.format(
     title="alpha-entmax loss", cls="EntmaxBisectLoss", map="entmax_bisect", alpha="alpha",
     extra=_BISECT_EXTRA, raises=", alpha <= 1 or infinite, n_iter < 1", name="entmax_bisect_loss")
+entmax_bisect_loss.__doc__ += """
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 0.8, -1.0], [0.0, 1.0, 3.0]])
+    >>> F.entmax_bisect_loss(x, np.array([0, 2]), alpha=1.5, reduction="none")
+    array([0.29758651, 0.        ])
+    """
 
 
 # ---- gumbel_softmax ------------------------------------------------------------------------------
@@ -1177,6 +1300,15 @@ def gumbel_softmax_backward(grad_output, logits, tau=1.0, hard=False, eps=1e-10,
     result when hard=False; ``GumbelSoftmax`` keeps it), or the forward's int seed as
     `generator` to redraw the same noise. Raises as ``gumbel_softmax``, and ValueError for a
     grad_output or y_soft of another shape.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> logits = np.log([0.2, 0.8])
+    >>> y = F.gumbel_softmax(logits, tau=0.5, generator=0)
+    >>> g = F.gumbel_softmax_backward(np.array([1.0, 0.0]), logits, tau=0.5, y_soft=y)
+    >>> bool(np.allclose(g, y * (np.array([1.0, 0.0]) - y[0]) / 0.5))
+    True
     """
     bool_option(hard, "hard")
     x = as_array(logits, "logits")

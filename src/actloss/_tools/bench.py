@@ -244,9 +244,13 @@ def measure(keys, rounds=ROUNDS, min_time=MIN_TIME, warmup_time=WARMUP_TIME, pro
         t = bc.tensors(a) if torch is not None and c.api else None
         j = bc.jax_arrays(a) if c.api and not bc.missing_dependency(c, "jax") else None
         prepared = {}
+        fewest = min(k.threads for k in group)
         for key in group:
             if key.direction not in prepared:
-                prepared[key.direction] = _prepare(c, key.direction, a, t, j)
+                # at the group's fewest threads: BLAS workers woken by the checks would still
+                # be spinning, counted by the process CPU clock, when a 1-thread timing starts
+                with bc.num_threads(fewest):
+                    prepared[key.direction] = _prepare(c, key.direction, a, t, j)
             fns, n_bytes, disagree = prepared[key.direction]
             if key.threads != bc.jax_threads():
                 fns = {impl: fn for impl, fn in fns.items() if impl != "jax"}

@@ -331,15 +331,18 @@ def test_other_class_losses(client, dtype):
 
 # ---- embedding losses ------------------------------------------------------------------------
 
+def _boxes(rng, dtype):
+    """N valid (x1, y1, x2, y2) boxes."""
+    lo = rng.uniform(0, 5, (N, 2))
+    return np.concatenate([lo, lo + rng.uniform(0.5, 3, (N, 2))], axis=1).astype(dtype)
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 def test_embedding_losses(client, dtype):
     rng = np.random.default_rng(7)
     a, b, c = (rng.standard_normal((N, D)).astype(dtype) for _ in range(3))
     sign = np.where(rng.standard_normal(N) > 0, 1, -1)
-    lo = rng.uniform(0, 5, (N, 2))
-    boxes1 = np.concatenate([lo, lo + rng.uniform(0.5, 3, (N, 2))], axis=1).astype(dtype)
-    lo = rng.uniform(0, 5, (N, 2))
-    boxes2 = np.concatenate([lo, lo + rng.uniform(0.5, 3, (N, 2))], axis=1).astype(dtype)
+    boxes1, boxes2 = (_boxes(rng, dtype) for _ in range(2))
     cases = [
         ("cosine_embedding_loss", dict(input1=a, input2=b, target=sign), dict(margin=0.1)),
         ("triplet_margin_loss", dict(anchor=a, positive=b, negative=c), dict(swap=True)),

@@ -286,7 +286,11 @@ BAD = [
 def test_bad_arguments(i, rng):
     make, kw, exc, match = BAD[i]
     h, W, t, _, _ = _problem(rng, np.float64, {})
-    args = make(h, W, t)
+    _raises_in_all_three(exc, match, make(h, W, t), kw)
+
+
+def _raises_in_all_three(exc, match, args, kw):
+    """The loss, its fused form and its backward all raise exc (matching match)."""
     with pytest.raises(exc, match=match):
         F.linear_cross_entropy(*args, **kw)
     with pytest.raises(exc, match=match):
@@ -890,13 +894,7 @@ def test_bad_arguments_of_the_new_forms(i, rng):
     make, kw, exc, match = NEW_BAD[i]
     h, W, q, _, _ = _prob_problem(rng, np.float64, {})
     t = rng.integers(0, V, N)
-    args = make(h, W, q, t)
-    with pytest.raises(exc, match=match):
-        F.linear_cross_entropy(*args, **kw)
-    with pytest.raises(exc, match=match):
-        F.linear_cross_entropy_with_grad(*args, **kw)
-    with pytest.raises(exc, match=match):
-        F.linear_cross_entropy_backward(1.0, *args, **kw)
+    _raises_in_all_three(exc, match, make(h, W, q, t), kw)
 
 
 def test_probs_bad_grad_output(rng):

@@ -998,14 +998,15 @@ def test_common_call_matches_general_path(dtype, rng, n):
     x = rng.standard_normal(n).astype(dtype)
     signs = np.where(rng.random(n) < 0.5, -1.0, 1.0).astype(dtype)
     probs = (rng.random(n) * 0.98 + 0.01).astype(dtype)
-    calls = [(F.mse_loss, x[::-1].copy(), {}), (F.l1_loss, x[::-1].copy(), {}),
-             (F.smooth_l1_loss, x[::-1].copy(), {"beta": 0.5}),
-             (F.smooth_l1_loss, x[::-1].copy(), {"beta": 1e-300}),   # tiny_beta (float64)
-             (F.smooth_l1_loss, x[::-1].copy(), {"beta": 1e-46}),    # rounds to 0 in float32
-             (F.huber_loss, x[::-1].copy(), {"delta": 0.7}),
-             (F.binary_cross_entropy_with_logits, probs, {}),
-             (F.soft_margin_loss, signs, {}),
-             (F.kl_div, probs, {}), (F.kl_div, np.log(probs), {"log_target": True})]
+    regression = [(F.mse_loss, {}), (F.l1_loss, {}), (F.smooth_l1_loss, {"beta": 0.5}),
+                  (F.smooth_l1_loss, {"beta": 1e-300}),   # tiny_beta (float64)
+                  (F.smooth_l1_loss, {"beta": 1e-46}),    # rounds to 0 in float32
+                  (F.huber_loss, {"delta": 0.7})]
+    calls = [(fn, x, x[::-1].copy(), kw) for fn, kw in regression] + [
+        (F.binary_cross_entropy_with_logits, x, probs, {}), (F.soft_margin_loss, x, signs, {}),
+        (F.kl_div, x, probs, {}), (F.kl_div, x, np.log(probs), {"log_target": True}),
+        # the common call of binary_cross_entropy also checks both operands lie in [0, 1]
+        (F.binary_cross_entropy, probs[::-1].copy(), probs, {})]
 
     def strided(a):
         return np.repeat(a, 2)[::2]
@@ -1013,7 +1014,7 @@ def test_common_call_matches_general_path(dtype, rng, n):
     try:
         for threads in (1, 2):
             F.set_num_threads(threads)
-            for fn, t, kw in calls:
+            for fn, x, t, kw in calls:
                 for red in ("mean", "sum"):
                     what = (fn.__name__, kw, red, threads)
                     got, want = fn(x, t, reduction=red, **kw), fn(strided(x), t,
@@ -1028,6 +1029,24 @@ def test_common_call_matches_general_path(dtype, rng, n):
                         assert bits_equal(g, want), what
     finally:
         F.set_num_threads(None)
+
+
+@pytest.mark.parametrize("bad", [-1e-7, 1.0000001, np.nan, -np.inf])
+@pytest.mark.parametrize("where", [0, -1])
+def test_bce_common_call_rejects_values_outside_unit_interval(dtype, bad, where):
+    """The C common call of binary_cross_entropy scans both operands: a value outside [0, 1]
+    (or NaN) anywhere, in input or target, still raises the general path's ValueError."""
+    p = np.linspace(0.0, 1.0, 4099).astype(dtype)
+    for name in ("input", "target"):
+        x, t = p.copy(), p[::-1].copy()
+        (x if name == "input" else t)[where] = bad
+        if (x if name == "input" else t)[where] == p[where] and not np.isnan(bad):
+            continue  # the value rounds into [0, 1] in this dtype
+        for call in (lambda: F.binary_cross_entropy(x, t),
+                     lambda: F.binary_cross_entropy(x, t, reduction="sum"),
+                     lambda: F.binary_cross_entropy_backward(1.0, x, t)):
+            with pytest.raises(ValueError, match=f"elements of {name} should be between 0 and 1"):
+                call()
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)

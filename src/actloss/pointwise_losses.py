@@ -235,7 +235,8 @@ _CUTOFF = {True: _threads.SERIAL_CUTOFF_CHEAP, False: _threads.SERIAL_CUTOFF_TRA
 _MEAN_FLAG = {"mean": 1, "sum": 0}
 
 
-def _common(term, input, target, reduction, grad_output=None, params=(), flags=0):
+def _common(term, input, target, reduction, grad_output=None, params=(), flags=0,
+            unit_interval=False):
     """The common call, all in C (Kernels.common): input and target plain float32/float64
     ndarrays of one dtype and shape, no weight, "mean" or "sum", a Python float grad_output
     if any. The loss (a NumPy scalar) or its gradient, bit for bit the general path's; None
@@ -251,7 +252,8 @@ def _common(term, input, target, reduction, grad_output=None, params=(), flags=0
     if term == "smooth_l1" and p[0] == 0:  # a beta that rounds to 0 is l1, as in _Prep
         term, flags = "l1", 0
     r = _kernels().common(_TERM[term], flags, input, target, mean, p[0], p[1],
-                          _CUTOFF[_ROW[term].cheap], _threads.large_call_threads, grad_output)
+                          _CUTOFF[_ROW[term].cheap], _threads.large_call_threads, grad_output,
+                          unit_interval)
     return to_scalar(r, input.dtype) if grad_output is None and r is not None else r
 
 
@@ -420,11 +422,19 @@ def _bce(input, target, weight):
 
 
 def _binary_cross_entropy(input, target, weight, reduction):
+    r = None if weight is not None else _common("bce", input, target, reduction,
+                                                unit_interval=True)
+    if r is not None:
+        return r
     _, P = _bce(input, target, weight)
     return _forward(P, reduction)
 
 
 def _binary_cross_entropy_backward(grad_output, input, target, weight, reduction):
+    r = None if weight is not None else _common("bce", input, target, reduction, grad_output,
+                                                unit_interval=True)
+    if r is not None:
+        return r
     x, P = _bce(input, target, weight)
     gx, _ = _backward(P, grad_output, reduction)
     return _sum_to(gx, x.shape, _grad_dtype(x, "input"))

@@ -526,14 +526,19 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     if rows.size:
         # the row kernel of cross_entropy with the maximum as target: its loss (m - x_t) + l is
         # then exactly l = log1p(sum of exp(x_j - m) over the others), in double
-        top = rows.argmax(axis=1)  # NaN first: argmax puts NaN above everything
-        m = np.take_along_axis(rows, top[:, None, :], 1).reshape(-1).astype(F64)
+        top = rows.argmax(axis=1).reshape(-1)  # NaN first: argmax puts NaN above everything
+        # the maxima, gathered by flat index (NumPy's max over a middle axis, or
+        # take_along_axis, costs several times more on small inputs)
+        start = np.arange(0, outer * n * inner, n * inner)
+        flat = top + start if inner == 1 else (
+            (top.reshape(outer, inner) * inner + np.arange(inner) + start[:, None]).reshape(-1))
+        m = rows.reshape(-1)[flat].astype(F64)
         l = np.empty(outer * inner, F64)
-        _kernels().cross_entropy(KERNEL_INDEX[k_dtype], rows, top.astype(np.int64).reshape(-1),
-                                 None, outer, n, inner, -1, 0.0, l, 0.0, None, 0, None,
+        _kernels().cross_entropy(KERNEL_INDEX[k_dtype], rows, top, None, outer, n, inner, -1,
+                                 0.0, l, 0.0, None, 0, None,
                                  _threads.threads_for(rows.size, False))
-        with np.errstate(invalid="ignore"):
-            y = np.where(np.isinf(m), m, m + l)  # +-inf rows: l is NaN (inf - inf)
+        y = m + l
+        np.copyto(y, m, where=np.isinf(m))  # +-inf rows: l is NaN (inf - inf)
     else:
         y = np.full(outer * inner, -np.inf)
     shape = _result_shape(x.shape, axes, kept, keepdim)
@@ -542,7 +547,10 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
         check_out(out, shape, res_dtype)
         copy_into(out, y)
         return out
-    return narrow(y, res_dtype)[()]  # a NumPy scalar when every axis is reduced, as np.sum
+    # a NumPy scalar when every axis is reduced, as np.sum. float32/64 need no errstate: m + l
+    # exceeds their largest value by at most log(n), which rounds back to it
+    return (narrow(y, res_dtype) if res_dtype == np.float16
+            else y.astype(res_dtype, copy=False))[()]
 
 
 def logsumexp_backward(grad_output, input, dim, keepdim=False, *, out=None):

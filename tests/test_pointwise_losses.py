@@ -1006,7 +1006,11 @@ def test_common_call_matches_general_path(dtype, rng, n):
         (F.binary_cross_entropy_with_logits, x, probs, {}), (F.soft_margin_loss, x, signs, {}),
         (F.kl_div, x, probs, {}), (F.kl_div, x, np.log(probs), {"log_target": True}),
         # the common call of binary_cross_entropy also checks both operands lie in [0, 1]
-        (F.binary_cross_entropy, probs[::-1].copy(), probs, {})]
+        (F.binary_cross_entropy, probs[::-1].copy(), probs, {}),
+        (F.hinge_embedding_loss, x, signs, {"margin": 0.7})] + [
+        (F.poisson_nll_loss, x if log_input else probs[::-1].copy(), probs * 3,
+         {"log_input": log_input, "full": full, "eps": 1e-3})
+        for log_input in (True, False) for full in (False, True)]
 
     def strided(a):
         return np.repeat(a, 2)[::2]

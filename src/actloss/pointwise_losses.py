@@ -573,12 +573,23 @@ def _poisson(input, target, log_input, full, eps, reduction):
     return reduction, x, _Prep("poisson_nll", shape, res, k, x, t, params=(eps,), flags=flags)
 
 
+def _poisson_common(input, target, log_input, full, eps, reduction, grad_output=None):
+    return _common("poisson_nll", input, target, reduction, grad_output,
+                   (real_param(eps, "eps"),), _flags("poisson_nll", log_input=log_input, full=full))
+
+
 def _poisson_nll_loss(input, target, log_input, full, eps, reduction):
+    r = _poisson_common(input, target, log_input, full, eps, reduction)
+    if r is not None:
+        return r
     reduction, _, P = _poisson(input, target, log_input, full, eps, reduction)
     return _forward(P, reduction)
 
 
 def _poisson_nll_loss_backward(grad_output, input, target, log_input, full, eps, reduction):
+    r = _poisson_common(input, target, log_input, full, eps, reduction, grad_output)
+    if r is not None:
+        return r
     reduction, x, P = _poisson(input, target, log_input, full, eps, reduction)
     gx, _ = _backward(P, grad_output, reduction)
     return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
@@ -619,11 +630,19 @@ def _hinge(input, target, margin, reduction):
 
 
 def _hinge_embedding_loss(input, target, margin, reduction):
+    r = _common("hinge_embedding", input, target, reduction, None,
+                (real_param(margin, "margin"),))
+    if r is not None:
+        return r
     reduction, _, P = _hinge(input, target, margin, reduction)
     return _forward(P, reduction)
 
 
 def _hinge_embedding_loss_backward(grad_output, input, target, margin, reduction):
+    r = _common("hinge_embedding", input, target, reduction, grad_output,
+                (real_param(margin, "margin"),))
+    if r is not None:
+        return r
     reduction, x, P = _hinge(input, target, margin, reduction)
     gx, _ = _backward(P, grad_output, reduction)
     return _sum_to(gx, x.shape, _grad_dtype(x, "input"))

@@ -1007,7 +1007,9 @@ def test_common_call_matches_general_path(dtype, rng, n):
         (F.kl_div, x, probs, {}), (F.kl_div, x, np.log(probs), {"log_target": True}),
         # the common call of binary_cross_entropy also checks both operands lie in [0, 1]
         (F.binary_cross_entropy, probs[::-1].copy(), probs, {}),
-        (F.hinge_embedding_loss, x, signs, {"margin": 0.7})] + [
+        (F.hinge_embedding_loss, x, signs, {"margin": 0.7}),
+        (F.sigmoid_focal_loss, x, probs, {}),
+        (F.sigmoid_focal_loss, x, probs, {"alpha": -1, "gamma": 1.5})] + [
         (F.poisson_nll_loss, x if log_input else probs[::-1].copy(), probs * 3,
          {"log_input": log_input, "full": full, "eps": 1e-3})
         for log_input in (True, False) for full in (False, True)]
@@ -1019,6 +1021,11 @@ def test_common_call_matches_general_path(dtype, rng, n):
         for threads in (1, 2):
             F.set_num_threads(threads)
             for fn, x, t, kw in calls:
+                # reduction "none": the forward's per-element array is also one C call
+                got, want = fn(x, t, reduction="none", **kw), fn(strided(x), t, reduction="none",
+                                                                  **kw)
+                assert got.dtype == x.dtype and got.shape == x.shape, (fn.__name__, kw)
+                assert bits_equal(got, want), (fn.__name__, kw, threads)
                 for red in ("mean", "sum"):
                     what = (fn.__name__, kw, red, threads)
                     got, want = fn(x, t, reduction=red, **kw), fn(strided(x), t,

@@ -232,15 +232,16 @@ def _backward(P, grad_output, reduction, grad2=False):
 
 
 _CUTOFF = {True: _threads.SERIAL_CUTOFF_CHEAP, False: _threads.SERIAL_CUTOFF_TRANSCENDENTAL}
-_MEAN_FLAG = {"mean": 1, "sum": 0}
+_MEAN_FLAG = {"mean": 1, "sum": 0, "none": -1}  # Kernels.common's `mean` argument
 
 
 def _common(term, input, target, reduction, grad_output=None, params=(), flags=0,
             unit_interval=False):
     """The common call, all in C (Kernels.common): input and target plain float32/float64
-    ndarrays of one dtype and shape, no weight, "mean" or "sum", a Python float grad_output
-    if any. The loss (a NumPy scalar) or its gradient, bit for bit the general path's; None
-    for anything else, which the general path then handles."""
+    ndarrays of one dtype and shape, no weight, "mean" or "sum" (or "none" for the forward),
+    a Python float grad_output if any. The loss (a NumPy scalar, or the per-element array) or
+    its gradient, bit for bit the general path's; None for anything else, which the general
+    path then handles."""
     mean = _MEAN_FLAG.get(reduction)
     if mean is None or type(input) is not np.ndarray:
         return None
@@ -254,7 +255,7 @@ def _common(term, input, target, reduction, grad_output=None, params=(), flags=0
     r = _kernels().common(_TERM[term], flags, input, target, mean, p[0], p[1],
                           _CUTOFF[_ROW[term].cheap], _threads.large_call_threads, grad_output,
                           unit_interval)
-    return to_scalar(r, input.dtype) if grad_output is None and r is not None else r
+    return to_scalar(r, input.dtype) if grad_output is None and mean >= 0 and r is not None else r
 
 
 def _arrays(*named):
@@ -506,6 +507,11 @@ def _kl_div(input, target, reduction, log_target):
 
 def _kl_div_backward(grad_output, input, target, reduction, log_target, target_requires_grad):
     tg = target_requires_grad
+    if not tg:
+        r = _common("kl_div", input, target, reduction, grad_output,
+                    flags=_flags("kl_div", log_target=log_target, target_grad=False))
+        if r is not None:
+            return r
     reduction, x, t, P = _kl_prep(input, target, reduction, log_target, tg)
     gx, gt = _backward(P, grad_output, reduction, grad2=tg)
     gx = _sum_to(gx, x.shape, _grad_dtype(x, "input"))
@@ -741,12 +747,23 @@ def _multilabel_soft_margin_loss_backward(grad_output, input, target, weight, re
 
 # ---- sigmoid_focal_loss (torchvision) --------------------------------------------------------
 
-def _focal(inputs, targets, alpha, gamma, reduction):
+def _focal_params(alpha, gamma):
     a = real_param(alpha, "alpha")
     g = real_param(gamma, "gamma")
     if not (0 <= a <= 1) and a != -1:
         raise ValueError(f"Invalid alpha value: {a}. alpha must be in the range [0,1] or -1 for "
                          f"ignore.")
+    return a, g
+
+
+def _focal_common(inputs, targets, alpha, gamma, reduction, grad_output=None):
+    a, g = _focal_params(alpha, gamma)
+    return _common("sigmoid_focal", inputs, targets, reduction, grad_output, (a, g),
+                   _flags("sigmoid_focal", gamma_two=(g == 2)))
+
+
+def _focal(inputs, targets, alpha, gamma, reduction):
+    a, g = _focal_params(alpha, gamma)
     x, t = _arrays((inputs, "inputs"), (targets, "targets"))
     _same_shape(x, t, "inputs", "targets")
     res, k = _dtypes((x, "inputs"), aux=((t, "targets"),))
@@ -756,11 +773,17 @@ def _focal(inputs, targets, alpha, gamma, reduction):
 
 
 def _sigmoid_focal_loss(inputs, targets, alpha, gamma, reduction):
+    r = _focal_common(inputs, targets, alpha, gamma, reduction)
+    if r is not None:
+        return r
     reduction, _, P = _focal(inputs, targets, alpha, gamma, reduction)
     return _forward(P, reduction)
 
 
 def _sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha, gamma, reduction):
+    r = _focal_common(inputs, targets, alpha, gamma, reduction, grad_output)
+    if r is not None:
+        return r
     reduction, x, P = _focal(inputs, targets, alpha, gamma, reduction)
     gx, _ = _backward(P, grad_output, reduction)
     return _sum_to(gx, x.shape, _grad_dtype(x, "inputs"))

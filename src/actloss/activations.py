@@ -1643,8 +1643,18 @@ def prelu(input, weight, *, out=None):
     >>> F.prelu(x, np.array([0.25]))
     array([-0.5,  0. ,  1.5])
     """
+    if (out is None and type(input) is np.ndarray and type(weight) is np.ndarray
+            and input.dtype == weight.dtype and input.dtype in KERNEL_INDEX and input.size
+            and input.flags.c_contiguous and input.flags.aligned
+            and weight.flags.c_contiguous and weight.flags.aligned):
+        # the common call (plain arrays of one float dtype): straight to the kernel
+        outer, n_ch, inner = _prelu_layout(input, weight)
+        y = np.empty(input.shape, input.dtype)
+        _K.prelu_fwd(KERNEL_INDEX[input.dtype], input, weight.reshape(-1), y, outer, n_ch,
+                     inner, _threads.threads_for(input.size, True))
+        return ufunc_result(y)
     x, w = as_array(input), _prelu_weight(weight, input)
-    if x.dtype == w.dtype and x.dtype in KERNEL_INDEX:  # the common case: skip the promotion
+    if x.dtype == w.dtype and x.dtype in KERNEL_INDEX:  # skip the promotion
         res_dtype = k_dtype = x.dtype
     else:
         res_dtype, k_dtype = promoted_dtype((x, "input"), (w, "weight"))

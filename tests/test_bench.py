@@ -223,7 +223,7 @@ def test_bench_runs_and_writes_json(tmp_path, capsys):
     assert "function" in out and "numpy/al" in out and "kernels" in out
     rows = [line.split()[:2] for line in out.splitlines() if line.startswith(("relu ", "mse"))]
     assert rows == [["relu", "forward"], ["relu", "backward"], ["mse_loss", "forward"],
-                    ["mse_loss", "backward"]]
+                    ["mse_loss", "backward"], ["mse_loss", "fused"]]
     data = json.loads(path.read_text())
     assert data["schema"] == _bench.JSON_SCHEMA
     assert {"cpu", "usable_cpus", "actloss", "numpy", "torch", "jax", "jax_threads",
@@ -232,7 +232,8 @@ def test_bench_runs_and_writes_json(tmp_path, capsys):
     assert [r["id"] for r in data["records"]] == ["relu/forward/float32/1e3/t1",
                                                  "relu/backward/float32/1e3/t1",
                                                  "mse_loss/forward/float32/1e3/t1",
-                                                 "mse_loss/backward/float32/1e3/t1"]
+                                                 "mse_loss/backward/float32/1e3/t1",
+                                                 "mse_loss/fused/float32/1e3/t1"]
     for r in data["records"]:
         assert RECORD_FIELDS <= set(r)
         assert {"actloss", "numpy"} <= set(r["median_s"])

@@ -1078,6 +1078,44 @@ def test_threads_bit_identical(case, dtype, rng):
         assert bits_equal(a, b), case.id
 
 
+@pytest.mark.parametrize("name, kw, weighted", [
+    (name, kw, weighted) for name, kw in [
+        ("mse_loss", {}), ("l1_loss", {}), ("smooth_l1_loss", {"beta": 0.5}),
+        ("smooth_l1_loss", {"beta": 0.0}), ("smooth_l1_loss", {"beta": 1e-300}),
+        ("huber_loss", {"delta": 0.7}), ("binary_cross_entropy", {})]
+    for weighted in ((False,) if name == "smooth_l1_loss" else (False, True))])  # no weight
+def test_fused_regression_and_bce_equal_separate_calls(name, kw, weighted, dtype, rng):
+    """<name>_with_grad: the loss bit for bit the forward's and the gradient the backward's,
+    for every reduction, with and without an elementwise weight, on one and two threads (the
+    big shape is split), and with a target that broadcasts (regression losses)."""
+    probs = name == "binary_cross_entropy"
+    x = (rng.random((300, 70)) if probs else rng.standard_normal((300, 70))).astype(dtype)
+    targets = [rng.random((300, 70)).astype(dtype)]
+    if not probs:
+        targets.append(rng.standard_normal(70).astype(dtype))  # broadcast (torch warns)
+    if weighted:
+        kw = dict(kw, weight=rng.random((300, 70)).astype(dtype))
+    fused, fwd = getattr(F, name + "_with_grad"), getattr(F, name)
+    back = getattr(F, name + "_backward")
+    try:
+        for threads in (1, 2):
+            F.set_num_threads(threads)
+            for t in targets:
+                for red in REDUCTIONS:
+                    go = rng.standard_normal(x.shape).astype(dtype) if red == "none" else 0.7
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", UserWarning)  # the broadcast target
+                        loss, g = fused(x, t, reduction=red, grad_output=go, **kw)
+                        want_loss = fwd(x, t, reduction=red, **kw)
+                        want_g = back(go, x, t, reduction=red, **kw)
+                    what = (name, kw.keys(), red, threads, t.shape)
+                    assert type(loss) is type(want_loss) and bits_equal(loss, want_loss), what
+                    assert g.dtype == x.dtype and g.shape == x.shape, what
+                    assert bits_equal(g, want_g), what
+    finally:
+        F.set_num_threads(None)
+
+
 def test_fused_bce_with_logits_equals_separate_calls(dtype, rng):
     x, t = rng.standard_normal((300, 70)).astype(dtype), rng.random((300, 70)).astype(dtype)
     w, pw = rng.random(70).astype(dtype), rng.random(70).astype(dtype) * 3

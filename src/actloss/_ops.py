@@ -293,16 +293,16 @@ PointwiseLoss = namedtuple("PointwiseLoss",
                            "name api params extra weighted flags grad2 rows fused cheap doc")
 
 POINTWISE_LOSSES = (
-    PointwiseLoss("mse", "mse_loss", (), None, True, (), False, False, False, True,
+    PointwiseLoss("mse", "mse_loss", (), None, True, (), False, False, True, True,
                   "(x - t)^2"),
-    PointwiseLoss("l1", "l1_loss", (), None, True, (), False, False, False, True,
+    PointwiseLoss("l1", "l1_loss", (), None, True, (), False, False, True, True,
                   "|x - t|"),
     PointwiseLoss("smooth_l1", "smooth_l1_loss", ("beta",), None, False, ("tiny_beta",), False,
-                  False, False, True,
+                  False, True, True,
                   "0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta, d = x - t"),
-    PointwiseLoss("huber", "huber_loss", ("delta",), None, True, (), False, False, False, True,
+    PointwiseLoss("huber", "huber_loss", ("delta",), None, True, (), False, False, True, True,
                   "0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta), d = x - t"),
-    PointwiseLoss("bce", "binary_cross_entropy", (), None, True, (), False, False, False, False,
+    PointwiseLoss("bce", "binary_cross_entropy", (), None, True, (), False, False, True, False,
                   "-(t max(log x, -100) + (1 - t) max(log(1 - x), -100))"),
     PointwiseLoss("bce_logits", "binary_cross_entropy_with_logits", (),
                   ("pos_weight", False, 1.0), True, (), False, False, True, False,
@@ -465,6 +465,8 @@ np.float64(1.4166666666666667)""",
          gradient="""\
 2 (input - target) grad_output (times weight; divided by the element count, or by
 sum(weight), for 'mean').""",
+         fused="""\
+Loss and input gradient of ``mse_loss`` in one pass over the data.""",
          cls="MSELoss", cls_args=("reduction",), cls_doc="mean squared error"),
     Loss("l1_loss", "pointwise_losses",
          inputs=(_BROADCAST,),
@@ -483,6 +485,8 @@ array([0.5, 0. , 2. ])""",
          gradient="""\
 sign(input - target) grad_output: 0 where input == target (and for NaN), as torch's
 autograd.""",
+         fused="""\
+Loss and input gradient of ``l1_loss`` in one pass over the data.""",
          cls="L1Loss", cls_args=("reduction",), cls_doc="mean absolute error"),
     Loss("smooth_l1_loss", "pointwise_losses",
          inputs=(_BROADCAST,),
@@ -502,6 +506,8 @@ array([0.02, 2.5 ])""",
          gradient="""\
 clamp((input - target) / beta, -1, 1) grad_output; at |d| = beta that is +-1 (both sides
 agree); beta = 0 gives l1's sign, 0 at input == target.""",
+         fused="""\
+Loss and input gradient of ``smooth_l1_loss`` in one pass over the data.""",
          cls="SmoothL1Loss",
          cls_args=("reduction", "beta"),
          cls_doc="squared error below beta, absolute error above"),
@@ -523,6 +529,8 @@ smooth_l1_loss with beta = delta.""",
 >>> F.huber_loss(np.array([0.2, 3.0]), np.zeros(2), reduction="none", delta=2.0)
 array([0.02, 4.  ])""",
          gradient="clamp(input - target, -delta, delta) grad_output (times weight).",
+         fused="""\
+Loss and input gradient of ``huber_loss`` in one pass over the data.""",
          cls="HuberLoss",
          cls_args=("reduction", "delta"),
          cls_doc="squared error below delta, delta times the absolute error above"),
@@ -556,6 +564,8 @@ np.float64(0.16425203348601802)""",
 (input - target) / max((1 - input) input, 1e-12) grad_output (times weight), torch's
 formula, including its float32 EPSILON 1e-12: it ignores the -100 clamp of the forward, so
 input 0 or 1 gives a large finite gradient where target differs.""",
+         fused="""\
+Loss and input gradient of ``binary_cross_entropy`` in one pass over the probabilities.""",
          cls="BCELoss",
          cls_args=("weight", "reduction"),
          cls_doc="binary cross-entropy of probabilities"),

@@ -32,9 +32,11 @@ from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, di
                         real_param, result_dtype, scalar_float, to_scalar, warn_caller)
 
 # <generated: pointwise_losses.__all__>
-__all__ = ["mse_loss", "mse_loss_backward", "l1_loss", "l1_loss_backward", "smooth_l1_loss",
-           "smooth_l1_loss_backward", "huber_loss", "huber_loss_backward",
-           "binary_cross_entropy", "binary_cross_entropy_backward",
+__all__ = ["mse_loss", "mse_loss_backward", "mse_loss_with_grad", "l1_loss",
+           "l1_loss_backward", "l1_loss_with_grad", "smooth_l1_loss",
+           "smooth_l1_loss_backward", "smooth_l1_loss_with_grad", "huber_loss",
+           "huber_loss_backward", "huber_loss_with_grad", "binary_cross_entropy",
+           "binary_cross_entropy_backward", "binary_cross_entropy_with_grad",
            "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_backward",
            "binary_cross_entropy_with_logits_with_grad", "kl_div", "kl_div_backward",
            "gaussian_nll_loss", "gaussian_nll_loss_backward", "poisson_nll_loss",
@@ -315,6 +317,11 @@ def _mse_loss_backward(grad_output, input, target, reduction, weight):
     return _regression_grad(x, P, grad_output, reduction)
 
 
+def _mse_loss_with_grad(input, target, reduction, weight, grad_output):
+    x, P = _regression("mse", input, target, weight)
+    return _fused(x, P, reduction, grad_output)
+
+
 def _l1_loss(input, target, reduction, weight):
     r = None if weight is not None else _common("l1", input, target, reduction)
     if r is not None:
@@ -329,6 +336,11 @@ def _l1_loss_backward(grad_output, input, target, reduction, weight):
         return r
     x, P = _regression("l1", input, target, weight)
     return _regression_grad(x, P, grad_output, reduction)
+
+
+def _l1_loss_with_grad(input, target, reduction, weight, grad_output):
+    x, P = _regression("l1", input, target, weight)
+    return _fused(x, P, reduction, grad_output)
 
 
 def _beta(beta):
@@ -369,6 +381,11 @@ def _smooth_l1_loss_backward(grad_output, input, target, reduction, beta):
     return _regression_grad(x, P, grad_output, reduction)
 
 
+def _smooth_l1_loss_with_grad(input, target, reduction, beta, grad_output):
+    x, P = _smooth_l1(input, target, _beta(beta))
+    return _fused(x, P, reduction, grad_output)
+
+
 def _delta(delta):
     d = real_param(delta, "delta")
     if not d > 0:
@@ -393,6 +410,11 @@ def _huber_loss_backward(grad_output, input, target, reduction, delta, weight):
         return r
     x, P = _regression("huber", input, target, weight, (_delta(delta),), weighted_mean=False)
     return _regression_grad(x, P, grad_output, reduction)
+
+
+def _huber_loss_with_grad(input, target, reduction, delta, weight, grad_output):
+    x, P = _regression("huber", input, target, weight, (_delta(delta),), weighted_mean=False)
+    return _fused(x, P, reduction, grad_output)
 
 
 # ---- binary cross-entropy --------------------------------------------------------------------
@@ -439,6 +461,11 @@ def _binary_cross_entropy_backward(grad_output, input, target, weight, reduction
     x, P = _bce(input, target, weight)
     gx, _ = _backward(P, grad_output, reduction)
     return _sum_to(gx, x.shape, _grad_dtype(x, "input"))
+
+
+def _binary_cross_entropy_with_grad(input, target, weight, reduction, grad_output):
+    x, P = _bce(input, target, weight)
+    return _fused(x, P, reduction, grad_output)
 
 
 def _bce_logits(input, target, weight, pos_weight):
@@ -1068,6 +1095,64 @@ def mse_loss_backward(grad_output, input, target, *, reduction="mean", weight=No
     return _mse_loss_backward(grad_output, input, target, check_reduction(reduction), weight)
 
 
+def mse_loss_with_grad(input, target, *, reduction="mean", weight=None, grad_output=1.0):
+    """Loss and input gradient of ``mse_loss`` in one pass over the data.
+
+    Parameters
+    ----------
+    input, target : array_like
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    weight : array_like, optional
+        Elementwise weight of the input's shape (torch requires exactly that), broadcast with
+        it. With 'mean' the result is sum(weight * loss) / sum(weight).
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``mse_loss`` returns.
+    grad_input : ndarray
+        What ``mse_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``mse_loss``):
+
+    loss = (input - target)^2, times weight.
+
+    Gradient (``mse_loss_backward``):
+
+    2 (input - target) grad_output (times weight; divided by the element count, or by
+    sum(weight), for 'mean').
+
+    torch equivalent: ``loss = torch.nn.functional.mse_loss(x, ...)`` for an ``x`` that requires
+    grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.mse_loss_with_grad(np.array([1.0, 2.0, 3.0]),
+    ...                                   np.array([1.5, 2.0, 1.0]))
+    >>> np.round(loss, 6)
+    np.float64(1.416667)
+    >>> grad
+    array([-0.33333333,  0.        ,  1.33333333])
+    """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("mse_loss_with_grad", locals())
+    return _mse_loss_with_grad(input, target, check_reduction(reduction), weight, grad_output)
+
+
 def l1_loss(input, target, *, reduction="mean", weight=None):
     """Mean absolute error (torch.nn.functional.l1_loss).
 
@@ -1163,6 +1248,64 @@ def l1_loss_backward(grad_output, input, target, *, reduction="mean", weight=Non
     return _l1_loss_backward(grad_output, input, target, check_reduction(reduction), weight)
 
 
+def l1_loss_with_grad(input, target, *, reduction="mean", weight=None, grad_output=1.0):
+    """Loss and input gradient of ``l1_loss`` in one pass over the data.
+
+    Parameters
+    ----------
+    input, target : array_like
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    weight : array_like, optional
+        Elementwise weight of the input's shape; 'mean' is then sum(weight * loss) /
+        sum(weight), as torch.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``l1_loss`` returns.
+    grad_input : ndarray
+        What ``l1_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``l1_loss``):
+
+    loss = |input - target|, times weight.
+
+    Gradient (``l1_loss_backward``):
+
+    sign(input - target) grad_output: 0 where input == target (and for NaN), as torch's
+    autograd.
+
+    torch equivalent: ``loss = torch.nn.functional.l1_loss(x, ...)`` for an ``x`` that requires
+    grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.l1_loss_with_grad(np.array([1.0, 2.0, 3.0]),
+    ...                                  np.array([1.5, 2.0, 1.0]), reduction="none")
+    >>> loss
+    array([0.5, 0. , 2. ])
+    >>> grad
+    array([-1.,  0.,  1.])
+    """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("l1_loss_with_grad", locals())
+    return _l1_loss_with_grad(input, target, check_reduction(reduction), weight, grad_output)
+
+
 def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
     """Smooth L1 loss (torch.nn.functional.smooth_l1_loss).
 
@@ -1256,6 +1399,64 @@ def smooth_l1_loss_backward(grad_output, input, target, *, reduction="mean", bet
     if _dask.lazy(grad_output, input, target):
         return _dask.loss("smooth_l1_loss_backward", locals())
     return _smooth_l1_loss_backward(grad_output, input, target, check_reduction(reduction), beta)
+
+
+def smooth_l1_loss_with_grad(input, target, *, reduction="mean", beta=1.0, grad_output=1.0):
+    """Loss and input gradient of ``smooth_l1_loss`` in one pass over the data.
+
+    Parameters
+    ----------
+    input, target : array_like
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    beta : float, default 1.0
+        Where the loss turns from quadratic to linear; >= 0. beta = 0 is exactly l1_loss
+        (torch dispatches it there too).
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``smooth_l1_loss`` returns.
+    grad_input : ndarray
+        What ``smooth_l1_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``smooth_l1_loss``):
+
+    With z = |input - target|: 0.5 z^2 / beta if z < beta, else z - 0.5 beta.
+
+    Gradient (``smooth_l1_loss_backward``):
+
+    clamp((input - target) / beta, -1, 1) grad_output; at |d| = beta that is +-1 (both sides
+    agree); beta = 0 gives l1's sign, 0 at input == target.
+
+    torch equivalent: ``loss = torch.nn.functional.smooth_l1_loss(x, ...)`` for an ``x`` that
+    requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.smooth_l1_loss_with_grad(np.array([0.2, 3.0]), np.zeros(2),
+    ...                                         reduction="none")
+    >>> loss
+    array([0.02, 2.5 ])
+    >>> grad
+    array([0.2, 1. ])
+    """
+    if _dask.lazy(input, target):
+        return _dask.loss("smooth_l1_loss_with_grad", locals())
+    return _smooth_l1_loss_with_grad(input, target, check_reduction(reduction), beta, grad_output)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -1357,6 +1558,68 @@ def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0,
                                 weight)
 
 
+def huber_loss_with_grad(input, target, reduction="mean", delta=1.0, weight=None, *,
+                         grad_output=1.0):
+    """Loss and input gradient of ``huber_loss`` in one pass over the data.
+
+    Parameters
+    ----------
+    input, target : array_like
+        Broadcast together (torch warns about different sizes and then broadcasts; so does this
+        function, with the same UserWarning).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    delta : float, default 1.0
+        Where the loss turns from quadratic to linear; > 0.
+    weight : array_like, optional
+        Elementwise weight of the input's shape. Unlike mse/l1, torch's weighted Huber 'mean'
+        is the plain mean of weight * loss over the elements; so is this one.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``huber_loss`` returns.
+    grad_input : ndarray
+        What ``huber_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``huber_loss``):
+
+    With z = |input - target|: 0.5 z^2 if z < delta, else delta (z - 0.5 delta) -- delta times
+    smooth_l1_loss with beta = delta.
+
+    Gradient (``huber_loss_backward``):
+
+    clamp(input - target, -delta, delta) grad_output (times weight).
+
+    torch equivalent: ``loss = torch.nn.functional.huber_loss(x, ...)`` for an ``x`` that
+    requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.huber_loss_with_grad(np.array([0.2, 3.0]), np.zeros(2),
+    ...                                     reduction="none", delta=2.0)
+    >>> loss
+    array([0.02, 4.  ])
+    >>> grad
+    array([0.2, 2. ])
+    """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("huber_loss_with_grad", locals())
+    return _huber_loss_with_grad(input, target, check_reduction(reduction), delta, weight,
+                                 grad_output)
+
+
 def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     """Binary cross-entropy of probabilities (torch.nn.functional.binary_cross_entropy).
 
@@ -1456,6 +1719,69 @@ def binary_cross_entropy_backward(grad_output, input, target, weight=None, *, re
         return _dask.loss("binary_cross_entropy_backward", locals())
     return _binary_cross_entropy_backward(grad_output, input, target, weight,
                                           check_reduction(reduction))
+
+
+def binary_cross_entropy_with_grad(input, target, weight=None, *, reduction="mean",
+                                   grad_output=1.0):
+    """Loss and input gradient of ``binary_cross_entropy`` in one pass over the probabilities.
+
+    Parameters
+    ----------
+    input : array_like
+        Probabilities in [0, 1].
+    target : array_like
+        Same shape as input, values in [0, 1].
+    weight : array_like, optional
+        Broadcast to the input's shape; multiplies each element's loss ('mean' stays the plain
+        element mean, as torch).
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        'none': the unreduced losses; 'mean': their mean; 'sum': their sum.
+    grad_output : float or array_like, default 1.0
+        The gradient flowing into the loss: a scalar for the reductions other than
+        'none'; for 'none' an array of the loss shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``binary_cross_entropy`` returns.
+    grad_input : ndarray
+        What ``binary_cross_entropy_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    Loss (``binary_cross_entropy``):
+
+    loss = -(target max(log(input), -100) + (1 - target) max(log(1 - input), -100)), each log
+    clamped at -100 as torch does, so input 0 or 1 gives a finite loss.
+
+    Gradient (``binary_cross_entropy_backward``):
+
+    (input - target) / max((1 - input) input, 1e-12) grad_output (times weight), torch's
+    formula, including its float32 EPSILON 1e-12: it ignores the -100 clamp of the forward, so
+    input 0 or 1 gives a large finite gradient where target differs.
+
+    torch equivalent: ``loss = torch.nn.functional.binary_cross_entropy(x, ...)`` for an ``x``
+    that requires grad, then ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> loss, grad = F.binary_cross_entropy_with_grad(np.array([0.9, 0.2]),
+    ...                                               np.array([1.0, 0.0]))
+    >>> np.round(loss, 6)
+    np.float64(0.164252)
+    >>> grad
+    array([-0.55555556,  0.625     ])
+    """
+    if _dask.lazy(input, target, weight):
+        return _dask.loss("binary_cross_entropy_with_grad", locals())
+    return _binary_cross_entropy_with_grad(input, target, weight, check_reduction(reduction),
+                                           grad_output)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean",

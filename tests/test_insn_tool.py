@@ -28,15 +28,15 @@ def tool():
     return module
 
 
-# Two functions; main calls loop (the call's inclusive cost, 900, is loop's, not main's own).
-# Names are compressed: "(id) name" on first use, "(id)" after.
+# Two functions and JIT code; main calls loop (the call's inclusive cost, 900, is loop's, not
+# main's own). Names are compressed: "(id) name" on first use, "(id)" after.
 _PROFILE = """# callgrind format
 version: 1
 creator: callgrind-3.19.0
 positions: line
 events: Ir
-summary: 1000
-totals: 1000
+summary: 1005
+totals: 1005
 
 ob=(1) /lib/libx.so
 fl=(1) x.c
@@ -52,6 +52,10 @@ fl=(1)
 fn=(2)
 20 700
 -3 200
+
+ob=(2) ???
+fn=(3) 0x000000002e5e3000
+0 5
 """
 
 
@@ -59,8 +63,9 @@ def test_parse_profile_self_costs(tool, tmp_path):
     path = tmp_path / "callgrind.out.1"
     path.write_text(_PROFILE)
     total, costs = tool.parse_profile(str(path))
-    assert total == 1000
-    assert costs == {"main [libx.so]": 100, "loop [libx.so]": 900}
+    assert total == 1005
+    # code without a symbol in no object (a JIT's) is one function, whatever its address
+    assert costs == {"main [libx.so]": 100, "loop [libx.so]": 900, "unnamed_jit_code [???]": 5}
 
 
 def test_hot_symbol_is_the_largest_growth(tool):
@@ -69,6 +74,7 @@ def test_hot_symbol_is_the_largest_growth(tool):
     name, share = tool._hot(small, big, growth=250)
     assert name == "b [x.so]" and share == pytest.approx(0.8)
     assert tool._short("f<int, g<h>>(float*, long) [lib.so]") == "f<>() [lib.so]"
+    assert tool._short("g [m.cpython-311-x86_64-linux-gnu.so]") == "g [m.so]"
 
 
 def test_report_table(tool):

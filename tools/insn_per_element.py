@@ -114,6 +114,10 @@ def parse_profile(path):
                     ob = resolved
                 elif m.group(1) == "fn":
                     fn = resolved
+                    if ob == "???" and re.fullmatch(r"0x[0-9a-f]+", fn):
+                        # code generated at run time (oneDNN's JIT kernels: torch's float32
+                        # gelu) has no symbol, and a new address in each call
+                        fn = "unnamed_jit_code"
             elif line.startswith("calls="):
                 skip_next = True
             elif line.startswith(("totals:", "summary:")):
@@ -138,6 +142,7 @@ def _short(name, width=70):
         fn = re.sub(r"\([^()]*\)", "\x02", fn)
     fn = fn.replace("\x01", "<>").replace("\x02", "()")
     fn = fn[:width - 3] + "..." if len(fn) > width else fn
+    ob = re.sub(r"\.cpython-[^.]*", "", ob)     # _elementwise.cpython-311-x86_64-linux-gnu.so
     return f"{fn} [{ob}"
 
 
@@ -188,6 +193,13 @@ def run_valgrind(rows, impls, sizes, accuracy, workdir, verbose=False):
                            f"{(proc.stderr or '')[-3000:]}\n{log}")
     with open(result) as f:
         child = json.load(f)
+    child["elapsed"] = elapsed
+    return read_profiles(child, out)
+
+
+def read_profiles(child, out):
+    """The child's results with the profile of each measured call (its total Ir and the own
+    Ir of each function)."""
     # one profile per marker call, numbered in call order (the unnumbered one is the empty
     # dump at exit)
     dumps = sorted((p for p in glob.glob(out + ".*.*") if p.rsplit(".", 1)[1].isdigit()),
@@ -195,9 +207,7 @@ def run_valgrind(rows, impls, sizes, accuracy, workdir, verbose=False):
     calls = child["calls"]
     if len(dumps) != len(calls):
         raise RuntimeError(f"{len(calls)} measured calls but {len(dumps)} callgrind profiles")
-    profiles = {label: parse_profile(p) for label, p in zip(calls, dumps)}
-    child["elapsed"] = elapsed
-    child["profiles"] = profiles
+    child["profiles"] = {label: parse_profile(p) for label, p in zip(calls, dumps)}
     return child
 
 
@@ -337,8 +347,13 @@ def measure(parser, args):
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
+    return results_data(child, args.accuracy, n1, n2)
+
+
+def results_data(child, accuracy, n1, n2):
+    """The JSON-able results of a child's run (its profiles read)."""
     results = per_element(child, n1, n2)
-    return {"accuracy": args.accuracy, "sizes": [n1, n2], "info": child["info"],
+    return {"accuracy": accuracy, "sizes": [n1, n2], "info": child["info"],
             "isa_env": ISA_ENV, "missing": child["missing"], "skipped": child["skipped"],
             "elapsed_s": child["elapsed"],
             "rows": [{"case": k[0], "direction": k[1], "dtype": k[2], **e}

@@ -90,8 +90,23 @@ def test_report_table(tool):
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1:4] == ["4.0", "10.0", "2.50"]    # actloss, numpy, numpy/actloss
     times = {("silu", "forward", "float32"): {"torch": 1.5, "numpy": 3.0, "best": 1.5,
-                                              "best_peer": "torch"}}
+                                              "best_peer": "torch", "runs": 1}}
     assert "| 1.50 (torch) |" in tool.report(dict(data, missing={}), times)
+
+
+def test_bench_ratios_median_over_runs(tool, tmp_path):
+    def run(path, torch_ratio, best_peer):
+        record = {"function": "silu", "direction": "forward", "dtype": "float32",
+                  "size": "1e6", "threads": 1, "torch_over_actloss": torch_ratio,
+                  "numpy_over_actloss": None, "best_peer_over_actloss": torch_ratio,
+                  "best_peer": best_peer}
+        other = dict(record, threads=2, torch_over_actloss=100.0)   # not a 1-thread record
+        path.write_text(json.dumps({"records": [record, other]}))
+        return str(path)
+    paths = [run(tmp_path / f"{i}.json", r, p)
+             for i, (r, p) in enumerate([(0.5, "jax"), (2.0, "torch"), (0.7, "torch")])]
+    (entry,) = tool.bench_ratios(paths).values()
+    assert entry == {"torch": 0.7, "numpy": None, "best": 0.7, "best_peer": "torch", "runs": 3}
 
 
 @pytest.mark.slow

@@ -4,7 +4,10 @@
     python tools/insn_per_element.py                     # the default rows, accurate mode
     python tools/insn_per_element.py --accuracy fast --json fast.json
     python tools/insn_per_element.py -f silu --dtype float32 --direction forward
-    python tools/insn_per_element.py --times BENCH.json  # pair with `actloss bench --json`
+    python tools/insn_per_element.py --from-json fast.json --times B1.json --times B2.json
+
+(--times: `python -m actloss bench --json` files of the same rows, whose median time ratios
+are paired with the instruction ratios; --from-json: the table of an earlier run, unmeasured.)
 
 Each implementation is the one ``python -m actloss bench`` times (the case table of
 ``actloss._tools.benchcases``: actloss's call with ``out=``, torch's ``torch.nn.functional``
@@ -13,7 +16,7 @@ rows run in one Python process under ``valgrind --tool=callgrind``, one thread e
 A measured call runs inside a marker function of a tiny C library built here; callgrind
 collects only inside it (``--collect-atstart=no --toggle-collect``) and writes one profile per
 call (``--dump-after``). Each implementation is measured at two sizes, N1 and N2 elements
-(after an untimed warm-up call at each), and
+(after two untimed warm-up calls at each), and
 
     Ir per element = (Ir(N2) - Ir(N1)) / (N2 - N1),
 
@@ -27,6 +30,9 @@ AVX2 (x86-64-v3) path; the run also caps them explicitly (ACTLOSS_ISA=avx2,
 ATEN_CPU_CAPABILITY=avx2) and prints what each one chose. The counts are those of the AVX2
 loops, not of the AVX-512 loops a native run on an AVX-512 machine takes.
 
+The default rows (36, three implementations) took 12 minutes of wall time here, two runs at
+once on a busy 2-core machine (a third of it importing torch under valgrind).
+
 Needs valgrind and a C compiler; torch and SciPy are optional (without torch there is no torch
 column; without SciPy, gelu's NumPy formula is missing).
 """
@@ -37,6 +43,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import sysconfig
@@ -230,19 +237,32 @@ def per_element(child, n1, n2):
     return out
 
 
-def bench_ratios(path):
-    """{(case, direction, dtype): {"torch": .., "numpy": .., "best": .., "best_peer": ..}},
-    the time ratios (peer time / actloss time) of the one-thread records of an ``actloss
-    bench --json`` file (of its 10^6-element records where it has several sizes)."""
-    with open(path) as f:
-        records = json.load(f)["records"]
+def bench_ratios(paths):
+    """{(case, direction, dtype): {"torch": .., "numpy": .., "best": .., "best_peer": ..}}: the
+    time ratios (peer time / actloss time) of the one-thread records of ``actloss bench
+    --json`` files (their 10^6-element records where they have several sizes), the median
+    over the files (and the peer most often the fastest)."""
+    runs = {}
+    for path in paths:
+        with open(path) as f:
+            records = json.load(f)["records"]
+        one = {}
+        for r in sorted(records, key=lambda r: r.get("size") == "1e6"):   # 1e6 last: it wins
+            if r.get("threads") == 1 and "function" in r:
+                one[(r["function"], r["direction"], r["dtype"])] = r
+        for key, r in one.items():
+            runs.setdefault(key, []).append(r)
     out = {}
-    for r in sorted(records, key=lambda r: r.get("size") == "1e6"):   # 1e6 last: it wins
-        if r.get("threads") != 1 or "function" not in r:
-            continue
-        out[(r["function"], r["direction"], r["dtype"])] = {
-            "torch": r.get("torch_over_actloss"), "numpy": r.get("numpy_over_actloss"),
-            "best": r.get("best_peer_over_actloss"), "best_peer": r.get("best_peer")}
+    for key, rs in runs.items():
+        entry = {}
+        for name, field in (("torch", "torch_over_actloss"), ("numpy", "numpy_over_actloss"),
+                            ("best", "best_peer_over_actloss")):
+            values = [r[field] for r in rs if r.get(field) is not None]
+            entry[name] = statistics.median(values) if values else None
+        peers = [r["best_peer"] for r in rs if r.get("best_peer")]
+        entry["best_peer"] = max(peers, key=peers.count) if peers else None
+        entry["runs"] = len(rs)
+        out[key] = entry
     return out
 
 
@@ -297,9 +317,9 @@ def main(argv=None):
                         f"{DEFAULT_SIZES[0]} {DEFAULT_SIZES[1]})")
     p.add_argument("--accuracy", choices=("accurate", "fast"), default="accurate")
     p.add_argument("--json", metavar="PATH", help="write the results as JSON")
-    p.add_argument("--times", metavar="BENCH_JSON",
-                   help="an `actloss bench --json` file of the same rows: adds its time "
-                        "ratios to the table")
+    p.add_argument("--times", metavar="BENCH_JSON", action="append",
+                   help="an `actloss bench --json` file of the same rows (repeatable: the "
+                        "median over the files): adds its time ratios to the table")
     p.add_argument("--from-json", metavar="PATH",
                    help="do not measure: print the table of an earlier --json file")
     p.add_argument("--keep", metavar="DIR", help="keep the callgrind profiles in DIR")
@@ -381,8 +401,9 @@ def report(data, times=None):
     lines += ["", table(results, impls, times), "",
               f"{len(data['rows'])} rows, {data['elapsed_s']:.0f} s under valgrind"]
     if times is not None:
-        lines.append("time ratios: peer time / actloss time from the bench file (native ISA "
-                     "of that run, not necessarily AVX2)")
+        runs = sorted({t["runs"] for t in times.values()})
+        lines.append(f"time ratios: peer time / actloss time, the median of {runs} bench runs "
+                     "(at those runs' ISA, not necessarily AVX2)")
     return "\n".join(lines)
 
 

@@ -1038,6 +1038,12 @@ def test_common_call_matches_general_path(dtype, rng, n):
                         g = back(go, x, t, reduction=red, **kw)
                         assert g.dtype == x.dtype and g.shape == x.shape, what
                         assert bits_equal(g, want), what
+                    fused = getattr(F, fn.__name__ + "_with_grad", None)
+                    if fused is not None:  # the fused loop through the common call too
+                        got = fused(x, t, reduction=red, grad_output=-0.75, **kw)
+                        want = fused(strided(x), t, reduction=red, grad_output=-0.75, **kw)
+                        assert type(got[0]) is type(want[0]) and bits_equal(got[0], want[0]), what
+                        assert got[1].dtype == x.dtype and bits_equal(got[1], want[1]), what
     finally:
         F.set_num_threads(None)
 

@@ -238,12 +238,12 @@ _MEAN_FLAG = {"mean": 1, "sum": 0, "none": -1}  # Kernels.common's `mean` argume
 
 
 def _common(term, input, target, reduction, grad_output=None, params=(), flags=0,
-            unit_interval=False):
+            unit_interval=False, fused=False):
     """The common call, all in C (Kernels.common): input and target plain float32/float64
     ndarrays of one dtype and shape, no weight, "mean" or "sum" (or "none" for the forward),
     a Python float grad_output if any. The loss (a NumPy scalar, or the per-element array) or
-    its gradient, bit for bit the general path's; None for anything else, which the general
-    path then handles."""
+    its gradient -- with `fused`, (loss, gradient) from the fused loop -- bit for bit the
+    general path's; None for anything else, which the general path then handles."""
     mean = _MEAN_FLAG.get(reduction)
     if mean is None or type(input) is not np.ndarray:
         return None
@@ -256,8 +256,10 @@ def _common(term, input, target, reduction, grad_output=None, params=(), flags=0
         term, flags = "l1", 0
     r = _kernels().common(_TERM[term], flags, input, target, mean, p[0], p[1],
                           _CUTOFF[_ROW[term].cheap], _threads.large_call_threads, grad_output,
-                          unit_interval)
-    return to_scalar(r, input.dtype) if grad_output is None and mean >= 0 and r is not None else r
+                          unit_interval, fused)
+    if r is None or (grad_output is not None and not fused) or mean < 0:
+        return r
+    return (to_scalar(r[0], input.dtype), r[1]) if fused else to_scalar(r, input.dtype)
 
 
 def _arrays(*named):
@@ -318,6 +320,10 @@ def _mse_loss_backward(grad_output, input, target, reduction, weight):
 
 
 def _mse_loss_with_grad(input, target, reduction, weight, grad_output):
+    r = None if weight is not None else _common("mse", input, target, reduction, grad_output,
+                                                fused=True)
+    if r is not None:
+        return r
     x, P = _regression("mse", input, target, weight)
     return _fused(x, P, reduction, grad_output)
 
@@ -339,6 +345,10 @@ def _l1_loss_backward(grad_output, input, target, reduction, weight):
 
 
 def _l1_loss_with_grad(input, target, reduction, weight, grad_output):
+    r = None if weight is not None else _common("l1", input, target, reduction, grad_output,
+                                                fused=True)
+    if r is not None:
+        return r
     x, P = _regression("l1", input, target, weight)
     return _fused(x, P, reduction, grad_output)
 
@@ -382,7 +392,12 @@ def _smooth_l1_loss_backward(grad_output, input, target, reduction, beta):
 
 
 def _smooth_l1_loss_with_grad(input, target, reduction, beta, grad_output):
-    x, P = _smooth_l1(input, target, _beta(beta))
+    b = _beta(beta)
+    r = _common("smooth_l1", input, target, reduction, grad_output, (b,), _smooth_l1_flags(b),
+                fused=True)
+    if r is not None:
+        return r
+    x, P = _smooth_l1(input, target, b)
     return _fused(x, P, reduction, grad_output)
 
 
@@ -413,6 +428,10 @@ def _huber_loss_backward(grad_output, input, target, reduction, delta, weight):
 
 
 def _huber_loss_with_grad(input, target, reduction, delta, weight, grad_output):
+    r = None if weight is not None else _common("huber", input, target, reduction, grad_output,
+                                                (_delta(delta),), fused=True)
+    if r is not None:
+        return r
     x, P = _regression("huber", input, target, weight, (_delta(delta),), weighted_mean=False)
     return _fused(x, P, reduction, grad_output)
 
@@ -464,6 +483,10 @@ def _binary_cross_entropy_backward(grad_output, input, target, weight, reduction
 
 
 def _binary_cross_entropy_with_grad(input, target, weight, reduction, grad_output):
+    r = None if weight is not None else _common("bce", input, target, reduction, grad_output,
+                                                unit_interval=True, fused=True)
+    if r is not None:
+        return r
     x, P = _bce(input, target, weight)
     return _fused(x, P, reduction, grad_output)
 
@@ -505,6 +528,10 @@ def _binary_cross_entropy_with_logits_backward(grad_output, input, target, weigh
 
 
 def _binary_cross_entropy_with_logits_with_grad(input, target, weight, reduction, pos_weight, grad_output):
+    r = None if weight is not None or pos_weight is not None else _common(
+        "bce_logits", input, target, reduction, grad_output, fused=True)
+    if r is not None:
+        return r
     x, P = _bce_logits(input, target, weight, pos_weight)
     return _fused(x, P, reduction, grad_output)
 
@@ -783,10 +810,10 @@ def _focal_params(alpha, gamma):
     return a, g
 
 
-def _focal_common(inputs, targets, alpha, gamma, reduction, grad_output=None):
+def _focal_common(inputs, targets, alpha, gamma, reduction, grad_output=None, fused=False):
     a, g = _focal_params(alpha, gamma)
     return _common("sigmoid_focal", inputs, targets, reduction, grad_output, (a, g),
-                   _flags("sigmoid_focal", gamma_two=(g == 2)))
+                   _flags("sigmoid_focal", gamma_two=(g == 2)), fused=fused)
 
 
 def _focal(inputs, targets, alpha, gamma, reduction):
@@ -817,6 +844,9 @@ def _sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha, gamma, red
 
 
 def _sigmoid_focal_loss_with_grad(inputs, targets, alpha, gamma, reduction, grad_output):
+    r = _focal_common(inputs, targets, alpha, gamma, reduction, grad_output, fused=True)
+    if r is not None:
+        return r
     reduction, x, P = _focal(inputs, targets, alpha, gamma, reduction)
     return _fused(x, P, reduction, grad_output)
 
@@ -870,6 +900,9 @@ def _plain_grad(term, prep, grad_output, *args):
 
 
 def _plain_with_grad(term, prep, grad_output, *args):
+    r = _common(term, args[0], args[1], args[-1], grad_output, args[2:-1], fused=True)
+    if r is not None:
+        return r
     x, P = prep(term, *args[:-1])
     return _fused(x, P, args[-1], grad_output)
 

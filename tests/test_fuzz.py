@@ -13,8 +13,8 @@ _with_grad), the margin and embedding losses (+ _backward: its contract only, th
 independent float64 gradient reference for them); the classic losses multiclass_hinge_loss,
 brier_score_loss, dice_loss, tversky_loss and the generalized / distance / complete box IoU
 losses (+ _backward, _with_grad; the pointwise hinge, squared_hinge, log_cosh and pinball are
-TP.CASES), sparsemax, entmax15, entmax_bisect and their losses (+ _backward), gumbel_softmax
-(+ _backward) and one_hot; every reduced loss whose result needs only reading its operands,
+TP.CASES), sparsemax, entmax15, entmax_bisect and their losses (+ _backward, _with_grad),
+gumbel_softmax (+ _backward) and one_hot; every reduced loss whose result needs only reading its operands,
 over views of more than 2^31 elements (stride 0 along the batch; not
 info_nce and nt_xent, which compare every pair of the batch). Not drawn: get_num_threads,
 set_num_threads, get_accuracy, set_accuracy, accuracy, show_config (process settings and
@@ -1608,12 +1608,12 @@ FY_LOSSES = {"sparsemax_loss": 2.0, "entmax15_loss": 1.5, "entmax_bisect_loss": 
 @pytest.mark.parametrize("name", list(FY_LOSSES))
 @given(data=st.data())
 def test_fuzz_fy_losses(name, data):
-    """sparsemax_loss / entmax15_loss / entmax_bisect_loss (+ _backward) over (C,), (N, C) and
-    (N, C, d) scores with special values (class_problem's, as cross_entropy), ignore_index
-    (every row ignored too), targets of any integer dtype: out of range, a non-integer
-    ignore_index, a bad alpha / n_iter / reduction are documented errors. Against test_sparse's
-    float64 loss (_fy_ref_rows) within the maps' error bound; the gradient p - e_t with the
-    reference p, 0 on ignored rows."""
+    """sparsemax_loss / entmax15_loss / entmax_bisect_loss (+ _backward, _with_grad) over (C,),
+    (N, C) and (N, C, d) scores with special values (class_problem's, as cross_entropy),
+    ignore_index (every row ignored too), targets of any integer dtype: out of range, a
+    non-integer ignore_index, a bad alpha / n_iter / reduction are documented errors. Against
+    test_sparse's float64 loss (_fy_ref_rows) within the maps' error bound; the gradient
+    p - e_t with the reference p, 0 on ignored rows; _with_grad bit-equal to the two calls."""
     TSP = _reference_module("test_sparse")
     x, t, _, ii, _, bad_t = data.draw(class_problem(False), label="problem")
     bad = ["target"] if bad_t else []
@@ -1675,6 +1675,10 @@ def test_fuzz_fy_losses(name, data):
     g = _quiet_call(b, go, x, t, *args, **kw)
     assert _snapshot(x, t) == before, "inputs modified by the backward"
     assert isinstance(g, np.ndarray) and g.dtype == res and g.shape == x.shape, (g.dtype, g.shape)
+    # the fused call: one map for both, the same operations, so bit for bit the two calls'
+    l2, g2 = _quiet_call(getattr(F, name + "_with_grad"), x, t, *args, grad_output=go, **kw)
+    assert TP.bits_equal(l2, got) and TP.bits_equal(g2, g), what + " with_grad"
+    assert _snapshot(x, t) == before, "inputs modified by _with_grad"
     count = int(counted.sum())
     coef = RP.f64(go).reshape(-1) if reduction == "none" else \
         np.full(len(rows), (go / count if count else 0.0) if reduction == "mean" else go)

@@ -427,3 +427,277 @@ def test_loss_empty_batch_with_spatial_dimensions():
             assert loss(x, t, reduction="none").shape == (0, d)
             assert loss(x, t, reduction="sum") == 0 and np.isnan(loss(x, t))
             assert bwd(np.zeros((0, d)), x, t, reduction="none").shape == (0, 2, d)
+
+
+# ---- the fused *_with_grad and the backward's output= (issue 12) -------------------------------
+
+FUSED = [  # (name, alpha, map along dim, loss, backward, with_grad), keywords as the loss's
+    ("sparsemax_loss", 2.0, lambda x, d: F.sparsemax(x, d), F.sparsemax_loss,
+     F.sparsemax_loss_backward, F.sparsemax_loss_with_grad),
+    ("entmax15_loss", 1.5, lambda x, d: F.entmax15(x, d), F.entmax15_loss,
+     F.entmax15_loss_backward, F.entmax15_loss_with_grad),
+    ("bisect_loss-1.5", 1.5, lambda x, d: F.entmax_bisect(x, 1.5, d), F.entmax_bisect_loss,
+     F.entmax_bisect_loss_backward, F.entmax_bisect_loss_with_grad),
+    ("bisect_loss-1.7-n30", 1.7, lambda x, d: F.entmax_bisect(x, 1.7, d, 30),
+     lambda x, t, **kw: F.entmax_bisect_loss(x, t, 1.7, 30, **kw),
+     lambda g, x, t, **kw: F.entmax_bisect_loss_backward(g, x, t, 1.7, 30, **kw),
+     lambda x, t, **kw: F.entmax_bisect_loss_with_grad(x, t, alpha=1.7, n_iter=30, **kw)),
+]
+FIDS = [c[0] for c in FUSED]
+SHAPES = [(8, 5), (5,), (4, 5, 3)]  # (N, C), (C,), (N, C, d): class axis 1 (0 for 1-D)
+
+
+def _problem(shape, dtype, rng, ignore_index=-100):
+    """Scores with a tie and a -inf, targets with an ignored row (rows of (N, C, d) too)."""
+    x = (2 * rng.standard_normal(shape)).astype(dtype)
+    C = shape[1] if len(shape) > 1 else shape[0]
+    tshape = shape[:1] + shape[2:] if len(shape) > 1 else ()
+    t = rng.integers(0, C, tshape)
+    if len(shape) > 1:
+        x[1, 0], x[1, 1] = x[1, 2], -np.inf  # a tie and a -inf entry, its target not -inf
+        t.reshape(-1)[0] = ignore_index
+        t.reshape(-1)[1] = 2
+    return x, t
+
+
+def _bits(a, b):
+    """a and b bit for bit: the same type, dtype, shape and every bit (NaN included)."""
+    assert type(a) is type(b) and a.dtype == b.dtype and np.shape(a) == np.shape(b)
+    raw = [np.ascontiguousarray(np.atleast_1d(v)).view(np.uint8) for v in (a, b)]
+    np.testing.assert_array_equal(*raw)
+
+
+def _ref_loss(x, t, alpha):
+    """The loss of (N, C) rows from the reference map, <p, x> over the support (a -inf score
+    outside it adds nothing)."""
+    out = []
+    for row, target in zip(np.asarray(x, np.float64), t):
+        p = ref_entmax_row(row, alpha)
+        on = p > 0
+        out.append((p[on] * row[on]).sum() - row[target]
+                   + (1.0 - (p ** alpha).sum()) / (alpha * (alpha - 1.0)))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("name,alpha,fmap,loss,bwd,fused", FUSED, ids=FIDS)
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("shape", SHAPES, ids=["NC", "C", "NCd"])
+def test_with_grad_is_the_loss_and_the_backward_bit_for_bit(name, alpha, fmap, loss, bwd, fused,
+                                                            reduction, shape, dtype, rng):
+    """The fused call runs the same float64 operations on the same rows as the loss and the
+    backward (one map instead of two), so both results are theirs bit for bit, not within an
+    ULP; for every grad_output form the backward takes."""
+    x, t = _problem(shape, dtype, rng)
+    x0, t0 = x.copy(), t.copy()
+    lshape = np.shape(t)
+    gos = [1.0, -0.37] + ([rng.standard_normal(lshape).astype(dtype), np.float32(2.0)]
+                          if reduction == "none" else [np.array(0.5), np.float64(3.0)])
+    want_loss = loss(x, t, reduction=reduction)
+    for go in gos:
+        got_loss, got_grad = fused(x, t, reduction=reduction, grad_output=go)
+        _bits(got_loss, want_loss)
+        _bits(got_grad, bwd(go, x, t, reduction=reduction))
+    got_loss, got_grad = fused(x, t, reduction=reduction)  # grad_output defaults to 1
+    _bits(got_grad, bwd(np.ones(lshape) if reduction == "none" else 1.0, x, t,
+                        reduction=reduction))
+    # a non-negative ignore_index too
+    t2 = np.where(t == -100, 2, t)
+    got_loss, got_grad = fused(x, t2, ignore_index=2, reduction=reduction)
+    _bits(got_loss, loss(x, t2, ignore_index=2, reduction=reduction))
+    _bits(got_grad, bwd(np.ones(lshape) if reduction == "none" else 1.0, x, t2, ignore_index=2,
+                        reduction=reduction))
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(t, t0)
+
+
+@pytest.mark.parametrize("name,alpha,fmap,loss,bwd,fused", FUSED, ids=FIDS)
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_with_grad_matches_the_reference(name, alpha, fmap, loss, bwd, fused, reduction, dtype,
+                                         rng):
+    x, t = _problem((8, 5), dtype, rng)
+    counted = t != -100
+    tt = np.where(counted, t, 0)
+    ref = np.where(counted, _ref_loss(x, tt, alpha), 0.0)
+    go = rng.standard_normal(8) if reduction == "none" else -1.3
+    coef = go * counted if reduction == "none" else np.full(8, go / (
+        counted.sum() if reduction == "mean" else 1)) * counted
+    p = ref_entmax(x, alpha, 1)
+    want_grad = (p - np.eye(5)[tt]) * coef[:, None]
+    got_loss, got_grad = fused(x, t, reduction=reduction, grad_output=go)
+    # 30 bisection steps leave tau within 2^-30 of the root (the map within a few times that)
+    tol = max(TOL[dtype] * 10, 2e-8 if name.endswith("n30") else 0.0)
+    assert got_grad.dtype == dtype and got_grad.shape == x.shape
+    np.testing.assert_allclose(got_grad, want_grad, rtol=0, atol=tol * 2)
+    assert (got_grad[~counted] == 0).all()
+    if reduction == "none":
+        assert got_loss.dtype == dtype and got_loss.shape == (8,)
+        np.testing.assert_allclose(got_loss, ref, rtol=0, atol=tol)
+    else:
+        assert isinstance(got_loss, np.dtype(dtype).type)
+        want = ref.sum() / (counted.sum() if reduction == "mean" else 1)
+        np.testing.assert_allclose(got_loss, want, rtol=0, atol=tol * 8)
+
+
+@pytest.mark.parametrize("name,alpha,fmap,loss,bwd,fused", FUSED, ids=FIDS)
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("shape", SHAPES, ids=["NC", "C", "NCd"])
+def test_backward_output_skips_the_map(name, alpha, fmap, loss, bwd, fused, reduction, shape,
+                                       dtype, rng):
+    """output= (the map along the class axis): from the float64 map the gradient is the
+    recomputed one bit for bit (the same rows in the same float64 operations); from a float32
+    map it carries that map's rounding, half an ULP of each entry."""
+    x, t = _problem(shape, dtype, rng)
+    go = rng.standard_normal(np.shape(t)) if reduction == "none" else 0.8
+    axis = 1 if len(shape) > 1 else 0
+    want = bwd(go, x, t, reduction=reduction)
+    p64 = fmap(x.astype(np.float64), axis)
+    _bits(bwd(go, x, t, reduction=reduction, output=p64), want if dtype == np.float64 else
+          bwd(go, x.astype(np.float64), t, reduction=reduction).astype(dtype))
+    # any layout of the map (a transposed copy's view)
+    p_t = np.ascontiguousarray(np.moveaxis(p64, axis, -1))
+    _bits(bwd(go, x, t, reduction=reduction, output=np.moveaxis(p_t, -1, axis)),
+          bwd(go, x, t, reduction=reduction, output=p64))
+    # the map in the input's dtype (what sparsemax(x) returns for float32 x)
+    got = bwd(go, x, t, reduction=reduction, output=fmap(x, axis))
+    assert got.dtype == dtype and got.shape == x.shape
+    coef = np.max(np.abs(go)) * (1 if reduction != "mean" else 1 / max(1, (t != -100).sum()))
+    np.testing.assert_allclose(got, want, rtol=0,
+                               atol=coef * np.finfo(dtype).eps + np.finfo(dtype).eps)
+    # the map is only read
+    p0 = p64.copy()
+    bwd(go, x, t, reduction=reduction, output=p64)
+    np.testing.assert_array_equal(p64, p0)
+
+
+@pytest.mark.parametrize("name,alpha,fmap,loss,bwd,fused", FUSED, ids=FIDS)
+def test_backward_output_is_checked(name, alpha, fmap, loss, bwd, fused, rng):
+    x, t = _problem((4, 5, 3), np.float64, rng)
+    p = fmap(x, 1)
+    with pytest.raises(ValueError, match=r"output has shape \(4, 3, 5\), expected \(4, 5, 3\)"):
+        bwd(1.0, x, t, output=np.moveaxis(p, 1, -1))  # the map along the last axis: refused
+    with pytest.raises(ValueError, match="output has shape"):
+        bwd(1.0, x, t, output=p[:, :, :2])
+    with pytest.raises(ValueError, match="output has shape"):
+        bwd(1.0, x, t, output=1.0)
+    with pytest.raises(TypeError, match="output must be a floating array.*int64"):
+        bwd(1.0, x, t, output=np.ones(x.shape, np.int64))
+    with pytest.raises(TypeError, match="output must be a floating array.*complex"):
+        bwd(1.0, x, t, output=p.astype(complex))
+    with pytest.raises(TypeError, match="output"):
+        bwd(1.0, x, t, output=np.ma.masked_array(p))
+    # the loss's own checks still run first: a bad target with a good map
+    with pytest.raises(ValueError, match="out of bounds"):
+        bwd(1.0, x, np.full(t.shape, 7), output=p)
+    with pytest.raises(ValueError, match="grad_output"):
+        bwd(np.ones(3), x, t, output=p)
+
+
+@pytest.mark.parametrize("name,alpha,fmap,loss,bwd,fused", FUSED, ids=FIDS)
+def test_with_grad_errors_and_edge_cases(name, alpha, fmap, loss, bwd, fused, rng):
+    x, t = _problem((4, 5), np.float64, rng)
+    with pytest.raises(ValueError, match="grad_output"):
+        fused(x, t, grad_output=np.ones(4))          # a mean's grad_output is a scalar
+    with pytest.raises(ValueError, match="grad_output has shape"):
+        fused(x, t, reduction="none", grad_output=np.ones(3))
+    with pytest.raises(ValueError, match="reduction"):
+        fused(x, t, reduction="elementwise_mean")
+    with pytest.raises(ValueError, match="out of bounds"):
+        fused(x, np.array([0, 5, 1, 1]))
+    with pytest.raises(TypeError, match="target"):
+        fused(x, t.astype(float))
+    with pytest.raises(TypeError, match="ignore_index"):
+        fused(x, t, ignore_index=1.5)
+    # all ignored: NaN mean (0 / 0) and a zero gradient; empty batches; the margin reached
+    loss_, grad = fused(x, np.full(4, -100))
+    assert np.isnan(loss_) and (grad == 0).all()
+    loss_, grad = fused(np.zeros((0, 5)), np.zeros(0, int), reduction="none")
+    assert loss_.shape == (0,) and grad.shape == (0, 5)
+    loss_, grad = fused(np.array([0.0, 9.0]), np.array(1))
+    assert loss_ == 0 and (grad == 0).all()
+    # a NaN row: NaN loss and gradient, as the loss and the backward
+    xn = x.copy()
+    xn[2, 1] = np.nan
+    loss_, grad = fused(xn, t, reduction="none")
+    assert np.isnan(loss_[2]) and np.isnan(grad[2]).all() and np.isfinite(grad[[1, 3]]).all()
+
+
+def test_entmax_bisect_with_grad_checks_alpha_and_n_iter():
+    x, t = np.zeros((2, 3)), np.array([0, 1])
+    with pytest.raises(ValueError, match="alpha"):
+        F.entmax_bisect_loss_with_grad(x, t, alpha=1.0)
+    with pytest.raises(TypeError, match="n_iter"):
+        F.entmax_bisect_loss_with_grad(x, t, n_iter=2.5)
+    with pytest.raises(ValueError, match="alpha"):
+        F.entmax_bisect_loss_backward(1.0, x, t, alpha=np.inf, output=np.full((2, 3), 1 / 3))
+
+
+@pytest.mark.parametrize("name,cls,kw,tkw", PEER_LOSSES, ids=[p[0] for p in PEER_LOSSES])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_with_grad_and_output_match_the_entmax_package(name, cls, kw, tkw, reduction, dtype,
+                                                       rng):
+    entmax, torch = _entmax()
+    x = (2 * rng.standard_normal((10, 6))).astype(dtype)
+    t = rng.integers(0, 6, 10)
+    t[3] = 4
+    treduction = "elementwise_mean" if reduction == "mean" else reduction
+    module = getattr(entmax, cls)(ignore_index=4, reduction=treduction, **tkw)
+    tx = torch.tensor(x, requires_grad=True)
+    tl = module(tx, torch.tensor(t))
+    g = rng.standard_normal(10).astype(dtype) if reduction == "none" else 1.3
+    tl.backward(torch.tensor(g) if reduction == "none" else torch.tensor(g, dtype=tl.dtype))
+    loss, grad = getattr(F, name + "_with_grad")(x, t, **kw, ignore_index=4,
+                                                 reduction=reduction, grad_output=g)
+    tol = 1e-5 if dtype == np.float32 else 1e-10
+    assert loss.dtype == dtype and grad.dtype == dtype
+    np.testing.assert_allclose(loss, tl.detach().numpy(), atol=tol)
+    np.testing.assert_allclose(grad, tx.grad.numpy(), atol=tol)
+    # the backward from the map torch's forward computed (output=)
+    fmap = {"sparsemax_loss": lambda v: entmax.sparsemax(v, dim=1),
+            "entmax15_loss": lambda v: entmax.entmax15(v, dim=1),
+            "entmax_bisect_loss": lambda v: entmax.entmax_bisect(v, dim=1, **tkw)}[name]
+    p = fmap(torch.tensor(x)).numpy()
+    gx = getattr(F, name + "_backward")(g, x, t, **kw, ignore_index=4, reduction=reduction,
+                                        output=p)
+    np.testing.assert_allclose(gx, tx.grad.numpy(), atol=tol)
+
+
+def test_nn_fenchel_young_modules_run_the_fused_call(rng):
+    """In training mode the forward keeps the fused gradient, which backward(1.0) returns (bit
+    for bit the functional backward's); eval mode computes the loss only."""
+    from actloss import nn
+    x, t = _problem((6, 5), np.float32, rng, ignore_index=4)
+    for m, fused in [(nn.SparsemaxLoss(ignore_index=4), lambda x, t: F.sparsemax_loss_with_grad(
+                         x, t, ignore_index=4)),
+                     (nn.Entmax15Loss(reduction="sum", ignore_index=4),
+                      lambda x, t: F.entmax15_loss_with_grad(x, t, reduction="sum",
+                                                             ignore_index=4)),
+                     (nn.EntmaxBisectLoss(alpha=1.7, n_iter=30, ignore_index=4),
+                      lambda x, t: F.entmax_bisect_loss_with_grad(x, t, 1.7, 30,
+                                                                  ignore_index=4))]:
+        want_loss, want_grad = fused(x, t)
+        _bits(m(x, t), want_loss)
+        assert m._ctx[3] is not None  # the gradient kept from the one evaluation
+        _bits(m.backward(), want_grad)
+        _bits(m.backward(), want_grad)  # a second backward recomputes: the same
+        m.eval()
+        _bits(m(x, t), want_loss)
+        assert m._ctx[3] is None
+
+
+def test_dask_backward_output_is_checked_and_recomputed(rng):
+    da = pytest.importorskip("dask.array")
+    x, t = _problem((8, 5), np.float64, rng)
+    dx, dt = da.from_array(x, chunks=(3, 5)), da.from_array(t, chunks=3)
+    p = F.sparsemax(x, 1)
+    got = F.sparsemax_loss_backward(0.5, dx, dt, output=da.from_array(p, chunks=(3, 5)))
+    assert isinstance(got, da.Array)
+    np.testing.assert_allclose(got.compute(), F.sparsemax_loss_backward(0.5, x, t), rtol=1e-15,
+                               atol=0)
+    with pytest.raises(ValueError, match="output has shape"):
+        F.sparsemax_loss_backward(0.5, dx, dt, output=da.from_array(p[:, :4], chunks=(3, 4)))
+    with pytest.raises(TypeError, match="output must be a floating array"):
+        F.entmax15_loss_backward(0.5, dx, dt, output=da.ones((8, 5), dtype=int, chunks=3))
+    loss, grad = F.entmax15_loss_with_grad(dx, dt, reduction="sum", grad_output=2.0)
+    want = F.entmax15_loss_with_grad(x, t, reduction="sum", grad_output=2.0)
+    np.testing.assert_allclose(loss.compute(), want[0], rtol=1e-14)
+    np.testing.assert_allclose(grad.compute(), want[1], rtol=1e-15, atol=0)

@@ -23,6 +23,8 @@ SPECIAL_ACTIVATIONS = ("prelu", "rrelu", "glu")  # hand-written in activations.p
 # hand-written in softmax_family.py: a reduction, the sparse maps and their losses, a sampler
 SPECIAL_SOFTMAX = ("logsumexp", "sparsemax", "entmax15", "entmax_bisect", "sparsemax_loss",
                    "entmax15_loss", "entmax_bisect_loss", "gumbel_softmax")
+# ... of which these also have a hand-written <name>_with_grad
+SPECIAL_SOFTMAX_FUSED = ("sparsemax_loss", "entmax15_loss", "entmax_bisect_loss")
 DISTANCES = ("normalize", "cosine_similarity", "pairwise_distance", "pdist", "cdist",
              "triplet_margin_with_distance_loss")
 REGION = re.compile(r"(?P<head>^[ \t]*# <generated: (?P<name>[\w.]+)>\n)(?P<body>.*?)"
@@ -469,7 +471,8 @@ def render(ops, package_dir=HERE, examples=None):
     activations += [n for op in SPECIAL_ACTIVATIONS for n in (op, f"{op}_backward")]
     activations += [alias for alias, _ in ops["ACTIVATION_ALIASES"]]
     softmax = [n for row in ops["SOFTMAX_FAMILY"] for n in (row.name, f"{row.name}_backward")]
-    softmax += [n for name in SPECIAL_SOFTMAX for n in (name, f"{name}_backward")]
+    softmax += [n for name in SPECIAL_SOFTMAX for n in (name, f"{name}_backward")
+                + ((f"{name}_with_grad",) if name in SPECIAL_SOFTMAX_FUSED else ())]
     texts = {
         "activations.__all__": _literal("__all__", activations),
         "activations.functions": "\n\n".join(_function(op, ops, examples) for op in public),

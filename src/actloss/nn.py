@@ -1143,9 +1143,11 @@ PolyCrossEntropyLoss = _loss_class("PolyCrossEntropyLoss")
 # </generated: nn.losses>
 
 
-class _FenchelYoungLoss(_Loss):
+class _FenchelYoungLoss(_FusedLoss):
     """A loss of softmax_family's sparse maps: forward(input, target), options ignore_index
-    and reduction (and the map's own)."""
+    and reduction (and the map's own). In training mode the forward runs the loss's
+    ``_with_grad`` (one evaluation of the map for the loss and its gradient), as the other
+    fused losses."""
 
     def __init__(self, ignore_index=-100, reduction="mean"):
         super().__init__(reduction)
@@ -1162,31 +1164,51 @@ class SparsemaxLoss(_FenchelYoungLoss):
     """sparsemax_loss (the ``entmax`` package's ``SparsemaxLoss``, without its `k`; its
     reduction "elementwise_mean" is "mean").
 
+    In training mode (the default) the forward runs ``sparsemax_loss_with_grad``, one
+    evaluation of the map for the loss and the gradient of grad_output=1, and ``backward()``
+    / ``backward(1.0)`` returns that gradient (once); other grad_output values, a second
+    backward or a forward in eval mode (which computes the loss only) use
+    ``sparsemax_loss_backward``.
+
     Parameters
     ----------
     ignore_index : int, default -100
     reduction : {"none", "mean", "sum"}, default "mean"
     """
 
-    _fn, _grad = _sm.sparsemax_loss, _sm.sparsemax_loss_backward
+    _fn, _grad, _fused = (_sm.sparsemax_loss, _sm.sparsemax_loss_backward,
+                          _sm.sparsemax_loss_with_grad)
 
 
 class Entmax15Loss(_FenchelYoungLoss):
     """entmax15_loss (the ``entmax`` package's ``Entmax15Loss``, without its `k`; its
     reduction "elementwise_mean" is "mean").
 
+    In training mode (the default) the forward runs ``entmax15_loss_with_grad``, one
+    evaluation of the map for the loss and the gradient of grad_output=1, and ``backward()``
+    / ``backward(1.0)`` returns that gradient (once); other grad_output values, a second
+    backward or a forward in eval mode (which computes the loss only) use
+    ``entmax15_loss_backward``.
+
     Parameters
     ----------
     ignore_index : int, default -100
     reduction : {"none", "mean", "sum"}, default "mean"
     """
 
-    _fn, _grad = _sm.entmax15_loss, _sm.entmax15_loss_backward
+    _fn, _grad, _fused = (_sm.entmax15_loss, _sm.entmax15_loss_backward,
+                          _sm.entmax15_loss_with_grad)
 
 
 class EntmaxBisectLoss(_FenchelYoungLoss):
     """entmax_bisect_loss (the ``entmax`` package's ``EntmaxBisectLoss``; its reduction
     "elementwise_mean" is "mean").
+
+    In training mode (the default) the forward runs ``entmax_bisect_loss_with_grad``, one
+    evaluation of the map for the loss and the gradient of grad_output=1, and ``backward()``
+    / ``backward(1.0)`` returns that gradient (once); other grad_output values, a second
+    backward or a forward in eval mode (which computes the loss only) use
+    ``entmax_bisect_loss_backward``.
 
     Parameters
     ----------
@@ -1196,7 +1218,8 @@ class EntmaxBisectLoss(_FenchelYoungLoss):
     reduction : {"none", "mean", "sum"}, default "mean"
     """
 
-    _fn, _grad = _sm.entmax_bisect_loss, _sm.entmax_bisect_loss_backward
+    _fn, _grad, _fused = (_sm.entmax_bisect_loss, _sm.entmax_bisect_loss_backward,
+                          _sm.entmax_bisect_loss_with_grad)
 
     def __init__(self, alpha=1.5, n_iter=50, ignore_index=-100, reduction="mean"):
         super().__init__(ignore_index, reduction)

@@ -24,8 +24,9 @@ __all__ = ["softmax", "softmax_backward", "log_softmax", "log_softmax_backward",
            "softmin_backward", "logsumexp", "logsumexp_backward", "sparsemax",
            "sparsemax_backward", "entmax15", "entmax15_backward", "entmax_bisect",
            "entmax_bisect_backward", "sparsemax_loss", "sparsemax_loss_backward",
-           "entmax15_loss", "entmax15_loss_backward", "entmax_bisect_loss",
-           "entmax_bisect_loss_backward", "gumbel_softmax", "gumbel_softmax_backward"]
+           "sparsemax_loss_with_grad", "entmax15_loss", "entmax15_loss_backward",
+           "entmax15_loss_with_grad", "entmax_bisect_loss", "entmax_bisect_loss_backward",
+           "entmax_bisect_loss_with_grad", "gumbel_softmax", "gumbel_softmax_backward"]
 # </generated: softmax_family.__all__>
 
 
@@ -736,8 +737,12 @@ def _n_iter_param(n_iter):
 def _rows_map(rows, alpha, n_iter):
     """The alpha-entmax of float64 rows (sparsemax for 2, the sort for 1.5 unless n_iter is
     given, else bisection); NaN rows as softmax's."""
-    z, bad = _shifted(rows)
-    if rows.size == 0:
+    return _shifted_map(*_shifted(rows), alpha, n_iter)
+
+
+def _shifted_map(z, bad, alpha, n_iter):
+    """_rows_map of rows already shifted by _shifted (z, bad): the losses reuse z."""
+    if z.size == 0:
         return z.copy()
     # invalid: the NaN rows, overwritten below; under: squares and powers of tiny differences
     # (1e-271 in a row of 0s), whatever the caller's np.seterr
@@ -971,9 +976,11 @@ def entmax_bisect_backward(grad_output, input=None, alpha=1.5, dim=-1, n_iter=50
 # entmax package's SparsemaxLoss / Entmax15Loss / EntmaxBisectLoss compute it; its gradient is
 # p - e_t. Never negative; 0 when p is the one-hot of the target.
 
-def _loss_rows(input, target, ignore_index, name):
+def _loss_rows(input, target, ignore_index, name, saved=None):
     """(float64 rows (R, C) with the class axis last, int64 targets (R,), the mask of the
-    counted rows, the loss shape, a function putting (R, C) back, the result dtype)."""
+    counted rows, the loss shape, a function putting (R, C) back, the result dtype). With
+    `saved` (a backward's output=, the map of the input) the rows are the map's, checked
+    against the input: the input itself is then not copied."""
     x = as_array(input)
     if x.ndim == 0:
         raise ValueError(f"{name}: input must have at least 1 dimension (C,), got a 0-d array")
@@ -989,6 +996,9 @@ def _loss_rows(input, target, ignore_index, name):
         ii = operator.index(ignore_index)
     except TypeError:
         raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}") from None
+    if saved is not None:
+        _check_saved_map(saved, x.shape)
+        x = as_array(saved, "output")
     rows, back = _to_rows(x, 1 if x.ndim > 1 else 0)
     # the rows run over (N, d1, ..., dk) in order, as the flattened targets (a reshape to
     # (N, -1) first failed for N = 0)
@@ -1002,16 +1012,14 @@ def _loss_rows(input, target, ignore_index, name):
     return rows, np.where(counted, t, 0).astype(np.int64), counted, loss_shape, back, res_dtype
 
 
-def _fy_loss(input, target, alpha, n_iter, ignore_index, reduction, name):
-    reduction = check_reduction(reduction)
-    rows, t, counted, loss_shape, _, res_dtype = _loss_rows(input, target, ignore_index, name)
-    p = _rows_map(rows, alpha, n_iter)
-    z, _ = _shifted(rows)
-    z_t = np.zeros(len(rows))
+def _fy_value(z, p, t, counted, alpha, loss_shape, reduction, res_dtype):
+    """The loss from the shifted rows z and their map p (both (R, C), float64)."""
+    z_t = np.zeros(len(z))
     z_t[counted] = z[counted, t[counted]]  # (no class to index when C = 0: all ignored)
     with np.errstate(all="ignore"):  # as in _rows_map; p * z underflows too
-        tsallis = (1.0 - (p * p if alpha == 2.0 else p ** alpha).sum(axis=1)) / (
-            alpha * (alpha - 1.0))
+        # p ** 1.5 as p sqrt(p): within an ULP of the power, at a fifth of its cost
+        power = p * p if alpha == 2.0 else p * np.sqrt(p) if alpha == 1.5 else p ** alpha
+        tsallis = (1.0 - power.sum(axis=1)) / (alpha * (alpha - 1.0))
         # <p, z> over the support only (p = 0 at z = -inf), minus z_t
         loss = np.where(p > 0, p * z, 0.0).sum(axis=1) - z_t + tsallis
         loss = np.where(np.isnan(p).any(axis=1), np.nan, loss)
@@ -1023,24 +1031,73 @@ def _fy_loss(input, target, alpha, n_iter, ignore_index, reduction, name):
     return finish_loss(reduction, total, int(counted.sum()), res_dtype)
 
 
+def _fy_coef(grad_output, reduction, loss_shape, counted):
+    """grad_output per row (R,), float64: divided by the counted rows for "mean"."""
+    gy = loss_grad_output(grad_output, reduction, loss_shape)
+    if reduction == "none":
+        return np.asarray(gy, F64).reshape(-1)
+    n = int(counted.sum())  # none counted: every row is ignored, its gradient 0
+    return np.full(len(counted), (gy / n if n else 0.0) if reduction == "mean" else gy)
+
+
+def _fy_grad(p, t, counted, coef, back, res_dtype):
+    """coef * (p - e_t) per counted row, 0 on ignored rows, in the input's shape; p, a float64
+    (R, C) map the caller no longer needs, is overwritten."""
+    with np.errstate(all="ignore"):
+        p[counted, t[counted]] -= 1.0
+        p *= coef[:, None]  # in place: no second (R, C) temporary
+    # an ignored row's gradient is 0 whatever its scores (NaN ones too: 0 * NaN is NaN), as
+    # cross_entropy's
+    p[~counted] = 0.0
+    return narrow(back(p), res_dtype)
+
+
+def _check_saved_map(output, shape):
+    """output=, the map of the input a caller already has: a floating array of the input's
+    shape (checked from its shape and dtype only, so a dask array stays lazy)."""
+    y = output if hasattr(output, "shape") and hasattr(output, "dtype") else \
+        as_array(output, "output")
+    dtype = np.dtype(y.dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"output must be a floating array (the map of the input along its "
+                        f"class axis), got dtype {dtype}")
+    if tuple(y.shape) != tuple(shape):
+        raise ValueError(f"output has shape {tuple(y.shape)}, expected {tuple(shape)} (the "
+                         f"input's: the map of each row along the class axis)")
+
+
+def _fy_loss(input, target, alpha, n_iter, ignore_index, reduction, name):
+    reduction = check_reduction(reduction)
+    rows, t, counted, loss_shape, _, res_dtype = _loss_rows(input, target, ignore_index, name)
+    z, bad = _shifted(rows)
+    p = _shifted_map(z, bad, alpha, n_iter)
+    return _fy_value(z, p, t, counted, alpha, loss_shape, reduction, res_dtype)
+
+
 def _fy_loss_backward(grad_output, input, target, alpha, n_iter, ignore_index, reduction,
-                      name):
+                      name, output=None):
+    reduction = check_reduction(reduction)
+    # with output=, rows are the caller's map in float64 rows as _rows_map gives them (a copy,
+    # which _fy_grad overwrites)
+    rows, t, counted, loss_shape, back, res_dtype = _loss_rows(input, target, ignore_index,
+                                                               name, output)
+    coef = _fy_coef(grad_output, reduction, loss_shape, counted)
+    p = _rows_map(rows, alpha, n_iter) if output is None else rows
+    return _fy_grad(p, t, counted, coef, back, res_dtype)
+
+
+def _fy_loss_with_grad(input, target, alpha, n_iter, ignore_index, reduction, grad_output,
+                       name):
+    """(the loss, its gradient) from one evaluation of the map: the same operations as
+    _fy_loss and _fy_loss_backward on the same float64 rows, so both are bit for bit theirs."""
     reduction = check_reduction(reduction)
     rows, t, counted, loss_shape, back, res_dtype = _loss_rows(input, target, ignore_index,
                                                                name)
-    gy = loss_grad_output(grad_output, reduction, loss_shape)
-    if reduction == "none":
-        coef = np.asarray(gy, F64).reshape(-1)
-    else:
-        n = int(counted.sum())  # none counted: every row is ignored, its gradient 0
-        coef = np.full(len(rows), (gy / n if n else 0.0) if reduction == "mean" else gy)
-    with np.errstate(all="ignore"):
-        g = _rows_map(rows, alpha, n_iter)
-        g[counted, t[counted]] -= 1.0
-        # an ignored row's gradient is 0 whatever its scores (NaN ones too: 0 * NaN is NaN),
-        # as cross_entropy's
-        g = np.where(counted[:, None], g * coef[:, None], 0.0)
-    return narrow(back(g), res_dtype)
+    coef = _fy_coef(grad_output, reduction, loss_shape, counted)
+    z, bad = _shifted(rows)
+    p = _shifted_map(z, bad, alpha, n_iter)
+    loss = _fy_value(z, p, t, counted, alpha, loss_shape, reduction, res_dtype)
+    return loss, _fy_grad(p, t, counted, coef, back, res_dtype)
 
 
 _LOSS_DOC = """{title} (the ``entmax`` package's ``{cls}``).
@@ -1079,7 +1136,8 @@ _LOSS_DOC = """{title} (the ``entmax`` package's ``{cls}``).
     target (the margin is reached). A row with NaN, +inf or all -inf gives NaN; a target
     entry of -inf gives +inf. The gradient is ``{name}_backward(grad_output, input, target,
     ...)`` with the same arguments; grad_output is a scalar for "mean"/"sum" and the loss's
-    shape for "none".
+    shape for "none". ``{name}_with_grad`` gives the loss and that gradient from one
+    evaluation of the map.
     """
 _BISECT_EXTRA = """
     alpha : float, default 1.5
@@ -1088,10 +1146,27 @@ _BISECT_EXTRA = """
         Bisection steps of ``entmax_bisect``."""
 
 
+_SAVED_NOTE = """\
+    From a float64 map the gradient is bit for bit the recomputed one; from a float32 (or
+    float16) map it carries that map's rounding, up to half an ULP of each entry absolute (so
+    more, relative, where p_t is near 1 and p_t - 1 small). With dask arrays each block
+    recomputes its rows' map (output= is checked, not read)."""
+
+
 # (a docstring must be a literal: the shared notes are filled in afterwards)
 for _map in (sparsemax, entmax15, entmax_bisect):
     _map.__doc__ = _map.__doc__.replace("{notes}", _MAP_NOTES.rstrip("\n"))
 del _map
+
+
+def _lazy_params(params):
+    """A backward's arguments for _dask.loss: output= checked and dropped (each block
+    recomputes its rows' map; _dask splits the loss's own arrays only)."""
+    params = dict(params)
+    output = params.pop("output")
+    if output is not None:
+        _check_saved_map(output, np.shape(params["input"]))
+    return params
 
 
 def sparsemax_loss(input, target, *, ignore_index=-100, reduction="mean"):
@@ -1100,10 +1175,16 @@ def sparsemax_loss(input, target, *, ignore_index=-100, reduction="mean"):
     return _fy_loss(input, target, 2.0, None, ignore_index, reduction, "sparsemax_loss")
 
 
-def sparsemax_loss_backward(grad_output, input, target, *, ignore_index=-100, reduction="mean"):
+def sparsemax_loss_backward(grad_output, input, target, *, ignore_index=-100, reduction="mean",
+                            output=None):
     """Gradient of ``sparsemax_loss`` with respect to `input`: grad_output times
     (sparsemax(input) - one_hot(target)) per counted row (divided by their number for
     "mean"), 0 on ignored rows.
+
+    ``output=``: ``sparsemax(input, dim=1)`` (``dim=0`` for a (C,) input), the map a caller
+    already has; given, it is not recomputed (TypeError for a non-floating one, ValueError
+    for one not of the input's shape).
+{saved}
 
     Examples
     --------
@@ -1112,11 +1193,65 @@ def sparsemax_loss_backward(grad_output, input, target, *, ignore_index=-100, re
     >>> F.sparsemax_loss_backward(np.ones(2), x, np.array([0, 2]), reduction="none")
     array([[-0.4,  0.4,  0. ],
            [ 0. ,  0. ,  0. ]])
+    >>> p = F.sparsemax(x, dim=1)
+    >>> F.sparsemax_loss_backward(np.ones(2), x, np.array([0, 2]), reduction="none", output=p)
+    array([[-0.4,  0.4,  0. ],
+           [ 0. ,  0. ,  0. ]])
     """
-    if _dask.lazy(grad_output, input, target):
-        return _dask.loss("sparsemax_loss_backward", locals())
+    if _dask.lazy(grad_output, input, target, output):
+        return _dask.loss("sparsemax_loss_backward", _lazy_params(locals()))
     return _fy_loss_backward(grad_output, input, target, 2.0, None, ignore_index, reduction,
-                             "sparsemax_loss")
+                             "sparsemax_loss", output)
+
+
+def sparsemax_loss_with_grad(input, target, *, ignore_index=-100, reduction="mean",
+                             grad_output=1.0):
+    """``(sparsemax_loss(...), sparsemax_loss_backward(grad_output, ...))`` from one
+    evaluation of the sparsemax map.
+
+    Parameters
+    ----------
+    input, target, ignore_index, reduction
+        As for ``sparsemax_loss``.
+    grad_output : float or array_like, default 1.0
+        As for ``sparsemax_loss_backward``: a scalar for "mean"/"sum"; for "none" an array of
+        the loss's shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``sparsemax_loss`` returns.
+    grad_input : ndarray
+        Exactly what ``sparsemax_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    The map p of each row is computed once and gives both the loss and the gradient
+    grad_output * (p - e_t); the operations are the loss's and the backward's, so both
+    results are bit for bit theirs. torch equivalent: the ``entmax`` package's
+    ``SparsemaxLoss()(x, t)`` for an ``x`` that requires grad, then
+    ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 0.8, -1.0], [0.0, 1.0, 3.0]])
+    >>> loss, grad = F.sparsemax_loss_with_grad(x, np.array([0, 2]))
+    >>> float(loss)
+    0.08
+    >>> grad
+    array([[-0.2,  0.2,  0. ],
+           [ 0. ,  0. ,  0. ]])
+    """
+    if _dask.lazy(input, target, grad_output):
+        return _dask.loss("sparsemax_loss_with_grad", locals())
+    return _fy_loss_with_grad(input, target, 2.0, None, ignore_index, reduction, grad_output,
+                              "sparsemax_loss")
 
 
 def entmax15_loss(input, target, *, ignore_index=-100, reduction="mean"):
@@ -1125,10 +1260,16 @@ def entmax15_loss(input, target, *, ignore_index=-100, reduction="mean"):
     return _fy_loss(input, target, 1.5, None, ignore_index, reduction, "entmax15_loss")
 
 
-def entmax15_loss_backward(grad_output, input, target, *, ignore_index=-100, reduction="mean"):
+def entmax15_loss_backward(grad_output, input, target, *, ignore_index=-100, reduction="mean",
+                           output=None):
     """Gradient of ``entmax15_loss`` with respect to `input`: grad_output times
     (entmax15(input) - one_hot(target)) per counted row (divided by their number for
     "mean"), 0 on ignored rows.
+
+    ``output=``: ``entmax15(input, dim=1)`` (``dim=0`` for a (C,) input), the map a caller
+    already has; given, it is not recomputed (TypeError for a non-floating one, ValueError
+    for one not of the input's shape).
+{saved}
 
     Examples
     --------
@@ -1137,11 +1278,65 @@ def entmax15_loss_backward(grad_output, input, target, *, ignore_index=-100, red
     >>> F.entmax15_loss_backward(np.ones(2), x, np.array([0, 2]), reduction="none")
     array([[-0.42946632,  0.42946632,  0.        ],
            [ 0.        ,  0.        ,  0.        ]])
+    >>> p = F.entmax15(x, dim=1)
+    >>> F.entmax15_loss_backward(np.ones(2), x, np.array([0, 2]), reduction="none", output=p)
+    array([[-0.42946632,  0.42946632,  0.        ],
+           [ 0.        ,  0.        ,  0.        ]])
     """
-    if _dask.lazy(grad_output, input, target):
-        return _dask.loss("entmax15_loss_backward", locals())
+    if _dask.lazy(grad_output, input, target, output):
+        return _dask.loss("entmax15_loss_backward", _lazy_params(locals()))
     return _fy_loss_backward(grad_output, input, target, 1.5, None, ignore_index, reduction,
-                             "entmax15_loss")
+                             "entmax15_loss", output)
+
+
+def entmax15_loss_with_grad(input, target, *, ignore_index=-100, reduction="mean",
+                            grad_output=1.0):
+    """``(entmax15_loss(...), entmax15_loss_backward(grad_output, ...))`` from one
+    evaluation of the 1.5-entmax map.
+
+    Parameters
+    ----------
+    input, target, ignore_index, reduction
+        As for ``entmax15_loss``.
+    grad_output : float or array_like, default 1.0
+        As for ``entmax15_loss_backward``: a scalar for "mean"/"sum"; for "none" an array of
+        the loss's shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``entmax15_loss`` returns.
+    grad_input : ndarray
+        Exactly what ``entmax15_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    The map p of each row is computed once and gives both the loss and the gradient
+    grad_output * (p - e_t); the operations are the loss's and the backward's, so both
+    results are bit for bit theirs. torch equivalent: the ``entmax`` package's
+    ``Entmax15Loss()(x, t)`` for an ``x`` that requires grad, then
+    ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 0.8, -1.0], [0.0, 1.0, 3.0]])
+    >>> loss, grad = F.entmax15_loss_with_grad(x, np.array([0, 2]), reduction="sum")
+    >>> round(float(loss), 8)
+    0.29758651
+    >>> grad
+    array([[-0.42946632,  0.42946632,  0.        ],
+           [ 0.        ,  0.        ,  0.        ]])
+    """
+    if _dask.lazy(input, target, grad_output):
+        return _dask.loss("entmax15_loss_with_grad", locals())
+    return _fy_loss_with_grad(input, target, 1.5, None, ignore_index, reduction, grad_output,
+                              "entmax15_loss")
 
 
 def entmax_bisect_loss(input, target, alpha=1.5, n_iter=50, *, ignore_index=-100,
@@ -1153,10 +1348,15 @@ def entmax_bisect_loss(input, target, alpha=1.5, n_iter=50, *, ignore_index=-100
 
 
 def entmax_bisect_loss_backward(grad_output, input, target, alpha=1.5, n_iter=50, *,
-                                ignore_index=-100, reduction="mean"):
+                                ignore_index=-100, reduction="mean", output=None):
     """Gradient of ``entmax_bisect_loss`` with respect to `input` (alpha held fixed):
     grad_output times (entmax_bisect(input, alpha) - one_hot(target)) per counted row
     (divided by their number for "mean"), 0 on ignored rows.
+
+    ``output=``: ``entmax_bisect(input, alpha, dim=1, n_iter=n_iter)`` (``dim=0`` for a (C,)
+    input), the map a caller already has; given, it is not recomputed (TypeError for a
+    non-floating one, ValueError for one not of the input's shape).
+{saved}
 
     Examples
     --------
@@ -1166,12 +1366,68 @@ def entmax_bisect_loss_backward(grad_output, input, target, alpha=1.5, n_iter=50
     ...                               reduction="none")
     array([[-0.42946632,  0.42946632,  0.        ],
            [ 0.        ,  0.        ,  0.        ]])
+    >>> p = F.entmax_bisect(x, alpha=1.5, dim=1)
+    >>> F.entmax_bisect_loss_backward(np.ones(2), x, np.array([0, 2]), alpha=1.5,
+    ...                               reduction="none", output=p)
+    array([[-0.42946632,  0.42946632,  0.        ],
+           [ 0.        ,  0.        ,  0.        ]])
     """
-    if _dask.lazy(grad_output, input, target):
-        return _dask.loss("entmax_bisect_loss_backward", locals())
+    if _dask.lazy(grad_output, input, target, output):
+        return _dask.loss("entmax_bisect_loss_backward", _lazy_params(locals()))
     return _fy_loss_backward(grad_output, input, target, _alpha_param(alpha),
                              _n_iter_param(n_iter), ignore_index, reduction,
-                             "entmax_bisect_loss")
+                             "entmax_bisect_loss", output)
+
+
+def entmax_bisect_loss_with_grad(input, target, alpha=1.5, n_iter=50, *, ignore_index=-100,
+                                 reduction="mean", grad_output=1.0):
+    """``(entmax_bisect_loss(...), entmax_bisect_loss_backward(grad_output, ...))`` from one
+    evaluation of the alpha-entmax map.
+
+    Parameters
+    ----------
+    input, target, alpha, n_iter, ignore_index, reduction
+        As for ``entmax_bisect_loss``.
+    grad_output : float or array_like, default 1.0
+        As for ``entmax_bisect_loss_backward``: a scalar for "mean"/"sum"; for "none" an
+        array of the loss's shape, or a scalar used for every element.
+
+    Returns
+    -------
+    loss : ndarray or NumPy scalar
+        Exactly what ``entmax_bisect_loss`` returns.
+    grad_input : ndarray
+        Exactly what ``entmax_bisect_loss_backward(grad_output, ...)`` returns.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As the loss, and for a grad_output of the wrong shape.
+
+    Notes
+    -----
+    The map p of each row is computed once (one bisection) and gives both the loss and the
+    gradient grad_output * (p - e_t), alpha held fixed; the operations are the loss's and the
+    backward's, so both results are bit for bit theirs. torch equivalent: the ``entmax``
+    package's ``EntmaxBisectLoss(alpha, n_iter)(x, t)`` for an ``x`` that requires grad, then
+    ``loss.backward(grad_output)`` and ``x.grad``.
+
+    Examples
+    --------
+    >>> import numpy as np, actloss as F
+    >>> x = np.array([[1.0, 0.8, -1.0], [0.0, 1.0, 3.0]])
+    >>> loss, grad = F.entmax_bisect_loss_with_grad(x, np.array([0, 2]), alpha=2.0,
+    ...                                             reduction="none")
+    >>> loss.round(6)
+    array([0.16, 0.  ])
+    >>> grad.round(6)
+    array([[-0.4,  0.4,  0. ],
+           [ 0. ,  0. ,  0. ]])
+    """
+    if _dask.lazy(input, target, grad_output):
+        return _dask.loss("entmax_bisect_loss_with_grad", locals())
+    return _fy_loss_with_grad(input, target, _alpha_param(alpha), _n_iter_param(n_iter),
+                              ignore_index, reduction, grad_output, "entmax_bisect_loss")
 
 
 sparsemax_loss.__doc__ = _LOSS_DOC.format(
@@ -1196,6 +1452,10 @@ entmax15_loss.__doc__ += """
     >>> F.entmax15_loss(x, np.array([0, 2]), reduction="none")
     array([0.29758651, 0.        ])
     """
+for _bwd in (sparsemax_loss_backward, entmax15_loss_backward, entmax_bisect_loss_backward):
+    _bwd.__doc__ = _bwd.__doc__.replace("{saved}", _SAVED_NOTE)
+del _bwd
+
 entmax_bisect_loss.__doc__ = _LOSS_DOC.format(
     title="alpha-entmax loss", cls="EntmaxBisectLoss", map="entmax_bisect", alpha="alpha",
     extra=_BISECT_EXTRA, raises=", alpha <= 1 or infinite, n_iter < 1", name="entmax_bisect_loss")

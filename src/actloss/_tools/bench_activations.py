@@ -230,7 +230,7 @@ def _fy_case(name, alpha, peer, params=None):
                 params=params or {}, torch_fwd=peer,
                 jax_fwd=lambda jax, x, t, **kw: _np_fy_loss(x, t, alpha, jax.numpy,
                                                             jax.lax.stop_gradient),
-                note="torch: the entmax package's loss module")
+                fused=True, note="torch: the entmax package's loss module")
 
 
 SPARSE_CASES = [

@@ -17,9 +17,9 @@ Policies shared by all of them (torch.nn.functional's, on NumPy):
 * The numerics are vectorised NumPy (BLAS for the matrix products), computed in the working
   dtype as torch computes them: reductions along a dimension use NumPy's sums (pairwise along a
   contiguous axis). ``pdist`` and ``cdist``'s direct path (and their gradients) run in the C row
-  kernels of the _rowwise_loss family instead: the difference rounded in the working dtype as
-  torch rounds it, powers and sums in double (for float32 more accurate than torch's float32
-  sums, so the two agree to float32's rounding, not bit for bit).
+  kernels of the _rowwise_loss family instead, in double: float32 differences exact, powers and
+  sums in double -- more accurate than torch's float32 arithmetic, so the two agree to float32's
+  rounding, not bit for bit.
 * Subgradients follow torch's derivative formulas (checked against torch 2.13's autograd): a
   norm or distance of 0 passes a gradient of 0; the p-norm's ``inf`` derivative shares the
   gradient evenly among tied maxima (``linalg.vector_norm``), while ``pdist``/``cdist`` give each
@@ -489,8 +489,7 @@ def _pairs_threads(pairs, m, p):
 
 def _direct(a, b, p):
     """Distances of every row of a (B, P, M) to every row of b (B, R, M) of the same batch,
-    (B, P, R), from their differences (the C kernel; float32 differences rounded in float32,
-    summed in double)."""
+    (B, P, R), from their differences (the C kernel, in double)."""
     nb, P, R, M = a.shape[0], a.shape[1], b.shape[1], a.shape[2]
     out = np.empty((nb, P, R), a.dtype)
     if out.size == 0:
@@ -605,9 +604,9 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     ``eps(dtype) * (||a||^2 + ||b||^2)`` (float32: ~1e-7 relative to the squared norms), so
     near-coincident rows come out with a distance of order ``sqrt(eps) ||a||`` rather than 0 --
     in torch as here, which is why the results of the two agree to that tolerance, not bit for
-    bit. The other paths take the differences of every pair in a C kernel (the difference
-    rounded in the working dtype as torch's, its powers summed in double), split over threads
-    by rows of x1.
+    bit. The other paths take the differences of every pair in a C kernel, in double (float32
+    differences exact, their powers summed in double: more accurate than torch's float32
+    arithmetic), split over threads by rows of x1.
     Gradients (``cdist_backward``) are torch's: on the matrix-product path
     ``grad_x1 = x1 * sum_r(g / d) - (g / d) @ x2`` (``g / d`` set to 0 where ``d = 0``); on
     the direct path per pair, 0 where the distance is 0, ``sign(diff)`` for p = 1, the full
@@ -712,9 +711,9 @@ def pdist(input, p=2):
     Notes
     -----
     Computed from the row differences (never the matrix-product expansion, as torch) in a C
-    kernel that writes the condensed triangle directly, the difference rounded in the working
-    dtype as torch's, its powers summed in double; the rows are split over threads so that each
-    gets about as many pairs. The gradient (``pdist_backward``) is torch's ``_pdist_backward``:
+    kernel that writes the condensed triangle directly, in double (float32 differences exact,
+    their powers summed in double); the rows are split over threads so that each gets about as
+    many pairs. The gradient (``pdist_backward``) is torch's ``_pdist_backward``:
     0 where a distance is 0, the full gradient to every tied maximum for p = inf, 0 for p = 0.
     float32 input is therefore more accurate than torch's (float32 sums), not bit-identical.
 

@@ -16,7 +16,10 @@ Policies shared by all of them (torch.nn.functional's, on NumPy):
   broadcasts the batch dimensions.
 * The numerics are vectorised NumPy (BLAS for the matrix products), computed in the working
   dtype as torch computes them: reductions along a dimension use NumPy's sums (pairwise along a
-  contiguous axis).
+  contiguous axis). ``pdist`` and ``cdist``'s direct path (and their gradients) run in the C row
+  kernels of the _rowwise_loss family instead, in double: float32 differences exact, powers and
+  sums in double -- more accurate than torch's float32 arithmetic, so the two agree to float32's
+  rounding, not bit for bit.
 * Subgradients follow torch's derivative formulas (checked against torch 2.13's autograd): a
   norm or distance of 0 passes a gradient of 0; the p-norm's ``inf`` derivative shares the
   gradient evenly among tied maxima (``linalg.vector_norm``), while ``pdist``/``cdist`` give each
@@ -28,10 +31,10 @@ import math
 
 import numpy as np
 
-from . import _dask
-from ._validate import (as_array, bool_option, check_out, check_reduction, copy_into,
-                        dim_index, divide, narrow, promoted_dtype, real_param, to_scalar,
-                        ufunc_result)
+from . import _dask, _rowwise, _threads
+from ._validate import (KERNEL_INDEX, as_array, bool_option, check_out, check_reduction, copy_into,
+                        dim_index, divide, kernel_array, narrow, promoted_dtype, real_param,
+                        to_scalar, ufunc_result)
 
 __all__ = ["normalize", "normalize_backward", "cosine_similarity", "cosine_similarity_backward",
            "pairwise_distance", "pairwise_distance_backward", "pdist", "pdist_backward",
@@ -43,8 +46,6 @@ __all__ = ["normalize", "normalize_backward", "cosine_similarity", "cosine_simil
 COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
                  "donot_use_mm_for_euclid_dist")
 MM_ROWS = 25
-# elements of one (rows, R, M) difference block of the direct cdist path: ~2 MB in float64
-_BLOCK = 1 << 18
 
 
 # ---- argument handling ----------------------------------------------------------------------
@@ -475,79 +476,44 @@ def _cosine_vjp(x1, x2, dim=1, eps=1e-8, *, sign=1.0, offset=0.0):
 
 # ---- cdist and pdist -------------------------------------------------------------------------
 
-def _diff_blocks(a, b):
-    """(row slice, differences a[rows, None, :] - b[None, :, :]) in blocks of ~_BLOCK
-    elements, written into one reused buffer (each block is overwritten by the next)."""
-    P, R, M = a.shape[0], b.shape[0], a.shape[1]
-    step = max(1, min(P, _BLOCK // max(1, R * M)))
-    buf = np.empty((step, R, M), a.dtype)
-    for i in range(0, P, step):
-        rows = slice(i, min(i + step, P))
-        d = buf[:rows.stop - i]
-        np.subtract(a[rows, None, :], b[None, :, :], out=d)
-        yield rows, d
+def _kernel_args(*arrays):
+    """The arrays as the kernels read them (C-contiguous, aligned) and their dtype index."""
+    return [kernel_array(a) for a in arrays], KERNEL_INDEX[arrays[0].dtype]
 
 
-def _contract(w, t):
-    """sum over r of w[i, r] * t[i, r, :] (a batched matrix product)."""
-    return np.matmul(w[:, None, :], t)[:, 0, :]
+def _pairs_threads(pairs, m, p):
+    """Threads for pairs x m component terms: the cheap cut-off for the norms without a
+    power, the transcendental one for general p."""
+    return _threads.threads_for(pairs * max(m, 1), p in (0.0, 1.0, 2.0, math.inf))
 
 
-def _direct_block(a, b, p):
-    """Distances of every row of a (P, M) to every row of b (R, M) from their differences."""
-    out = np.empty((a.shape[0], b.shape[0]), a.dtype)
-    if a.shape[1] == 0:
-        out[...] = 0
+def _direct(a, b, p):
+    """Distances of every row of a (B, P, M) to every row of b (B, R, M) of the same batch,
+    (B, P, R), from their differences (the C kernel, in double)."""
+    nb, P, R, M = a.shape[0], a.shape[1], b.shape[1], a.shape[2]
+    out = np.empty((nb, P, R), a.dtype)
+    if out.size == 0:
         return out
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        for rows, d in _diff_blocks(a, b):
-            if p == 2.0:
-                np.sqrt(np.einsum("ijk,ijk->ij", d, d), out=out[rows])
-            elif p == 0.0:
-                np.sum(d != 0, axis=-1, out=out[rows], dtype=out.dtype)
-            else:
-                np.abs(d, out=d)
-                if p == 1.0:
-                    np.sum(d, axis=-1, out=out[rows])
-                elif math.isinf(p):
-                    np.max(d, axis=-1, out=out[rows])
-                else:
-                    np.power(d, p, out=d)
-                    out[rows] = np.sum(d, axis=-1) ** (1.0 / p)
+    (fa, fb), dt = _kernel_args(a.reshape(nb * P, M), b.reshape(nb * R, M))
+    _rowwise.kernels().cdist_fwd(dt, fa, fb, nb, p, out.reshape(nb * P, R),
+                                 _pairs_threads(out.size, M, p))
     return out
 
 
-def _direct_grad_block(g, a, b, dist, p):
-    """sum over r of g[:, r] * d dist(a_i, b_r) / d a_i: torch's _cdist_backward (0 where the
-    distance is 0; each tied maximum gets the full gradient for p = inf)."""
-    out = np.zeros(a.shape, a.dtype)
-    if p == 0.0 or a.shape[1] == 0:
-        return out
-    sign = None
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        for rows, d in _diff_blocks(a, b):
-            gi, di = g[rows], dist[rows]
-            if p == 2.0:
-                ratio = np.divide(gi, di, out=np.zeros(di.shape, a.dtype), where=di != 0)
-                out[rows] = _contract(ratio, d)
-                continue
-            if sign is None or sign.shape != d.shape:
-                sign = np.empty_like(d)
-            np.sign(d, out=sign)  # into its own buffer: NumPy's in-place sign is ~10x slower
-            if p == 1.0:
-                out[rows] = _contract(gi, sign)
-            elif math.isinf(p):
-                np.abs(d, out=d)
-                sign *= d == di[..., None]
-                out[rows] = _contract(gi, sign)
-            else:
-                scale = np.divide(gi, di ** (p - 1), out=np.zeros(di.shape, a.dtype),
-                                  where=di != 0)
-                np.abs(d, out=d)
-                np.power(d, p - 1, out=d, where=d != 0)  # |0|^(p-1) stays 0 (p < 1: torch)
-                d *= sign
-                out[rows] = _contract(scale, d)
-    return out
+def _direct_grads(g, a, b, dist, p):
+    """(d/d a, d/d b) of sum(g * dist) over the batches of a (B, P, M), b (B, R, M): torch's
+    _cdist_backward (0 where the distance is 0; each tied maximum gets the full gradient for
+    p = inf; 0 for p = 0 and for zero components when p < 1)."""
+    nb, P, R, M = a.shape[0], a.shape[1], b.shape[1], a.shape[2]
+    ga, gb = np.zeros(a.shape, a.dtype), np.zeros(b.shape, a.dtype)
+    if g.size == 0 or M == 0:
+        return ga, gb
+    (fa, fb, fd, fg), dt = _kernel_args(a.reshape(nb * P, M), b.reshape(nb * R, M), dist, g)
+    n_threads = _pairs_threads(g.size, M, p)
+    K = _rowwise.kernels()
+    K.cdist_bwd(dt, fa, fb, nb, p, fd, fg, False, ga.reshape(nb * P, M), n_threads)
+    K.cdist_bwd(dt, fb, fa, nb, p, fd, fg, True, gb.reshape(nb * R, M), n_threads)
+    return ga, gb
 
 
 def _uses_mm(p, P, R, mode):
@@ -599,10 +565,7 @@ def _cdist(a, b, p, mm):
     if mm:
         return _mm_dist(a, b)
     nb = math.prod(a.shape[:-2])
-    fa, fb = a.reshape(nb, P, M), b.reshape(nb, R, M)
-    out = np.empty((nb, P, R), a.dtype)
-    for k in range(fa.shape[0]):
-        out[k] = _direct_block(fa[k], fb[k], p) if M else 0
+    out = _direct(a.reshape(nb, P, M), b.reshape(nb, R, M), p)
     return out.reshape(a.shape[:-1] + (R,))
 
 
@@ -641,7 +604,9 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     ``eps(dtype) * (||a||^2 + ||b||^2)`` (float32: ~1e-7 relative to the squared norms), so
     near-coincident rows come out with a distance of order ``sqrt(eps) ||a||`` rather than 0 --
     in torch as here, which is why the results of the two agree to that tolerance, not bit for
-    bit. The other paths take the differences row block by row block, vectorised in NumPy.
+    bit. The other paths take the differences of every pair in a C kernel, in double (float32
+    differences exact, their powers summed in double: more accurate than torch's float32
+    arithmetic), split over threads by rows of x1.
     Gradients (``cdist_backward``) are torch's: on the matrix-product path
     ``grad_x1 = x1 * sum_r(g / d) - (g / d) @ x2`` (``g / d`` set to 0 where ``d = 0``); on
     the direct path per pair, 0 where the distance is 0, ``sign(diff)`` for p = 1, the full
@@ -669,13 +634,8 @@ def _cdist_grads(g, a, b, dist, p, mm):
         return ga, gb
     P, R, M = a.shape[-2], b.shape[-2], a.shape[-1]
     nb = math.prod(a.shape[:-2])
-    fa, fb = a.reshape(nb, P, M), b.reshape(nb, R, M)
-    fg, fd = g.reshape(nb, P, R), dist.reshape(nb, P, R)
-    ga, gb = np.zeros(fa.shape, a.dtype), np.zeros(fb.shape, a.dtype)
-    if M:
-        for k in range(fa.shape[0]):
-            ga[k] = _direct_grad_block(fg[k], fa[k], fb[k], fd[k], p)
-            gb[k] = _direct_grad_block(fg[k].T, fb[k], fa[k], fd[k].T, p)
+    ga, gb = _direct_grads(g.reshape(nb, P, R), a.reshape(nb, P, M), b.reshape(nb, R, M),
+                           dist.reshape(nb, P, R), p)
     return ga.reshape(a.shape), gb.reshape(b.shape)
 
 
@@ -750,9 +710,12 @@ def pdist(input, p=2):
 
     Notes
     -----
-    Computed from the row differences (never the matrix-product expansion, as torch), in row
-    blocks. The gradient (``pdist_backward``) is torch's ``_pdist_backward``: 0 where a distance
-    is 0, the full gradient to every tied maximum for p = inf, 0 for p = 0.
+    Computed from the row differences (never the matrix-product expansion, as torch) in a C
+    kernel that writes the condensed triangle directly, in double (float32 differences exact,
+    their powers summed in double); the rows are split over threads so that each gets about as
+    many pairs. The gradient (``pdist_backward``) is torch's ``_pdist_backward``:
+    0 where a distance is 0, the full gradient to every tied maximum for p = inf, 0 for p = 0.
+    float32 input is therefore more accurate than torch's (float32 sums), not bit-identical.
 
     Examples
     --------
@@ -761,21 +724,11 @@ def pdist(input, p=2):
     array([5.        , 1.        , 4.24264069])
     """
     x, p, res_dtype = _pdist_args(input, p)
-    n = x.shape[0]
-    if n * n * x.shape[1] <= _BLOCK:  # small: the full square in one block, then its triangle
-        return _finish(_direct_block(x, x, p)[np.triu_indices(n, 1)], res_dtype)
+    n, m = x.shape
     out = np.empty(n * (n - 1) // 2, x.dtype)
-    start = 0
-    # row i against the rows after it, in blocks of rows
-    step = max(1, _BLOCK // max(1, n * max(1, x.shape[1])))
-    for i0 in range(0, max(n - 1, 0), step):
-        rows = range(i0, min(i0 + step, n - 1))
-        block = _direct_block(x[rows.start:rows.stop], x[rows.start + 1:], p) if x.shape[1] \
-            else np.zeros((len(rows), n - rows.start - 1), x.dtype)
-        for k, i in enumerate(rows):
-            m = n - i - 1
-            out[start:start + m] = block[k, i - rows.start:]
-            start += m
+    if out.size:
+        (fx,), dt = _kernel_args(x)
+        _rowwise.kernels().pdist_fwd(dt, fx, p, out, _pairs_threads(out.size, m, p))
     return _finish(out, res_dtype)
 
 
@@ -786,8 +739,9 @@ def pdist_backward(grad_output, input, p=2, *, output=None):
 
     Notes
     -----
-    The condensed gradient is spread into a symmetric (N, N) matrix; each row's gradient is then
-    ``sum_j G[i, j] d d(x_i, x_j) / d x_i`` with torch's conventions (see :func:`pdist`).
+    Each row's gradient is ``sum_{j != i} g_ij d d(x_i, x_j) / d x_i`` with torch's conventions
+    (see :func:`pdist`), ``g_ij`` read from the condensed gradient (no (N, N) matrix is formed),
+    summed in double over j in order (the same for any thread count).
 
     Examples
     --------
@@ -799,19 +753,16 @@ def pdist_backward(grad_output, input, p=2, *, output=None):
            [ 0. ,  0. ]])
     """
     x, p, res_dtype = _pdist_args(input, p)
-    n = x.shape[0]
-    g = _grad_array(grad_output, (n * (n - 1) // 2,), x.dtype)
-    full = np.zeros((n, n), x.dtype)
-    iu = np.triu_indices(n, 1)
-    full[iu] = g
-    full.T[iu] = g
-    dist = np.zeros((n, n), x.dtype)
-    if output is None:
-        dist[iu] = pdist(x, p) if n > 1 else 0
-    else:
-        dist[iu] = _saved_output(output, (n * (n - 1) // 2,), x.dtype)
-    dist.T[iu] = dist[iu]
-    gx = _direct_grad_block(full, x, x, dist, p) if x.shape[1] else np.zeros_like(x)
+    n, m = x.shape
+    pairs = n * (n - 1) // 2
+    g = _grad_array(grad_output, (pairs,), x.dtype)
+    gx = np.zeros(x.shape, x.dtype)
+    if pairs and m:
+        dist = pdist(x, p) if output is None else _saved_output(output, (pairs,), x.dtype)
+        (fx, fd, fg), dt = _kernel_args(x, dist, g)
+        _rowwise.kernels().pdist_bwd(dt, fx, p, fd, fg, gx, _pairs_threads(2 * pairs, m, p))
+    elif output is not None:
+        _saved_output(output, (pairs,), x.dtype)
     return _finish(gx, res_dtype)
 
 

@@ -40,7 +40,7 @@ from actloss import _dispatch, _threads, guide, metrics, nn, sampling, ufuncs
 from actloss._tools import benchcases as bc
 
 import opspec
-import test_nn
+import test_nn  # its tables: constructor arguments and inputs of every nn activation and loss class
 
 THREADS = 8
 ROUNDS = 2
@@ -124,7 +124,8 @@ def _bench_calls():
                     inputs[out_name] = getattr(a, out_name)
 
                 def run(ns, c=c, d=d, out_name=out_name):
-                    return bc._actloss_partial(c, d, ns, getattr(ns, out_name) if out_name else None)()
+                    out = getattr(ns, out_name) if out_name else None
+                    return bc._actloss_partial(c, d, ns, out)()
 
                 # out=, and what a forward writes beside it (rrelu's noise=, where
                 # linear_cross_entropy's bias= is read): fresh buffers in every call

@@ -16,6 +16,7 @@ The mode of a call is the first of these that is set:
 import contextlib
 import contextvars
 import os
+import threading
 
 MODES = ("accurate", "fast")
 BOUNDS = {"accurate": "<= 1 ULP float32, <= 2 ULP float64",
@@ -34,6 +35,9 @@ _override = contextvars.ContextVar("actloss_accuracy", default=None)
 # read the context variable at each call).
 LISTENERS = []
 _blocks_seen = False
+# Held while the mode changes and the listeners copy it: two threads calling set_accuracy at
+# once could otherwise leave the ufuncs' mirror at the value the other thread's call replaced.
+_lock = threading.Lock()
 if os.environ.get("ACTLOSS_ACCURACY", "").strip():
     _default = _check(os.environ["ACTLOSS_ACCURACY"], "ACTLOSS_ACCURACY")
     _default_source = "ACTLOSS_ACCURACY"
@@ -84,9 +88,11 @@ def set_accuracy(mode):
     'fast'
     """
     global _default, _default_source
-    previous, _default, _default_source = _default, _check(mode), "set_accuracy"
-    for listener in LISTENERS:
-        listener()
+    mode = _check(mode)
+    with _lock:
+        previous, _default, _default_source = _default, mode, "set_accuracy"
+        for listener in LISTENERS:
+            listener()
     return previous
 
 
@@ -106,9 +112,10 @@ def accuracy(mode):
     """
     global _blocks_seen
     token = _override.set(_check(mode))
-    _blocks_seen = True
-    for listener in LISTENERS:
-        listener()
+    with _lock:
+        _blocks_seen = True
+        for listener in LISTENERS:
+            listener()
     try:
         yield
     finally:

@@ -24,6 +24,7 @@ import functools
 import math
 import numbers
 import os
+import threading
 
 from . import _dispatch
 from ._kernels import _cpu
@@ -144,7 +145,11 @@ _DEFAULT, _DEFAULT_SOURCE = default_threads()
 SPIN_NS, SPIN_SOURCE = spin_ns_from()
 _cpu.set_spin_ns(SPIN_NS)
 
-# set_num_threads' value and threadpoolctl's limit, each with the order in which it was set.
+# set_num_threads' value and threadpoolctl's limit, each with the order in which it was set;
+# written under _lock (a setting and its order together, the order counter without a lost
+# increment), read without it: thread_source reads each value once, so a concurrent setter can
+# only decide which valid count a call gets, never hand it None.
+_lock = threading.Lock()
 _explicit = None
 _limit = None
 _explicit_order = _limit_order = 0
@@ -152,6 +157,7 @@ _order = 0
 
 
 def _next_order():
+    """The next setting's order (called under _lock)."""
     global _order
     _order += 1
     return _order
@@ -170,10 +176,11 @@ def _check_count(n, name):
 
 def thread_source():
     """(threads for a large call, which rule gave it)."""
-    if _limit is not None and (_explicit is None or _limit_order > _explicit_order):
-        return _limit, "threadpoolctl"
-    if _explicit is not None:
-        return _explicit, "set_num_threads"
+    limit, explicit = _limit, _explicit
+    if limit is not None and (explicit is None or _limit_order > _explicit_order):
+        return limit, "threadpoolctl"
+    if explicit is not None:
+        return explicit, "set_num_threads"
     return _DEFAULT, _DEFAULT_SOURCE
 
 
@@ -203,10 +210,12 @@ def set_num_threads(n):
     """
     global _explicit, _explicit_order
     if n is None or (isinstance(n, int) and not isinstance(n, bool) and n == -1):
-        _explicit = None
+        with _lock:
+            _explicit = None
         return
-    _explicit = _check_count(n, "n")
-    _explicit_order = _next_order()
+    n = _check_count(n, "n")
+    with _lock:
+        _explicit, _explicit_order = n, _next_order()
 
 
 def _set_limit(n):
@@ -215,8 +224,9 @@ def _set_limit(n):
     instead of pinning it."""
     global _limit, _limit_order
     n = _check_count(n, "num_threads")
-    _limit = None if n == (_explicit if _explicit is not None else _DEFAULT) else n
-    _limit_order = _next_order()
+    with _lock:
+        _limit = None if n == (_explicit if _explicit is not None else _DEFAULT) else n
+        _limit_order = _next_order()
 
 
 def large_call_threads():

@@ -1,4 +1,5 @@
 # cython: language_level=3
+# cython: freethreading_compatible=True
 """What the CPU and the build offer (ISA levels), and the process's worker pool."""
 
 include "_build_info.pxi"

@@ -41,7 +41,7 @@ def test_generated_functions_have_real_signatures():
     assert list(inspect.signature(F.sigmoid_backward).parameters) == [
         "grad_output", "input", "output", "out"]
     assert "torch.nn.functional.leaky_relu" in F.leaky_relu.__doc__
-    assert "Parameters\n    ----------" in F.leaky_relu.__doc__
+    assert "Parameters\n----------" in inspect.cleandoc(F.leaky_relu.__doc__)
 
 
 ROW = '''    UnaryOp("softclip", (P("limit", 2.0, "nonzero"),), False, False, False,

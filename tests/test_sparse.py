@@ -334,23 +334,30 @@ PEER_LOSSES = [("sparsemax_loss", "SparsemaxLoss", {}, {}),
                ("entmax_bisect_loss", "EntmaxBisectLoss", {"alpha": 1.7}, {"alpha": 1.7})]
 
 
-@pytest.mark.parametrize("name,cls,kw,tkw", PEER_LOSSES, ids=[p[0] for p in PEER_LOSSES])
-@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
-def test_loss_and_gradient_match_the_entmax_package(name, cls, kw, tkw, reduction, rng):
+def _entmax_peer(cls, tkw, reduction, dtype, rng):
+    """x (10, 6), targets with ignore_index 4 on row 3, a grad_output g, and the entmax
+    package's loss and input gradient for them (torch autograd)."""
     entmax, torch = _entmax()
-    x = 2 * rng.standard_normal((10, 6))
+    x = (2 * rng.standard_normal((10, 6))).astype(dtype)
     t = rng.integers(0, 6, 10)
     t[3] = 4
     treduction = "elementwise_mean" if reduction == "mean" else reduction
     module = getattr(entmax, cls)(ignore_index=4, reduction=treduction, **tkw)
     tx = torch.tensor(x, requires_grad=True)
     tl = module(tx, torch.tensor(t))
-    g = rng.standard_normal(10) if reduction == "none" else 1.3
+    g = rng.standard_normal(10).astype(dtype) if reduction == "none" else 1.3
     tl.backward(torch.tensor(g) if reduction == "none" else torch.tensor(g, dtype=tl.dtype))
+    return x, t, g, tl.detach().numpy(), tx.grad.numpy()
+
+
+@pytest.mark.parametrize("name,cls,kw,tkw", PEER_LOSSES, ids=[p[0] for p in PEER_LOSSES])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_loss_and_gradient_match_the_entmax_package(name, cls, kw, tkw, reduction, rng):
+    x, t, g, peer_loss, peer_grad = _entmax_peer(cls, tkw, reduction, np.float64, rng)
     loss = getattr(F, name)(x, t, **kw, ignore_index=4, reduction=reduction)
-    np.testing.assert_allclose(loss, tl.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(loss, peer_loss, atol=1e-10)
     gx = getattr(F, name + "_backward")(g, x, t, **kw, ignore_index=4, reduction=reduction)
-    np.testing.assert_allclose(gx, tx.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(gx, peer_grad, atol=1e-10)
 
 
 def test_entmax_bisect_rejects_an_infinite_alpha():
@@ -636,21 +643,13 @@ def test_entmax_bisect_with_grad_checks_alpha_and_n_iter():
 def test_with_grad_and_output_match_the_entmax_package(name, cls, kw, tkw, reduction, dtype,
                                                        rng):
     entmax, torch = _entmax()
-    x = (2 * rng.standard_normal((10, 6))).astype(dtype)
-    t = rng.integers(0, 6, 10)
-    t[3] = 4
-    treduction = "elementwise_mean" if reduction == "mean" else reduction
-    module = getattr(entmax, cls)(ignore_index=4, reduction=treduction, **tkw)
-    tx = torch.tensor(x, requires_grad=True)
-    tl = module(tx, torch.tensor(t))
-    g = rng.standard_normal(10).astype(dtype) if reduction == "none" else 1.3
-    tl.backward(torch.tensor(g) if reduction == "none" else torch.tensor(g, dtype=tl.dtype))
+    x, t, g, peer_loss, peer_grad = _entmax_peer(cls, tkw, reduction, dtype, rng)
     loss, grad = getattr(F, name + "_with_grad")(x, t, **kw, ignore_index=4,
                                                  reduction=reduction, grad_output=g)
     tol = 1e-5 if dtype == np.float32 else 1e-10
     assert loss.dtype == dtype and grad.dtype == dtype
-    np.testing.assert_allclose(loss, tl.detach().numpy(), atol=tol)
-    np.testing.assert_allclose(grad, tx.grad.numpy(), atol=tol)
+    np.testing.assert_allclose(loss, peer_loss, atol=tol)
+    np.testing.assert_allclose(grad, peer_grad, atol=tol)
     # the backward from the map torch's forward computed (output=)
     fmap = {"sparsemax_loss": lambda v: entmax.sparsemax(v, dim=1),
             "entmax15_loss": lambda v: entmax.entmax15(v, dim=1),
@@ -658,7 +657,7 @@ def test_with_grad_and_output_match_the_entmax_package(name, cls, kw, tkw, reduc
     p = fmap(torch.tensor(x)).numpy()
     gx = getattr(F, name + "_backward")(g, x, t, **kw, ignore_index=4, reduction=reduction,
                                         output=p)
-    np.testing.assert_allclose(gx, tx.grad.numpy(), atol=tol)
+    np.testing.assert_allclose(gx, peer_grad, atol=tol)
 
 
 def test_nn_fenchel_young_modules_run_the_fused_call(rng):

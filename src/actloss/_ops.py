@@ -259,7 +259,8 @@ ROW_KERNELS = ("cosine_fwd", "cosine_bwd", "triplet_fwd", "triplet_bwd", "contra
 
 # Fast-mode kernels (actloss.accuracy("fast"): within 4 ULP wherever the result is a normal
 # number; NaN, infinities and limits as in accurate mode): (op, kind, sfx) -> the C test on v
-# under which al_<op>_<kind>_<sfx>fast (_kernels/al_mathf.h.tp for f32) is valid, or None.
+# under which al_<op>_<kind>_<sfx>fast (_kernels/al_mathf.h.tp for f32, al_math.h.tp for f64) is
+# valid, or None.
 # Blocks with a failing v, ISAs without FMA, and every (op, kind, dtype) not listed run the
 # accurate loop, which is within the fast bound too. The elementwise kernels' `kind` argument
 # is 3 + the accurate kind for the fast table.
@@ -268,6 +269,14 @@ FAST = {
     ("sigmoid", "fwd", "f32"): _NORMAL_EXP,
     ("silu", "fwd", "f32"): _NORMAL_EXP,
     ("tanh", "fwd", "f32"): None,
+    # float64 (al_math.h.tp): e^-|z| a normal double
+    ("sigmoid", "fwd", "f64"): "al_abs(v) <= 708.0",
+    ("silu", "fwd", "f64"): "al_abs(v) <= 708.0",
+    ("silu", "bwd", "f64"): "al_abs(v) <= 708.0",
+    ("logsigmoid", "bwd", "f64"): "al_abs(v) <= 708.0",
+    ("softplus", "bwd", "f64"): "al_abs(v * p0) <= 708.0",
+    ("tanh", "fwd", "f64"): None,
+    ("tanhshrink", "fwd", "f64"): None,
 }
 FAST_KIND_OFFSET = 3
 

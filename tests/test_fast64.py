@@ -32,6 +32,12 @@ def _softplus_grad(x, beta, threshold=20.0):
     return 1 if float(x) * beta > threshold else _sig(mpmath.mpf(beta) * x)
 
 
+def _softplus(x, beta, threshold=20.0):
+    """x where beta x (in the input's precision, as torch) exceeds the threshold"""
+    z = mpmath.mpf(beta) * x
+    return x if float(x) * beta > threshold else mpmath.log1p(mpmath.exp(z)) / mpmath.mpf(beta)
+
+
 # name -> (call(x, gy) in the current mode, exact(x) per unit grad_output in mpmath)
 CASES = {
     "sigmoid": (lambda x, g: F.sigmoid(x), _sig),
@@ -39,7 +45,10 @@ CASES = {
     "silu_backward": (lambda x, g: F.silu_backward(g, x), _silu_grad),
     "tanh": (lambda x, g: F.tanh(x), mpmath.tanh),
     "tanhshrink": (lambda x, g: F.tanhshrink(x), lambda x: x - mpmath.tanh(x)),
+    "logsigmoid": (lambda x, g: F.logsigmoid(x), lambda x: -mpmath.log1p(mpmath.exp(-x))),
     "logsigmoid_backward": (lambda x, g: F.logsigmoid_backward(g, x), lambda x: _sig(-x)),
+    "softplus": (lambda x, g: F.softplus(x), lambda x: _softplus(x, 1.0)),
+    "softplus(beta=0.7)": (lambda x, g: F.softplus(x, beta=0.7), lambda x: _softplus(x, 0.7)),
     "softplus_backward": (lambda x, g: F.softplus_backward(g, x), lambda x: _softplus_grad(x, 1.0)),
     "softplus_backward(beta=0.7)": (lambda x, g: F.softplus_backward(g, x, beta=0.7),
                                     lambda x: _softplus_grad(x, 0.7)),

@@ -273,8 +273,10 @@ FAST = {
     ("sigmoid", "fwd", "f64"): "al_abs(v) <= 708.0",
     ("silu", "fwd", "f64"): "al_abs(v) <= 708.0",
     ("silu", "bwd", "f64"): "al_abs(v) <= 708.0",
+    ("logsigmoid", "fwd", "f64"): "al_abs(v) <= 708.0",
     ("logsigmoid", "bwd", "f64"): "al_abs(v) <= 708.0",
     ("softplus", "bwd", "f64"): "al_abs(v * p0) <= 708.0",
+    ("softplus", "fwd", "f64"): "al_abs(v * p0) <= 708.0",
     ("tanh", "fwd", "f64"): None,
     ("tanhshrink", "fwd", "f64"): None,
 }

@@ -324,6 +324,8 @@ FAST64_NOT_MONOTONE = {
     "tanhshrink": "fast tanhshrink (its continued fraction in plain Horner)",
     "softplus": "fast softplus (a rounded log1p(e^-|z|) added to max(z, 0))",
     "logsigmoid": "fast logsigmoid (a rounded log1p(e^-|x|) subtracted from min(x, 0))",
+    "gelu_tanh": "fast gelu_tanh (x e / (1 + e), three roundings)",
+    "hardswish": "fast hardswish (x (x + 3) / 6, three roundings)",
 }
 
 

@@ -335,3 +335,21 @@ def test_float64_tanhshrink_backward_ulp():
                                  f"exact {mpmath.nstr(g * ref[i], 20)}")
     print(f"tanhshrink float64 backward: max {worst[0]:.3g} ULP at {worst[1]}")
     assert worst[0] <= 2.0, f"tanhshrink: {worst[0]:.3g} ULP at {worst[1]}"
+
+
+def test_float64_hardswish_backward_near_its_zero():
+    """hardswish'(x) = (x + 1.5) / 3 on (-3, 3), 0 at -1.5: torch's x / 3 + 0.5 rounds x / 3 and
+    keeps no digit there (5e6 ULP at x = -1.4999999); within the 2 ULP contract of grad_output
+    times it, against mpmath, on the doubles nearest -1.5 and points spread from 1e-15 to 1.4
+    from it."""
+    t = np.logspace(-15, np.log10(1.4), 200)
+    x = np.concatenate([_doubles_around(-1.5, 300), -1.5 - t, -1.5 + t])
+    with mpmath.workdps(60):
+        for g in GRADS:
+            for mode in ("accurate", "fast"):
+                with F.accuracy(mode):
+                    y = F.hardswish_backward(np.full_like(x, g), x)
+                exact = [g * (mpmath.mpf(float(v)) + mpmath.mpf(1.5)) / 3 for v in x]
+                err = _ulp_errors_mp(y, exact)
+                worst = int(np.argmax(err))
+                assert err[worst] <= 2.0, (mode, g, float(x[worst]), err[worst])

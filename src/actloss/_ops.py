@@ -271,6 +271,8 @@ FAST = {
     ("tanh", "fwd", "f32"): None,
     # float64 (al_math.h.tp): e^-|z| a normal double
     ("sigmoid", "fwd", "f64"): "al_abs(v) <= 708.0",
+    ("gelu_tanh", "fwd", "f64"): "al_abs(v) <= 20.0",
+    ("hardswish", "fwd", "f64"): "al_abs(v) <= 0x1p1000",
     ("silu", "fwd", "f64"): "al_abs(v) <= 708.0",
     ("silu", "bwd", "f64"): "al_abs(v) <= 708.0",
     ("logsigmoid", "fwd", "f64"): "al_abs(v) <= 708.0",

@@ -272,7 +272,7 @@ FAST = {
     # float64 (al_math.h.tp): e^-|z| a normal double
     ("sigmoid", "fwd", "f64"): "al_abs(v) <= 708.0",
     ("gelu_tanh", "fwd", "f64"): "al_abs(v) <= 20.0",
-    ("hardswish", "fwd", "f64"): "al_abs(v) <= 0x1p1000",
+    ("hardswish", "fwd", "f64"): None,
     ("silu", "fwd", "f64"): "al_abs(v) <= 708.0",
     ("silu", "bwd", "f64"): "al_abs(v) <= 708.0",
     ("logsigmoid", "fwd", "f64"): "al_abs(v) <= 708.0",

@@ -1898,7 +1898,7 @@ def glu(input, dim=-1, *, out=None):
                   and not np.may_share_memory(xc, out))
         dst = out if direct else np.empty(shape, k_dtype)
         _K.glu_fwd(KERNEL_INDEX[k_dtype], xc, dst, outer, half,
-                   _threads.threads_for(x.size, False))
+                   _threads.threads_for(x.size, False), _accuracy.is_fast())
         if dst is not out:
             copy_into(out, dst)
     return out

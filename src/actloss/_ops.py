@@ -265,9 +265,16 @@ ROW_KERNELS = ("cosine_fwd", "cosine_bwd", "triplet_fwd", "triplet_bwd", "contra
 # is 3 + the accurate kind for the fast table.
 FAST = {
     ("gelu", "fwd", "f32"): "al_absf(v) <= 13.0f",
+    ("gelu", "bwd", "f32"): "al_absf(v) <= 13.0f",
+    ("gelu_tanh", "fwd", "f32"): None,
+    ("gelu_tanh", "bwd", "f32"): "v >= -9.98f",  # |2u| <= 87; not NaN
     ("sigmoid", "fwd", "f32"): _NORMAL_EXP,
     ("silu", "fwd", "f32"): _NORMAL_EXP,
+    ("silu", "bwd", "f32"): _NORMAL_EXP,
     ("tanh", "fwd", "f32"): None,
+    ("softplus", "bwd", "f32"): "al_absf(v * (float)p0) <= 87.0f && " + _SANE,
+    ("logsigmoid", "bwd", "f32"): _NORMAL_EXP,
+    ("tanhshrink", "fwd", "f32"): None,
 }
 FAST_KIND_OFFSET = 3
 

@@ -145,6 +145,9 @@ BACKWARD = {
     "silu": lambda g, x: F.silu_backward(g, x),
     "softplus": lambda g, x: F.softplus_backward(g, x, 0.7, 20.0),
     "logsigmoid": lambda g, x: F.logsigmoid_backward(g, x),
+    "elu": lambda g, x: F.elu_backward(g, x, 0.3),
+    "celu": lambda g, x: F.celu_backward(g, x, 2.5),
+    "selu": lambda g, x: F.selu_backward(g, x),
 }
 FAST_FORWARD = sorted({op for op, kind, _ in _ops.FAST if kind == "fwd"})
 FAST_BACKWARD = sorted({op for op, kind, _ in _ops.FAST if kind == "bwd"})
@@ -178,14 +181,15 @@ def test_fast_backward_keeps_special_values(name, dtype):
     """The same for the backward kernels, with grad_output special too (inf times the
     derivative is +-inf, not the NaN of inf times a zero low part): every pair of a special
     and an ordinary grad_output with a special and an ordinary input, the ordinary inputs
-    inside and outside the fast kernels' domains."""
+    inside and outside the fast kernels' domains. Non-finite values exactly; the rest (zero
+    inputs included: elu's alpha at 0 is no special value) within 4 ULP."""
     xs = np.concatenate([SPECIALS, np.float32([-0.75, -1.28, 0.3, 2.5, -9.0, -9.99, 9.5, 86.0])])
     gs = np.float32([1.0, -3.1, np.inf, -np.inf, np.nan, 0.0, -0.0, 3.0e38, 1e-30, 1e-45])
     g, x = (a.ravel().astype(dtype) for a in np.meshgrid(gs, xs))
     accurate = BACKWARD[name](g, x)
     with F.accuracy("fast"):
         fast = BACKWARD[name](g, x)
-    exact = ~np.isfinite(g) | ~np.isfinite(x) | (x == 0) | ~np.isfinite(accurate)
+    exact = ~np.isfinite(g) | ~np.isfinite(x) | ~np.isfinite(accurate)
     np.testing.assert_array_equal(fast[exact], accurate[exact])
     signed = exact & (g != 0) & ~np.isnan(accurate)
     assert np.array_equal(np.signbit(fast[signed]), np.signbit(accurate[signed]))
@@ -214,6 +218,9 @@ def _gelu_tanh_d(x):
     return s + 2 * x * s * sc * c * (1 + 3 * 0.044715 * x * x)
 
 
+SELU_SCALE, SELU_ALPHA = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+
+
 def _tanhshrink(x):
     small = x ** 3 * (1 / 3 - x * x * (2 / 15 - x * x * (17 / 315 - x * x * 62 / 2835)))
     return np.where(np.abs(x) < 0.01, small, x - np.tanh(x))
@@ -236,6 +243,12 @@ FAST_CASES = [
      lambda x: np.where(np.float32(3.0) * x > 20, 1.0, special.expit(3.0 * x)), _grid(-29, 29)),
     ("logsigmoid_backward", lambda g, x: F.logsigmoid_backward(g, x),
      lambda x: special.expit(-x), _grid(-87, 87)),
+    ("elu_backward", lambda g, x: F.elu_backward(g, x, 0.3),
+     lambda x: np.where(x <= 0, 0.3 * np.exp(x), 1.0), _grid(-70, 5)),
+    ("celu_backward", lambda g, x: F.celu_backward(g, x, 2.5),
+     lambda x: np.where(x <= 0, np.exp(x / 2.5), 1.0), _grid(-170, 5)),
+    ("selu_backward", lambda g, x: F.selu_backward(g, x),
+     lambda x: SELU_SCALE * np.where(x <= 0, SELU_ALPHA * np.exp(x), 1.0), _grid(-70, 5)),
     ("gelu_tanh", lambda g, x: F.gelu(x, approximate="tanh"),
      lambda x: x * special.expit(2 * np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)), _grid(-10.3, 12)),
     ("tanhshrink", lambda g, x: F.tanhshrink(x), _tanhshrink, _grid(-12, 12)),

@@ -368,9 +368,6 @@ def gelu_fast_deriv_fit():
     print("GELU_FAST_A0 =", [float(a0), float(a0 - mp.mpf(float(a0)))])
     print("GELU_FAST_K_P =", [float(v) for v in p])
     print("GELU_FAST_K_Q =", [float(v) for v in q])
-    hi = _float32(a0)
-    print("# a0 as two float32s")
-    print("GELU_FAST_A0_F32 =", [hi, _float32(a0 - mp.mpf(hi))])
 
 
 TANHSHRINK_FAST_SPLIT = mp.mpf(1)  # the fast float32 tanhshrink's series form runs below it

@@ -275,6 +275,9 @@ FAST = {
     ("softplus", "bwd", "f32"): "al_absf(v * (float)p0) <= 87.0f && " + _SANE,
     ("logsigmoid", "bwd", "f32"): _NORMAL_EXP,
     ("tanhshrink", "fwd", "f32"): None,
+    ("elu", "bwd", "f32"): _PAIR_EXP + " && " + _PAIR_ALPHA,
+    ("celu", "bwd", "f32"): F32_LANES[("celu", "bwd")],
+    ("selu", "bwd", "f32"): _PAIR_EXP,
 }
 FAST_KIND_OFFSET = 3
 

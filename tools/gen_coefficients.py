@@ -341,6 +341,65 @@ def _float32(v):
     return struct.unpack("f", struct.pack("f", float(v)))[0]
 
 
+# ---- fast-mode float32 backward kernels (issue 12) ------------------------------------------
+GELU_FAST_K_MAX = mp.mpf("13.25")  # the fast float32 gelu backward runs on |x| <= 13
+
+
+def gelu_fast_deriv_fit():
+    """gelu' = 1 + e^(-a^2/2) H(a) for x = a >= 0 and -e^(-a^2/2) H(a) for x = -a < 0, H(a) =
+    a / sqrt(2 pi) - exp(a^2/2) erfc(a / sqrt 2) / 2, whose zero a0 = -x0 is the zero of gelu'.
+    H(a) = (a - a0) K(a): K = P(a)/Q(a) of degrees (4, 4) on [0, GELU_FAST_K_MAX] (relative
+    error), a0 as two doubles: H keeps its relative accuracy through its zero, no window."""
+    def h(a):
+        return a / mp.sqrt(2 * mp.pi) - mp.exp(a * a / 2) * mp.erfc(a / mp.sqrt(2)) / 2
+    a0 = mp.findroot(h, mp.mpf("0.75"))
+
+    def k(a):
+        return mp.diff(h, a0) if abs(a - a0) < mp.mpf(10) ** -20 else h(a) / (a - a0)
+    _, p, q = rational_fit(k, mp.mpf(0), GELU_FAST_K_MAX, 4, 4, n_points=200, sk_iters=8,
+                           lawson_iters=20)
+    p64 = [mp.mpf(float(v)) for v in p]
+    q64 = [mp.mpf(float(v)) for v in q]
+    worst = max(abs(mp.polyval(p64[::-1], a) / mp.polyval(q64[::-1], a) / k(a) - 1)
+                for a in mp.linspace(0, GELU_FAST_K_MAX, 1500))
+    print(f"# gelu' = 1 + e^(-a^2/2) (a - a0) K(a) (x = a >= 0), -e^(-a^2/2) (a - a0) K(a) (x = -a):"
+          f" K = P/Q on [0, {GELU_FAST_K_MAX}], degrees (4, 4), max relative error "
+          f"{mp.nstr(worst, 3)} with double coefficients; a0 as two doubles")
+    print("GELU_FAST_A0 =", [float(a0), float(a0 - mp.mpf(float(a0)))])
+    print("GELU_FAST_K_P =", [float(v) for v in p])
+    print("GELU_FAST_K_Q =", [float(v) for v in q])
+
+
+TANHSHRINK_FAST_SPLIT = mp.mpf(1)  # the fast float32 tanhshrink's series form runs below it
+
+
+def tanhshrink_fast_fit():
+    """x - tanh(x) = x^3 R(u), u = x*x <= TANHSHRINK_FAST_SPLIT^2, for the fast float32 kernel:
+    R = c0 + c1 u + u^2 R2(u), c0 = 1/3 and c1 = -2/15 each as two float32s (rounded to one
+    float, either alone costs 3e-8 of R), R2 a Chebyshev fit of degree 7."""
+    def r(u):
+        x = mp.sqrt(u)
+        return (x - mp.tanh(x)) / x ** 3
+
+    def r2(u):
+        if u < mp.mpf(10) ** -10:
+            return mp.mpf(17) / 315 - 62 * u / 2835
+        return (r(u) - mp.mpf(1) / 3 + 2 * u / 15) / u ** 2
+    s2 = TANHSHRINK_FAST_SPLIT ** 2
+    poly = mp.chebyfit(r2, [0, s2], 8)
+    cs = [mp.mpf(_float32(v)) for v in poly]
+    c0, c1 = mp.mpf(1) / 3, -mp.mpf(2) / 15
+    c0h, c1h = mp.mpf(_float32(c0)), mp.mpf(_float32(c1))
+    c0l, c1l = mp.mpf(_float32(c0 - c0h)), mp.mpf(_float32(c1 - c1h))
+    worst = max(abs((c0h + c0l + u * (c1h + c1l + u * mp.polyval(cs, u))) / r(u) - 1)
+                for u in mp.linspace(mp.mpf(10) ** -8, s2, 1500))
+    print(f"# x - tanh(x) = x^3 (c0 + c1 u + u^2 R2(u)), u = x*x <= {TANHSHRINK_FAST_SPLIT}^2, c0 = 1/3 "
+          f"and c1 = -2/15 as two float32s, R2 of degree 7: max relative error {mp.nstr(worst, 3)}")
+    print("TANHSHRINK_FAST_SPLIT =", float(TANHSHRINK_FAST_SPLIT))
+    print("TANHSHRINK_FAST_C =", [_float32(c0h), _float32(c0l), _float32(c1h), _float32(c1l)])
+    print("TANHSHRINK_FAST_R2 =", [float(v) for v in poly[::-1]])
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--fast"]:  # only the fast-mode fits (the end of the file)
         gelu_fast_fit()
@@ -352,6 +411,8 @@ if __name__ == "__main__":
         zeros_f64()
         minima_f32()
         softplus_near0()
+        gelu_fast_deriv_fit()
+        tanhshrink_fast_fit()
     else:
         main()
         gelu_fast_fit()
@@ -363,3 +424,5 @@ if __name__ == "__main__":
         zeros_f64()
         minima_f32()
         softplus_near0()
+        gelu_fast_deriv_fit()
+        tanhshrink_fast_fit()

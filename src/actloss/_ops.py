@@ -266,9 +266,19 @@ ROW_KERNELS = ("cosine_fwd", "cosine_bwd", "triplet_fwd", "triplet_bwd", "contra
 # is 3 + the accurate kind for the fast table.
 FAST = {
     ("gelu", "fwd", "f32"): "al_absf(v) <= 13.0f",
+    ("gelu", "bwd", "f32"): "al_absf(v) <= 13.0f",
+    ("gelu_tanh", "fwd", "f32"): None,
+    ("gelu_tanh", "bwd", "f32"): "v >= -9.98f",  # |2u| <= 87; not NaN
     ("sigmoid", "fwd", "f32"): _NORMAL_EXP,
     ("silu", "fwd", "f32"): _NORMAL_EXP,
+    ("silu", "bwd", "f32"): _NORMAL_EXP,
     ("tanh", "fwd", "f32"): None,
+    ("softplus", "bwd", "f32"): "al_absf(v * (float)p0) <= 87.0f && " + _SANE,
+    ("logsigmoid", "bwd", "f32"): _NORMAL_EXP,
+    ("tanhshrink", "fwd", "f32"): None,
+    ("elu", "bwd", "f32"): _PAIR_EXP + " && " + _PAIR_ALPHA,
+    ("celu", "bwd", "f32"): F32_LANES[("celu", "bwd")],
+    ("selu", "bwd", "f32"): _PAIR_EXP,
     # float64 (al_math.h.tp): e^-|z| a normal double
     ("sigmoid", "fwd", "f64"): "al_abs(v) <= 708.0",
     ("gelu_tanh", "fwd", "f64"): "al_abs(v) <= 20.0",

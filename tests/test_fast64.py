@@ -32,6 +32,10 @@ def _softplus_grad(x, beta, threshold=20.0):
     return 1 if float(x) * beta > threshold else _sig(mpmath.mpf(beta) * x)
 
 
+_SELU_SCALE = mpmath.mpf(1.0507009873554804934193349852946)  # the doubles torch uses
+_SELU_ALPHA = mpmath.mpf(1.6732632423543772848170429916717)
+
+
 def _softplus(x, beta, threshold=20.0):
     """x where beta x (in the input's precision, as torch) exceeds the threshold"""
     z = mpmath.mpf(beta) * x
@@ -50,6 +54,16 @@ CASES = {
     "tanhshrink": (lambda x, g: F.tanhshrink(x), lambda x: x - mpmath.tanh(x)),
     "logsigmoid": (lambda x, g: F.logsigmoid(x), lambda x: -mpmath.log1p(mpmath.exp(-x))),
     "logsigmoid_backward": (lambda x, g: F.logsigmoid_backward(g, x), lambda x: _sig(-x)),
+    "elu_backward": (lambda x, g: F.elu_backward(g, x), lambda x: mpmath.exp(x) if x <= 0 else 1),
+    "elu_backward(alpha=0.3)": (lambda x, g: F.elu_backward(g, x, alpha=0.3),
+                                lambda x: mpmath.mpf(0.3) * mpmath.exp(x) if x <= 0 else 1),
+    "celu_backward": (lambda x, g: F.celu_backward(g, x), lambda x: mpmath.exp(x) if x <= 0 else 1),
+    "celu_backward(alpha=2.5)": (lambda x, g: F.celu_backward(g, x, alpha=2.5),
+                                 lambda x: mpmath.exp(x / mpmath.mpf(2.5)) if x <= 0 else 1),
+    "celu_backward(alpha=0.3)": (lambda x, g: F.celu_backward(g, x, alpha=0.3),
+                                 lambda x: mpmath.exp(x / mpmath.mpf(0.3)) if x <= 0 else 1),
+    "selu_backward": (lambda x, g: F.selu_backward(g, x),
+                      lambda x: _SELU_SCALE * (_SELU_ALPHA * mpmath.exp(x) if x <= 0 else 1)),
     "softplus": (lambda x, g: F.softplus(x), lambda x: _softplus(x, 1.0)),
     "softplus(beta=0.7)": (lambda x, g: F.softplus(x, beta=0.7), lambda x: _softplus(x, 0.7)),
     "softplus_backward": (lambda x, g: F.softplus_backward(g, x), lambda x: _softplus_grad(x, 1.0)),

@@ -290,6 +290,9 @@ FAST = {
     ("softplus", "bwd", "f64"): "al_abs(v * p0) <= 708.0",
     ("softplus", "fwd", "f64"): "al_abs(v * p0) <= 708.0",
     ("tanh", "fwd", "f64"): None,
+    ("elu", "bwd", "f64"): "v >= -708.0",
+    ("selu", "bwd", "f64"): "v >= -708.0",
+    ("celu", "bwd", "f64"): "v > 0.0 || (v * (1.0 / p0) >= -700.0 && v * (1.0 / p0) <= 0.0)",
     ("tanhshrink", "fwd", "f64"): None,
 }
 FAST_KIND_OFFSET = 3

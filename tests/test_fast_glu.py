@@ -1,7 +1,8 @@
 """glu's fast-mode kernels (a sigmoid(b) as (b < 0 ? a e : a) / (1 + e)): within fast mode's
 4 ULP where the result is normal, accurate mode's results at NaN, infinities and outside the
-kernels' domain, and really run. glu has two operands, so float32 cannot be checked
-exhaustively: a dense sweep of b crossed with a's of every binade and sign stands in."""
+kernels' domain, and really run; and the accurate float32 kernel within 1 ULP down to the
+subnormal results. glu has two operands, so float32 cannot be checked exhaustively: a dense
+sweep of b crossed with a's of every binade and sign stands in."""
 import numpy as np
 import pytest
 
@@ -73,3 +74,20 @@ def test_fast_glu_kernel_runs(dtype):
     else:
         assert not np.array_equal(fast, accurate)
         np.testing.assert_allclose(fast, accurate, rtol=5e-7 if dtype == np.float32 else 5e-15)
+
+
+def test_float32_accurate_glu_within_1_ulp_down_to_underflow():
+    """a e near the bottom of the normal range (a small, or b near -87) left the float-lane
+    kernel's low parts subnormal: 1.8 ULP at a = 2e-35, b = -7.5 and 1.2 at b = -87; the
+    kernel now lends a small a 2^64 and leaves |b| > 70 to the double-lane one."""
+    rng = np.random.default_rng(11)
+    n = 1_000_000
+    b = np.concatenate([rng.uniform(-87, 87, n), rng.uniform(-87, -60, n)]).astype(np.float32)
+    a = (np.sign(rng.uniform(-1, 1, 2 * n)) * np.exp2(rng.uniform(-149, 127, 2 * n))).astype(np.float32)
+    a[~np.isfinite(a)] = 1.0
+    y = _glu(a, b, "accurate")
+    ref = a.astype(np.float64) / (1 + np.exp(-b.astype(np.float64)))
+    tiny = np.finfo(np.float32).tiny
+    spacing = np.spacing(np.maximum(np.abs(ref), tiny).astype(np.float32)).astype(np.float64)
+    err = np.abs(y.astype(np.float64) - ref) / spacing
+    assert err.max() <= 1.0, (err.max(), a[np.argmax(err)], b[np.argmax(err)])

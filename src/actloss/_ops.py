@@ -189,6 +189,7 @@ del P
 # always do (the exact pairs need a fused multiply-add). kind: fwd, bwd (from the input) or
 # bwdo (from the output). glu's forward, a loop of its own, uses the same scheme.
 _NORMAL_EXP = "al_absf(v) <= 87.0f"               # e^-|v| is a normal float
+_NORMAL_EXP64 = "al_abs(v) <= 708.0"              # e^-|v| is a normal double
 _SANE = "(al_absf((float)p0) >= 0x1p-60f && al_absf((float)p0) <= 0x1p60f)"
 _NOT_TINY = "(al_absf(v) >= 0x1p-100f || v == 0.0f)"  # products with a constant's low part stay normal
 # a derivative's exact pair keeps its low part normal: e^v >= 2^-101, alpha within 2^+-20
@@ -279,14 +280,14 @@ FAST = {
     ("elu", "bwd", "f32"): _PAIR_EXP + " && " + _PAIR_ALPHA,
     ("celu", "bwd", "f32"): F32_LANES[("celu", "bwd")],
     ("selu", "bwd", "f32"): _PAIR_EXP,
-    # float64 (al_math.h.tp): e^-|z| a normal double
-    ("sigmoid", "fwd", "f64"): "al_abs(v) <= 708.0",
+    # float64 (al_math.h.tp)
+    ("sigmoid", "fwd", "f64"): _NORMAL_EXP64,
     ("gelu_tanh", "fwd", "f64"): "al_abs(v) <= 20.0",
     ("hardswish", "fwd", "f64"): None,
-    ("silu", "fwd", "f64"): "al_abs(v) <= 708.0",
-    ("silu", "bwd", "f64"): "al_abs(v) <= 708.0",
-    ("logsigmoid", "fwd", "f64"): "al_abs(v) <= 708.0",
-    ("logsigmoid", "bwd", "f64"): "al_abs(v) <= 708.0",
+    ("silu", "fwd", "f64"): _NORMAL_EXP64,
+    ("silu", "bwd", "f64"): _NORMAL_EXP64,
+    ("logsigmoid", "fwd", "f64"): _NORMAL_EXP64,
+    ("logsigmoid", "bwd", "f64"): _NORMAL_EXP64,
     ("softplus", "bwd", "f64"): "al_abs(v * p0) <= 708.0",
     ("softplus", "fwd", "f64"): "al_abs(v * p0) <= 708.0",
     ("tanh", "fwd", "f64"): None,

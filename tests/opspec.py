@@ -166,7 +166,7 @@ SPECS = (
     # library to 2: rel 6.
     OpSpec("gelu", "gelu", (-10, 10), _tol(2, 6), GRAD,
            fixed={"approximate": "none"},
-           special=((0.0, 0.0), (-0.0, 0.0), (INF, INF), (-INF, 0.0), (HUGE, SAME),
+           special=((0.0, 0.0), (-0.0, NEG_ZERO), (INF, INF), (-INF, 0.0), (HUGE, SAME),
                     (NHUGE, 0.0), (TINY, lambda x: x / 2), (NTINY, lambda x: x / 2),
                     (40.0, 40.0), (-40.0, 0.0), (-1e4, 0.0), (1e4, 1e4)),
            # torch computes 0.5 x (1 + erf(x / sqrt 2)), which cancels for x < 0: its absolute

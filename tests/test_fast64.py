@@ -64,6 +64,9 @@ CASES = {
                                  lambda x: mpmath.exp(x / mpmath.mpf(0.3)) if x <= 0 else 1),
     "selu_backward": (lambda x, g: F.selu_backward(g, x),
                       lambda x: _SELU_SCALE * (_SELU_ALPHA * mpmath.exp(x) if x <= 0 else 1)),
+    "gelu": (lambda x, g: F.gelu(x), lambda x: x * mpmath.ncdf(x)),
+    "gelu_backward": (lambda x, g: F.gelu_backward(g, x),
+                      lambda x: mpmath.ncdf(x) + x * mpmath.npdf(x)),
     "softplus": (lambda x, g: F.softplus(x), lambda x: _softplus(x, 1.0)),
     "softplus(beta=0.7)": (lambda x, g: F.softplus(x, beta=0.7), lambda x: _softplus(x, 0.7)),
     "softplus_backward": (lambda x, g: F.softplus_backward(g, x), lambda x: _softplus_grad(x, 1.0)),
@@ -90,6 +93,12 @@ def _inputs(name):
         t = np.logspace(-16, np.log10(0.5), 80)
         x += [x0 + np.arange(-200, 201) * np.spacing(x0), x0 - t, x0 + t,
               x0 + np.array([-1, 1]) / 16 * (1 + np.array([[-1e-9], [1e-9]])).ravel()]
+    if name.startswith("gelu"):  # the pieces' edges, about gelu''s zero x0, and the tail to -37.5
+        x0 = -0.7517915246935645
+        edges = np.array([-0.75, 0.75, -3.0, 3.0, x0 - 0.5, x0 + 0.5, -37.5])
+        x += [(edges + np.arange(-20, 21)[:, None] * np.spacing(edges)).ravel(),
+              x0 + np.arange(-200, 201) * np.spacing(x0), x0 + rng.uniform(-0.6, 0.6, 1500),
+              -np.exp(rng.uniform(-3, np.log(37.5), 1500))]
     if name == "tanhshrink":
         x += [np.linspace(-4.5, 4.5, 1501)]
     return np.concatenate(x)

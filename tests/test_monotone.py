@@ -329,6 +329,7 @@ FAST64_NOT_MONOTONE = {
     "logsigmoid": "fast logsigmoid (a rounded log1p(e^-|x|) subtracted from min(x, 0))",
     "gelu_tanh": "fast gelu_tanh (x e / (1 + e), three roundings)",
     "hardswish": "fast hardswish (x (x + 3) / 6, three roundings)",
+    "gelu": "fast gelu (x/2 (1 + x E) and M e^(-x^2/2), each with its polynomial's roundings)",
 }
 
 

@@ -400,6 +400,74 @@ def tanhshrink_fast_fit():
     print("TANHSHRINK_FAST_R2 =", [float(v) for v in poly[::-1]])
 
 
+# the fast float64 gelu: the erf form on |x| <= GELU_FAST64_SPLIT, past it x Phi(-a) (a = |x|) as
+# M(a) e^(-a^2/2), M(a) = a Phi(-a) e^(a^2/2), which rises from 0.23 to 1/sqrt(2 pi)
+GELU_FAST64_SPLIT = mp.mpf("0.75")
+GELU_FAST64_MID = (mp.mpf("0.75"), mp.mpf("3"))
+GELU_FAST64_MAX = mp.mpf("37.5")  # e^(-a^2/2) M(a) is normal up to 37.6
+# the backward's d P(d) about its zero x0: beyond it Phi and x phi cancel by at most a factor 2
+GELU_FAST64_WINDOW = mp.mpf("0.5")
+
+
+def _mills_scaled(a):
+    return a * mp.erfc(a / mp.sqrt(2)) / 2 * mp.exp(a * a / 2)
+
+
+def gelu_fast64_fit():
+    """Three fits, each evaluated in plain Horner where its terms stay small beside the value
+    (rational fits of M in a itself lost up to 5 ULP to Horner's roundings):
+    * erf(x / sqrt 2) / x as a polynomial in u = x*x on [0, split^2] (Chebyshev);
+    * M(a) on GELU_FAST64_MID as a polynomial in t = a - its centre, the constant as two doubles
+      (its rounding alone is an ULP of M near 0.75);
+    * M(a) = C (1 + v R(v)) on [MID[1], MAX], v = 1 / a^2, C = 1/sqrt(2 pi) as two doubles, R a
+      (7, 7) rational: v R(v) is at most 0.1 there, so R's roundings hardly reach M."""
+    s2 = GELU_FAST64_SPLIT ** 2
+    poly, err = mp.chebyfit(lambda u: mp.erf(mp.sqrt(u / 2)) / mp.sqrt(u) if u else mp.sqrt(2 / mp.pi),
+                            [0, s2], 9, error=True)
+    print(f"# erf(x / sqrt 2) / x = polynomial of degree 8 in u = x*x on [0, {mp.nstr(s2, 6)}]: max "
+          f"abs error {mp.nstr(err, 3)}")
+    print("GELU_FAST64_SPLIT =", float(GELU_FAST64_SPLIT))
+    print("GELU_FAST64_ERF =", [float(v) for v in poly[::-1]])
+    lo, hi = GELU_FAST64_MID
+    c = (lo + hi) / 2
+    poly, err = mp.chebyfit(lambda t: _mills_scaled(t + c), [lo - c, hi - c], 22, error=True)
+    coeffs = poly[::-1]
+    print(f"# M(a) = a Phi(-a) e^(a^2/2) = polynomial of degree 21 in t = a - {c} on [{lo}, {hi}]: "
+          f"max abs error {mp.nstr(err, 3)} (M >= 0.22); the constant as two doubles")
+    print("GELU_FAST64_MID =", [float(lo), float(hi), float(c)])
+    print("GELU_FAST64_MID_P =", [float(v) for v in coeffs])
+    print("GELU_FAST64_MID_P0_LO =", float(coeffs[0] - mp.mpf(float(coeffs[0]))))
+    C = 1 / mp.sqrt(2 * mp.pi)
+
+    def r(v):
+        return (_mills_scaled(1 / mp.sqrt(v)) / C - 1) / v
+    err, p, q = rational_fit(r, 1 / GELU_FAST64_MAX ** 2, 1 / hi ** 2, 7, 7, n_points=160,
+                             sk_iters=8, lawson_iters=20)
+    print(f"# M(a) = C (1 + v R(v)), v = 1/a^2, a in [{hi}, {GELU_FAST64_MAX}], R of degrees (7, 7): "
+          f"max relative error of R {mp.nstr(err, 3)} (v R <= 0.1)")
+    print("GELU_FAST64_MAX =", float(GELU_FAST64_MAX))
+    print("GELU_FAST64_C =", [float(C), float(C - mp.mpf(float(C)))])
+    print("GELU_FAST64_FAR_P =", [float(v) for v in p])
+    print("GELU_FAST64_FAR_Q =", [float(v) for v in q])
+    # the backward: gelu' = 1/2 + x F(x^2) on [-GELU_FAST64_WINDOW - x0... split], F = E/2 + phi
+    poly, err = mp.chebyfit(lambda u: (mp.erf(mp.sqrt(u / 2)) / mp.sqrt(u) if u else mp.sqrt(2 / mp.pi)) / 2
+                            + mp.npdf(mp.sqrt(u)), [0, s2], 10, error=True)
+    print(f"# F(u) = erf(x / sqrt 2) / (2 x) + phi(x), u = x*x in [0, {mp.nstr(s2, 6)}], degree 9: max abs "
+          f"error {mp.nstr(err, 3)}")
+    print("GELU_FAST64_DERIV_F =", [float(v) for v in poly[::-1]])
+    x0 = mp.findroot(_gelu_deriv, -0.75)
+    w = GELU_FAST64_WINDOW
+    g = lambda d: _gelu_deriv(x0 + d) / d if d else mp.diff(_gelu_deriv, x0)  # noqa: E731
+    poly = mp.chebyfit(g, [-w, w], 18)  # (its own error estimate divides by d near 0)
+    err = max(abs(mp.polyval(poly, d) / g(d) - 1) for d in mp.linspace(-w, w, 201))
+    coeffs = poly[::-1]
+    print(f"# gelu'(x0 + d) / d on |d| < {w}, x0 = GELU_ZERO64, degree 17: max relative error "
+          f"{mp.nstr(err, 3)}; the constant as two doubles")
+    print("GELU_FAST64_WINDOW =", float(w))
+    print("GELU_FAST64_ZERO_P =", [float(v) for v in coeffs])
+    print("GELU_FAST64_ZERO_P0_LO =", float(coeffs[0] - mp.mpf(float(coeffs[0]))))
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--fast"]:  # only the fast-mode fits (the end of the file)
         gelu_fast_fit()
@@ -413,6 +481,7 @@ if __name__ == "__main__":
         softplus_near0()
         gelu_fast_deriv_fit()
         tanhshrink_fast_fit()
+        gelu_fast64_fit()
     else:
         main()
         gelu_fast_fit()
@@ -426,3 +495,4 @@ if __name__ == "__main__":
         softplus_near0()
         gelu_fast_deriv_fit()
         tanhshrink_fast_fit()
+        gelu_fast64_fit()

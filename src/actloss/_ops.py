@@ -295,6 +295,8 @@ FAST = {
     ("selu", "bwd", "f64"): "v >= -708.0",
     ("celu", "bwd", "f64"): "v > 0.0 || (v * (1.0 / p0) >= -700.0 && v * (1.0 / p0) <= 0.0)",
     ("tanhshrink", "fwd", "f64"): None,
+    ("gelu", "fwd", "f64"): "v >= -37.5",  # the result is normal; not NaN
+    ("gelu", "bwd", "f64"): "v >= -37.5",
 }
 FAST_KIND_OFFSET = 3
 

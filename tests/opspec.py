@@ -176,7 +176,7 @@ SPECS = (
            torch_abs_scales_with_x=True),
     OpSpec("gelu_tanh", "gelu", (-10, 10), _tol(2, 4), GRAD_GELU_TANH,
            fixed={"approximate": "tanh"}, ref_err=_gelu_tanh_ref_err,
-           special=((0.0, 0.0), (-0.0, 0.0), (INF, INF), (-INF, 0.0), (HUGE, SAME),
+           special=((0.0, 0.0), (-0.0, NEG_ZERO), (INF, INF), (-INF, 0.0), (HUGE, SAME),
                     (NHUGE, 0.0), (TINY, lambda x: x / 2), (NTINY, lambda x: x / 2),
                     (40.0, 40.0), (-40.0, 0.0), (-1e4, 0.0), (1e4, 1e4)),
            # torch's f32 gradient is computed in float32 (9 eps absolute near x = 5).
@@ -184,7 +184,7 @@ SPECS = (
            torch_abs_scales_with_x=True),
     # gradient: its root at x = -1.28 needs the absolute part of GRAD
     OpSpec("silu", "silu", (-30, 30), TRANSCENDENTAL, GRAD, inplace=True,
-           special=((0.0, 0.0), (-0.0, 0.0), (INF, INF), (-INF, 0.0), (HUGE, SAME),
+           special=((0.0, 0.0), (-0.0, NEG_ZERO), (INF, INF), (-INF, 0.0), (HUGE, SAME),
                     (NHUGE, 0.0), (TINY, lambda x: x / 2), (NTINY, lambda x: x / 2),
                     (-1e4, 0.0), (1e4, 1e4)),
            # torch's float32 gradient s (1 + x (1 - s)) is computed in float32: 1 - s cancels for
@@ -192,7 +192,7 @@ SPECS = (
            torch_bwd_tol=_tol((2, 12), (4, 2))),
     # gradient: its root at x = -1.19 needs the absolute part of GRAD
     OpSpec("mish", "mish", (-30, 30), TRANSCENDENTAL, GRAD_COMPOSITE, inplace=True,
-           special=((0.0, 0.0), (-0.0, 0.0), (INF, INF), (-INF, 0.0), (HUGE, SAME),
+           special=((0.0, 0.0), (-0.0, NEG_ZERO), (INF, INF), (-INF, 0.0), (HUGE, SAME),
                     (NHUGE, 0.0), (TINY, lambda x: x * math.tanh(LOG2)), (-1e4, 0.0),
                     (1e4, 1e4)),
            # torch's float32 gradient is computed in float32 (8 eps absolute at x = 8.7)
@@ -234,7 +234,7 @@ SPECS = (
     OpSpec("hardswish", "hardswish", (-6, 6), _tol(1, 2),
            # x/3 + 1/2 crosses zero at x = -1.5: absolute part
            _tol((1, 1), (2, 1)), kinks=lambda p: (-3.0, 3.0), inplace=True,
-           special=((0.0, 0.0), (-0.0, 0.0), (INF, INF), (-INF, 0.0), (HUGE, SAME),
+           special=((0.0, 0.0), (-0.0, NEG_ZERO), (INF, INF), (-INF, 0.0), (HUGE, SAME),
                     (NHUGE, 0.0), (TINY, lambda x: x / 2), (3.0, 3.0), (-3.0, 0.0),
                     (-1e4, 0.0)),
            # torch's float32 kernel rounds x (x + 3) / 6 in float32 two or three times

@@ -141,6 +141,8 @@ FORWARD = {
     "hardswish": lambda x: F.hardswish(x),
     "logsigmoid": lambda x: F.logsigmoid(x),
     "softplus": lambda x: F.softplus(x),
+    "hardsigmoid": lambda x: F.hardsigmoid(x),
+    "softsign": lambda x: F.softsign(x),
 }
 BACKWARD = {
     "gelu": lambda g, x: F.gelu_backward(g, x),
@@ -151,14 +153,19 @@ BACKWARD = {
     "elu": lambda g, x: F.elu_backward(g, x, 0.3),
     "celu": lambda g, x: F.celu_backward(g, x, 2.5),
     "selu": lambda g, x: F.selu_backward(g, x),
+    "hardswish": lambda g, x: F.hardswish_backward(g, x),
+    # from the output (kind "bwdo"): x is the forward's output
+    "sigmoid(output)": lambda g, y: F.sigmoid_backward(g, output=y),
+    "tanh(output)": lambda g, y: F.tanh_backward(g, output=y),
 }
 FAST_FORWARD = sorted({op for op, kind, _ in _ops.FAST if kind == "fwd"})
-FAST_BACKWARD = sorted({op for op, kind, _ in _ops.FAST if kind == "bwd"})
+FAST_BACKWARD = sorted({op if kind == "bwd" else op + "(output)" for op, kind, _ in _ops.FAST
+                        if kind in ("bwd", "bwdo")})
 
 
 def test_every_fast_kernel_has_its_call_here():
     assert set(FAST_FORWARD) <= set(FORWARD) and set(FAST_BACKWARD) <= set(BACKWARD)
-    assert {kind for _, kind, _ in _ops.FAST} <= {"fwd", "bwd"}
+    assert {kind for _, kind, _ in _ops.FAST} <= {"fwd", "bwd", "bwdo"}
 
 
 @pytest.mark.parametrize("name", FAST_FORWARD)
@@ -198,7 +205,8 @@ def test_fast_backward_keeps_special_values(name, dtype):
     assert np.array_equal(np.signbit(fast[signed]), np.signbit(accurate[signed]))
     # a zero grad_output gives zero (of either sign: the kernels' fused products round a low
     # part's -0 * c to +0 in both modes, differently)
-    assert (fast[(g == 0) & np.isfinite(x)] == 0).all()
+    # (where the derivative is finite: 0 times sigmoid'(output) overflowing is NaN)
+    assert (fast[(g == 0) & np.isfinite(x) & np.isfinite(accurate)] == 0).all()
     exact |= g == 0
     # elsewhere 4 ULP (of the subnormal spacing where the result is below the normal range)
     spacing = np.maximum(np.spacing(np.abs(accurate[~exact])), np.finfo(dtype).smallest_subnormal)
@@ -255,6 +263,19 @@ FAST_CASES = [
     ("gelu_tanh", lambda g, x: F.gelu(x, approximate="tanh"),
      lambda x: x * special.expit(2 * np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)), _grid(-10.3, 12)),
     ("tanhshrink", lambda g, x: F.tanhshrink(x), _tanhshrink, _grid(-12, 12)),
+    ("hardsigmoid", lambda g, x: F.hardsigmoid(x), lambda x: np.clip(x + 3, 0, 6) / 6,
+     _grid(-4, 4, zeros=(-3.0, 3.0))),
+    ("hardswish", lambda g, x: F.hardswish(x), lambda x: x * np.clip(x + 3, 0, 6) / 6,
+     _grid(-4, 4, zeros=(-3.0, 3.0))),
+    ("hardswish_backward", lambda g, x: F.hardswish_backward(g, x),
+     lambda x: np.where(x <= -3, 0.0, np.where(x < 3, x / 3 + 0.5, 1.0)),
+     _grid(-4, 4, zeros=(-3.0, -1.5, 3.0))),
+    ("softsign", lambda g, x: F.softsign(x), lambda x: x / (1 + np.abs(x)), _grid(-1e4, 1e4)),
+    # from the output: the inputs are outputs (y in [0, 1] and [-1, 1])
+    ("sigmoid_backward(output)", lambda g, y: F.sigmoid_backward(g, output=y),
+     lambda y: y * (1 - y), _grid(0, 1, zeros=(0.5,))),
+    ("tanh_backward(output)", lambda g, y: F.tanh_backward(g, output=y),
+     lambda y: 1 - y * y, np.clip(_grid(-1, 1, zeros=(-1.0, 1.0)), -1, 1)),
 ]
 
 
@@ -264,7 +285,7 @@ def test_fast_kernels_run_within_4_ulp(name, call, ref, x):
     float32 (the fast bound's scope), with grad_output -3.1 (backward); and it really runs (its
     results differ from accurate mode's somewhere) where the ISA has FMA."""
     g = np.full_like(x, -3.1)
-    backward = name.endswith("_backward")
+    backward = "_backward" in name
     expected = ref(x.astype(np.float64)) * (np.float64(np.float32(-3.1)) if backward else 1.0)
     accurate = call(g, x)
     with F.accuracy("fast"):

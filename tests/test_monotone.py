@@ -115,7 +115,8 @@ def _cases():
         {"fast": FAST_NOT_MONOTONE.format("fast sigmoid (2.8 ULP: e / (1 + e) rounds three times)")})
     add("logsigmoid", "logsigmoid", lambda x, o: F.logsigmoid(x, out=o), ALL, 1, (-1.2,), None)
     add("tanh", "tanh", lambda x, o: F.tanh(x, out=o), ALL, 1, (), None)
-    add("softsign", "softsign", lambda x, o: F.softsign(x, out=o), ALL, 1, (), None)
+    add("softsign", "softsign", lambda x, o: F.softsign(x, out=o), ALL, 1, (), None,
+        {"fast": FAST_NOT_MONOTONE.format("fast softsign (1 + |x| rounded before the quotient)")})
     for beta, th in ((1.0, 20.0), (0.7, 20.0), (3.0, 20.0), (2.0, 1.0)):
         def fn(x, o, beta=beta, th=th):
             return F.softplus(x, beta=beta, threshold=th, out=o)
@@ -129,7 +130,8 @@ def _cases():
         add(f"hardtanh({lo},{hi})", "hardtanh",
             lambda x, o, lo=lo, hi=hi: F.hardtanh(x, lo, hi, out=o), ALL, 1, (lo, hi), None)
     add("hardsigmoid", "hardsigmoid", lambda x, o: F.hardsigmoid(x, out=o), ALL, 1, (), None)
-    add("hardswish", "hardswish", lambda x, o: F.hardswish(x, out=o), [(-1.5, INF)], 1, (), None)
+    add("hardswish", "hardswish", lambda x, o: F.hardswish(x, out=o), [(-1.5, INF)], 1, (), None,
+        {"fast": FAST_NOT_MONOTONE.format("fast hardswish (x (x + 3) / 6 rounds three times)")})
     for lam in (0.5, 1.3):
         add(f"hardshrink({lam})", "hardshrink", lambda x, o, lam=lam: F.hardshrink(x, lam, out=o),
             ALL, 1, (lam, -lam), None)

@@ -32,6 +32,12 @@ def _softplus_grad(x, beta, threshold=20.0):
     return 1 if float(x) * beta > threshold else _sig(mpmath.mpf(beta) * x)
 
 
+def _gelu_tanh_grad(x):
+    c, kappa = mpmath.sqrt(2 / mpmath.pi), mpmath.mpf(0.044715)
+    s = _sig(2 * c * (x + kappa * x ** 3))
+    return s * (1 + 2 * x * c * (1 + 3 * kappa * x * x) * (1 - s))
+
+
 _SELU_SCALE = mpmath.mpf(1.0507009873554804934193349852946)  # the doubles torch uses
 _SELU_ALPHA = mpmath.mpf(1.6732632423543772848170429916717)
 
@@ -50,6 +56,7 @@ CASES = {
     "tanh": (lambda x, g: F.tanh(x), mpmath.tanh),
     "gelu_tanh": (lambda x, g: F.gelu(x, approximate="tanh"),
                   lambda x: x * _sig(2 * mpmath.sqrt(2 / mpmath.pi) * (x + mpmath.mpf(0.044715) * x ** 3))),
+    "gelu_tanh_backward": (lambda x, g: F.gelu_backward(g, x, approximate="tanh"), _gelu_tanh_grad),
     "hardswish": (lambda x, g: F.hardswish(x), lambda x: x * min(max(x + 3, 0), 6) / 6),
     "tanhshrink": (lambda x, g: F.tanhshrink(x), lambda x: x - mpmath.tanh(x)),
     "logsigmoid": (lambda x, g: F.logsigmoid(x), lambda x: -mpmath.log1p(mpmath.exp(-x))),
@@ -93,9 +100,9 @@ def _inputs(name):
         t = np.logspace(-16, np.log10(0.5), 80)
         x += [x0 + np.arange(-200, 201) * np.spacing(x0), x0 - t, x0 + t,
               x0 + np.array([-1, 1]) / 16 * (1 + np.array([[-1e-9], [1e-9]])).ravel()]
-    if name.startswith("gelu"):  # the pieces' edges, about gelu''s zero x0, and the tail to -37.5
-        x0 = -0.7517915246935645
-        edges = np.array([-0.75, 0.75, -3.0, 3.0, x0 - 0.5, x0 + 0.5, -37.5])
+    if name.startswith("gelu"):  # the pieces' edges, about the derivative's zero x0, the tail
+        x0 = -0.7524614220710163 if name.startswith("gelu_tanh") else -0.7517915246935645
+        edges = np.array([-0.75, 0.75, -3.0, 3.0, x0 - 0.5, x0 + 0.5, -37.5, -20.0, 20.0])
         x += [(edges + np.arange(-20, 21)[:, None] * np.spacing(edges)).ravel(),
               x0 + np.arange(-200, 201) * np.spacing(x0), x0 + rng.uniform(-0.6, 0.6, 1500),
               -np.exp(rng.uniform(-3, np.log(37.5), 1500))]

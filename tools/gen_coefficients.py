@@ -449,7 +449,7 @@ def gelu_fast64_fit():
     print("GELU_FAST64_C =", [float(C), float(C - mp.mpf(float(C)))])
     print("GELU_FAST64_FAR_P =", [float(v) for v in p])
     print("GELU_FAST64_FAR_Q =", [float(v) for v in q])
-    # the backward: gelu' = 1/2 + x F(x^2) on [-GELU_FAST64_WINDOW - x0... split], F = E/2 + phi
+    # the backward's middle piece: gelu' = 1/2 + x F(x^2), F = E/2 + phi, from the zero's window to the split
     poly, err = mp.chebyfit(lambda u: (mp.erf(mp.sqrt(u / 2)) / mp.sqrt(u) if u else mp.sqrt(2 / mp.pi)) / 2
                             + mp.npdf(mp.sqrt(u)), [0, s2], 10, error=True)
     print(f"# F(u) = erf(x / sqrt 2) / (2 x) + phi(x), u = x*x in [0, {mp.nstr(s2, 6)}], degree 9: max abs "
@@ -468,6 +468,21 @@ def gelu_fast64_fit():
     print("GELU_FAST64_ZERO_P0_LO =", float(coeffs[0] - mp.mpf(float(coeffs[0]))))
 
 
+def gelu_tanh_fast64_fit():
+    """The fast float64 gelu_tanh backward's d P(d) about its zero, on the same window as gelu's
+    (beyond it D + w cancels by at most a factor 1.9)."""
+    x0 = mp.findroot(_gelu_tanh_deriv, -0.75)
+    w = GELU_FAST64_WINDOW
+    g = lambda d: _gelu_tanh_deriv(x0 + d) / d if d else mp.diff(_gelu_tanh_deriv, x0)  # noqa: E731
+    poly = mp.chebyfit(g, [-w, w], 18)
+    err = max(abs(mp.polyval(poly, d) / g(d) - 1) for d in mp.linspace(-w, w, 201))
+    coeffs = poly[::-1]
+    print(f"# gelu_tanh'(x0 + d) / d on |d| < {w}, x0 = GELU_TANH_ZERO64, degree 17: max relative "
+          f"error {mp.nstr(err, 3)}; the constant as two doubles")
+    print("GELU_TANH_FAST64_ZERO_P =", [float(v) for v in coeffs])
+    print("GELU_TANH_FAST64_ZERO_P0_LO =", float(coeffs[0] - mp.mpf(float(coeffs[0]))))
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--fast"]:  # only the fast-mode fits (the end of the file)
         gelu_fast_fit()
@@ -482,6 +497,7 @@ if __name__ == "__main__":
         gelu_fast_deriv_fit()
         tanhshrink_fast_fit()
         gelu_fast64_fit()
+        gelu_tanh_fast64_fit()
     else:
         main()
         gelu_fast_fit()
@@ -496,3 +512,4 @@ if __name__ == "__main__":
         gelu_fast_deriv_fit()
         tanhshrink_fast_fit()
         gelu_fast64_fit()
+        gelu_tanh_fast64_fit()

@@ -289,6 +289,7 @@ FAST = {
     # float64 (al_math.h.tp)
     ("sigmoid", "fwd", "f64"): _NORMAL_EXP64,
     ("gelu_tanh", "fwd", "f64"): "al_abs(v) <= 20.0",
+    ("gelu_tanh", "bwd", "f64"): "al_abs(v) <= 20.0",
     ("hardswish", "fwd", "f64"): None,
     ("silu", "fwd", "f64"): _NORMAL_EXP64,
     ("silu", "bwd", "f64"): _NORMAL_EXP64,

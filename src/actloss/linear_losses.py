@@ -234,10 +234,43 @@ class _Problem:
                                  _threads.threads_for(z.size, False))
         return np.where(np.isinf(m), m, m + log1p_s)   # +-inf rows: log1p_s is NaN
 
+    def one_chunk(self):
+        """Whether one chunk holds every class: then each position's logits are formed once
+        and cross_entropy's row kernels do the rest (`by_row_kernel`)."""
+        return self.chunk >= self.V
+
+    def by_row_kernel(self, bufs, p, g=None):
+        """Position p's per-row losses (float64, N) and, with g (each row's share of
+        grad_output, float64 N), G = dloss/dlogits in bufs[1] -- from its whole logits by
+        cross_entropy's row kernel (or its probability kernel), as cross_entropy computes
+        them from the logits written out: one pass, no log-sum-exp carried between chunks."""
+        N, V = self.N, self.V
+        z = self.logits(bufs[0], p, 0, V)
+        loss = np.empty(N)
+        G = None if g is None else bufs[1][:z.size].reshape(z.shape)
+        K, dt, n_threads = _kernels(), KERNEL_INDEX[self.k_dtype], _threads.threads_for(z.size,
+                                                                                        False)
+        if self.probs:
+            q = self.target_chunk(bufs[2], p, 0, V)
+            K.cross_entropy_prob(dt, z, q, self.cw64, N, V, 1, self.eps, loss, 0.0, g, G,
+                                 n_threads)
+        else:
+            K.cross_entropy(dt, z, np.ascontiguousarray(self.t[:, p]), self.cw64, N, V, 1,
+                            self.ignore_index, self.eps, loss, 0.0, g, 0, G, n_threads)
+        return loss, G
+
     def forward(self, buf):
         """Pass 1: (per-row losses, per-row log-sum-exp, per-row sum_j w_j q'_j for
-        probability targets or None), float64 arrays (N, P)."""
+        probability targets or None), float64 arrays (N, P); with one chunk only the losses
+        (the log-sum-exps and masses None)."""
         N, P = self.N, self.P
+        if self.one_chunk():
+            bufs = (buf, None, self.buffer() if self.probs else None)
+            loss = np.empty((N, P))
+            with np.errstate(all="ignore"):
+                for p in range(P):
+                    loss[:, p] = self.by_row_kernel(bufs, p)[0]
+            return loss, None, None
         loss, lse = np.empty((N, P)), np.empty((N, P))
         mass = np.empty((N, P)) if self.probs else None
         with np.errstate(all="ignore"):
@@ -338,13 +371,10 @@ class _Problem:
 
     def backward(self, buf, lse, mass, grad_output):
         """Pass 2: (grad_input, grad_weight, grad_bias or None) in the result dtype."""
-        N, D, V, P, k = self.N, self.D, self.V, self.P, self.k_dtype
+        V, P, k = self.V, self.P, self.k_dtype
+        N = self.N
         g = self.row_grads(grad_output)
-        self.gh = np.zeros((N, D), k)
-        self.gw = np.empty((V, P, D), k)
-        self.gb = None if self.b is None else np.empty((V, P), k)
-        self.tmp_h = np.empty((N, D), k)
-        self.ones = np.ones(N, k)   # grad_bias = ones @ G: a BLAS matrix-vector product
+        self._start_grads()
         tmp = np.empty_like(buf) if self.probs or (self.eps and self.cw is not None) else None
         with np.errstate(all="ignore"):
             # backwards: the last chunk's logits are still in buf from pass 1 (with a single
@@ -378,6 +408,32 @@ class _Problem:
                     else:
                         self._minus_classes(z, tmp, g[:, p], p, c0, c1, rows)
                     self._accumulate(z, p, c0, c1)
+        return self._finish_grads()
+
+    def with_grad_one_chunk(self, grad_output):
+        """The losses (N, P) and (grad_input, grad_weight, grad_bias) when one chunk holds
+        every class: per position, its logits once, the losses and G from the row kernel,
+        the three gradient matmuls."""
+        g = self.row_grads(grad_output)
+        self._start_grads()
+        bufs = (self.buffer(), self.buffer(), self.buffer() if self.probs else None)
+        loss = np.empty((self.N, self.P))
+        with np.errstate(all="ignore"):
+            for p in range(self.P):
+                loss[:, p], G = self.by_row_kernel(bufs, p, np.ascontiguousarray(g[:, p]))
+                self._accumulate(G, p, 0, self.V)
+        return loss, self._finish_grads()
+
+    def _start_grads(self):
+        N, D, V, P, k = self.N, self.D, self.V, self.P, self.k_dtype
+        self.gh = np.zeros((N, D), k)
+        self.gw = np.empty((V, P, D), k)
+        self.gb = None if self.b is None else np.empty((V, P), k)
+        self.tmp_h = np.empty((N, D), k)
+        self.ones = np.ones(N, k)   # grad_bias = ones @ G: a BLAS matrix-vector product
+
+    def _finish_grads(self):
+        """(grad_input, grad_weight, grad_bias or None) in the result dtype."""
         res = self.res_dtype
         gh, gw, gb = self.gh, self.gw, self.gb
         del self.gh, self.gw, self.gb, self.tmp_h, self.ones
@@ -509,6 +565,9 @@ def _with_grad(p, grad_output):
         return (p.finish(np.zeros((p.N, p.P))), np.zeros(p.input_shape, res),
                 np.zeros(p.weight_shape, res),
                 None if p.b is None else np.zeros(p.bias_shape, res))
+    if p.one_chunk():
+        loss, grads = p.with_grad_one_chunk(grad_output)
+        return (p.finish(loss),) + grads
     buf = p.buffer()
     loss, lse, mass = p.forward(buf)
     return (p.finish(loss),) + p.backward(buf, lse, mass, grad_output)

@@ -240,15 +240,17 @@ def measure(keys, rounds=ROUNDS, min_time=MIN_TIME, warmup_time=WARMUP_TIME, pro
     for _, group in itertools.groupby(keys, lambda k: (k.case.name, k.dtype, k.size)):
         group = list(group)
         c, dtype, size = group[0].case, group[0].dtype, group[0].size
-        a = bc.inputs(c, size, dtype)
+        fewest = min(k.threads for k in group)
+        # the inputs (actloss's forward result among them) and the checks at the group's
+        # fewest threads: BLAS workers woken by a matmul would still be spinning, counted by
+        # the process CPU clock, when a 1-thread timing starts
+        with bc.num_threads(fewest):
+            a = bc.inputs(c, size, dtype)
         t = bc.tensors(a) if torch is not None and c.api else None
         j = bc.jax_arrays(a) if c.api and not bc.missing_dependency(c, "jax") else None
         prepared = {}
-        fewest = min(k.threads for k in group)
         for key in group:
             if key.direction not in prepared:
-                # at the group's fewest threads: BLAS workers woken by the checks would still
-                # be spinning, counted by the process CPU clock, when a 1-thread timing starts
                 with bc.num_threads(fewest):
                     prepared[key.direction] = _prepare(c, key.direction, a, t, j)
             fns, n_bytes, disagree = prepared[key.direction]

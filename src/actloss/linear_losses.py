@@ -20,7 +20,12 @@ Memory: O(N * chunk) for the chunk of logits (and, for probability targets, one 
 buffer for the chunk's target slice), beyond the inputs and the gradients themselves.
 Time: one matmul of N x D x V for the loss; for the loss and the gradients four, less the last
 chunk's recomputation -- the unfused path does three but writes and reads two N x V arrays;
-chunk_size >= V does three, holding one N x V array.
+chunk_size >= V does three.
+
+One chunk (chunk_size >= V, the default whenever N * V <= 2**22): nothing is carried between
+chunks, so each position's logits go straight to cross_entropy's row kernel, which gives
+the row losses and, for the gradients, G in the same pass (into a second N x V buffer) --
+the results of cross_entropy on the logits written out, at its speed.
 
 Shapes: as torch's. input (N, D) or (D,), and beyond torch any ``(*, D)``, the leading dimensions
 flattened into the batch; linear_weight (V, D) as nn.Linear's, or (V, d1, ..., dK, D) for a

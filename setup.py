@@ -18,10 +18,14 @@ setting changes, the header changes and every module is rebuilt (a rebuild in th
 checkout never keeps a module compiled otherwise), and each module and each ISA unit reports
 the settings it was really compiled with (build_info(), shown by actloss.show_config()).
 """
+import hashlib
 import os
 import platform
+import re
 import runpy
+import shutil
 import struct
+import subprocess
 import sys
 import sysconfig
 from concurrent.futures import ThreadPoolExecutor
@@ -222,15 +226,87 @@ def build_jobs():
     return max(1, int(os.environ.get("ACTLOSS_BUILD_JOBS") or cores or 1))
 
 
+# Cython writes the paths of the headers it saw (pip's temporary build environment among them)
+# into a metadata comment at the top of its C: not part of what is compiled
+CYTHON_METADATA = re.compile(rb"/\* BEGIN: Cython Metadata.*?END: Cython Metadata \*/", re.S)
+# the object cache: in build/ beside the sources, where every kind of build finds it (an
+# editable install compiles in a temporary build_temp)
+OBJECTS = os.path.join(HERE, "build", "objects")
+OBJECTS_KEPT = 3   # cached objects kept per source file
+
+
 class BuildExt(build_ext):
     """build_ext compiling build_jobs() things at once unless told otherwise (-j): first the
     per-ISA loop units of every extension that is out of date (setuptools would compile one
-    extension's sources one after another), then the extensions, linked with them."""
+    extension's sources one after another), then the extensions, linked with them.
+
+    Every object is also cached in build/objects under a hash of what it is compiled
+    from: the source's text, its headers' (ext.depends, al_build.h's settings among them), the
+    flags and the compiler's version. A build that finds its object there copies it instead
+    of compiling: pip builds each install in a new temporary environment, whose fresh NumPy
+    headers make Cython rewrite identical C and setuptools rebuild every module (about two
+    minutes here); an unchanged checkout now relinks."""
 
     def finalize_options(self):
         super().finalize_options()
         if not self.parallel:
             self.parallel = build_jobs()
+
+    def _compiler_version(self):
+        if not hasattr(self, "_cc_version"):
+            try:
+                self._cc_version = subprocess.run(
+                    self.compiler.compiler_so[:1] + ["--version"], capture_output=True,
+                    check=False).stdout
+            except OSError:
+                self._cc_version = b""
+        return self._cc_version
+
+    def _object_key(self, source, macros, preargs, postargs, depends):
+        h = hashlib.sha256(self._compiler_version())
+        h.update(repr((self.compiler.compiler_so, macros, preargs, postargs)).encode())
+        for path in [source] + sorted(set(depends or ())):
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    h.update(CYTHON_METADATA.sub(b"", f.read()))
+        base = os.path.splitext(os.path.basename(source))[0]
+        return os.path.join(OBJECTS, f"{base}-{h.hexdigest()[:24]}.o")
+
+    def _cached_compile(self, compile):
+        """self.compiler.compile, one source at a time through the object cache."""
+        def cached(sources, output_dir=None, macros=None, include_dirs=None, debug=False,
+                   extra_preargs=None, extra_postargs=None, depends=None):
+            objects = []
+            for source in sources:
+                obj = self.compiler.object_filenames([source], output_dir=output_dir)[0]
+                key = self._object_key(source, macros, extra_preargs, extra_postargs, depends)
+                if os.path.exists(key):
+                    os.makedirs(os.path.dirname(obj) or ".", exist_ok=True)
+                    shutil.copyfile(key, obj)
+                else:
+                    obj = compile([source], output_dir, macros, include_dirs, debug,
+                                  extra_preargs, extra_postargs, depends)[0]
+                    os.makedirs(os.path.dirname(key), exist_ok=True)
+                    shutil.copyfile(obj, key + ".part")
+                    os.replace(key + ".part", key)
+                    self._prune(key)
+                objects.append(obj)
+            return objects
+        return cached
+
+    @staticmethod
+    def _prune(key):
+        """Keep the OBJECTS_KEPT newest cached objects of key's source."""
+        base = os.path.basename(key).rsplit("-", 1)[0] + "-"
+        folder = os.path.dirname(key)
+        same = sorted((os.path.join(folder, f) for f in os.listdir(folder)
+                       if f.startswith(base) and f.endswith(".o")
+                       and f.rsplit("-", 1)[0] + "-" == base), key=os.path.getmtime)
+        for old in same[:-OBJECTS_KEPT]:
+            try:
+                os.remove(old)
+            except OSError:
+                pass
 
     def _out_of_date(self, ext):
         """What build_ext itself checks before it rebuilds an extension."""
@@ -246,6 +322,7 @@ class BuildExt(build_ext):
             extra_postargs=ext.extra_compile_args + flags, depends=ext.depends)[0]
 
     def build_extensions(self):
+        self.compiler.compile = self._cached_compile(self.compiler.compile)
         todo = [(ext, source, flags) for ext in self.extensions if self._out_of_date(ext)
                 for source, flags in ISA_UNITS.get(ext.name, ())]
         jobs = os.cpu_count() if self.parallel is True else self.parallel

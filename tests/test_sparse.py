@@ -156,6 +156,26 @@ def test_map_shapes_empty_and_0d(name, alpha, fn, bwd, dtype):
         fn(np.zeros(3, complex), 0)
 
 
+@pytest.mark.parametrize("alpha", [1.5, 2.0, 1.3])
+@pytest.mark.parametrize("classes", [5, 64, 65, 300])  # short rows go 8 to a vector, long alone
+def test_entmax_bisect_rows_do_not_depend_on_their_neighbours(alpha, classes, rng):
+    """The C kernel takes short rows 8 at a time (one per vector lane; a last block of fewer
+    repeats its last row): every row's result is the one it gets alone, on any thread count,
+    and matches the reference."""
+    x = 3 * rng.standard_normal((19, classes))
+    y = F.entmax_bisect(x, alpha)
+    np.testing.assert_allclose(y, ref_entmax(x, alpha), rtol=0, atol=1e-12)
+    for i in (0, 7, 8, 15, 16, 18):
+        np.testing.assert_array_equal(F.entmax_bisect(x[i], alpha), y[i])
+    big = 3 * rng.standard_normal((401, classes))   # enough work for the thread pool
+    both = F.entmax_bisect(big, alpha)
+    F.set_num_threads(1)
+    try:
+        np.testing.assert_array_equal(F.entmax_bisect(big, alpha), both)
+    finally:
+        F.set_num_threads(None)   # back to the default
+
+
 def test_entmax_bisect_agrees_with_the_sorts_and_checks_its_arguments(rng):
     x = rng.standard_normal((40, 9))
     np.testing.assert_allclose(F.entmax_bisect(x, 2.0), F.sparsemax(x), atol=1e-13)

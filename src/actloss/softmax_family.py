@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from . import _dask, _dispatch, _threads
+from . import _dask, _dispatch, _rowwise, _threads
 from .activations import _generator
 from ._validate import (F16, F32, F64, KERNEL_INDEX, as_array, bool_option, check_out,
                         check_reduction, copy_into, dim_index, finish_loss, kernel_array,
@@ -687,33 +687,20 @@ def _entmax15_rows(z, bad):
     return np.square(np.maximum(z / 2.0 - t[:, None], 0.0))
 
 
-def _power(u, alpha):
-    """[u]_+ ** (1 / (alpha - 1)) (squares and the identity exactly)."""
-    u = np.maximum(u, 0.0)
-    if alpha == 1.5:
-        return u * u
-    if alpha == 2.0:
-        return u
-    return u ** (1.0 / (alpha - 1.0))
-
-
 def _bisect_rows(z, bad, alpha, n_iter):
     """alpha-entmax of shifted rows by bisection on tau for u = (alpha - 1) z: the sum is >= 1
     at tau = -1 (the maximum maps to 1) and <= 1 at tau = -(1/n) ** (alpha - 1) (every entry
     to at most 1/n); each step halves the bracket (50 steps: below 2^-50, float64 precision),
-    and the result at the lower end is divided by its sum. As tau >= -1, only the entries
-    with u > -1 take part in the steps."""
+    and the result at the lower end is divided by its sum. In the C row kernel
+    (_rowwise_loss's entmax_bisect, in double): NumPy's passes over every row took 0.2-0.4 ms
+    per step at 4096 x 10."""
     n = z.shape[1]
-    u = z * (alpha - 1.0)
-    c = _candidates(u, bad, 1.0)
-    lo = np.full((len(z), 1), -1.0)
-    width = 1.0 - (1.0 / n) ** (alpha - 1.0)
-    for _ in range(n_iter):
-        width /= 2.0
-        mid = lo + width
-        lo = np.where(_power(c - mid, alpha).sum(axis=1, keepdims=True) >= 1.0, mid, lo)
-    p = _power(u - lo, alpha)
-    return p / p.sum(axis=1, keepdims=True)
+    z = np.ascontiguousarray(z, dtype=np.float64)
+    p = np.empty_like(z)
+    work = z.size * n_iter   # the steps read every row n_iter times
+    _rowwise.kernels().entmax_bisect(KERNEL_INDEX[F64], z, alpha, 1.0 - (1.0 / n) ** (alpha - 1.0),
+                                     n_iter, p, _threads.threads_for(work, alpha in (1.5, 2.0)))
+    return p
 
 
 def _alpha_param(alpha):

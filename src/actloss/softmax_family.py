@@ -5,7 +5,8 @@ Rows are computed by the row kernels of _kernels/al_softmax.h.tp: a stable max s
 double, and log_softmax's log-sum-exp as m + log1p(sum of the others) so the largest entry
 keeps full accuracy. An optional `temperature` (beyond torch) divides the input first. The
 sparse maps are vectorised NumPy over rows, in float64 (written by hand below, as logsumexp
-and gumbel_softmax are).
+and gumbel_softmax are), but for entmax_bisect's steps, which run in a C row kernel of the
+_rowwise_loss family.
 """
 import math
 import operator

@@ -156,22 +156,34 @@ def test_map_shapes_empty_and_0d(name, alpha, fn, bwd, dtype):
         fn(np.zeros(3, complex), 0)
 
 
-@pytest.mark.parametrize("alpha", [1.5, 2.0, 1.3])
-@pytest.mark.parametrize("classes", [5, 64, 65, 300])  # short rows go 8 to a vector, long alone
-def test_entmax_bisect_rows_do_not_depend_on_their_neighbours(alpha, classes, rng):
-    """The C kernel takes short rows 8 at a time (one per vector lane; a last block of fewer
-    repeats its last row): every row's result is the one it gets alone, on any thread count,
-    and matches the reference."""
+ROW_KERNEL_MAPS = [  # (name, alpha, map): the C row kernels' paths
+    ("sparsemax", 2.0, F.sparsemax), ("entmax15", 1.5, F.entmax15),
+    ("bisect-1.5", 1.5, lambda x: F.entmax_bisect(x, 1.5)),
+    ("bisect-2", 2.0, lambda x: F.entmax_bisect(x, 2.0)),
+    ("bisect-1.3", 1.3, lambda x: F.entmax_bisect(x, 1.3)),
+]
+
+
+@pytest.mark.parametrize("name,alpha,fn", ROW_KERNEL_MAPS, ids=[m[0] for m in ROW_KERNEL_MAPS])
+@pytest.mark.parametrize("classes", [5, 64, 65, 300])  # short rows, and past the kernels' 64
+def test_sparse_maps_rows_do_not_depend_on_their_neighbours(name, alpha, fn, classes, rng):
+    """The C row kernels (entmax_bisect takes short rows 8 at a time, one per vector lane, a
+    last block of fewer repeating its last row; sparsemax and entmax15 sort each row's
+    candidates, by insertion up to 64 of them): every row's result is the one it gets alone,
+    on any thread count, and matches the reference, -inf entries and ties included."""
     x = 3 * rng.standard_normal((19, classes))
-    y = F.entmax_bisect(x, alpha)
+    x[3, ::4] = -np.inf
+    x[5] = np.round(x[5])   # ties
+    y = fn(x)
     np.testing.assert_allclose(y, ref_entmax(x, alpha), rtol=0, atol=1e-12)
-    for i in (0, 7, 8, 15, 16, 18):
-        np.testing.assert_array_equal(F.entmax_bisect(x[i], alpha), y[i])
+    assert (y[3, ::4] == 0).all()
+    for i in (0, 3, 5, 7, 8, 15, 16, 18):
+        np.testing.assert_array_equal(fn(x[i]), y[i])
     big = 3 * rng.standard_normal((401, classes))   # enough work for the thread pool
-    both = F.entmax_bisect(big, alpha)
+    both = fn(big)
     F.set_num_threads(1)
     try:
-        np.testing.assert_array_equal(F.entmax_bisect(big, alpha), both)
+        np.testing.assert_array_equal(fn(big), both)
     finally:
         F.set_num_threads(None)   # back to the default
 

@@ -4,9 +4,10 @@ maps sparsemax, entmax15 and entmax_bisect with their Fenchel-Young losses; gumb
 Rows are computed by the row kernels of _kernels/al_softmax.h.tp: a stable max shift, sums in
 double, and log_softmax's log-sum-exp as m + log1p(sum of the others) so the largest entry
 keeps full accuracy. An optional `temperature` (beyond torch) divides the input first. The
-sparse maps are vectorised NumPy over rows, in float64 (written by hand below, as logsumexp
-and gumbel_softmax are), but for entmax_bisect's steps, which run in a C row kernel of the
-_rowwise_loss family.
+sparse maps shift their rows in NumPy, in float64, and find each row's threshold and result
+in C row kernels of the _rowwise_loss family (sparse_map: sparsemax and entmax15 by sorting;
+entmax_bisect); their losses and gradients are NumPy (written by hand below, as logsumexp
+and gumbel_softmax are).
 """
 import math
 import operator
@@ -636,56 +637,23 @@ def _shifted(rows):
         return rows - np.where(bad[:, None], 0.0, m), bad
 
 
-def _candidates(z, bad, width):
-    """The entries above -width of each shifted row (maximum 0), packed to the left of an
-    (R, K) array padded with -inf, K the largest count of a row: wherever every entry of a
-    row's support is above -width, the maps see the same row (the -inf padding never enters a
-    support). One pass over the rows instead of a sort or partition of all of them."""
-    keep = z > -width
-    keep[bad] = False
-    rows, cols = np.nonzero(keep)
-    counts = np.bincount(rows, minlength=len(z))
-    out = np.full((len(z), max(int(counts.max()), 1)), -np.inf)
-    starts = np.cumsum(counts) - counts
-    out[rows, np.arange(len(rows)) - starts[rows]] = z[rows, cols]
-    return out
+def _sparse_rows(z, entmax15):
+    """sparsemax (alpha 2) or 1.5-entmax of shifted rows (maximum 0), exactly: the C row
+    kernel _rowwise_loss.sparse_map sorts each row's candidates (the entries that can be in
+    the support, those above -1 for sparsemax and -2 for entmax15, as the maximum's share is
+    at most 1) and finds the support's threshold tau:
 
-
-def _sorted_candidates(z, bad, width):
-    """_candidates sorted descending."""
-    c = _candidates(z, bad, width)
-    return np.sort(c, axis=1)[:, ::-1]
-
-
-def _sparsemax_rows(z, bad):
-    """sparsemax of shifted rows: the support is the k largest entries with
-    1 + k z_(k) > z_(1) + ... + z_(k) (z sorted descending), tau = (that sum - 1) / k. As
-    tau >= max - 1 (the maximum's share is at most 1), only entries above -1 are sorted."""
-    s = _sorted_candidates(z, bad, 1.0)
-    c = np.cumsum(s, axis=1)
-    k = np.arange(1, s.shape[1] + 1)
-    with np.errstate(invalid="ignore"):
-        size = (1.0 + k * s > c).sum(axis=1)  # the condition holds on a prefix; k = 1 always
-    tau = (c[np.arange(len(z)), np.maximum(size, 1) - 1] - 1.0) / np.maximum(size, 1)
-    return np.maximum(z - tau[:, None], 0.0)
-
-
-def _entmax15_rows(z, bad):
-    """1.5-entmax of shifted rows: p = [z / 2 - tau]_+ ** 2. With the k largest entries of
-    z / 2 in the support, sum (s_j - tau)^2 = 1 gives tau_k = mean_k - sqrt((1 - ss_k) / k),
-    ss_k the sum of squared deviations from their mean mean_k; the support is the largest k
-    with tau_k <= s_(k). The support lies within 1 of the maximum (0) of z / 2 (the
-    maximum's share is at most 1), so only entries of z above -2 are sorted, and the sums of
-    squares do not cancel badly."""
-    s = _sorted_candidates(z, bad, 2.0) / 2.0
-    k = np.arange(1, s.shape[1] + 1)
-    with np.errstate(invalid="ignore", over="ignore"):
-        mean = np.cumsum(s, axis=1) / k
-        ss = np.cumsum(s * s, axis=1) - k * mean * mean
-        tau = mean - np.sqrt(np.maximum((1.0 - ss) / k, 0.0))
-        size = (tau <= s).sum(axis=1)  # NaN past a -inf entry compares False
-    t = tau[np.arange(len(z)), np.maximum(size, 1) - 1]
-    return np.square(np.maximum(z / 2.0 - t[:, None], 0.0))
+    * sparsemax: the support is the k largest entries with 1 + k z_(k) > z_(1) + ... + z_(k)
+      (z sorted descending), tau = (that sum - 1) / k, p = [z - tau]_+;
+    * entmax15: with s = z / 2 and the k largest in the support, sum (s_j - tau)^2 = 1 gives
+      tau_k = mean_k - sqrt((1 - ss_k) / k), ss_k the sum of squared deviations from their
+      mean; the support is the largest k with tau_k <= s_(k), p = [s - tau]_+^2 (within 1 of
+      the maximum, the sums of squares do not cancel badly)."""
+    z = np.ascontiguousarray(z, dtype=np.float64)
+    p = np.empty_like(z)
+    _rowwise.kernels().sparse_map(KERNEL_INDEX[F64], z, int(entmax15), p,
+                                  _threads.threads_for(z.size * 4, True))
+    return p
 
 
 def _bisect_rows(z, bad, alpha, n_iter):
@@ -736,7 +704,7 @@ def _shifted_map(z, bad, alpha, n_iter):
     # (1e-271 in a row of 0s), whatever the caller's np.seterr
     with np.errstate(all="ignore"):
         if n_iter is None:
-            p = _sparsemax_rows(z, bad) if alpha == 2.0 else _entmax15_rows(z, bad)
+            p = _sparse_rows(z, alpha != 2.0)
         else:
             p = _bisect_rows(z, bad, alpha, n_iter)
     p[bad] = np.nan

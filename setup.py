@@ -242,7 +242,7 @@ class BuildExt(build_ext):
 
     Every object is also cached in build/objects under a hash of what it is compiled
     from: the source's text, its headers' (ext.depends, al_build.h's settings among them), the
-    flags and the compiler's version. A build that finds its object there copies it instead
+    flags, the compiler's version and the Python the modules are for. A build that finds its object there copies it instead
     of compiling: pip builds each install in a new temporary environment, whose fresh NumPy
     headers make Cython rewrite identical C and setuptools rebuild every module (about two
     minutes here); an unchanged checkout now relinks."""
@@ -264,7 +264,9 @@ class BuildExt(build_ext):
 
     def _object_key(self, source, macros, preargs, postargs, depends):
         h = hashlib.sha256(self._compiler_version())
-        h.update(repr((self.compiler.compiler_so, macros, preargs, postargs)).encode())
+        # the Python the modules are for (its headers; NumPy's version is in al_build.h)
+        python = (sysconfig.get_config_var("EXT_SUFFIX"), sysconfig.get_paths()["include"])
+        h.update(repr((python, self.compiler.compiler_so, macros, preargs, postargs)).encode())
         for path in [source] + sorted(set(depends or ())):
             if os.path.exists(path):
                 with open(path, "rb") as f:

@@ -656,7 +656,7 @@ def _sparse_rows(z, entmax15):
     return p
 
 
-def _bisect_rows(z, bad, alpha, n_iter):
+def _bisect_rows(z, alpha, n_iter):
     """alpha-entmax of shifted rows by bisection on tau for u = (alpha - 1) z: the sum is >= 1
     at tau = -1 (the maximum maps to 1) and <= 1 at tau = -(1/n) ** (alpha - 1) (every entry
     to at most 1/n); each step halves the bracket (50 steps: below 2^-50, float64 precision),
@@ -706,7 +706,7 @@ def _shifted_map(z, bad, alpha, n_iter):
         if n_iter is None:
             p = _sparse_rows(z, alpha != 2.0)
         else:
-            p = _bisect_rows(z, bad, alpha, n_iter)
+            p = _bisect_rows(z, alpha, n_iter)
     p[bad] = np.nan
     return p
 

@@ -376,8 +376,7 @@ class _Problem:
 
     def backward(self, buf, lse, mass, grad_output):
         """Pass 2: (grad_input, grad_weight, grad_bias or None) in the result dtype."""
-        V, P, k = self.V, self.P, self.k_dtype
-        N = self.N
+        N, V, P, k = self.N, self.V, self.P, self.k_dtype
         g = self.row_grads(grad_output)
         self._start_grads()
         tmp = np.empty_like(buf) if self.probs or (self.eps and self.cw is not None) else None

@@ -652,6 +652,7 @@ def _sparse_rows(z, entmax15):
     z = np.ascontiguousarray(z, dtype=np.float64)
     p = np.empty_like(z)
     _rowwise.kernels().sparse_map(KERNEL_INDEX[F64], z, int(entmax15), p,
+                                  # a copy, a sort and two scans per row
                                   _threads.threads_for(z.size * 4, True))
     return p
 

@@ -611,16 +611,19 @@ def logsumexp_backward(grad_output, input, dim, keepdim=False, *, out=None):
 # shifted by its maximum first (the maps are shift-invariant): a row with NaN or +inf, or of
 # all -inf, gives NaN (as softmax); -inf entries of other rows get 0.
 
-def _to_rows(x, dim):
-    """(float64 rows (R, n) of x with the axis `dim` last (a copy), a function putting an (R, n)
-    array back into x's shape)."""
+def _to_rows(x, dim, copy=True):
+    """(float64 rows (R, n) of x with the axis `dim` last (a copy; with copy=False, x's dtype
+    and a view where one can be), a function putting an (R, n) array back into x's shape)."""
     shape = x.shape if x.ndim else (1,)
     d = dim_index(dim, len(shape))
+    last = d == len(shape) - 1  # (moveaxis costs microseconds even where it moves nothing)
     moved = shape[:d] + shape[d + 1:] + (shape[d],)
-    rows = np.moveaxis(x.reshape(shape), d, -1).astype(F64).reshape(math.prod(moved[:-1]),
-                                                                    shape[d])
+    rows = x.reshape(shape) if last else np.moveaxis(x.reshape(shape), d, -1)
+    rows = (rows.astype(F64) if copy else rows).reshape(math.prod(moved[:-1]), shape[d])
 
     def back(r):
+        if last:
+            return np.ascontiguousarray(r).reshape(x.shape)
         return np.ascontiguousarray(np.moveaxis(r.reshape(moved), -1, d)).reshape(x.shape)
     return rows, back
 
@@ -956,7 +959,7 @@ def _loss_rows(input, target, ignore_index, name, saved=None):
     if saved is not None:
         _check_saved_map(saved, x.shape)
         x = as_array(saved, "output")
-    rows, back = _to_rows(x, 1 if x.ndim > 1 else 0)
+    rows, back = _to_rows(x, 1 if x.ndim > 1 else 0, copy=saved is None)
     # the rows run over (N, d1, ..., dk) in order, as the flattened targets (a reshape to
     # (N, -1) first failed for N = 0)
     t = t.reshape(-1) if x.ndim > 1 else t.reshape(1)
@@ -989,24 +992,35 @@ def _fy_value(z, p, t, counted, alpha, loss_shape, reduction, res_dtype):
 
 
 def _fy_coef(grad_output, reduction, loss_shape, counted):
-    """grad_output per row (R,), float64: divided by the counted rows for "mean"."""
+    """grad_output per row, float64: an (R, 1) column for "none", else one float (divided by
+    the counted rows for "mean")."""
     gy = loss_grad_output(grad_output, reduction, loss_shape)
     if reduction == "none":
-        return np.asarray(gy, F64).reshape(-1)
+        return np.asarray(gy, F64).reshape(-1, 1)
     n = int(counted.sum())  # none counted: every row is ignored, its gradient 0
-    return np.full(len(counted), (gy / n if n else 0.0) if reduction == "mean" else gy)
+    return float((gy / n if n else 0.0) if reduction == "mean" else gy)
 
 
 def _fy_grad(p, t, counted, coef, back, res_dtype):
-    """coef * (p - e_t) per counted row, 0 on ignored rows, in the input's shape; p, a float64
-    (R, C) map the caller no longer needs, is overwritten."""
+    """coef * (p - e_t) per counted row, 0 on ignored rows, in the input's shape and result
+    dtype; each entry formed in float64 from the (R, C) map p (any float dtype, not written)
+    and rounded once."""
+    g = np.empty(p.shape, res_dtype)
     with np.errstate(all="ignore"):
-        p[counted, t[counted]] -= 1.0
-        p *= coef[:, None]  # in place: no second (R, C) temporary
+        np.multiply(p, coef, out=g, dtype=F64, casting="unsafe")
+        if p.shape[1]:
+            # the target entries again, as (p_t - 1) coef; t is 0 on ignored rows, which
+            # subtract 0 (and are zeroed below)
+            # (flat indices: a 2-D fancy index costs several times as much)
+            at = np.arange(0, p.size, p.shape[1]) + t
+            p_t = p.reshape(-1).take(at).astype(F64)
+            c = coef if np.ndim(coef) == 0 else coef[:, 0]
+            g.reshape(-1)[at] = ((p_t - counted) * c).astype(res_dtype)
     # an ignored row's gradient is 0 whatever its scores (NaN ones too: 0 * NaN is NaN), as
     # cross_entropy's
-    p[~counted] = 0.0
-    return narrow(back(p), res_dtype)
+    if not counted.all():
+        g[~counted] = 0.0
+    return back(g)
 
 
 def _check_saved_map(output, shape):
@@ -1034,8 +1048,7 @@ def _fy_loss(input, target, alpha, n_iter, ignore_index, reduction, name):
 def _fy_loss_backward(grad_output, input, target, alpha, n_iter, ignore_index, reduction,
                       name, output=None):
     reduction = check_reduction(reduction)
-    # with output=, rows are the caller's map in float64 rows as _rows_map gives them (a copy,
-    # which _fy_grad overwrites)
+    # with output=, rows are the caller's map as rows (not copied: _fy_grad only reads them)
     rows, t, counted, loss_shape, back, res_dtype = _loss_rows(input, target, ignore_index,
                                                                name, output)
     coef = _fy_coef(grad_output, reduction, loss_shape, counted)

@@ -297,3 +297,108 @@ def test_the_kernel_checks_its_arguments():
         K.pdist_fwd(0, x, 2.0, np.empty(6, np.float32), 1)  # float64 rows for the f32 kernel
     with pytest.raises(ValueError, match="gx"):
         K.pdist_bwd(1, x, 2.0, np.zeros(6), np.zeros(6), np.empty((3, 4)), 1)
+
+
+# ---- normalize (p = 2), cosine_similarity and pairwise_distance on the row kernels ----------
+
+def _row_cases(rng, dtype):
+    """(x1, x2) pairs: the common call's shapes, rows longer than a vector, 1-D, large and tiny
+    values (the norms in double neither overflow nor underflow where float32's would)."""
+    out = []
+    for shape in [(16, 64), (5, 1), (3, 37), (7,), (2, 3, 20)]:
+        x1 = rng.standard_normal(shape).astype(dtype)
+        x2 = rng.standard_normal(shape).astype(dtype)
+        out.append((x1, x2))
+    # float32 squares of 8.5e37 do not overflow in double (float64's would, as NumPy's and
+    # torch's sums)
+    big = np.finfo(np.float32).max / 4
+    out.append((np.array([[big, big], [1e-30, 3e-30]], dtype),
+                np.array([[big, -big], [2e-30, 1e-30]], dtype)))
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_kernels_are_within_one_rounding_of_the_exact_values(dtype, rng):
+    # the norms and sums run in double and are rounded once: for float32 results that is
+    # half an ULP from the exact value, plus double's rounding (float64: the reference's own
+    # float64 sums differ by their rounding, magnified where a dot product cancels)
+    tol = (dict(rtol=6e-8, atol=np.finfo(dtype).smallest_subnormal) if dtype == np.float32
+           else dict(rtol=1e-12, atol=1e-15))
+    for x1, x2 in _row_cases(rng, dtype):
+        with np.errstate(over="ignore", invalid="ignore"):
+            for got, want in [(F.normalize(x1, dim=-1), R.normalize(x1, dim=-1)),
+                              (F.cosine_similarity(x1, x2, dim=-1),
+                               R.cosine_similarity(x1, x2, dim=-1)),
+                              (F.pairwise_distance(x1, x2),
+                               R.pairwise_distance(x1, x2) if dtype == np.float64 else None)]:
+                assert np.asarray(got).dtype == dtype
+                if want is None:  # float32's difference is rounded as torch: checked below
+                    continue
+                finite = np.isfinite(want)
+                np.testing.assert_allclose(np.asarray(got, np.float64)[finite],
+                                           np.asarray(want)[finite], **tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("p", [0.0, 1.0, 2.0, 3.0, math.inf])
+def test_pairwise_distance_rounds_the_difference_as_torch(dtype, p, rng):
+    x1 = rng.standard_normal((9, 33)).astype(dtype)
+    x2 = rng.standard_normal((9, 33)).astype(dtype)
+    v = ((x1 - x2) + dtype(1e-6)).astype(np.float64)  # the difference in the working dtype
+    want = np.array([np.linalg.norm(r, p) if p else np.count_nonzero(r) for r in v])
+    _close(F.pairwise_distance(x1, x2, p), want, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_kernel_results_do_not_depend_on_layout_or_broadcasting(dtype, rng):
+    x = rng.standard_normal((6, 40)).astype(dtype)
+    y = rng.standard_normal((6, 40)).astype(dtype)
+    # the common call (C-contiguous, last axis) against the general path's copies
+    xt, yt = np.asfortranarray(x), np.asfortranarray(y)
+    _same_bits(F.normalize(x, dim=1), F.normalize(xt, dim=1))
+    _same_bits(F.normalize(x, dim=1),
+               np.ascontiguousarray(F.normalize(np.ascontiguousarray(x.T), dim=0).T))
+    out = np.empty_like(x)
+    assert F.normalize(x, dim=1, out=out) is out
+    _same_bits(out, F.normalize(x, dim=1))
+    _same_bits(F.cosine_similarity(x, y), F.cosine_similarity(xt, yt))
+    _same_bits(F.cosine_similarity(x, y), F.cosine_similarity(x.T, y.T, dim=0))
+    _same_bits(F.pairwise_distance(x, y), F.pairwise_distance(xt, yt))
+    _same_bits(F.pairwise_distance(x, y, keepdim=True)[:, 0], F.pairwise_distance(x, y))
+    row = y[:1]
+    _same_bits(F.pairwise_distance(x, row), F.pairwise_distance(x, np.repeat(row, 6, 0)))
+    _same_bits(F.cosine_similarity(x, row), F.cosine_similarity(x, np.repeat(row, 6, 0)))
+    # the loss built on them is their forward's value, bit for bit
+    loss = F.triplet_margin_with_distance_loss(x, y, y[::-1], reduction="none")
+    want = np.maximum(F.pairwise_distance(x, y) - F.pairwise_distance(x, y[::-1]) + 1.0, 0)
+    np.testing.assert_array_equal(loss, want)
+
+
+def test_row_kernels_keep_nan_and_torch_edge_rules():
+    x = np.array([[np.nan, 1.0], [0.0, 0.0], [np.inf, 1.0]], np.float32)
+    y = np.ones((3, 2), np.float32)
+    assert np.isnan(F.normalize(x, dim=1)[0]).all()
+    np.testing.assert_array_equal(F.normalize(x, dim=1)[1], [0.0, 0.0])  # 0 / eps
+    c = F.cosine_similarity(x, y)
+    assert np.isnan(c[0]) and c[1] == 0.0  # a zero row: 0 / eps, as torch
+    d = F.pairwise_distance(x, y)
+    assert np.isnan(d[0]) and d[2] == np.inf
+    # a NaN eps is not dropped by the clamp
+    assert np.isnan(F.cosine_similarity(y, y, eps=math.nan)).all()
+    # normalize's gradient at a zero row with eps = 0 is g / 0, as torch's (the norm's own
+    # derivative is 0 there)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = F.normalize_backward(np.ones((1, 2)), np.zeros((1, 2)), eps=0.0)
+    assert np.isinf(g).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_kernels_match_torch(dtype, rng):
+    torch = _torch()
+    tf = torch.nn.functional
+    x = rng.standard_normal((16, 64)).astype(dtype)
+    y = rng.standard_normal((16, 64)).astype(dtype)
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+    _close(F.normalize(x), tf.normalize(tx).numpy(), dtype)
+    _close(F.cosine_similarity(x, y), tf.cosine_similarity(tx, ty).numpy(), dtype)
+    _close(F.pairwise_distance(x, y), tf.pairwise_distance(tx, ty).numpy(), dtype)

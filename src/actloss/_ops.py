@@ -256,7 +256,8 @@ ROW_KERNELS = ("cosine_fwd", "cosine_bwd", "triplet_fwd", "triplet_bwd", "contra
                "multilabel_bwd", "normalize_fwd", "normalize_bwd", "ce_fwd", "ce_cols", "ce_bwd",
                "class_hinge_fwd", "class_hinge_bwd", "brier_fwd", "brier_bwd", "box_fwd",
                "box_bwd", "seg_sums", "seg_bwd", "cdist_fwd", "pdist_fwd", "cdist_bwd",
-               "pdist_bwd", "entmax_bisect", "sparse_map")
+               "pdist_bwd", "entmax_bisect", "sparse_map", "pairwise_fwd",
+               "cosine_sim_fwd")
 
 # Fast-mode kernels (actloss.accuracy("fast"): within 4 ULP wherever the result is a normal
 # number; NaN, infinities and limits as in accurate mode): (op, kind, sfx) -> the C test on v

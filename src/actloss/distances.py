@@ -14,12 +14,15 @@ Policies shared by all of them (torch.nn.functional's, on NumPy):
 * Broadcasting where torch broadcasts: ``cosine_similarity`` and ``pairwise_distance`` broadcast
   ``x1`` with ``x2`` (the gradients are summed back to each argument's shape); ``cdist``
   broadcasts the batch dimensions.
-* The numerics are vectorised NumPy (BLAS for the matrix products), computed in the working
-  dtype as torch computes them: reductions along a dimension use NumPy's sums (pairwise along a
-  contiguous axis). ``pdist`` and ``cdist``'s direct path (and their gradients) run in the C row
-  kernels of the _rowwise_loss family instead, in double: float32 differences exact, powers and
-  sums in double -- more accurate than torch's float32 arithmetic, so the two agree to float32's
-  rounding, not bit for bit.
+* The C row kernels of the _rowwise_loss family compute, in double, ``pdist`` and ``cdist``'s
+  direct path (and their gradients: float32 differences exact), ``normalize`` for p = 2 (and its
+  gradient), ``cosine_similarity``'s value and ``pairwise_distance`` for p >= 0 (its difference
+  rounded in the working dtype first, as torch): powers and sums in double, each result rounded
+  once -- more accurate than torch's float32 arithmetic, so the two agree to float32's rounding,
+  not bit for bit. The common call (C-contiguous float32/float64 ndarrays, the last axis,
+  default options) goes to its kernel without further argument handling; any other layout is
+  copied to rows first and gives the same bits. The rest is vectorised NumPy (BLAS for the
+  matrix products) in the working dtype, as torch computes it.
 * Subgradients follow torch's derivative formulas (checked against torch 2.13's autograd): a
   norm or distance of 0 passes a gradient of 0; the p-norm's ``inf`` derivative shares the
   gradient evenly among tied maxima (``linalg.vector_norm``), while ``pdist``/``cdist`` give each
@@ -157,6 +160,65 @@ def _with_axis(x, dim, name="dim"):
     return x, dim_index(dim, x.ndim, name)
 
 
+# ---- the row kernels (p = 2 normalisation, cosine similarity, pairwise distances) -------------
+
+def _kernel_rows(a, axis):
+    """a (the working dtype) as C-contiguous rows (R, a.shape[axis]) with `axis` last: what the
+    row kernels read (a view where a already is one)."""
+    if axis != a.ndim - 1:
+        a = np.moveaxis(a, axis, -1)
+    return kernel_array(a).reshape(-1, a.shape[-1])
+
+
+def _row_values(kernel, a, b, *params):
+    """One value per row of a and b (one shape, (..., D), D > 0, the working dtype) from a
+    row kernel, of shape (...)."""
+    out = np.empty(a.shape[:-1], a.dtype)
+    if out.size:
+        getattr(_rowwise.kernels(), kernel)(KERNEL_INDEX[a.dtype], _kernel_rows(a, a.ndim - 1),
+                                             _kernel_rows(b, b.ndim - 1), *params,
+                                             out.reshape(-1), _threads.threads_for(a.size, True))
+    return out
+
+
+def _l2_normalize_rows(kernel, v, axis, *rest):
+    """normalize's p = 2 forward (rest: eps) or backward (rest: the incoming gradient, eps)
+    along axis from its row kernel, in v's dtype and shape (the norm in double, each result
+    rounded once)."""
+    rows = [_kernel_rows(a, axis) for a in (v,) + rest[:-1]]
+    y = np.empty(rows[0].shape, v.dtype)
+    if y.size:
+        getattr(_rowwise.kernels(), kernel)(KERNEL_INDEX[v.dtype], *rows,
+                                            *((None,) if len(rows) == 2 else ()), rest[-1], y,
+                                            _threads.threads_for(y.size, True))
+    moved = v.shape[:axis] + v.shape[axis + 1:] + v.shape[axis:axis + 1]
+    return np.ascontiguousarray(np.moveaxis(y.reshape(moved), -1, axis))
+
+
+def _plain_rows(*arrays):
+    """dtype index of the common call: C-contiguous aligned float32/float64 ndarrays of one
+    dtype and shape (at least 1-D, a non-empty last axis), else None."""
+    a = arrays[0]
+    if type(a) is not np.ndarray:
+        return None
+    dt = KERNEL_INDEX.get(a.dtype)
+    if dt is None or not a.ndim or not a.shape[-1]:
+        return None
+    for b in arrays:
+        if (type(b) is not np.ndarray or b.dtype is not a.dtype or b.shape != a.shape
+                or not b.flags.c_contiguous or not b.flags.aligned):
+            return None
+    return dt
+
+
+def _last_dim(dim, ndim):
+    return type(dim) is int and (dim == -1 or dim == ndim - 1)
+
+
+def _is_two(p):
+    return (type(p) is float or type(p) is int) and p == 2
+
+
 # ---- normalize --------------------------------------------------------------------------------
 
 def _normalize_args(input, p, dim, eps):
@@ -209,9 +271,28 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     >>> F.normalize(np.array([[3.0, 4.0]]))
     array([[0.6, 0.8]])
     """
+    if _is_two(p) and type(eps) is float and eps == eps:
+        # the common call in one kernel call, without the argument handling below: out= a
+        # plain array of the result's dtype and shape (not overlapping the input: in place
+        # goes the general way)
+        dt = _plain_rows(input)
+        if (dt is not None and _last_dim(dim, input.ndim)
+                and (out is None or _plain_rows(input, out) is not None
+                     and out.flags.writeable and not np.may_share_memory(input, out))):
+            y = np.empty(input.shape, input.dtype) if out is None else out
+            n = input.shape[-1]
+            _rowwise.kernels().normalize_fwd(dt, input.reshape(-1, n), eps, y.reshape(-1, n),
+                                             _threads.threads_for(input.size, True))
+            return y
     x, v, axis, p, eps, res_dtype = _normalize_args(input, p, dim, eps)
     if out is not None:
         check_out(out, x.shape, res_dtype)
+    if p == 2.0 and eps == eps and v.shape[axis]:
+        y = _l2_normalize_rows("normalize_fwd", v, axis, eps).reshape(x.shape)
+        if out is not None:
+            copy_into(out, y)
+            return out
+        return _finish(y, res_dtype)
     n = _vector_norm(v, p, axis)
     with np.errstate(divide="ignore", invalid="ignore"):
         d = np.maximum(n, eps)
@@ -248,6 +329,9 @@ def normalize_backward(grad_output, input, p=2.0, dim=1, eps=1e-12):
     """
     x, v, axis, p, eps, res_dtype = _normalize_args(input, p, dim, eps)
     g = _grad_array(grad_output, x.shape, v.dtype).reshape(v.shape)
+    if p == 2.0 and eps == eps and v.shape[axis]:
+        return _finish(_l2_normalize_rows("normalize_bwd", v, axis, g, eps).reshape(x.shape),
+                       res_dtype)
     n = _vector_norm(v, p, axis)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         d = np.maximum(n, eps)
@@ -322,9 +406,25 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     >>> float(F.cosine_similarity(np.array([1.0, 0.0]), np.array([1.0, 1.0]), dim=0))
     0.7071067811865475
     """
+    if type(eps) is float and eps == eps and _last_dim(dim, np.ndim(x1)):
+        dt = _plain_rows(x1, x2)
+        if dt is not None:  # the common call in one kernel call
+            out = np.empty(x1.shape[:-1], x1.dtype)
+            n = x1.shape[-1]
+            _rowwise.kernels().cosine_sim_fwd(dt, x1.reshape(-1, n), x2.reshape(-1, n), eps,
+                                              out.reshape(-1), _threads.threads_for(x1.size, True))
+            return ufunc_result(out)
     a, b, axis, eps, res_dtype = _cosine_args(x1, x2, dim, eps)
-    cos = _cosine_parts(a, b, axis, eps)[-1]
-    return ufunc_result(_finish(np.squeeze(cos, axis), res_dtype))
+    return ufunc_result(_finish(_cosine_value(a, b, axis, eps), res_dtype))
+
+
+def _cosine_value(a, b, axis, eps):
+    """cosine_similarity of a and b (broadcast to one shape) along axis: the row kernel's."""
+    if not a.shape[axis] or eps != eps:  # (the kernel's clamp would drop a NaN eps)
+        return np.squeeze(_cosine_parts(a, b, axis, eps)[-1], axis)
+    if axis != a.ndim - 1:
+        a, b = np.moveaxis(a, axis, -1), np.moveaxis(b, axis, -1)
+    return _row_values("cosine_sim_fwd", a, b, eps)
 
 
 def cosine_similarity_backward(grad_output, x1, x2, dim=1, eps=1e-8):
@@ -346,7 +446,7 @@ def cosine_similarity_backward(grad_output, x1, x2, dim=1, eps=1e-8):
     >>> gx2
     array([[ 0.35355339, -0.35355339]])
     """
-    return _cosine_vjp(x1, x2, dim, eps)[1](grad_output)
+    return _cosine_vjp(x1, x2, dim, eps, with_value=False)[1](grad_output)
 
 
 def _grads(grads, arrays, names):
@@ -367,11 +467,26 @@ def _pairwise_args(x1, x2, p, eps, keepdim):
     p = _norm_order(p)
     eps = real_param(eps, "eps")
     keepdim = bool_option(keepdim, "keepdim")
+    # 0-d inputs as one row of one component
+    a, b = (np.broadcast_to(c, shape).reshape(shape or (1,)) for c in (a, b))
+    return a, b, shape, p, keepdim, res_dtype
+
+
+def _difference(a, b, eps):
+    """a - b + eps, eps rounded to the working dtype, as torch adds a Python scalar to a
+    tensor."""
     with np.errstate(over="ignore", invalid="ignore"):
-        # eps rounded to the working dtype, as torch adds a Python scalar to a tensor
-        v = np.asarray(np.subtract(a, b))
-        v = v + a.dtype.type(eps) if v.ndim == 0 else np.add(v, a.dtype.type(eps), out=v)
-    return v.reshape(shape or (1,)), shape, p, keepdim, res_dtype
+        v = np.subtract(a, b)
+        return np.add(v, a.dtype.type(eps), out=v)
+
+
+def _pair_norms(a, b, v, p, eps):
+    """||a - b + eps||_p along the last axis (kept), v the difference if already formed: the
+    row kernel's for p >= 0 (its difference rounded as v), else NumPy's."""
+    if p >= 0 and a.shape[-1]:
+        return _row_values("pairwise_fwd", a, b, p, eps)[..., None]
+    v = _difference(a, b, eps) if v is None else v
+    return _vector_norm(v, p, v.ndim - 1)
 
 
 def _out_shape(shape, keepdim):
@@ -419,8 +534,16 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     >>> F.pairwise_distance(np.array([[3.0, 4.0]]), np.zeros((1, 2)), eps=0.0)
     array([5.])
     """
-    v, shape, p, keepdim, res_dtype = _pairwise_args(x1, x2, p, eps, keepdim)
-    n = _vector_norm(v, p, v.ndim - 1).reshape(_out_shape(shape, keepdim))
+    if type(eps) is float and keepdim is False and _is_two(p):
+        dt = _plain_rows(x1, x2)
+        if dt is not None:  # the common call in one kernel call
+            out = np.empty(x1.shape[:-1], x1.dtype)
+            n = x1.shape[-1]
+            _rowwise.kernels().pairwise_fwd(dt, x1.reshape(-1, n), x2.reshape(-1, n), 2.0, eps,
+                                            out.reshape(-1), _threads.threads_for(x1.size, True))
+            return ufunc_result(out)
+    a, b, shape, p, keepdim, res_dtype = _pairwise_args(x1, x2, p, eps, keepdim)
+    n = _pair_norms(a, b, None, p, eps).reshape(_out_shape(shape, keepdim))
     return ufunc_result(_finish(n, res_dtype))
 
 
@@ -443,9 +566,10 @@ def pairwise_distance_backward(grad_output, x1, x2, p=2.0, eps=1e-6, keepdim=Fal
 
 def _pairwise_vjp(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """(pairwise_distance(x1, x2, ...), its pullback g -> (grad_x1, grad_x2)) from one pass."""
-    v, shape, p, keepdim, res_dtype = _pairwise_args(x1, x2, p, eps, keepdim)
+    a, b, shape, p, keepdim, res_dtype = _pairwise_args(x1, x2, p, eps, keepdim)
+    v = _difference(a, b, eps)
     axis = v.ndim - 1
-    n = _vector_norm(v, p, axis)
+    n = _pair_norms(a, b, v, p, eps)  # the forward's, bit for bit
     out_shape = _out_shape(shape, keepdim)
 
     def pullback(grad_output):
@@ -456,14 +580,15 @@ def _pairwise_vjp(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return _finish(n.reshape(out_shape), res_dtype), pullback
 
 
-def _cosine_vjp(x1, x2, dim=1, eps=1e-8, *, sign=1.0, offset=0.0):
-    """(offset + sign * cosine_similarity(x1, x2, dim, eps), its pullback)."""
+def _cosine_vjp(x1, x2, dim=1, eps=1e-8, *, sign=1.0, offset=0.0, with_value=True):
+    """(offset + sign * cosine_similarity(x1, x2, dim, eps), its pullback); the value None
+    where the caller needs only the pullback (with_value=False)."""
     a, b, axis, eps, res_dtype = _cosine_args(x1, x2, dim, eps)
     n1, n2, c1, c2, cos = _cosine_parts(a, b, axis, eps)
-    value = np.squeeze(cos, axis)
+    value_shape = cos.shape[:axis] + cos.shape[axis + 1:]
 
     def pullback(grad_output):
-        g = np.expand_dims(sign * _grad_array(grad_output, value.shape, a.dtype), axis)
+        g = np.expand_dims(sign * _grad_array(grad_output, value_shape, a.dtype), axis)
         with np.errstate(divide="ignore", invalid="ignore"):
             r1 = np.where(n1 == 0, 0, cos / n1)
             r2 = np.where(n2 == 0, 0, cos / n2)
@@ -471,6 +596,9 @@ def _cosine_vjp(x1, x2, dim=1, eps=1e-8, *, sign=1.0, offset=0.0):
             g2 = (g / c2) * (a / c1 - r2 * b)
         return _grads((g1, g2), (x1, x2), ("x1", "x2"))
 
+    if not with_value:
+        return None, pullback
+    value = _cosine_value(a, b, axis, eps)  # the forward's, bit for bit
     return _finish(offset + sign * value, res_dtype), pullback
 
 
@@ -723,6 +851,15 @@ def pdist(input, p=2):
     >>> F.pdist(np.array([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]]))
     array([5.        , 1.        , 4.24264069])
     """
+    if (type(p) is float or type(p) is int) and p >= 0 and type(input) is np.ndarray:
+        # the common call: no argument handling beyond these tests
+        dt = KERNEL_INDEX.get(input.dtype)
+        if dt is not None and input.ndim == 2 and input.flags.c_contiguous and input.flags.aligned:
+            n, m = input.shape
+            out = np.empty(n * (n - 1) // 2, input.dtype)
+            if out.size:
+                _rowwise.kernels().pdist_fwd(dt, input, p, out, _pairs_threads(out.size, m, p))
+            return out
     x, p, res_dtype = _pdist_args(input, p)
     n, m = x.shape
     out = np.empty(n * (n - 1) // 2, x.dtype)

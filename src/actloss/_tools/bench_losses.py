@@ -1012,6 +1012,18 @@ def _rows_one(shape, dtype, rng):
     return {"x": _embeddings(rng, shape, dtype)}
 
 
+# pdist's and cdist's inputs with their distances (scipy's): the backward is given them as
+# output=, as torch's autograd reuses the ones its forward saved
+def _rows_one_pdist(shape, dtype, rng):
+    a = _rows_one(shape, dtype, rng)
+    return dict(a, output=_scipy_pdist(types.SimpleNamespace(**a)))
+
+
+def _rows_pair_cdist(shape, dtype, rng):
+    a = _rows_pair(shape, dtype, rng)
+    return dict(a, output=_scipy_cdist(types.SimpleNamespace(**a)))
+
+
 def _np_normalize_bwd(a):
     n = np.maximum(np.linalg.norm(a.x, axis=1, keepdims=True), 1e-12)
     y = a.x / n
@@ -1044,7 +1056,7 @@ def _scipy_cdist(a):
 
 def _np_cdist_bwd(a):
     """The gradient of the matrix-product expansion (torch's _euclidean_dist_backward)."""
-    r = a.gy / _scipy_cdist(a)
+    r = a.gy / a.output
     return (a.x1 * r.sum(1)[:, None] - r @ a.x2, a.x2 * r.sum(0)[:, None] - r.T @ a.x1)
 
 
@@ -1056,7 +1068,7 @@ def _scipy_pdist(a):
 def _np_pdist_bwd(a):
     n = len(a.x)
     full = np.zeros((n, n), a.x.dtype)
-    full[np.triu_indices(n, 1)] = a.gy / _scipy_pdist(a)
+    full[np.triu_indices(n, 1)] = a.gy / a.output
     full += full.T
     return a.x * full.sum(1)[:, None] - full @ a.x
 
@@ -1376,14 +1388,15 @@ CASES = [
           lambda a: np.linalg.norm(a.x1 - a.x2 + np.asarray(1e-6, a.x1.dtype), axis=1),
           _np_pairwise_bwd, args=("x1", "x2"), grads=("x1", "x2"),
           jax_fwd=lambda jax, x1, x2: _jax_distance(jax, x1, x2)),
-    _loss("cdist", "embedding", _rows_pair, _scipy_cdist, _np_cdist_bwd, args=("x1", "x2"),
-          grads=("x1", "x2"), needs_scipy=True, rtol32=1e-3,
+    _loss("cdist", "embedding", _rows_pair_cdist, _scipy_cdist, _np_cdist_bwd,
+          args=("x1", "x2"), grads=("x1", "x2"), bwd_kw=("output",), needs_scipy=True,
+          rtol32=1e-3,
           shape=lambda s: (min(s[0], 1000), s[1]),
           torch_fwd=lambda t: torch_module().cdist(t.x1, t.x2),
           jax_fwd=lambda jax, x1, x2: jax.numpy.sqrt(_jax_sq_dists(jax, x1, x2)),
           note="p=2 (matrix-product path above 25 rows, as torch); NumPy: scipy's cdist"),
-    _loss("pdist", "embedding", _rows_one, _scipy_pdist, _np_pdist_bwd, args=("x",),
-          needs_scipy=True, rtol32=1e-3, shape=lambda s: (min(s[0], 512), s[1]),
+    _loss("pdist", "embedding", _rows_one_pdist, _scipy_pdist, _np_pdist_bwd, args=("x",),
+          bwd_kw=("output",), needs_scipy=True, rtol32=1e-3, shape=lambda s: (min(s[0], 512), s[1]),
           jax_fwd=_jax_pdist, note="NumPy: scipy's pdist; JAX: the row differences"),
     _loss("triplet_margin_with_distance_loss", "embedding", _triplets, _np_triplet,
           _np_triplet_bwd, args=("anchor", "positive", "negative"),

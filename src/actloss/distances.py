@@ -747,6 +747,15 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     >>> F.cdist(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [1.0, 0.0]]))
     array([[5., 1.]])
     """
+    if ((type(p) is float or type(p) is int) and p >= 0 and compute_mode == COMPUTE_MODES[0]
+            and _plain_matrix(x1) and _plain_matrix(x2) and x2.dtype is x1.dtype
+            and x1.shape[1] == x2.shape[1] and not (p == 2 and max(len(x1), len(x2)) > MM_ROWS)):
+        # the common call on the direct path: no argument handling beyond these tests
+        out = np.empty((len(x1), len(x2)), x1.dtype)
+        if out.size:
+            _rowwise.kernels().cdist_fwd(KERNEL_INDEX[x1.dtype], x1, x2, 1, p, out,
+                                         _pairs_threads(out.size, x1.shape[1], p))
+        return out
     a, b, batch, p, mm, res_dtype = _cdist_args(x1, x2, p, compute_mode)
     return _finish(_cdist(a, b, p, mm), res_dtype)
 
@@ -806,6 +815,14 @@ def cdist_backward(grad_output, x1, x2, p=2.0,
     return _grads((ga, gb), (x1, x2), ("x1", "x2"))
 
 
+def _plain_matrix(x):
+    """A C-contiguous aligned 2-D float32/float64 ndarray: what the distance kernels read."""
+    if type(x) is not np.ndarray or x.ndim != 2 or x.dtype not in KERNEL_INDEX:
+        return False
+    flags = x.flags
+    return flags.c_contiguous and flags.aligned
+
+
 def _pdist_args(input, p):
     (x,), res_dtype = _floats((input, "input"))
     if x.ndim != 2:
@@ -851,15 +868,14 @@ def pdist(input, p=2):
     >>> F.pdist(np.array([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]]))
     array([5.        , 1.        , 4.24264069])
     """
-    if (type(p) is float or type(p) is int) and p >= 0 and type(input) is np.ndarray:
+    if (type(p) is float or type(p) is int) and p >= 0 and _plain_matrix(input):
         # the common call: no argument handling beyond these tests
-        dt = KERNEL_INDEX.get(input.dtype)
-        if dt is not None and input.ndim == 2 and input.flags.c_contiguous and input.flags.aligned:
-            n, m = input.shape
-            out = np.empty(n * (n - 1) // 2, input.dtype)
-            if out.size:
-                _rowwise.kernels().pdist_fwd(dt, input, p, out, _pairs_threads(out.size, m, p))
-            return out
+        n, m = input.shape
+        out = np.empty(n * (n - 1) // 2, input.dtype)
+        if out.size:
+            _rowwise.kernels().pdist_fwd(KERNEL_INDEX[input.dtype], input, p, out,
+                                         _pairs_threads(out.size, m, p))
+        return out
     x, p, res_dtype = _pdist_args(input, p)
     n, m = x.shape
     out = np.empty(n * (n - 1) // 2, x.dtype)

@@ -732,3 +732,52 @@ def test_dask_backward_output_is_checked_and_recomputed(rng):
     want = F.entmax15_loss_with_grad(x, t, reduction="sum", grad_output=2.0)
     np.testing.assert_allclose(loss.compute(), want[0], rtol=1e-14)
     np.testing.assert_allclose(grad.compute(), want[1], rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("alpha", [2.0, 1.5, 1.3, 3.0])
+@pytest.mark.parametrize("classes", [1, 7, 64, 300])
+def test_map_backward_from_output_is_the_formula_rounded_once(alpha, classes, dtype, rng):
+    # the sparse maps' backward row kernel: s = p ** (2 - alpha) on the support, gx = g s -
+    # (sum g s / sum s) s, the sums in double and each entry rounded once to the dtype -- here
+    # against the same formula with exact sums (math.fsum) on the map and gradient as given
+    import math
+    x = (3 * rng.standard_normal((9, classes))).astype(dtype)
+    x[2, :] = -np.inf if classes > 1 else x[2, :]
+    x[2, 0] = 0.0
+    p = F.entmax_bisect(x, alpha, -1) if alpha not in (2.0, 1.5) else \
+        (F.sparsemax(x, -1) if alpha == 2.0 else F.entmax15(x, -1))
+    g = rng.standard_normal(x.shape).astype(dtype)
+    got = F.entmax_bisect_backward(g, None, alpha, -1, output=p)
+    assert got.dtype == dtype and got.shape == x.shape
+    for r in range(len(x)):
+        pr, gr = p[r].astype(np.float64), g[r].astype(np.float64)
+        with np.errstate(divide="ignore"):
+            s = np.where(pr > 0, np.abs(pr) ** (2.0 - alpha), 0.0)
+        q = math.fsum(gr * s) / math.fsum(s)
+        want = gr * s - q * s
+        # the kernel's sums in order in double, its power within an ULP of double
+        np.testing.assert_allclose(got[r], want, rtol=2 * np.finfo(dtype).eps,
+                                   atol=np.finfo(dtype).eps * np.abs(gr * s).max() + 1e-300)
+    # a row of NaN gives NaN, as 0 / 0; an ignored (all-zero) map row is 0 / 0 too
+    bad = np.full((1, classes), np.nan, dtype)
+    assert np.isnan(F.sparsemax_backward(np.ones_like(bad), output=bad)).all()
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_loss_backward_kernel_rows(reduction, dtype, rng):
+    # the Fenchel-Young gradient kernel: c (p - e_t) per counted row, rounded once from double;
+    # ignored rows 0 even where their map is NaN; float16 maps are read in float32
+    x = (2 * rng.standard_normal((6, 5))).astype(dtype)
+    t = np.array([0, 4, -100, 2, -100, 1])
+    p = F.sparsemax(x, 1)
+    p[2] = np.nan
+    gy = rng.standard_normal(6).astype(dtype) if reduction == "none" else dtype.type(0.7)
+    got = F.sparsemax_loss_backward(gy, x, t, reduction=reduction, output=p)
+    n = 4
+    c = np.broadcast_to(np.asarray(gy, np.float64), (6,)) / (n if reduction == "mean" else 1)
+    want = (p.astype(np.float64) - np.eye(5)[np.where(t >= 0, t, 0)]) * c[:, None]
+    want[t < 0] = 0.0
+    np.testing.assert_array_equal(got, want.astype(dtype))
+    got16 = F.sparsemax_loss_backward(gy, x.astype(np.float16), t, reduction=reduction,
+                                      output=p.astype(np.float16))
+    assert got16.dtype == np.float16 and not np.isnan(got16[2]).any()

@@ -737,18 +737,20 @@ def _map_backward(grad_output, input, dim, output, alpha, n_iter=None):
     result_dtype(gy.dtype, "grad_output")
     if input is not None:
         res_dtype = result_dtype(as_array(input).dtype)[0]
-    p, back = _to_rows(y, dim)
-    g = _to_rows(gy, dim)[0]
-    # over: p ** (2 - alpha) of a small p past alpha ~ 25 is inf (a NaN or infinite gradient,
-    # without leaking FP state into the caller's np.seterr)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        if alpha == 2.0:
-            s = (p > 0).astype(F64)
-        else:
-            s = np.where(p > 0, np.abs(p) ** (2.0 - alpha), 0.0)
-        gs = g * s
-        q = gs.sum(axis=1, keepdims=True) / s.sum(axis=1, keepdims=True)  # NaN rows: 0 / 0
-        gx = gs - q * s
+    # in the map's and grad_output's common float dtype (float16: float32), each entry formed in
+    # double and rounded once by the C row kernel (_rowwise_loss's sparse_map_bwd): s = p ** (2
+    # - alpha) on the support (p > 0), the row's sums in order; a row without support (NaN)
+    # gives 0 / 0; p ** (2 - alpha) of a small p past alpha ~ 25 is inf (a NaN or infinite
+    # gradient)
+    k_dtype = np.result_type(y.dtype, gy.dtype, F32)
+    k_dtype = k_dtype if k_dtype in KERNEL_INDEX else F64
+    p, back = _to_rows(y, dim, copy=False)
+    p = kernel_array(p, dtype=k_dtype)
+    g = kernel_array(_to_rows(gy, dim, copy=False)[0], dtype=k_dtype)
+    gx = np.empty(p.shape, k_dtype)
+    if gx.size:
+        _rowwise.kernels().sparse_map_bwd(KERNEL_INDEX[k_dtype], p, g, alpha, gx,
+                                          _threads.threads_for(gx.size, alpha in (2.0, 1.5)))
     return narrow(back(gx), res_dtype)
 
 
@@ -936,11 +938,13 @@ def entmax_bisect_backward(grad_output, input=None, alpha=1.5, dim=-1, n_iter=50
 # entmax package's SparsemaxLoss / Entmax15Loss / EntmaxBisectLoss compute it; its gradient is
 # p - e_t. Never negative; 0 when p is the one-hot of the target.
 
-def _loss_rows(input, target, ignore_index, name, saved=None):
+def _loss_rows(input, target, ignore_index, name, saved=None, check=True):
     """(float64 rows (R, C) with the class axis last, int64 targets (R,), the mask of the
-    counted rows, the loss shape, a function putting (R, C) back, the result dtype). With
-    `saved` (a backward's output=, the map of the input) the rows are the map's, checked
-    against the input: the input itself is then not copied."""
+    counted rows, the loss shape, a function putting (R, C) back, the result
+    dtype). With `saved` (a backward's output=, the map of the input) the rows are the map's,
+    checked against the input: the input itself is then not copied. With check=False the
+    targets are not checked (the caller's kernel checks them) and the mask's place holds
+    ignore_index."""
     x = as_array(input)
     if x.ndim == 0:
         raise ValueError(f"{name}: input must have at least 1 dimension (C,), got a 0-d array")
@@ -964,12 +968,21 @@ def _loss_rows(input, target, ignore_index, name, saved=None):
     # (N, -1) first failed for N = 0)
     t = t.reshape(-1) if x.ndim > 1 else t.reshape(1)
     n = x.shape[1] if x.ndim > 1 else x.shape[0]
+    if not check:  # the caller's kernel checks them (_fy_grad)
+        return rows, t.astype(np.int64, copy=False), ii, loss_shape, back, res_dtype
     counted = t != ii
     bad = counted & ((t < 0) | (t >= n))
     if bad.any():
-        raise ValueError(f"target {t[bad][0]} is out of bounds: class indices must be in "
-                         f"[0, {n}) or equal ignore_index={ii}")
-    return rows, np.where(counted, t, 0).astype(np.int64), counted, loss_shape, back, res_dtype
+        raise _target_error(t[bad][0], n, ii)
+    return rows, t.astype(np.int64, copy=False), counted, loss_shape, back, res_dtype
+
+
+_INT64 = (-2**63, 2**63 - 1)  # the range of an ignore_index that can match an int64 target
+
+
+def _target_error(value, n, ii):
+    return ValueError(f"target {value} is out of bounds: class indices must be in [0, {n}) or "
+                      f"equal ignore_index={ii}")
 
 
 def _fy_value(z, p, t, counted, alpha, loss_shape, reduction, res_dtype):
@@ -991,36 +1004,23 @@ def _fy_value(z, p, t, counted, alpha, loss_shape, reduction, res_dtype):
     return finish_loss(reduction, total, int(counted.sum()), res_dtype)
 
 
-def _fy_coef(grad_output, reduction, loss_shape, counted):
-    """grad_output per row, float64: an (R, 1) column for "none", else one float (divided by
-    the counted rows for "mean")."""
-    gy = loss_grad_output(grad_output, reduction, loss_shape)
-    if reduction == "none":
-        return np.asarray(gy, F64).reshape(-1, 1)
-    n = int(counted.sum())  # none counted: every row is ignored, its gradient 0
-    return float((gy / n if n else 0.0) if reduction == "mean" else gy)
-
-
-def _fy_grad(p, t, counted, coef, back, res_dtype):
-    """coef * (p - e_t) per counted row, 0 on ignored rows, in the input's shape and result
-    dtype; each entry formed in float64 from the (R, C) map p (any float dtype, not written)
-    and rounded once."""
-    g = np.empty(p.shape, res_dtype)
-    with np.errstate(all="ignore"):
-        np.multiply(p, coef, out=g, dtype=F64, casting="unsafe")
-        if p.shape[1]:
-            # the target entries again, as (p_t - 1) coef; t is 0 on ignored rows, which
-            # subtract 0 (and are zeroed below)
-            # (flat indices: a 2-D fancy index costs several times as much)
-            at = np.arange(0, p.size, p.shape[1]) + t
-            p_t = p.reshape(-1).take(at).astype(F64)
-            c = coef if np.ndim(coef) == 0 else coef[:, 0]
-            g.reshape(-1)[at] = ((p_t - counted) * c).astype(res_dtype)
-    # an ignored row's gradient is 0 whatever its scores (NaN ones too: 0 * NaN is NaN), as
-    # cross_entropy's
-    if not counted.all():
-        g[~counted] = 0.0
-    return back(g)
+def _fy_grad(p, t, ii, grad_output, reduction, loss_shape, back, res_dtype):
+    """grad_output (divided by the counted rows for "mean") times (p - e_t) on each row whose
+    target t is not ii, 0 on the others (whatever their map), in the input's shape and result
+    dtype: each entry formed in double from the (R, C) map p (any float dtype) and rounded once
+    to p's (float16: float32) by the C row kernel (_rowwise_loss's fy_grad), which checks the
+    targets (ValueError for one outside [0, C))."""
+    gy = kernel_array(loss_grad_output(grad_output, reduction, loss_shape), F64).reshape(-1)
+    k_dtype = p.dtype if p.dtype in KERNEL_INDEX else F32
+    p, t = kernel_array(p, dtype=k_dtype), kernel_array(t, dtype=np.int64)
+    g = np.empty(p.shape, k_dtype)
+    # an ignore_index outside int64 matches no target
+    ii_k = ii if _INT64[0] <= ii <= _INT64[1] else None
+    bad = _rowwise.kernels().fy_grad(KERNEL_INDEX[k_dtype], p, t, ii_k, gy, reduction == "mean",
+                                     g, _threads.threads_for(g.size, True))
+    if bad >= 0:
+        raise _target_error(t[bad], p.shape[1], ii)
+    return narrow(back(g), res_dtype)
 
 
 def _check_saved_map(output, shape):
@@ -1049,11 +1049,10 @@ def _fy_loss_backward(grad_output, input, target, alpha, n_iter, ignore_index, r
                       name, output=None):
     reduction = check_reduction(reduction)
     # with output=, rows are the caller's map as rows (not copied: _fy_grad only reads them)
-    rows, t, counted, loss_shape, back, res_dtype = _loss_rows(input, target, ignore_index,
-                                                               name, output)
-    coef = _fy_coef(grad_output, reduction, loss_shape, counted)
+    rows, t, ii, loss_shape, back, res_dtype = _loss_rows(input, target, ignore_index, name,
+                                                          output, check=False)
     p = _rows_map(rows, alpha, n_iter) if output is None else rows
-    return _fy_grad(p, t, counted, coef, back, res_dtype)
+    return _fy_grad(p, t, ii, grad_output, reduction, loss_shape, back, res_dtype)
 
 
 def _fy_loss_with_grad(input, target, alpha, n_iter, ignore_index, reduction, grad_output,
@@ -1063,11 +1062,11 @@ def _fy_loss_with_grad(input, target, alpha, n_iter, ignore_index, reduction, gr
     reduction = check_reduction(reduction)
     rows, t, counted, loss_shape, back, res_dtype = _loss_rows(input, target, ignore_index,
                                                                name)
-    coef = _fy_coef(grad_output, reduction, loss_shape, counted)
     z, bad = _shifted(rows)
     p = _shifted_map(z, bad, alpha, n_iter)
     loss = _fy_value(z, p, t, counted, alpha, loss_shape, reduction, res_dtype)
-    return loss, _fy_grad(p, t, counted, coef, back, res_dtype)
+    return loss, _fy_grad(p, t, operator.index(ignore_index), grad_output, reduction,
+                          loss_shape, back, res_dtype)
 
 
 _LOSS_DOC = """{title} (the ``entmax`` package's ``{cls}``).

@@ -13,7 +13,8 @@ differently. ``x`` ~ 3 N(0, 1), so every branch is taken.
 Also the sparse probability maps and their losses (sparsemax, entmax15, entmax_bisect at
 alpha = 1.3, over rows; torch's side the ``entmax`` package's functions with autograd, and
 no case where it is not installed is timed against torch), and gumbel_softmax (torch's side
-its softmax of the same noise: torch's own F.gumbel_softmax draws from another generator).
+its own F.gumbel_softmax, which draws its noise from torch's generator: a sample, checked as
+one -- its rows sum to 1 -- not against actloss's).
 """
 import functools
 
@@ -259,10 +260,12 @@ SPARSE_CASES = [
          np_bwd=lambda a: a.y_soft * (a.gy - (a.gy * a.y_soft).sum(axis=-1, keepdims=True)),
          params={"tau": 1.0, "hard": False, "dim": -1}, fwd_kw=("generator",),
          bwd_kw=("y_soft",),
-         torch_fwd=lambda t: torch_module().softmax(t.x + t.g, -1),
+         torch_fwd=lambda t: torch_module().nn.functional.gumbel_softmax(t.x, tau=1.0,
+                                                                         hard=False, dim=-1),
          jax_fwd=lambda jax, x, tau, hard, dim: jax.nn.softmax(
              (x + _gumbel_noise(x.shape, x.dtype)) / tau, axis=dim),
-         note="noise drawn in the call (actloss); numpy, torch, jax: softmax of the same noise"),
+         note="noise drawn in the call (actloss, torch's F.gumbel_softmax from its own "
+              "generator); numpy, jax: softmax of the same noise as actloss's"),
 ]
 
 

@@ -646,7 +646,7 @@ def check_agreement(c, direction, impl, got, expect):
     case, Case.rtol32). The float64 tolerance admits torch's hardsigmoid_backward, which
     multiplies by 1.0f / 6.0f (a float32 constant) in float64 too. rrelu's forward draws its
     own random slopes: only its positive part is compared; torch's gumbel_softmax draws its own
-    noise: only its row sums are."""
+    noise: only its row sums are (forward and backward)."""
     got = as_numpy(got)
     label = f"{c.name} {direction} {impl}"
     assert len(got) == len(expect), f"{label}: {len(got)} results, expected {len(expect)}"
@@ -656,10 +656,11 @@ def check_agreement(c, direction, impl, got, expect):
         rtol, atol = (c.rtol32, 1e-5) if e.dtype == np.float32 else (1e-7, 1e-10)
         if c.name == "rrelu" and direction == "forward":
             g, e = g[e > 0], e[e > 0]
-        if c.name == "gumbel_softmax" and direction == "forward" and impl == "torch":
-            # torch's F.gumbel_softmax draws its own noise: a sample, not actloss's
-            g, e = g.sum(axis=-1), e.sum(axis=-1)
         scale = float(np.max(np.abs(e))) if e.size else 0.0
+        if c.name == "gumbel_softmax" and impl == "torch":
+            # torch's F.gumbel_softmax draws its own noise: a sample, not actloss's (rows of
+            # the sample sum to 1, of its gradient to 0)
+            g, e = g.sum(axis=-1), e.sum(axis=-1)
         np.testing.assert_allclose(g, e, rtol=rtol, atol=atol * max(scale, 1e-30),
                                    err_msg=label)
 

@@ -258,7 +258,8 @@ def measure(keys, rounds=ROUNDS, min_time=MIN_TIME, warmup_time=WARMUP_TIME, pro
                 fns = {impl: fn for impl, fn in fns.items() if impl != "jax"}
             with bc.num_threads(key.threads):
                 times = bc.median_time(fns, rounds, min_time, warmup_time,
-                                       bc.clock_for(key.threads), bc.settle_for(key.threads))
+                                       bc.clock_for(key.threads), bc.settle_for(key.threads),
+                                       pause_after=("jax",))
             records.append(_record(key, c.input_shape(size), bc.elements(c, a), n_bytes,
                                    times, disagree))
             progress.update(key.id)

@@ -698,7 +698,7 @@ def clock_for(n_threads):
 
 
 def median_time(fns, repeats=7, min_time=2e-3, warmup_time=25e-3, clock=time.perf_counter,
-                settle=None):
+                settle=None, pause_after=()):
     """Median seconds per call, by `clock`, of each zero-argument callable in `fns` (a dict).
 
     Each is first called for `warmup_time` (at least 2 calls: the first large allocations of
@@ -712,6 +712,10 @@ def median_time(fns, repeats=7, min_time=2e-3, warmup_time=25e-3, clock=time.per
     instead, after a pause of `settle` and one untimed call: an OpenMP runtime's idle workers
     spin for up to ~15 ms after each parallel region (libgomp's GOMP_SPINCOUNT, torch's), and
     interleaved rounds would time the next library's threads against them for the cores.
+    Interleaved, the rounds of the keys in `pause_after` are followed by a pause of
+    SETTLE_TIME: jax's CPU client keeps a thread busy for a while after a call, which the
+    process CPU clock would count in the next library's round, and which shares its core
+    (pdist's backward after jax's timed at 2.9 ms in some processes, 0.7 ms without jax).
     """
     loops = {}
     for key, fn in fns.items():
@@ -735,6 +739,8 @@ def median_time(fns, repeats=7, min_time=2e-3, warmup_time=25e-3, clock=time.per
         for _ in range(repeats):
             for key, fn in fns.items():
                 one_round(key, fn)
+                if key in pause_after:
+                    time.sleep(SETTLE_TIME)
     else:
         for key, fn in fns.items():
             time.sleep(settle)

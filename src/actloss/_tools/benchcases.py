@@ -682,6 +682,8 @@ def traffic_bytes(c, direction, a, result):
 
 # the pause before each implementation's rounds at more than one thread (see median_time)
 SETTLE_TIME = 20e-3
+# the pause after an interleaved round of an implementation that leaves a thread busy (jax)
+PAUSE_TIME = 5e-3
 
 
 def settle_for(n_threads):
@@ -713,7 +715,7 @@ def median_time(fns, repeats=7, min_time=2e-3, warmup_time=25e-3, clock=time.per
     spin for up to ~15 ms after each parallel region (libgomp's GOMP_SPINCOUNT, torch's), and
     interleaved rounds would time the next library's threads against them for the cores.
     Interleaved, the rounds of the keys in `pause_after` are followed by a pause of
-    SETTLE_TIME: jax's CPU client keeps a thread busy for a while after a call, which the
+    PAUSE_TIME: jax's CPU client keeps a thread busy for a while after a call, which the
     process CPU clock would count in the next library's round, and which shares its core
     (pdist's backward after jax's timed at 2.9 ms in some processes, 0.7 ms without jax).
     """
@@ -740,7 +742,7 @@ def median_time(fns, repeats=7, min_time=2e-3, warmup_time=25e-3, clock=time.per
             for key, fn in fns.items():
                 one_round(key, fn)
                 if key in pause_after:
-                    time.sleep(SETTLE_TIME)
+                    time.sleep(PAUSE_TIME)
     else:
         for key, fn in fns.items():
             time.sleep(settle)

@@ -527,21 +527,11 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     rows, kept = _rows(x, axes, k_dtype)
     outer, n, inner = rows.shape
     if rows.size:
-        # the row kernel of cross_entropy with the maximum as target: its loss (m - x_t) + l is
-        # then exactly l = log1p(sum of exp(x_j - m) over the others), in double
-        top = rows.argmax(axis=1).reshape(-1)  # NaN first: argmax puts NaN above everything
-        # the maxima, gathered by flat index (NumPy's max over a middle axis, or
-        # take_along_axis, costs several times more on small inputs)
-        start = np.arange(0, outer * n * inner, n * inner)
-        flat = top + start if inner == 1 else (
-            (top.reshape(outer, inner) * inner + np.arange(inner) + start[:, None]).reshape(-1))
-        m = rows.reshape(-1)[flat].astype(F64)
-        l = np.empty(outer * inner, F64)
-        _kernels().cross_entropy(KERNEL_INDEX[k_dtype], rows, top, None, outer, n, inner, -1,
-                                 0.0, l, 0.0, None, 0, None,
-                                 _threads.threads_for(rows.size, False))
-        y = m + l
-        np.copyto(y, m, where=np.isinf(m))  # +-inf rows: l is NaN (inf - inf)
+        # m + log1p(S) per row in double, the cross-entropy rows' arithmetic (the softmax
+        # family's lse_tasks)
+        y = np.empty(outer * inner, F64)
+        _kernels().logsumexp(KERNEL_INDEX[k_dtype], rows, outer, n, inner, y,
+                             _threads.threads_for(rows.size, False))
     else:
         y = np.full(outer * inner, -np.inf)
     shape = _result_shape(x.shape, axes, kept, keepdim)

@@ -629,6 +629,29 @@ def test_prelu_layouts_dtypes_and_out(rng):
     assert bits_equal(x, x0)
 
 
+def test_prelu_common_call_is_the_general_path(rng):
+    # the common call (plain C-contiguous arrays of one dtype, out= among them) and the general
+    # path give the same bits; out= may be the input itself, and a partially overlapping out=
+    # gets the values of a fresh call
+    x = rng.uniform(-5, 5, (4, 3, 6)).astype(np.float32)
+    w = np.array([0.1, 0.2, -0.3], np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    y = F.prelu(np.asfortranarray(x), w)               # the general path
+    out = np.empty_like(x)
+    assert F.prelu(x, w, out=out) is out and bits_equal(out, y)
+    xi = x.copy()
+    assert F.prelu(xi, w, out=xi) is xi and bits_equal(xi, y)
+    buf = np.zeros(x.size + 6, np.float32)
+    src, dst = buf[6:].reshape(x.shape), buf[:-6].reshape(x.shape)
+    src[...] = x
+    F.prelu(src, w, out=dst)
+    assert bits_equal(dst, y)
+    gx, gw = F.prelu_backward(g, x, w)                 # the common call
+    gx2, gw2 = F.prelu_backward(np.asfortranarray(g), x, w)
+    assert bits_equal(gx, gx2) and bits_equal(gw, gw2) and gw.dtype == np.float32
+    assert_close_tol(gx, np.where(x > 0, g, g * w[:, None]), np.float32, 0)
+
+
 def test_prelu_grad_weight_thread_independent(rng):
     x = rng.uniform(-5, 5, (64, 8, 300)).astype(np.float32)
     w = rng.uniform(0, 0.5, 8).astype(np.float32)

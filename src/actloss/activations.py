@@ -1608,6 +1608,21 @@ def _prelu_layout(x, w):
     return x.shape[0], n_ch, inner
 
 
+def _plain_like(a, x):
+    """a is a C-contiguous aligned ndarray of x's dtype and shape (a common call's operand)."""
+    if type(a) is not np.ndarray or a.dtype != x.dtype or a.shape != x.shape:
+        return False
+    flags = a.flags
+    return flags.c_contiguous and flags.aligned
+
+
+def _plain_out(out, x):
+    """out= of an elementwise common call: _plain_like, writeable, and x itself or sharing no
+    memory with it (a partial overlap goes the general way, which writes through a buffer)."""
+    return (_plain_like(out, x) and out.flags.writeable
+            and (out is x or not np.may_share_memory(out, x)))
+
+
 def prelu(input, weight, *, out=None):
     """prelu(x) = x > 0 ? x : weight[c] * x, c the channel (dim 1) of x (torch.nn.functional.prelu).
 
@@ -1643,16 +1658,17 @@ def prelu(input, weight, *, out=None):
     >>> F.prelu(x, np.array([0.25]))
     array([-0.5,  0. ,  1.5])
     """
-    if (out is None and type(input) is np.ndarray and type(weight) is np.ndarray
+    if (type(input) is np.ndarray and type(weight) is np.ndarray
             and input.dtype == weight.dtype and input.dtype in KERNEL_INDEX and input.size
             and input.flags.c_contiguous and input.flags.aligned
-            and weight.flags.c_contiguous and weight.flags.aligned):
+            and weight.flags.c_contiguous and weight.flags.aligned
+            and (out is None or _plain_out(out, input))):
         # the common call (plain arrays of one float dtype): straight to the kernel
         outer, n_ch, inner = _prelu_layout(input, weight)
-        y = np.empty(input.shape, input.dtype)
+        y = np.empty(input.shape, input.dtype) if out is None else out
         _K.prelu_fwd(KERNEL_INDEX[input.dtype], input, weight.reshape(-1), y, outer, n_ch,
                      inner, _threads.threads_for(input.size, True))
-        return ufunc_result(y)
+        return ufunc_result(y) if out is None else out
     x, w = as_array(input), _prelu_weight(weight, input)
     if x.dtype == w.dtype and x.dtype in KERNEL_INDEX:  # skip the promotion
         res_dtype = k_dtype = x.dtype
@@ -1691,6 +1707,20 @@ def prelu_backward(grad_output, input, weight):
     >>> grad_weight
     array([-2.])
     """
+    if (type(input) is np.ndarray and type(weight) is np.ndarray
+            and input.dtype == weight.dtype and input.dtype in KERNEL_INDEX and input.size
+            and input.flags.c_contiguous and input.flags.aligned
+            and weight.flags.c_contiguous and weight.flags.aligned
+            and _plain_like(grad_output, input)):
+        # the common call (plain arrays of one float dtype): straight to the kernel
+        outer, n_ch, inner = _prelu_layout(input, weight)
+        gx = np.empty(input.shape, input.dtype)
+        wsum = np.empty(outer * n_ch, np.float64)
+        _K.prelu_bwd(KERNEL_INDEX[input.dtype], grad_output, input, weight.reshape(-1), gx, wsum,
+                     outer, n_ch, inner, _threads.threads_for(input.size, True))
+        with np.errstate(all="ignore"):  # as below
+            gw = wsum.reshape(outer, n_ch).sum(axis=0).astype(weight.dtype)
+        return ufunc_result(gx), ufunc_result(gw.reshape(weight.shape))
     gy, x, w = as_array(grad_output, "grad_output"), as_array(input), _prelu_weight(weight, input)
     if gy.shape != x.shape:
         raise ValueError(f"grad_output has shape {gy.shape}, expected {x.shape}")

@@ -22,6 +22,8 @@ F64 = np.dtype(np.float64)
 F16 = np.dtype(np.float16)
 KERNEL_DTYPES = (F32, F64)  # index = the kernels' dt argument (the order of _ops.DTYPES)
 KERNEL_INDEX = {F32: 0, F64: 1}
+# the range of an int64 (torch's ignore_index, class targets)
+INT64_RANGE = (-2**63, 2**63 - 1)
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))

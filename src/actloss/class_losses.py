@@ -26,6 +26,7 @@ from .softmax_family import softmax, softmax_backward
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_reduction, distinct_part,
                         finish_loss, kernel_array, loss_grad_seed, narrow, promoted_dtype,
                         real_param, result_dtype, scalar_float)
+from ._validate import INT64_RANGE as _INT64  # an ignore_index's range, as torch's
 from ._focal import (_poly1_cross_entropy, _poly1_cross_entropy_backward,  # noqa: F401
                      _poly1_cross_entropy_with_grad, _poly_cross_entropy,
                      _poly_cross_entropy_backward, _poly_cross_entropy_with_grad,
@@ -178,9 +179,6 @@ class _Problem:
 
 
 _I64 = np.dtype(np.int64)
-
-
-_INT64 = (-2**63, 2**63 - 1)  # the range of an ignore_index, as torch's int64
 
 
 def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0.0,

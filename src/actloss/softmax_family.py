@@ -20,6 +20,7 @@ from .activations import _generator
 from ._validate import (F16, F32, F64, KERNEL_INDEX, as_array, bool_option, check_out,
                         check_reduction, copy_into, dim_index, finish_loss, kernel_array,
                         loss_grad_output, narrow, real_param, result_dtype)
+from ._validate import INT64_RANGE as _INT64  # an ignore_index's range, as torch's
 
 # <generated: softmax_family.__all__>
 __all__ = ["softmax", "softmax_backward", "log_softmax", "log_softmax_backward", "softmin",
@@ -965,9 +966,6 @@ def _loss_rows(input, target, ignore_index, name, saved=None, check=True):
     if bad.any():
         raise _target_error(t[bad][0], n, ii)
     return rows, t.astype(np.int64, copy=False), counted, loss_shape, back, res_dtype
-
-
-_INT64 = (-2**63, 2**63 - 1)  # the range of an ignore_index that can match an int64 target
 
 
 def _target_error(value, n, ii):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import actloss as F
+from actloss import _threads as _thread_rules
 
 POINTWISE_SUMS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"]
 
@@ -175,7 +176,9 @@ class _threads:
         self.n = n
 
     def __enter__(self):
-        self.before = F.get_num_threads()
+        # None (the default) unless a count was set: a test after this one sees the default
+        explicit = _thread_rules.thread_source()[1] == "set_num_threads"
+        self.before = F.get_num_threads() if explicit else None
         F.set_num_threads(self.n)
 
     def __exit__(self, *exc):

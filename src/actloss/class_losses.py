@@ -185,45 +185,23 @@ def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0
           grad_output=None, need_loss=True):
     """The common call -- a C-contiguous (N, C) float32/float64 ndarray, a contiguous int64
     (N,) target, no weight or (C,) weights of the input's dtype, a reduced loss, a float
-    grad_output if any -- in one kernel call, without _Problem's general checks (the kernel
-    checks the targets, and its first pass raises for one out of range): (loss, gradient or
-    None; the loss is not computed where nll's backward says need_loss=False), or None for
-    anything else, so that _Problem decides."""
-    if (type(input) is not np.ndarray or type(target) is not np.ndarray
-            or type(reduction) is not str or (reduction != "mean" and reduction != "sum")
-            or type(ignore_index) is not int or not _INT64[0] <= ignore_index <= _INT64[1]
-            or type(label_smoothing) is not float or not 0.0 <= label_smoothing <= 1.0):
-        return None
-    g = 0.0 if grad_output is None else scalar_float(grad_output)
-    if g is None:
-        return None
-    shape = input.shape
-    dt = KERNEL_INDEX.get(input.dtype)
-    if (dt is None or len(shape) != 2 or target.shape != shape[:1] or target.dtype is not _I64
-            or not input.flags.c_contiguous or not target.flags.c_contiguous
-            or not input.flags.aligned or not target.flags.aligned):
-        return None
-    if weight is not None:
-        # same dtype as the input: no promotion, so the result dtype is the input's
-        if (type(weight) is not np.ndarray or weight.dtype != input.dtype
-                or weight.shape != shape[1:]):
+    grad_output if any -- in one C call (Kernels.class_index_common), without _Problem's
+    general checks: (loss, gradient or None; the loss is None where nll's backward says
+    need_loss=False), or None for anything else, so that _Problem decides."""
+    g = 0.0
+    if grad_output is not None:
+        g = scalar_float(grad_output)
+        if g is None:
             return None
-        if not (nll and weight.flags.c_contiguous and weight.flags.aligned):  # nll reads float32 weights as they are
-            weight = weight.astype(np.float64)
-    gx = None if grad_output is None else np.empty(shape, input.dtype)
-    mean = reduction == "mean"
-    K = _kernels()
-    if nll:
-        total, den, bad = K.nll(dt, input, target, weight, shape[0], shape[1], 1, ignore_index,
-                                None, g, None, mean, gx, need_loss)
-    else:
-        total, den, bad = K.cross_entropy(dt, input, target, weight, shape[0], shape[1], 1,
-                                          ignore_index, label_smoothing,
-                                          np.empty(shape[0], np.float64), g, None, mean, gx,
-                                          _threads.threads_for(input.size, False))
-    if bad >= 0:
-        raise _target_out_of_bounds(target[bad], shape[1], ignore_index)
-    return finish_loss(reduction, _no_weight_nan(reduction, total, den), den, input.dtype), gx
+    fast = _kernels().class_index_common(
+        nll, input, target, weight, ignore_index, reduction, label_smoothing,
+        grad_output is not None, g, need_loss or not nll, _threads.SERIAL_CUTOFF_TRANSCENDENTAL,
+        _threads.large_call_threads)
+    if fast is None:
+        return None
+    if fast[2] >= 0:
+        raise _target_out_of_bounds(target[fast[2]], input.shape[1], ignore_index)
+    return fast[:2]
 
 
 def _no_weight_nan(reduction, total, den):

@@ -372,7 +372,22 @@ def _multi_margin_args(input, target, p, margin, weight, reduction, forward=Fals
     return x, xr, ti, w, int(p), margin, t.shape, res_dtype, k_dtype, repeat
 
 
+def _multi_margin_common(input, target, p, margin, weight, reduction, grad_output=None):
+    """The common call in one C call (Kernels.multi_margin_common), or None."""
+    g = 0.0
+    if grad_output is not None:
+        g = scalar_float(grad_output)
+        if g is None:
+            return None
+    return _rowwise.kernels().multi_margin_common(
+        input, target, p, margin, weight, reduction, grad_output is not None, g,
+        _threads.SERIAL_CUTOFF_CHEAP, _threads.large_call_threads)
+
+
 def _multi_margin_loss(input, target, p, margin, weight, reduction):
+    fast = _multi_margin_common(input, target, p, margin, weight, reduction)
+    if fast is not None:
+        return fast
     _, xr, ti, w, p, margin, shape, res_dtype, k_dtype, repeat = _multi_margin_args(
         input, target, p, margin, weight, reduction, forward=True)
     rows = np.empty(xr.shape[0])
@@ -382,6 +397,9 @@ def _multi_margin_loss(input, target, p, margin, weight, reduction):
 
 
 def _multi_margin_loss_backward(grad_output, input, target, p, margin, weight, reduction):
+    fast = _multi_margin_common(input, target, p, margin, weight, reduction, grad_output)
+    if fast is not None:
+        return fast
     x, xr, ti, w, p, margin, shape, res_dtype, k_dtype, _ = _multi_margin_args(
         input, target, p, margin, weight, reduction)
     gy, scale = _rowwise.grad_output(grad_output, reduction, shape)

@@ -572,3 +572,30 @@ def test_public_names():
     for name in names:
         assert name in F.__all__ and f"{name}_backward" in F.__all__
         assert getattr(F, name).__doc__ and getattr(F, f"{name}_backward").__doc__
+
+
+@pytest.mark.parametrize("n_classes", [1, 2, 15, 16, 17, 40])
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_multi_margin_short_and_long_rows(n_classes, p, dtype, rng):
+    """Rows up to 16 classes take the kernels' scalar loops, longer ones two vector loops around
+    the target class: targets at both ends and inside, losses and gradients against the
+    reference (a row's terms are summed in double, rounded once)."""
+    x = rng.standard_normal((60, n_classes)).astype(dtype)
+    if n_classes > 1:
+        x[::7, 0] = np.nan  # NaN terms are dropped, as torch's
+    t = np.arange(60) % n_classes
+    t[:3] = [0, n_classes - 1, n_classes // 2]
+    loss = F.multi_margin_loss(x, t, p=p, margin=0.7, reduction="none")
+    expected = ref.multi_margin(x.astype(np.float64), t, p=p, margin=0.7)
+    nan_target = np.isnan(x[np.arange(60), t])
+    np.testing.assert_allclose(loss[~nan_target], expected[~nan_target].astype(dtype),
+                               rtol=4e-7 if dtype == np.float32 else 1e-14, atol=0)
+    g = F.multi_margin_loss_backward(np.ones(60), x, t, p=p, margin=0.7, reduction="none")
+    z = 0.7 - x[np.arange(60), t][:, None].astype(np.float64) + x
+    active = (z > 0) & (np.arange(n_classes) != t[:, None])
+    expected_g = np.where(active, 2.0 * z if p == 2 else 1.0, 0.0) / n_classes
+    expected_g[np.arange(60), t] = -expected_g.sum(axis=1)
+    assert g.dtype == dtype and g.shape == x.shape
+    np.testing.assert_allclose(g[~nan_target], expected_g[~nan_target].astype(dtype),
+                               rtol=4e-7 if dtype == np.float32 else 1e-13, atol=1e-30)

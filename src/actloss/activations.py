@@ -9,6 +9,7 @@ returns NaN although the limit is finite the limit is returned (each docstring s
 otherwise.
 """
 import math
+import os
 import sys
 
 import numpy as np
@@ -1747,8 +1748,28 @@ def prelu_backward(grad_output, input, weight):
     return ufunc_result(gx), ufunc_result(narrow(gw.reshape(w.shape), w_res))
 
 
+_default_generator = None
+
+
+def _reseed_default_generator():
+    global _default_generator
+    _default_generator = None
+
+
+# a forked child draws its own stream, not a copy of its parent's
+os.register_at_fork(after_in_child=_reseed_default_generator)
+
+
 def _generator(generator):
-    if generator is None or isinstance(generator, (int, np.integer)):
+    """The Generator a random call draws from: None gives the process's default one, seeded
+    once from fresh entropy (as torch's global generator; a new Generator per call cost more
+    than a 1000-element rrelu), an int a new one seeded with it."""
+    global _default_generator
+    if generator is None:
+        if _default_generator is None:
+            _default_generator = np.random.default_rng()
+        return _default_generator
+    if isinstance(generator, (int, np.integer)):
         return np.random.default_rng(generator)
     if isinstance(generator, np.random.Generator):
         return generator
@@ -1783,8 +1804,9 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
     inplace : bool, default False
         Write the result into `input`.
     generator : numpy.random.Generator or int, optional
-        Source of the slopes in training (an int seeds a new Generator; None draws fresh
-        entropy), so runs are reproducible.
+        Source of the slopes in training (an int seeds a new Generator, so runs are
+        reproducible; None draws from actloss's default Generator, seeded once per process
+        from fresh entropy, as torch's global generator).
     noise : ndarray, optional
         In training, receives the slope used for each element (1 where x > 0): same shape and
         dtype as the result. Pass it to ``rrelu_backward`` to apply the same slopes.

@@ -1480,7 +1480,7 @@ def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1, *, generator=
     generator : numpy.random.Generator or int, optional
         Source of the noise (beyond torch, which uses its global generator): a Generator is
         advanced; an int seeds a new one, so the same seed gives the same sample; None draws
-        fresh entropy.
+        from actloss's default Generator, seeded once per process from fresh entropy.
 
     Returns
     -------

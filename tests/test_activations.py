@@ -964,3 +964,17 @@ def test_matches_torch_glu_and_rrelu_eval(dtype, rng):
         assert bits_equal(y[x > 0], x[x > 0])
         s = y[x < 0] / x[x < 0]
         assert (s >= 0.1 - 1e-6).all() and (s <= 0.3 + 1e-6).all()
+
+
+def test_rrelu_default_generator_is_one_stream_per_process():
+    """generator=None draws from one default Generator (not a new one per call): successive
+    calls continue its stream; the at-fork hook gives a child a fresh one (called directly
+    here: a fork inside the test process, with its worker threads, could hang)."""
+    from actloss import activations
+    x = -np.ones(64)
+    first, second = F.rrelu(x, training=True), F.rrelu(x, training=True)
+    assert not np.array_equal(first, second)
+    default = activations._generator(None)
+    assert activations._generator(None) is default
+    activations._reseed_default_generator()
+    assert activations._generator(None) is not default

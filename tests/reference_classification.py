@@ -285,6 +285,15 @@ def _cross_entropy_prob(input, target, weight, reduction, label_smoothing):
     return _reduce(loss, loss_shape, reduction, x.shape[0])
 
 
+def _fsum(row):
+    """math.fsum, or the IEEE sum where the row is not finite (fsum raises on inf + -inf,
+    whose IEEE sum is NaN)."""
+    if np.all(np.isfinite(row)):
+        return math.fsum(row)
+    with np.errstate(invalid="ignore"):
+        return float(np.sum(row))
+
+
 def _cross_entropy_prob_backward(grad_output, input, target, weight, reduction,
                                  label_smoothing):
     x, loss_shape, dl = _prob_rows(input, target, weight, label_smoothing)
@@ -293,7 +302,7 @@ def _cross_entropy_prob_backward(grad_output, input, target, weight, reduction,
     # g (-w q) - p sum(g (-w q)), rounds g w_j q_j before summing, which costs several eps
     # where the targets cancel (a negative target; found by the long fuzz run). fsum: the
     # row sum correctly rounded.
-    sum_wq = np.array([math.fsum(row) for row in -dl])[:, None]
+    sum_wq = np.array([_fsum(row) for row in -dl])[:, None]
     p = np.exp(log_softmax_last(x))
     with np.errstate(invalid="ignore"):  # inf weights: inf - inf as in the kernels
         return unrows(g[:, None] * (p * sum_wq + dl), np.shape(input))

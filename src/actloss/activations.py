@@ -1849,10 +1849,13 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
         check_out(noise, x.shape, res_dtype, "noise")
     u = _generator(generator).random(x.size)
     xc = kernel_array(x, dtype=k_dtype)
-    slopes = np.empty(x.shape, k_dtype)
+    # the slopes straight into a plain noise= of the kernel dtype (no copy)
+    direct = (type(noise) is np.ndarray and noise.dtype == k_dtype and noise.flags.c_contiguous
+              and noise.flags.aligned and not np.may_share_memory(noise, xc))
+    slopes = noise if direct else np.empty(x.shape, k_dtype)
     y = np.empty(x.shape, k_dtype)
     _K.rrelu_fwd(KERNEL_INDEX[k_dtype], xc, u, y, slopes, lo, hi)
-    if noise is not None:
+    if noise is not None and not direct:
         copy_into(noise, slopes)
     if out is not None:  # out= or, with inplace=True, the input
         copy_into(out, y)
@@ -1880,6 +1883,13 @@ def rrelu_backward(grad_output, input, lower=1.0 / 8, upper=1.0 / 3, training=Fa
     if noise is None:
         raise ValueError("rrelu_backward with training=True needs noise= (the slopes that "
                          "rrelu(..., training=True, noise=...) wrote)")
+    if (out is None and type(input) is np.ndarray and input.dtype in KERNEL_INDEX
+            and _plain_like(input, input) and _plain_like(grad_output, input)
+            and _plain_like(noise, input) and input.size <= _threads.SERIAL_CUTOFF_CHEAP):
+        # the common call (one dtype, plain arrays, one thread's size): grad_output * noise
+        g = np.empty(input.shape, input.dtype)
+        _K.mul(KERNEL_INDEX[input.dtype], grad_output, noise, g, 1)
+        return ufunc_result(g)
     gy, x, nz = as_array(grad_output, "grad_output"), as_array(input), as_array(noise, "noise")
     if gy.shape != x.shape or nz.shape != x.shape:
         raise ValueError(f"grad_output {gy.shape} and noise {nz.shape} must have input's shape "

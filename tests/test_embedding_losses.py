@@ -599,3 +599,33 @@ def test_multi_margin_short_and_long_rows(n_classes, p, dtype, rng):
     assert g.dtype == dtype and g.shape == x.shape
     np.testing.assert_allclose(g[~nan_target], expected_g[~nan_target].astype(dtype),
                                rtol=4e-7 if dtype == np.float32 else 1e-13, atol=1e-30)
+
+
+@pytest.mark.parametrize("n_classes", [1, 3, 10, 17, 64])
+def test_multilabel_margin_special_scores_and_duplicates(n_classes, rng):
+    """The kernels put the target classes at -inf instead of masking them: infinite and NaN
+    scores (inactive NaN pairs, as torch), duplicated targets (counted twice) and empty target
+    lists against the reference, with the gradient's active-pair counts."""
+    x = rng.standard_normal((40, n_classes))
+    x[::5, 0] = np.inf
+    x[1::5, -1] = -np.inf
+    x[2::9, n_classes // 2] = np.nan
+    t = np.full((40, n_classes), -1)
+    for i in range(40):
+        k = rng.integers(0, n_classes + 1)
+        t[i, :k] = rng.integers(0, n_classes, k)  # duplicates allowed
+    expected = ref.multilabel_margin(x, t)
+    finite = ~np.isnan(expected)
+    np.testing.assert_allclose(F.multilabel_margin_loss(x, t, reduction="none")[finite],
+                               expected[finite], rtol=1e-14, atol=0)
+    g = F.multilabel_margin_loss_backward(np.ones(40), x, t, reduction="none")
+    expected_g = np.zeros_like(x)
+    for i in range(40):
+        targets = list(t[i, :np.argmax(t[i] < 0)] if (t[i] < 0).any() else t[i])
+        for k in targets:
+            with np.errstate(invalid="ignore"):
+                active = [j for j in range(n_classes)
+                          if j not in targets and 1.0 - x[i, k] + x[i, j] > 0]
+            expected_g[i, active] += 1.0 / n_classes
+            expected_g[i, k] -= len(active) / n_classes
+    np.testing.assert_allclose(g, expected_g, rtol=1e-14, atol=1e-15)

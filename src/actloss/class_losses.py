@@ -188,11 +188,9 @@ def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0
     grad_output if any -- in one C call (Kernels.class_index_common), without _Problem's
     general checks: (loss, gradient or None; the loss is None where nll's backward says
     need_loss=False), or None for anything else, so that _Problem decides."""
-    g = 0.0
-    if grad_output is not None:
-        g = scalar_float(grad_output)
-        if g is None:
-            return None
+    g = 0.0 if grad_output is None else scalar_float(grad_output)
+    if g is None:
+        return None
     fast = _kernels().class_index_common(
         nll, input, target, weight, ignore_index, reduction, label_smoothing,
         grad_output is not None, g, need_loss or not nll, _threads.SERIAL_CUTOFF_TRANSCENDENTAL,
@@ -374,11 +372,9 @@ def _multi_margin_args(input, target, p, margin, weight, reduction, forward=Fals
 
 def _multi_margin_common(input, target, p, margin, weight, reduction, grad_output=None):
     """The common call in one C call (Kernels.multi_margin_common), or None."""
-    g = 0.0
-    if grad_output is not None:
-        g = scalar_float(grad_output)
-        if g is None:
-            return None
+    g = 0.0 if grad_output is None else scalar_float(grad_output)
+    if g is None:
+        return None
     return _rowwise.kernels().multi_margin_common(
         input, target, p, margin, weight, reduction, grad_output is not None, g,
         _threads.SERIAL_CUTOFF_CHEAP, _threads.large_call_threads)

@@ -28,6 +28,11 @@ cdef inline bint plain_array(cnp.ndarray a, int typenum) noexcept:
             and cnp.PyArray_ISNOTSWAPPED(a))
 
 
+cdef inline int float_kernel_index(int typenum) noexcept:
+    """The kernels' dtype index of a NumPy type number: 0 float32, 1 float64, -1 any other."""
+    return 0 if typenum == cnp.NPY_FLOAT32 else (1 if typenum == cnp.NPY_FLOAT64 else -1)
+
+
 cdef inline object numpy_scalar(double value, int typenum):
     """value as a NumPy scalar of typenum, float32 or float64 (float32: rounded by the C cast,
     overflowing to inf without NumPy's cast warnings): a reduced loss of a whole-call fast path."""

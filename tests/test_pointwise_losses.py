@@ -639,6 +639,77 @@ def test_smooth_l1_tiny_beta():
     assert y.tolist() == [beta / 8, beta / 8, 2.5 * beta, 0.0]  # 0.5 z^2 / beta, z - beta / 2
 
 
+# (name, params, k, B): the losses whose derivative is k clamp(x - t, -B, B) (B None: no clamp),
+# whose float32 backward with a scalar grad_output runs in float lanes on FMA hosts
+SCALED_DIFF_ROWS = [("mse_loss", {}, 2.0, None), ("huber_loss", {"delta": 0.75}, 1.0, 0.75),
+                    ("smooth_l1_loss", {"beta": 0.5}, 2.0, 0.5)]
+
+
+def _difference_hard_cases(rng, B):
+    """float32 (x, t) pairs where x - t is hard to get right in float: equal values and signed
+    zeros, neighbours, far exponents, differences at and next to the kinks +-B, subnormals,
+    overflowing differences, infinities and NaN; then random normals."""
+    f32 = np.float32
+    nb = lambda v, k: np.nextafter(f32(v), f32(np.inf if k > 0 else -np.inf)) if k else f32(v)
+    pairs = [(0.0, 0.0), (-0.0, 0.0), (0.0, -0.0), (-0.0, -0.0), (1.5, 1.5), (-2.0, -2.0),
+             (1.0, nb(1.0, 1)), (nb(1.0, 1), 1.0), (1e20, 1e-20), (1e-30, 3.0), (-3.0, 1e-30),
+             (1e-45, -1e-45), (1e-40, 3e-41), (-1e-38, 1e-38), (3e38, -3e38), (-3e38, 3e38),
+             (2e38, -2e38), (np.inf, 1.0), (1.0, np.inf), (-np.inf, 0.0), (np.inf, np.inf),
+             (-np.inf, np.inf), (np.nan, 1.0), (1.0, np.nan)]
+    if B is not None:
+        for t in (0.0, 0.1, -0.37, 1e-9, 5.0):
+            for side in (1, -1):
+                edge = f32(t + side * B)
+                pairs += [(nb(edge, k), t) for k in (-2, -1, 0, 1, 2)]
+                pairs += [(t + side * B, t)]  # rounded: x - t is B plus a small remainder
+    x = np.array([p[0] for p in pairs], dtype=np.float32)
+    t = np.array([p[1] for p in pairs], dtype=np.float32)
+    x = np.concatenate([x, rng.standard_normal(2500).astype(np.float32)])
+    t = np.concatenate([t, rng.standard_normal(2500).astype(np.float32)])
+    return x, t
+
+
+@pytest.mark.parametrize("name, kw, k, B", SCALED_DIFF_ROWS)
+def test_float32_scaled_difference_gradients(name, kw, k, B, rng):
+    """mse, huber and smooth_l1 backward in float32 with a scalar grad_output: within 1 ULP of
+    c k clamp(x - t, -B, B) from the exact difference, exactly the clamped value beyond the
+    kink, the sign of a zero as c (x - t) gives it, infinities and NaN as in float64; the fused
+    gradient bit for bit the same. Checked on scales inside and outside the float-lane range."""
+    x, t = _difference_hard_cases(rng, B)
+    back, fused = getattr(F, name + "_backward"), getattr(F, name + "_with_grad")
+    x64, t64 = x.astype(np.float64), t.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = x64 - t64  # exact where it matters: the gaps above stay within float64's reach
+    for g in (np.float32(0.7), 0.7, np.float32(-3.0), np.float32(1e-30), np.float32(2e30)):
+        for red in REDUCTIONS:
+            c = float(g) / x.size if red == "mean" else float(g)
+            got = back(g, x, t, reduction=red, **kw)
+            assert got.dtype == F32 and got.shape == x.shape
+            with np.errstate(invalid="ignore", over="ignore"):
+                dc = d if B is None else np.clip(d, -B, B)
+                want = c * k * dc if name != "smooth_l1_loss" else c * dc / B
+            what = (name, float(g), red)
+            finite = np.isfinite(want) & (np.abs(want) < np.finfo(np.float32).max)
+            assert np.array_equal(np.isnan(got), np.isnan(want)), what
+            with np.errstate(over="ignore"):  # infinite where the float64 value is beyond float32
+                big = want[~finite & ~np.isnan(want)].astype(np.float32)
+            assert np.array_equal(got[~finite & ~np.isnan(want)], big), what
+            w32 = want[finite]
+            ulp = np.spacing(np.abs(w32).astype(np.float32)).astype(np.float64)
+            err = np.abs(got[finite].astype(np.float64) - w32) / ulp
+            assert err.max() <= 1.0, (what, float(err.max()), x[finite][err.argmax()],
+                                      t[finite][err.argmax()])
+            zero = finite & (want == 0)
+            assert np.array_equal(np.signbit(got[zero]), np.signbit(want[zero])), what
+            if B is not None:  # clearly beyond the kink: exactly the clamped value
+                beyond = np.isfinite(d) & (np.abs(d) > B * (1 + 2.0 ** -20))
+                clamped = np.float32(c * (B if name == "huber_loss" else 1.0))
+                assert np.all(got[beyond] == np.where(d[beyond] > 0, clamped, -clamped)), what
+            with np.errstate(invalid="ignore"):
+                _, g_fused = fused(x, t, reduction=red, grad_output=g, **kw)
+            assert bits_equal(g_fused, got), what
+
+
 def test_bce_with_logits_stable_at_1000(dtype):
     x = np.array([-1000.0, 1000.0, 0.0, 1000.0, -1000.0], dtype)
     t = np.array([1.0, 0.0, 0.5, 1.0, 0.0], dtype)

@@ -224,8 +224,9 @@ def _repeated_total(P):
 
 
 def _backward(P, grad_output, reduction, grad2=False):
-    """(dL/dx, dL/da or None) over the loss shape, in the kernel dtype."""
-    g, c = loss_grad_seed(grad_output, reduction, P.shape, P.divisor, P.k)
+    """(dL/dx, dL/da or None) over the loss shape, in the kernel dtype. A scalar grad_output of
+    "none" stays the scalar the kernels multiply by, as for the reductions and in _fused."""
+    g, c = loss_grad_seed(grad_output, reduction, P.shape, P.divisor, P.k, scalar_none=True)
     gx = np.empty(P.shape, P.k)
     ga = np.empty(P.shape, P.k) if grad2 else None
     if P.n:

@@ -619,6 +619,34 @@ def test_special_rows(name, dtype):
                      err_msg=f"{name}_backward finite special rows vs torch")
 
 
+@pytest.mark.parametrize("n", range(1, 11))
+@pytest.mark.parametrize("name", NAMES)
+def test_channel_softmax_few_classes(name, n, dtype, rng):
+    """dim=1 of (B, C, positions): up to 8 classes take the kernel that keeps a position's
+    classes in registers, 9 and more the general column kernel. Against the reference with
+    large, infinite and NaN logits, at position counts around the 64-position blocks, and each
+    position's result its own: the same bits when it is computed beside a copy of itself
+    (without a temperature: with one, z = x * fl(1/T) may be fused into the next step in vector
+    lanes and not in the scalar tail, a difference within the rounding of z, which the
+    reference check allows)."""
+    for inner in (3, 64, 130):
+        x = logits(rng, (2, n, inner), dtype, scale=20.0)
+        x[0, 0, 1], x[1, n - 1, 2] = 1e30, -np.inf
+        x[0, :, 0] = -np.inf  # an all -inf position: NaN
+        y = fwd(name, x, 1)
+        check_fwd(name, x, 1, y, dtype, what=f"{n} classes, {inner} positions")
+        for j in (0, 1, inner - 1):
+            alone = fwd(name, x[:, :, [j, j]], 1)[:, :, 0]
+            assert np.array_equal(y[:, :, j], alone, equal_nan=True), (n, inner, j)
+        check_fwd(name, x, 1, fwd(name, x, 1, temperature=0.3), dtype, 0.3, what="T = 0.3")
+        if inner > 3:  # a NaN logit makes its position NaN, and no other
+            before = np.isnan(fwd(name, x, 1))
+            x[1, 0, 5] = np.nan
+            after = np.isnan(fwd(name, x, 1))
+            before[1, :, 5] = True
+            assert np.array_equal(after, before), (n, inner)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_nan_row_is_whole_row(name, dtype, rng):
     """NaN anywhere in a row makes exactly that row NaN, in every position of every row length."""

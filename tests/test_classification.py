@@ -49,9 +49,11 @@ INT_DTYPES = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uin
 # (input shape): (N, C), K-dim (N, C, d1, d2) and (C,) with a 0-d target
 # (37, 5) and (300, 7): rows shorter than 32 classes, done a block of 512 elements (whole rows)
 # at a time -- one block, and several with a partial last one; (9, 300): one row at a time,
-# with partial vector blocks
-SHAPES = [(37, 5), (300, 7), (9, 300), (6, 4, 3, 5), (7,)]
-SHAPE_IDS = ["NxC", "NxC-blocks", "NxC-long", "NxCxd1xd2", "C"]
+# with partial vector blocks; (6, 4, 3, 5), (2, 3, 9, 10) and (3, 12, 70): spatial layouts,
+# done 64 positions at a time in vector lanes over the positions -- up to 8 classes with a
+# position's classes in registers, more (12) class by class; one block and several
+SHAPES = [(37, 5), (300, 7), (9, 300), (6, 4, 3, 5), (2, 3, 9, 10), (3, 12, 70), (7,)]
+SHAPE_IDS = ["NxC", "NxC-blocks", "NxC-long", "NxCxd1xd2", "NxCxd1xd2-blocks", "NxCxd-wide", "C"]
 
 
 # ---- helpers -------------------------------------------------------------------------------
@@ -878,10 +880,11 @@ def test_huge_logits_gradient(target_kind, dtype):
                b.grad_tol(1.0, "sum"), f"huge logits gradient {target_kind} vs reference")
 
 
+@pytest.mark.parametrize("spatial", [False, True], ids=["rows", "spatial"])
 @pytest.mark.parametrize("target_kind", ["class", "probs"])
 @pytest.mark.parametrize("C", [3, 40])  # the small-C kernel and the row kernel
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_large_gradient_factor_keeps_tiny_probabilities(target_kind, C, dtype):
+def test_large_gradient_factor_keeps_tiny_probabilities(target_kind, C, dtype, spatial):
     """The gradient w_t p_j with a class weight of 1e30 (1e300 in float64): p_j below the
     dtype's normal range is magnified into the normal range, so it must not come from an
     exponential that underflowed (the fuzz found 0 for 2.1e-16 in float32). Reference in
@@ -893,7 +896,13 @@ def test_large_gradient_factor_keeps_tiny_probabilities(target_kind, C, dtype):
     w = np.ones(C)
     w[0] = big
     t = np.array([0, 0]) if target_kind == "class" else np.eye(C)[[0, 0]].astype(dtype)
-    g = F.cross_entropy_backward(np.array([1.0, 0.5]), x, t, w.astype(dtype), reduction="none")
+    if spatial:  # the two rows as two positions of a (1, C, 2) map
+        xs, ts = x.T[None].copy(), (t[None] if target_kind == "class" else t.T[None].copy())
+        g = F.cross_entropy_backward(np.array([[1.0, 0.5]]), xs, ts, w.astype(dtype),
+                                     reduction="none")[0].T
+    else:
+        g = F.cross_entropy_backward(np.array([1.0, 0.5]), x, t, w.astype(dtype),
+                                     reduction="none")
     x64 = x.astype(np.float64)
     lse = np.logaddexp.reduce(x64, axis=1, keepdims=True)
     expected = np.exp(np.log(np.array([[1.0], [0.5]]) * big) + x64[:, 2:] - lse)
@@ -918,13 +927,15 @@ def test_nll_loss_mean_consistent_denominator():
     assert_close_tol(g, R.nll_loss_backward(1.0, x, t, w), F64, 2)  # g = 1/den, then -w g: two roundings
 
 
-def test_special_logits(dtype):
+@pytest.mark.parametrize("spatial", [False, True], ids=["rows", "spatial"])
+def test_special_logits(dtype, spatial):
     """The contract at special logits (the reference's values; torch's own results there
     depend on the host's ISA, so they are not the oracle): +inf logit -> NaN loss (inf - inf,
     as torch on every host we know); -inf at a non-target class is fine without smoothing and
     inf with it (the smoothing term reads every class); -inf at the target -> inf; NaN -> NaN;
     an all -inf row -> NaN. For every reduction, the gradient is NaN in exactly the rows whose
-    loss is NaN and agrees with the reference in the others."""
+    loss is NaN and agrees with the reference in the others. `spatial`: the rows as positions
+    of a (1, C, 6) map, in the kernel that runs over positions."""
     inf, nan = math.inf, math.nan
     x = np.array([[inf, 0.0, 1.0],
                   [0.0, -inf, 1.0],
@@ -939,7 +950,13 @@ def test_special_logits(dtype):
         assert np.array_equal(np.isnan(expected), nan_rows)
         assert np.isinf(expected[2]) and np.isinf(expected[1]) == (ls > 0)
         for red in REDUCTIONS:
-            loss, g = F.cross_entropy_with_grad(x, t, reduction=red, label_smoothing=ls)
+            if spatial:
+                go = np.ones((1, 6)) if red == "none" else 1.0
+                loss, g = F.cross_entropy_with_grad(x.T[None].copy(), t[None], reduction=red,
+                                                    label_smoothing=ls, grad_output=go)
+                loss, g = (loss[0] if red == "none" else loss), g[0].T
+            else:
+                loss, g = F.cross_entropy_with_grad(x, t, reduction=red, label_smoothing=ls)
             ref = R.cross_entropy(x, t, reduction=red, label_smoothing=ls)
             assert np.array_equal(np.isnan(loss), np.isnan(ref)), (ls, red, loss, ref)
             assert np.array_equal(np.isinf(loss), np.isinf(ref)), (ls, red, loss, ref)

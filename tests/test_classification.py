@@ -1013,6 +1013,8 @@ def test_threads_bit_identical(rng):
                 r.append(F.cross_entropy_with_grad(xs, ts, reduction=red))
                 r.append(F.cross_entropy_with_grad(xk, tk, reduction=red))
                 r.append(F.cross_entropy_with_grad(xk, qk, reduction=red, label_smoothing=0.1))
+                r.append(F.cross_entropy_with_grad(xk[:, :4], tk % 4, reduction=red))
+                r.append(F.cross_entropy_with_grad(xk[:, :4], qk[:, :4], reduction=red))
             res[n] = r
     finally:
         F.set_num_threads(None)

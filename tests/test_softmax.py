@@ -622,8 +622,8 @@ def test_special_rows(name, dtype):
 @pytest.mark.parametrize("n", range(1, 11))
 @pytest.mark.parametrize("name", NAMES)
 def test_channel_softmax_few_classes(name, n, dtype, rng):
-    """dim=1 of (B, C, positions): up to 8 classes take the kernel that keeps a position's
-    classes in registers, 9 and more the general column kernel. Against the reference with
+    """dim=1 of (B, C, positions): up to 8 classes take the kernels (forward and backward) that
+    keep a position's classes in registers, 9 and more the general column kernels. Against the reference with
     large, infinite and NaN logits, at position counts around the 64-position blocks, and each
     position's result its own: the same bits when it is computed beside a copy of itself
     (without a temperature: with one, z = x * fl(1/T) may be fused into the next step in vector
@@ -639,6 +639,8 @@ def test_channel_softmax_few_classes(name, n, dtype, rng):
             alone = fwd(name, x[:, :, [j, j]], 1)[:, :, 0]
             assert np.array_equal(y[:, :, j], alone, equal_nan=True), (n, inner, j)
         check_fwd(name, x, 1, fwd(name, x, 1, temperature=0.3), dtype, 0.3, what="T = 0.3")
+        xf, gy = logits(rng, x.shape, dtype), grad_output(rng, x.shape, dtype)
+        check_bwd(name, gy, xf, 1, bwd(name, gy, xf, 1), dtype, what=f"{n} classes backward")
         if inner > 3:  # a NaN logit makes its position NaN, and no other
             before = np.isnan(fwd(name, x, 1))
             x[1, 0, 5] = np.nan

@@ -1027,7 +1027,8 @@ def test_threads_bit_identical(rng):
 
 
 def test_common_path_matches_general_path(dtype, rng):
-    """A C-contiguous (N, C) float32/float64 input with contiguous int64 targets, no weight or
+    """A C-contiguous (N, C) or (N, C, d1..dk) float32/float64 input with contiguous int64
+    targets, no weight or
     weights of the input's dtype, a reduced loss and a float grad_output takes a shorter
     argument path (one kernel call): the same bits as the general path (int32 targets take
     that), forward, backward and fused, ignored rows, weights and label smoothing included."""
@@ -1036,7 +1037,7 @@ def test_common_path_matches_general_path(dtype, rng):
         if isinstance(a, np.ndarray):
             assert a.dtype == b.dtype and a.shape == b.shape, what
 
-    for shape in ((64, 10), (300, 7), (9, 300), (0, 5)):
+    for shape in ((64, 10), (300, 7), (9, 300), (0, 5), (3, 4, 5, 7), (2, 12, 70)):
         x = make_logits(rng, shape, dtype)
         t = make_targets(rng, shape) if shape[0] else np.zeros(0, np.int64)
         t32 = t.astype(np.int32)
@@ -1087,8 +1088,12 @@ def test_error_target_out_of_range(bad, value):
         with pytest.raises(ValueError, match=rf"(?<![\d-]){value}(?!\d)"):
             call()
     # a K-dim target and a 0-d one
-    with pytest.raises(ValueError, match=rf"(?<![\d-]){value}(?!\d)"):
-        F.cross_entropy(np.zeros((2, 5, 3)), np.array([[0, 1, 2], [3, 4, bad]]))
+    for tk in (np.array([[0, 1, 2], [3, 4, bad]]), np.array([[0, 1, 2], [3, 4, bad]], np.int32)):
+        for call in (lambda: F.cross_entropy(np.zeros((2, 5, 3)), tk),
+                     lambda: F.cross_entropy_backward(1.0, np.zeros((2, 5, 3)), tk),
+                     lambda: F.nll_loss(np.zeros((2, 5, 3), np.float32), tk)):
+            with pytest.raises(ValueError, match=rf"(?<![\d-]){value}(?!\d)"):
+                call()
     with pytest.raises(ValueError, match=rf"(?<![\d-]){value}(?!\d)"):
         F.cross_entropy(np.zeros(5), np.array(bad))
     # the same value is fine when it is ignore_index

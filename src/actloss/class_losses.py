@@ -134,9 +134,10 @@ class _Problem:
         t64 = kernel_array(t, dtype=np.int64)
         return t64 if t64.ndim == 1 else t64.reshape(-1)
 
-    def run(self, kernel, grad_output=None, with_grad=False):
+    def run(self, kernel, grad_output=None, with_grad=False, need_loss=True):
         """One kernel call ("cross_entropy", "cross_entropy_prob" or "nll"): (the loss as the
-        reduction returns it, the gradient or None). For class indices the kernel checks the
+        reduction returns it, the gradient or None; a reduced loss is not summed without
+        need_loss, a backward's call). For class indices the kernel checks the
         targets and sums what "mean" divides by -- w_t over the rows not ignored, in row order
         like its sum of the row losses, so a batch whose rows all lose the same amount
         averages to exactly that amount (as torch) --; for probabilities that is the row
@@ -165,7 +166,7 @@ class _Problem:
                 total, den, bad = K.nll(*args, loss_rows, g, g_rows, mean, gx)
             else:
                 total, den, bad = K.cross_entropy(*args, self.eps, loss_rows, g, g_rows, mean,
-                                                  gx, self.n_threads)
+                                                  gx, self.n_threads, need_loss)
             if bad >= 0:
                 raise _target_out_of_bounds(self.t[bad], self.n, self.ignore_index)
         if gx is not None:
@@ -183,22 +184,23 @@ _I64 = np.dtype(np.int64)
 
 def _fast(nll, input, target, weight, ignore_index, reduction, label_smoothing=0.0,
           grad_output=None, need_loss=True):
-    """The common call -- a C-contiguous (N, C) float32/float64 ndarray, a contiguous int64
-    (N,) target, no weight or (C,) weights of the input's dtype, a reduced loss, a float
-    grad_output if any -- in one C call (Kernels.class_index_common), without _Problem's
-    general checks: (loss, gradient or None; the loss is None where nll's backward says
-    need_loss=False), or None for anything else, so that _Problem decides."""
+    """The common call -- a C-contiguous (N, C) or (N, C, d1..dk) float32/float64 ndarray, a
+    contiguous int64 (N,) or (N, d1..dk) target, no weight or (C,) weights of the input's
+    dtype, a reduced loss, a float grad_output if any -- in one C call
+    (Kernels.class_index_common), without _Problem's general checks: (loss, gradient or None;
+    the loss is None where a backward says need_loss=False), or None for anything else, so
+    that _Problem decides."""
     g = 0.0 if grad_output is None else scalar_float(grad_output)
     if g is None:
         return None
     fast = _kernels().class_index_common(
         nll, input, target, weight, ignore_index, reduction, label_smoothing,
-        grad_output is not None, g, need_loss or not nll, _threads.SERIAL_CUTOFF_TRANSCENDENTAL,
+        grad_output is not None, g, need_loss, _threads.SERIAL_CUTOFF_TRANSCENDENTAL,
         _threads.large_call_threads)
     if fast is None:
         return None
     if fast[2] >= 0:
-        raise _target_out_of_bounds(target[fast[2]], input.shape[1], ignore_index)
+        raise _target_out_of_bounds(target.reshape(-1)[fast[2]], input.shape[1], ignore_index)
     return fast[:2]
 
 
@@ -240,11 +242,11 @@ def _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothi
 
 def _cross_entropy_backward(grad_output, input, target, weight, ignore_index, reduction, label_smoothing):
     fast = _fast(False, input, target, weight, ignore_index, reduction, label_smoothing,
-                 grad_output)
+                 grad_output, need_loss=False)
     if fast is not None:
         return fast[1]
     p = _Problem(input, target, weight, ignore_index, reduction, label_smoothing)
-    return p.run(_ce_kernel(p), grad_output, True)[1]
+    return p.run(_ce_kernel(p), grad_output, True, need_loss=False)[1]
 
 
 def _cross_entropy_with_grad(input, target, weight, ignore_index, reduction, label_smoothing, grad_output):

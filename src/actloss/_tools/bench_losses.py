@@ -140,6 +140,33 @@ def _probs_classes(shape, dtype, rng):
     return {"x": _np_softmax(_normal(rng, shape, dtype)), "t": rng.integers(0, shape[1], shape[0])}
 
 
+def _segmentation_classes(shape, dtype, rng):
+    """(B, C, S) logits and each pixel's class, (B, S)."""
+    return {"x": _normal(rng, shape, dtype, 3),
+            "t": rng.integers(0, shape[1], (shape[0],) + shape[2:])}
+
+
+def _np_channels(f, x):
+    """f (a function over the last axis) over axis 1."""
+    return np.moveaxis(f(np.moveaxis(x, 1, -1)), -1, 1)
+
+
+def _np_ce_spatial(a):
+    lp = np.moveaxis(_np_log_softmax(np.moveaxis(a.x, 1, -1)), -1, 1)
+    return -np.take_along_axis(lp, a.t[:, None], 1).mean()
+
+
+def _np_ce_spatial_bwd(a):
+    p = np.moveaxis(_np_softmax(np.moveaxis(a.x, 1, -1)), -1, 1)
+    np.put_along_axis(p, a.t[:, None], np.take_along_axis(p, a.t[:, None], 1) - 1, 1)
+    return p * (a.gy / a.t.size)
+
+
+def _jax_ce_spatial(jax, x, t):
+    return jax.numpy.mean(jax.nn.logsumexp(x, axis=1)
+                          - jax.numpy.take_along_axis(x, t[:, None], axis=1)[:, 0])
+
+
 def _box_pairs(shape, dtype, rng):
     """(N, 4) box pairs that overlap, nest or lie apart."""
     n = shape[0]
@@ -1193,6 +1220,15 @@ CASES = [
                   lambda aten, t: lambda: aten._softmax_backward_data(t.gy, t.y, -1,
                                                                       t.y.dtype),
                   torch_out="torch.softmax"),
+    # a channel softmax: dim 1 of 2 images x 4 classes x n/8 pixels
+    Case(name="softmax_channels", api="softmax", family="softmax", kind="elementwise",
+         make=_logits, shape=lambda n: (2, 4, n // 8), params={"dim": 1}, saves="y",
+         out=("forward", "backward"),
+         np_fwd=lambda a: _np_channels(_np_softmax, a.x),
+         np_bwd=lambda a: a.y * (a.gy - (a.gy * a.y).sum(axis=1, keepdims=True)),
+         torch_bwd=_aten(lambda aten, t: lambda: aten._softmax_backward_data(t.gy, t.y, 1,
+                                                                             t.y.dtype)),
+         note="dim=1 of (B=2, C=4, n/8 pixels)"),
     _softmax_case("log_softmax", lambda a: _np_log_softmax(a.x),
                   lambda a: a.gy - np.exp(a.y) * a.gy.sum(axis=-1, keepdims=True),
                   lambda aten, t: lambda: aten._log_softmax_backward_data(t.gy, t.y, -1,
@@ -1216,6 +1252,9 @@ CASES = [
           torch_bwd=_aten(_torch_ce_bwd), note="class-index target",
           jax_fwd=lambda jax, x, t: jax.numpy.mean(jax.nn.logsumexp(x, axis=-1)
                                                    - _take(jax, x, t))),
+    _loss("cross_entropy_spatial", "elementwise", _segmentation_classes, _np_ce_spatial,
+          _np_ce_spatial_bwd, api="cross_entropy", fused=True, shape=lambda n: (2, 4, n // 8),
+          jax_fwd=_jax_ce_spatial, note="segmentation map (B=2, C=4, n/8 pixels), class index"),
     _loss("cross_entropy_probs", "rowwise", _logits_probs, _np_ce_probs, _np_ce_probs_bwd,
           api="cross_entropy", fused=True, note="class-probability target",
           jax_fwd=lambda jax, x, t: -jax.numpy.mean((t * jax.nn.log_softmax(x)).sum(axis=-1))),

@@ -147,10 +147,11 @@ def test_filters_select_what_they_say():
     # (the np.copyto reference joins where a 10^7 case needs its bandwidth)
     assert {k.case.name for k in _plan("-f", "gelu*")} == {"gelu", "gelu_tanh", "copy"}
     assert {k.case.name for k in _plan("-f", "gelu_tanh", "--quick")} == {"gelu_tanh"}
-    # a glob matches the function name too: the option-path cases call cross_entropy
+    # a glob matches the function name too: the option-path cases call cross_entropy (the
+    # spatial one, over 10^7 elements too, brings the copy reference)
     assert {k.case.name for k in _plan("-f", "cross_entropy")} == {
         "cross_entropy", "cross_entropy_probs", "cross_entropy_weighted",
-        "cross_entropy_smoothing"}
+        "cross_entropy_smoothing", "cross_entropy_spatial", "copy"}
     keys = _plan("-f", "softmax", "--size", "1000x1000", "--dtype", "float64", "--threads", "1",
                  "--direction", "backward")
     assert [k.id for k in keys] == ["softmax/backward/float64/1000x1000/t1"]

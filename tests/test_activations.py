@@ -701,6 +701,12 @@ def test_rrelu_training_slopes(dtype, rng):
     gy = grad_output(rng, x.shape, dtype)
     g = F.rrelu_backward(gy, x, lower, upper, training=True, noise=noise)
     assert g.dtype == dtype and bits_equal(g, gy * noise)
+    out = np.full_like(x, np.nan)
+    assert F.rrelu_backward(gy, x, lower, upper, True, noise=noise, out=out) is out
+    assert bits_equal(out, gy * noise)
+    gy_kept = gy.copy()   # into grad_output itself
+    assert F.rrelu_backward(gy, x, lower, upper, True, noise=noise, out=gy) is gy
+    assert bits_equal(gy, gy_kept * noise)
     with pytest.raises(ValueError, match="noise"):
         F.rrelu_backward(gy, x, lower, upper, training=True)
 

@@ -15,6 +15,7 @@ import sys
 import numpy as np
 
 from . import _accuracy, _dispatch, _ops, _threads
+from ._kernels._elementwise import MUL_KIND
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_out, copy_into, dim_index,
                         flat_view, kernel_array, narrow, promoted_dtype, real_param, result_dtype,
                         run_elementwise, ufunc_result)
@@ -1883,13 +1884,12 @@ def rrelu_backward(grad_output, input, lower=1.0 / 8, upper=1.0 / 3, training=Fa
     if noise is None:
         raise ValueError("rrelu_backward with training=True needs noise= (the slopes that "
                          "rrelu(..., training=True, noise=...) wrote)")
-    if (out is None and type(input) is np.ndarray and input.dtype in KERNEL_INDEX
-            and _plain_like(input, input) and _plain_like(grad_output, input)
-            and _plain_like(noise, input) and input.size <= _threads.SERIAL_CUTOFF_CHEAP):
-        # the common call (one dtype, plain arrays, one thread's size): grad_output * noise
-        g = np.empty(input.shape, input.dtype)
-        _K.mul(KERNEL_INDEX[input.dtype], grad_output, noise, g, 1)
-        return ufunc_result(g)
+    if type(noise) is np.ndarray and _plain_like(input, noise):
+        # the common call, all in C (plain arrays of one float dtype): grad_output * noise
+        g = _K.unary_fast(MUL_KIND, 0, grad_output, noise, out, 0.0, 0.0,
+                          _threads.SERIAL_CUTOFF_CHEAP, _LARGE_THREADS)
+        if g is not None:
+            return g if g.ndim or out is not None else g[()]
     gy, x, nz = as_array(grad_output, "grad_output"), as_array(input), as_array(noise, "noise")
     if gy.shape != x.shape or nz.shape != x.shape:
         raise ValueError(f"grad_output {gy.shape} and noise {nz.shape} must have input's shape "

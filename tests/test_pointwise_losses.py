@@ -1063,9 +1063,9 @@ def test_layouts_match_contiguous(dtype, rng):
 
 @pytest.mark.parametrize("n", [7, 5000, BIG])
 def test_common_call_matches_general_path(dtype, rng, n):
-    """Plain arrays of one dtype and shape, "mean"/"sum" and a float grad_output take one C
-    call (Kernels.common): the same bits, types and shapes as the general path, which a
-    strided view of the same values takes; on 1 and 2 threads."""
+    """Plain arrays of one dtype and shape, "mean"/"sum" (kl_div: "batchmean") and a float
+    grad_output take one C call (Kernels.common): the same bits, types and shapes as the
+    general path, which a strided view of the same values takes; on 1 and 2 threads."""
     x = rng.standard_normal(n).astype(dtype)
     signs = np.where(rng.random(n) < 0.5, -1.0, 1.0).astype(dtype)
     probs = (rng.random(n) * 0.98 + 0.01).astype(dtype)
@@ -1076,6 +1076,8 @@ def test_common_call_matches_general_path(dtype, rng, n):
     calls = [(fn, x, x[::-1].copy(), kw) for fn, kw in regression] + [
         (F.binary_cross_entropy_with_logits, x, probs, {}), (F.soft_margin_loss, x, signs, {}),
         (F.kl_div, x, probs, {}), (F.kl_div, x, np.log(probs), {"log_target": True}),
+        # "batchmean" divides by the first dimension's length: 1 here, the sum's
+        (F.kl_div, x.reshape(1, -1), probs.reshape(1, -1), {}),
         # the common call of binary_cross_entropy also checks both operands lie in [0, 1]
         (F.binary_cross_entropy, probs[::-1].copy(), probs, {}),
         (F.hinge_embedding_loss, x, signs, {"margin": 0.7}),
@@ -1086,7 +1088,7 @@ def test_common_call_matches_general_path(dtype, rng, n):
         for log_input in (True, False) for full in (False, True)]
 
     def strided(a):
-        return np.repeat(a, 2)[::2]
+        return np.repeat(a, 2, axis=-1)[..., ::2]
 
     try:
         for threads in (1, 2):
@@ -1097,7 +1099,7 @@ def test_common_call_matches_general_path(dtype, rng, n):
                                                                   **kw)
                 assert got.dtype == x.dtype and got.shape == x.shape, (fn.__name__, kw)
                 assert bits_equal(got, want), (fn.__name__, kw, threads)
-                for red in ("mean", "sum"):
+                for red in ("mean", "sum") + (("batchmean",) if fn is F.kl_div else ()):
                     what = (fn.__name__, kw, red, threads)
                     got, want = fn(x, t, reduction=red, **kw), fn(strided(x), t,
                                                                  reduction=red, **kw)

@@ -561,21 +561,43 @@ def pairwise_distance_backward(grad_output, x1, x2, p=2.0, eps=1e-6, keepdim=Fal
     >>> gx2
     array([[-0.6, -0.8]])
     """
+    if type(eps) is float and keepdim is False and _is_two(p):
+        dt = _plain_rows(x1, x2)
+        if (dt is not None and type(grad_output) is np.ndarray
+                and grad_output.dtype is x1.dtype and grad_output.shape == x1.shape[:-1]):
+            return _pair_grads(x1, x2, grad_output, 2.0, eps)  # the common call
     return _pairwise_vjp(x1, x2, p, eps, keepdim)[1](grad_output)
+
+
+def _pair_grads(a, b, g, p, eps):
+    """(g d/da ||a - b + eps||_p, its negative) along the last axis, p >= 0, from the row
+    kernel: a and b of one shape (..., D), D > 0, in the working dtype; g one value per row or
+    one for all."""
+    ga, gb = np.empty(a.shape, a.dtype), np.empty(a.shape, a.dtype)
+    n = a.shape[-1]
+    g = np.ascontiguousarray(g, np.float64).reshape(-1)
+    _rowwise.kernels().pairwise_bwd(KERNEL_INDEX[a.dtype], _kernel_rows(a, a.ndim - 1),
+                                    _kernel_rows(b, b.ndim - 1), p, eps, g, ga.reshape(-1, n),
+                                    gb.reshape(-1, n), _threads.threads_for(a.size, True))
+    return ga, gb
 
 
 def _pairwise_vjp(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """(pairwise_distance(x1, x2, ...), its pullback g -> (grad_x1, grad_x2)) from one pass."""
     a, b, shape, p, keepdim, res_dtype = _pairwise_args(x1, x2, p, eps, keepdim)
-    v = _difference(a, b, eps)
-    axis = v.ndim - 1
+    rows = p >= 0 and a.shape[-1]  # the row kernels', else NumPy's norm and derivative
+    v = None if rows else _difference(a, b, eps)
     n = _pair_norms(a, b, v, p, eps)  # the forward's, bit for bit
     out_shape = _out_shape(shape, keepdim)
 
     def pullback(grad_output):
-        g = _grad_array(grad_output, out_shape, v.dtype).reshape(n.shape)
-        gv = _vector_norm_grad(g, v, n, p, axis).reshape(shape)
-        return _grads((gv, np.negative(gv)), (x1, x2), ("x1", "x2"))
+        g = _grad_array(grad_output, out_shape, a.dtype).reshape(n.shape)
+        if rows:
+            ga, gb = _pair_grads(a, b, g, p, eps)
+        else:
+            ga = _vector_norm_grad(g, v, n, p, v.ndim - 1)
+            gb = np.negative(ga)
+        return _grads((ga.reshape(shape), gb.reshape(shape)), (x1, x2), ("x1", "x2"))
 
     return _finish(n.reshape(out_shape), res_dtype), pullback
 

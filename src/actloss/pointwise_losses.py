@@ -243,8 +243,9 @@ def _common(term, input, target, reduction, grad_output=None, params=(), flags=0
     """The common call, all in C (Kernels.common): input and target plain float32/float64
     ndarrays of one dtype and shape, no weight, "mean", "sum" or kl_div's "batchmean" (or
     "none" for the forward), a Python float grad_output if any. The loss (a NumPy scalar, or
-    the per-element array) or its gradient -- with `fused`, (loss, gradient) from the fused loop -- bit for bit the
-    general path's; None for anything else, which the general path then handles."""
+    the per-element array) or its gradient -- with `fused`, (loss, gradient) from the fused
+    loop -- bit for bit the general path's; None for anything else, which the general path
+    then handles."""
     mean = _MEAN_FLAG.get(reduction)
     if mean is None or type(input) is not np.ndarray:
         return None

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import actloss as F
-from actloss import _dispatch, _rowwise
+from actloss import _dispatch, _rowwise, nn
 from actloss import distances as D
 
 import reference_distances as R
@@ -368,10 +368,14 @@ def test_row_kernel_results_do_not_depend_on_layout_or_broadcasting(dtype, rng):
     row = y[:1]
     _same_bits(F.pairwise_distance(x, row), F.pairwise_distance(x, np.repeat(row, 6, 0)))
     _same_bits(F.cosine_similarity(x, row), F.cosine_similarity(x, np.repeat(row, 6, 0)))
-    # the loss built on them is their forward's value, bit for bit
-    loss = F.triplet_margin_with_distance_loss(x, y, y[::-1], reduction="none")
-    want = np.maximum(F.pairwise_distance(x, y) - F.pairwise_distance(x, y[::-1]) + 1.0, 0)
-    np.testing.assert_array_equal(loss, want)
+    # the default distance's loss is triplet_margin_loss's (its distances unrounded), bit for
+    # bit, for a broadcast row too
+    for q in (y, row):
+        want = F.triplet_margin_loss(x, np.repeat(q, 6 // len(q), 0), y[::-1], reduction="none")
+        _same_bits(F.triplet_margin_with_distance_loss(x, q, y[::-1], reduction="none"), want)
+        _same_bits(F.triplet_margin_with_distance_loss(x, q, y[::-1], reduction="none",
+                                                       distance_function=nn.PairwiseDistance()),
+                   want)
 
 
 def test_row_kernels_keep_nan_and_torch_edge_rules():

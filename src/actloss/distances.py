@@ -34,7 +34,7 @@ import math
 
 import numpy as np
 
-from . import _dask, _rowwise, _threads
+from . import _dask, _rowwise, _threads, embedding_losses
 from ._validate import (KERNEL_INDEX, as_array, bool_option, check_out, check_reduction, copy_into,
                         dim_index, divide, kernel_array, narrow, promoted_dtype, real_param,
                         to_scalar, ufunc_result)
@@ -1008,6 +1008,30 @@ def _triplet_args(anchor, positive, negative, margin, swap, reduction):
     return xs, margin, swap, reduction
 
 
+def _default_distance_rows(distance_function, xs):
+    """With the default distance (pairwise_distance, p = 2, eps = 1e-6) the loss is
+    triplet_margin_loss's on the three arrays broadcast together, whose row kernel runs it in
+    one pass (the distances in double): those arrays as (rows, D) and their broadcast shape,
+    or None for another distance, 0-d arrays or shapes that do not broadcast (the general
+    path then raises)."""
+    f = distance_function
+    params = getattr(f, "_params", None)  # an nn.PairwiseDistance: its settings
+    if not (f is None or f is pairwise_distance or (type(f) is str and f == "euclidean")
+            or (getattr(type(f), "_function", None) is pairwise_distance and callable(params)
+                and params() == {"p": 2.0, "eps": 1e-6, "keepdim": False})):
+        return None
+    if xs[0].ndim == 2 and xs[0].shape == xs[1].shape == xs[2].shape:
+        return xs, xs[0].shape
+    try:
+        shape = np.broadcast_shapes(*(x.shape for x in xs))
+    except ValueError:
+        return None
+    if not shape:
+        return None
+    rows = (math.prod(shape[:-1]), shape[-1])
+    return [np.broadcast_to(x, shape).reshape(rows) for x in xs], shape
+
+
 def _distance_array(d, which):
     d = as_array(d, f"the distance_function's result ({which})")
     if d.dtype.kind not in "biuf":
@@ -1075,7 +1099,10 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     -----
     ``loss = max(margin + d(a, p) - d_neg, 0)``, ``d_neg = d(a, n)`` or, with swap,
     ``min(d(a, n), d(p, n))``; reduced in float64. As torch, the hinge passes the gradient where
-    ``margin + d(a, p) - d_neg >= 0`` and a swap tie gives each distance half.
+    ``margin + d(a, p) - d_neg >= 0`` and a swap tie gives each distance half. With the default
+    distance (``None``, ``'euclidean'``, ``pairwise_distance`` or ``nn.PairwiseDistance()``)
+    the loss and its gradients are :func:`triplet_margin_loss`'s on the embeddings broadcast
+    together: one pass of its row kernel, the distances kept unrounded.
 
     Examples
     --------
@@ -1088,6 +1115,12 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
         return _dask.loss("triplet_margin_with_distance_loss", locals())
     xs, margin, swap, reduction = _triplet_args(anchor, positive, negative, margin, swap,
                                                 reduction)
+    by_rows = _default_distance_rows(distance_function, xs)
+    if by_rows is not None:
+        rows, shape = by_rows
+        loss = embedding_losses.triplet_margin_loss(*rows, margin=margin, swap=swap,
+                                                    reduction=reduction)
+        return loss.reshape(shape[:-1]) if reduction == "none" else loss
     fn, _ = _distance(distance_function)
     dp, _, _, dneg, res_dtype, _ = _triplet_parts(xs, lambda x1, x2: (fn(x1, x2), None), swap)
     loss = np.maximum(margin + dp - dneg, 0)
@@ -1122,6 +1155,16 @@ def triplet_margin_with_distance_loss_backward(grad_output, anchor, positive, ne
         return _dask.loss("triplet_margin_with_distance_loss_backward", locals())
     xs, margin, swap, reduction = _triplet_args(anchor, positive, negative, margin, swap,
                                                 reduction)
+    by_rows = _default_distance_rows(distance_function, xs)
+    if by_rows is not None:
+        rows, shape = by_rows
+        if reduction == "none":
+            grad_output = _grad_array(grad_output, shape[:-1], np.float64).reshape(-1)
+        grads = [g.reshape(shape) for g in embedding_losses.triplet_margin_loss_backward(
+            grad_output, *rows, margin=margin, swap=swap, reduction=reduction)]
+        if all(x.shape == shape for x in xs):
+            return tuple(grads)
+        return _grads(grads, xs, ("anchor", "positive", "negative"))
     fn, vjp = _distance(distance_function)
     dp, dn, dsw, dneg, _, parts = _triplet_parts(xs, vjp, swap)
     if parts[0][1] is None:

@@ -257,7 +257,7 @@ ROW_KERNELS = ("cosine_fwd", "cosine_bwd", "triplet_fwd", "triplet_bwd", "contra
                "class_hinge_fwd", "class_hinge_bwd", "brier_fwd", "brier_bwd", "box_fwd",
                "box_bwd", "seg_sums", "seg_bwd", "cdist_fwd", "pdist_fwd", "cdist_bwd",
                "pdist_bwd", "entmax_bisect", "sparse_map", "pairwise_fwd", "pairwise_bwd",
-               "cosine_sim_fwd", "sparse_map_bwd", "fy_grad")
+               "cosine_sim_fwd", "cosine_sim_bwd", "sparse_map_bwd", "fy_grad")
 
 # Fast-mode kernels (actloss.accuracy("fast"): within 4 ULP wherever the result is a normal
 # number; NaN, infinities and limits as in accurate mode): (op, kind, sfx) -> the C test on v

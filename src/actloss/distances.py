@@ -446,6 +446,11 @@ def cosine_similarity_backward(grad_output, x1, x2, dim=1, eps=1e-8):
     >>> gx2
     array([[ 0.35355339, -0.35355339]])
     """
+    if type(eps) is float and eps == eps and _last_dim(dim, np.ndim(x1)):
+        dt = _plain_rows(x1, x2)
+        if (dt is not None and type(grad_output) is np.ndarray
+                and grad_output.dtype is x1.dtype and grad_output.shape == x1.shape[:-1]):
+            return _row_grads("cosine_sim_bwd", x1, x2, grad_output, eps)  # the common call
     return _cosine_vjp(x1, x2, dim, eps, with_value=False)[1](grad_output)
 
 
@@ -565,20 +570,22 @@ def pairwise_distance_backward(grad_output, x1, x2, p=2.0, eps=1e-6, keepdim=Fal
         dt = _plain_rows(x1, x2)
         if (dt is not None and type(grad_output) is np.ndarray
                 and grad_output.dtype is x1.dtype and grad_output.shape == x1.shape[:-1]):
-            return _pair_grads(x1, x2, grad_output, 2.0, eps)  # the common call
+            return _row_grads("pairwise_bwd", x1, x2, grad_output, 2.0, eps)  # the common call
     return _pairwise_vjp(x1, x2, p, eps, keepdim)[1](grad_output)
 
 
-def _pair_grads(a, b, g, p, eps):
-    """(g d/da ||a - b + eps||_p, its negative) along the last axis, p >= 0, from the row
-    kernel: a and b of one shape (..., D), D > 0, in the working dtype; g one value per row or
-    one for all."""
+def _row_grads(kernel, a, b, g, *params):
+    """The gradients (with respect to a and b) of a row kernel's values along the last axis
+    times g, from its backward `kernel` (pairwise_bwd: params p, eps; cosine_sim_bwd: eps): a
+    and b of one shape (..., D), D > 0, in the working dtype; g one value per row or one for
+    all."""
     ga, gb = np.empty(a.shape, a.dtype), np.empty(a.shape, a.dtype)
     n = a.shape[-1]
     g = np.ascontiguousarray(g, np.float64).reshape(-1)
-    _rowwise.kernels().pairwise_bwd(KERNEL_INDEX[a.dtype], _kernel_rows(a, a.ndim - 1),
-                                    _kernel_rows(b, b.ndim - 1), p, eps, g, ga.reshape(-1, n),
-                                    gb.reshape(-1, n), _threads.threads_for(a.size, True))
+    getattr(_rowwise.kernels(), kernel)(KERNEL_INDEX[a.dtype], _kernel_rows(a, a.ndim - 1),
+                                        _kernel_rows(b, b.ndim - 1), *params, g,
+                                        ga.reshape(-1, n), gb.reshape(-1, n),
+                                        _threads.threads_for(a.size, True))
     return ga, gb
 
 
@@ -593,7 +600,7 @@ def _pairwise_vjp(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     def pullback(grad_output):
         g = _grad_array(grad_output, out_shape, a.dtype).reshape(n.shape)
         if rows:
-            ga, gb = _pair_grads(a, b, g, p, eps)
+            ga, gb = _row_grads("pairwise_bwd", a, b, g, p, eps)
         else:
             ga = _vector_norm_grad(g, v, n, p, v.ndim - 1)
             gb = np.negative(ga)
@@ -606,16 +613,22 @@ def _cosine_vjp(x1, x2, dim=1, eps=1e-8, *, sign=1.0, offset=0.0, with_value=Tru
     """(offset + sign * cosine_similarity(x1, x2, dim, eps), its pullback); the value None
     where the caller needs only the pullback (with_value=False)."""
     a, b, axis, eps, res_dtype = _cosine_args(x1, x2, dim, eps)
-    n1, n2, c1, c2, cos = _cosine_parts(a, b, axis, eps)
-    value_shape = cos.shape[:axis] + cos.shape[axis + 1:]
+    value_shape = a.shape[:axis] + a.shape[axis + 1:]
+    rows = a.shape[axis] and eps == eps  # the row kernel's (its clamp would drop a NaN eps)
 
     def pullback(grad_output):
-        g = np.expand_dims(sign * _grad_array(grad_output, value_shape, a.dtype), axis)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r1 = np.where(n1 == 0, 0, cos / n1)
-            r2 = np.where(n2 == 0, 0, cos / n2)
-            g1 = (g / c1) * (b / c2 - r1 * a)
-            g2 = (g / c2) * (a / c1 - r2 * b)
+        g = sign * _grad_array(grad_output, value_shape, a.dtype)
+        if rows:
+            g1, g2 = (np.moveaxis(r, -1, axis) for r in _row_grads(
+                "cosine_sim_bwd", np.moveaxis(a, axis, -1), np.moveaxis(b, axis, -1), g, eps))
+        else:
+            n1, n2, c1, c2, cos = _cosine_parts(a, b, axis, eps)
+            g = np.expand_dims(g, axis)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r1 = np.where(n1 == 0, 0, cos / n1)
+                r2 = np.where(n2 == 0, 0, cos / n2)
+                g1 = (g / c1) * (b / c2 - r1 * a)
+                g2 = (g / c2) * (a / c1 - r2 * b)
         return _grads((g1, g2), (x1, x2), ("x1", "x2"))
 
     if not with_value:

@@ -798,7 +798,9 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 def _cdist_grads(g, a, b, dist, p, mm):
     """(d/d a, d/d b) of sum(g * cdist(a, b)) on the broadcast batch shapes."""
     if mm:
-        ratio = np.divide(g, dist, out=np.zeros(dist.shape, a.dtype), where=dist != 0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ratio = np.divide(g, dist, dtype=a.dtype)
+        ratio[dist == 0] = 0  # (twice as fast as a masked divide)
         ga = np.matmul(ratio, b)
         np.subtract(a * ratio.sum(-1)[..., None], ga, out=ga)
         gb = np.matmul(np.swapaxes(ratio, -1, -2), a)
@@ -842,6 +844,16 @@ def cdist_backward(grad_output, x1, x2, p=2.0,
     array([[0.6, 0.8],
            [1. , 0. ]])
     """
+    if ((type(p) is float or type(p) is int) and p >= 0 and compute_mode == COMPUTE_MODES[0]
+            and _plain_matrix(x1) and _plain_matrix(x2) and x2.dtype is x1.dtype
+            and x1.shape[1] == x2.shape[1] and _plain_matrix(grad_output)
+            and grad_output.dtype is x1.dtype and grad_output.shape == (len(x1), len(x2))
+            and (output is None or (_plain_matrix(output) and output.dtype is x1.dtype
+                                    and output.shape == grad_output.shape))):
+        # the common call: cdist's own common case, grad_output (and output) plain like it
+        dist = cdist(x1, x2, p) if output is None else output
+        return _cdist_grads(grad_output, x1, x2, dist, float(p),
+                            p == 2 and max(len(x1), len(x2)) > MM_ROWS)
     a, b, batch, p, mm, _ = _cdist_args(x1, x2, p, compute_mode)
     shape = batch + (a.shape[-2], b.shape[-2])
     dist = _cdist(a, b, p, mm) if output is None else _saved_output(output, shape, a.dtype)

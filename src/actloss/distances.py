@@ -448,8 +448,7 @@ def cosine_similarity_backward(grad_output, x1, x2, dim=1, eps=1e-8):
     """
     if type(eps) is float and eps == eps and _last_dim(dim, np.ndim(x1)):
         dt = _plain_rows(x1, x2)
-        if (dt is not None and type(grad_output) is np.ndarray
-                and grad_output.dtype is x1.dtype and grad_output.shape == x1.shape[:-1]):
+        if dt is not None and _plain_row_values(grad_output, x1):
             return _row_grads("cosine_sim_bwd", x1, x2, grad_output, eps)  # the common call
     return _cosine_vjp(x1, x2, dim, eps, with_value=False)[1](grad_output)
 
@@ -568,10 +567,15 @@ def pairwise_distance_backward(grad_output, x1, x2, p=2.0, eps=1e-6, keepdim=Fal
     """
     if type(eps) is float and keepdim is False and _is_two(p):
         dt = _plain_rows(x1, x2)
-        if (dt is not None and type(grad_output) is np.ndarray
-                and grad_output.dtype is x1.dtype and grad_output.shape == x1.shape[:-1]):
+        if dt is not None and _plain_row_values(grad_output, x1):
             return _row_grads("pairwise_bwd", x1, x2, grad_output, 2.0, eps)  # the common call
     return _pairwise_vjp(x1, x2, p, eps, keepdim)[1](grad_output)
+
+
+def _plain_row_values(g, x):
+    """g is an ndarray of x's dtype with one value per row of x (a common call's
+    grad_output)."""
+    return type(g) is np.ndarray and g.dtype is x.dtype and g.shape == x.shape[:-1]
 
 
 def _row_grads(kernel, a, b, g, *params):
